@@ -1,0 +1,20 @@
+# Every third-party dependency comes from Debian's archive (scripts/install-deps.sh installs them).
+find_package(Threads REQUIRED)
+find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS system json url)
+find_package(nlohmann_json 3.11 REQUIRED CONFIG)
+find_package(fmt REQUIRED CONFIG)
+find_package(spdlog REQUIRED CONFIG)
+find_package(SQLite3 REQUIRED)
+find_package(CURL REQUIRED)
+find_package(CLI11 REQUIRED CONFIG)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+
+find_path(TL_EXPECTED_INCLUDE_DIR tl/expected.hpp REQUIRED)
+
+if(CRONIUM_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(CRONIUM_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()

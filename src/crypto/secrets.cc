@@ -1,0 +1,157 @@
+#include "crypto/secrets.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <sodium.h>
+
+#include "base/check.h"
+
+namespace cronium::crypto {
+namespace {
+
+constexpr std::string_view kSealPrefix = "v1.";
+constexpr char kKdfContext[crypto_kdf_CONTEXTBYTES + 1] = "cronium_";
+
+std::string Base64Encode(const unsigned char* data, size_t size) {
+  std::string out(sodium_base64_encoded_len(size, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+  sodium_bin2base64(out.data(), out.size(), data, size, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  out.resize(std::strlen(out.c_str()));
+  return out;
+}
+
+}  // namespace
+
+void EnsureSodium() { CRONIUM_CHECK(sodium_init() >= 0); }
+
+Key::Key(const std::array<unsigned char, kKeyBytes>& bytes) : bytes_(bytes) {}
+Key::Key(const Key& other) : bytes_(other.bytes_) {}
+Key& Key::operator=(const Key& other) {
+  bytes_ = other.bytes_;
+  return *this;
+}
+Key::~Key() { sodium_memzero(bytes_.data(), bytes_.size()); }
+
+std::string SecretBox::Seal(std::string_view plaintext, std::string_view associated_data) const {
+  constexpr size_t kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+  constexpr size_t kTag = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+  std::string raw(kNonce + plaintext.size() + kTag, '\0');
+  auto* out = reinterpret_cast<unsigned char*>(raw.data());
+  randombytes_buf(out, kNonce);
+  unsigned long long written = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(
+      out + kNonce, &written, reinterpret_cast<const unsigned char*>(plaintext.data()),
+      plaintext.size(), reinterpret_cast<const unsigned char*>(associated_data.data()),
+      associated_data.size(), nullptr, out, key_.data());
+  std::string sealed(kSealPrefix);
+  sealed += Base64Encode(out, kNonce + written);
+  return sealed;
+}
+
+Result<std::string> SecretBox::Open(std::string_view sealed,
+                                    std::string_view associated_data) const {
+  constexpr size_t kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+  constexpr size_t kTag = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+  if (sealed.substr(0, kSealPrefix.size()) != kSealPrefix) {
+    return InvalidArgument("not a sealed value");
+  }
+  const std::string_view encoded = sealed.substr(kSealPrefix.size());
+  std::string raw(encoded.size(), '\0');
+  size_t raw_len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(raw.data()), raw.size(), encoded.data(),
+                        encoded.size(), nullptr, &raw_len, nullptr,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+      raw_len < kNonce + kTag) {
+    return InvalidArgument("sealed value is not valid base64");
+  }
+  const auto* in = reinterpret_cast<const unsigned char*>(raw.data());
+  std::string plain(raw_len - kNonce - kTag, '\0');
+  unsigned long long plain_len = 0;
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+          reinterpret_cast<unsigned char*>(plain.data()), &plain_len, nullptr, in + kNonce,
+          raw_len - kNonce, reinterpret_cast<const unsigned char*>(associated_data.data()),
+          associated_data.size(), in, key_.data()) != 0) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     "sealed value does not decrypt with this key (wrong key, record or tampered)");
+  }
+  plain.resize(plain_len);
+  return plain;
+}
+
+Result<MasterKey> MasterKey::LoadOrCreate(const std::string& path) {
+  EnsureSodium();
+  std::array<unsigned char, kKeyBytes> bytes{};
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 && errno == ENOENT) {
+    std::error_code ec;
+    const auto parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) {
+      std::filesystem::create_directories(parent, ec);
+      if (ec) return Internal(fmt::format("cannot create {}: {}", parent.string(), ec.message()));
+    }
+    randombytes_buf(bytes.data(), bytes.size());
+    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+      return Internal(fmt::format("cannot create key file {}: {}", path, std::strerror(errno)));
+    }
+    const bool ok = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()) &&
+                    ::fsync(fd) == 0;
+    ::close(fd);
+    if (!ok) return Internal(fmt::format("cannot write key file {}", path));
+    Key key(bytes);
+    sodium_memzero(bytes.data(), bytes.size());
+    return MasterKey(std::move(key));
+  }
+  if (fd < 0) {
+    return Internal(fmt::format("cannot open key file {}: {}", path, std::strerror(errno)));
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || (st.st_mode & 077) != 0) {
+    ::close(fd);
+    return FailedPrecondition(fmt::format(
+        "key file {} must be readable by its owner only (run: chmod 600 {})", path, path));
+  }
+  unsigned char extra = 0;
+  const ssize_t got = ::read(fd, bytes.data(), bytes.size());
+  const ssize_t more = ::read(fd, &extra, 1);
+  ::close(fd);
+  if (got != static_cast<ssize_t>(bytes.size()) || more != 0) {
+    return FailedPrecondition(
+        fmt::format("key file {} is damaged: it must hold exactly {} bytes", path, kKeyBytes));
+  }
+  Key key(bytes);
+  sodium_memzero(bytes.data(), bytes.size());
+  return MasterKey(std::move(key));
+}
+
+MasterKey MasterKey::FromBytesForTest(const std::array<unsigned char, kKeyBytes>& bytes) {
+  EnsureSodium();
+  return MasterKey(Key(bytes));
+}
+
+Key MasterKey::Derive(KeyPurpose purpose) const {
+  std::array<unsigned char, kKeyBytes> sub{};
+  crypto_kdf_derive_from_key(sub.data(), sub.size(), static_cast<uint64_t>(purpose), kKdfContext,
+                             key_.data());
+  Key key(sub);
+  sodium_memzero(sub.data(), sub.size());
+  return key;
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  // Hash both sides first so the comparison time does not leak the length either.
+  unsigned char ha[crypto_generichash_BYTES], hb[crypto_generichash_BYTES];
+  crypto_generichash(ha, sizeof ha, reinterpret_cast<const unsigned char*>(a.data()), a.size(),
+                     nullptr, 0);
+  crypto_generichash(hb, sizeof hb, reinterpret_cast<const unsigned char*>(b.data()), b.size(),
+                     nullptr, 0);
+  return sodium_memcmp(ha, hb, sizeof ha) == 0;
+}
+
+}  // namespace cronium::crypto

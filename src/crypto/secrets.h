@@ -1,0 +1,77 @@
+#pragma once
+
+// Secrets at rest: a master key kept in a 0600 file, per-purpose keys derived from it
+// (libsodium crypto_kdf), and authenticated encryption (XChaCha20-Poly1305) whose associated data
+// binds each ciphertext to the record it belongs to, so a value copied onto another record does
+// not decrypt. Key material is wiped from memory on destruction. Objects are immutable after
+// construction and therefore thread-safe.
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+
+namespace cronium::crypto {
+
+inline constexpr size_t kKeyBytes = 32;
+
+// What a derived key is for. Values are persisted implicitly (a different id yields a different
+// key), so never renumber them.
+enum class KeyPurpose : uint64_t {
+  kEventEnvVars = 1,
+  kUserVariables = 2,
+  kCredentials = 3,
+  kExecutionTokens = 4,
+};
+
+class Key {
+ public:
+  explicit Key(const std::array<unsigned char, kKeyBytes>& bytes);
+  Key(const Key& other);
+  Key& operator=(const Key& other);
+  ~Key();
+
+  const unsigned char* data() const { return bytes_.data(); }
+
+ private:
+  std::array<unsigned char, kKeyBytes> bytes_;
+};
+
+// Authenticated encryption with one key. Sealed text is "v1." + base64url(nonce || ciphertext).
+class SecretBox {
+ public:
+  explicit SecretBox(Key key) : key_(std::move(key)) {}
+
+  std::string Seal(std::string_view plaintext, std::string_view associated_data) const;
+  // kInvalidArgument for text that is not a sealed value; kPermissionDenied when the key or the
+  // associated data does not match or the ciphertext was tampered with.
+  Result<std::string> Open(std::string_view sealed, std::string_view associated_data) const;
+
+ private:
+  Key key_;
+};
+
+class MasterKey {
+ public:
+  // Reads the 32-byte key at `path`, or creates it (mode 0600, parent directories 0700) when the
+  // file does not exist. Refuses a key file readable by group or others, or of the wrong size.
+  static Result<MasterKey> LoadOrCreate(const std::string& path);
+  static MasterKey FromBytesForTest(const std::array<unsigned char, kKeyBytes>& bytes);
+
+  Key Derive(KeyPurpose purpose) const;
+  SecretBox Box(KeyPurpose purpose) const { return SecretBox(Derive(purpose)); }
+
+ private:
+  explicit MasterKey(Key key) : key_(std::move(key)) {}
+  Key key_;
+};
+
+// Compares two secrets in time independent of where they differ.
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+// Initialises libsodium; safe to call many times and from many threads.
+void EnsureSodium();
+
+}  // namespace cronium::crypto

@@ -1,0 +1,109 @@
+#include "crypto/secrets.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "testutil/temp_dir.h"
+
+namespace cronium::crypto {
+namespace {
+
+std::array<unsigned char, kKeyBytes> Bytes(unsigned char fill) {
+  std::array<unsigned char, kKeyBytes> bytes{};
+  bytes.fill(fill);
+  return bytes;
+}
+
+TEST(SecretBoxTest, RoundTrip) {
+  const SecretBox box = MasterKey::FromBytesForTest(Bytes(1)).Box(KeyPurpose::kEventEnvVars);
+  const std::string sealed = box.Seal("s3cret value ✓", "evt_1/API_KEY");
+  EXPECT_EQ(sealed.find("s3cret"), std::string::npos);
+  auto opened = box.Open(sealed, "evt_1/API_KEY");
+  ASSERT_TRUE(opened);
+  EXPECT_EQ(*opened, "s3cret value ✓");
+}
+
+TEST(SecretBoxTest, SameTextSealsDifferently) {
+  const SecretBox box = MasterKey::FromBytesForTest(Bytes(1)).Box(KeyPurpose::kEventEnvVars);
+  EXPECT_NE(box.Seal("x", "a"), box.Seal("x", "a"));
+}
+
+TEST(SecretBoxTest, RejectsOtherRecord) {
+  const SecretBox box = MasterKey::FromBytesForTest(Bytes(1)).Box(KeyPurpose::kEventEnvVars);
+  auto opened = box.Open(box.Seal("v", "evt_1/A"), "evt_2/A");
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().code, ErrorCode::kPermissionDenied);
+}
+
+TEST(SecretBoxTest, RejectsOtherPurposeAndOtherMaster) {
+  const MasterKey master = MasterKey::FromBytesForTest(Bytes(1));
+  const std::string sealed = master.Box(KeyPurpose::kEventEnvVars).Seal("v", "r");
+  EXPECT_EQ(master.Box(KeyPurpose::kUserVariables).Open(sealed, "r").error().code,
+            ErrorCode::kPermissionDenied);
+  EXPECT_EQ(MasterKey::FromBytesForTest(Bytes(2)).Box(KeyPurpose::kEventEnvVars)
+                .Open(sealed, "r").error().code,
+            ErrorCode::kPermissionDenied);
+}
+
+TEST(SecretBoxTest, RejectsTamperedCiphertext) {
+  const SecretBox box = MasterKey::FromBytesForTest(Bytes(1)).Box(KeyPurpose::kEventEnvVars);
+  std::string sealed = box.Seal("value", "r");
+  sealed[sealed.size() - 3] = sealed[sealed.size() - 3] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(box.Open(sealed, "r").error().code, ErrorCode::kPermissionDenied);
+}
+
+TEST(SecretBoxTest, RejectsGarbage) {
+  const SecretBox box = MasterKey::FromBytesForTest(Bytes(1)).Box(KeyPurpose::kEventEnvVars);
+  EXPECT_EQ(box.Open("plain", "r").error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(box.Open("v1.!!!", "r").error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(box.Open("v1.AAAA", "r").error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(MasterKeyTest, CreatesKeyFileWithMode0600AndReloadsIt) {
+  testutil::TempDir dir;
+  const std::string path = dir.path() + "/sub/master.key";
+  auto first = MasterKey::LoadOrCreate(path);
+  ASSERT_TRUE(first) << first.error().message;
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_size, static_cast<off_t>(kKeyBytes));
+  const std::string sealed = first->Box(KeyPurpose::kEventEnvVars).Seal("v", "r");
+  auto second = MasterKey::LoadOrCreate(path);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(*second->Box(KeyPurpose::kEventEnvVars).Open(sealed, "r"), "v");
+}
+
+TEST(MasterKeyTest, RefusesWorldReadableKeyFile) {
+  testutil::TempDir dir;
+  const std::string path = dir.path() + "/master.key";
+  ASSERT_TRUE(MasterKey::LoadOrCreate(path));
+  ::chmod(path.c_str(), 0644);
+  auto loaded = MasterKey::LoadOrCreate(path);
+  ASSERT_FALSE(loaded);
+  EXPECT_EQ(loaded.error().code, ErrorCode::kFailedPrecondition);
+}
+
+TEST(MasterKeyTest, RefusesTruncatedKeyFile) {
+  testutil::TempDir dir;
+  const std::string path = dir.path() + "/master.key";
+  { std::ofstream(path) << "short"; }
+  ::chmod(path.c_str(), 0600);
+  auto loaded = MasterKey::LoadOrCreate(path);
+  ASSERT_FALSE(loaded);
+  EXPECT_EQ(loaded.error().code, ErrorCode::kFailedPrecondition);
+}
+
+TEST(ConstantTimeEqualsTest, ComparesContent) {
+  EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));
+  EXPECT_FALSE(ConstantTimeEquals("abc", "abcd"));
+  EXPECT_TRUE(ConstantTimeEquals("", ""));
+}
+
+}  // namespace
+}  // namespace cronium::crypto

@@ -1,0 +1,220 @@
+#include "exec/process_executor.h"
+
+#include <signal.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "testutil/temp_dir.h"
+
+namespace cronium::exec {
+namespace {
+
+using std::chrono::milliseconds;
+
+class ProcessExecutorTest : public ::testing::Test {
+ protected:
+  RunSpec Bash(std::string script) {
+    RunSpec spec;
+    spec.program = "/bin/bash";
+    spec.args = {"{script}"};
+    spec.script = std::move(script);
+    spec.script_name = "script.sh";
+    spec.env = {{"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"HOME", "{workdir}"}};
+    spec.work_root = dir_.path() + "/runs";
+    spec.timeout = milliseconds(20'000);
+    return spec;
+  }
+
+  RunResult Run(const RunSpec& spec) {
+    CancelToken cancel;
+    return executor_.Run(spec, cancel);
+  }
+
+  // A process is gone when it no longer exists or is a zombie waiting for its reaper.
+  static bool IsGone(pid_t pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    if (!stat) return true;
+    std::string line;
+    std::getline(stat, line);
+    const auto close = line.rfind(')');
+    return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
+  }
+
+  pid_t ReadPid(const std::string& path) {
+    std::ifstream in(path);
+    pid_t pid = 0;
+    in >> pid;
+    return pid;
+  }
+
+  testutil::TempDir dir_;
+  ProcessExecutor executor_;
+};
+
+TEST_F(ProcessExecutorTest, CapturesStdoutStderrAndExitCode) {
+  RunResult result = Run(Bash("echo hello; echo oops >&2; exit 0"));
+  EXPECT_EQ(result.end_reason, EndReason::kExited);
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_TRUE(result.Succeeded());
+  EXPECT_EQ(result.stdout_text, "hello\n");
+  EXPECT_EQ(result.stderr_text, "oops\n");
+  EXPECT_EQ(result.isolation, "process");
+  EXPECT_EQ(result.Describe(milliseconds(1000)), "exited with code 0");
+}
+
+TEST_F(ProcessExecutorTest, ReportsNonZeroExit) {
+  RunResult result = Run(Bash("exit 7"));
+  EXPECT_EQ(result.end_reason, EndReason::kExited);
+  EXPECT_EQ(result.exit_code, 7);
+  EXPECT_FALSE(result.Succeeded());
+  EXPECT_EQ(result.Describe(milliseconds(1000)), "exited with code 7");
+}
+
+TEST_F(ProcessExecutorTest, EnvironmentIsOnlyWhatTheSpecSays) {
+  ::setenv("CRONIUM_TEST_SERVER_SECRET", "hunter2", 1);
+  RunSpec spec = Bash("env; pwd");
+  spec.env["MY_VAR"] = "42";
+  RunResult result = Run(spec);
+  ::unsetenv("CRONIUM_TEST_SERVER_SECRET");
+  EXPECT_EQ(result.stdout_text.find("hunter2"), std::string::npos);
+  EXPECT_NE(result.stdout_text.find("MY_VAR=42"), std::string::npos);
+  // HOME and the cwd are the run's private work dir under work_root.
+  EXPECT_NE(result.stdout_text.find("HOME=" + spec.work_root + "/run-"), std::string::npos);
+  EXPECT_NE(result.stdout_text.find("\n" + spec.work_root + "/run-"), std::string::npos);
+}
+
+TEST_F(ProcessExecutorTest, WorkDirIsRemovedAfterTheRun) {
+  RunSpec spec = Bash("touch leftover");
+  ASSERT_TRUE(Run(spec).Succeeded());
+  EXPECT_TRUE(std::filesystem::is_empty(spec.work_root));
+}
+
+TEST_F(ProcessExecutorTest, StdinIsEmpty) {
+  RunResult result = Run(Bash("cat; echo done"));
+  EXPECT_EQ(result.stdout_text, "done\n");
+}
+
+TEST_F(ProcessExecutorTest, TimeoutKillsTheWholeTreeIncludingTermIgnoringGrandchild) {
+  const std::string pid_file = dir_.path() + "/grandchild.pid";
+  RunSpec spec = Bash("trap '' TERM\n(trap '' TERM; echo $BASHPID > " + pid_file +
+                      "; while true; do sleep 0.05; done) &\n"
+                      "while [ ! -s " + pid_file + " ]; do sleep 0.01; done\necho ready\n"
+                      "while true; do sleep 0.05; done\n");
+  spec.timeout = milliseconds(500);
+  spec.kill_grace = milliseconds(200);
+  RunResult result = Run(spec);
+  EXPECT_EQ(result.end_reason, EndReason::kTimedOut);
+  EXPECT_EQ(result.signal, SIGKILL);
+  EXPECT_EQ(result.stdout_text, "ready\n");
+  EXPECT_EQ(result.Describe(spec.timeout), "timed out after 0.5s and was killed");
+  const pid_t grandchild = ReadPid(pid_file);
+  ASSERT_GT(grandchild, 0);
+  EXPECT_TRUE(IsGone(grandchild));
+}
+
+TEST_F(ProcessExecutorTest, TermIsTriedBeforeKill) {
+  RunSpec spec = Bash("trap 'echo got-term; exit 143' TERM\necho ready\n"
+                      "while true; do sleep 0.05; done\n");
+  spec.timeout = milliseconds(300);
+  RunResult result = Run(spec);
+  EXPECT_EQ(result.end_reason, EndReason::kTimedOut);
+  EXPECT_NE(result.stdout_text.find("got-term"), std::string::npos);
+  EXPECT_EQ(result.exit_code, 143);
+}
+
+TEST_F(ProcessExecutorTest, BackgroundProcessesDieWithTheRun) {
+  const std::string pid_file = dir_.path() + "/bg.pid";
+  RunResult result = Run(Bash("sleep 300 & echo $! > " + pid_file + "; echo started"));
+  EXPECT_TRUE(result.Succeeded());
+  EXPECT_EQ(result.stdout_text, "started\n");
+  const pid_t background = ReadPid(pid_file);
+  ASSERT_GT(background, 0);
+  EXPECT_TRUE(IsGone(background));
+}
+
+TEST_F(ProcessExecutorTest, CancelStopsARun) {
+  RunSpec spec = Bash("echo started; while true; do sleep 0.05; done");
+  CancelToken cancel;
+  spec.on_output = [&](OutputStream, std::string_view) { cancel.Cancel(); };
+  RunResult result = executor_.Run(spec, cancel);
+  EXPECT_EQ(result.end_reason, EndReason::kCancelled);
+  EXPECT_TRUE(cancel.IsCancelled());
+  EXPECT_EQ(result.stdout_text, "started\n");
+  EXPECT_EQ(result.Describe(spec.timeout), "cancelled");
+}
+
+TEST_F(ProcessExecutorTest, TruncatesOutputAtTheCapAndCountsTheRest) {
+  RunSpec spec = Bash("head -c 300000 /dev/zero | tr '\\0' 'x'; echo tail >&2");
+  spec.max_output_bytes = 1024;
+  RunResult result = Run(spec);
+  EXPECT_TRUE(result.Succeeded());
+  EXPECT_EQ(result.stdout_text.size(), 1024u);
+  EXPECT_TRUE(result.stdout_truncated);
+  EXPECT_EQ(result.stdout_bytes, 300000u);
+  EXPECT_FALSE(result.stderr_truncated);
+  EXPECT_EQ(result.stderr_text, "tail\n");
+}
+
+TEST_F(ProcessExecutorTest, StreamsOutputAsItArrives) {
+  RunSpec spec = Bash("echo one; echo two >&2");
+  std::string seen_out, seen_err;
+  spec.on_output = [&](OutputStream stream, std::string_view chunk) {
+    (stream == OutputStream::kStdout ? seen_out : seen_err).append(chunk);
+  };
+  ASSERT_TRUE(Run(spec).Succeeded());
+  EXPECT_EQ(seen_out, "one\n");
+  EXPECT_EQ(seen_err, "two\n");
+}
+
+TEST_F(ProcessExecutorTest, ReportsDeathBySignal) {
+  RunResult result = Run(Bash("kill -SEGV $$"));
+  EXPECT_EQ(result.end_reason, EndReason::kSignaled);
+  EXPECT_EQ(result.signal, SIGSEGV);
+  EXPECT_EQ(result.Describe(milliseconds(1)), "killed by SIGSEGV");
+}
+
+TEST_F(ProcessExecutorTest, MissingProgramFailsToStart) {
+  RunSpec spec = Bash("true");
+  spec.program = "/nonexistent/interpreter";
+  RunResult result = Run(spec);
+  EXPECT_EQ(result.end_reason, EndReason::kStartFailed);
+  EXPECT_NE(result.error.find("/nonexistent/interpreter"), std::string::npos);
+}
+
+TEST_F(ProcessExecutorTest, RunsPythonAndNode) {
+  RunSpec py = Bash("import sys; print('py', 1 + 1); sys.exit(3)");
+  py.program = "/usr/bin/python3";
+  py.script_name = "script.py";
+  RunResult py_result = Run(py);
+  EXPECT_EQ(py_result.stdout_text, "py 2\n");
+  EXPECT_EQ(py_result.exit_code, 3);
+
+  RunSpec node = Bash("console.log('node', 40 + 2); console.error('e')");
+  node.program = "/usr/bin/node";
+  node.script_name = "script.js";
+  RunResult node_result = Run(node);
+  EXPECT_EQ(node_result.stdout_text, "node 42\n");
+  EXPECT_EQ(node_result.stderr_text, "e\n");
+  EXPECT_TRUE(node_result.Succeeded());
+}
+
+TEST_F(ProcessExecutorTest, ManyRunsInParallel) {
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int n = 0; n < 8; ++n) {
+    threads.emplace_back([&, n] {
+      RunResult result = Run(Bash("echo " + std::to_string(n)));
+      if (result.Succeeded() && result.stdout_text == std::to_string(n) + "\n") ++ok;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 8);
+}
+
+}  // namespace
+}  // namespace cronium::exec

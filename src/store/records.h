@@ -1,0 +1,121 @@
+#pragma once
+
+// Plain records the store persists, and the domain enums they carry. Values only; no behaviour
+// beyond string conversion. Timestamps are UTC TimePoints with millisecond precision.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+
+namespace cronium::store {
+
+enum class EventType { kBash, kPython, kNodejs, kHttpRequest, kToolAction };
+enum class EventStatus { kDraft, kActive, kPaused, kArchived };
+// Status of a job and of each of its executions (attempts).
+enum class RunStatus { kQueued, kRunning, kSucceeded, kFailed, kTimedOut, kCancelled, kLost };
+
+std::string_view ToString(EventType type);
+std::string_view ToString(EventStatus status);
+std::string_view ToString(RunStatus status);
+std::optional<EventType> ParseEventType(std::string_view text);
+std::optional<EventStatus> ParseEventStatus(std::string_view text);
+std::optional<RunStatus> ParseRunStatus(std::string_view text);
+bool IsTerminal(RunStatus status);
+bool IsScript(EventType type);
+
+struct SealedEnvVar {
+  std::string key;
+  std::string sealed_value;  // crypto::SecretBox output; never the plaintext
+  friend bool operator==(const SealedEnvVar&, const SealedEnvVar&) = default;
+};
+
+struct EventRecord {
+  std::string id;
+  std::string owner_id;
+  std::string name;
+  std::string description;
+  EventType type = EventType::kBash;
+  std::string content;
+  EventStatus status = EventStatus::kDraft;
+  std::string run_location = "LOCAL";
+  int64_t timeout_seconds = 30;
+  int retries = 0;
+  std::vector<SealedEnvVar> env_vars;
+  std::vector<std::string> tags;
+  bool shared = false;
+  std::string http_request_json;  // JSON object for HTTP_REQUEST events, "" otherwise
+  TimePoint created_at;
+  TimePoint updated_at;
+};
+
+struct JobRecord {
+  std::string id;
+  std::string event_id;
+  std::string owner_id;
+  std::string trigger = "MANUAL";  // MANUAL, SCHEDULE, API, WORKFLOW, ...
+  RunStatus status = RunStatus::kQueued;
+  std::string input_json = "null";
+  int priority = 1;
+  TimePoint run_after;
+  int attempts = 0;
+  int max_attempts = 1;
+  int64_t timeout_ms = 30'000;
+  std::string lease_owner;
+  std::optional<TimePoint> lease_expires_at;
+  std::string cancel_reason;  // set when a cancel was requested
+  std::string current_execution_id;
+  TimePoint created_at;
+  TimePoint updated_at;
+  std::optional<TimePoint> finished_at;
+};
+
+struct ExecutionRecord {
+  std::string id;
+  std::string job_id;
+  std::string event_id;
+  int attempt = 1;
+  RunStatus status = RunStatus::kQueued;
+  std::optional<int> exit_code;
+  std::optional<int> signal;
+  std::string stdout_text;
+  std::string stderr_text;
+  bool stdout_truncated = false;
+  bool stderr_truncated = false;
+  std::optional<std::string> output_json;
+  std::optional<bool> condition;
+  std::string end_reason;
+  std::string isolation;
+  std::string trigger;
+  std::optional<TimePoint> started_at;
+  std::optional<TimePoint> finished_at;
+  std::optional<int64_t> duration_ms;
+  TimePoint created_at;
+};
+
+struct EventQuery {
+  std::optional<EventStatus> status;
+  std::optional<EventType> type;
+  std::string search;     // substring of name or description, case-insensitive
+  std::string tag;        // exact tag
+  std::string before_id;  // keyset cursor: only ids < before_id (newest first)
+  int limit = 50;
+};
+
+struct ExecutionQuery {
+  std::string event_id;
+  std::optional<RunStatus> status;
+  std::string before_id;
+  int limit = 50;
+};
+
+// A job a worker has just claimed, with the execution row created for this attempt.
+struct ClaimedJob {
+  JobRecord job;
+  ExecutionRecord execution;
+};
+
+}  // namespace cronium::store

@@ -1,0 +1,125 @@
+#include "store/sqlite/sqlite_db.h"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+namespace cronium::store::sqlite {
+
+Statement::~Statement() {
+  if (stmt_ != nullptr) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+}
+
+Statement& Statement::Bind(int index, std::string_view text) {
+  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+
+Statement& Statement::BindNull(int index) {
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+Result<bool> Statement::Step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return tl::unexpected(conn_->ToError(rc, "step"));
+}
+
+Result<int> Statement::Run() {
+  for (;;) {
+    CRONIUM_ASSIGN_OR_RETURN(bool row, Step());
+    if (!row) break;
+  }
+  return sqlite3_changes(sqlite3_db_handle(stmt_));
+}
+
+bool Statement::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+int64_t Statement::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+std::string Statement::Text(int col) const {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  if (text == nullptr) return {};
+  return std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+}
+
+std::optional<int64_t> Statement::OptionalInt(int col) const {
+  if (IsNull(col)) return std::nullopt;
+  return Int(col);
+}
+
+Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path,
+                                                                 bool read_only) {
+  sqlite3* db = nullptr;
+  const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                    SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    return Unavailable(fmt::format("cannot open database {}: {}", path, message));
+  }
+  std::unique_ptr<SqliteConnection> conn(new SqliteConnection(db));
+  sqlite3_busy_timeout(db, 10'000);
+  sqlite3_extended_result_codes(db, 1);
+  const char* pragmas = read_only ? "PRAGMA foreign_keys=ON;"
+                                  : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                                    "PRAGMA foreign_keys=ON;";
+  CRONIUM_RETURN_IF_ERROR(conn->Exec(pragmas));
+  return conn;
+}
+
+SqliteConnection::~SqliteConnection() {
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  sqlite3_close_v2(db_);
+}
+
+Status SqliteConnection::Exec(std::string_view sql) {
+  const std::string text(sql);
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string message = err ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    Error error = ToError(rc, "exec");
+    error.message = fmt::format("database error: {}", message);
+    return tl::unexpected(error);
+  }
+  return OkStatus();
+}
+
+Result<Statement> SqliteConnection::Prepare(std::string_view sql) {
+  std::string key(sql);
+  auto it = cache_.find(key);
+  if (it == cache_.end()) {
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, key.c_str(), static_cast<int>(key.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) return tl::unexpected(ToError(rc, "prepare"));
+    it = cache_.emplace(std::move(key), stmt).first;
+  }
+  return Statement(*this, it->second);
+}
+
+std::string SqliteConnection::LastError() const { return sqlite3_errmsg(db_); }
+
+Error SqliteConnection::ToError(int rc, std::string_view what) const {
+  const int primary = rc & 0xff;
+  ErrorCode code = ErrorCode::kInternal;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) code = ErrorCode::kUnavailable;
+  if (primary == SQLITE_FULL || primary == SQLITE_IOERR) code = ErrorCode::kUnavailable;
+  if (primary == SQLITE_CONSTRAINT) code = ErrorCode::kAlreadyExists;
+  if (primary == SQLITE_TOOBIG) code = ErrorCode::kResourceExhausted;
+  return Error{code, fmt::format("database {} failed: {}", what, sqlite3_errmsg(db_))};
+}
+
+}  // namespace cronium::store::sqlite

@@ -1,0 +1,376 @@
+// The store contract, written once and run against every backend.
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "base/ids.h"
+#include "base/time_format.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
+#include "testutil/temp_dir.h"
+
+namespace cronium::store {
+namespace {
+
+using std::chrono::milliseconds;
+
+struct Backend {
+  std::string name;
+  std::function<std::unique_ptr<Store>(const std::string& dir)> open;
+};
+
+class StoreContractTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    store_ = GetParam().open(dir_.path());
+    ASSERT_NE(store_, nullptr);
+  }
+
+  EventRecord MakeEvent(const std::string& name, int64_t created_ms = 1'000) {
+    EventRecord e;
+    e.id = NewId("evt", FromUnixMillis(created_ms + counter_++));
+    e.owner_id = "usr_1";
+    e.name = name;
+    e.description = "does " + name;
+    e.type = EventType::kPython;
+    e.content = "print('hi')";
+    e.status = EventStatus::kActive;
+    e.timeout_seconds = 45;
+    e.retries = 2;
+    e.env_vars = {{"API_KEY", "v1.sealed"}};
+    e.tags = {"nightly", "db"};
+    e.shared = true;
+    e.created_at = FromUnixMillis(created_ms);
+    e.updated_at = FromUnixMillis(created_ms + 5);
+    return e;
+  }
+
+  // Enqueues a job (and its first execution) for `event_id`; returns the job.
+  JobRecord Enqueue(const std::string& event_id, int priority = 1, int64_t run_after_ms = 0) {
+    const TimePoint now = FromUnixMillis(10'000 + counter_++);
+    JobRecord job;
+    job.id = NewId("job", now);
+    job.event_id = event_id;
+    job.priority = priority;
+    job.run_after = FromUnixMillis(run_after_ms);
+    job.created_at = job.updated_at = now;
+    job.input_json = R"({"a":1})";
+    ExecutionRecord exec;
+    exec.id = NewId("exe", now);
+    exec.job_id = job.id;
+    exec.event_id = event_id;
+    exec.trigger = "MANUAL";
+    exec.created_at = now;
+    job.current_execution_id = exec.id;
+    EXPECT_TRUE(store_->EnqueueJob(job, exec));
+    return job;
+  }
+
+  testutil::TempDir dir_;
+  std::unique_ptr<Store> store_;
+  int counter_ = 0;
+};
+
+TEST_P(StoreContractTest, EventRoundTrip) {
+  EventRecord event = MakeEvent("backup");
+  event.http_request_json = R"({"url":"http://x"})";
+  ASSERT_TRUE(store_->InsertEvent(event));
+  auto loaded = store_->GetEvent(event.id);
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_EQ(loaded->name, "backup");
+  EXPECT_EQ(loaded->description, "does backup");
+  EXPECT_EQ(loaded->type, EventType::kPython);
+  EXPECT_EQ(loaded->content, "print('hi')");
+  EXPECT_EQ(loaded->status, EventStatus::kActive);
+  EXPECT_EQ(loaded->timeout_seconds, 45);
+  EXPECT_EQ(loaded->retries, 2);
+  EXPECT_EQ(loaded->env_vars, event.env_vars);
+  EXPECT_EQ(loaded->tags, event.tags);
+  EXPECT_TRUE(loaded->shared);
+  EXPECT_EQ(loaded->http_request_json, event.http_request_json);
+  EXPECT_EQ(loaded->created_at, event.created_at);
+  EXPECT_EQ(loaded->updated_at, event.updated_at);
+}
+
+TEST_P(StoreContractTest, UnknownEventIsNotFound) {
+  EXPECT_EQ(store_->GetEvent("evt_nope").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->DeleteEvent("evt_nope").error().code, ErrorCode::kNotFound);
+  EventRecord ghost = MakeEvent("ghost");
+  EXPECT_EQ(store_->UpdateEvent(ghost).error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, DuplicateEventIdIsAlreadyExists) {
+  EventRecord event = MakeEvent("a");
+  ASSERT_TRUE(store_->InsertEvent(event));
+  EXPECT_EQ(store_->InsertEvent(event).error().code, ErrorCode::kAlreadyExists);
+}
+
+TEST_P(StoreContractTest, UpdateReplacesFields) {
+  EventRecord event = MakeEvent("a");
+  ASSERT_TRUE(store_->InsertEvent(event));
+  event.name = "b";
+  event.tags = {};
+  event.env_vars = {};
+  event.status = EventStatus::kPaused;
+  ASSERT_TRUE(store_->UpdateEvent(event));
+  auto loaded = store_->GetEvent(event.id);
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(loaded->name, "b");
+  EXPECT_TRUE(loaded->tags.empty());
+  EXPECT_TRUE(loaded->env_vars.empty());
+  EXPECT_EQ(loaded->status, EventStatus::kPaused);
+}
+
+TEST_P(StoreContractTest, ListIsNewestFirstAndPages) {
+  std::vector<std::string> ids;
+  for (int n = 0; n < 5; ++n) {
+    EventRecord e = MakeEvent("e" + std::to_string(n), 1'000 * (n + 1));
+    ids.push_back(e.id);
+    ASSERT_TRUE(store_->InsertEvent(e));
+  }
+  auto page1 = store_->ListEvents({.limit = 2});
+  ASSERT_TRUE(page1);
+  ASSERT_EQ(page1->size(), 2u);
+  EXPECT_EQ((*page1)[0].id, ids[4]);
+  EXPECT_EQ((*page1)[1].id, ids[3]);
+  auto page2 = store_->ListEvents({.before_id = (*page1)[1].id, .limit = 10});
+  ASSERT_TRUE(page2);
+  ASSERT_EQ(page2->size(), 3u);
+  EXPECT_EQ((*page2)[0].id, ids[2]);
+  EXPECT_EQ((*page2)[2].id, ids[0]);
+}
+
+TEST_P(StoreContractTest, ListFilters) {
+  EventRecord a = MakeEvent("Nightly backup");
+  a.tags = {"ops"};
+  EventRecord b = MakeEvent("report 100%");
+  b.type = EventType::kBash;
+  b.status = EventStatus::kPaused;
+  b.tags = {"reports", "ops"};
+  ASSERT_TRUE(store_->InsertEvent(a));
+  ASSERT_TRUE(store_->InsertEvent(b));
+
+  auto by_status = store_->ListEvents({.status = EventStatus::kPaused});
+  ASSERT_EQ(by_status->size(), 1u);
+  EXPECT_EQ((*by_status)[0].id, b.id);
+  auto by_type = store_->ListEvents({.type = EventType::kPython});
+  ASSERT_EQ(by_type->size(), 1u);
+  EXPECT_EQ((*by_type)[0].id, a.id);
+  auto by_search = store_->ListEvents({.search = "BACKUP"});
+  ASSERT_EQ(by_search->size(), 1u);
+  EXPECT_EQ((*by_search)[0].id, a.id);
+  // '%' is matched literally, not as a wildcard.
+  EXPECT_EQ(store_->ListEvents({.search = "0%"})->size(), 1u);
+  EXPECT_EQ(store_->ListEvents({.search = "%"})->size(), 1u);
+  EXPECT_EQ(store_->ListEvents({.tag = "ops"})->size(), 2u);
+  EXPECT_EQ(store_->ListEvents({.tag = "reports"})->size(), 1u);
+  EXPECT_EQ(store_->ListEvents({.tag = "rep"})->size(), 0u);
+}
+
+TEST_P(StoreContractTest, ClaimTakesPriorityThenAgeAndHonoursRunAfter) {
+  EventRecord event = MakeEvent("e");
+  ASSERT_TRUE(store_->InsertEvent(event));
+  JobRecord low = Enqueue(event.id, 0);
+  JobRecord high = Enqueue(event.id, 2);
+  JobRecord later = Enqueue(event.id, 3, /*run_after_ms=*/50'000);
+  JobRecord normal = Enqueue(event.id, 1);
+  const TimePoint now = FromUnixMillis(20'000);
+  std::vector<std::string> order;
+  for (int n = 0; n < 4; ++n) {
+    auto claimed = store_->ClaimNextJob("w1", now, now + milliseconds(1000));
+    ASSERT_TRUE(claimed);
+    if (!*claimed) break;
+    order.push_back((*claimed)->job.id);
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{high.id, normal.id, low.id}));
+  auto claimed = store_->ClaimNextJob("w1", FromUnixMillis(60'000), FromUnixMillis(61'000));
+  ASSERT_TRUE(claimed && *claimed);
+  EXPECT_EQ((*claimed)->job.id, later.id);
+}
+
+TEST_P(StoreContractTest, ClaimMarksJobAndExecutionRunning) {
+  EventRecord event = MakeEvent("e");
+  ASSERT_TRUE(store_->InsertEvent(event));
+  JobRecord job = Enqueue(event.id);
+  const TimePoint now = FromUnixMillis(20'000);
+  auto claimed = store_->ClaimNextJob("w1", now, now + milliseconds(30'000));
+  ASSERT_TRUE(claimed && *claimed);
+  const ClaimedJob& c = **claimed;
+  EXPECT_EQ(c.job.status, RunStatus::kRunning);
+  EXPECT_EQ(c.job.attempts, 1);
+  EXPECT_EQ(c.job.lease_owner, "w1");
+  EXPECT_EQ(c.job.input_json, R"({"a":1})");
+  EXPECT_EQ(c.execution.id, job.current_execution_id);
+  EXPECT_EQ(c.execution.status, RunStatus::kRunning);
+  EXPECT_EQ(c.execution.started_at, now);
+  auto again = store_->ClaimNextJob("w2", now, now);
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(*again);
+}
+
+TEST_P(StoreContractTest, EnqueueForUnknownEventIsNotFound) {
+  JobRecord job;
+  job.id = "job_x";
+  job.event_id = "evt_missing";
+  ExecutionRecord exec;
+  exec.id = "exe_x";
+  exec.job_id = job.id;
+  exec.event_id = job.event_id;
+  EXPECT_EQ(store_->EnqueueJob(job, exec).error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, FinishRecordsResultOnce) {
+  EventRecord event = MakeEvent("e");
+  ASSERT_TRUE(store_->InsertEvent(event));
+  Enqueue(event.id);
+  auto claimed = store_->ClaimNextJob("w1", FromUnixMillis(20'000), FromUnixMillis(50'000));
+  ASSERT_TRUE(claimed && *claimed);
+  ExecutionRecord done = (*claimed)->execution;
+  done.status = RunStatus::kFailed;
+  done.exit_code = 3;
+  done.stdout_text = "out ✓";
+  done.stderr_text = "err";
+  done.stdout_truncated = true;
+  done.end_reason = "exited with code 3";
+  done.isolation = "process";
+  done.finished_at = FromUnixMillis(20'500);
+  done.duration_ms = 500;
+  ASSERT_TRUE(store_->FinishExecution(done, FromUnixMillis(20'500)));
+  auto loaded = store_->GetExecution(done.id);
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(loaded->status, RunStatus::kFailed);
+  EXPECT_EQ(loaded->exit_code, 3);
+  EXPECT_FALSE(loaded->signal);
+  EXPECT_EQ(loaded->stdout_text, "out ✓");
+  EXPECT_TRUE(loaded->stdout_truncated);
+  EXPECT_FALSE(loaded->stderr_truncated);
+  EXPECT_EQ(loaded->end_reason, "exited with code 3");
+  EXPECT_EQ(loaded->duration_ms, 500);
+  auto job = store_->GetJob(done.job_id);
+  ASSERT_TRUE(job);
+  EXPECT_EQ(job->status, RunStatus::kFailed);
+  EXPECT_EQ(job->finished_at, FromUnixMillis(20'500));
+  done.status = RunStatus::kSucceeded;
+  EXPECT_EQ(store_->FinishExecution(done, FromUnixMillis(21'000)).error().code,
+            ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(store_->GetExecution(done.id)->status, RunStatus::kFailed);
+}
+
+TEST_P(StoreContractTest, CancelQueuedRunningAndFinished) {
+  EventRecord event = MakeEvent("e");
+  ASSERT_TRUE(store_->InsertEvent(event));
+  JobRecord queued = Enqueue(event.id, 0);
+  JobRecord running = Enqueue(event.id, 5);
+  auto claimed = store_->ClaimNextJob("w1", FromUnixMillis(20'000), FromUnixMillis(50'000));
+  ASSERT_TRUE(claimed && *claimed);
+  ASSERT_EQ((*claimed)->job.id, running.id);
+
+  auto first = store_->CancelJob(queued.id, "cancelled by user", FromUnixMillis(21'000));
+  ASSERT_TRUE(first);
+  EXPECT_EQ(*first, CancelOutcome::kCancelledWhileQueued);
+  EXPECT_EQ(store_->GetJob(queued.id)->status, RunStatus::kCancelled);
+  auto exec = store_->GetExecution(queued.current_execution_id);
+  EXPECT_EQ(exec->status, RunStatus::kCancelled);
+  EXPECT_EQ(exec->end_reason, "cancelled by user");
+
+  auto second = store_->CancelJob(running.id, "stop", FromUnixMillis(21'000));
+  ASSERT_TRUE(second);
+  EXPECT_EQ(*second, CancelOutcome::kCancelRequested);
+  EXPECT_EQ(store_->GetJob(running.id)->cancel_reason, "stop");
+  EXPECT_EQ(store_->GetJob(running.id)->status, RunStatus::kRunning);
+
+  EXPECT_EQ(store_->CancelJob(queued.id, "again", FromUnixMillis(22'000)).error().code,
+            ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(store_->CancelJob("job_nope", "x", FromUnixMillis(22'000)).error().code,
+            ErrorCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, RecoverAbandonedMarksRunningJobsLost) {
+  EventRecord event = MakeEvent("e");
+  ASSERT_TRUE(store_->InsertEvent(event));
+  JobRecord running = Enqueue(event.id, 5);
+  JobRecord queued = Enqueue(event.id, 0);
+  ASSERT_TRUE(store_->ClaimNextJob("w1", FromUnixMillis(20'000), FromUnixMillis(50'000)));
+  auto recovered = store_->RecoverAbandonedJobs("server restarted", FromUnixMillis(25'000));
+  ASSERT_TRUE(recovered);
+  EXPECT_EQ(*recovered, 1);
+  EXPECT_EQ(store_->GetJob(running.id)->status, RunStatus::kLost);
+  auto exec = store_->GetExecution(running.current_execution_id);
+  EXPECT_EQ(exec->status, RunStatus::kLost);
+  EXPECT_EQ(exec->end_reason, "server restarted");
+  EXPECT_EQ(exec->duration_ms, 5'000);
+  EXPECT_EQ(store_->GetJob(queued.id)->status, RunStatus::kQueued);
+}
+
+TEST_P(StoreContractTest, DeletingAnEventDeletesItsHistory) {
+  EventRecord event = MakeEvent("e");
+  ASSERT_TRUE(store_->InsertEvent(event));
+  JobRecord job = Enqueue(event.id);
+  ASSERT_TRUE(store_->DeleteEvent(event.id));
+  EXPECT_EQ(store_->GetJob(job.id).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->GetExecution(job.current_execution_id).error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, ListExecutionsByEventNewestFirst) {
+  EventRecord a = MakeEvent("a");
+  EventRecord b = MakeEvent("b");
+  ASSERT_TRUE(store_->InsertEvent(a));
+  ASSERT_TRUE(store_->InsertEvent(b));
+  JobRecord a1 = Enqueue(a.id);
+  Enqueue(b.id);
+  JobRecord a2 = Enqueue(a.id);
+  auto list = store_->ListExecutions({.event_id = a.id});
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].id, a2.current_execution_id);
+  EXPECT_EQ((*list)[1].id, a1.current_execution_id);
+  auto page = store_->ListExecutions({.event_id = a.id, .before_id = a2.current_execution_id});
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ(store_->ListExecutions({.status = RunStatus::kQueued})->size(), 3u);
+}
+
+TEST_P(StoreContractTest, ConcurrentClaimsNeverDuplicate) {
+  EventRecord event = MakeEvent("e");
+  ASSERT_TRUE(store_->InsertEvent(event));
+  constexpr int kJobs = 200;
+  for (int n = 0; n < kJobs; ++n) Enqueue(event.id);
+  std::mutex mutex;
+  std::multiset<std::string> claimed_ids;
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 4; ++w) {
+    workers.emplace_back([&, w] {
+      for (;;) {
+        auto claimed = store_->ClaimNextJob("w" + std::to_string(w), FromUnixMillis(99'000),
+                                            FromUnixMillis(199'000));
+        if (!claimed || !*claimed) return;
+        std::lock_guard lock(mutex);
+        claimed_ids.insert((*claimed)->job.id);
+      }
+    });
+  }
+  for (auto& t : workers) t.join();
+  EXPECT_EQ(claimed_ids.size(), static_cast<size_t>(kJobs));
+  EXPECT_EQ(std::set<std::string>(claimed_ids.begin(), claimed_ids.end()).size(),
+            static_cast<size_t>(kJobs));
+}
+
+std::unique_ptr<Store> OpenSqlite(const std::string& dir) {
+  auto store = sqlite::SqliteStore::Open({.path = dir + "/cronium.db"});
+  if (!store) {
+    ADD_FAILURE() << store.error().message;
+    return nullptr;
+  }
+  return std::move(*store);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest,
+                         ::testing::Values(Backend{"sqlite", OpenSqlite}),
+                         [](const auto& param_info) { return param_info.param.name; });
+
+}  // namespace
+}  // namespace cronium::store
