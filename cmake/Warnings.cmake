@@ -7,7 +7,7 @@ target_compile_definitions(cronium_options INTERFACE BOOST_ASIO_NO_DEPRECATED)
 add_library(cronium_warnings INTERFACE)
 target_compile_options(cronium_warnings INTERFACE
   -Wall -Wextra -Wshadow -Wnon-virtual-dtor -Wcast-align -Wunused -Woverloaded-virtual
-  -Wpedantic -Wnull-dereference -Wdouble-promotion -Wformat=2 -Wimplicit-fallthrough
+  -Wpedantic -Wdouble-promotion -Wformat=2 -Wimplicit-fallthrough
   -Wmisleading-indentation -Wduplicated-cond -Wlogical-op
   # Designated initializers that leave members at their defaults are the house style.
   -Wno-missing-field-initializers)

@@ -1,0 +1,291 @@
+#include "events/event_service.h"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "base/ids.h"
+#include "base/utf8.h"
+
+namespace cronium::events {
+namespace {
+
+using nlohmann::json;
+
+std::string EnvAad(const std::string& event_id, const std::string& key) {
+  return "event-env/" + event_id + "/" + key;
+}
+
+std::string HttpRequestToJson(const std::optional<HttpRequestSpec>& spec) {
+  if (!spec) return "";
+  json headers = json::array();
+  for (const auto& [name, value] : spec->headers) headers.push_back({name, value});
+  return json{{"method", spec->method}, {"url", spec->url}, {"headers", headers},
+              {"body", spec->body}}
+      .dump();
+}
+
+std::optional<HttpRequestSpec> HttpRequestFromJson(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  const json doc = json::parse(text, nullptr, false);
+  if (!doc.is_object()) return std::nullopt;
+  HttpRequestSpec spec;
+  spec.method = doc.value("method", "GET");
+  spec.url = doc.value("url", "");
+  spec.body = doc.value("body", "");
+  if (doc.contains("headers") && doc["headers"].is_array()) {
+    for (const auto& pair : doc["headers"]) {
+      if (pair.is_array() && pair.size() == 2 && pair[0].is_string() && pair[1].is_string()) {
+        spec.headers.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
+      }
+    }
+  }
+  return spec;
+}
+
+}  // namespace
+
+bool IsValidEnvKey(std::string_view key) {
+  if (key.empty()) return false;
+  if (!(key[0] == '_' || (key[0] >= 'A' && key[0] <= 'Z'))) return false;
+  return std::all_of(key.begin(), key.end(), [](char c) {
+    return c == '_' || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  });
+}
+
+EventService::EventService(EventsOptions options, store::Store& store, crypto::SecretBox env_box,
+                           const Clock& clock)
+    : options_(options), store_(store), env_box_(std::move(env_box)), clock_(clock) {}
+
+Status EventService::Validate(const Event& e) const {
+  const auto& o = options_;
+  if (e.name.empty() || std::all_of(e.name.begin(), e.name.end(), ::isspace)) {
+    return InvalidArgument("name: must not be empty");
+  }
+  if (e.name.size() > o.max_name_bytes) {
+    return InvalidArgument(fmt::format("name: at most {} bytes", o.max_name_bytes));
+  }
+  if (!IsValidUtf8(e.name) || !IsValidUtf8(e.description) || !IsValidUtf8(e.content)) {
+    return InvalidArgument("name, description and content must be valid UTF-8");
+  }
+  if (e.description.size() > o.max_description_bytes) {
+    return InvalidArgument(fmt::format("description: at most {} bytes", o.max_description_bytes));
+  }
+  if (e.content.size() > o.max_content_bytes) {
+    return InvalidArgument(fmt::format("content: at most {} bytes (got {})", o.max_content_bytes,
+                                       e.content.size()));
+  }
+  if (e.timeout_seconds < o.min_timeout_seconds || e.timeout_seconds > o.max_timeout_seconds) {
+    return InvalidArgument(fmt::format("timeoutSeconds: must be between {} and {}",
+                                       o.min_timeout_seconds, o.max_timeout_seconds));
+  }
+  if (e.retries < 0 || e.retries > o.max_retries) {
+    return InvalidArgument(fmt::format("retries: must be between 0 and {}", o.max_retries));
+  }
+  if (e.env_vars.size() > o.max_env_vars) {
+    return InvalidArgument(fmt::format("envVars: at most {} variables", o.max_env_vars));
+  }
+  for (const auto& [key, value] : e.env_vars) {
+    if (!IsValidEnvKey(key) || key.size() > o.max_env_key_bytes) {
+      return InvalidArgument(fmt::format(
+          "envVars: key '{}' is invalid: use upper-case letters, digits and '_', not starting "
+          "with a digit (^[A-Z_][A-Z0-9_]*$), at most {} bytes",
+          key.substr(0, 64), o.max_env_key_bytes));
+    }
+    if (key.rfind("CRONIUM_", 0) == 0) {
+      return InvalidArgument(
+          fmt::format("envVars: key '{}' is reserved (CRONIUM_* is set by the platform)", key));
+    }
+    if (value.size() > o.max_env_value_bytes || value.find('\0') != std::string::npos ||
+        !IsValidUtf8(value)) {
+      return InvalidArgument(fmt::format(
+          "envVars: value of '{}' must be UTF-8 text without NUL, at most {} bytes", key,
+          o.max_env_value_bytes));
+    }
+  }
+  if (e.tags.size() > o.max_tags) {
+    return InvalidArgument(fmt::format("tags: at most {} tags", o.max_tags));
+  }
+  std::set<std::string> seen;
+  for (const auto& tag : e.tags) {
+    if (tag.empty() || tag.size() > o.max_tag_bytes || !IsValidUtf8(tag)) {
+      return InvalidArgument(fmt::format("tags: each tag is 1 to {} bytes of UTF-8", o.max_tag_bytes));
+    }
+    if (!seen.insert(tag).second) {
+      return InvalidArgument(fmt::format("tags: '{}' appears twice", tag));
+    }
+  }
+  if (e.type == store::EventType::kHttpRequest) {
+    if (!e.http_request) {
+      return InvalidArgument("httpRequest: required for HTTP_REQUEST events");
+    }
+    static const std::set<std::string> kMethods{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"};
+    if (!kMethods.count(e.http_request->method)) {
+      return InvalidArgument("httpRequest.method: one of GET, POST, PUT, PATCH, DELETE, HEAD");
+    }
+    const std::string& url = e.http_request->url;
+    if (!(url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0) || url.size() > 2048 ||
+        url.find_first_of(" \r\n\t") != std::string::npos) {
+      return InvalidArgument("httpRequest.url: an http:// or https:// URL of at most 2048 bytes");
+    }
+    for (const auto& [name, value] : e.http_request->headers) {
+      if (name.empty() || name.find_first_of(":\r\n ") != std::string::npos ||
+          value.find_first_of("\r\n") != std::string::npos) {
+        return InvalidArgument("httpRequest.headers: names without ':' or spaces, values on one line");
+      }
+    }
+    if (e.http_request->body.size() > o.max_content_bytes) {
+      return InvalidArgument(fmt::format("httpRequest.body: at most {} bytes", o.max_content_bytes));
+    }
+  } else if (e.http_request) {
+    return InvalidArgument("httpRequest: only for HTTP_REQUEST events");
+  }
+  return OkStatus();
+}
+
+Status EventService::Apply(EventFields f, Event& e, const Event* previous) const {
+  if (f.name) e.name = std::move(*f.name);
+  if (f.description) e.description = std::move(*f.description);
+  if (f.type) e.type = *f.type;
+  if (f.content) e.content = std::move(*f.content);
+  if (f.status) e.status = *f.status;
+  if (f.timeout_seconds) e.timeout_seconds = *f.timeout_seconds;
+  if (f.retries) e.retries = *f.retries;
+  if (f.tags) e.tags = std::move(*f.tags);
+  if (f.shared) e.shared = *f.shared;
+  if (f.http_request) e.http_request = std::move(*f.http_request);
+  if (f.env_vars) {
+    std::map<std::string, std::string> vars;
+    for (auto& [key, value] : *f.env_vars) {
+      if (value == kMaskedValue) {
+        if (previous == nullptr || !previous->env_vars.count(key)) {
+          return InvalidArgument(fmt::format(
+              "envVars: '{}' is sent masked but has no stored value to keep", key));
+        }
+        vars[key] = previous->env_vars.at(key);
+      } else {
+        vars[key] = std::move(value);
+      }
+    }
+    e.env_vars = std::move(vars);
+  }
+  return OkStatus();
+}
+
+store::EventRecord EventService::ToRecord(const Event& e) const {
+  store::EventRecord r;
+  r.id = e.id;
+  r.owner_id = e.owner_id;
+  r.name = e.name;
+  r.description = e.description;
+  r.type = e.type;
+  r.content = e.content;
+  r.status = e.status;
+  r.run_location = e.run_location;
+  r.timeout_seconds = e.timeout_seconds;
+  r.retries = e.retries;
+  for (const auto& [key, value] : e.env_vars) {
+    r.env_vars.push_back({key, env_box_.Seal(value, EnvAad(e.id, key))});
+  }
+  r.tags = e.tags;
+  r.shared = e.shared;
+  r.http_request_json = HttpRequestToJson(e.http_request);
+  r.created_at = e.created_at;
+  r.updated_at = e.updated_at;
+  return r;
+}
+
+Result<std::map<std::string, std::string>> EventService::UnsealEnvVars(
+    const store::EventRecord& r) const {
+  std::map<std::string, std::string> vars;
+  for (const auto& var : r.env_vars) {
+    auto value = env_box_.Open(var.sealed_value, EnvAad(r.id, var.key));
+    if (!value) {
+      return MakeError(ErrorCode::kPermissionDenied,
+                       fmt::format("env var {} of event {} cannot be decrypted with the current "
+                                   "key file",
+                                   var.key, r.id));
+    }
+    vars[var.key] = std::move(*value);
+  }
+  return vars;
+}
+
+Result<Event> EventService::FromRecord(const store::EventRecord& r) const {
+  Event e;
+  e.id = r.id;
+  e.owner_id = r.owner_id;
+  e.name = r.name;
+  e.description = r.description;
+  e.type = r.type;
+  e.content = r.content;
+  e.status = r.status;
+  e.run_location = r.run_location;
+  e.timeout_seconds = r.timeout_seconds;
+  e.retries = r.retries;
+  CRONIUM_ASSIGN_OR_RETURN(e.env_vars, UnsealEnvVars(r));
+  e.tags = r.tags;
+  e.shared = r.shared;
+  e.http_request = HttpRequestFromJson(r.http_request_json);
+  e.created_at = r.created_at;
+  e.updated_at = r.updated_at;
+  return e;
+}
+
+Result<Event> EventService::Create(EventFields fields, const std::string& owner_id) {
+  if (!fields.name) return InvalidArgument("name: required");
+  if (!fields.type) {
+    return InvalidArgument("type: required (BASH, PYTHON, NODEJS, HTTP_REQUEST or TOOL_ACTION)");
+  }
+  Event event;
+  event.timeout_seconds = options_.default_timeout_seconds;
+  CRONIUM_RETURN_IF_ERROR(Apply(std::move(fields), event, nullptr));
+  CRONIUM_RETURN_IF_ERROR(Validate(event));
+  const TimePoint now = clock_.Now();
+  event.id = NewId("evt", now);
+  event.owner_id = owner_id;
+  event.created_at = event.updated_at = now;
+  CRONIUM_RETURN_IF_ERROR(store_.InsertEvent(ToRecord(event)));
+  return event;
+}
+
+Result<store::EventRecord> EventService::GetRecord(const std::string& id) {
+  if (!IsWellFormedId(id)) return NotFound(fmt::format("event {} not found", id.substr(0, 64)));
+  return store_.GetEvent(id);
+}
+
+Result<Event> EventService::Get(const std::string& id) {
+  CRONIUM_ASSIGN_OR_RETURN(auto record, GetRecord(id));
+  return FromRecord(record);
+}
+
+Result<Event> EventService::Update(const std::string& id, EventFields fields) {
+  CRONIUM_ASSIGN_OR_RETURN(Event previous, Get(id));
+  Event event = previous;
+  CRONIUM_RETURN_IF_ERROR(Apply(std::move(fields), event, &previous));
+  CRONIUM_RETURN_IF_ERROR(Validate(event));
+  event.updated_at = std::max(clock_.Now(), previous.updated_at);
+  CRONIUM_RETURN_IF_ERROR(store_.UpdateEvent(ToRecord(event)));
+  return event;
+}
+
+Status EventService::Delete(const std::string& id) {
+  if (!IsWellFormedId(id)) return NotFound(fmt::format("event {} not found", id.substr(0, 64)));
+  return store_.DeleteEvent(id);
+}
+
+Result<std::vector<Event>> EventService::List(store::EventQuery query) {
+  query.limit = std::clamp(query.limit, 1, options_.max_page_size);
+  CRONIUM_ASSIGN_OR_RETURN(auto records, store_.ListEvents(query));
+  std::vector<Event> events;
+  events.reserve(records.size());
+  for (const auto& record : records) {
+    CRONIUM_ASSIGN_OR_RETURN(Event event, FromRecord(record));
+    events.push_back(std::move(event));
+  }
+  return events;
+}
+
+}  // namespace cronium::events

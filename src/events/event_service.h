@@ -1,0 +1,122 @@
+#pragma once
+
+// Events as users see them: validation of every field, env var values sealed at rest (and
+// unsealed only for a run or an explicit reveal), and CRUD on the store. Thread-safe.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/error.h"
+#include "crypto/secrets.h"
+#include "store/records.h"
+#include "store/store.h"
+
+namespace cronium::events {
+
+struct HttpRequestSpec {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+// An event with its env vars in plaintext. Never log one.
+struct Event {
+  std::string id;
+  std::string owner_id;
+  std::string name;
+  std::string description;
+  store::EventType type = store::EventType::kBash;
+  std::string content;
+  store::EventStatus status = store::EventStatus::kDraft;
+  std::string run_location = "LOCAL";
+  int64_t timeout_seconds = 30;
+  int retries = 0;
+  std::map<std::string, std::string> env_vars;
+  std::vector<std::string> tags;
+  bool shared = false;
+  std::optional<HttpRequestSpec> http_request;
+  TimePoint created_at;
+  TimePoint updated_at;
+};
+
+// Fields a client sets. In Create, name and type are required and the rest default; in Update,
+// only the fields present change.
+struct EventFields {
+  std::optional<std::string> name;
+  std::optional<std::string> description;
+  std::optional<store::EventType> type;
+  std::optional<std::string> content;
+  std::optional<store::EventStatus> status;
+  std::optional<int64_t> timeout_seconds;
+  std::optional<int> retries;
+  // Replaces all env vars. A value equal to kMaskedValue keeps the stored value of that key, so
+  // a client can send back what it read without destroying secrets.
+  std::optional<std::map<std::string, std::string>> env_vars;
+  std::optional<std::vector<std::string>> tags;
+  std::optional<bool> shared;
+  std::optional<std::optional<HttpRequestSpec>> http_request;
+};
+
+inline constexpr std::string_view kMaskedValue = "********";
+
+struct EventsOptions {
+  size_t max_name_bytes = 200;
+  size_t max_description_bytes = 4'000;
+  size_t max_content_bytes = 256 << 10;
+  int64_t min_timeout_seconds = 1;
+  int64_t max_timeout_seconds = 7 * 24 * 3600;
+  int64_t default_timeout_seconds = 30;
+  int max_retries = 10;
+  size_t max_env_vars = 100;
+  size_t max_env_key_bytes = 128;
+  size_t max_env_value_bytes = 32 << 10;
+  size_t max_tags = 20;
+  size_t max_tag_bytes = 50;
+  int max_page_size = 200;
+};
+
+struct EventListQuery {
+  store::EventQuery filter;  // filter.limit is clamped to [1, max_page_size]
+};
+
+class EventService {
+ public:
+  EventService(EventsOptions options, store::Store& store, crypto::SecretBox env_box,
+               const Clock& clock);
+
+  // kInvalidArgument naming the field for bad input.
+  Result<Event> Create(EventFields fields, const std::string& owner_id);
+  Result<Event> Get(const std::string& id);
+  Result<Event> Update(const std::string& id, EventFields fields);
+  Status Delete(const std::string& id);
+  Result<std::vector<Event>> List(store::EventQuery query);
+
+  // The stored record (env vars still sealed), for the run path.
+  Result<store::EventRecord> GetRecord(const std::string& id);
+  // Unseals the env vars of a record. kPermissionDenied if a value does not decrypt with the
+  // current key (wrong key file or tampering).
+  Result<std::map<std::string, std::string>> UnsealEnvVars(const store::EventRecord& record) const;
+
+  const EventsOptions& options() const { return options_; }
+
+ private:
+  Status Validate(const Event& event) const;
+  Result<Event> FromRecord(const store::EventRecord& record) const;
+  store::EventRecord ToRecord(const Event& event) const;
+  Status Apply(EventFields fields, Event& event, const Event* previous) const;
+
+  // Immutable after construction.
+  const EventsOptions options_;
+  store::Store& store_;
+  const crypto::SecretBox env_box_;
+  const Clock& clock_;
+};
+
+// True for env var keys of the form ^[A-Z_][A-Z0-9_]*$.
+bool IsValidEnvKey(std::string_view key);
+
+}  // namespace cronium::events
