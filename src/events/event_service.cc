@@ -203,7 +203,7 @@ Result<std::map<std::string, std::string>> EventService::UnsealEnvVars(
   for (const auto& var : r.env_vars) {
     auto value = env_box_.Open(var.sealed_value, EnvAad(r.id, var.key));
     if (!value) {
-      return MakeError(ErrorCode::kPermissionDenied,
+      return MakeError(ErrorCode::kInternal,
                        fmt::format("env var {} of event {} cannot be decrypted with the current "
                                    "key file",
                                    var.key, r.id));

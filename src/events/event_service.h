@@ -97,8 +97,8 @@ class EventService {
 
   // The stored record (env vars still sealed), for the run path.
   Result<store::EventRecord> GetRecord(const std::string& id);
-  // Unseals the env vars of a record. kPermissionDenied if a value does not decrypt with the
-  // current key (wrong key file or tampering).
+  // Unseals the env vars of a record. kInternal if a value does not decrypt with the current
+  // key (wrong key file or tampering).
   Result<std::map<std::string, std::string>> UnsealEnvVars(const store::EventRecord& record) const;
 
   const EventsOptions& options() const { return options_; }

@@ -89,7 +89,7 @@ TEST_F(EventServiceTest, SealedValueMovedToAnotherEventDoesNotDecrypt) {
   ASSERT_TRUE(store_->UpdateEvent(*record_b));
   auto loaded = service_->Get(b->id);
   ASSERT_FALSE(loaded);
-  EXPECT_EQ(loaded.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(loaded.error().code, ErrorCode::kInternal);
 }
 
 TEST_F(EventServiceTest, UpdateChangesOnlyGivenFieldsAndKeepsMaskedSecrets) {

@@ -1,0 +1,157 @@
+#include "server/app.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "api/api.h"
+#include "crypto/secrets.h"
+#include "events/event_service.h"
+#include "exec/process_executor.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "queue/job_queue.h"
+#include "store/sqlite/sqlite_store.h"
+#include "worker/worker_pool.h"
+
+#ifndef CRONIUM_VERSION
+#define CRONIUM_VERSION "dev"
+#endif
+
+namespace cronium::server {
+
+Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 >= listen.size()) {
+    return InvalidArgument(
+        fmt::format("--listen '{}': use HOST:PORT, for example 127.0.0.1:8080", listen));
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::string port_text = listen.substr(colon + 1);
+  char* end = nullptr;
+  const long port = std::strtol(port_text.c_str(), &end, 10);
+  if (*end != '\0' || port < 0 || port > 65535) {
+    return InvalidArgument(fmt::format("--listen '{}': the port must be 0 to 65535", listen));
+  }
+  return std::make_pair(host, static_cast<uint16_t>(port));
+}
+
+struct App::Parts {
+  SystemClock clock;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<events::EventService> events;
+  std::unique_ptr<queue::JobQueue> queue;
+  exec::ProcessExecutor executor;
+  std::unique_ptr<worker::WorkerPool> workers;
+  std::unique_ptr<api::ApiContext> api;
+  http::Router router;
+  std::unique_ptr<http::Server> http;
+};
+
+App::App(ServeOptions options) : options_(std::move(options)) {}
+
+App::~App() { Stop(); }
+
+std::string App::url() const { return url_; }
+
+Status App::Start() {
+  namespace fs = std::filesystem;
+  CRONIUM_ASSIGN_OR_RETURN(auto listen, ParseListen(options_.listen));
+  std::error_code ec;
+  const fs::path data_dir = fs::absolute(options_.data_dir, ec).lexically_normal();
+  fs::create_directories(data_dir, ec);
+  if (ec) {
+    return FailedPrecondition(
+        fmt::format("cannot create the data directory {}: {}", data_dir.string(), ec.message()));
+  }
+  ::chmod(data_dir.c_str(), 0700);
+
+  std::string db_path = (data_dir / "cronium.db").string();
+  if (!options_.database.empty()) {
+    const std::string& url = options_.database;
+    if (url.rfind("sqlite://", 0) == 0) {
+      db_path = url.substr(9);
+    } else if (url.rfind("sqlite:", 0) == 0) {
+      db_path = url.substr(7);
+    } else if (url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0) {
+      return InvalidArgument(
+          "--database: PostgreSQL is not supported by this build yet; use the embedded SQLite "
+          "default (omit --database) or sqlite:PATH");
+    } else {
+      return InvalidArgument(fmt::format(
+          "--database '{}': expected sqlite:PATH (PostgreSQL URLs come later)", url));
+    }
+  }
+
+  parts_ = std::make_unique<Parts>();
+  auto& p = *parts_;
+  CRONIUM_ASSIGN_OR_RETURN(auto master, crypto::MasterKey::LoadOrCreate((data_dir / "master.key").string()));
+  CRONIUM_ASSIGN_OR_RETURN(p.store, store::sqlite::SqliteStore::Open({.path = db_path}));
+  spdlog::info("store: SQLite at {} (schema version {})", db_path,
+               store::sqlite::SqliteStore::LatestSchemaVersion());
+
+  // Runs of a previous process cannot still be alive: this process owns the database.
+  CRONIUM_ASSIGN_OR_RETURN(int recovered, p.store->RecoverAbandonedJobs(
+                                              "the server stopped during the run", p.clock.Now()));
+  if (recovered > 0) spdlog::warn("marked {} unfinished run(s) of a previous process LOST", recovered);
+
+  const fs::path work_root = data_dir / "runs";
+  fs::remove_all(work_root, ec);  // leftovers of a crash
+  fs::create_directories(work_root, ec);
+  ::chmod(work_root.c_str(), 0700);
+
+  p.events = std::make_unique<events::EventService>(
+      events::EventsOptions{}, *p.store, master.Box(crypto::KeyPurpose::kEventEnvVars), p.clock);
+  p.queue = std::make_unique<queue::JobQueue>(*p.store, p.clock);
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int workers = options_.workers > 0 ? options_.workers : std::max(4, 2 * cores);
+  p.workers = std::make_unique<worker::WorkerPool>(
+      worker::WorkerOptions{.workers = workers, .work_root = work_root.string()}, *p.queue,
+      *p.events, p.executor, p.clock);
+  spdlog::warn(
+      "isolation: scripts run as plain child processes of the server (own process group, clean "
+      "environment, private work dir, timeouts) WITHOUT a sandbox");
+  p.api = std::make_unique<api::ApiContext>(api::ApiContext{
+      .events = *p.events, .queue = *p.queue, .workers = *p.workers, .store = *p.store,
+      .version = CRONIUM_VERSION, .isolation = "process"});
+  api::RegisterRoutes(p.router, *p.api);
+
+  http::ServerOptions http_options;
+  http_options.host = listen.first;
+  http_options.port = listen.second;
+  http_options.io_threads = options_.http_threads > 0 ? options_.http_threads : cores;
+  http_options.handler_threads = std::max(4, 2 * cores);
+  http_options.on_response = [](const http::Request& request, int status,
+                                std::chrono::microseconds elapsed) {
+    spdlog::info("http {} {} -> {} in {}us from {}", http::ToString(request.method),
+                 request.path.substr(0, 200), status, elapsed.count(), request.remote_address);
+  };
+  p.http = std::make_unique<http::Server>(std::move(http_options), p.router);
+  p.workers->Start();
+  CRONIUM_ASSIGN_OR_RETURN(uint16_t port, p.http->Start());
+  const std::string host = listen.first.find(':') != std::string::npos
+                               ? "[" + listen.first + "]"
+                               : listen.first;
+  url_ = fmt::format("http://{}:{}", host, port);
+  return OkStatus();
+}
+
+void App::Stop() {
+  if (!parts_) return;
+  auto& p = *parts_;
+  spdlog::info("shutting down: finishing in-flight requests and runs");
+  if (p.http) p.http->Shutdown(std::chrono::milliseconds(10'000));
+  if (p.workers) p.workers->Stop(options_.shutdown_grace);
+  if (p.queue) p.queue->Shutdown();
+  parts_.reset();
+  spdlog::info("stopped");
+}
+
+}  // namespace cronium::server

@@ -1,0 +1,49 @@
+#pragma once
+
+// The composition root: builds every module from ServeOptions, wires them, starts and stops
+// them in order. Only this module knows the wiring. Start/Stop from one thread.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "base/error.h"
+
+namespace cronium::server {
+
+struct ServeOptions {
+  std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
+  std::string data_dir = "./data";
+  std::string database;                   // "" = SQLite file in the data dir
+  int workers = 0;                        // 0 = 2 x cores, at least 4
+  int http_threads = 0;                   // 0 = cores
+  std::chrono::milliseconds shutdown_grace{30'000};
+};
+
+// "host:port" -> parts. kInvalidArgument on anything else.
+Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen);
+
+class App {
+ public:
+  explicit App(ServeOptions options);
+  ~App();
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
+
+  // Creates the data dir (0700) and key file, opens and migrates the store, recovers runs a
+  // previous process left unfinished, starts workers and the HTTP server.
+  Status Start();
+  // The URL the server answers on, e.g. "http://127.0.0.1:8080".
+  std::string url() const;
+  // Graceful: stop accepting, finish in-flight requests, let runs finish within the grace.
+  void Stop();
+
+ private:
+  struct Parts;
+  ServeOptions options_;
+  std::unique_ptr<Parts> parts_;
+  std::string url_;
+};
+
+}  // namespace cronium::server

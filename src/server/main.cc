@@ -1,0 +1,102 @@
+// `cronium`: the server (`cronium serve`) and the CLI in one binary.
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "base/logging.h"
+#include "cli/commands.h"
+#include "server/app.h"
+
+namespace {
+
+std::string EnvOr(const char* name, std::string fallback) {
+  const char* value = std::getenv(name);
+  return value && *value ? value : std::move(fallback);
+}
+
+int Serve(cronium::server::ServeOptions options, const cronium::LogOptions& log_options) {
+  if (auto logging = cronium::InitLogging(log_options); !logging) {
+    std::cerr << "error: " << logging.error().message << "\n";
+    return 2;
+  }
+  // Files the server creates (database, key, run dirs) are private to its user.
+  umask(077);
+  // Core dumps could hold secrets; scripts inherit the limit too.
+  const rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+  signal(SIGPIPE, SIG_IGN);
+  // Block the stop signals in every thread; the main thread waits for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  cronium::server::App app(std::move(options));
+  if (auto started = app.Start(); !started) {
+    spdlog::error("cannot start: {}", started.error().message);
+    std::cerr << "error: " << started.error().message << "\n";
+    return 1;
+  }
+  std::printf("Cronium is listening on %s\n", app.url().c_str());
+  std::fflush(stdout);
+  spdlog::info("listening on {}", app.url());
+  int received = 0;
+  sigwait(&stop_signals, &received);
+  spdlog::info("received {}", received == SIGINT ? "SIGINT" : "SIGTERM");
+  app.Stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Cronium: scheduled scripts and workflows in one binary", "cronium"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", CRONIUM_VERSION);
+
+  cronium::server::ServeOptions serve_options;
+  serve_options.listen = EnvOr("CRONIUM_LISTEN", serve_options.listen);
+  serve_options.data_dir = EnvOr("CRONIUM_DATA_DIR", serve_options.data_dir);
+  serve_options.database = EnvOr("CRONIUM_DATABASE", "");
+  cronium::LogOptions log_options;
+  log_options.level = EnvOr("CRONIUM_LOG_LEVEL", "info");
+  std::string log_format = EnvOr("CRONIUM_LOG_FORMAT", "text");
+  auto* serve = app.add_subcommand("serve", "Run the server: API, web UI, queue and workers");
+  serve->add_option("--listen", serve_options.listen,
+                    "HOST:PORT to listen on (env CRONIUM_LISTEN; default 127.0.0.1:8080)");
+  serve->add_option("--data-dir", serve_options.data_dir,
+                    "Directory for the database, key file and run dirs (env CRONIUM_DATA_DIR; "
+                    "default ./data)");
+  serve->add_option("--database", serve_options.database,
+                    "Database URL (env CRONIUM_DATABASE; default SQLite in the data dir)");
+  serve->add_option("--workers", serve_options.workers, "Concurrent runs (default 2 x cores)");
+  serve->add_option("--log-level", log_options.level,
+                    "trace, debug, info, warn, error or off (env CRONIUM_LOG_LEVEL)");
+  serve->add_option("--log-format", log_format, "text or json (env CRONIUM_LOG_FORMAT)")
+      ->check(CLI::IsMember({"text", "json"}));
+  int exit_code = 0;
+  serve->callback([&] {
+    log_options.format =
+        log_format == "json" ? cronium::LogFormat::kJson : cronium::LogFormat::kText;
+    exit_code = Serve(serve_options, log_options);
+  });
+
+  cronium::cli::CliState cli_state;
+  cronium::cli::AddClientCommands(app, cli_state);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  }
+  return exit_code != 0 ? exit_code : cli_state.exit_code;
+}

@@ -1,0 +1,163 @@
+#include "worker/worker_pool.h"
+
+#include <future>
+
+#include <gtest/gtest.h>
+
+#include "exec/process_executor.h"
+#include "store/sqlite/sqlite_store.h"
+#include "testutil/temp_dir.h"
+
+namespace cronium::worker {
+namespace {
+
+using std::chrono::milliseconds;
+
+class WorkerPoolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = store::sqlite::SqliteStore::Open({.path = dir_.path() + "/c.db"});
+    ASSERT_TRUE(opened);
+    store_ = std::move(*opened);
+    std::array<unsigned char, crypto::kKeyBytes> key{};
+    events_ = std::make_unique<events::EventService>(
+        events::EventsOptions{}, *store_,
+        crypto::MasterKey::FromBytesForTest(key).Box(crypto::KeyPurpose::kEventEnvVars), clock_);
+    queue_ = std::make_unique<queue::JobQueue>(*store_, clock_);
+    pool_ = std::make_unique<WorkerPool>(
+        WorkerOptions{.workers = 2, .work_root = dir_.path() + "/runs",
+                      .kill_grace = milliseconds(200)},
+        *queue_, *events_, executor_, clock_);
+    pool_->Start();
+  }
+
+  void TearDown() override {
+    pool_->Stop(milliseconds(0));
+    queue_->Shutdown();
+  }
+
+  events::Event Create(store::EventType type, std::string content,
+                       std::map<std::string, std::string> env = {}) {
+    events::EventFields f;
+    f.name = "test";
+    f.type = type;
+    f.content = std::move(content);
+    f.env_vars = std::move(env);
+    f.timeout_seconds = 20;
+    auto created = events_->Create(f, "usr_1");
+    EXPECT_TRUE(created) << created.error().message;
+    return *created;
+  }
+
+  queue::EnqueuedRun Enqueue(const events::Event& event) {
+    auto record = events_->GetRecord(event.id);
+    auto run = queue_->Enqueue(*record, {});
+    EXPECT_TRUE(run);
+    return *run;
+  }
+
+  // Waits (without sleeping) until the execution ends and returns it.
+  store::ExecutionRecord AwaitEnd(const std::string& execution_id) {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      auto current = store_->GetExecution(execution_id);
+      if (current && store::IsTerminal(current->status)) return *current;
+      std::promise<void> done;
+      queue_->WhenFinished(execution_id, milliseconds(500), [&](bool) { done.set_value(); });
+      done.get_future().wait();
+    }
+    ADD_FAILURE() << "execution " << execution_id << " did not end";
+    return {};
+  }
+
+  testutil::TempDir dir_;
+  SystemClock clock_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<events::EventService> events_;
+  std::unique_ptr<queue::JobQueue> queue_;
+  exec::ProcessExecutor executor_;
+  std::unique_ptr<WorkerPool> pool_;
+};
+
+TEST_F(WorkerPoolTest, RunsABashEventAndRecordsTheResult) {
+  auto event = Create(store::EventType::kBash,
+                      "echo \"hello $GREETING\"; echo \"$CRONIUM_EVENT_ID\"; echo warn >&2",
+                      {{"GREETING", "world"}});
+  auto run = Enqueue(event);
+  auto done = AwaitEnd(run.execution_id);
+  EXPECT_EQ(done.status, store::RunStatus::kSucceeded);
+  EXPECT_EQ(done.exit_code, 0);
+  EXPECT_EQ(done.stdout_text, "hello world\n" + event.id + "\n");
+  EXPECT_EQ(done.stderr_text, "warn\n");
+  EXPECT_EQ(done.end_reason, "exited with code 0");
+  EXPECT_EQ(done.isolation, "process");
+  EXPECT_TRUE(done.started_at && done.finished_at && done.duration_ms);
+  EXPECT_EQ(store_->GetJob(run.job_id)->status, store::RunStatus::kSucceeded);
+}
+
+TEST_F(WorkerPoolTest, ScriptsSeeTheirIdsButNotTheServerEnvironment) {
+  ::setenv("CRONIUM_WORKER_TEST_SECRET", "do-not-leak", 1);
+  auto event = Create(store::EventType::kPython,
+                      "import os\nprint(sorted(k for k in os.environ if k.startswith('CRONIUM_')))"
+                      "\nprint(os.environ.get('CRONIUM_WORKER_TEST_SECRET'))");
+  auto run = Enqueue(event);
+  auto done = AwaitEnd(run.execution_id);
+  ::unsetenv("CRONIUM_WORKER_TEST_SECRET");
+  EXPECT_EQ(done.stdout_text,
+            "['CRONIUM_EVENT_ID', 'CRONIUM_EXECUTION_ID', 'CRONIUM_EXECUTION_MODE', "
+            "'CRONIUM_JOB_ID']\nNone\n");
+}
+
+TEST_F(WorkerPoolTest, NonZeroExitFails) {
+  auto done = AwaitEnd(Enqueue(Create(store::EventType::kNodejs, "process.exit(4)")).execution_id);
+  EXPECT_EQ(done.status, store::RunStatus::kFailed);
+  EXPECT_EQ(done.exit_code, 4);
+  EXPECT_EQ(done.end_reason, "exited with code 4");
+}
+
+TEST_F(WorkerPoolTest, CancelStopsARunningJob) {
+  auto event = Create(store::EventType::kBash, "echo started; while true; do sleep 0.05; done");
+  auto run = Enqueue(event);
+  // Wait until it runs, then cancel.
+  for (int n = 0; n < 1000; ++n) {
+    auto current = store_->GetExecution(run.execution_id);
+    if (current->status == store::RunStatus::kRunning && pool_->RunningCount() > 0) break;
+    std::promise<void> tick;
+    queue_->WhenFinished(run.execution_id, milliseconds(5), [&](bool) { tick.set_value(); });
+    tick.get_future().wait();
+  }
+  ASSERT_TRUE(pool_->Cancel(run.execution_id, "cancelled by user"));
+  auto done = AwaitEnd(run.execution_id);
+  EXPECT_EQ(done.status, store::RunStatus::kCancelled);
+  EXPECT_EQ(done.end_reason, "cancelled by user");
+  EXPECT_EQ(pool_->Cancel(run.execution_id, "again").error().code,
+            ErrorCode::kFailedPrecondition);
+}
+
+TEST_F(WorkerPoolTest, UnsupportedTypesFailWithAClearReason) {
+  events::EventFields f;
+  f.name = "hook";
+  f.type = store::EventType::kToolAction;
+  auto created = events_->Create(f, "usr_1");
+  ASSERT_TRUE(created);
+  auto done = AwaitEnd(Enqueue(*created).execution_id);
+  EXPECT_EQ(done.status, store::RunStatus::kFailed);
+  EXPECT_NE(done.end_reason.find("TOOL_ACTION"), std::string::npos);
+}
+
+TEST_F(WorkerPoolTest, StopMarksUnfinishedRunsLost) {
+  auto event = Create(store::EventType::kBash, "while true; do sleep 0.05; done");
+  auto run = Enqueue(event);
+  for (int n = 0; n < 1000 && pool_->RunningCount() == 0; ++n) {
+    std::promise<void> tick;
+    queue_->WhenFinished(run.execution_id, milliseconds(5), [&](bool) { tick.set_value(); });
+    tick.get_future().wait();
+  }
+  pool_->Stop(milliseconds(0));
+  auto done = store_->GetExecution(run.execution_id);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->status, store::RunStatus::kLost);
+  EXPECT_EQ(done->end_reason, "the server shut down during the run");
+}
+
+}  // namespace
+}  // namespace cronium::worker
