@@ -285,7 +285,7 @@ class Handlers {
     if (const json* input = body.Get("input")) {
       options.input_json = input->dump(-1, ' ', false, json::error_handler_t::replace);
       if (options.input_json.size() > kMaxInputBytes) {
-        return ResourceExhausted(fmt::format("input: at most {} bytes of JSON", kMaxInputBytes));
+        return InvalidArgument(fmt::format("input: at most {} bytes of JSON", kMaxInputBytes));
       }
     }
     CRONIUM_ASSIGN_OR_RETURN(auto event, ctx_.events.GetRecord(request.PathParam("id")));

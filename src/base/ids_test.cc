@@ -19,8 +19,16 @@ TEST(IdsTest, HasPrefixAndFixedLength) {
 TEST(IdsTest, SortByCreationTime) {
   const std::string earlier = NewId("x", FromUnixMillis(1'000));
   const std::string later = NewId("x", FromUnixMillis(1'001));
-  EXPECT_LT(earlier.substr(0, 12), later.substr(0, 12));
   EXPECT_LT(earlier, later);
+}
+
+TEST(IdsTest, AreMonotonicWithinOneMillisecondAndWhenTheClockStepsBack) {
+  std::string previous = NewId("x", FromUnixMillis(4'000'000'000'000));
+  for (int n = 0; n < 1000; ++n) {
+    const std::string next = NewId("x", FromUnixMillis(4'000'000'000'000 - (n % 3)));
+    EXPECT_LT(previous, next);
+    previous = next;
+  }
 }
 
 TEST(IdsTest, AreUnique) {

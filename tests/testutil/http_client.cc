@@ -70,8 +70,12 @@ HttpResult HttpClient::Send(const std::string& method, const std::string& path,
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, "Content-Type: application/json");
-  for (const auto& h : extra_headers) headers = curl_slist_append(headers, h.c_str());
+  bool has_type = false;
+  for (const auto& h : extra_headers) {
+    headers = curl_slist_append(headers, h.c_str());
+    has_type = has_type || h.rfind("Content-Type:", 0) == 0;
+  }
+  if (!has_type) headers = curl_slist_append(headers, "Content-Type: application/json");
   ReadState state{&body};
   if (has_body && chunked) {
     headers = curl_slist_append(headers, "Transfer-Encoding: chunked");

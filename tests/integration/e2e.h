@@ -1,0 +1,100 @@
+#pragma once
+
+// Shared fixture of the end-to-end tests: a fresh server per test on port 0 with its own data
+// dir, and helpers that speak the REST API.
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "testutil/http_client.h"
+#include "testutil/server_process.h"
+#include "testutil/temp_dir.h"
+
+namespace cronium::e2e {
+
+using nlohmann::json;
+
+class E2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override { StartServer(); }
+  void TearDown() override {
+    if (server_ && server_->pid() > 0) {
+      const int status = server_->Stop();
+      EXPECT_EQ(status, 0) << "server exited badly; logs:\n" << server_->Logs();
+    }
+  }
+
+  std::string DataDir() const { return dir_.path() + "/data"; }
+
+  void StartServer(std::vector<std::string> args = {},
+                   std::map<std::string, std::string> env = {}) {
+    server_ = std::make_unique<testutil::ServerProcess>(DataDir(), std::move(args), std::move(env));
+    ASSERT_TRUE(server_->Start()) << server_->error();
+    client_ = std::make_unique<testutil::HttpClient>(server_->url());
+  }
+
+  static json Parse(const testutil::HttpResult& result) {
+    json doc = json::parse(result.body, nullptr, false);
+    EXPECT_FALSE(doc.is_discarded()) << "not JSON: " << result.body;
+    return doc;
+  }
+
+  std::string CreateEvent(const json& body) {
+    auto result = client_->Post("/api/v1/events", body.dump());
+    EXPECT_EQ(result.status, 201) << result.body;
+    return Parse(result).value("id", "");
+  }
+
+  std::string CreateScript(const std::string& type, const std::string& content,
+                           int timeout_seconds = 30) {
+    return CreateEvent({{"name", "e2e " + type},
+                        {"type", type},
+                        {"content", content},
+                        {"timeoutSeconds", timeout_seconds}});
+  }
+
+  std::string Run(const std::string& event_id, const json& body = json::object()) {
+    auto result = client_->Post("/api/v1/events/" + event_id + "/run", body.dump());
+    EXPECT_EQ(result.status, 202) << result.body;
+    return Parse(result).value("executionId", "");
+  }
+
+  // Long-polls until the execution has ended.
+  json AwaitEnd(const std::string& execution_id) {
+    for (int attempt = 0; attempt < 20; ++attempt) {
+      auto result = client_->Get("/api/v1/executions/" + execution_id + "?wait=30");
+      EXPECT_EQ(result.status, 200) << result.body;
+      json doc = Parse(result);
+      const std::string status = doc.value("status", "");
+      if (status != "QUEUED" && status != "RUNNING") return doc;
+    }
+    ADD_FAILURE() << "execution " << execution_id << " did not end";
+    return json::object();
+  }
+
+  json RunAndWait(const std::string& event_id) { return AwaitEnd(Run(event_id)); }
+
+  // A FIFO the test writes to once the script has opened it: opening blocks until the script
+  // is really running, without sleeping.
+  std::string MakeFifo(const std::string& name) {
+    const std::string path = dir_.path() + "/" + name;
+    EXPECT_EQ(::mkfifo(path.c_str(), 0666), 0);
+    return path;
+  }
+  static void WaitUntilScriptOpens(const std::string& fifo) {
+    std::ofstream writer(fifo);  // blocks until the reader opens it
+    writer << "go\n";
+  }
+
+  testutil::TempDir dir_;
+  std::unique_ptr<testutil::ServerProcess> server_;
+  std::unique_ptr<testutil::HttpClient> client_;
+};
+
+}  // namespace cronium::e2e

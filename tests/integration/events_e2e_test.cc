@@ -1,0 +1,267 @@
+// A user's main path: create events over HTTP, run them, read what they did.
+
+#include <signal.h>
+
+#include <thread>
+
+#include "e2e.h"
+
+namespace cronium::e2e {
+namespace {
+
+class EventsE2eTest : public E2eTest {};
+
+bool ProcessIsGone(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return true;
+  std::string line;
+  std::getline(stat, line);
+  const auto close = line.rfind(')');
+  return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
+}
+
+TEST_F(EventsE2eTest, HealthAndReadiness) {
+  auto health = client_->Get("/healthz");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(Parse(health)["status"], "ok");
+  auto ready = client_->Get("/readyz");
+  EXPECT_EQ(ready.status, 200);
+  EXPECT_EQ(Parse(ready)["status"], "ready");
+}
+
+TEST_F(EventsE2eTest, BashPythonAndNodeScriptsRunAndReportOutput) {
+  const std::string bash = CreateScript("BASH", "echo \"bash $((6*7))\"; echo to-stderr >&2");
+  const std::string python =
+      CreateScript("PYTHON", "import sys\nprint('python', sum(range(10)))\nprint('e', file=sys.stderr)");
+  const std::string node =
+      CreateScript("NODEJS", "console.log('node', [1,2,3].map(x => x * 2).join(','))");
+
+  json b = RunAndWait(bash);
+  EXPECT_EQ(b["status"], "SUCCEEDED");
+  EXPECT_EQ(b["exitCode"], 0);
+  EXPECT_EQ(b["stdout"], "bash 42\n");
+  EXPECT_EQ(b["stderr"], "to-stderr\n");
+  EXPECT_EQ(b["endReason"], "exited with code 0");
+  EXPECT_EQ(b["isolation"], "process");
+  EXPECT_EQ(b["eventId"], bash);
+  EXPECT_EQ(b["attempt"], 1);
+  EXPECT_EQ(b["trigger"], "MANUAL");
+  EXPECT_TRUE(b["durationMs"].is_number_integer());
+  EXPECT_TRUE(b["startedAt"].is_string());
+  EXPECT_TRUE(b["finishedAt"].is_string());
+  EXPECT_FALSE(b["stdoutTruncated"].get<bool>());
+
+  json p = RunAndWait(python);
+  EXPECT_EQ(p["status"], "SUCCEEDED");
+  EXPECT_EQ(p["stdout"], "python 45\n");
+  EXPECT_EQ(p["stderr"], "e\n");
+
+  json n = RunAndWait(node);
+  EXPECT_EQ(n["status"], "SUCCEEDED");
+  EXPECT_EQ(n["stdout"], "node 2,4,6\n");
+}
+
+TEST_F(EventsE2eTest, NonZeroExitIsAFailureWithItsCode) {
+  json x = RunAndWait(CreateScript("PYTHON", "import sys\nprint('partial')\nsys.exit(5)"));
+  EXPECT_EQ(x["status"], "FAILED");
+  EXPECT_EQ(x["exitCode"], 5);
+  EXPECT_EQ(x["stdout"], "partial\n");
+  EXPECT_EQ(x["endReason"], "exited with code 5");
+}
+
+TEST_F(EventsE2eTest, TimeoutKillsTheTreeIncludingAGrandchildThatIgnoresTerm) {
+  const std::string pid_file = dir_.path() + "/grandchild.pid";
+  const std::string id = CreateScript(
+      "BASH",
+      "trap '' TERM\n(trap '' TERM; echo $BASHPID > " + pid_file +
+          "; while true; do sleep 0.05; done) &\n"
+          "while [ ! -s " + pid_file + " ]; do sleep 0.01; done\necho waiting\n"
+          "while true; do sleep 0.05; done\n",
+      /*timeout_seconds=*/1);
+  json x = RunAndWait(id);
+  EXPECT_EQ(x["status"], "TIMED_OUT");
+  EXPECT_EQ(x["endReason"], "timed out after 1s and was killed");
+  EXPECT_EQ(x["signal"], "SIGKILL");
+  EXPECT_EQ(x["stdout"], "waiting\n");
+  std::ifstream in(pid_file);
+  pid_t grandchild = 0;
+  in >> grandchild;
+  ASSERT_GT(grandchild, 0);
+  EXPECT_TRUE(ProcessIsGone(grandchild));
+}
+
+TEST_F(EventsE2eTest, CancelKillsARunningExecution) {
+  const std::string fifo = MakeFifo("cancel.fifo");
+  const std::string id =
+      CreateScript("BASH", "echo started\nread line < " + fifo + "\nwhile true; do sleep 0.05; done");
+  const std::string execution = Run(id);
+  WaitUntilScriptOpens(fifo);
+  auto cancel = client_->Post("/api/v1/executions/" + execution + "/cancel", "{}");
+  EXPECT_EQ(cancel.status, 202) << cancel.body;
+  json x = AwaitEnd(execution);
+  EXPECT_EQ(x["status"], "CANCELLED");
+  EXPECT_EQ(x["endReason"], "cancelled by user");
+  EXPECT_EQ(x["stdout"], "started\n");
+  // Cancelling again is a conflict, not a crash.
+  auto again = client_->Post("/api/v1/executions/" + execution + "/cancel", "{}");
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(Parse(again)["error"], "FAILED_PRECONDITION");
+}
+
+TEST_F(EventsE2eTest, ScriptsCannotSeeTheServersEnvironment) {
+  ASSERT_EQ(server_->Stop(), 0);
+  StartServer({}, {{"CRONIUM_E2E_SERVER_SECRET", "s3rv3r-only"}});
+  json x = RunAndWait(CreateScript("BASH", "env"));
+  EXPECT_EQ(x["status"], "SUCCEEDED");
+  const std::string env = x["stdout"];
+  EXPECT_EQ(env.find("s3rv3r-only"), std::string::npos);
+  EXPECT_EQ(env.find("CRONIUM_E2E_SERVER_SECRET"), std::string::npos);
+  EXPECT_NE(env.find("CRONIUM_EXECUTION_ID=" + x["id"].get<std::string>()), std::string::npos);
+  EXPECT_NE(env.find("CRONIUM_JOB_ID=" + x["jobId"].get<std::string>()), std::string::npos);
+}
+
+TEST_F(EventsE2eTest, EnvVarsReachTheScriptButAreMaskedAndNeverLogged) {
+  const std::string id = CreateEvent({{"name", "with secret"},
+                                      {"type", "BASH"},
+                                      {"content", "echo \"token=$API_TOKEN\""},
+                                      {"envVars", {{"API_TOKEN", "tok-9f8e7d"}}}});
+  auto shown = Parse(client_->Get("/api/v1/events/" + id));
+  EXPECT_EQ(shown["envVars"]["API_TOKEN"], "********");
+  auto revealed = Parse(client_->Get("/api/v1/events/" + id + "?revealSecrets=true"));
+  EXPECT_EQ(revealed["envVars"]["API_TOKEN"], "tok-9f8e7d");
+  json x = RunAndWait(id);
+  EXPECT_EQ(x["stdout"], "token=tok-9f8e7d\n");
+  // Sending the mask back keeps the secret.
+  auto patched = client_->Patch("/api/v1/events/" + id,
+                                json{{"envVars", {{"API_TOKEN", "********"}}}}.dump());
+  EXPECT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(RunAndWait(id)["stdout"], "token=tok-9f8e7d\n");
+  // Not in the database file in clear, not in the logs.
+  std::ifstream db(DataDir() + "/cronium.db", std::ios::binary);
+  const std::string db_bytes((std::istreambuf_iterator<char>(db)), {});
+  EXPECT_EQ(db_bytes.find("tok-9f8e7d"), std::string::npos);
+  EXPECT_EQ(server_->Logs().find("tok-9f8e7d"), std::string::npos);
+}
+
+TEST_F(EventsE2eTest, KeyFileAndDataDirArePrivate) {
+  struct stat st {};
+  ASSERT_EQ(::stat((DataDir() + "/master.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat(DataDir().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(::stat((DataDir() + "/cronium.db").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0077, 0u);
+}
+
+TEST_F(EventsE2eTest, OutputIsCappedAndMarkedTruncated) {
+  json x = RunAndWait(CreateScript("BASH", "head -c 3000000 /dev/zero | tr '\\0' 'y'; echo done >&2"));
+  EXPECT_EQ(x["status"], "SUCCEEDED");
+  EXPECT_TRUE(x["stdoutTruncated"].get<bool>());
+  EXPECT_EQ(x["stdout"].get<std::string>().size(), 1u << 20);
+  EXPECT_FALSE(x["stderrTruncated"].get<bool>());
+  EXPECT_EQ(x["stderr"], "done\n");
+}
+
+TEST_F(EventsE2eTest, InvalidUtf8OutputBecomesReplacementCharacters) {
+  json x = RunAndWait(CreateScript("BASH", "printf 'ok \\377 end'"));
+  EXPECT_EQ(x["status"], "SUCCEEDED");
+  EXPECT_EQ(x["stdout"], "ok \xEF\xBF\xBD end");
+}
+
+TEST_F(EventsE2eTest, RunsAcceptJsonInput) {
+  const std::string id = CreateScript("BASH", "echo ran");
+  auto result = client_->Post("/api/v1/events/" + id + "/run",
+                              json{{"input", {{"rows", 3}, {"names", {"a", "b"}}}}}.dump());
+  EXPECT_EQ(result.status, 202);
+  json started = Parse(result);
+  EXPECT_EQ(result.headers["location"], "/api/v1/executions/" + started["executionId"].get<std::string>());
+  EXPECT_EQ(AwaitEnd(started["executionId"])["status"], "SUCCEEDED");
+  // No body at all is fine too.
+  auto bare = client_->Send("POST", "/api/v1/events/" + id + "/run", "", false);
+  EXPECT_EQ(bare.status, 202) << bare.body;
+}
+
+TEST_F(EventsE2eTest, ManyRunsAtOnceAllFinish) {
+  const std::string id = CreateScript("BASH", "echo $CRONIUM_EXECUTION_ID");
+  std::vector<std::string> executions;
+  for (int n = 0; n < 20; ++n) executions.push_back(Run(id));
+  for (const auto& execution : executions) {
+    json x = AwaitEnd(execution);
+    EXPECT_EQ(x["status"], "SUCCEEDED");
+    EXPECT_EQ(x["stdout"], execution + "\n");
+  }
+  auto list = Parse(client_->Get("/api/v1/events/" + id + "/executions?limit=200"));
+  EXPECT_EQ(list["items"].size(), 20u);
+}
+
+TEST_F(EventsE2eTest, CrudListPagingAndFilters) {
+  const std::string a = CreateEvent({{"name", "Nightly backup"}, {"type", "BASH"}, {"tags", {"ops"}}});
+  const std::string b = CreateEvent({{"name", "Report"}, {"type", "PYTHON"}, {"status", "ACTIVE"}});
+  const std::string c = CreateEvent({{"name", "Cleanup"}, {"type", "NODEJS"}, {"tags", {"ops", "x"}}});
+
+  auto page1 = Parse(client_->Get("/api/v1/events?limit=2"));
+  ASSERT_EQ(page1["items"].size(), 2u);
+  EXPECT_EQ(page1["items"][0]["id"], c);
+  EXPECT_EQ(page1["items"][1]["id"], b);
+  ASSERT_TRUE(page1["nextCursor"].is_string());
+  auto page2 = Parse(client_->Get("/api/v1/events?limit=2&cursor=" +
+                                  page1["nextCursor"].get<std::string>()));
+  ASSERT_EQ(page2["items"].size(), 1u);
+  EXPECT_EQ(page2["items"][0]["id"], a);
+  EXPECT_TRUE(page2["nextCursor"].is_null());
+
+  EXPECT_EQ(Parse(client_->Get("/api/v1/events?status=ACTIVE"))["items"].size(), 1u);
+  EXPECT_EQ(Parse(client_->Get("/api/v1/events?type=NODEJS"))["items"][0]["id"], c);
+  EXPECT_EQ(Parse(client_->Get("/api/v1/events?search=nightly"))["items"][0]["id"], a);
+  EXPECT_EQ(Parse(client_->Get("/api/v1/events?tag=ops"))["items"].size(), 2u);
+
+  auto patched = client_->Patch("/api/v1/events/" + b,
+                                json{{"name", "Weekly report"}, {"timeoutSeconds", 90}}.dump());
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  json updated = Parse(patched);
+  EXPECT_EQ(updated["name"], "Weekly report");
+  EXPECT_EQ(updated["timeoutSeconds"], 90);
+  EXPECT_EQ(updated["type"], "PYTHON");
+  EXPECT_EQ(updated["status"], "ACTIVE");
+
+  const std::string execution = Run(a);
+  AwaitEnd(execution);
+  auto deleted = client_->Delete("/api/v1/events/" + a);
+  EXPECT_EQ(deleted.status, 204);
+  EXPECT_EQ(client_->Get("/api/v1/events/" + a).status, 404);
+  EXPECT_EQ(client_->Get("/api/v1/executions/" + execution).status, 404);
+  EXPECT_EQ(client_->Delete("/api/v1/events/" + a).status, 404);
+}
+
+TEST_F(EventsE2eTest, ArchivedEventsCannotRun) {
+  const std::string id = CreateEvent({{"name", "old"}, {"type", "BASH"}, {"status", "ARCHIVED"}});
+  auto result = client_->Post("/api/v1/events/" + id + "/run", "{}");
+  EXPECT_EQ(result.status, 409);
+  EXPECT_NE(Parse(result)["message"].get<std::string>().find("archived"), std::string::npos);
+}
+
+TEST_F(EventsE2eTest, JsonLogFormatWritesOneJsonObjectPerLine) {
+  ASSERT_EQ(server_->Stop(), 0);
+  StartServer({"--log-format", "json"});
+  RunAndWait(CreateScript("BASH", "echo \"quote\\\" inside\""));
+  ASSERT_EQ(server_->Stop(), 0);
+  std::istringstream logs(server_->Logs());
+  std::string line;
+  int json_lines = 0;
+  bool in_json_part = false;
+  while (std::getline(logs, line)) {
+    if (line.rfind("{", 0) == 0) in_json_part = true;
+    if (!in_json_part || line.empty()) continue;
+    json doc = json::parse(line, nullptr, false);
+    EXPECT_FALSE(doc.is_discarded()) << line;
+    if (!doc.is_discarded()) {
+      EXPECT_TRUE(doc.contains("time") && doc.contains("level") && doc.contains("msg")) << line;
+      ++json_lines;
+    }
+  }
+  EXPECT_GT(json_lines, 3);
+  server_.reset();
+}
+
+}  // namespace
+}  // namespace cronium::e2e

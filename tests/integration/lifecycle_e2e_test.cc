@@ -1,0 +1,143 @@
+// Restarts, crashes and the CLI, as an operator meets them.
+
+#include <signal.h>
+
+#include "e2e.h"
+
+namespace cronium::e2e {
+namespace {
+
+class LifecycleE2eTest : public E2eTest {};
+
+TEST_F(LifecycleE2eTest, DataSurvivesARestart) {
+  const std::string id = CreateEvent({{"name", "persistent"},
+                                      {"type", "BASH"},
+                                      {"content", "echo \"$GREETING\""},
+                                      {"envVars", {{"GREETING", "still here"}}}});
+  const std::string execution = Run(id);
+  AwaitEnd(execution);
+  ASSERT_EQ(server_->Stop(), 0);
+  StartServer();
+  auto event = Parse(client_->Get("/api/v1/events/" + id));
+  EXPECT_EQ(event["name"], "persistent");
+  auto old_run = Parse(client_->Get("/api/v1/executions/" + execution));
+  EXPECT_EQ(old_run["status"], "SUCCEEDED");
+  EXPECT_EQ(old_run["stdout"], "still here\n");
+  // The key file survived too: the env var still decrypts for a new run.
+  EXPECT_EQ(RunAndWait(id)["stdout"], "still here\n");
+}
+
+TEST_F(LifecycleE2eTest, AKilledServerMarksItsUnfinishedRunLostOnRestart) {
+  const std::string fifo = MakeFifo("kill.fifo");
+  const std::string pid_file = dir_.path() + "/script.pid";
+  const std::string id = CreateScript(
+      "BASH", "echo $$ > " + pid_file + "\nread line < " + fifo + "\nsleep 300\n", 600);
+  const std::string execution = Run(id);
+  WaitUntilScriptOpens(fifo);
+  server_->Kill();
+  // The orphaned script is not the test's to leave behind.
+  std::ifstream in(pid_file);
+  pid_t script = 0;
+  in >> script;
+  if (script > 0) ::kill(-script, SIGKILL);
+  StartServer();
+  json x = Parse(client_->Get("/api/v1/executions/" + execution));
+  EXPECT_EQ(x["status"], "LOST");
+  EXPECT_EQ(x["endReason"], "the server stopped during the run");
+  EXPECT_TRUE(x["finishedAt"].is_string());
+  // And new runs work.
+  EXPECT_EQ(RunAndWait(CreateScript("BASH", "echo ok"))["stdout"], "ok\n");
+}
+
+TEST_F(LifecycleE2eTest, SigtermLetsARunningScriptFinish) {
+  const std::string fifo = MakeFifo("term.fifo");
+  const std::string id = CreateScript("BASH", "read line < " + fifo + "\necho finished");
+  const std::string execution = Run(id);
+  WaitUntilScriptOpens(fifo);
+  ASSERT_EQ(server_->Stop(), 0);
+  StartServer();
+  json x = Parse(client_->Get("/api/v1/executions/" + execution));
+  EXPECT_EQ(x["status"], "SUCCEEDED");
+  EXPECT_EQ(x["stdout"], "finished\n");
+}
+
+TEST_F(LifecycleE2eTest, ASecondServerOnTheSamePortFailsClearly) {
+  const std::string port = server_->url().substr(server_->url().rfind(':') + 1);
+  testutil::TempDir other;
+  auto result = testutil::RunCronium(
+      {"serve", "--listen", "127.0.0.1:" + port, "--data-dir", other.path() + "/d"}, {});
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.err.find("cannot listen on 127.0.0.1:" + port), std::string::npos) << result.err;
+}
+
+TEST_F(LifecycleE2eTest, BadServeFlagsFailClearly) {
+  auto listen = testutil::RunCronium({"serve", "--listen", "nonsense"}, {});
+  EXPECT_NE(listen.exit_code, 0);
+  EXPECT_NE(listen.err.find("HOST:PORT"), std::string::npos) << listen.err;
+  testutil::TempDir other;
+  auto db = testutil::RunCronium(
+      {"serve", "--listen", "127.0.0.1:0", "--data-dir", other.path(), "--database", "mysql://x"}, {});
+  EXPECT_NE(db.exit_code, 0);
+  EXPECT_NE(db.err.find("--database"), std::string::npos) << db.err;
+}
+
+TEST_F(LifecycleE2eTest, CliCreatesListsShowsRunsAndDeletes) {
+  const std::map<std::string, std::string> env{{"CRONIUM_SERVER", server_->url()}};
+  auto created = testutil::RunCronium({"event", "create", "--name", "cli hello", "--type", "BASH",
+                                       "--content", "echo \"hi $WHO\"; exit 3", "--env",
+                                       "WHO=cli", "--json"},
+                                      env);
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const std::string id = json::parse(created.out)["id"];
+
+  auto list = testutil::RunCronium({"event", "list"}, env);
+  EXPECT_EQ(list.exit_code, 0);
+  EXPECT_NE(list.out.find(id), std::string::npos);
+  EXPECT_NE(list.out.find("cli hello"), std::string::npos);
+
+  auto show = testutil::RunCronium({"event", "show", id}, env);
+  EXPECT_EQ(show.exit_code, 0);
+  EXPECT_NE(show.out.find("WHO=********"), std::string::npos) << show.out;
+
+  auto run = testutil::RunCronium({"event", "run", id, "--wait"}, env);
+  EXPECT_EQ(run.exit_code, 3) << run.err;
+  EXPECT_EQ(run.out, "hi cli\n");
+  EXPECT_NE(run.err.find("FAILED (exited with code 3)"), std::string::npos) << run.err;
+
+  auto executions = testutil::RunCronium({"execution", "list", "--event", id, "--json"}, env);
+  ASSERT_EQ(executions.exit_code, 0);
+  const std::string execution_id = json::parse(executions.out)["items"][0]["id"];
+  auto logs = testutil::RunCronium({"execution", "logs", execution_id}, env);
+  EXPECT_EQ(logs.out, "hi cli\n");
+  auto shown = testutil::RunCronium({"execution", "show", execution_id}, env);
+  EXPECT_NE(shown.out.find("exit code: 3"), std::string::npos) << shown.out;
+
+  auto deleted = testutil::RunCronium({"event", "delete", id}, env);
+  EXPECT_EQ(deleted.exit_code, 0);
+  auto missing = testutil::RunCronium({"event", "show", id}, env);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("not found"), std::string::npos) << missing.err;
+}
+
+TEST_F(LifecycleE2eTest, CliExplainsAnUnreachableServer) {
+  auto result = testutil::RunCronium({"event", "list"}, {{"CRONIUM_SERVER", "http://127.0.0.1:1"}});
+  EXPECT_EQ(result.exit_code, 3);
+  EXPECT_NE(result.err.find("cannot reach the Cronium server"), std::string::npos) << result.err;
+}
+
+TEST_F(LifecycleE2eTest, CliRejectsBadArguments) {
+  const std::map<std::string, std::string> env{{"CRONIUM_SERVER", server_->url()}};
+  auto bad_env = testutil::RunCronium(
+      {"event", "create", "--name", "x", "--type", "BASH", "--env", "NOEQUALS"}, env);
+  EXPECT_EQ(bad_env.exit_code, 1);
+  EXPECT_NE(bad_env.err.find("KEY=VALUE"), std::string::npos);
+  auto bad_input = testutil::RunCronium({"event", "run", "evt_x", "--input", "{nope"}, env);
+  EXPECT_EQ(bad_input.exit_code, 1);
+  EXPECT_NE(bad_input.err.find("--input is not valid JSON"), std::string::npos);
+  auto invalid = testutil::RunCronium({"event", "create", "--name", "x", "--type", "RUBY"}, env);
+  EXPECT_EQ(invalid.exit_code, 1);
+  EXPECT_NE(invalid.err.find("type"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cronium::e2e

@@ -1,0 +1,59 @@
+#pragma once
+
+// Runs the real `cronium` binary as a child process for end-to-end tests: `serve` on port 0
+// with a given data dir, waiting (by reading its stdout, not by sleeping) until it prints the
+// address it listens on. Stops it by pid on destruction.
+
+#include <sys/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace cronium::testutil {
+
+// Path of the cronium binary under test (compiled in by CMake).
+std::string CroniumBinary();
+
+class ServerProcess {
+ public:
+  ServerProcess(std::string data_dir, std::vector<std::string> extra_args = {},
+                std::map<std::string, std::string> extra_env = {});
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  // Starts the server; false (with the reason in error()) if it exits or prints no address.
+  bool Start();
+  // SIGTERM and wait; returns the exit status (-1 if not running).
+  int Stop();
+  // SIGKILL and wait.
+  void Kill();
+
+  const std::string& url() const { return url_; }
+  const std::string& error() const { return error_; }
+  std::string Logs() const;  // everything written to stderr so far
+  pid_t pid() const { return pid_; }
+
+ private:
+  std::string data_dir_;
+  std::vector<std::string> extra_args_;
+  std::map<std::string, std::string> extra_env_;
+  std::string log_path_;
+  std::string url_;
+  std::string error_;
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `cronium args...` (the CLI) to completion with the given extra environment.
+CommandResult RunCronium(const std::vector<std::string>& args,
+                         const std::map<std::string, std::string>& env);
+
+}  // namespace cronium::testutil
