@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""End-to-end figures of a real `cronium serve` on loopback, as a table with targets and the
+bare-machine baselines measured in the same run. Every loop is bounded; the server is stopped
+by its pid. Standard library only."""
+import argparse
+import http.client
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+
+def start_server(cronium, data_dir):
+    proc = subprocess.Popen(
+        [cronium, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir, "--log-level",
+         "warn"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = proc.stdout.readline()
+    match = re.search(r"listening on http://([\d.]+):(\d+)", line)
+    if not match:
+        proc.kill()
+        sys.exit(f"server did not start: {line!r}")
+    return proc, match.group(1), int(match.group(2))
+
+
+class Api:
+    def __init__(self, host, port):
+        self.conn = http.client.HTTPConnection(host, port, timeout=60)
+
+    def call(self, method, path, body=None):
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        self.conn.request(method, path, json.dumps(body) if body is not None else None, headers)
+        response = self.conn.getresponse()
+        data = response.read()
+        return response.status, (json.loads(data) if data else None)
+
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def wrk(url, seconds=8, connections=64):
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+                         capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def pct(p):
+        m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out)
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, pct(50), pct(99), int(errors.group(1)) if errors else 0
+
+
+def micro_rate(path, name):
+    with open(path) as f:
+        for b in json.load(f)["benchmarks"]:
+            if b["name"].startswith(name):
+                return b.get("items_per_second", float("nan"))
+    return float("nan")
+
+
+def micro(path, name):
+    with open(path) as f:
+        for b in json.load(f)["benchmarks"]:
+            if b["name"].startswith(name):
+                scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0}[b["time_unit"]]
+                return b["real_time"] * scale
+    return float("nan")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cronium", required=True)
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--micro", required=True)
+    args = parser.parse_args()
+
+    rows = []
+    proc, host, port = start_server(args.cronium, os.path.join(args.work, "data"))
+    try:
+        api = Api(host, port)
+        status, event = api.call("POST", "/api/v1/events", {
+            "name": "bench", "type": "BASH", "content": "true", "status": "ACTIVE",
+            "tags": ["bench"], "envVars": {"A": "1"}})
+        assert status == 201, event
+        event_id = event["id"]
+
+        time.sleep(1.0)  # let start-up settle before reading the idle footprint
+        idle_mb = rss_kb(proc.pid) / 1024
+        rows.append(("idle RSS of cronium serve", f"{idle_mb:.1f} MB", "< 30 MB",
+                     "-"))
+
+        base = f"http://{host}:{port}"
+        h_rps, h_p50, h_p99, _ = wrk(f"{base}/healthz")
+        rps, p50, p99, errors = wrk(f"{base}/api/v1/events/{event_id}")
+        rows.append(("GET /api/v1/events/{id} throughput", f"{rps:,.0f} req/s",
+                     ">= 20,000 req/s", f"{h_rps:,.0f} req/s (GET /healthz, no store)"))
+        rows.append(("GET /api/v1/events/{id} latency p50 / p99", f"{p50:.2f} / {p99:.2f} ms",
+                     "-", f"{h_p50:.2f} / {h_p99:.2f} ms (/healthz)"))
+        if errors:
+            rows.append(("GET errors", str(errors), "0", "-"))
+        rows.append(("RSS after load", f"{rss_kb(proc.pid) / 1024:.1f} MB", "-", "-"))
+
+        # Sequential BASH `true` runs through the API: server-side run time and the latency a
+        # client sees from POST to the recorded end.
+        server_ms, client_ms = [], []
+        for _ in range(100):
+            start = time.perf_counter()
+            status, run = api.call("POST", f"/api/v1/events/{event_id}/run", {})
+            assert status == 202, run
+            status, execution = api.call("GET",
+                                         f"/api/v1/executions/{run['executionId']}?wait=30")
+            client_ms.append((time.perf_counter() - start) * 1000)
+            assert execution["status"] == "SUCCEEDED", execution
+            server_ms.append(execution["durationMs"])
+        bare = micro(args.micro, "BM_BareSpawnBashTrue/real_time/threads:1")
+        executor = micro(args.micro, "BM_ProcessExecutorBashTrue")
+        rows.append(("BASH `true` run, executor only (p50)", f"{executor:.2f} ms",
+                     "bare + <= 2 ms", f"{bare:.2f} ms (bare bash -c true)"))
+        rows.append(("BASH `true` run, server-side duration (p50)",
+                     f"{statistics.median(server_ms):.0f} ms", "-", f"{bare:.2f} ms"))
+        rows.append(("BASH `true` run, POST to recorded end (p50 / p99)",
+                     f"{statistics.median(client_ms):.2f} / "
+                     f"{sorted(client_ms)[98]:.2f} ms", "-", f"{bare:.2f} ms"))
+
+        # Throughput: 400 trivial runs queued at once, until all are recorded.
+        count = 400
+        start = time.perf_counter()
+        ids = []
+        for _ in range(count):
+            status, run = api.call("POST", f"/api/v1/events/{event_id}/run", {})
+            ids.append(run["executionId"])
+        for execution_id in ids:
+            status, execution = api.call("GET", f"/api/v1/executions/{execution_id}?wait=30")
+            assert execution["status"] == "SUCCEEDED", execution
+        elapsed = time.perf_counter() - start
+        bare_rate = micro_rate(args.micro, "BM_BareSpawnBashTrue/real_time/threads:2")
+        rows.append(("trivial runs, queued to recorded", f"{count / elapsed:,.0f} runs/s",
+                     ">= 70% of bare rate",
+                     f"{bare_rate:,.0f} spawns/s (bare, 2 in parallel)"))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+
+    width = [max(len(r[i]) for r in rows + [("metric", "measured", "target", "baseline")])
+             for i in range(4)]
+    def line(r):
+        return "  ".join(c.ljust(w) for c, w in zip(r, width))
+    print(line(("metric", "measured", "target", "baseline")))
+    print("  ".join("-" * w for w in width))
+    for r in rows:
+        print(line(r))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+// Micro benchmarks of the hot paths, each next to the bare-machine operation it wraps.
+
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <benchmark/benchmark.h>
+
+#include "base/ids.h"
+#include "base/time_format.h"
+#include "crypto/secrets.h"
+#include "exec/process_executor.h"
+#include "http/router.h"
+#include "store/sqlite/sqlite_store.h"
+#include "testutil/temp_dir.h"
+
+extern char** environ;
+
+namespace cronium {
+namespace {
+
+// Baseline: the bare cost of starting and reaping `bash -c true`.
+void BM_BareSpawnBashTrue(benchmark::State& state) {
+  char bash[] = "/bin/bash";
+  char dash_c[] = "-c";
+  char cmd[] = "true";
+  char* argv[] = {bash, dash_c, cmd, nullptr};
+  char* envp[] = {nullptr};
+  for (auto _ : state) {
+    pid_t pid = -1;
+    posix_spawn(&pid, "/bin/bash", nullptr, nullptr, argv, envp);
+    int status = 0;
+    waitpid(pid, &status, 0);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_BareSpawnBashTrue)->Unit(benchmark::kMillisecond)->UseRealTime()->ThreadRange(1, 2);
+
+// The plain executor running the same: work dir, script file, pipes, process group, cleanup.
+void BM_ProcessExecutorBashTrue(benchmark::State& state) {
+  testutil::TempDir dir;
+  exec::ProcessExecutor executor;
+  exec::RunSpec spec;
+  spec.program = "/bin/bash";
+  spec.args = {"{script}"};
+  spec.script = "true";
+  spec.script_name = "script.sh";
+  spec.env = {{"PATH", "/usr/bin:/bin"}};
+  spec.work_root = dir.path();
+  for (auto _ : state) {
+    exec::CancelToken cancel;
+    benchmark::DoNotOptimize(executor.Run(spec, cancel));
+  }
+}
+BENCHMARK(BM_ProcessExecutorBashTrue)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_SqliteGetEvent(benchmark::State& state) {
+  testutil::TempDir dir;
+  auto store = store::sqlite::SqliteStore::Open({.path = dir.path() + "/b.db"});
+  store::EventRecord event;
+  event.id = NewId("evt", FromUnixMillis(1));
+  event.name = "bench";
+  event.content = std::string(2000, 'x');
+  event.tags = {"a", "b"};
+  (void)(*store)->InsertEvent(event);
+  for (auto _ : state) benchmark::DoNotOptimize((*store)->GetEvent(event.id));
+}
+BENCHMARK(BM_SqliteGetEvent)->ThreadRange(1, 2)->UseRealTime();
+
+void BM_RouterDispatch(benchmark::State& state) {
+  http::Router router;
+  for (const char* path : {"/healthz", "/readyz", "/api/v1/events", "/api/v1/events/{id}",
+                           "/api/v1/events/{id}/run", "/api/v1/executions/{id}"}) {
+    router.Add(http::Method::kGet, path, [](http::Request&, http::Responder respond) {
+      respond(http::Response::Json(200, "{}"));
+    });
+  }
+  for (auto _ : state) {
+    http::Request request;
+    request.path = "/api/v1/executions/exe_01abc";
+    router.Dispatch(request, [](http::Response response) { benchmark::DoNotOptimize(response); });
+  }
+}
+BENCHMARK(BM_RouterDispatch);
+
+void BM_NewId(benchmark::State& state) {
+  int64_t ms = 1'700'000'000'000;
+  for (auto _ : state) benchmark::DoNotOptimize(NewId("evt", FromUnixMillis(ms++)));
+}
+BENCHMARK(BM_NewId);
+
+void BM_SealAndOpenEnvVar(benchmark::State& state) {
+  std::array<unsigned char, crypto::kKeyBytes> key{};
+  const auto box = crypto::MasterKey::FromBytesForTest(key).Box(crypto::KeyPurpose::kEventEnvVars);
+  for (auto _ : state) {
+    auto sealed = box.Seal("a secret value of moderate length", "event-env/evt_1/KEY");
+    benchmark::DoNotOptimize(box.Open(sealed, "event-env/evt_1/KEY"));
+  }
+}
+BENCHMARK(BM_SealAndOpenEnvVar);
+
+}  // namespace
+}  // namespace cronium
+
+BENCHMARK_MAIN();

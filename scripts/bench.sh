@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# `make bench`: micro benchmarks (Google Benchmark), then end-to-end load figures against a real
+# server on loopback, printed as one table with each figure's target and bare-machine baseline
+# measured in the same run. Usage: bench.sh BUILD_DIR
+set -euo pipefail
+build_dir="$(cd "${1:?usage: bench.sh BUILD_DIR}" && pwd)"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+echo "== micro benchmarks"
+"$build_dir/bench/cronium_bench" --benchmark_min_time=0.5 \
+  --benchmark_out="$work/micro.json" --benchmark_out_format=json
+
+echo
+echo "== end-to-end (loopback)"
+/usr/bin/python3 "$root/bench/e2e_bench.py" --cronium "$build_dir/src/server/cronium" \
+  --work "$work" --micro "$work/micro.json"
