@@ -18,7 +18,8 @@ $(BUILD_DIR)/build.ninja:
 build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-run: build
+run: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target cronium
 	$(CRONIUM) serve $(ARGS)
 
 test: DEPS_FLAGS = --test
