@@ -1,9 +1,8 @@
 // Micro benchmarks of the hot paths, each next to the bare-machine operation it wraps.
 
+#include <benchmark/benchmark.h>
 #include <spawn.h>
 #include <sys/wait.h>
-
-#include <benchmark/benchmark.h>
 
 #include "base/ids.h"
 #include "base/time_format.h"

@@ -9,10 +9,18 @@
 #include "http/router.h"
 
 namespace cronium {
-namespace events { class EventService; }
-namespace queue { class JobQueue; }
-namespace store { class Store; }
-namespace worker { class WorkerPool; }
+namespace events {
+class EventService;
+}
+namespace queue {
+class JobQueue;
+}
+namespace store {
+class Store;
+}
+namespace worker {
+class WorkerPool;
+}
 }  // namespace cronium
 
 namespace cronium::api {
@@ -23,7 +31,7 @@ struct ApiContext {
   worker::WorkerPool& workers;
   store::Store& store;
   std::string version;
-  std::string isolation;  // what the executor provides, for /api/v1/system/info
+  std::string isolation;      // what the executor provides, for /api/v1/system/info
   int max_wait_seconds = 60;  // cap of ?wait= on executions
 };
 

@@ -9,11 +9,11 @@ namespace {
 
 TEST(ErrorsTest, EveryCodeHasAStatus) {
   const std::pair<ErrorCode, int> table[] = {
-      {ErrorCode::kInvalidArgument, 400}, {ErrorCode::kUnauthenticated, 401},
+      {ErrorCode::kInvalidArgument, 400},  {ErrorCode::kUnauthenticated, 401},
       {ErrorCode::kPermissionDenied, 403}, {ErrorCode::kNotFound, 404},
-      {ErrorCode::kAlreadyExists, 409},   {ErrorCode::kFailedPrecondition, 409},
-      {ErrorCode::kCancelled, 409},       {ErrorCode::kResourceExhausted, 429},
-      {ErrorCode::kInternal, 500},        {ErrorCode::kUnavailable, 503},
+      {ErrorCode::kAlreadyExists, 409},    {ErrorCode::kFailedPrecondition, 409},
+      {ErrorCode::kCancelled, 409},        {ErrorCode::kResourceExhausted, 429},
+      {ErrorCode::kInternal, 500},         {ErrorCode::kUnavailable, 503},
       {ErrorCode::kDeadlineExceeded, 504}};
   for (const auto& [code, status] : table) EXPECT_EQ(HttpStatus(code), status);
 }
@@ -25,9 +25,9 @@ TEST(ErrorsTest, BodyCarriesCodeAndMessage) {
 }
 
 TEST(ErrorsTest, WrongContentTypeIs415) {
-  EXPECT_EQ(ErrorResponse(Error{ErrorCode::kInvalidArgument, std::string(kUnsupportedMediaType)})
-                .status,
-            415);
+  EXPECT_EQ(
+      ErrorResponse(Error{ErrorCode::kInvalidArgument, std::string(kUnsupportedMediaType)}).status,
+      415);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "api/json_body.h"
 
 #include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 namespace cronium::api {
@@ -84,10 +85,12 @@ Result<std::optional<bool>> JsonBody::Bool(std::string_view key) const {
 Result<std::optional<std::vector<std::string>>> JsonBody::StringArray(std::string_view key) const {
   const json* value = Get(key);
   if (value == nullptr) return std::optional<std::vector<std::string>>();
-  if (!value->is_array()) return InvalidArgument(fmt::format("{}: must be an array of strings", key));
+  if (!value->is_array())
+    return InvalidArgument(fmt::format("{}: must be an array of strings", key));
   std::vector<std::string> out;
   for (const auto& item : *value) {
-    if (!item.is_string()) return InvalidArgument(fmt::format("{}: must be an array of strings", key));
+    if (!item.is_string())
+      return InvalidArgument(fmt::format("{}: must be an array of strings", key));
     out.push_back(item.get<std::string>());
   }
   return std::optional<std::vector<std::string>>(std::move(out));

@@ -13,8 +13,8 @@ http::Request JsonRequest(std::string body) {
 }
 
 TEST(JsonBodyTest, ReadsTypedFields) {
-  auto body = JsonBody::Parse(JsonRequest(
-      R"({"s":"x","i":5,"b":true,"a":["p","q"],"m":{"K":"v"},"n":null})"));
+  auto body = JsonBody::Parse(
+      JsonRequest(R"({"s":"x","i":5,"b":true,"a":["p","q"],"m":{"K":"v"},"n":null})"));
   ASSERT_TRUE(body);
   EXPECT_EQ(**body->String("s"), "x");
   EXPECT_EQ(**body->Int("i"), 5);
@@ -26,7 +26,8 @@ TEST(JsonBodyTest, ReadsTypedFields) {
 }
 
 TEST(JsonBodyTest, TypeMismatchesNameTheField) {
-  auto body = JsonBody::Parse(JsonRequest(R"({"s":1,"i":"5","f":1.5,"b":"yes","a":[1],"m":{"K":2}})"));
+  auto body =
+      JsonBody::Parse(JsonRequest(R"({"s":1,"i":"5","f":1.5,"b":"yes","a":[1],"m":{"K":2}})"));
   ASSERT_TRUE(body);
   EXPECT_EQ(body->String("s").error().message, "s: must be a string");
   EXPECT_EQ(body->Int("i").error().message, "i: must be an integer");

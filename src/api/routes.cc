@@ -1,7 +1,7 @@
+#include <fmt/format.h>
+
 #include <csignal>
 #include <cstring>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "api/api.h"
@@ -115,9 +115,9 @@ Status ReadPaging(const Request& request, int& limit, std::string& cursor) {
 
 Result<events::EventFields> ParseEventFields(const Request& request) {
   CRONIUM_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(request));
-  CRONIUM_RETURN_IF_ERROR(body.RejectUnknown(
-      {"name", "description", "type", "content", "status", "timeoutSeconds", "retries", "envVars",
-       "tags", "shared", "httpRequest"}));
+  CRONIUM_RETURN_IF_ERROR(
+      body.RejectUnknown({"name", "description", "type", "content", "status", "timeoutSeconds",
+                          "retries", "envVars", "tags", "shared", "httpRequest"}));
   events::EventFields f;
   CRONIUM_ASSIGN_OR_RETURN(f.name, body.String("name"));
   CRONIUM_ASSIGN_OR_RETURN(f.description, body.String("description"));
@@ -126,9 +126,9 @@ Result<events::EventFields> ParseEventFields(const Request& request) {
   if (type) {
     f.type = store::ParseEventType(*type);
     if (!f.type) {
-      return InvalidArgument(fmt::format(
-          "type: '{}' is not one of BASH, PYTHON, NODEJS, HTTP_REQUEST, TOOL_ACTION",
-          type->substr(0, 32)));
+      return InvalidArgument(
+          fmt::format("type: '{}' is not one of BASH, PYTHON, NODEJS, HTTP_REQUEST, TOOL_ACTION",
+                      type->substr(0, 32)));
     }
   }
   CRONIUM_ASSIGN_OR_RETURN(auto status, body.String("status"));
@@ -142,7 +142,8 @@ Result<events::EventFields> ParseEventFields(const Request& request) {
   CRONIUM_ASSIGN_OR_RETURN(f.timeout_seconds, body.Int("timeoutSeconds"));
   CRONIUM_ASSIGN_OR_RETURN(auto retries, body.Int("retries"));
   if (retries) {
-    if (*retries < -1'000'000 || *retries > 1'000'000) return InvalidArgument("retries: out of range");
+    if (*retries < -1'000'000 || *retries > 1'000'000)
+      return InvalidArgument("retries: out of range");
     f.retries = static_cast<int>(*retries);
   }
   CRONIUM_ASSIGN_OR_RETURN(f.env_vars, body.StringMap("envVars"));
@@ -156,9 +157,11 @@ Result<events::EventFields> ParseEventFields(const Request& request) {
       events::HttpRequestSpec parsed;
       for (const auto& [key, value] : spec->items()) {
         if (key == "method" || key == "url" || key == "body") {
-          if (!value.is_string()) return InvalidArgument(fmt::format("httpRequest.{}: must be a string", key));
-          (key == "method" ? parsed.method : key == "url" ? parsed.url : parsed.body) =
-              value.get<std::string>();
+          if (!value.is_string())
+            return InvalidArgument(fmt::format("httpRequest.{}: must be a string", key));
+          (key == "method" ? parsed.method
+           : key == "url"  ? parsed.url
+                           : parsed.body) = value.get<std::string>();
         } else if (key == "headers") {
           if (!value.is_object()) return InvalidArgument("httpRequest.headers: must be an object");
           for (const auto& [name, header] : value.items()) {
@@ -168,9 +171,9 @@ Result<events::EventFields> ParseEventFields(const Request& request) {
             parsed.headers.emplace_back(name, header.get<std::string>());
           }
         } else {
-          return InvalidArgument(fmt::format(
-              "httpRequest: unknown field '{}' (known: method, url, headers, body)",
-              key.substr(0, 64)));
+          return InvalidArgument(
+              fmt::format("httpRequest: unknown field '{}' (known: method, url, headers, body)",
+                          key.substr(0, 64)));
         }
       }
       f.http_request = std::optional<events::HttpRequestSpec>(std::move(parsed));
@@ -247,8 +250,8 @@ class Handlers {
     json items = json::array();
     for (const auto& event : events) items.push_back(RenderEvent(event, false));
     const bool full = static_cast<int>(events.size()) == query.limit;
-    return JsonResponse(200, {{"items", items},
-                              {"nextCursor", full ? json(events.back().id) : json(nullptr)}});
+    return JsonResponse(
+        200, {{"items", items}, {"nextCursor", full ? json(events.back().id) : json(nullptr)}});
   }
 
   Result<Response> CreateEvent(Request& request) {
@@ -311,8 +314,8 @@ class Handlers {
     json items = json::array();
     for (const auto& execution : executions) items.push_back(RenderExecution(execution));
     const bool full = static_cast<int>(executions.size()) == query.limit;
-    return JsonResponse(200, {{"items", items},
-                              {"nextCursor", full ? json(executions.back().id) : json(nullptr)}});
+    return JsonResponse(
+        200, {{"items", items}, {"nextCursor", full ? json(executions.back().id) : json(nullptr)}});
   }
 
   Result<Response> ListEventExecutions(Request& request) {
@@ -330,7 +333,8 @@ class Handlers {
   }
 
   Result<store::ExecutionRecord> LoadExecution(const std::string& id) {
-    if (!IsWellFormedId(id)) return NotFound(fmt::format("execution {} not found", id.substr(0, 64)));
+    if (!IsWellFormedId(id))
+      return NotFound(fmt::format("execution {} not found", id.substr(0, 64)));
     return ctx_.store.GetExecution(id);
   }
 
@@ -345,20 +349,21 @@ class Handlers {
       char* end = nullptr;
       const long value = std::strtol(text->c_str(), &end, 10);
       if (text->empty() || *end != '\0' || value < 0 || value > ctx_.max_wait_seconds) {
-        return respond(ErrorResponse(Error{
-            ErrorCode::kInvalidArgument,
-            fmt::format("wait: whole seconds from 0 to {}", ctx_.max_wait_seconds)}));
+        return respond(ErrorResponse(
+            Error{ErrorCode::kInvalidArgument,
+                  fmt::format("wait: whole seconds from 0 to {}", ctx_.max_wait_seconds)}));
       }
       wait_seconds = static_cast<int>(value);
     }
     if (wait_seconds == 0 || store::IsTerminal(execution->status)) {
       return respond(JsonResponse(200, RenderExecution(*execution)));
     }
-    ctx_.queue.WhenFinished(id, std::chrono::seconds(wait_seconds), [self = *this, id,
-                                                                     respond](bool) mutable {
-      auto latest = self.LoadExecution(id);
-      respond(latest ? JsonResponse(200, RenderExecution(*latest)) : ErrorResponse(latest.error()));
-    });
+    ctx_.queue.WhenFinished(id, std::chrono::seconds(wait_seconds),
+                            [self = *this, id, respond](bool) mutable {
+                              auto latest = self.LoadExecution(id);
+                              respond(latest ? JsonResponse(200, RenderExecution(*latest))
+                                             : ErrorResponse(latest.error()));
+                            });
     // It may have ended between the first read and the subscription.
     auto again = LoadExecution(id);
     if (again && store::IsTerminal(again->status)) {

@@ -5,9 +5,8 @@
 
 #include <string>
 #include <string_view>
-#include <utility>
-
 #include <tl/expected.hpp>
+#include <utility>
 
 namespace cronium {
 
@@ -68,7 +67,7 @@ class [[nodiscard]] Result : public tl::expected<T, Error> {
  public:
   using tl::expected<T, Error>::expected;
   Result(const tl::expected<T, Error>& other) : tl::expected<T, Error>(other) {}  // NOLINT
-  Result(tl::expected<T, Error>&& other)  // NOLINT
+  Result(tl::expected<T, Error>&& other)                                          // NOLINT
       : tl::expected<T, Error>(std::move(other)) {}
 };
 
@@ -79,9 +78,9 @@ inline Status OkStatus() { return {}; }
 }  // namespace cronium
 
 // Returns the error of `expr` (a Result or Status) from the enclosing function.
-#define CRONIUM_RETURN_IF_ERROR(expr)                                    \
-  do {                                                                   \
-    auto cronium_status_ = (expr);                                       \
+#define CRONIUM_RETURN_IF_ERROR(expr)                                     \
+  do {                                                                    \
+    auto cronium_status_ = (expr);                                        \
     if (!cronium_status_) return tl::unexpected(cronium_status_.error()); \
   } while (false)
 
@@ -91,7 +90,7 @@ inline Status OkStatus() { return {}; }
 // `CRONIUM_ASSIGN_OR_RETURN(auto x, Foo());` declares x from Foo()'s value or returns its error.
 #define CRONIUM_ASSIGN_OR_RETURN(lhs, expr) \
   CRONIUM_ASSIGN_OR_RETURN_IMPL_(CRONIUM_CONCAT_(cronium_result_, __LINE__), lhs, expr)
-#define CRONIUM_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)          \
-  auto tmp = (expr);                                            \
-  if (!tmp) return tl::unexpected(std::move(tmp).error());      \
+#define CRONIUM_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)     \
+  auto tmp = (expr);                                       \
+  if (!tmp) return tl::unexpected(std::move(tmp).error()); \
   lhs = std::move(*tmp)

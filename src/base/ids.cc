@@ -2,9 +2,9 @@
 
 #include <sys/random.h>
 
-#include <cerrno>
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstdint>
 #include <mutex>
 

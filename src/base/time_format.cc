@@ -1,9 +1,9 @@
 #include "base/time_format.h"
 
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <ctime>
-
-#include <fmt/format.h>
 
 namespace cronium {
 
@@ -46,9 +46,9 @@ Result<TimePoint> ParseRfc3339(std::string_view text) {
   const int year = digits(0, 4), month = digits(5, 2), day = digits(8, 2);
   const int hour = digits(11, 2), minute = digits(14, 2), second = digits(17, 2);
   if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 ||
-      minute < 0 || minute > 59 || second < 0 || second > 60 || text[4] != '-' ||
-      text[7] != '-' || (text[10] != 'T' && text[10] != 't' && text[10] != ' ') ||
-      text[13] != ':' || text[16] != ':') {
+      minute < 0 || minute > 59 || second < 0 || second > 60 || text[4] != '-' || text[7] != '-' ||
+      (text[10] != 'T' && text[10] != 't' && text[10] != ' ') || text[13] != ':' ||
+      text[16] != ':') {
     return bad();
   }
   size_t pos = 19;

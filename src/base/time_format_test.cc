@@ -24,9 +24,9 @@ TEST(TimeFormatTest, ParsesOffsets) {
 }
 
 TEST(TimeFormatTest, RejectsMalformed) {
-  for (const char* text : {"", "2023-11-14", "2023-13-01T00:00:00Z", "2023-02-31T00:00:00Z",
-                           "2023-11-14T22:13:20", "2023-11-14T22:13:20Zjunk",
-                           "2023-11-14T25:00:00Z", "abcd-ef-ghTij:kl:mnZ"}) {
+  for (const char* text :
+       {"", "2023-11-14", "2023-13-01T00:00:00Z", "2023-02-31T00:00:00Z", "2023-11-14T22:13:20",
+        "2023-11-14T22:13:20Zjunk", "2023-11-14T25:00:00Z", "abcd-ef-ghTij:kl:mnZ"}) {
     auto parsed = ParseRfc3339(text);
     ASSERT_FALSE(parsed) << text;
     EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidArgument) << text;

@@ -3,9 +3,8 @@
 // A small blocking client of the REST API for the CLI (libcurl). Not thread-safe.
 
 #include <memory>
-#include <string>
-
 #include <nlohmann/json_fwd.hpp>
+#include <string>
 
 #include "base/error.h"
 

@@ -1,15 +1,14 @@
 #include "cli/commands.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <sstream>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/api_client.h"
 #include "http/message.h"
@@ -124,9 +123,9 @@ bool IsTerminal(const json& x) {
 // Polls with the server's long poll until the execution ends.
 Result<json> WaitForEnd(ApiClient& client, const std::string& execution_id) {
   for (;;) {
-    CRONIUM_ASSIGN_OR_RETURN(json x, client.Call("GET", "/api/v1/executions/" +
-                                                           http::PercentEncode(execution_id) +
-                                                           "?wait=30"));
+    CRONIUM_ASSIGN_OR_RETURN(
+        json x,
+        client.Call("GET", "/api/v1/executions/" + http::PercentEncode(execution_id) + "?wait=30"));
     if (IsTerminal(x)) return x;
   }
 }
@@ -137,6 +136,22 @@ int ExitCodeOf(const json& x) {
     return x["exitCode"].get<int>();
   }
   return 1;
+}
+
+std::string ServerOf(const Common& common) {
+  return common.server.empty() ? DefaultServer() : common.server;
+}
+
+// One request; on failure it reports the error, sets the exit code and returns nullopt.
+std::optional<json> CallOrReport(CliState& state, const Common& common, const std::string& method,
+                                 const std::string& path, const std::string& body = "") {
+  ApiClient client(ServerOf(common));
+  auto result = client.Call(method, path, body);
+  if (!result) {
+    state.exit_code = Fail(result.error());
+    return std::nullopt;
+  }
+  return std::move(*result);
 }
 
 struct EventFlags {
@@ -230,12 +245,8 @@ void AddEventCommands(CLI::App& app, CliState& state) {
         state.exit_code = Fail(body.error());
         return;
       }
-      ApiClient client(common->server.empty() ? DefaultServer() : common->server);
-      auto created = client.Call("POST", "/api/v1/events", body->dump());
-      if (!created) {
-        state.exit_code = Fail(created.error());
-        return;
-      }
+      auto created = CallOrReport(state, *common, "POST", "/api/v1/events", body->dump());
+      if (!created) return;
       if (common->json_output) {
         std::cout << created->dump(2) << "\n";
       } else {
@@ -265,20 +276,16 @@ void AddEventCommands(CLI::App& app, CliState& state) {
       if (!type->empty()) query += "&type=" + http::PercentEncode(*type);
       if (!search->empty()) query += "&search=" + http::PercentEncode(*search);
       if (!tag->empty()) query += "&tag=" + http::PercentEncode(*tag);
-      ApiClient client(common->server.empty() ? DefaultServer() : common->server);
-      auto list = client.Call("GET", "/api/v1/events" + query);
-      if (!list) {
-        state.exit_code = Fail(list.error());
-        return;
-      }
+      auto list = CallOrReport(state, *common, "GET", "/api/v1/events" + query);
+      if (!list) return;
       if (common->json_output) {
         std::cout << list->dump(2) << "\n";
         return;
       }
       std::vector<std::vector<std::string>> rows;
       for (const auto& e : (*list)["items"]) {
-        rows.push_back({Str(e["id"]), Str(e["name"]), Str(e["type"]), Str(e["status"]),
-                        Str(e["updatedAt"])});
+        rows.push_back(
+            {Str(e["id"]), Str(e["name"]), Str(e["type"]), Str(e["status"]), Str(e["updatedAt"])});
       }
       if (rows.empty()) {
         std::cout << "No events. Create one with: cronium event create --name NAME --type BASH "
@@ -298,13 +305,10 @@ void AddEventCommands(CLI::App& app, CliState& state) {
     cmd->add_option("id", *id, "Event id")->required();
     cmd->add_flag("--reveal-secrets", *reveal, "Show env var values instead of ********");
     cmd->callback([&state, common, id, reveal] {
-      ApiClient client(common->server.empty() ? DefaultServer() : common->server);
-      auto shown = client.Call("GET", "/api/v1/events/" + http::PercentEncode(*id) +
-                                          (*reveal ? "?revealSecrets=true" : ""));
-      if (!shown) {
-        state.exit_code = Fail(shown.error());
-        return;
-      }
+      auto shown = CallOrReport(
+          state, *common, "GET",
+          "/api/v1/events/" + http::PercentEncode(*id) + (*reveal ? "?revealSecrets=true" : ""));
+      if (!shown) return;
       if (common->json_output) {
         std::cout << shown->dump(2) << "\n";
       } else {
@@ -334,13 +338,10 @@ void AddEventCommands(CLI::App& app, CliState& state) {
         }
         body["input"] = parsed;
       }
-      ApiClient client(common->server.empty() ? DefaultServer() : common->server);
-      auto started = client.Call("POST", "/api/v1/events/" + http::PercentEncode(*id) + "/run",
-                                 body.dump());
-      if (!started) {
-        state.exit_code = Fail(started.error());
-        return;
-      }
+      auto started =
+          CallOrReport(state, *common, "POST",
+                       "/api/v1/events/" + http::PercentEncode(*id) + "/run", body.dump());
+      if (!started) return;
       const std::string execution_id = (*started)["executionId"].get<std::string>();
       if (!*wait) {
         if (common->json_output) {
@@ -352,6 +353,7 @@ void AddEventCommands(CLI::App& app, CliState& state) {
         return;
       }
       if (!common->json_output) std::cerr << "Running " << execution_id << " ...\n";
+      ApiClient client(ServerOf(*common));
       auto done = WaitForEnd(client, execution_id);
       if (!done) {
         state.exit_code = Fail(done.error());
@@ -375,12 +377,9 @@ void AddEventCommands(CLI::App& app, CliState& state) {
     AddCommon(cmd, *common, false);
     cmd->add_option("id", *id, "Event id")->required();
     cmd->callback([&state, common, id] {
-      ApiClient client(common->server.empty() ? DefaultServer() : common->server);
-      auto deleted = client.Call("DELETE", "/api/v1/events/" + http::PercentEncode(*id));
-      if (!deleted) {
-        state.exit_code = Fail(deleted.error());
-        return;
-      }
+      auto deleted =
+          CallOrReport(state, *common, "DELETE", "/api/v1/events/" + http::PercentEncode(*id));
+      if (!deleted) return;
       std::cout << "Deleted event " << *id << "\n";
     });
   }
@@ -399,7 +398,7 @@ void AddExecutionCommands(CLI::App& app, CliState& state) {
     cmd->add_option("id", *id, "Execution id")->required();
     cmd->add_flag("--wait", *wait, "Wait until it has ended");
     cmd->callback([&state, common, id, wait] {
-      ApiClient client(common->server.empty() ? DefaultServer() : common->server);
+      ApiClient client(ServerOf(*common));
       auto shown = *wait ? WaitForEnd(client, *id)
                          : client.Call("GET", "/api/v1/executions/" + http::PercentEncode(*id));
       if (!shown) {
@@ -423,7 +422,7 @@ void AddExecutionCommands(CLI::App& app, CliState& state) {
     cmd->add_option("id", *id, "Execution id")->required();
     cmd->add_flag("--wait", *wait, "Wait until it has ended");
     cmd->callback([&state, common, id, wait] {
-      ApiClient client(common->server.empty() ? DefaultServer() : common->server);
+      ApiClient client(ServerOf(*common));
       auto shown = *wait ? WaitForEnd(client, *id)
                          : client.Call("GET", "/api/v1/executions/" + http::PercentEncode(*id));
       if (!shown) {
@@ -448,12 +447,8 @@ void AddExecutionCommands(CLI::App& app, CliState& state) {
       std::string query = "?limit=" + std::to_string(*limit);
       if (!event_id->empty()) query += "&eventId=" + http::PercentEncode(*event_id);
       if (!status->empty()) query += "&status=" + http::PercentEncode(*status);
-      ApiClient client(common->server.empty() ? DefaultServer() : common->server);
-      auto list = client.Call("GET", "/api/v1/executions" + query);
-      if (!list) {
-        state.exit_code = Fail(list.error());
-        return;
-      }
+      auto list = CallOrReport(state, *common, "GET", "/api/v1/executions" + query);
+      if (!list) return;
       if (common->json_output) {
         std::cout << list->dump(2) << "\n";
         return;
@@ -474,15 +469,15 @@ void AddExecutionCommands(CLI::App& app, CliState& state) {
     AddCommon(cmd, *common, false);
     cmd->add_option("id", *id, "Execution id")->required();
     cmd->callback([&state, common, id] {
-      ApiClient client(common->server.empty() ? DefaultServer() : common->server);
+      ApiClient client(ServerOf(*common));
       auto cancelled =
           client.Call("POST", "/api/v1/executions/" + http::PercentEncode(*id) + "/cancel", "{}");
       if (!cancelled) {
         state.exit_code = Fail(cancelled.error());
         return;
       }
-      std::cout << "Cancel requested for " << *id << " (status now "
-                << Str((*cancelled)["status"]) << ")\n";
+      std::cout << "Cancel requested for " << *id << " (status now " << Str((*cancelled)["status"])
+                << ")\n";
     });
   }
 }

@@ -1,15 +1,14 @@
 #include "crypto/secrets.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-
-#include <fmt/format.h>
-#include <sodium.h>
 
 #include "base/check.h"
 

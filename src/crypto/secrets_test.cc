@@ -1,11 +1,10 @@
 #include "crypto/secrets.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "testutil/temp_dir.h"
 
@@ -44,8 +43,11 @@ TEST(SecretBoxTest, RejectsOtherPurposeAndOtherMaster) {
   const std::string sealed = master.Box(KeyPurpose::kEventEnvVars).Seal("v", "r");
   EXPECT_EQ(master.Box(KeyPurpose::kUserVariables).Open(sealed, "r").error().code,
             ErrorCode::kPermissionDenied);
-  EXPECT_EQ(MasterKey::FromBytesForTest(Bytes(2)).Box(KeyPurpose::kEventEnvVars)
-                .Open(sealed, "r").error().code,
+  EXPECT_EQ(MasterKey::FromBytesForTest(Bytes(2))
+                .Box(KeyPurpose::kEventEnvVars)
+                .Open(sealed, "r")
+                .error()
+                .code,
             ErrorCode::kPermissionDenied);
 }
 

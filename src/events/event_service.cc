@@ -1,10 +1,10 @@
 #include "events/event_service.h"
 
-#include <algorithm>
-#include <set>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "base/ids.h"
 #include "base/utf8.h"
@@ -22,8 +22,8 @@ std::string HttpRequestToJson(const std::optional<HttpRequestSpec>& spec) {
   if (!spec) return "";
   json headers = json::array();
   for (const auto& [name, value] : spec->headers) headers.push_back({name, value});
-  return json{{"method", spec->method}, {"url", spec->url}, {"headers", headers},
-              {"body", spec->body}}
+  return json{
+      {"method", spec->method}, {"url", spec->url}, {"headers", headers}, {"body", spec->body}}
       .dump();
 }
 
@@ -74,8 +74,8 @@ Status EventService::Validate(const Event& e) const {
     return InvalidArgument(fmt::format("description: at most {} bytes", o.max_description_bytes));
   }
   if (e.content.size() > o.max_content_bytes) {
-    return InvalidArgument(fmt::format("content: at most {} bytes (got {})", o.max_content_bytes,
-                                       e.content.size()));
+    return InvalidArgument(
+        fmt::format("content: at most {} bytes (got {})", o.max_content_bytes, e.content.size()));
   }
   if (e.timeout_seconds < o.min_timeout_seconds || e.timeout_seconds > o.max_timeout_seconds) {
     return InvalidArgument(fmt::format("timeoutSeconds: must be between {} and {}",
@@ -100,9 +100,9 @@ Status EventService::Validate(const Event& e) const {
     }
     if (value.size() > o.max_env_value_bytes || value.find('\0') != std::string::npos ||
         !IsValidUtf8(value)) {
-      return InvalidArgument(fmt::format(
-          "envVars: value of '{}' must be UTF-8 text without NUL, at most {} bytes", key,
-          o.max_env_value_bytes));
+      return InvalidArgument(
+          fmt::format("envVars: value of '{}' must be UTF-8 text without NUL, at most {} bytes",
+                      key, o.max_env_value_bytes));
     }
   }
   if (e.tags.size() > o.max_tags) {
@@ -111,7 +111,8 @@ Status EventService::Validate(const Event& e) const {
   std::set<std::string> seen;
   for (const auto& tag : e.tags) {
     if (tag.empty() || tag.size() > o.max_tag_bytes || !IsValidUtf8(tag)) {
-      return InvalidArgument(fmt::format("tags: each tag is 1 to {} bytes of UTF-8", o.max_tag_bytes));
+      return InvalidArgument(
+          fmt::format("tags: each tag is 1 to {} bytes of UTF-8", o.max_tag_bytes));
     }
     if (!seen.insert(tag).second) {
       return InvalidArgument(fmt::format("tags: '{}' appears twice", tag));
@@ -133,11 +134,13 @@ Status EventService::Validate(const Event& e) const {
     for (const auto& [name, value] : e.http_request->headers) {
       if (name.empty() || name.find_first_of(":\r\n ") != std::string::npos ||
           value.find_first_of("\r\n") != std::string::npos) {
-        return InvalidArgument("httpRequest.headers: names without ':' or spaces, values on one line");
+        return InvalidArgument(
+            "httpRequest.headers: names without ':' or spaces, values on one line");
       }
     }
     if (e.http_request->body.size() > o.max_content_bytes) {
-      return InvalidArgument(fmt::format("httpRequest.body: at most {} bytes", o.max_content_bytes));
+      return InvalidArgument(
+          fmt::format("httpRequest.body: at most {} bytes", o.max_content_bytes));
     }
   } else if (e.http_request) {
     return InvalidArgument("httpRequest: only for HTTP_REQUEST events");
@@ -161,8 +164,8 @@ Status EventService::Apply(EventFields f, Event& e, const Event* previous) const
     for (auto& [key, value] : *f.env_vars) {
       if (value == kMaskedValue) {
         if (previous == nullptr || !previous->env_vars.count(key)) {
-          return InvalidArgument(fmt::format(
-              "envVars: '{}' is sent masked but has no stored value to keep", key));
+          return InvalidArgument(
+              fmt::format("envVars: '{}' is sent masked but has no stored value to keep", key));
         }
         vars[key] = previous->env_vars.at(key);
       } else {

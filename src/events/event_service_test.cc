@@ -39,8 +39,7 @@ class EventServiceTest : public ::testing::Test {
     auto created = service_->Create(std::move(fields), "usr_1");
     ASSERT_FALSE(created) << "expected failure mentioning " << fragment;
     EXPECT_EQ(created.error().code, ErrorCode::kInvalidArgument);
-    EXPECT_NE(created.error().message.find(fragment), std::string::npos)
-        << created.error().message;
+    EXPECT_NE(created.error().message.find(fragment), std::string::npos) << created.error().message;
   }
 
   testutil::TempDir dir_;
@@ -194,8 +193,10 @@ TEST_F(EventServiceTest, HttpRequestEventsNeedAValidRequest) {
   ExpectInvalid(f, "httpRequest.url");
   f.http_request = HttpRequestSpec{.method = "BREW", .url = "http://x"};
   ExpectInvalid(f, "httpRequest.method");
-  f.http_request = HttpRequestSpec{.method = "POST", .url = "https://example.test/hook",
-                                   .headers = {{"X-A", "1"}}, .body = "{}"};
+  f.http_request = HttpRequestSpec{.method = "POST",
+                                   .url = "https://example.test/hook",
+                                   .headers = {{"X-A", "1"}},
+                                   .body = "{}"};
   auto created = service_->Create(f, "usr_1");
   ASSERT_TRUE(created) << created.error().message;
   auto loaded = service_->Get(created->id);

@@ -1,5 +1,6 @@
 #include "exec/executor.h"
 
+#include <fmt/format.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -7,13 +8,13 @@
 #include <csignal>
 #include <cstring>
 
-#include <fmt/format.h>
-
 #include "base/check.h"
 
 namespace cronium::exec {
 
-CancelToken::CancelToken() : fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) { CRONIUM_CHECK(fd_ >= 0); }
+CancelToken::CancelToken() : fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+  CRONIUM_CHECK(fd_ >= 0);
+}
 
 CancelToken::~CancelToken() { ::close(fd_); }
 

@@ -41,12 +41,12 @@ struct RunSpec {
   // replaced with the absolute path of the script file written into the work dir.
   std::string program;
   std::vector<std::string> args;
-  std::string script;           // written to <work dir>/<script_name> with mode 0600
+  std::string script;  // written to <work dir>/<script_name> with mode 0600
   std::string script_name = "script";
   // The complete environment of the child; nothing is inherited from the server. "{workdir}"
   // in a value is replaced with the run's work dir.
   std::map<std::string, std::string> env;
-  std::string work_root;        // a fresh private work dir is created (and removed) under it
+  std::string work_root;  // a fresh private work dir is created (and removed) under it
   std::chrono::milliseconds timeout{30'000};
   std::chrono::milliseconds kill_grace{2'000};  // TERM, then KILL this much later
   size_t max_output_bytes = 1 << 20;            // per stream

@@ -1,6 +1,7 @@
 #include "exec/process_executor.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/resource.h>
@@ -14,8 +15,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-
-#include <fmt/format.h>
 
 namespace cronium::exec {
 namespace {
@@ -82,8 +81,7 @@ struct Capture {
   bool open = true;
 };
 
-void Append(Capture& capture, const char* data, size_t size, size_t cap,
-            const RunSpec& spec) {
+void Append(Capture& capture, const char* data, size_t size, size_t cap, const RunSpec& spec) {
   *capture.total += size;
   const size_t room = capture.text->size() < cap ? cap - capture.text->size() : 0;
   if (size > room) *capture.truncated = true;
@@ -126,18 +124,19 @@ RunResult ProcessExecutor::Run(const RunSpec& spec, CancelToken& cancel) {
   std::filesystem::create_directories(spec.work_root, ec);
   std::string dir_template = spec.work_root + "/run-XXXXXX";
   if (::mkdtemp(dir_template.data()) == nullptr) {
-    return fail(fmt::format("cannot create a work dir under {}: {}", spec.work_root,
-                            std::strerror(errno)));
+    return fail(
+        fmt::format("cannot create a work dir under {}: {}", spec.work_root, std::strerror(errno)));
   }
   WorkDir work_dir(dir_template);
   const std::string script_path = work_dir.path() + "/" + spec.script_name;
   {
     Fd script_fd(::open(script_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-    if (script_fd.get() < 0) return fail(fmt::format("cannot write the script: {}", std::strerror(errno)));
+    if (script_fd.get() < 0)
+      return fail(fmt::format("cannot write the script: {}", std::strerror(errno)));
     size_t written = 0;
     while (written < spec.script.size()) {
-      const ssize_t n = ::write(script_fd.get(), spec.script.data() + written,
-                                spec.script.size() - written);
+      const ssize_t n =
+          ::write(script_fd.get(), spec.script.data() + written, spec.script.size() - written);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return fail(fmt::format("cannot write the script: {}", std::strerror(errno)));
       written += static_cast<size_t>(n);
@@ -221,8 +220,8 @@ RunResult ProcessExecutor::Run(const RunSpec& spec, CancelToken& cancel) {
       kill_at = now + milliseconds(1000);  // keep nudging until it is gone
     }
     const auto wake = kill_at ? *kill_at : deadline;
-    int wait_ms = static_cast<int>(std::max<int64_t>(
-        0, std::chrono::duration_cast<milliseconds>(wake - now).count() + 1));
+    int wait_ms = static_cast<int>(
+        std::max<int64_t>(0, std::chrono::duration_cast<milliseconds>(wake - now).count() + 1));
     if (pidfd.get() < 0) wait_ms = std::min(wait_ms, 20);
     pollfd fds[4] = {{pidfd.get(), POLLIN, 0},
                      {cancel.fd(), POLLIN, 0},

@@ -1,5 +1,6 @@
 #include "exec/process_executor.h"
 
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <cstdlib>
@@ -7,8 +8,7 @@
 #include <fstream>
 #include <thread>
 
-#include <gtest/gtest.h>
-
+#include "testutil/process_util.h"
 #include "testutil/temp_dir.h"
 
 namespace cronium::exec {
@@ -33,23 +33,6 @@ class ProcessExecutorTest : public ::testing::Test {
   RunResult Run(const RunSpec& spec) {
     CancelToken cancel;
     return executor_.Run(spec, cancel);
-  }
-
-  // A process is gone when it no longer exists or is a zombie waiting for its reaper.
-  static bool IsGone(pid_t pid) {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    if (!stat) return true;
-    std::string line;
-    std::getline(stat, line);
-    const auto close = line.rfind(')');
-    return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
-  }
-
-  pid_t ReadPid(const std::string& path) {
-    std::ifstream in(path);
-    pid_t pid = 0;
-    in >> pid;
-    return pid;
   }
 
   testutil::TempDir dir_;
@@ -103,7 +86,9 @@ TEST_F(ProcessExecutorTest, TimeoutKillsTheWholeTreeIncludingTermIgnoringGrandch
   const std::string pid_file = dir_.path() + "/grandchild.pid";
   RunSpec spec = Bash("trap '' TERM\n(trap '' TERM; echo $BASHPID > " + pid_file +
                       "; while true; do sleep 0.05; done) &\n"
-                      "while [ ! -s " + pid_file + " ]; do sleep 0.01; done\necho ready\n"
+                      "while [ ! -s " +
+                      pid_file +
+                      " ]; do sleep 0.01; done\necho ready\n"
                       "while true; do sleep 0.05; done\n");
   spec.timeout = milliseconds(500);
   spec.kill_grace = milliseconds(200);
@@ -112,14 +97,15 @@ TEST_F(ProcessExecutorTest, TimeoutKillsTheWholeTreeIncludingTermIgnoringGrandch
   EXPECT_EQ(result.signal, SIGKILL);
   EXPECT_EQ(result.stdout_text, "ready\n");
   EXPECT_EQ(result.Describe(spec.timeout), "timed out after 0.5s and was killed");
-  const pid_t grandchild = ReadPid(pid_file);
+  const pid_t grandchild = testutil::ReadPidFile(pid_file);
   ASSERT_GT(grandchild, 0);
-  EXPECT_TRUE(IsGone(grandchild));
+  EXPECT_TRUE(testutil::ProcessIsGone(grandchild));
 }
 
 TEST_F(ProcessExecutorTest, TermIsTriedBeforeKill) {
-  RunSpec spec = Bash("trap 'echo got-term; exit 143' TERM\necho ready\n"
-                      "while true; do sleep 0.05; done\n");
+  RunSpec spec = Bash(
+      "trap 'echo got-term; exit 143' TERM\necho ready\n"
+      "while true; do sleep 0.05; done\n");
   spec.timeout = milliseconds(300);
   RunResult result = Run(spec);
   EXPECT_EQ(result.end_reason, EndReason::kTimedOut);
@@ -132,9 +118,9 @@ TEST_F(ProcessExecutorTest, BackgroundProcessesDieWithTheRun) {
   RunResult result = Run(Bash("sleep 300 & echo $! > " + pid_file + "; echo started"));
   EXPECT_TRUE(result.Succeeded());
   EXPECT_EQ(result.stdout_text, "started\n");
-  const pid_t background = ReadPid(pid_file);
+  const pid_t background = testutil::ReadPidFile(pid_file);
   ASSERT_GT(background, 0);
-  EXPECT_TRUE(IsGone(background));
+  EXPECT_TRUE(testutil::ProcessIsGone(background));
 }
 
 TEST_F(ProcessExecutorTest, CancelStopsARun) {

@@ -23,7 +23,8 @@ std::vector<std::string_view> Split(std::string_view path) {
 
 enum class Match { kNo, kYes, kBadEncoding };
 
-Match MatchRoute(const std::vector<std::string>& pattern, const std::vector<std::string_view>& parts,
+Match MatchRoute(const std::vector<std::string>& pattern,
+                 const std::vector<std::string_view>& parts,
                  std::map<std::string, std::string>* params) {
   for (size_t idx = 0; idx < pattern.size(); ++idx) {
     const std::string& seg = pattern[idx];
@@ -71,7 +72,8 @@ void Router::Dispatch(Request& request, Responder respond) const {
   for (const Route& route : routes_) {
     const Match match = MatchRoute(route.segments, parts, nullptr);
     if (match == Match::kBadEncoding) {
-      respond(Response::Json(400, ErrorBody("INVALID_ARGUMENT", "malformed percent-encoding in path")));
+      respond(
+          Response::Json(400, ErrorBody("INVALID_ARGUMENT", "malformed percent-encoding in path")));
       return;
     }
     if (match == Match::kNo) continue;
@@ -89,8 +91,8 @@ void Router::Dispatch(Request& request, Responder respond) const {
   }
   if (!allowed.empty()) {
     Response response = Response::Json(
-        405, ErrorBody("METHOD_NOT_ALLOWED",
-                       std::string(ToString(request.method)) + " is not allowed here; use " + allowed));
+        405, ErrorBody("METHOD_NOT_ALLOWED", std::string(ToString(request.method)) +
+                                                 " is not allowed here; use " + allowed));
     response.headers.emplace_back("Allow", allowed);
     respond(std::move(response));
     return;

@@ -40,8 +40,7 @@ TEST_F(RouterTest, MatchesLiteralAndParameterSegments) {
   EXPECT_EQ(DispatchSync(router_, Method::kGet, "/api/v1/events").body, "list");
   EXPECT_EQ(DispatchSync(router_, Method::kPost, "/api/v1/events").body, "create");
   EXPECT_EQ(DispatchSync(router_, Method::kGet, "/api/v1/events/evt_1").body, "get id=evt_1");
-  EXPECT_EQ(DispatchSync(router_, Method::kPost, "/api/v1/events/evt_1/run").body,
-            "run id=evt_1");
+  EXPECT_EQ(DispatchSync(router_, Method::kPost, "/api/v1/events/evt_1/run").body, "run id=evt_1");
 }
 
 TEST_F(RouterTest, TrailingSlashIsTolerated) {
@@ -54,8 +53,7 @@ TEST_F(RouterTest, EncodedSlashStaysInsideItsParameter) {
 }
 
 TEST_F(RouterTest, RestParameterTakesTheRemainingPath) {
-  EXPECT_EQ(DispatchSync(router_, Method::kGet, "/assets/js/app.js").body,
-            "asset path=js/app.js");
+  EXPECT_EQ(DispatchSync(router_, Method::kGet, "/assets/js/app.js").body, "asset path=js/app.js");
 }
 
 TEST_F(RouterTest, HeadFallsBackToGet) {

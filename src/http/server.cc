@@ -1,17 +1,17 @@
 #include "http/server.h"
 
+#include <fmt/format.h>
+
 #include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
-
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <fmt/format.h>
 
 namespace cronium::http {
 namespace {
@@ -23,14 +23,22 @@ using tcp = asio::ip::tcp;
 
 Method ToMethod(bhttp::verb verb) {
   switch (verb) {
-    case bhttp::verb::get: return Method::kGet;
-    case bhttp::verb::head: return Method::kHead;
-    case bhttp::verb::post: return Method::kPost;
-    case bhttp::verb::put: return Method::kPut;
-    case bhttp::verb::patch: return Method::kPatch;
-    case bhttp::verb::delete_: return Method::kDelete;
-    case bhttp::verb::options: return Method::kOptions;
-    default: return Method::kOther;
+    case bhttp::verb::get:
+      return Method::kGet;
+    case bhttp::verb::head:
+      return Method::kHead;
+    case bhttp::verb::post:
+      return Method::kPost;
+    case bhttp::verb::put:
+      return Method::kPut;
+    case bhttp::verb::patch:
+      return Method::kPatch;
+    case bhttp::verb::delete_:
+      return Method::kDelete;
+    case bhttp::verb::options:
+      return Method::kOptions;
+    default:
+      return Method::kOther;
   }
 }
 
@@ -46,7 +54,9 @@ class Session;
 
 struct Server::Impl {
   Impl(ServerOptions opts, const Router& r)
-      : options(std::move(opts)), router(r), acceptor(io),
+      : options(std::move(opts)),
+        router(r),
+        acceptor(io),
         handlers(static_cast<size_t>(std::max(1, options.handler_threads))) {}
 
   void Accept();
@@ -71,8 +81,7 @@ struct Server::Impl {
 // responders keep it alive until the last of them completes.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Server::Impl& server)
-      : stream_(std::move(socket)), server_(server) {
+  Session(tcp::socket socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {
     beast::error_code ec;
     const auto endpoint = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = endpoint.address().to_string();
@@ -99,10 +108,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(server_.options.max_body_bytes);
     parser_->header_limit(static_cast<uint32_t>(server_.options.max_header_bytes));
     stream_.expires_after(server_.options.read_timeout);
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = shared_from_this()](beast::error_code ec, size_t) {
-                               self->OnHeader(ec);
-                             });
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
   }
 
   // Clients that send "Expect: 100-continue" (curl does for bodies over 1 KiB) wait for an
@@ -112,8 +120,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& head = parser_->get();
     const auto expect = head[bhttp::field::expect];
     if (!parser_->is_done() && beast::iequals(expect, "100-continue")) {
-      auto interim = std::make_shared<bhttp::response<bhttp::empty_body>>(
-          bhttp::status::continue_, head.version());
+      auto interim = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
+                                                                          head.version());
       bhttp::async_write(stream_, *interim,
                          [self = shared_from_this(), interim](beast::error_code wec, size_t) {
                            if (wec) return self->Close();
@@ -125,10 +133,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadBody() {
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
-                        self->OnRead(ec);
-                      });
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -183,10 +190,9 @@ class Session : public std::enable_shared_from_this<Session> {
     auto responded = std::make_shared<std::atomic<bool>>(false);
     Responder respond = [self = shared_from_this(), responded](Response response) {
       if (responded->exchange(true)) return;
-      asio::post(self->stream_.get_executor(),
-                 [self, response = std::move(response)]() mutable {
-                   self->Write(std::move(response));
-                 });
+      asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        self->Write(std::move(response));
+      });
     };
     asio::post(server_.handlers, [self = shared_from_this(), respond = std::move(respond)]() {
       Request& request = self->request_;
@@ -218,10 +224,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnWrite(beast::error_code ec, bool keep) {
     busy_ = false;
     if (server_.options.on_response) {
-      server_.options.on_response(
-          request_, status_,
-          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
-                                                                started_));
+      server_.options.on_response(request_, status_,
+                                  std::chrono::duration_cast<std::chrono::microseconds>(
+                                      std::chrono::steady_clock::now() - started_));
     }
     if (ec || !keep) return Close();
     Read();

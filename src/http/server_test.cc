@@ -1,11 +1,11 @@
 #include "http/server.h"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "testutil/http_client.h"
 
@@ -94,8 +94,8 @@ TEST_F(ServerTest, OversizedBodyIs413) {
 TEST_F(ServerTest, OversizedHeadersAre431) {
   StartServer({.max_header_bytes = 1024});
   testutil::HttpClient client(base_);
-  auto result = client.Send("GET", "/hello", "", false, false,
-                            {"X-Big: " + std::string(4000, 'a')});
+  auto result =
+      client.Send("GET", "/hello", "", false, false, {"X-Big: " + std::string(4000, 'a')});
   EXPECT_EQ(result.status, 431);
 }
 

@@ -14,8 +14,8 @@ JobQueue::~JobQueue() { Shutdown(); }
 Result<EnqueuedRun> JobQueue::Enqueue(const store::EventRecord& event,
                                       const EnqueueOptions& options) {
   if (event.status == store::EventStatus::kArchived) {
-    return FailedPrecondition(
-        fmt::format("event {} is archived; set its status to ACTIVE or PAUSED to run it", event.id));
+    return FailedPrecondition(fmt::format(
+        "event {} is archived; set its status to ACTIVE or PAUSED to run it", event.id));
   }
   const TimePoint now = clock_.Now();
   store::JobRecord job;

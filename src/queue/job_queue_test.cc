@@ -1,9 +1,9 @@
 #include "queue/job_queue.h"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <future>
-
-#include <gtest/gtest.h>
 
 #include "base/time_format.h"
 #include "store/sqlite/sqlite_store.h"

@@ -1,12 +1,11 @@
 #include "server/app.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <filesystem>
 #include <thread>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "api/api.h"
 #include "crypto/secrets.h"
@@ -85,14 +84,15 @@ Status App::Start() {
           "--database: PostgreSQL is not supported by this build yet; use the embedded SQLite "
           "default (omit --database) or sqlite:PATH");
     } else {
-      return InvalidArgument(fmt::format(
-          "--database '{}': expected sqlite:PATH (PostgreSQL URLs come later)", url));
+      return InvalidArgument(
+          fmt::format("--database '{}': expected sqlite:PATH (PostgreSQL URLs come later)", url));
     }
   }
 
   parts_ = std::make_unique<Parts>();
   auto& p = *parts_;
-  CRONIUM_ASSIGN_OR_RETURN(auto master, crypto::MasterKey::LoadOrCreate((data_dir / "master.key").string()));
+  CRONIUM_ASSIGN_OR_RETURN(auto master,
+                           crypto::MasterKey::LoadOrCreate((data_dir / "master.key").string()));
   CRONIUM_ASSIGN_OR_RETURN(p.store, store::sqlite::SqliteStore::Open({.path = db_path}));
   spdlog::info("store: SQLite at {} (schema version {})", db_path,
                store::sqlite::SqliteStore::LatestSchemaVersion());
@@ -100,7 +100,8 @@ Status App::Start() {
   // Runs of a previous process cannot still be alive: this process owns the database.
   CRONIUM_ASSIGN_OR_RETURN(int recovered, p.store->RecoverAbandonedJobs(
                                               "the server stopped during the run", p.clock.Now()));
-  if (recovered > 0) spdlog::warn("marked {} unfinished run(s) of a previous process LOST", recovered);
+  if (recovered > 0)
+    spdlog::warn("marked {} unfinished run(s) of a previous process LOST", recovered);
 
   const fs::path work_root = data_dir / "runs";
   fs::remove_all(work_root, ec);  // leftovers of a crash
@@ -118,9 +119,12 @@ Status App::Start() {
   spdlog::warn(
       "isolation: scripts run as plain child processes of the server (own process group, clean "
       "environment, private work dir, timeouts) WITHOUT a sandbox");
-  p.api = std::make_unique<api::ApiContext>(api::ApiContext{
-      .events = *p.events, .queue = *p.queue, .workers = *p.workers, .store = *p.store,
-      .version = CRONIUM_VERSION, .isolation = "process"});
+  p.api = std::make_unique<api::ApiContext>(api::ApiContext{.events = *p.events,
+                                                            .queue = *p.queue,
+                                                            .workers = *p.workers,
+                                                            .store = *p.store,
+                                                            .version = CRONIUM_VERSION,
+                                                            .isolation = "process"});
   api::RegisterRoutes(p.router, *p.api);
 
   http::ServerOptions http_options;
@@ -136,9 +140,8 @@ Status App::Start() {
   p.http = std::make_unique<http::Server>(std::move(http_options), p.router);
   p.workers->Start();
   CRONIUM_ASSIGN_OR_RETURN(uint16_t port, p.http->Start());
-  const std::string host = listen.first.find(':') != std::string::npos
-                               ? "[" + listen.first + "]"
-                               : listen.first;
+  const std::string host =
+      listen.first.find(':') != std::string::npos ? "[" + listen.first + "]" : listen.first;
   url_ = fmt::format("http://{}:{}", host, port);
   return OkStatus();
 }

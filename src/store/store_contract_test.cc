@@ -1,12 +1,12 @@
 // The store contract, written once and run against every backend.
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <functional>
 #include <memory>
 #include <set>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "base/ids.h"
 #include "base/time_format.h"

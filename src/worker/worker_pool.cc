@@ -16,19 +16,25 @@ store::RunStatus StatusOf(const exec::RunResult& result) {
   switch (result.end_reason) {
     case exec::EndReason::kExited:
       return result.exit_code == 0 ? store::RunStatus::kSucceeded : store::RunStatus::kFailed;
-    case exec::EndReason::kTimedOut: return store::RunStatus::kTimedOut;
-    case exec::EndReason::kCancelled: return store::RunStatus::kCancelled;
+    case exec::EndReason::kTimedOut:
+      return store::RunStatus::kTimedOut;
+    case exec::EndReason::kCancelled:
+      return store::RunStatus::kCancelled;
     case exec::EndReason::kSignaled:
-    case exec::EndReason::kStartFailed: return store::RunStatus::kFailed;
+    case exec::EndReason::kStartFailed:
+      return store::RunStatus::kFailed;
   }
   return store::RunStatus::kFailed;
 }
 
 }  // namespace
 
-WorkerPool::WorkerPool(WorkerOptions options, queue::JobQueue& queue,
-                       events::EventService& events, exec::Executor& executor, const Clock& clock)
-    : options_(std::move(options)), queue_(queue), events_(events), executor_(executor),
+WorkerPool::WorkerPool(WorkerOptions options, queue::JobQueue& queue, events::EventService& events,
+                       exec::Executor& executor, const Clock& clock)
+    : options_(std::move(options)),
+      queue_(queue),
+      events_(events),
+      executor_(executor),
       clock_(clock) {}
 
 WorkerPool::~WorkerPool() { Stop(milliseconds(0)); }
@@ -154,8 +160,8 @@ void WorkerPool::RunJob(const store::ClaimedJob& claimed) {
   };
 
   auto event = events_.GetRecord(claimed.job.event_id);
-  Result<exec::RunSpec> spec = event ? BuildSpec(claimed, *event)
-                                     : Result<exec::RunSpec>(tl::unexpected(event.error()));
+  Result<exec::RunSpec> spec =
+      event ? BuildSpec(claimed, *event) : Result<exec::RunSpec>(tl::unexpected(event.error()));
   if (!spec) {
     record.status = store::RunStatus::kFailed;
     record.end_reason = fmt::format("could not start: {}", spec.error().message);

@@ -1,8 +1,8 @@
 #include "worker/worker_pool.h"
 
-#include <future>
-
 #include <gtest/gtest.h>
+
+#include <future>
 
 #include "exec/process_executor.h"
 #include "store/sqlite/sqlite_store.h"
@@ -25,8 +25,8 @@ class WorkerPoolTest : public ::testing::Test {
         crypto::MasterKey::FromBytesForTest(key).Box(crypto::KeyPurpose::kEventEnvVars), clock_);
     queue_ = std::make_unique<queue::JobQueue>(*store_, clock_);
     pool_ = std::make_unique<WorkerPool>(
-        WorkerOptions{.workers = 2, .work_root = dir_.path() + "/runs",
-                      .kill_grace = milliseconds(200)},
+        WorkerOptions{
+            .workers = 2, .work_root = dir_.path() + "/runs", .kill_grace = milliseconds(200)},
         *queue_, *events_, executor_, clock_);
     pool_->Start();
   }
@@ -129,8 +129,7 @@ TEST_F(WorkerPoolTest, CancelStopsARunningJob) {
   auto done = AwaitEnd(run.execution_id);
   EXPECT_EQ(done.status, store::RunStatus::kCancelled);
   EXPECT_EQ(done.end_reason, "cancelled by user");
-  EXPECT_EQ(pool_->Cancel(run.execution_id, "again").error().code,
-            ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(pool_->Cancel(run.execution_id, "again").error().code, ErrorCode::kFailedPrecondition);
 }
 
 TEST_F(WorkerPoolTest, UnsupportedTypesFailWithAClearReason) {

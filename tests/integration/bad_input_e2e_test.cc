@@ -37,20 +37,21 @@ TEST_F(BadInputE2eTest, WrongTypesNameTheField) {
               "INVALID_ARGUMENT", "name: must be a string");
   ExpectError(client_->Post("/api/v1/events", R"({"name":"x","type":"BASH","timeoutSeconds":"5"})"),
               400, "INVALID_ARGUMENT", "timeoutSeconds: must be an integer");
-  ExpectError(client_->Post("/api/v1/events", R"({"name":"x","type":"BASH","timeoutSeconds":1e99})"),
-              400, "INVALID_ARGUMENT", "timeoutSeconds");
+  ExpectError(
+      client_->Post("/api/v1/events", R"({"name":"x","type":"BASH","timeoutSeconds":1e99})"), 400,
+      "INVALID_ARGUMENT", "timeoutSeconds");
   ExpectError(client_->Post("/api/v1/events", R"({"name":"x","type":"BASH","tags":"a"})"), 400,
               "INVALID_ARGUMENT", "tags: must be an array of strings");
-  ExpectError(client_->Post("/api/v1/events", R"({"name":"x","type":"BASH","envVars":["A"]})"),
-              400, "INVALID_ARGUMENT", "envVars");
-  ExpectError(client_->Post("/api/v1/events", R"({"name":"x","type":"BASH","shared":"yes"})"),
-              400, "INVALID_ARGUMENT", "shared: must be true or false");
+  ExpectError(client_->Post("/api/v1/events", R"({"name":"x","type":"BASH","envVars":["A"]})"), 400,
+              "INVALID_ARGUMENT", "envVars");
+  ExpectError(client_->Post("/api/v1/events", R"({"name":"x","type":"BASH","shared":"yes"})"), 400,
+              "INVALID_ARGUMENT", "shared: must be true or false");
   ExpectError(client_->Post("/api/v1/events", R"({"name":"x","type":"COBOL"})"), 400,
               "INVALID_ARGUMENT", "type: 'COBOL' is not one of");
-  ExpectError(client_->Post("/api/v1/events", R"({"name":"x","type":"BASH","status":"ON"})"),
-              400, "INVALID_ARGUMENT", "status");
-  ExpectError(client_->Post("/api/v1/events", R"({"name":"x","type":"BASH","retries":99})"),
-              400, "INVALID_ARGUMENT", "retries");
+  ExpectError(client_->Post("/api/v1/events", R"({"name":"x","type":"BASH","status":"ON"})"), 400,
+              "INVALID_ARGUMENT", "status");
+  ExpectError(client_->Post("/api/v1/events", R"({"name":"x","type":"BASH","retries":99})"), 400,
+              "INVALID_ARGUMENT", "retries");
   ExpectError(client_->Post("/api/v1/events", R"({"name":"x","type":"BASH","timeoutSeconds":0})"),
               400, "INVALID_ARGUMENT", "timeoutSeconds");
 }
@@ -60,8 +61,9 @@ TEST_F(BadInputE2eTest, MissingAndUnknownFields) {
               "name: required");
   ExpectError(client_->Post("/api/v1/events", R"({"name":"x"})"), 400, "INVALID_ARGUMENT",
               "type: required");
-  ExpectError(client_->Post("/api/v1/events", R"({"name":"x","type":"BASH","scedule":"* * * * *"})"),
-              400, "INVALID_ARGUMENT", "unknown field 'scedule'");
+  ExpectError(
+      client_->Post("/api/v1/events", R"({"name":"x","type":"BASH","scedule":"* * * * *"})"), 400,
+      "INVALID_ARGUMENT", "unknown field 'scedule'");
 }
 
 TEST_F(BadInputE2eTest, InvalidEnvVarKeys) {
@@ -117,8 +119,8 @@ TEST_F(BadInputE2eTest, BadQueryParameters) {
   ExpectError(client_->Get("/api/v1/executions?status=DONE"), 400, "INVALID_ARGUMENT", "status");
   const std::string id = CreateScript("BASH", "true");
   const std::string execution = Run(id);
-  ExpectError(client_->Get("/api/v1/executions/" + execution + "?wait=-1"), 400,
-              "INVALID_ARGUMENT", "wait");
+  ExpectError(client_->Get("/api/v1/executions/" + execution + "?wait=-1"), 400, "INVALID_ARGUMENT",
+              "wait");
   ExpectError(client_->Get("/api/v1/executions/" + execution + "?wait=9999"), 400,
               "INVALID_ARGUMENT", "wait");
   AwaitEnd(execution);
@@ -147,12 +149,16 @@ TEST_F(BadInputE2eTest, GarbageOnTheWire) {
 TEST_F(BadInputE2eTest, HttpRequestEventValidation) {
   ExpectError(client_->Post("/api/v1/events", R"({"name":"h","type":"HTTP_REQUEST"})"), 400,
               "INVALID_ARGUMENT", "httpRequest: required");
-  ExpectError(client_->Post("/api/v1/events",
-                            R"({"name":"h","type":"HTTP_REQUEST","httpRequest":{"url":"file:///etc/passwd"}})"),
-              400, "INVALID_ARGUMENT", "httpRequest.url");
-  ExpectError(client_->Post("/api/v1/events",
-                            R"({"name":"h","type":"HTTP_REQUEST","httpRequest":{"url":"http://x","headers":{"A":"1\r\nB: 2"}}})"),
-              400, "INVALID_ARGUMENT", "httpRequest.headers");
+  ExpectError(
+      client_->Post(
+          "/api/v1/events",
+          R"({"name":"h","type":"HTTP_REQUEST","httpRequest":{"url":"file:///etc/passwd"}})"),
+      400, "INVALID_ARGUMENT", "httpRequest.url");
+  ExpectError(
+      client_->Post(
+          "/api/v1/events",
+          R"({"name":"h","type":"HTTP_REQUEST","httpRequest":{"url":"http://x","headers":{"A":"1\r\nB: 2"}}})"),
+      400, "INVALID_ARGUMENT", "httpRequest.headers");
 }
 
 }  // namespace

@@ -3,14 +3,13 @@
 // Shared fixture of the end-to-end tests: a fresh server per test on port 0 with its own data
 // dir, and helpers that speak the REST API.
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <fstream>
 #include <memory>
-#include <string>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "testutil/http_client.h"
 #include "testutil/server_process.h"

@@ -5,20 +5,12 @@
 #include <thread>
 
 #include "e2e.h"
+#include "testutil/process_util.h"
 
 namespace cronium::e2e {
 namespace {
 
 class EventsE2eTest : public E2eTest {};
-
-bool ProcessIsGone(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return true;
-  std::string line;
-  std::getline(stat, line);
-  const auto close = line.rfind(')');
-  return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
-}
 
 TEST_F(EventsE2eTest, HealthAndReadiness) {
   auto health = client_->Get("/healthz");
@@ -31,8 +23,8 @@ TEST_F(EventsE2eTest, HealthAndReadiness) {
 
 TEST_F(EventsE2eTest, BashPythonAndNodeScriptsRunAndReportOutput) {
   const std::string bash = CreateScript("BASH", "echo \"bash $((6*7))\"; echo to-stderr >&2");
-  const std::string python =
-      CreateScript("PYTHON", "import sys\nprint('python', sum(range(10)))\nprint('e', file=sys.stderr)");
+  const std::string python = CreateScript(
+      "PYTHON", "import sys\nprint('python', sum(range(10)))\nprint('e', file=sys.stderr)");
   const std::string node =
       CreateScript("NODEJS", "console.log('node', [1,2,3].map(x => x * 2).join(','))");
 
@@ -71,29 +63,28 @@ TEST_F(EventsE2eTest, NonZeroExitIsAFailureWithItsCode) {
 
 TEST_F(EventsE2eTest, TimeoutKillsTheTreeIncludingAGrandchildThatIgnoresTerm) {
   const std::string pid_file = dir_.path() + "/grandchild.pid";
-  const std::string id = CreateScript(
-      "BASH",
-      "trap '' TERM\n(trap '' TERM; echo $BASHPID > " + pid_file +
-          "; while true; do sleep 0.05; done) &\n"
-          "while [ ! -s " + pid_file + " ]; do sleep 0.01; done\necho waiting\n"
-          "while true; do sleep 0.05; done\n",
-      /*timeout_seconds=*/1);
+  const std::string id = CreateScript("BASH",
+                                      "trap '' TERM\n(trap '' TERM; echo $BASHPID > " + pid_file +
+                                          "; while true; do sleep 0.05; done) &\n"
+                                          "while [ ! -s " +
+                                          pid_file +
+                                          " ]; do sleep 0.01; done\necho waiting\n"
+                                          "while true; do sleep 0.05; done\n",
+                                      /*timeout_seconds=*/1);
   json x = RunAndWait(id);
   EXPECT_EQ(x["status"], "TIMED_OUT");
   EXPECT_EQ(x["endReason"], "timed out after 1s and was killed");
   EXPECT_EQ(x["signal"], "SIGKILL");
   EXPECT_EQ(x["stdout"], "waiting\n");
-  std::ifstream in(pid_file);
-  pid_t grandchild = 0;
-  in >> grandchild;
+  const pid_t grandchild = testutil::ReadPidFile(pid_file);
   ASSERT_GT(grandchild, 0);
-  EXPECT_TRUE(ProcessIsGone(grandchild));
+  EXPECT_TRUE(testutil::ProcessIsGone(grandchild));
 }
 
 TEST_F(EventsE2eTest, CancelKillsARunningExecution) {
   const std::string fifo = MakeFifo("cancel.fifo");
-  const std::string id =
-      CreateScript("BASH", "echo started\nread line < " + fifo + "\nwhile true; do sleep 0.05; done");
+  const std::string id = CreateScript(
+      "BASH", "echo started\nread line < " + fifo + "\nwhile true; do sleep 0.05; done");
   const std::string execution = Run(id);
   WaitUntilScriptOpens(fifo);
   auto cancel = client_->Post("/api/v1/executions/" + execution + "/cancel", "{}");
@@ -132,8 +123,8 @@ TEST_F(EventsE2eTest, EnvVarsReachTheScriptButAreMaskedAndNeverLogged) {
   json x = RunAndWait(id);
   EXPECT_EQ(x["stdout"], "token=tok-9f8e7d\n");
   // Sending the mask back keeps the secret.
-  auto patched = client_->Patch("/api/v1/events/" + id,
-                                json{{"envVars", {{"API_TOKEN", "********"}}}}.dump());
+  auto patched =
+      client_->Patch("/api/v1/events/" + id, json{{"envVars", {{"API_TOKEN", "********"}}}}.dump());
   EXPECT_EQ(patched.status, 200) << patched.body;
   EXPECT_EQ(RunAndWait(id)["stdout"], "token=tok-9f8e7d\n");
   // Not in the database file in clear, not in the logs.
@@ -154,7 +145,8 @@ TEST_F(EventsE2eTest, KeyFileAndDataDirArePrivate) {
 }
 
 TEST_F(EventsE2eTest, OutputIsCappedAndMarkedTruncated) {
-  json x = RunAndWait(CreateScript("BASH", "head -c 3000000 /dev/zero | tr '\\0' 'y'; echo done >&2"));
+  json x =
+      RunAndWait(CreateScript("BASH", "head -c 3000000 /dev/zero | tr '\\0' 'y'; echo done >&2"));
   EXPECT_EQ(x["status"], "SUCCEEDED");
   EXPECT_TRUE(x["stdoutTruncated"].get<bool>());
   EXPECT_EQ(x["stdout"].get<std::string>().size(), 1u << 20);
@@ -174,7 +166,8 @@ TEST_F(EventsE2eTest, RunsAcceptJsonInput) {
                               json{{"input", {{"rows", 3}, {"names", {"a", "b"}}}}}.dump());
   EXPECT_EQ(result.status, 202);
   json started = Parse(result);
-  EXPECT_EQ(result.headers["location"], "/api/v1/executions/" + started["executionId"].get<std::string>());
+  EXPECT_EQ(result.headers["location"],
+            "/api/v1/executions/" + started["executionId"].get<std::string>());
   EXPECT_EQ(AwaitEnd(started["executionId"])["status"], "SUCCEEDED");
   // No body at all is fine too.
   auto bare = client_->Send("POST", "/api/v1/events/" + id + "/run", "", false);
@@ -195,17 +188,19 @@ TEST_F(EventsE2eTest, ManyRunsAtOnceAllFinish) {
 }
 
 TEST_F(EventsE2eTest, CrudListPagingAndFilters) {
-  const std::string a = CreateEvent({{"name", "Nightly backup"}, {"type", "BASH"}, {"tags", {"ops"}}});
+  const std::string a =
+      CreateEvent({{"name", "Nightly backup"}, {"type", "BASH"}, {"tags", {"ops"}}});
   const std::string b = CreateEvent({{"name", "Report"}, {"type", "PYTHON"}, {"status", "ACTIVE"}});
-  const std::string c = CreateEvent({{"name", "Cleanup"}, {"type", "NODEJS"}, {"tags", {"ops", "x"}}});
+  const std::string c =
+      CreateEvent({{"name", "Cleanup"}, {"type", "NODEJS"}, {"tags", {"ops", "x"}}});
 
   auto page1 = Parse(client_->Get("/api/v1/events?limit=2"));
   ASSERT_EQ(page1["items"].size(), 2u);
   EXPECT_EQ(page1["items"][0]["id"], c);
   EXPECT_EQ(page1["items"][1]["id"], b);
   ASSERT_TRUE(page1["nextCursor"].is_string());
-  auto page2 = Parse(client_->Get("/api/v1/events?limit=2&cursor=" +
-                                  page1["nextCursor"].get<std::string>()));
+  auto page2 = Parse(
+      client_->Get("/api/v1/events?limit=2&cursor=" + page1["nextCursor"].get<std::string>()));
   ASSERT_EQ(page2["items"].size(), 1u);
   EXPECT_EQ(page2["items"][0]["id"], a);
   EXPECT_TRUE(page2["nextCursor"].is_null());

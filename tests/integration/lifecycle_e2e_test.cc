@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include "e2e.h"
+#include "testutil/process_util.h"
 
 namespace cronium::e2e {
 namespace {
@@ -36,9 +37,7 @@ TEST_F(LifecycleE2eTest, AKilledServerMarksItsUnfinishedRunLostOnRestart) {
   WaitUntilScriptOpens(fifo);
   server_->Kill();
   // The orphaned script is not the test's to leave behind.
-  std::ifstream in(pid_file);
-  pid_t script = 0;
-  in >> script;
+  const pid_t script = testutil::ReadPidFile(pid_file);
   if (script > 0) ::kill(-script, SIGKILL);
   StartServer();
   json x = Parse(client_->Get("/api/v1/executions/" + execution));
@@ -76,17 +75,18 @@ TEST_F(LifecycleE2eTest, BadServeFlagsFailClearly) {
   EXPECT_NE(listen.err.find("HOST:PORT"), std::string::npos) << listen.err;
   testutil::TempDir other;
   auto db = testutil::RunCronium(
-      {"serve", "--listen", "127.0.0.1:0", "--data-dir", other.path(), "--database", "mysql://x"}, {});
+      {"serve", "--listen", "127.0.0.1:0", "--data-dir", other.path(), "--database", "mysql://x"},
+      {});
   EXPECT_NE(db.exit_code, 0);
   EXPECT_NE(db.err.find("--database"), std::string::npos) << db.err;
 }
 
 TEST_F(LifecycleE2eTest, CliCreatesListsShowsRunsAndDeletes) {
   const std::map<std::string, std::string> env{{"CRONIUM_SERVER", server_->url()}};
-  auto created = testutil::RunCronium({"event", "create", "--name", "cli hello", "--type", "BASH",
-                                       "--content", "echo \"hi $WHO\"; exit 3", "--env",
-                                       "WHO=cli", "--json"},
-                                      env);
+  auto created =
+      testutil::RunCronium({"event", "create", "--name", "cli hello", "--type", "BASH", "--content",
+                            "echo \"hi $WHO\"; exit 3", "--env", "WHO=cli", "--json"},
+                           env);
   ASSERT_EQ(created.exit_code, 0) << created.err;
   const std::string id = json::parse(created.out)["id"];
 

@@ -1,6 +1,7 @@
 #include "testutil/http_client.h"
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -8,8 +9,6 @@
 
 #include <algorithm>
 #include <cstring>
-
-#include <curl/curl.h>
 
 namespace cronium::testutil {
 namespace {

@@ -1,11 +1,11 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
-#include <span>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <span>
 
 #include "base/embedded_file.h"
 #include "base/time_format.h"
@@ -30,10 +30,10 @@ Status ApplyMigrations(SqliteConnection& conn) {
   CRONIUM_RETURN_IF_ERROR(max_stmt.Step());
   const int current = static_cast<int>(max_stmt.Int(0));
   if (current > SqliteStore::LatestSchemaVersion()) {
-    return FailedPrecondition(fmt::format(
-        "the database schema is version {}, newer than this cronium binary knows ({}); "
-        "run a newer cronium or restore a backup",
-        current, SqliteStore::LatestSchemaVersion()));
+    return FailedPrecondition(
+        fmt::format("the database schema is version {}, newer than this cronium binary knows ({}); "
+                    "run a newer cronium or restore a backup",
+                    current, SqliteStore::LatestSchemaVersion()));
   }
   std::vector<EmbeddedFile> files(SqliteMigrations().begin(), SqliteMigrations().end());
   std::sort(files.begin(), files.end(),
@@ -304,8 +304,8 @@ Status SqliteStore::InsertEvent(const EventRecord& event) {
 
 Result<EventRecord> SqliteStore::GetEvent(const std::string& id) {
   auto reader = AcquireReader();
-  CRONIUM_ASSIGN_OR_RETURN(
-      auto stmt, reader->Prepare(fmt::format("SELECT {} FROM events WHERE id = ?1", kEventColumns)));
+  CRONIUM_ASSIGN_OR_RETURN(auto stmt, reader->Prepare(fmt::format(
+                                          "SELECT {} FROM events WHERE id = ?1", kEventColumns)));
   stmt.Bind(1, id);
   CRONIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
   if (!found) return NotFound(fmt::format("event {} not found", id));
@@ -346,11 +346,26 @@ Result<std::vector<EventRecord>> SqliteStore::ListEvents(const EventQuery& query
           "AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(events.tags) WHERE value = ?4)) "
           "AND (?5 IS NULL OR id < ?5) ORDER BY id DESC LIMIT ?6",
           kEventColumns)));
-  if (query.status) stmt.Bind(1, ToString(*query.status)); else stmt.BindNull(1);
-  if (query.type) stmt.Bind(2, ToString(*query.type)); else stmt.BindNull(2);
-  if (!query.search.empty()) stmt.Bind(3, LikePattern(query.search)); else stmt.BindNull(3);
-  if (!query.tag.empty()) stmt.Bind(4, query.tag); else stmt.BindNull(4);
-  if (!query.before_id.empty()) stmt.Bind(5, query.before_id); else stmt.BindNull(5);
+  if (query.status)
+    stmt.Bind(1, ToString(*query.status));
+  else
+    stmt.BindNull(1);
+  if (query.type)
+    stmt.Bind(2, ToString(*query.type));
+  else
+    stmt.BindNull(2);
+  if (!query.search.empty())
+    stmt.Bind(3, LikePattern(query.search));
+  else
+    stmt.BindNull(3);
+  if (!query.tag.empty())
+    stmt.Bind(4, query.tag);
+  else
+    stmt.BindNull(4);
+  if (!query.before_id.empty())
+    stmt.Bind(5, query.before_id);
+  else
+    stmt.BindNull(5);
   stmt.Bind(6, query.limit);
   std::vector<EventRecord> events;
   for (;;) {
@@ -470,7 +485,9 @@ Result<std::optional<ClaimedJob>> SqliteStore::ClaimNextJob(const std::string& w
         auto update_job,
         writer_->Prepare("UPDATE jobs SET status='RUNNING', attempts=attempts+1, lease_owner=?2, "
                          "lease_expires_at=?3, updated_at=?4 WHERE id=?1"));
-    update_job.Bind(1, job_id).Bind(2, worker_id).Bind(3, ToUnixMillis(lease_expires_at))
+    update_job.Bind(1, job_id)
+        .Bind(2, worker_id)
+        .Bind(3, ToUnixMillis(lease_expires_at))
         .Bind(4, ToUnixMillis(now));
     CRONIUM_RETURN_IF_ERROR(update_job.Run());
     CRONIUM_ASSIGN_OR_RETURN(
@@ -480,9 +497,9 @@ Result<std::optional<ClaimedJob>> SqliteStore::ClaimNextJob(const std::string& w
     CRONIUM_RETURN_IF_ERROR(update_exec.Run());
 
     CRONIUM_ASSIGN_OR_RETURN(auto job, ReadJobById(*writer_, job_id));
-    CRONIUM_ASSIGN_OR_RETURN(
-        auto read_exec,
-        writer_->Prepare(fmt::format("SELECT {} FROM executions WHERE id = ?1", kExecutionColumns)));
+    CRONIUM_ASSIGN_OR_RETURN(auto read_exec,
+                             writer_->Prepare(fmt::format("SELECT {} FROM executions WHERE id = ?1",
+                                                          kExecutionColumns)));
     read_exec.Bind(1, execution_id);
     CRONIUM_ASSIGN_OR_RETURN(bool exec_found, read_exec.Step());
     if (!job || !exec_found) return Internal(fmt::format("job {} lost its rows", job_id));
@@ -535,8 +552,7 @@ Result<CancelOutcome> SqliteStore::CancelJob(const std::string& job_id, const st
     CRONIUM_ASSIGN_OR_RETURN(auto job, ReadJobById(*writer_, job_id));
     if (!job) return NotFound(fmt::format("job {} not found", job_id));
     if (IsTerminal(job->status)) {
-      return FailedPrecondition(
-          fmt::format("the run already ended ({})", ToString(job->status)));
+      return FailedPrecondition(fmt::format("the run already ended ({})", ToString(job->status)));
     }
     const bool queued = job->status == RunStatus::kQueued;
     CRONIUM_ASSIGN_OR_RETURN(
@@ -549,9 +565,8 @@ Result<CancelOutcome> SqliteStore::CancelJob(const std::string& job_id, const st
     if (!queued) return CancelOutcome::kCancelRequested;
     CRONIUM_ASSIGN_OR_RETURN(std::string execution_id, CurrentExecutionId(*writer_, job_id));
     CRONIUM_ASSIGN_OR_RETURN(
-        auto exec_stmt,
-        writer_->Prepare("UPDATE executions SET status='CANCELLED', end_reason=?2, "
-                         "finished_at=?3 WHERE id=?1"));
+        auto exec_stmt, writer_->Prepare("UPDATE executions SET status='CANCELLED', end_reason=?2, "
+                                         "finished_at=?3 WHERE id=?1"));
     exec_stmt.Bind(1, execution_id).Bind(2, reason).Bind(3, ToUnixMillis(now));
     CRONIUM_RETURN_IF_ERROR(exec_stmt.Run());
     return CancelOutcome::kCancelledWhileQueued;
@@ -604,9 +619,18 @@ Result<std::vector<ExecutionRecord>> SqliteStore::ListExecutions(const Execution
           "SELECT {} FROM executions WHERE (?1 IS NULL OR event_id = ?1) AND (?2 IS NULL OR "
           "status = ?2) AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?4",
           kExecutionColumns)));
-  if (!query.event_id.empty()) stmt.Bind(1, query.event_id); else stmt.BindNull(1);
-  if (query.status) stmt.Bind(2, ToString(*query.status)); else stmt.BindNull(2);
-  if (!query.before_id.empty()) stmt.Bind(3, query.before_id); else stmt.BindNull(3);
+  if (!query.event_id.empty())
+    stmt.Bind(1, query.event_id);
+  else
+    stmt.BindNull(1);
+  if (query.status)
+    stmt.Bind(2, ToString(*query.status));
+  else
+    stmt.BindNull(2);
+  if (!query.before_id.empty())
+    stmt.Bind(3, query.before_id);
+  else
+    stmt.BindNull(3);
   stmt.Bind(4, query.limit);
   std::vector<ExecutionRecord> executions;
   for (;;) {

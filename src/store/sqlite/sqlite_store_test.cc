@@ -1,8 +1,7 @@
 #include "store/sqlite/sqlite_store.h"
 
-#include <sqlite3.h>
-
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "base/time_format.h"
 #include "testutil/temp_dir.h"
