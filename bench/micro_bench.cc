@@ -60,7 +60,7 @@ void BM_SqliteGetEvent(benchmark::State& state) {
   event.name = "bench";
   event.content = std::string(2000, 'x');
   event.tags = {"a", "b"};
-  (void)(*store)->InsertEvent(event);
+  (void)(*store)->InsertEvent(event, {});
   for (auto _ : state) benchmark::DoNotOptimize((*store)->GetEvent(event.id));
 }
 BENCHMARK(BM_SqliteGetEvent)->ThreadRange(1, 2)->UseRealTime();

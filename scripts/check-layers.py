@@ -16,12 +16,13 @@ ALLOWED = {
     "store": {"base"},
     "exec": {"base"},
     "http": {"base"},
+    "auth": {"base", "crypto", "store"},
     "events": {"base", "crypto", "store"},
     "queue": {"base", "store"},
     "worker": {"base", "events", "exec", "queue", "store", "crypto"},
-    "api": {"base", "http", "events", "queue", "store", "worker", "crypto", "exec"},
+    "api": {"base", "auth", "http", "events", "queue", "store", "worker", "crypto", "exec"},
     "cli": {"base", "http"},
-    "server": {"base", "api", "cli", "crypto", "events", "exec", "http", "queue", "store",
+    "server": {"base", "api", "auth", "cli", "crypto", "events", "exec", "http", "queue", "store",
                "worker"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/([^"]+)"', re.M)

@@ -1,14 +1,19 @@
 #pragma once
 
 // The REST API under /api/v1 plus /healthz and /readyz: handlers parse the request, call one
-// module and render JSON. Shapes: camelCase fields, RFC 3339 UTC timestamps, opaque string
-// ids, lists as {"items": [...], "nextCursor": ...}, errors as {"error": CODE, "message": ...}.
+// module and render JSON. Every /api/v1 route but login and invitation acceptance requires a
+// session cookie (plus X-CSRF-Token on changes) or an `Authorization: Bearer` API token.
+// Shapes: camelCase fields, RFC 3339 UTC timestamps, opaque string ids, lists as
+// {"items": [...], "nextCursor": ...}, errors as {"error": CODE, "message": ...}.
 
 #include <string>
 
 #include "http/router.h"
 
 namespace cronium {
+namespace auth {
+class AuthService;
+}
 namespace events {
 class EventService;
 }
@@ -26,13 +31,15 @@ class WorkerPool;
 namespace cronium::api {
 
 struct ApiContext {
+  auth::AuthService& auth_service;
   events::EventService& events;
   queue::JobQueue& queue;
   worker::WorkerPool& workers;
   store::Store& store;
   std::string version;
-  std::string isolation;      // what the executor provides, for /api/v1/system/info
-  int max_wait_seconds = 60;  // cap of ?wait= on executions
+  std::string isolation;        // what the executor provides, for /api/v1/system/info
+  int max_wait_seconds = 60;    // cap of ?wait= on executions
+  bool secure_cookies = false;  // set the Secure attribute (when served over TLS)
 };
 
 // Adds every route. `context` must outlive the router.

@@ -37,8 +37,12 @@ http::Response ErrorResponse(const Error& error) {
   if (error.code == ErrorCode::kInvalidArgument && error.message == kUnsupportedMediaType) {
     return http::Response::Json(415, http::ErrorBody("UNSUPPORTED_MEDIA_TYPE", error.message));
   }
-  return http::Response::Json(HttpStatus(error.code),
-                              http::ErrorBody(ErrorCodeName(error.code), error.message));
+  http::Response response = http::Response::Json(
+      HttpStatus(error.code), http::ErrorBody(ErrorCodeName(error.code), error.message));
+  if (error.retry_after_seconds > 0) {
+    response.headers.emplace_back("Retry-After", std::to_string(error.retry_after_seconds));
+  }
+  return response;
 }
 
 }  // namespace cronium::api

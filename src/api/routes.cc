@@ -6,15 +6,19 @@
 
 #include "api/api.h"
 #include "api/errors.h"
+#include "api/internal/handlers.h"
 #include "api/json_body.h"
+#include "auth/auth_service.h"
 #include "base/ids.h"
 #include "base/time_format.h"
+#include "crypto/secrets.h"
 #include "events/event_service.h"
 #include "queue/job_queue.h"
 #include "store/store.h"
 #include "worker/worker_pool.h"
 
 namespace cronium::api {
+namespace internal {
 namespace {
 
 using http::Method;
@@ -24,15 +28,6 @@ using http::Response;
 using nlohmann::json;
 
 constexpr size_t kMaxInputBytes = 1 << 20;
-
-// Script output may hold anything; invalid UTF-8 becomes U+FFFD instead of failing the dump.
-Response JsonResponse(int status, const json& body) {
-  return Response::Json(status, body.dump(-1, ' ', false, json::error_handler_t::replace));
-}
-
-json TimeOrNull(const std::optional<TimePoint>& t) {
-  return t ? json(FormatRfc3339(*t)) : json(nullptr);
-}
 
 json RenderEvent(const events::Event& e, bool reveal) {
   json env = json::object();
@@ -93,24 +88,6 @@ json RenderExecution(const store::ExecutionRecord& x) {
           {"startedAt", TimeOrNull(x.started_at)},
           {"finishedAt", TimeOrNull(x.finished_at)},
           {"durationMs", x.duration_ms ? json(*x.duration_ms) : json(nullptr)}};
-}
-
-// Reads ?limit= (1..200, default 50) and ?cursor=.
-Status ReadPaging(const Request& request, int& limit, std::string& cursor) {
-  limit = 50;
-  if (auto text = request.QueryParam("limit")) {
-    char* end = nullptr;
-    const long value = std::strtol(text->c_str(), &end, 10);
-    if (text->empty() || *end != '\0' || value < 1 || value > 200) {
-      return InvalidArgument("limit: an integer from 1 to 200");
-    }
-    limit = static_cast<int>(value);
-  }
-  if (auto text = request.QueryParam("cursor")) {
-    if (!IsWellFormedId(*text)) return InvalidArgument("cursor: not a cursor this API returned");
-    cursor = *text;
-  }
-  return OkStatus();
 }
 
 Result<events::EventFields> ParseEventFields(const Request& request) {
@@ -182,210 +159,343 @@ Result<events::EventFields> ParseEventFields(const Request& request) {
   return f;
 }
 
-class Handlers {
- public:
-  explicit Handlers(ApiContext& ctx) : ctx_(ctx) {}
+}  // namespace
 
-  void Register(http::Router& router) {
-    Bind(router, Method::kGet, "/healthz", &Handlers::Healthz);
-    Bind(router, Method::kGet, "/readyz", &Handlers::Readyz);
-    Bind(router, Method::kGet, "/api/v1/system/info", &Handlers::SystemInfo);
-    Bind(router, Method::kGet, "/api/v1/events", &Handlers::ListEvents);
-    Bind(router, Method::kPost, "/api/v1/events", &Handlers::CreateEvent);
-    Bind(router, Method::kGet, "/api/v1/events/{id}", &Handlers::GetEvent);
-    Bind(router, Method::kPatch, "/api/v1/events/{id}", &Handlers::UpdateEvent);
-    Bind(router, Method::kDelete, "/api/v1/events/{id}", &Handlers::DeleteEvent);
-    Bind(router, Method::kPost, "/api/v1/events/{id}/run", &Handlers::RunEvent);
-    Bind(router, Method::kGet, "/api/v1/events/{id}/executions", &Handlers::ListEventExecutions);
-    Bind(router, Method::kGet, "/api/v1/executions", &Handlers::ListExecutions);
-    router.Add(Method::kGet, "/api/v1/executions/{id}",
-               [self = *this](Request& request, Responder respond) mutable {
-                 self.GetExecution(request, std::move(respond));
-               });
-    Bind(router, Method::kPost, "/api/v1/executions/{id}/cancel", &Handlers::CancelExecution);
-  }
+http::Response JsonResponse(int status, const json& body) {
+  return Response::Json(status, body.dump(-1, ' ', false, json::error_handler_t::replace));
+}
 
- private:
-  using Sync = Result<Response> (Handlers::*)(Request&);
+json TimeOrNull(const std::optional<TimePoint>& t) {
+  return t ? json(FormatRfc3339(*t)) : json(nullptr);
+}
 
-  // Handlers is one reference wide, so each route keeps its own copy.
-  void Bind(http::Router& router, Method method, std::string pattern, Sync handler) {
-    router.Add(method, std::move(pattern),
-               [self = *this, handler](Request& request, Responder respond) mutable {
-                 Result<Response> response = (self.*handler)(request);
-                 respond(response ? std::move(*response) : ErrorResponse(response.error()));
-               });
-  }
-
-  Result<Response> Healthz(Request&) { return JsonResponse(200, {{"status", "ok"}}); }
-
-  Result<Response> Readyz(Request&) {
-    auto ping = ctx_.store.Ping();
-    if (!ping) {
-      return JsonResponse(503, {{"status", "unavailable"}, {"message", ping.error().message}});
+Status ReadPaging(const http::Request& request, int& limit, std::string& cursor) {
+  limit = 50;
+  if (auto text = request.QueryParam("limit")) {
+    char* end = nullptr;
+    const long value = std::strtol(text->c_str(), &end, 10);
+    if (text->empty() || *end != '\0' || value < 1 || value > 200) {
+      return InvalidArgument("limit: an integer from 1 to 200");
     }
-    return JsonResponse(200, {{"status", "ready"}});
+    limit = static_cast<int>(value);
   }
-
-  Result<Response> SystemInfo(Request&) {
-    return JsonResponse(200, {{"version", ctx_.version}, {"isolation", ctx_.isolation}});
+  if (auto text = request.QueryParam("cursor")) {
+    if (!IsWellFormedId(*text)) return InvalidArgument("cursor: not a cursor this API returned");
+    cursor = *text;
   }
+  return OkStatus();
+}
 
-  Result<Response> ListEvents(Request& request) {
-    store::EventQuery query;
-    CRONIUM_RETURN_IF_ERROR(ReadPaging(request, query.limit, query.before_id));
-    if (auto status = request.QueryParam("status")) {
-      query.status = store::ParseEventStatus(*status);
-      if (!query.status) return InvalidArgument("status: one of DRAFT, ACTIVE, PAUSED, ARCHIVED");
-    }
-    if (auto type = request.QueryParam("type")) {
-      query.type = store::ParseEventType(*type);
-      if (!query.type) {
-        return InvalidArgument("type: one of BASH, PYTHON, NODEJS, HTTP_REQUEST, TOOL_ACTION");
-      }
-    }
-    query.search = request.QueryParam("search").value_or("").substr(0, 200);
-    query.tag = request.QueryParam("tag").value_or("").substr(0, 200);
-    CRONIUM_ASSIGN_OR_RETURN(auto events, ctx_.events.List(query));
-    json items = json::array();
-    for (const auto& event : events) items.push_back(RenderEvent(event, false));
-    const bool full = static_cast<int>(events.size()) == query.limit;
-    return JsonResponse(
-        200, {{"items", items}, {"nextCursor", full ? json(events.back().id) : json(nullptr)}});
-  }
+namespace {
 
-  Result<Response> CreateEvent(Request& request) {
-    CRONIUM_ASSIGN_OR_RETURN(auto fields, ParseEventFields(request));
-    CRONIUM_ASSIGN_OR_RETURN(auto event, ctx_.events.Create(std::move(fields), ""));
-    Response response = JsonResponse(201, RenderEvent(event, false));
-    response.headers.emplace_back("Location", "/api/v1/events/" + event.id);
-    return response;
-  }
-
-  Result<Response> GetEvent(Request& request) {
-    CRONIUM_ASSIGN_OR_RETURN(auto event, ctx_.events.Get(request.PathParam("id")));
-    const bool reveal = request.QueryParam("revealSecrets").value_or("") == "true";
-    return JsonResponse(200, RenderEvent(event, reveal));
-  }
-
-  Result<Response> UpdateEvent(Request& request) {
-    CRONIUM_ASSIGN_OR_RETURN(auto fields, ParseEventFields(request));
-    CRONIUM_ASSIGN_OR_RETURN(auto event,
-                             ctx_.events.Update(request.PathParam("id"), std::move(fields)));
-    return JsonResponse(200, RenderEvent(event, false));
-  }
-
-  Result<Response> DeleteEvent(Request& request) {
-    CRONIUM_RETURN_IF_ERROR(ctx_.events.Delete(request.PathParam("id")));
-    return Response{.status = 204, .content_type = "application/json"};
-  }
-
-  Result<Response> RunEvent(Request& request) {
-    CRONIUM_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(request, /*allow_empty=*/true));
-    CRONIUM_RETURN_IF_ERROR(body.RejectUnknown({"input"}));
-    queue::EnqueueOptions options;
-    options.trigger = "MANUAL";
-    if (const json* input = body.Get("input")) {
-      options.input_json = input->dump(-1, ' ', false, json::error_handler_t::replace);
-      if (options.input_json.size() > kMaxInputBytes) {
-        return InvalidArgument(fmt::format("input: at most {} bytes of JSON", kMaxInputBytes));
-      }
-    }
-    CRONIUM_ASSIGN_OR_RETURN(auto event, ctx_.events.GetRecord(request.PathParam("id")));
-    CRONIUM_ASSIGN_OR_RETURN(auto run, ctx_.queue.Enqueue(event, options));
-    Response response =
-        JsonResponse(202, {{"executionId", run.execution_id}, {"jobId", run.job_id}});
-    response.headers.emplace_back("Location", "/api/v1/executions/" + run.execution_id);
-    return response;
-  }
-
-  Result<Response> ListExecutionsMatching(Request& request, std::string event_id) {
-    store::ExecutionQuery query;
-    query.event_id = std::move(event_id);
-    CRONIUM_RETURN_IF_ERROR(ReadPaging(request, query.limit, query.before_id));
-    if (auto status = request.QueryParam("status")) {
-      query.status = store::ParseRunStatus(*status);
-      if (!query.status) {
-        return InvalidArgument(
-            "status: one of QUEUED, RUNNING, SUCCEEDED, FAILED, TIMED_OUT, CANCELLED, LOST");
-      }
-    }
-    CRONIUM_ASSIGN_OR_RETURN(auto executions, ctx_.store.ListExecutions(query));
-    json items = json::array();
-    for (const auto& execution : executions) items.push_back(RenderExecution(execution));
-    const bool full = static_cast<int>(executions.size()) == query.limit;
-    return JsonResponse(
-        200, {{"items", items}, {"nextCursor", full ? json(executions.back().id) : json(nullptr)}});
-  }
-
-  Result<Response> ListEventExecutions(Request& request) {
-    // 404 for an unknown event rather than an empty list.
-    CRONIUM_RETURN_IF_ERROR(ctx_.events.GetRecord(request.PathParam("id")));
-    return ListExecutionsMatching(request, request.PathParam("id"));
-  }
-
-  Result<Response> ListExecutions(Request& request) {
-    std::string event_id = request.QueryParam("eventId").value_or("");
-    if (!event_id.empty() && !IsWellFormedId(event_id)) {
-      return InvalidArgument("eventId: not an event id");
-    }
-    return ListExecutionsMatching(request, std::move(event_id));
-  }
-
-  Result<store::ExecutionRecord> LoadExecution(const std::string& id) {
-    if (!IsWellFormedId(id))
-      return NotFound(fmt::format("execution {} not found", id.substr(0, 64)));
-    return ctx_.store.GetExecution(id);
-  }
-
-  // GET /api/v1/executions/{id}[?wait=SECONDS]: with wait, answers once the execution has
-  // ended or the wait is over, whichever comes first (a long poll; no thread is held).
-  void GetExecution(Request& request, Responder respond) {
-    const std::string id = request.PathParam("id");
-    auto execution = LoadExecution(id);
-    if (!execution) return respond(ErrorResponse(execution.error()));
-    int wait_seconds = 0;
-    if (auto text = request.QueryParam("wait")) {
-      char* end = nullptr;
-      const long value = std::strtol(text->c_str(), &end, 10);
-      if (text->empty() || *end != '\0' || value < 0 || value > ctx_.max_wait_seconds) {
-        return respond(ErrorResponse(
-            Error{ErrorCode::kInvalidArgument,
-                  fmt::format("wait: whole seconds from 0 to {}", ctx_.max_wait_seconds)}));
-      }
-      wait_seconds = static_cast<int>(value);
-    }
-    if (wait_seconds == 0 || store::IsTerminal(execution->status)) {
-      return respond(JsonResponse(200, RenderExecution(*execution)));
-    }
-    ctx_.queue.WhenFinished(id, std::chrono::seconds(wait_seconds),
-                            [self = *this, id, respond](bool) mutable {
-                              auto latest = self.LoadExecution(id);
-                              respond(latest ? JsonResponse(200, RenderExecution(*latest))
-                                             : ErrorResponse(latest.error()));
-                            });
-    // It may have ended between the first read and the subscription.
-    auto again = LoadExecution(id);
-    if (again && store::IsTerminal(again->status)) {
-      respond(JsonResponse(200, RenderExecution(*again)));
+std::optional<std::string> CookieValue(const Request& request, std::string_view name) {
+  auto header = request.Header("cookie");
+  if (!header) return std::nullopt;
+  std::string_view rest = *header;
+  while (!rest.empty()) {
+    const size_t semi = rest.find(';');
+    std::string_view pair = rest.substr(0, semi);
+    rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    const size_t eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
+      return std::string(pair.substr(eq + 1));
     }
   }
+  return std::nullopt;
+}
 
-  Result<Response> CancelExecution(Request& request) {
-    const std::string id = request.PathParam("id");
-    CRONIUM_RETURN_IF_ERROR(LoadExecution(id));
-    CRONIUM_RETURN_IF_ERROR(ctx_.workers.Cancel(id, "cancelled by user"));
-    CRONIUM_ASSIGN_OR_RETURN(auto execution, LoadExecution(id));
-    return JsonResponse(202, RenderExecution(execution));
-  }
-
-  ApiContext& ctx_;
-};
+bool IsChange(Method method) {
+  return method != Method::kGet && method != Method::kHead && method != Method::kOptions;
+}
 
 }  // namespace
 
+void Handlers::BindPublic(http::Router& router, Method method, std::string pattern,
+                          Public handler) {
+  router.Add(method, std::move(pattern),
+             [self = *this, handler](Request& request, Responder respond) mutable {
+               Result<Response> response = (self.*handler)(request);
+               respond(response ? std::move(*response) : ErrorResponse(response.error()));
+             });
+}
+
+void Handlers::Bind(http::Router& router, Method method, std::string pattern, Private handler) {
+  router.Add(method, std::move(pattern),
+             [self = *this, handler](Request& request, Responder respond) mutable {
+               auto principal = self.Authenticate(request);
+               if (!principal) {
+                 Response response = ErrorResponse(principal.error());
+                 if (principal.error().code == ErrorCode::kUnauthenticated) {
+                   response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"cronium\"");
+                 }
+                 return respond(std::move(response));
+               }
+               Result<Response> response = (self.*handler)(request, *principal);
+               respond(response ? std::move(*response) : ErrorResponse(response.error()));
+             });
+}
+
+Result<auth::Principal> Handlers::Authenticate(const Request& request) {
+  if (auto header = request.Header("authorization")) {
+    constexpr std::string_view kBearer = "Bearer ";
+    if (header->substr(0, kBearer.size()) != kBearer) {
+      return MakeError(ErrorCode::kUnauthenticated,
+                       "the Authorization header must be 'Bearer <API token>'");
+    }
+    return ctx_.auth_service.AuthenticateToken(std::string(header->substr(kBearer.size())),
+                                               request.remote_address);
+  }
+  if (auto cookie = CookieValue(request, "cronium_session")) {
+    CRONIUM_ASSIGN_OR_RETURN(auth::Principal principal, ctx_.auth_service.AuthenticateSession(
+                                                            *cookie, request.remote_address));
+    if (IsChange(request.method)) {
+      const auto sent = request.Header("x-csrf-token");
+      if (!sent || !crypto::ConstantTimeEquals(*sent, principal.csrf_token)) {
+        return MakeError(ErrorCode::kPermissionDenied,
+                         "missing or wrong X-CSRF-Token header (send the csrfToken from login)");
+      }
+    }
+    return principal;
+  }
+  return MakeError(ErrorCode::kUnauthenticated,
+                   "authentication required: log in, or send 'Authorization: Bearer <API token>'");
+}
+
+void Handlers::Register(http::Router& router) {
+  BindPublic(router, Method::kGet, "/healthz", &Handlers::Healthz);
+  BindPublic(router, Method::kGet, "/readyz", &Handlers::Readyz);
+  Bind(router, Method::kGet, "/api/v1/system/info", &Handlers::SystemInfo);
+  Bind(router, Method::kGet, "/api/v1/events", &Handlers::ListEvents);
+  Bind(router, Method::kPost, "/api/v1/events", &Handlers::CreateEvent);
+  Bind(router, Method::kGet, "/api/v1/events/{id}", &Handlers::GetEvent);
+  Bind(router, Method::kPatch, "/api/v1/events/{id}", &Handlers::UpdateEvent);
+  Bind(router, Method::kDelete, "/api/v1/events/{id}", &Handlers::DeleteEvent);
+  Bind(router, Method::kPost, "/api/v1/events/{id}/run", &Handlers::RunEvent);
+  Bind(router, Method::kGet, "/api/v1/events/{id}/executions", &Handlers::ListEventExecutions);
+  Bind(router, Method::kGet, "/api/v1/executions", &Handlers::ListExecutions);
+  router.Add(Method::kGet, "/api/v1/executions/{id}",
+             [self = *this](Request& request, Responder respond) mutable {
+               self.GetExecution(request, std::move(respond));
+             });
+  Bind(router, Method::kPost, "/api/v1/executions/{id}/cancel", &Handlers::CancelExecution);
+  RegisterAuthRoutes(router);
+}
+
+Result<Response> Handlers::Healthz(Request&) { return JsonResponse(200, {{"status", "ok"}}); }
+
+Result<Response> Handlers::Readyz(Request&) {
+  auto ping = ctx_.store.Ping();
+  if (!ping) {
+    return JsonResponse(503, {{"status", "unavailable"}, {"message", ping.error().message}});
+  }
+  return JsonResponse(200, {{"status", "ready"}});
+}
+
+Result<Response> Handlers::SystemInfo(Request&, const auth::Principal&) {
+  return JsonResponse(200, {{"version", ctx_.version}, {"isolation", ctx_.isolation}});
+}
+
+Result<store::EventRecord> Handlers::VisibleEvent(const std::string& id,
+                                                  const auth::Principal& principal) {
+  auto event = ctx_.events.GetRecord(id);
+  // Someone else's private event does not exist as far as this caller knows.
+  if (!event || !auth::CanSee(principal, *event)) {
+    if (event || event.error().code == ErrorCode::kNotFound) {
+      return NotFound(fmt::format("event {} not found", id.substr(0, 64)));
+    }
+    return tl::unexpected(event.error());
+  }
+  return event;
+}
+
+Result<Response> Handlers::ListEvents(Request& request, const auth::Principal& principal) {
+  store::EventQuery query;
+  if (principal.role != store::UserRole::kAdmin) query.visible_to = principal.user_id;
+  CRONIUM_RETURN_IF_ERROR(ReadPaging(request, query.limit, query.before_id));
+  if (auto status = request.QueryParam("status")) {
+    query.status = store::ParseEventStatus(*status);
+    if (!query.status) return InvalidArgument("status: one of DRAFT, ACTIVE, PAUSED, ARCHIVED");
+  }
+  if (auto type = request.QueryParam("type")) {
+    query.type = store::ParseEventType(*type);
+    if (!query.type) {
+      return InvalidArgument("type: one of BASH, PYTHON, NODEJS, HTTP_REQUEST, TOOL_ACTION");
+    }
+  }
+  query.search = request.QueryParam("search").value_or("").substr(0, 200);
+  query.tag = request.QueryParam("tag").value_or("").substr(0, 200);
+  CRONIUM_ASSIGN_OR_RETURN(auto events, ctx_.events.List(query));
+  json items = json::array();
+  for (const auto& event : events) items.push_back(RenderEvent(event, false));
+  const bool full = static_cast<int>(events.size()) == query.limit;
+  return JsonResponse(
+      200, {{"items", items}, {"nextCursor", full ? json(events.back().id) : json(nullptr)}});
+}
+
+Result<Response> Handlers::CreateEvent(Request& request, const auth::Principal& principal) {
+  CRONIUM_RETURN_IF_ERROR(auth::RequireWrite(principal));
+  CRONIUM_ASSIGN_OR_RETURN(auto fields, ParseEventFields(request));
+  CRONIUM_ASSIGN_OR_RETURN(auto event, ctx_.events.Create(std::move(fields), principal.ToActor()));
+  Response response = JsonResponse(201, RenderEvent(event, false));
+  response.headers.emplace_back("Location", "/api/v1/events/" + event.id);
+  return response;
+}
+
+Result<Response> Handlers::GetEvent(Request& request, const auth::Principal& principal) {
+  CRONIUM_ASSIGN_OR_RETURN(auto record, VisibleEvent(request.PathParam("id"), principal));
+  const bool reveal = request.QueryParam("revealSecrets").value_or("") == "true";
+  if (reveal && !auth::CanChange(principal, record)) {
+    return MakeError(ErrorCode::kPermissionDenied, "only the owner can reveal env var values");
+  }
+  CRONIUM_ASSIGN_OR_RETURN(auto event, ctx_.events.Get(record.id));
+  return JsonResponse(200, RenderEvent(event, reveal));
+}
+
+Result<Response> Handlers::UpdateEvent(Request& request, const auth::Principal& principal) {
+  CRONIUM_RETURN_IF_ERROR(auth::RequireWrite(principal));
+  CRONIUM_ASSIGN_OR_RETURN(auto record, VisibleEvent(request.PathParam("id"), principal));
+  if (!auth::CanChange(principal, record)) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     "this event is shared with you to read and run; only its owner changes it");
+  }
+  CRONIUM_ASSIGN_OR_RETURN(auto fields, ParseEventFields(request));
+  CRONIUM_ASSIGN_OR_RETURN(auto event,
+                           ctx_.events.Update(record.id, std::move(fields), principal.ToActor()));
+  return JsonResponse(200, RenderEvent(event, false));
+}
+
+Result<Response> Handlers::DeleteEvent(Request& request, const auth::Principal& principal) {
+  CRONIUM_RETURN_IF_ERROR(auth::RequireWrite(principal));
+  CRONIUM_ASSIGN_OR_RETURN(auto record, VisibleEvent(request.PathParam("id"), principal));
+  if (!auth::CanChange(principal, record)) {
+    return MakeError(ErrorCode::kPermissionDenied, "only the event's owner can delete it");
+  }
+  CRONIUM_RETURN_IF_ERROR(ctx_.events.Delete(record.id, principal.ToActor()));
+  return Response{.status = 204, .content_type = "application/json"};
+}
+
+Result<Response> Handlers::RunEvent(Request& request, const auth::Principal& principal) {
+  CRONIUM_RETURN_IF_ERROR(auth::RequireWrite(principal));
+  CRONIUM_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(request, /*allow_empty=*/true));
+  CRONIUM_RETURN_IF_ERROR(body.RejectUnknown({"input"}));
+  queue::EnqueueOptions options;
+  options.actor = principal.ToActor();
+  options.trigger = "MANUAL";
+  if (const json* input = body.Get("input")) {
+    options.input_json = input->dump(-1, ' ', false, json::error_handler_t::replace);
+    if (options.input_json.size() > kMaxInputBytes) {
+      return InvalidArgument(fmt::format("input: at most {} bytes of JSON", kMaxInputBytes));
+    }
+  }
+  CRONIUM_ASSIGN_OR_RETURN(auto event, VisibleEvent(request.PathParam("id"), principal));
+  if (!auth::CanRun(principal, event)) {
+    return MakeError(ErrorCode::kPermissionDenied, "you may not run this event");
+  }
+  CRONIUM_ASSIGN_OR_RETURN(auto run, ctx_.queue.Enqueue(event, options));
+  Response response = JsonResponse(202, {{"executionId", run.execution_id}, {"jobId", run.job_id}});
+  response.headers.emplace_back("Location", "/api/v1/executions/" + run.execution_id);
+  return response;
+}
+
+Result<Response> Handlers::ListExecutionsMatching(Request& request,
+                                                  const auth::Principal& principal,
+                                                  std::string event_id) {
+  store::ExecutionQuery query;
+  query.event_id = std::move(event_id);
+  if (principal.role != store::UserRole::kAdmin) query.visible_to = principal.user_id;
+  CRONIUM_RETURN_IF_ERROR(ReadPaging(request, query.limit, query.before_id));
+  if (auto status = request.QueryParam("status")) {
+    query.status = store::ParseRunStatus(*status);
+    if (!query.status) {
+      return InvalidArgument(
+          "status: one of QUEUED, RUNNING, SUCCEEDED, FAILED, TIMED_OUT, CANCELLED, LOST");
+    }
+  }
+  CRONIUM_ASSIGN_OR_RETURN(auto executions, ctx_.store.ListExecutions(query));
+  json items = json::array();
+  for (const auto& execution : executions) items.push_back(RenderExecution(execution));
+  const bool full = static_cast<int>(executions.size()) == query.limit;
+  return JsonResponse(
+      200, {{"items", items}, {"nextCursor", full ? json(executions.back().id) : json(nullptr)}});
+}
+
+Result<Response> Handlers::ListEventExecutions(Request& request, const auth::Principal& principal) {
+  CRONIUM_ASSIGN_OR_RETURN(auto event, VisibleEvent(request.PathParam("id"), principal));
+  return ListExecutionsMatching(request, principal, event.id);
+}
+
+Result<Response> Handlers::ListExecutions(Request& request, const auth::Principal& principal) {
+  std::string event_id = request.QueryParam("eventId").value_or("");
+  if (!event_id.empty() && !IsWellFormedId(event_id)) {
+    return InvalidArgument("eventId: not an event id");
+  }
+  return ListExecutionsMatching(request, principal, std::move(event_id));
+}
+
+Result<store::ExecutionRecord> Handlers::LoadExecution(const std::string& id) {
+  if (!IsWellFormedId(id)) {
+    return NotFound(fmt::format("execution {} not found", id.substr(0, 64)));
+  }
+  return ctx_.store.GetExecution(id);
+}
+
+Result<store::ExecutionRecord> Handlers::VisibleExecution(const std::string& id,
+                                                          const auth::Principal& principal) {
+  CRONIUM_ASSIGN_OR_RETURN(auto execution, LoadExecution(id));
+  auto event = VisibleEvent(execution.event_id, principal);
+  if (!event) return NotFound(fmt::format("execution {} not found", id.substr(0, 64)));
+  return execution;
+}
+
+// GET /api/v1/executions/{id}[?wait=SECONDS]: with wait, answers once the execution has ended
+// or the wait is over, whichever comes first (a long poll; no thread is held).
+void Handlers::GetExecution(Request& request, Responder respond) {
+  auto principal = Authenticate(request);
+  if (!principal) return respond(ErrorResponse(principal.error()));
+  const std::string id = request.PathParam("id");
+  auto execution = VisibleExecution(id, *principal);
+  if (!execution) return respond(ErrorResponse(execution.error()));
+  int wait_seconds = 0;
+  if (auto text = request.QueryParam("wait")) {
+    char* end = nullptr;
+    const long value = std::strtol(text->c_str(), &end, 10);
+    if (text->empty() || *end != '\0' || value < 0 || value > ctx_.max_wait_seconds) {
+      return respond(ErrorResponse(
+          Error{ErrorCode::kInvalidArgument,
+                fmt::format("wait: whole seconds from 0 to {}", ctx_.max_wait_seconds)}));
+    }
+    wait_seconds = static_cast<int>(value);
+  }
+  if (wait_seconds == 0 || store::IsTerminal(execution->status)) {
+    return respond(JsonResponse(200, RenderExecution(*execution)));
+  }
+  ctx_.queue.WhenFinished(id, std::chrono::seconds(wait_seconds),
+                          [self = *this, id, respond](bool) mutable {
+                            auto latest = self.LoadExecution(id);
+                            respond(latest ? JsonResponse(200, RenderExecution(*latest))
+                                           : ErrorResponse(latest.error()));
+                          });
+  // It may have ended between the first read and the subscription.
+  auto again = LoadExecution(id);
+  if (again && store::IsTerminal(again->status)) {
+    respond(JsonResponse(200, RenderExecution(*again)));
+  }
+}
+
+Result<Response> Handlers::CancelExecution(Request& request, const auth::Principal& principal) {
+  CRONIUM_RETURN_IF_ERROR(auth::RequireWrite(principal));
+  const std::string id = request.PathParam("id");
+  CRONIUM_RETURN_IF_ERROR(VisibleExecution(id, principal));
+  CRONIUM_RETURN_IF_ERROR(ctx_.workers.Cancel(id, "cancelled by user", principal.ToActor()));
+  CRONIUM_ASSIGN_OR_RETURN(auto execution, LoadExecution(id));
+  return JsonResponse(202, RenderExecution(execution));
+}
+
+}  // namespace internal
+
 void RegisterRoutes(http::Router& router, ApiContext& context) {
-  Handlers(context).Register(router);
+  internal::Handlers(context).Register(router);
 }
 
 }  // namespace cronium::api

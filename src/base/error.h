@@ -3,6 +3,7 @@
 // Error values for expected failures. Functions that can fail return Result<T> (or Status);
 // exceptions never cross a module's public API (see STYLE.md §5).
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <tl/expected.hpp>
@@ -32,6 +33,8 @@ std::string_view ErrorCodeName(ErrorCode code);
 struct Error {
   ErrorCode code;
   std::string message;
+  // For kResourceExhausted from rate limits: when the caller may try again (0 = unknown).
+  int64_t retry_after_seconds = 0;
 
   friend bool operator==(const Error&, const Error&) = default;
 };

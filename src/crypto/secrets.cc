@@ -143,6 +143,25 @@ Key MasterKey::Derive(KeyPurpose purpose) const {
   return key;
 }
 
+std::string SecretHasher::Hash(std::string_view secret) const {
+  unsigned char digest[32];
+  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(secret.data()),
+                     secret.size(), key_.data(), kKeyBytes);
+  char hex[sizeof digest * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return hex;
+}
+
+std::string NewSecretToken(std::string_view prefix) {
+  EnsureSodium();
+  unsigned char bytes[32];
+  randombytes_buf(bytes, sizeof bytes);
+  std::string token(prefix);
+  token += Base64Encode(bytes, sizeof bytes);
+  sodium_memzero(bytes, sizeof bytes);
+  return token;
+}
+
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   // Hash both sides first so the comparison time does not leak the length either.
   unsigned char ha[crypto_generichash_BYTES], hb[crypto_generichash_BYTES];

@@ -24,6 +24,7 @@ enum class KeyPurpose : uint64_t {
   kUserVariables = 2,
   kCredentials = 3,
   kExecutionTokens = 4,
+  kTokenHashing = 5,  // keyed hashes of API tokens, session cookies and invites
 };
 
 class Key {
@@ -53,6 +54,21 @@ class SecretBox {
   Key key_;
 };
 
+// A keyed hash (BLAKE2b-256, hex) of a high-entropy secret such as an API token: what the
+// database stores instead of the secret. Without the key, a leaked table cannot be checked
+// against guesses.
+class SecretHasher {
+ public:
+  explicit SecretHasher(Key key) : key_(std::move(key)) {}
+  std::string Hash(std::string_view secret) const;
+
+ private:
+  Key key_;
+};
+
+// A new random secret: `prefix` + 43 characters of base64url (32 bytes).
+std::string NewSecretToken(std::string_view prefix);
+
 class MasterKey {
  public:
   // Reads the 32-byte key at `path`, or creates it (mode 0600, parent directories 0700) when the
@@ -62,6 +78,7 @@ class MasterKey {
 
   Key Derive(KeyPurpose purpose) const;
   SecretBox Box(KeyPurpose purpose) const { return SecretBox(Derive(purpose)); }
+  SecretHasher Hasher(KeyPurpose purpose) const { return SecretHasher(Derive(purpose)); }
 
  private:
   explicit MasterKey(Key key) : key_(std::move(key)) {}

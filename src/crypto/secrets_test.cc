@@ -100,6 +100,25 @@ TEST(MasterKeyTest, RefusesTruncatedKeyFile) {
   EXPECT_EQ(loaded.error().code, ErrorCode::kFailedPrecondition);
 }
 
+TEST(SecretHasherTest, IsKeyedAndStable) {
+  const MasterKey a = MasterKey::FromBytesForTest(Bytes(1));
+  const MasterKey b = MasterKey::FromBytesForTest(Bytes(2));
+  const std::string hash = a.Hasher(KeyPurpose::kTokenHashing).Hash("crn_secret");
+  EXPECT_EQ(hash.size(), 64u);
+  EXPECT_EQ(hash, a.Hasher(KeyPurpose::kTokenHashing).Hash("crn_secret"));
+  EXPECT_NE(hash, a.Hasher(KeyPurpose::kTokenHashing).Hash("crn_secreT"));
+  EXPECT_NE(hash, b.Hasher(KeyPurpose::kTokenHashing).Hash("crn_secret"));
+  EXPECT_EQ(hash.find("secret"), std::string::npos);
+}
+
+TEST(NewSecretTokenTest, HasPrefixAndIsRandom) {
+  const std::string one = NewSecretToken("crn_");
+  const std::string two = NewSecretToken("crn_");
+  EXPECT_EQ(one.rfind("crn_", 0), 0u);
+  EXPECT_EQ(one.size(), 4u + 43u);
+  EXPECT_NE(one, two);
+}
+
 TEST(ConstantTimeEqualsTest, ComparesContent) {
   EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
   EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));

@@ -237,7 +237,22 @@ Result<Event> EventService::FromRecord(const store::EventRecord& r) const {
   return e;
 }
 
-Result<Event> EventService::Create(EventFields fields, const std::string& owner_id) {
+namespace {
+
+// What the audit log keeps of an event: never env var values.
+std::string AuditDetails(const Event& event) {
+  json keys = json::array();
+  for (const auto& [key, value] : event.env_vars) keys.push_back(key);
+  return json{{"name", event.name},
+              {"type", ToString(event.type)},
+              {"status", ToString(event.status)},
+              {"envVarKeys", keys}}
+      .dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace
+
+Result<Event> EventService::Create(EventFields fields, const store::Actor& actor) {
   if (!fields.name) return InvalidArgument("name: required");
   if (!fields.type) {
     return InvalidArgument("type: required (BASH, PYTHON, NODEJS, HTTP_REQUEST or TOOL_ACTION)");
@@ -248,9 +263,11 @@ Result<Event> EventService::Create(EventFields fields, const std::string& owner_
   CRONIUM_RETURN_IF_ERROR(Validate(event));
   const TimePoint now = clock_.Now();
   event.id = NewId("evt", now);
-  event.owner_id = owner_id;
+  event.owner_id = actor.id;
   event.created_at = event.updated_at = now;
-  CRONIUM_RETURN_IF_ERROR(store_.InsertEvent(ToRecord(event)));
+  CRONIUM_RETURN_IF_ERROR(store_.InsertEvent(
+      ToRecord(event),
+      store::MakeAudit(actor, now, "event.create", "event", event.id, AuditDetails(event))));
   return event;
 }
 
@@ -264,19 +281,22 @@ Result<Event> EventService::Get(const std::string& id) {
   return FromRecord(record);
 }
 
-Result<Event> EventService::Update(const std::string& id, EventFields fields) {
+Result<Event> EventService::Update(const std::string& id, EventFields fields,
+                                   const store::Actor& actor) {
   CRONIUM_ASSIGN_OR_RETURN(Event previous, Get(id));
   Event event = previous;
   CRONIUM_RETURN_IF_ERROR(Apply(std::move(fields), event, &previous));
   CRONIUM_RETURN_IF_ERROR(Validate(event));
   event.updated_at = std::max(clock_.Now(), previous.updated_at);
-  CRONIUM_RETURN_IF_ERROR(store_.UpdateEvent(ToRecord(event)));
+  CRONIUM_RETURN_IF_ERROR(store_.UpdateEvent(
+      ToRecord(event), store::MakeAudit(actor, clock_.Now(), "event.update", "event", event.id,
+                                        AuditDetails(event))));
   return event;
 }
 
-Status EventService::Delete(const std::string& id) {
+Status EventService::Delete(const std::string& id, const store::Actor& actor) {
   if (!IsWellFormedId(id)) return NotFound(fmt::format("event {} not found", id.substr(0, 64)));
-  return store_.DeleteEvent(id);
+  return store_.DeleteEvent(id, store::MakeAudit(actor, clock_.Now(), "event.delete", "event", id));
 }
 
 Result<std::vector<Event>> EventService::List(store::EventQuery query) {

@@ -88,11 +88,12 @@ class EventService {
   EventService(EventsOptions options, store::Store& store, crypto::SecretBox env_box,
                const Clock& clock);
 
-  // kInvalidArgument naming the field for bad input.
-  Result<Event> Create(EventFields fields, const std::string& owner_id);
+  // kInvalidArgument naming the field for bad input. The actor's user owns the new event; each
+  // change is audited with env var values left out.
+  Result<Event> Create(EventFields fields, const store::Actor& actor);
   Result<Event> Get(const std::string& id);
-  Result<Event> Update(const std::string& id, EventFields fields);
-  Status Delete(const std::string& id);
+  Result<Event> Update(const std::string& id, EventFields fields, const store::Actor& actor);
+  Status Delete(const std::string& id, const store::Actor& actor);
   Result<std::vector<Event>> List(store::EventQuery query);
 
   // The stored record (env vars still sealed), for the run path.

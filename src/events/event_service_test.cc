@@ -11,6 +11,8 @@ namespace {
 
 using store::EventType;
 
+const store::Actor kOwner{.type = "user", .id = "usr_1", .name = "owner", .source = "test"};
+
 crypto::MasterKey TestKey() {
   std::array<unsigned char, crypto::kKeyBytes> bytes{};
   bytes.fill(7);
@@ -36,7 +38,7 @@ class EventServiceTest : public ::testing::Test {
   }
 
   void ExpectInvalid(EventFields fields, const std::string& fragment) {
-    auto created = service_->Create(std::move(fields), "usr_1");
+    auto created = service_->Create(std::move(fields), kOwner);
     ASSERT_FALSE(created) << "expected failure mentioning " << fragment;
     EXPECT_EQ(created.error().code, ErrorCode::kInvalidArgument);
     EXPECT_NE(created.error().message.find(fragment), std::string::npos) << created.error().message;
@@ -49,7 +51,7 @@ class EventServiceTest : public ::testing::Test {
 };
 
 TEST_F(EventServiceTest, CreateAppliesDefaults) {
-  auto created = service_->Create(Minimal(), "usr_1");
+  auto created = service_->Create(Minimal(), kOwner);
   ASSERT_TRUE(created) << created.error().message;
   EXPECT_EQ(created->id.rfind("evt_", 0), 0u);
   EXPECT_EQ(created->owner_id, "usr_1");
@@ -66,7 +68,7 @@ TEST_F(EventServiceTest, CreateAppliesDefaults) {
 TEST_F(EventServiceTest, EnvVarsAreSealedAtRestAndUnsealedOnRead) {
   EventFields f = Minimal();
   f.env_vars = std::map<std::string, std::string>{{"API_KEY", "s3cr3t-value"}};
-  auto created = service_->Create(f, "usr_1");
+  auto created = service_->Create(f, kOwner);
   ASSERT_TRUE(created);
   auto record = store_->GetEvent(created->id);
   ASSERT_TRUE(record);
@@ -76,16 +78,36 @@ TEST_F(EventServiceTest, EnvVarsAreSealedAtRestAndUnsealedOnRead) {
   EXPECT_EQ(service_->Get(created->id)->env_vars.at("API_KEY"), "s3cr3t-value");
 }
 
+TEST_F(EventServiceTest, ChangesAreAuditedWithoutSecretValues) {
+  EventFields f = Minimal();
+  f.env_vars = std::map<std::string, std::string>{{"API_KEY", "value-never-in-audit"}};
+  auto created = service_->Create(f, kOwner);
+  ASSERT_TRUE(created);
+  ASSERT_TRUE(service_->Update(created->id, Minimal(), kOwner));
+  ASSERT_TRUE(service_->Delete(created->id, kOwner));
+  auto entries = store_->ListAudit({.target_id = created->id});
+  ASSERT_TRUE(entries);
+  ASSERT_EQ(entries->size(), 3u);
+  EXPECT_EQ((*entries)[2].action, "event.create");
+  EXPECT_EQ((*entries)[1].action, "event.update");
+  EXPECT_EQ((*entries)[0].action, "event.delete");
+  EXPECT_EQ((*entries)[2].actor.id, "usr_1");
+  EXPECT_NE((*entries)[2].details_json.find("API_KEY"), std::string::npos);
+  for (const auto& e : *entries) {
+    EXPECT_EQ(e.details_json.find("value-never-in-audit"), std::string::npos);
+  }
+}
+
 TEST_F(EventServiceTest, SealedValueMovedToAnotherEventDoesNotDecrypt) {
   EventFields f = Minimal();
   f.env_vars = std::map<std::string, std::string>{{"API_KEY", "v"}};
-  auto a = service_->Create(f, "usr_1");
-  auto b = service_->Create(Minimal(), "usr_1");
+  auto a = service_->Create(f, kOwner);
+  auto b = service_->Create(Minimal(), kOwner);
   ASSERT_TRUE(a && b);
   auto record_a = store_->GetEvent(a->id);
   auto record_b = store_->GetEvent(b->id);
   record_b->env_vars = record_a->env_vars;
-  ASSERT_TRUE(store_->UpdateEvent(*record_b));
+  ASSERT_TRUE(store_->UpdateEvent(*record_b, {}));
   auto loaded = service_->Get(b->id);
   ASSERT_FALSE(loaded);
   EXPECT_EQ(loaded.error().code, ErrorCode::kInternal);
@@ -95,13 +117,13 @@ TEST_F(EventServiceTest, UpdateChangesOnlyGivenFieldsAndKeepsMaskedSecrets) {
   EventFields f = Minimal();
   f.env_vars = std::map<std::string, std::string>{{"A", "1"}, {"B", "2"}};
   f.tags = std::vector<std::string>{"x"};
-  auto created = service_->Create(f, "usr_1");
+  auto created = service_->Create(f, kOwner);
   ASSERT_TRUE(created);
   clock_.Advance(std::chrono::seconds(5));
   EventFields patch;
   patch.description = "new";
   patch.env_vars = std::map<std::string, std::string>{{"A", std::string(kMaskedValue)}, {"C", "3"}};
-  auto updated = service_->Update(created->id, patch);
+  auto updated = service_->Update(created->id, patch, kOwner);
   ASSERT_TRUE(updated) << updated.error().message;
   EXPECT_EQ(updated->name, "hello");
   EXPECT_EQ(updated->description, "new");
@@ -197,7 +219,7 @@ TEST_F(EventServiceTest, HttpRequestEventsNeedAValidRequest) {
                                    .url = "https://example.test/hook",
                                    .headers = {{"X-A", "1"}},
                                    .body = "{}"};
-  auto created = service_->Create(f, "usr_1");
+  auto created = service_->Create(f, kOwner);
   ASSERT_TRUE(created) << created.error().message;
   auto loaded = service_->Get(created->id);
   ASSERT_TRUE(loaded && loaded->http_request);
@@ -212,13 +234,13 @@ TEST_F(EventServiceTest, HttpRequestEventsNeedAValidRequest) {
 TEST_F(EventServiceTest, UnknownOrMalformedIdsAreNotFound) {
   EXPECT_EQ(service_->Get("evt_missing").error().code, ErrorCode::kNotFound);
   EXPECT_EQ(service_->Get("../../etc").error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(service_->Delete("evt_missing").error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(service_->Update("evt_missing", Minimal()).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(service_->Delete("evt_missing", kOwner).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(service_->Update("evt_missing", Minimal(), kOwner).error().code, ErrorCode::kNotFound);
 }
 
 TEST_F(EventServiceTest, ListClampsPageSize) {
   for (int n = 0; n < 3; ++n) {
-    ASSERT_TRUE(service_->Create(Minimal(), "usr_1"));
+    ASSERT_TRUE(service_->Create(Minimal(), kOwner));
     clock_.Advance(std::chrono::milliseconds(1));
   }
   EXPECT_EQ(service_->List({.limit = 0})->size(), 1u);

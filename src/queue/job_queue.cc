@@ -23,6 +23,7 @@ Result<EnqueuedRun> JobQueue::Enqueue(const store::EventRecord& event,
   job.event_id = event.id;
   job.owner_id = event.owner_id;
   job.trigger = options.trigger;
+  job.requested_by = options.actor.id;
   job.status = store::RunStatus::kQueued;
   job.input_json = options.input_json;
   job.priority = options.priority;
@@ -39,7 +40,11 @@ Result<EnqueuedRun> JobQueue::Enqueue(const store::EventRecord& event,
   execution.trigger = options.trigger;
   execution.created_at = now;
   job.current_execution_id = execution.id;
-  CRONIUM_RETURN_IF_ERROR(store_.EnqueueJob(job, execution));
+  CRONIUM_RETURN_IF_ERROR(store_.EnqueueJob(
+      job, execution,
+      store::MakeAudit(options.actor, now, "run.start", "execution", execution.id,
+                       fmt::format(R"({{"eventId":"{}","jobId":"{}","trigger":"{}"}})", event.id,
+                                   job.id, options.trigger))));
   Wake();
   return EnqueuedRun{job.id, execution.id};
 }
@@ -69,15 +74,27 @@ void JobQueue::Wake() {
 }
 
 Status JobQueue::Finish(const store::ExecutionRecord& execution) {
-  CRONIUM_RETURN_IF_ERROR(store_.FinishExecution(execution, clock_.Now()));
+  const TimePoint now = clock_.Now();
+  std::string details =
+      fmt::format(R"({{"eventId":"{}","status":"{}","exitCode":{}}})", execution.event_id,
+                  ToString(execution.status),
+                  execution.exit_code ? std::to_string(*execution.exit_code) : "null");
+  auto outcome = store::MakeAudit(store::Actor{}, now, "run.end", "execution", execution.id,
+                                  std::move(details));
+  if (execution.status != store::RunStatus::kSucceeded) outcome.outcome = "failure";
+  CRONIUM_RETURN_IF_ERROR(store_.FinishExecution(execution, now, outcome));
   NotifyFinished(execution.id);
   return OkStatus();
 }
 
-Result<store::CancelOutcome> JobQueue::Cancel(const std::string& job_id,
-                                              const std::string& reason) {
+Result<store::CancelOutcome> JobQueue::Cancel(const std::string& job_id, const std::string& reason,
+                                              const store::Actor& actor) {
   CRONIUM_ASSIGN_OR_RETURN(auto job, store_.GetJob(job_id));
-  CRONIUM_ASSIGN_OR_RETURN(auto outcome, store_.CancelJob(job_id, reason, clock_.Now()));
+  const TimePoint now = clock_.Now();
+  CRONIUM_ASSIGN_OR_RETURN(auto outcome,
+                           store_.CancelJob(job_id, reason, now,
+                                            store::MakeAudit(actor, now, "run.cancel", "execution",
+                                                             job.current_execution_id)));
   if (outcome == store::CancelOutcome::kCancelledWhileQueued) {
     NotifyFinished(job.current_execution_id);
   }

@@ -23,6 +23,7 @@
 namespace cronium::queue {
 
 struct EnqueueOptions {
+  store::Actor actor;  // who asked (audited; their user id is the job's requested_by)
   std::string trigger = "MANUAL";
   int priority = 1;
   std::string input_json = "null";  // valid JSON, checked by the caller
@@ -54,10 +55,12 @@ class JobQueue {
   void WaitForWork(uint64_t seen, std::chrono::milliseconds max_wait);
   void Wake();
 
-  // Records the end of a running execution (and its job) and notifies waiters.
+  // Records the end of a running execution (and its job), audited as run.end, and notifies
+  // waiters.
   Status Finish(const store::ExecutionRecord& execution);
   // See store::Store::CancelJob. Waiters are notified when a queued job is cancelled.
-  Result<store::CancelOutcome> Cancel(const std::string& job_id, const std::string& reason);
+  Result<store::CancelOutcome> Cancel(const std::string& job_id, const std::string& reason,
+                                      const store::Actor& actor);
 
   // Calls `done(true)` once the execution has reached a terminal state, or `done(false)` after
   // `max_wait` or at shutdown. `done` runs on an internal thread or the caller's; it must not

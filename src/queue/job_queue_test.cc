@@ -28,7 +28,7 @@ class JobQueueTest : public ::testing::Test {
     event_.timeout_seconds = 12;
     event_.retries = 2;
     event_.created_at = event_.updated_at = clock_.Now();
-    ASSERT_TRUE(store_->InsertEvent(event_));
+    ASSERT_TRUE(store_->InsertEvent(event_, {}));
   }
 
   testutil::TempDir dir_;
@@ -89,6 +89,10 @@ TEST_F(JobQueueTest, FinishNotifiesWaiters) {
   done.status = store::RunStatus::kSucceeded;
   ASSERT_TRUE(queue_->Finish(done));
   EXPECT_TRUE(notified.get_future().get());
+  auto audit = store_->ListAudit({.target_id = run->execution_id});
+  ASSERT_EQ(audit->size(), 2u);
+  EXPECT_EQ((*audit)[0].action, "run.end");
+  EXPECT_EQ((*audit)[1].action, "run.start");
 }
 
 TEST_F(JobQueueTest, CancellingAQueuedJobNotifiesWaiters) {
@@ -97,7 +101,7 @@ TEST_F(JobQueueTest, CancellingAQueuedJobNotifiesWaiters) {
   std::promise<bool> notified;
   queue_->WhenFinished(run->execution_id, milliseconds(60'000),
                        [&](bool finished) { notified.set_value(finished); });
-  auto outcome = queue_->Cancel(run->job_id, "cancelled by user");
+  auto outcome = queue_->Cancel(run->job_id, "cancelled by user", store::Actor{});
   ASSERT_TRUE(outcome);
   EXPECT_EQ(*outcome, store::CancelOutcome::kCancelledWhileQueued);
   EXPECT_TRUE(notified.get_future().get());

@@ -4,10 +4,13 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "api/api.h"
+#include "auth/auth_service.h"
 #include "crypto/secrets.h"
 #include "events/event_service.h"
 #include "exec/process_executor.h"
@@ -42,9 +45,72 @@ Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) 
   return std::make_pair(host, static_cast<uint16_t>(port));
 }
 
+namespace {
+
+struct Storage {
+  std::filesystem::path data_dir;
+  std::string db_path;
+  std::optional<crypto::MasterKey> master;
+  std::unique_ptr<store::Store> store;
+};
+
+Result<Storage> OpenStorage(const ServeOptions& options) {
+  namespace fs = std::filesystem;
+  Storage storage;
+  std::error_code ec;
+  storage.data_dir = fs::absolute(options.data_dir, ec).lexically_normal();
+  fs::create_directories(storage.data_dir, ec);
+  if (ec) {
+    return FailedPrecondition(fmt::format("cannot create the data directory {}: {}",
+                                          storage.data_dir.string(), ec.message()));
+  }
+  ::chmod(storage.data_dir.c_str(), 0700);
+  storage.db_path = (storage.data_dir / "cronium.db").string();
+  if (!options.database.empty()) {
+    const std::string& url = options.database;
+    if (url.rfind("sqlite://", 0) == 0) {
+      storage.db_path = url.substr(9);
+    } else if (url.rfind("sqlite:", 0) == 0) {
+      storage.db_path = url.substr(7);
+    } else if (url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0) {
+      return InvalidArgument(
+          "--database: PostgreSQL is not supported by this build yet; use the embedded SQLite "
+          "default (omit --database) or sqlite:PATH");
+    } else {
+      return InvalidArgument(
+          fmt::format("--database '{}': expected sqlite:PATH (PostgreSQL URLs come later)", url));
+    }
+  }
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto master, crypto::MasterKey::LoadOrCreate((storage.data_dir / "master.key").string()));
+  storage.master.emplace(std::move(master));
+  CRONIUM_ASSIGN_OR_RETURN(storage.store,
+                           store::sqlite::SqliteStore::Open({.path = storage.db_path}));
+  return storage;
+}
+
+auth::AuthOptions AuthOptionsFor(const ServeOptions& options) {
+  auth::AuthOptions auth_options;
+  auth_options.requests_per_token = {.capacity = 2 * options.token_requests_per_second,
+                                     .per_second = options.token_requests_per_second};
+  return auth_options;
+}
+
+}  // namespace
+
+Result<std::string> BootstrapAdminToken(const ServeOptions& options) {
+  CRONIUM_ASSIGN_OR_RETURN(Storage storage, OpenStorage(options));
+  SystemClock clock;
+  auth::AuthService auth(AuthOptionsFor(options), *storage.store,
+                         storage.master->Hasher(crypto::KeyPurpose::kTokenHashing), clock);
+  CRONIUM_ASSIGN_OR_RETURN(auto token, auth.BootstrapAdminToken());
+  return token.secret;
+}
+
 struct App::Parts {
   SystemClock clock;
   std::unique_ptr<store::Store> store;
+  std::unique_ptr<auth::AuthService> auth;
   std::unique_ptr<events::EventService> events;
   std::unique_ptr<queue::JobQueue> queue;
   exec::ProcessExecutor executor;
@@ -52,6 +118,12 @@ struct App::Parts {
   std::unique_ptr<api::ApiContext> api;
   http::Router router;
   std::unique_ptr<http::Server> http;
+
+  // Periodic maintenance (audit retention). Guarded by maintenance_mutex.
+  std::mutex maintenance_mutex;
+  std::condition_variable maintenance_cv;
+  bool stopping = false;
+  std::thread maintenance;
 };
 
 App::App(ServeOptions options) : options_(std::move(options)) {}
@@ -63,39 +135,23 @@ std::string App::url() const { return url_; }
 Status App::Start() {
   namespace fs = std::filesystem;
   CRONIUM_ASSIGN_OR_RETURN(auto listen, ParseListen(options_.listen));
+  CRONIUM_ASSIGN_OR_RETURN(Storage storage, OpenStorage(options_));
+  const fs::path data_dir = storage.data_dir;
   std::error_code ec;
-  const fs::path data_dir = fs::absolute(options_.data_dir, ec).lexically_normal();
-  fs::create_directories(data_dir, ec);
-  if (ec) {
-    return FailedPrecondition(
-        fmt::format("cannot create the data directory {}: {}", data_dir.string(), ec.message()));
-  }
-  ::chmod(data_dir.c_str(), 0700);
-
-  std::string db_path = (data_dir / "cronium.db").string();
-  if (!options_.database.empty()) {
-    const std::string& url = options_.database;
-    if (url.rfind("sqlite://", 0) == 0) {
-      db_path = url.substr(9);
-    } else if (url.rfind("sqlite:", 0) == 0) {
-      db_path = url.substr(7);
-    } else if (url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0) {
-      return InvalidArgument(
-          "--database: PostgreSQL is not supported by this build yet; use the embedded SQLite "
-          "default (omit --database) or sqlite:PATH");
-    } else {
-      return InvalidArgument(
-          fmt::format("--database '{}': expected sqlite:PATH (PostgreSQL URLs come later)", url));
-    }
-  }
-
   parts_ = std::make_unique<Parts>();
   auto& p = *parts_;
-  CRONIUM_ASSIGN_OR_RETURN(auto master,
-                           crypto::MasterKey::LoadOrCreate((data_dir / "master.key").string()));
-  CRONIUM_ASSIGN_OR_RETURN(p.store, store::sqlite::SqliteStore::Open({.path = db_path}));
-  spdlog::info("store: SQLite at {} (schema version {})", db_path,
+  const crypto::MasterKey& master = *storage.master;
+  p.store = std::move(storage.store);
+  spdlog::info("store: SQLite at {} (schema version {})", storage.db_path,
                store::sqlite::SqliteStore::LatestSchemaVersion());
+  p.auth = std::make_unique<auth::AuthService>(AuthOptionsFor(options_), *p.store,
+                                               master.Hasher(crypto::KeyPurpose::kTokenHashing),
+                                               p.clock);
+  CRONIUM_ASSIGN_OR_RETURN(auto first_admin, p.auth->CreateFirstAdminIfNone());
+  if (first_admin) {
+    first_admin_password_ = first_admin->second;
+    spdlog::warn("created the first admin account 'admin' (its password is shown on stdout once)");
+  }
 
   // Runs of a previous process cannot still be alive: this process owns the database.
   CRONIUM_ASSIGN_OR_RETURN(int recovered, p.store->RecoverAbandonedJobs(
@@ -119,7 +175,8 @@ Status App::Start() {
   spdlog::warn(
       "isolation: scripts run as plain child processes of the server (own process group, clean "
       "environment, private work dir, timeouts) WITHOUT a sandbox");
-  p.api = std::make_unique<api::ApiContext>(api::ApiContext{.events = *p.events,
+  p.api = std::make_unique<api::ApiContext>(api::ApiContext{.auth_service = *p.auth,
+                                                            .events = *p.events,
                                                             .queue = *p.queue,
                                                             .workers = *p.workers,
                                                             .store = *p.store,
@@ -143,6 +200,26 @@ Status App::Start() {
   const std::string host =
       listen.first.find(':') != std::string::npos ? "[" + listen.first + "]" : listen.first;
   url_ = fmt::format("http://{}:{}", host, port);
+  if (options_.audit_retention_days > 0) {
+    p.maintenance = std::thread([this] {
+      auto& parts = *parts_;
+      std::unique_lock lock(parts.maintenance_mutex);
+      while (!parts.stopping) {
+        lock.unlock();
+        const auto cutoff =
+            parts.clock.Now() - std::chrono::hours(24 * options_.audit_retention_days);
+        auto pruned = parts.store->PruneAudit(cutoff);
+        if (!pruned) {
+          spdlog::warn("audit retention: {}", pruned.error().message);
+        } else if (*pruned > 0) {
+          spdlog::info("audit retention: removed {} entries older than {} days", *pruned,
+                       options_.audit_retention_days);
+        }
+        lock.lock();
+        parts.maintenance_cv.wait_for(lock, std::chrono::hours(1), [&] { return parts.stopping; });
+      }
+    });
+  }
   return OkStatus();
 }
 
@@ -153,6 +230,12 @@ void App::Stop() {
   if (p.http) p.http->Shutdown(std::chrono::milliseconds(10'000));
   if (p.workers) p.workers->Stop(options_.shutdown_grace);
   if (p.queue) p.queue->Shutdown();
+  {
+    std::lock_guard lock(p.maintenance_mutex);
+    p.stopping = true;
+  }
+  p.maintenance_cv.notify_all();
+  if (p.maintenance.joinable()) p.maintenance.join();
   parts_.reset();
   spdlog::info("stopped");
 }

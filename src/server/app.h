@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/error.h"
@@ -19,7 +20,13 @@ struct ServeOptions {
   int workers = 0;       // 0 = 2 x cores, at least 4
   int http_threads = 0;  // 0 = cores
   std::chrono::milliseconds shutdown_grace{30'000};
+  int audit_retention_days = 365;            // 0 keeps the audit log forever
+  double token_requests_per_second = 1'000;  // per API token (burst: twice that)
 };
+
+// `cronium admin bootstrap`: opens the data dir (whether or not a server runs on it), creates
+// the first admin if there is none and returns a new admin-scope API token.
+Result<std::string> BootstrapAdminToken(const ServeOptions& options);
 
 // "host:port" -> parts. kInvalidArgument on anything else.
 Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen);
@@ -36,6 +43,9 @@ class App {
   Status Start();
   // The URL the server answers on, e.g. "http://127.0.0.1:8080".
   std::string url() const;
+  // The password of the admin account created by this start, if it created one. Shown once
+  // to the operator on stdout; never logged.
+  const std::optional<std::string>& first_admin_password() const { return first_admin_password_; }
   // Graceful: stop accepting, finish in-flight requests, let runs finish within the grace.
   void Stop();
 
@@ -44,6 +54,7 @@ class App {
   ServeOptions options_;
   std::unique_ptr<Parts> parts_;
   std::string url_;
+  std::optional<std::string> first_admin_password_;
 };
 
 }  // namespace cronium::server

@@ -46,6 +46,14 @@ int Serve(cronium::server::ServeOptions options, const cronium::LogOptions& log_
     std::cerr << "error: " << started.error().message << "\n";
     return 1;
   }
+  if (const auto& password = app.first_admin_password()) {
+    std::printf(
+        "Created the first admin account. This password is shown only now:\n"
+        "  username: admin\n  password: %s\n"
+        "Log in with:  cronium login --server %s --username admin\n"
+        "Change it with: cronium user password\n",
+        password->c_str(), app.url().c_str());
+  }
   std::printf("Cronium is listening on %s\n", app.url().c_str());
   std::fflush(stdout);
   spdlog::info("listening on {}", app.url());
@@ -88,6 +96,34 @@ int main(int argc, char** argv) {
     log_options.format =
         log_format == "json" ? cronium::LogFormat::kJson : cronium::LogFormat::kText;
     exit_code = Serve(serve_options, log_options);
+  });
+
+  serve->add_option("--audit-retention-days", serve_options.audit_retention_days,
+                    "Delete audit entries older than this (default 365; 0 keeps them)");
+  serve->add_option("--token-rate-limit", serve_options.token_requests_per_second,
+                    "Requests per second allowed per API token (default 1000)");
+
+  auto* admin = app.add_subcommand("admin", "Administration on the server's machine");
+  admin->require_subcommand(1);
+  cronium::server::ServeOptions bootstrap_options;
+  bootstrap_options.data_dir = serve_options.data_dir;
+  bootstrap_options.database = serve_options.database;
+  auto* bootstrap = admin->add_subcommand(
+      "bootstrap",
+      "Create the first admin if there is none and print a new admin API token (only that)");
+  bootstrap->add_option("--data-dir", bootstrap_options.data_dir,
+                        "The server's data directory (env CRONIUM_DATA_DIR; default ./data)");
+  bootstrap->add_option("--database", bootstrap_options.database,
+                        "Database URL (env CRONIUM_DATABASE)");
+  bootstrap->callback([&] {
+    umask(077);
+    auto token = cronium::server::BootstrapAdminToken(bootstrap_options);
+    if (!token) {
+      std::cerr << "error: " << token.error().message << "\n";
+      exit_code = 1;
+      return;
+    }
+    std::printf("%s\n", token->c_str());
   });
 
   cronium::cli::CliState cli_state;

@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "base/ids.h"
+
 namespace cronium::store {
 namespace {
 
@@ -46,7 +48,25 @@ constexpr std::array<std::pair<RunStatus, std::string_view>, 7> kRunStatuses{{
     {RunStatus::kLost, "LOST"},
 }};
 
+constexpr std::array<std::pair<UserRole, std::string_view>, 3> kUserRoles{{
+    {UserRole::kAdmin, "ADMIN"},
+    {UserRole::kUser, "USER"},
+    {UserRole::kViewer, "VIEWER"},
+}};
+constexpr std::array<std::pair<UserStatus, std::string_view>, 3> kUserStatuses{{
+    {UserStatus::kActive, "ACTIVE"},
+    {UserStatus::kInvited, "INVITED"},
+    {UserStatus::kDisabled, "DISABLED"},
+}};
+
 }  // namespace
+
+std::string_view ToString(UserRole role) { return Name(kUserRoles, role); }
+std::string_view ToString(UserStatus status) { return Name(kUserStatuses, status); }
+std::optional<UserRole> ParseUserRole(std::string_view text) { return Find(kUserRoles, text); }
+std::optional<UserStatus> ParseUserStatus(std::string_view text) {
+  return Find(kUserStatuses, text);
+}
 
 std::string_view ToString(EventType type) { return Name(kEventTypes, type); }
 std::string_view ToString(EventStatus status) { return Name(kEventStatuses, status); }
@@ -56,6 +76,19 @@ std::optional<EventStatus> ParseEventStatus(std::string_view text) {
   return Find(kEventStatuses, text);
 }
 std::optional<RunStatus> ParseRunStatus(std::string_view text) { return Find(kRunStatuses, text); }
+
+AuditEntry MakeAudit(const Actor& actor, TimePoint at, std::string action, std::string target_type,
+                     std::string target_id, std::string details_json) {
+  AuditEntry entry;
+  entry.id = NewId("aud", at);
+  entry.at = at;
+  entry.actor = actor;
+  entry.action = std::move(action);
+  entry.target_type = std::move(target_type);
+  entry.target_id = std::move(target_id);
+  entry.details_json = std::move(details_json);
+  return entry;
+}
 
 bool IsTerminal(RunStatus status) {
   return status != RunStatus::kQueued && status != RunStatus::kRunning;

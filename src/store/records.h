@@ -14,11 +14,17 @@
 namespace cronium::store {
 
 enum class EventType { kBash, kPython, kNodejs, kHttpRequest, kToolAction };
+enum class UserRole { kAdmin, kUser, kViewer };
+enum class UserStatus { kActive, kInvited, kDisabled };
 enum class EventStatus { kDraft, kActive, kPaused, kArchived };
 // Status of a job and of each of its executions (attempts).
 enum class RunStatus { kQueued, kRunning, kSucceeded, kFailed, kTimedOut, kCancelled, kLost };
 
 std::string_view ToString(EventType type);
+std::string_view ToString(UserRole role);
+std::string_view ToString(UserStatus status);
+std::optional<UserRole> ParseUserRole(std::string_view text);
+std::optional<UserStatus> ParseUserStatus(std::string_view text);
 std::string_view ToString(EventStatus status);
 std::string_view ToString(RunStatus status);
 std::optional<EventType> ParseEventType(std::string_view text);
@@ -57,6 +63,7 @@ struct JobRecord {
   std::string event_id;
   std::string owner_id;
   std::string trigger = "MANUAL";  // MANUAL, SCHEDULE, API, WORKFLOW, ...
+  std::string requested_by;        // user id of who asked for the run ("" = the system)
   RunStatus status = RunStatus::kQueued;
   std::string input_json = "null";
   int priority = 1;
@@ -97,6 +104,7 @@ struct ExecutionRecord {
 };
 
 struct EventQuery {
+  std::string visible_to;  // a user id: only their events and shared ones; "" = all
   std::optional<EventStatus> status;
   std::optional<EventType> type;
   std::string search;     // substring of name or description, case-insensitive
@@ -106,8 +114,85 @@ struct EventQuery {
 };
 
 struct ExecutionQuery {
+  std::string visible_to;  // a user id: only runs of events they can see; "" = all
   std::string event_id;
   std::optional<RunStatus> status;
+  std::string before_id;
+  int limit = 50;
+};
+
+struct UserRecord {
+  std::string id;
+  std::string email;     // stored lower-cased
+  std::string username;  // stored lower-cased
+  std::string display_name;
+  UserRole role = UserRole::kUser;
+  UserStatus status = UserStatus::kActive;
+  std::string password_hash;  // crypto_pwhash_str output; "" for invited users
+  std::optional<std::string> invite_hash;
+  std::optional<TimePoint> invite_expires_at;
+  std::optional<TimePoint> last_login_at;
+  TimePoint created_at;
+  TimePoint updated_at;
+};
+
+struct UserQuery {
+  std::string before_id;
+  int limit = 50;
+};
+
+struct SessionRecord {
+  std::string id;
+  std::string token_hash;
+  std::string user_id;
+  std::string csrf_token;
+  TimePoint created_at;
+  TimePoint expires_at;
+  std::optional<TimePoint> revoked_at;
+  std::string source;
+};
+
+struct ApiTokenRecord {
+  std::string id;
+  std::string token_hash;
+  std::string user_id;
+  std::string name;
+  std::string scope;   // read, write, admin
+  std::string prefix;  // the first characters of the token, for recognising it
+  TimePoint created_at;
+  std::optional<TimePoint> expires_at;
+  std::optional<TimePoint> last_used_at;
+  std::optional<TimePoint> revoked_at;
+};
+
+// Who did something, for the audit log.
+struct Actor {
+  std::string type = "system";  // user, token, system, anonymous
+  std::string id;               // user id (for tokens too)
+  std::string name;             // username, or the token's name
+  std::string source;           // client address
+};
+
+// One audit row. A mutation given an entry with an empty action writes no row.
+struct AuditEntry {
+  std::string id;
+  TimePoint at;
+  Actor actor;
+  std::string action;  // noun.verb: event.create, auth.login, run.start, ...
+  std::string target_type;
+  std::string target_id;
+  std::string outcome = "success";
+  std::string details_json = "{}";  // secret values masked by the caller
+};
+
+AuditEntry MakeAudit(const Actor& actor, TimePoint at, std::string action, std::string target_type,
+                     std::string target_id, std::string details_json = "{}");
+
+struct AuditQuery {
+  std::string actor_id;
+  std::string action;
+  std::string target_type;
+  std::string target_id;
   std::string before_id;
   int limit = 50;
 };

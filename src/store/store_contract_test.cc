@@ -67,7 +67,7 @@ class StoreContractTest : public ::testing::TestWithParam<Backend> {
     exec.trigger = "MANUAL";
     exec.created_at = now;
     job.current_execution_id = exec.id;
-    EXPECT_TRUE(store_->EnqueueJob(job, exec));
+    EXPECT_TRUE(store_->EnqueueJob(job, exec, {}));
     return job;
   }
 
@@ -79,7 +79,7 @@ class StoreContractTest : public ::testing::TestWithParam<Backend> {
 TEST_P(StoreContractTest, EventRoundTrip) {
   EventRecord event = MakeEvent("backup");
   event.http_request_json = R"({"url":"http://x"})";
-  ASSERT_TRUE(store_->InsertEvent(event));
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
   auto loaded = store_->GetEvent(event.id);
   ASSERT_TRUE(loaded) << loaded.error().message;
   EXPECT_EQ(loaded->name, "backup");
@@ -99,25 +99,25 @@ TEST_P(StoreContractTest, EventRoundTrip) {
 
 TEST_P(StoreContractTest, UnknownEventIsNotFound) {
   EXPECT_EQ(store_->GetEvent("evt_nope").error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(store_->DeleteEvent("evt_nope").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->DeleteEvent("evt_nope", {}).error().code, ErrorCode::kNotFound);
   EventRecord ghost = MakeEvent("ghost");
-  EXPECT_EQ(store_->UpdateEvent(ghost).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->UpdateEvent(ghost, {}).error().code, ErrorCode::kNotFound);
 }
 
 TEST_P(StoreContractTest, DuplicateEventIdIsAlreadyExists) {
   EventRecord event = MakeEvent("a");
-  ASSERT_TRUE(store_->InsertEvent(event));
-  EXPECT_EQ(store_->InsertEvent(event).error().code, ErrorCode::kAlreadyExists);
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
+  EXPECT_EQ(store_->InsertEvent(event, {}).error().code, ErrorCode::kAlreadyExists);
 }
 
 TEST_P(StoreContractTest, UpdateReplacesFields) {
   EventRecord event = MakeEvent("a");
-  ASSERT_TRUE(store_->InsertEvent(event));
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
   event.name = "b";
   event.tags = {};
   event.env_vars = {};
   event.status = EventStatus::kPaused;
-  ASSERT_TRUE(store_->UpdateEvent(event));
+  ASSERT_TRUE(store_->UpdateEvent(event, {}));
   auto loaded = store_->GetEvent(event.id);
   ASSERT_TRUE(loaded);
   EXPECT_EQ(loaded->name, "b");
@@ -131,7 +131,7 @@ TEST_P(StoreContractTest, ListIsNewestFirstAndPages) {
   for (int n = 0; n < 5; ++n) {
     EventRecord e = MakeEvent("e" + std::to_string(n), 1'000 * (n + 1));
     ids.push_back(e.id);
-    ASSERT_TRUE(store_->InsertEvent(e));
+    ASSERT_TRUE(store_->InsertEvent(e, {}));
   }
   auto page1 = store_->ListEvents({.limit = 2});
   ASSERT_TRUE(page1);
@@ -152,8 +152,8 @@ TEST_P(StoreContractTest, ListFilters) {
   b.type = EventType::kBash;
   b.status = EventStatus::kPaused;
   b.tags = {"reports", "ops"};
-  ASSERT_TRUE(store_->InsertEvent(a));
-  ASSERT_TRUE(store_->InsertEvent(b));
+  ASSERT_TRUE(store_->InsertEvent(a, {}));
+  ASSERT_TRUE(store_->InsertEvent(b, {}));
 
   auto by_status = store_->ListEvents({.status = EventStatus::kPaused});
   ASSERT_EQ(by_status->size(), 1u);
@@ -174,7 +174,7 @@ TEST_P(StoreContractTest, ListFilters) {
 
 TEST_P(StoreContractTest, ClaimTakesPriorityThenAgeAndHonoursRunAfter) {
   EventRecord event = MakeEvent("e");
-  ASSERT_TRUE(store_->InsertEvent(event));
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
   JobRecord low = Enqueue(event.id, 0);
   JobRecord high = Enqueue(event.id, 2);
   JobRecord later = Enqueue(event.id, 3, /*run_after_ms=*/50'000);
@@ -195,7 +195,7 @@ TEST_P(StoreContractTest, ClaimTakesPriorityThenAgeAndHonoursRunAfter) {
 
 TEST_P(StoreContractTest, ClaimMarksJobAndExecutionRunning) {
   EventRecord event = MakeEvent("e");
-  ASSERT_TRUE(store_->InsertEvent(event));
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
   JobRecord job = Enqueue(event.id);
   const TimePoint now = FromUnixMillis(20'000);
   auto claimed = store_->ClaimNextJob("w1", now, now + milliseconds(30'000));
@@ -221,12 +221,12 @@ TEST_P(StoreContractTest, EnqueueForUnknownEventIsNotFound) {
   exec.id = "exe_x";
   exec.job_id = job.id;
   exec.event_id = job.event_id;
-  EXPECT_EQ(store_->EnqueueJob(job, exec).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->EnqueueJob(job, exec, {}).error().code, ErrorCode::kNotFound);
 }
 
 TEST_P(StoreContractTest, FinishRecordsResultOnce) {
   EventRecord event = MakeEvent("e");
-  ASSERT_TRUE(store_->InsertEvent(event));
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
   Enqueue(event.id);
   auto claimed = store_->ClaimNextJob("w1", FromUnixMillis(20'000), FromUnixMillis(50'000));
   ASSERT_TRUE(claimed && *claimed);
@@ -240,7 +240,7 @@ TEST_P(StoreContractTest, FinishRecordsResultOnce) {
   done.isolation = "process";
   done.finished_at = FromUnixMillis(20'500);
   done.duration_ms = 500;
-  ASSERT_TRUE(store_->FinishExecution(done, FromUnixMillis(20'500)));
+  ASSERT_TRUE(store_->FinishExecution(done, FromUnixMillis(20'500), {}));
   auto loaded = store_->GetExecution(done.id);
   ASSERT_TRUE(loaded);
   EXPECT_EQ(loaded->status, RunStatus::kFailed);
@@ -256,21 +256,21 @@ TEST_P(StoreContractTest, FinishRecordsResultOnce) {
   EXPECT_EQ(job->status, RunStatus::kFailed);
   EXPECT_EQ(job->finished_at, FromUnixMillis(20'500));
   done.status = RunStatus::kSucceeded;
-  EXPECT_EQ(store_->FinishExecution(done, FromUnixMillis(21'000)).error().code,
+  EXPECT_EQ(store_->FinishExecution(done, FromUnixMillis(21'000), {}).error().code,
             ErrorCode::kFailedPrecondition);
   EXPECT_EQ(store_->GetExecution(done.id)->status, RunStatus::kFailed);
 }
 
 TEST_P(StoreContractTest, CancelQueuedRunningAndFinished) {
   EventRecord event = MakeEvent("e");
-  ASSERT_TRUE(store_->InsertEvent(event));
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
   JobRecord queued = Enqueue(event.id, 0);
   JobRecord running = Enqueue(event.id, 5);
   auto claimed = store_->ClaimNextJob("w1", FromUnixMillis(20'000), FromUnixMillis(50'000));
   ASSERT_TRUE(claimed && *claimed);
   ASSERT_EQ((*claimed)->job.id, running.id);
 
-  auto first = store_->CancelJob(queued.id, "cancelled by user", FromUnixMillis(21'000));
+  auto first = store_->CancelJob(queued.id, "cancelled by user", FromUnixMillis(21'000), {});
   ASSERT_TRUE(first);
   EXPECT_EQ(*first, CancelOutcome::kCancelledWhileQueued);
   EXPECT_EQ(store_->GetJob(queued.id)->status, RunStatus::kCancelled);
@@ -278,21 +278,21 @@ TEST_P(StoreContractTest, CancelQueuedRunningAndFinished) {
   EXPECT_EQ(exec->status, RunStatus::kCancelled);
   EXPECT_EQ(exec->end_reason, "cancelled by user");
 
-  auto second = store_->CancelJob(running.id, "stop", FromUnixMillis(21'000));
+  auto second = store_->CancelJob(running.id, "stop", FromUnixMillis(21'000), {});
   ASSERT_TRUE(second);
   EXPECT_EQ(*second, CancelOutcome::kCancelRequested);
   EXPECT_EQ(store_->GetJob(running.id)->cancel_reason, "stop");
   EXPECT_EQ(store_->GetJob(running.id)->status, RunStatus::kRunning);
 
-  EXPECT_EQ(store_->CancelJob(queued.id, "again", FromUnixMillis(22'000)).error().code,
+  EXPECT_EQ(store_->CancelJob(queued.id, "again", FromUnixMillis(22'000), {}).error().code,
             ErrorCode::kFailedPrecondition);
-  EXPECT_EQ(store_->CancelJob("job_nope", "x", FromUnixMillis(22'000)).error().code,
+  EXPECT_EQ(store_->CancelJob("job_nope", "x", FromUnixMillis(22'000), {}).error().code,
             ErrorCode::kNotFound);
 }
 
 TEST_P(StoreContractTest, RecoverAbandonedMarksRunningJobsLost) {
   EventRecord event = MakeEvent("e");
-  ASSERT_TRUE(store_->InsertEvent(event));
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
   JobRecord running = Enqueue(event.id, 5);
   JobRecord queued = Enqueue(event.id, 0);
   ASSERT_TRUE(store_->ClaimNextJob("w1", FromUnixMillis(20'000), FromUnixMillis(50'000)));
@@ -309,9 +309,9 @@ TEST_P(StoreContractTest, RecoverAbandonedMarksRunningJobsLost) {
 
 TEST_P(StoreContractTest, DeletingAnEventDeletesItsHistory) {
   EventRecord event = MakeEvent("e");
-  ASSERT_TRUE(store_->InsertEvent(event));
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
   JobRecord job = Enqueue(event.id);
-  ASSERT_TRUE(store_->DeleteEvent(event.id));
+  ASSERT_TRUE(store_->DeleteEvent(event.id, {}));
   EXPECT_EQ(store_->GetJob(job.id).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(store_->GetExecution(job.current_execution_id).error().code, ErrorCode::kNotFound);
 }
@@ -319,8 +319,8 @@ TEST_P(StoreContractTest, DeletingAnEventDeletesItsHistory) {
 TEST_P(StoreContractTest, ListExecutionsByEventNewestFirst) {
   EventRecord a = MakeEvent("a");
   EventRecord b = MakeEvent("b");
-  ASSERT_TRUE(store_->InsertEvent(a));
-  ASSERT_TRUE(store_->InsertEvent(b));
+  ASSERT_TRUE(store_->InsertEvent(a, {}));
+  ASSERT_TRUE(store_->InsertEvent(b, {}));
   JobRecord a1 = Enqueue(a.id);
   Enqueue(b.id);
   JobRecord a2 = Enqueue(a.id);
@@ -336,7 +336,7 @@ TEST_P(StoreContractTest, ListExecutionsByEventNewestFirst) {
 
 TEST_P(StoreContractTest, ConcurrentClaimsNeverDuplicate) {
   EventRecord event = MakeEvent("e");
-  ASSERT_TRUE(store_->InsertEvent(event));
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
   constexpr int kJobs = 200;
   for (int n = 0; n < kJobs; ++n) Enqueue(event.id);
   std::mutex mutex;
@@ -357,6 +357,202 @@ TEST_P(StoreContractTest, ConcurrentClaimsNeverDuplicate) {
   EXPECT_EQ(claimed_ids.size(), static_cast<size_t>(kJobs));
   EXPECT_EQ(std::set<std::string>(claimed_ids.begin(), claimed_ids.end()).size(),
             static_cast<size_t>(kJobs));
+}
+
+AuditEntry Audit(const std::string& action, const std::string& target_id, int64_t at_ms) {
+  AuditEntry e;
+  e.id = NewId("aud", FromUnixMillis(at_ms));
+  e.at = FromUnixMillis(at_ms);
+  e.actor = {.type = "user", .id = "usr_admin", .name = "admin", .source = "127.0.0.1"};
+  e.action = action;
+  e.target_type = "event";
+  e.target_id = target_id;
+  e.details_json = R"({"name":"x"})";
+  return e;
+}
+
+TEST_P(StoreContractTest, MutationsWriteTheirAuditRowInTheSameTransaction) {
+  EventRecord event = MakeEvent("audited");
+  ASSERT_TRUE(store_->InsertEvent(event, Audit("event.create", event.id, 1'000)));
+  // A failing mutation writes no audit row.
+  EXPECT_FALSE(store_->InsertEvent(event, Audit("event.create", event.id, 1'001)));
+  ASSERT_TRUE(store_->DeleteEvent(event.id, Audit("event.delete", event.id, 1'002)));
+  EXPECT_FALSE(store_->DeleteEvent(event.id, Audit("event.delete", event.id, 1'003)));
+  auto entries = store_->ListAudit({.target_id = event.id});
+  ASSERT_TRUE(entries);
+  ASSERT_EQ(entries->size(), 2u);
+  EXPECT_EQ((*entries)[0].action, "event.delete");
+  EXPECT_EQ((*entries)[1].action, "event.create");
+  EXPECT_EQ((*entries)[1].actor.name, "admin");
+  EXPECT_EQ((*entries)[1].actor.source, "127.0.0.1");
+  EXPECT_EQ((*entries)[1].details_json, R"({"name":"x"})");
+}
+
+TEST_P(StoreContractTest, AuditFiltersPagesAndPrunes) {
+  for (int n = 0; n < 5; ++n) {
+    ASSERT_TRUE(store_->AppendAudit(Audit(n % 2 ? "auth.login" : "event.run", "t", 1'000 + n)));
+  }
+  EXPECT_EQ(store_->ListAudit({.action = "auth.login"})->size(), 2u);
+  EXPECT_EQ(store_->ListAudit({.actor_id = "usr_admin"})->size(), 5u);
+  EXPECT_EQ(store_->ListAudit({.actor_id = "usr_other"})->size(), 0u);
+  auto page = store_->ListAudit({.limit = 2});
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ(store_->ListAudit({.before_id = (*page)[1].id})->size(), 3u);
+  auto pruned = store_->PruneAudit(FromUnixMillis(1'003));
+  ASSERT_TRUE(pruned);
+  EXPECT_EQ(*pruned, 3);
+  EXPECT_EQ(store_->ListAudit({})->size(), 2u);
+}
+
+UserRecord MakeUser(const std::string& username, UserRole role = UserRole::kUser) {
+  UserRecord u;
+  u.id = NewId("usr", FromUnixMillis(1'000));
+  u.email = username + "@example.test";
+  u.username = username;
+  u.display_name = "User " + username;
+  u.role = role;
+  u.password_hash = "$argon2id$fake";
+  u.created_at = u.updated_at = FromUnixMillis(1'000);
+  return u;
+}
+
+TEST_P(StoreContractTest, UsersRoundTripAndStayUnique) {
+  UserRecord alice = MakeUser("alice", UserRole::kAdmin);
+  ASSERT_TRUE(store_->InsertUser(alice, {}));
+  auto loaded = store_->GetUser(alice.id);
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(loaded->username, "alice");
+  EXPECT_EQ(loaded->role, UserRole::kAdmin);
+  EXPECT_EQ(loaded->password_hash, "$argon2id$fake");
+  EXPECT_EQ(store_->FindUserByLogin("ALICE")->id, alice.id);
+  EXPECT_EQ(store_->FindUserByLogin("Alice@Example.test")->id, alice.id);
+  EXPECT_EQ(store_->FindUserByLogin("bob").error().code, ErrorCode::kNotFound);
+
+  UserRecord dup_name = MakeUser("alice");
+  dup_name.email = "other@example.test";
+  auto inserted = store_->InsertUser(dup_name, {});
+  ASSERT_FALSE(inserted);
+  EXPECT_EQ(inserted.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(inserted.error().message, "a user with this username already exists");
+  UserRecord dup_email = MakeUser("bob");
+  dup_email.email = alice.email;
+  EXPECT_EQ(store_->InsertUser(dup_email, {}).error().message,
+            "a user with this email already exists");
+
+  EXPECT_EQ(*store_->CountUsers(), 1);
+  EXPECT_EQ(*store_->CountActiveAdmins(), 1);
+  alice.status = UserStatus::kDisabled;
+  ASSERT_TRUE(store_->UpdateUser(alice, {}));
+  EXPECT_EQ(*store_->CountActiveAdmins(), 0);
+}
+
+TEST_P(StoreContractTest, InvitesAreFoundByHash) {
+  UserRecord invited = MakeUser("carol");
+  invited.status = UserStatus::kInvited;
+  invited.password_hash = "";
+  invited.invite_hash = "hash-123";
+  invited.invite_expires_at = FromUnixMillis(9'000);
+  ASSERT_TRUE(store_->InsertUser(invited, {}));
+  auto found = store_->FindUserByInviteHash("hash-123");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, invited.id);
+  EXPECT_EQ(found->invite_expires_at, FromUnixMillis(9'000));
+  EXPECT_EQ(store_->FindUserByInviteHash("other").error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, DeletingAUserDeletesTheirEventsSessionsAndTokens) {
+  UserRecord dave = MakeUser("dave");
+  ASSERT_TRUE(store_->InsertUser(dave, {}));
+  EventRecord event = MakeEvent("daves");
+  event.owner_id = dave.id;
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
+  SessionRecord session{.id = "ses_1",
+                        .token_hash = "sh",
+                        .user_id = dave.id,
+                        .csrf_token = "c",
+                        .created_at = FromUnixMillis(1),
+                        .expires_at = FromUnixMillis(2)};
+  ASSERT_TRUE(store_->InsertSession(session, {}));
+  ApiTokenRecord token{.id = "tok_1",
+                       .token_hash = "th",
+                       .user_id = dave.id,
+                       .name = "ci",
+                       .scope = "write",
+                       .prefix = "crn_abc",
+                       .created_at = FromUnixMillis(1)};
+  ASSERT_TRUE(store_->InsertApiToken(token, {}));
+  ASSERT_TRUE(store_->DeleteUser(dave.id, {}));
+  EXPECT_EQ(store_->GetEvent(event.id).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->FindSessionByHash("sh").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->FindApiTokenByHash("th").error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, SessionsRevokeOneOrAllButOne) {
+  UserRecord erin = MakeUser("erin");
+  ASSERT_TRUE(store_->InsertUser(erin, {}));
+  for (const char* id : {"ses_a", "ses_b", "ses_c"}) {
+    ASSERT_TRUE(store_->InsertSession({.id = id,
+                                       .token_hash = std::string("h_") + id,
+                                       .user_id = erin.id,
+                                       .csrf_token = "csrf",
+                                       .created_at = FromUnixMillis(1),
+                                       .expires_at = FromUnixMillis(100)},
+                                      {}));
+  }
+  ASSERT_TRUE(store_->RevokeSession("ses_a", FromUnixMillis(5), {}));
+  EXPECT_EQ(store_->FindSessionByHash("h_ses_a")->revoked_at, FromUnixMillis(5));
+  ASSERT_TRUE(store_->RevokeUserSessions(erin.id, "ses_c", FromUnixMillis(6)));
+  EXPECT_EQ(store_->FindSessionByHash("h_ses_a")->revoked_at, FromUnixMillis(5));
+  EXPECT_EQ(store_->FindSessionByHash("h_ses_b")->revoked_at, FromUnixMillis(6));
+  EXPECT_FALSE(store_->FindSessionByHash("h_ses_c")->revoked_at);
+  EXPECT_EQ(store_->FindSessionByHash("h_ses_c")->csrf_token, "csrf");
+}
+
+TEST_P(StoreContractTest, ApiTokensListRevokeAndTouch) {
+  UserRecord fred = MakeUser("fred");
+  ASSERT_TRUE(store_->InsertUser(fred, {}));
+  ApiTokenRecord token{.id = "tok_f",
+                       .token_hash = "hf",
+                       .user_id = fred.id,
+                       .name = "laptop",
+                       .scope = "read",
+                       .prefix = "crn_xyz",
+                       .created_at = FromUnixMillis(1),
+                       .expires_at = FromUnixMillis(50)};
+  ASSERT_TRUE(store_->InsertApiToken(token, {}));
+  auto found = store_->FindApiTokenByHash("hf");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->name, "laptop");
+  EXPECT_EQ(found->scope, "read");
+  EXPECT_EQ(found->expires_at, FromUnixMillis(50));
+  ASSERT_TRUE(store_->TouchApiToken("tok_f", FromUnixMillis(7)));
+  EXPECT_EQ(store_->GetApiToken("tok_f")->last_used_at, FromUnixMillis(7));
+  EXPECT_EQ(store_->ListApiTokens(fred.id)->size(), 1u);
+  ASSERT_TRUE(store_->RevokeApiToken("tok_f", FromUnixMillis(8), {}));
+  EXPECT_EQ(store_->GetApiToken("tok_f")->revoked_at, FromUnixMillis(8));
+  EXPECT_EQ(store_->RevokeApiToken("tok_f", FromUnixMillis(9), {}).error().code,
+            ErrorCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, VisibilityLimitsListsToOwnAndSharedEvents) {
+  EventRecord mine = MakeEvent("mine");
+  mine.owner_id = "usr_me";
+  mine.shared = false;
+  EventRecord theirs = MakeEvent("theirs");
+  theirs.owner_id = "usr_them";
+  theirs.shared = false;
+  EventRecord shared = MakeEvent("shared");
+  shared.owner_id = "usr_them";
+  shared.shared = true;
+  for (const auto* e : {&mine, &theirs, &shared}) ASSERT_TRUE(store_->InsertEvent(*e, {}));
+  auto visible = store_->ListEvents({.visible_to = "usr_me"});
+  ASSERT_EQ(visible->size(), 2u);
+  EXPECT_EQ(store_->ListEvents({})->size(), 3u);
+  Enqueue(mine.id);
+  Enqueue(theirs.id);
+  Enqueue(shared.id);
+  EXPECT_EQ(store_->ListExecutions({.visible_to = "usr_me"})->size(), 2u);
+  EXPECT_EQ(store_->ListExecutions({})->size(), 3u);
 }
 
 std::unique_ptr<Store> OpenSqlite(const std::string& dir) {

@@ -67,14 +67,15 @@ void WorkerPool::Stop(milliseconds grace) {
 
 int WorkerPool::RunningCount() { return static_cast<int>(running_.Lock()->size()); }
 
-Status WorkerPool::Cancel(const std::string& execution_id, const std::string& reason) {
+Status WorkerPool::Cancel(const std::string& execution_id, const std::string& reason,
+                          const store::Actor& actor) {
   CRONIUM_ASSIGN_OR_RETURN(auto execution, queue_.store().GetExecution(execution_id));
   CRONIUM_ASSIGN_OR_RETURN(auto job, queue_.store().GetJob(execution.job_id));
   if (job.current_execution_id != execution_id || store::IsTerminal(execution.status)) {
     return FailedPrecondition(
         fmt::format("execution {} already ended ({})", execution_id, ToString(execution.status)));
   }
-  CRONIUM_ASSIGN_OR_RETURN(auto outcome, queue_.Cancel(job.id, reason));
+  CRONIUM_ASSIGN_OR_RETURN(auto outcome, queue_.Cancel(job.id, reason, actor));
   if (outcome == store::CancelOutcome::kCancelRequested) {
     auto running = running_.Lock();
     auto it = running->find(job.id);

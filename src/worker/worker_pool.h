@@ -46,7 +46,8 @@ class WorkerPool {
   void Stop(std::chrono::milliseconds grace);
 
   // Cancels a queued or running execution. kNotFound, or kFailedPrecondition if it ended.
-  Status Cancel(const std::string& execution_id, const std::string& reason);
+  Status Cancel(const std::string& execution_id, const std::string& reason,
+                const store::Actor& actor);
 
   int RunningCount();
 

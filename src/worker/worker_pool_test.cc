@@ -44,7 +44,7 @@ class WorkerPoolTest : public ::testing::Test {
     f.content = std::move(content);
     f.env_vars = std::move(env);
     f.timeout_seconds = 20;
-    auto created = events_->Create(f, "usr_1");
+    auto created = events_->Create(f, store::Actor{.id = "usr_1"});
     EXPECT_TRUE(created) << created.error().message;
     return *created;
   }
@@ -125,18 +125,19 @@ TEST_F(WorkerPoolTest, CancelStopsARunningJob) {
     queue_->WhenFinished(run.execution_id, milliseconds(5), [&](bool) { tick.set_value(); });
     tick.get_future().wait();
   }
-  ASSERT_TRUE(pool_->Cancel(run.execution_id, "cancelled by user"));
+  ASSERT_TRUE(pool_->Cancel(run.execution_id, "cancelled by user", store::Actor{}));
   auto done = AwaitEnd(run.execution_id);
   EXPECT_EQ(done.status, store::RunStatus::kCancelled);
   EXPECT_EQ(done.end_reason, "cancelled by user");
-  EXPECT_EQ(pool_->Cancel(run.execution_id, "again").error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(pool_->Cancel(run.execution_id, "again", store::Actor{}).error().code,
+            ErrorCode::kFailedPrecondition);
 }
 
 TEST_F(WorkerPoolTest, UnsupportedTypesFailWithAClearReason) {
   events::EventFields f;
   f.name = "hook";
   f.type = store::EventType::kToolAction;
-  auto created = events_->Create(f, "usr_1");
+  auto created = events_->Create(f, store::Actor{.id = "usr_1"});
   ASSERT_TRUE(created);
   auto done = AwaitEnd(Enqueue(*created).execution_id);
   EXPECT_EQ(done.status, store::RunStatus::kFailed);

@@ -33,9 +33,20 @@ class E2eTest : public ::testing::Test {
 
   void StartServer(std::vector<std::string> args = {},
                    std::map<std::string, std::string> env = {}) {
+    if (admin_token_.empty()) admin_token_ = Bootstrap();
     server_ = std::make_unique<testutil::ServerProcess>(DataDir(), std::move(args), std::move(env));
     ASSERT_TRUE(server_->Start()) << server_->error();
-    client_ = std::make_unique<testutil::HttpClient>(server_->url());
+    client_ = std::make_unique<testutil::HttpClient>(server_->url(), admin_token_);
+  }
+
+  // `cronium admin bootstrap` on the data dir: the first admin and an admin API token.
+  std::string Bootstrap() {
+    auto result = testutil::RunCronium({"admin", "bootstrap", "--data-dir", DataDir()}, {});
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    std::string token = result.out;
+    while (!token.empty() && token.back() == '\n') token.pop_back();
+    EXPECT_EQ(token.rfind("crn_", 0), 0u) << result.out;
+    return token;
   }
 
   static json Parse(const testutil::HttpResult& result) {
@@ -94,6 +105,7 @@ class E2eTest : public ::testing::Test {
   testutil::TempDir dir_;
   std::unique_ptr<testutil::ServerProcess> server_;
   std::unique_ptr<testutil::HttpClient> client_;
+  std::string admin_token_;
 };
 
 }  // namespace cronium::e2e

@@ -82,7 +82,8 @@ TEST_F(LifecycleE2eTest, BadServeFlagsFailClearly) {
 }
 
 TEST_F(LifecycleE2eTest, CliCreatesListsShowsRunsAndDeletes) {
-  const std::map<std::string, std::string> env{{"CRONIUM_SERVER", server_->url()}};
+  const std::map<std::string, std::string> env{{"CRONIUM_SERVER", server_->url()},
+                                               {"CRONIUM_TOKEN", admin_token_}};
   auto created =
       testutil::RunCronium({"event", "create", "--name", "cli hello", "--type", "BASH", "--content",
                             "echo \"hi $WHO\"; exit 3", "--env", "WHO=cli", "--json"},
@@ -126,7 +127,8 @@ TEST_F(LifecycleE2eTest, CliExplainsAnUnreachableServer) {
 }
 
 TEST_F(LifecycleE2eTest, CliRejectsBadArguments) {
-  const std::map<std::string, std::string> env{{"CRONIUM_SERVER", server_->url()}};
+  const std::map<std::string, std::string> env{{"CRONIUM_SERVER", server_->url()},
+                                               {"CRONIUM_TOKEN", admin_token_}};
   auto bad_env = testutil::RunCronium(
       {"event", "create", "--name", "x", "--type", "BASH", "--env", "NOEQUALS"}, env);
   EXPECT_EQ(bad_env.exit_code, 1);

@@ -48,8 +48,8 @@ size_t ReadBody(char* out, size_t size, size_t count, void* user) {
 
 }  // namespace
 
-HttpClient::HttpClient(std::string base_url)
-    : base_url_(std::move(base_url)), curl_(curl_easy_init()) {}
+HttpClient::HttpClient(std::string base_url, std::string bearer)
+    : base_url_(std::move(base_url)), bearer_(std::move(bearer)), curl_(curl_easy_init()) {}
 
 HttpClient::~HttpClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
 
@@ -69,12 +69,15 @@ HttpResult HttpClient::Send(const std::string& method, const std::string& path,
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_slist* headers = nullptr;
-  bool has_type = false;
+  bool has_type = false, has_auth = false;
   for (const auto& h : extra_headers) {
     headers = curl_slist_append(headers, h.c_str());
     has_type = has_type || h.rfind("Content-Type:", 0) == 0;
+    has_auth = has_auth || h.rfind("Authorization:", 0) == 0 || h.rfind("Cookie:", 0) == 0;
   }
   if (!has_type) headers = curl_slist_append(headers, "Content-Type: application/json");
+  const std::string authorization = "Authorization: Bearer " + bearer_;
+  if (!has_auth && !bearer_.empty()) headers = curl_slist_append(headers, authorization.c_str());
   ReadState state{&body};
   if (has_body && chunked) {
     headers = curl_slist_append(headers, "Transfer-Encoding: chunked");

@@ -18,7 +18,10 @@ struct HttpResult {
 
 class HttpClient {
  public:
-  explicit HttpClient(std::string base_url);
+  // `bearer` (an API token) is sent as `Authorization: Bearer` unless a request sets its own
+  // Authorization header.
+  explicit HttpClient(std::string base_url, std::string bearer = "");
+  void set_bearer(std::string bearer) { bearer_ = std::move(bearer); }
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
@@ -41,6 +44,7 @@ class HttpClient {
 
  private:
   std::string base_url_;
+  std::string bearer_;
   void* curl_;
 };
 

@@ -164,7 +164,7 @@ void BindEventFields(Statement& stmt, const EventRecord& event) {
 constexpr std::string_view kJobColumns =
     "id, event_id, owner_id, trigger_kind, status, input, priority, run_after, attempts, "
     "max_attempts, timeout_ms, lease_owner, lease_expires_at, cancel_reason, created_at, "
-    "updated_at, finished_at, current_execution_id";
+    "updated_at, finished_at, current_execution_id, requested_by";
 
 JobRecord ReadJob(const Statement& stmt) {
   JobRecord job;
@@ -186,6 +186,7 @@ JobRecord ReadJob(const Statement& stmt) {
   job.updated_at = FromUnixMillis(stmt.Int(15));
   job.finished_at = OptionalTime(stmt, 16);
   job.current_execution_id = stmt.Text(17);
+  job.requested_by = stmt.Text(18);
   return job;
 }
 
@@ -228,6 +229,28 @@ std::string LikePattern(std::string_view text) {
   }
   pattern.push_back('%');
   return pattern;
+}
+
+Status WriteAudit(SqliteConnection& conn, const AuditEntry& e) {
+  if (e.action.empty()) return OkStatus();
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt,
+      conn.Prepare("INSERT INTO audit_log (id, at, actor_type, actor_id, actor_name, source, "
+                   "action, target_type, target_id, outcome, details) VALUES "
+                   "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"));
+  stmt.Bind(1, e.id)
+      .Bind(2, ToUnixMillis(e.at))
+      .Bind(3, e.actor.type)
+      .Bind(4, e.actor.id)
+      .Bind(5, e.actor.name)
+      .Bind(6, e.actor.source)
+      .Bind(7, e.action)
+      .Bind(8, e.target_type)
+      .Bind(9, e.target_id)
+      .Bind(10, e.outcome)
+      .Bind(11, e.details_json);
+  CRONIUM_RETURN_IF_ERROR(stmt.Run());
+  return OkStatus();
 }
 
 }  // namespace
@@ -290,16 +313,18 @@ Status SqliteStore::Ping() {
   return OkStatus();
 }
 
-Status SqliteStore::InsertEvent(const EventRecord& event) {
+Status SqliteStore::InsertEvent(const EventRecord& event, const AuditEntry& audit) {
   std::lock_guard lock(writer_mutex_);
-  CRONIUM_ASSIGN_OR_RETURN(
-      auto stmt,
-      writer_->Prepare(fmt::format("INSERT INTO events ({}) VALUES "
-                                   "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
-                                   kEventColumns)));
-  BindEventFields(stmt, event);
-  CRONIUM_RETURN_IF_ERROR(stmt.Run());
-  return OkStatus();
+  return Transact(*writer_, [&]() -> Status {
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto stmt,
+        writer_->Prepare(fmt::format("INSERT INTO events ({}) VALUES "
+                                     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+                                     kEventColumns)));
+    BindEventFields(stmt, event);
+    CRONIUM_RETURN_IF_ERROR(stmt.Run());
+    return WriteAudit(*writer_, audit);
+  });
 }
 
 Result<EventRecord> SqliteStore::GetEvent(const std::string& id) {
@@ -312,27 +337,31 @@ Result<EventRecord> SqliteStore::GetEvent(const std::string& id) {
   return ReadEvent(stmt);
 }
 
-Status SqliteStore::UpdateEvent(const EventRecord& event) {
+Status SqliteStore::UpdateEvent(const EventRecord& event, const AuditEntry& audit) {
   std::lock_guard lock(writer_mutex_);
-  CRONIUM_ASSIGN_OR_RETURN(
-      auto stmt,
-      writer_->Prepare("UPDATE events SET owner_id=?2, name=?3, description=?4, type=?5, "
-                       "content=?6, status=?7, run_location=?8, timeout_seconds=?9, retries=?10, "
-                       "env_vars=?11, tags=?12, shared=?13, http_request=?14, created_at=?15, "
-                       "updated_at=?16 WHERE id=?1"));
-  BindEventFields(stmt, event);
-  CRONIUM_ASSIGN_OR_RETURN(int changed, stmt.Run());
-  if (changed == 0) return NotFound(fmt::format("event {} not found", event.id));
-  return OkStatus();
+  return Transact(*writer_, [&]() -> Status {
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto stmt,
+        writer_->Prepare("UPDATE events SET owner_id=?2, name=?3, description=?4, type=?5, "
+                         "content=?6, status=?7, run_location=?8, timeout_seconds=?9, "
+                         "retries=?10, env_vars=?11, tags=?12, shared=?13, http_request=?14, "
+                         "created_at=?15, updated_at=?16 WHERE id=?1"));
+    BindEventFields(stmt, event);
+    CRONIUM_ASSIGN_OR_RETURN(int changed, stmt.Run());
+    if (changed == 0) return NotFound(fmt::format("event {} not found", event.id));
+    return WriteAudit(*writer_, audit);
+  });
 }
 
-Status SqliteStore::DeleteEvent(const std::string& id) {
+Status SqliteStore::DeleteEvent(const std::string& id, const AuditEntry& audit) {
   std::lock_guard lock(writer_mutex_);
-  CRONIUM_ASSIGN_OR_RETURN(auto stmt, writer_->Prepare("DELETE FROM events WHERE id = ?1"));
-  stmt.Bind(1, id);
-  CRONIUM_ASSIGN_OR_RETURN(int changed, stmt.Run());
-  if (changed == 0) return NotFound(fmt::format("event {} not found", id));
-  return OkStatus();
+  return Transact(*writer_, [&]() -> Status {
+    CRONIUM_ASSIGN_OR_RETURN(auto stmt, writer_->Prepare("DELETE FROM events WHERE id = ?1"));
+    stmt.Bind(1, id);
+    CRONIUM_ASSIGN_OR_RETURN(int changed, stmt.Run());
+    if (changed == 0) return NotFound(fmt::format("event {} not found", id));
+    return WriteAudit(*writer_, audit);
+  });
 }
 
 Result<std::vector<EventRecord>> SqliteStore::ListEvents(const EventQuery& query) {
@@ -344,7 +373,8 @@ Result<std::vector<EventRecord>> SqliteStore::ListEvents(const EventQuery& query
           "SELECT {} FROM events WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR type = ?2) "
           "AND (?3 IS NULL OR name LIKE ?3 ESCAPE '\\' OR description LIKE ?3 ESCAPE '\\') "
           "AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(events.tags) WHERE value = ?4)) "
-          "AND (?5 IS NULL OR id < ?5) ORDER BY id DESC LIMIT ?6",
+          "AND (?5 IS NULL OR id < ?5) AND (?7 IS NULL OR owner_id = ?7 OR shared = 1) "
+          "ORDER BY id DESC LIMIT ?6",
           kEventColumns)));
   if (query.status)
     stmt.Bind(1, ToString(*query.status));
@@ -367,6 +397,10 @@ Result<std::vector<EventRecord>> SqliteStore::ListEvents(const EventQuery& query
   else
     stmt.BindNull(5);
   stmt.Bind(6, query.limit);
+  if (!query.visible_to.empty())
+    stmt.Bind(7, query.visible_to);
+  else
+    stmt.BindNull(7);
   std::vector<EventRecord> events;
   for (;;) {
     CRONIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
@@ -429,13 +463,14 @@ Result<std::string> CurrentExecutionId(SqliteConnection& conn, const std::string
 
 }  // namespace
 
-Status SqliteStore::EnqueueJob(const JobRecord& job, const ExecutionRecord& first_execution) {
+Status SqliteStore::EnqueueJob(const JobRecord& job, const ExecutionRecord& first_execution,
+                               const AuditEntry& audit) {
   std::lock_guard lock(writer_mutex_);
   return Transact(*writer_, [&]() -> Status {
     CRONIUM_ASSIGN_OR_RETURN(
         auto stmt,
         writer_->Prepare(fmt::format("INSERT INTO jobs ({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,"
-                                     "?10,?11,?12,?13,?14,?15,?16,?17,?18)",
+                                     "?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
                                      kJobColumns)));
     stmt.Bind(1, job.id)
         .Bind(2, job.event_id)
@@ -454,7 +489,8 @@ Status SqliteStore::EnqueueJob(const JobRecord& job, const ExecutionRecord& firs
         .Bind(15, ToUnixMillis(job.created_at))
         .Bind(16, ToUnixMillis(job.updated_at))
         .Bind(17, OptionalMillis(job.finished_at))
-        .Bind(18, first_execution.id);
+        .Bind(18, first_execution.id)
+        .Bind(19, job.requested_by);
     auto ran = stmt.Run();
     if (!ran) {
       if (ran.error().code == ErrorCode::kAlreadyExists &&
@@ -463,7 +499,8 @@ Status SqliteStore::EnqueueJob(const JobRecord& job, const ExecutionRecord& firs
       }
       return tl::unexpected(ran.error());
     }
-    return InsertExecution(*writer_, first_execution);
+    CRONIUM_RETURN_IF_ERROR(InsertExecution(*writer_, first_execution));
+    return WriteAudit(*writer_, audit);
   });
 }
 
@@ -507,7 +544,8 @@ Result<std::optional<ClaimedJob>> SqliteStore::ClaimNextJob(const std::string& w
   });
 }
 
-Status SqliteStore::FinishExecution(const ExecutionRecord& e, TimePoint now) {
+Status SqliteStore::FinishExecution(const ExecutionRecord& e, TimePoint now,
+                                    const AuditEntry& audit) {
   std::lock_guard lock(writer_mutex_);
   return Transact(*writer_, [&]() -> Status {
     CRONIUM_ASSIGN_OR_RETURN(
@@ -541,12 +579,12 @@ Status SqliteStore::FinishExecution(const ExecutionRecord& e, TimePoint now) {
         .Bind(14, OptionalMillis(e.finished_at))
         .Bind(15, e.duration_ms);
     CRONIUM_RETURN_IF_ERROR(stmt.Run());
-    return OkStatus();
+    return WriteAudit(*writer_, audit);
   });
 }
 
 Result<CancelOutcome> SqliteStore::CancelJob(const std::string& job_id, const std::string& reason,
-                                             TimePoint now) {
+                                             TimePoint now, const AuditEntry& audit) {
   std::lock_guard lock(writer_mutex_);
   return Transact(*writer_, [&]() -> Result<CancelOutcome> {
     CRONIUM_ASSIGN_OR_RETURN(auto job, ReadJobById(*writer_, job_id));
@@ -562,6 +600,7 @@ Result<CancelOutcome> SqliteStore::CancelJob(const std::string& job_id, const st
                                 : "UPDATE jobs SET cancel_reason=?2, updated_at=?3 WHERE id=?1"));
     job_stmt.Bind(1, job_id).Bind(2, reason).Bind(3, ToUnixMillis(now));
     CRONIUM_RETURN_IF_ERROR(job_stmt.Run());
+    CRONIUM_RETURN_IF_ERROR(WriteAudit(*writer_, audit));
     if (!queued) return CancelOutcome::kCancelRequested;
     CRONIUM_ASSIGN_OR_RETURN(std::string execution_id, CurrentExecutionId(*writer_, job_id));
     CRONIUM_ASSIGN_OR_RETURN(
@@ -617,7 +656,8 @@ Result<std::vector<ExecutionRecord>> SqliteStore::ListExecutions(const Execution
       auto stmt,
       reader->Prepare(fmt::format(
           "SELECT {} FROM executions WHERE (?1 IS NULL OR event_id = ?1) AND (?2 IS NULL OR "
-          "status = ?2) AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?4",
+          "status = ?2) AND (?3 IS NULL OR id < ?3) AND (?5 IS NULL OR event_id IN (SELECT id "
+          "FROM events WHERE owner_id = ?5 OR shared = 1)) ORDER BY id DESC LIMIT ?4",
           kExecutionColumns)));
   if (!query.event_id.empty())
     stmt.Bind(1, query.event_id);
@@ -632,6 +672,10 @@ Result<std::vector<ExecutionRecord>> SqliteStore::ListExecutions(const Execution
   else
     stmt.BindNull(3);
   stmt.Bind(4, query.limit);
+  if (!query.visible_to.empty())
+    stmt.Bind(5, query.visible_to);
+  else
+    stmt.BindNull(5);
   std::vector<ExecutionRecord> executions;
   for (;;) {
     CRONIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
@@ -639,6 +683,390 @@ Result<std::vector<ExecutionRecord>> SqliteStore::ListExecutions(const Execution
     executions.push_back(ReadExecution(stmt));
   }
   return executions;
+}
+
+namespace {
+
+constexpr std::string_view kUserColumns =
+    "id, email, username, display_name, role, status, password_hash, invite_hash, "
+    "invite_expires_at, last_login_at, created_at, updated_at";
+
+UserRecord ReadUser(const Statement& stmt) {
+  UserRecord u;
+  u.id = stmt.Text(0);
+  u.email = stmt.Text(1);
+  u.username = stmt.Text(2);
+  u.display_name = stmt.Text(3);
+  u.role = ParseUserRole(stmt.Text(4)).value_or(UserRole::kViewer);
+  u.status = ParseUserStatus(stmt.Text(5)).value_or(UserStatus::kDisabled);
+  u.password_hash = stmt.Text(6);
+  if (!stmt.IsNull(7)) u.invite_hash = stmt.Text(7);
+  u.invite_expires_at = OptionalTime(stmt, 8);
+  u.last_login_at = OptionalTime(stmt, 9);
+  u.created_at = FromUnixMillis(stmt.Int(10));
+  u.updated_at = FromUnixMillis(stmt.Int(11));
+  return u;
+}
+
+void BindUser(Statement& stmt, const UserRecord& u) {
+  stmt.Bind(1, u.id)
+      .Bind(2, u.email)
+      .Bind(3, u.username)
+      .Bind(4, u.display_name)
+      .Bind(5, ToString(u.role))
+      .Bind(6, ToString(u.status))
+      .Bind(7, u.password_hash)
+      .Bind(8, u.invite_hash)
+      .Bind(9, OptionalMillis(u.invite_expires_at))
+      .Bind(10, OptionalMillis(u.last_login_at))
+      .Bind(11, ToUnixMillis(u.created_at))
+      .Bind(12, ToUnixMillis(u.updated_at));
+}
+
+// Unique-index violations on users say which field collided.
+Error UserConflict(const Error& error) {
+  if (error.code != ErrorCode::kAlreadyExists) return error;
+  if (error.message.find("users.email") != std::string::npos) {
+    return Error{ErrorCode::kAlreadyExists, "a user with this email already exists"};
+  }
+  if (error.message.find("users.username") != std::string::npos) {
+    return Error{ErrorCode::kAlreadyExists, "a user with this username already exists"};
+  }
+  return error;
+}
+
+constexpr std::string_view kSessionColumns =
+    "id, token_hash, user_id, csrf_token, created_at, expires_at, revoked_at, source";
+
+SessionRecord ReadSession(const Statement& stmt) {
+  SessionRecord r;
+  r.id = stmt.Text(0);
+  r.token_hash = stmt.Text(1);
+  r.user_id = stmt.Text(2);
+  r.csrf_token = stmt.Text(3);
+  r.created_at = FromUnixMillis(stmt.Int(4));
+  r.expires_at = FromUnixMillis(stmt.Int(5));
+  r.revoked_at = OptionalTime(stmt, 6);
+  r.source = stmt.Text(7);
+  return r;
+}
+
+constexpr std::string_view kTokenColumns =
+    "id, token_hash, user_id, name, scope, prefix, created_at, expires_at, last_used_at, "
+    "revoked_at";
+
+ApiTokenRecord ReadToken(const Statement& stmt) {
+  ApiTokenRecord r;
+  r.id = stmt.Text(0);
+  r.token_hash = stmt.Text(1);
+  r.user_id = stmt.Text(2);
+  r.name = stmt.Text(3);
+  r.scope = stmt.Text(4);
+  r.prefix = stmt.Text(5);
+  r.created_at = FromUnixMillis(stmt.Int(6));
+  r.expires_at = OptionalTime(stmt, 7);
+  r.last_used_at = OptionalTime(stmt, 8);
+  r.revoked_at = OptionalTime(stmt, 9);
+  return r;
+}
+
+constexpr std::string_view kAuditColumns =
+    "id, at, actor_type, actor_id, actor_name, source, action, target_type, target_id, outcome, "
+    "details";
+
+AuditEntry ReadAudit(const Statement& stmt) {
+  AuditEntry e;
+  e.id = stmt.Text(0);
+  e.at = FromUnixMillis(stmt.Int(1));
+  e.actor.type = stmt.Text(2);
+  e.actor.id = stmt.Text(3);
+  e.actor.name = stmt.Text(4);
+  e.actor.source = stmt.Text(5);
+  e.action = stmt.Text(6);
+  e.target_type = stmt.Text(7);
+  e.target_id = stmt.Text(8);
+  e.outcome = stmt.Text(9);
+  e.details_json = stmt.Text(10);
+  return e;
+}
+
+template <class T, class Read>
+Result<T> QueryOne(SqliteConnection& conn, const std::string& sql, const std::string& key,
+                   Read read, const std::string& not_found) {
+  CRONIUM_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sql));
+  stmt.Bind(1, key);
+  CRONIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) return NotFound(not_found);
+  return read(stmt);
+}
+
+}  // namespace
+
+Status SqliteStore::InsertUser(const UserRecord& user, const AuditEntry& audit) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Status {
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto stmt, writer_->Prepare(fmt::format(
+                       "INSERT INTO users ({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+                       kUserColumns)));
+    BindUser(stmt, user);
+    auto ran = stmt.Run();
+    if (!ran) return tl::unexpected(UserConflict(ran.error()));
+    return WriteAudit(*writer_, audit);
+  });
+}
+
+Result<UserRecord> SqliteStore::GetUser(const std::string& id) {
+  auto reader = AcquireReader();
+  return QueryOne<UserRecord>(*reader,
+                              fmt::format("SELECT {} FROM users WHERE id = ?1", kUserColumns), id,
+                              ReadUser, fmt::format("user {} not found", id));
+}
+
+Result<UserRecord> SqliteStore::FindUserByLogin(const std::string& login) {
+  auto reader = AcquireReader();
+  return QueryOne<UserRecord>(
+      *reader,
+      fmt::format("SELECT {} FROM users WHERE username = lower(?1) OR email = lower(?1) LIMIT 1",
+                  kUserColumns),
+      login, ReadUser, "no such user");
+}
+
+Result<UserRecord> SqliteStore::FindUserByInviteHash(const std::string& invite_hash) {
+  auto reader = AcquireReader();
+  return QueryOne<UserRecord>(
+      *reader, fmt::format("SELECT {} FROM users WHERE invite_hash = ?1", kUserColumns),
+      invite_hash, ReadUser, "no such invite");
+}
+
+Status SqliteStore::UpdateUser(const UserRecord& user, const AuditEntry& audit) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Status {
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto stmt,
+        writer_->Prepare("UPDATE users SET email=?2, username=?3, display_name=?4, role=?5, "
+                         "status=?6, password_hash=?7, invite_hash=?8, invite_expires_at=?9, "
+                         "last_login_at=?10, created_at=?11, updated_at=?12 WHERE id=?1"));
+    BindUser(stmt, user);
+    auto changed = stmt.Run();
+    if (!changed) return tl::unexpected(UserConflict(changed.error()));
+    if (*changed == 0) return NotFound(fmt::format("user {} not found", user.id));
+    return WriteAudit(*writer_, audit);
+  });
+}
+
+Status SqliteStore::DeleteUser(const std::string& id, const AuditEntry& audit) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Status {
+    CRONIUM_ASSIGN_OR_RETURN(auto events,
+                             writer_->Prepare("DELETE FROM events WHERE owner_id = ?1"));
+    events.Bind(1, id);
+    CRONIUM_RETURN_IF_ERROR(events.Run());
+    CRONIUM_ASSIGN_OR_RETURN(auto stmt, writer_->Prepare("DELETE FROM users WHERE id = ?1"));
+    stmt.Bind(1, id);
+    CRONIUM_ASSIGN_OR_RETURN(int changed, stmt.Run());
+    if (changed == 0) return NotFound(fmt::format("user {} not found", id));
+    return WriteAudit(*writer_, audit);
+  });
+}
+
+Result<std::vector<UserRecord>> SqliteStore::ListUsers(const UserQuery& query) {
+  auto reader = AcquireReader();
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt, reader->Prepare(fmt::format(
+                     "SELECT {} FROM users WHERE (?1 IS NULL OR id < ?1) ORDER BY id DESC LIMIT ?2",
+                     kUserColumns)));
+  if (!query.before_id.empty())
+    stmt.Bind(1, query.before_id);
+  else
+    stmt.BindNull(1);
+  stmt.Bind(2, query.limit);
+  std::vector<UserRecord> users;
+  for (;;) {
+    CRONIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    users.push_back(ReadUser(stmt));
+  }
+  return users;
+}
+
+Result<int64_t> SqliteStore::CountUsers() {
+  auto reader = AcquireReader();
+  CRONIUM_ASSIGN_OR_RETURN(auto stmt, reader->Prepare("SELECT COUNT(*) FROM users"));
+  CRONIUM_RETURN_IF_ERROR(stmt.Step());
+  return stmt.Int(0);
+}
+
+Result<int64_t> SqliteStore::CountActiveAdmins() {
+  auto reader = AcquireReader();
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt,
+      reader->Prepare("SELECT COUNT(*) FROM users WHERE role = 'ADMIN' AND status = 'ACTIVE'"));
+  CRONIUM_RETURN_IF_ERROR(stmt.Step());
+  return stmt.Int(0);
+}
+
+Status SqliteStore::InsertSession(const SessionRecord& r, const AuditEntry& audit) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Status {
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto stmt,
+        writer_->Prepare(fmt::format("INSERT INTO sessions ({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+                                     kSessionColumns)));
+    stmt.Bind(1, r.id)
+        .Bind(2, r.token_hash)
+        .Bind(3, r.user_id)
+        .Bind(4, r.csrf_token)
+        .Bind(5, ToUnixMillis(r.created_at))
+        .Bind(6, ToUnixMillis(r.expires_at))
+        .Bind(7, OptionalMillis(r.revoked_at))
+        .Bind(8, r.source);
+    CRONIUM_RETURN_IF_ERROR(stmt.Run());
+    return WriteAudit(*writer_, audit);
+  });
+}
+
+Result<SessionRecord> SqliteStore::FindSessionByHash(const std::string& token_hash) {
+  auto reader = AcquireReader();
+  return QueryOne<SessionRecord>(
+      *reader, fmt::format("SELECT {} FROM sessions WHERE token_hash = ?1", kSessionColumns),
+      token_hash, ReadSession, "no such session");
+}
+
+Status SqliteStore::RevokeSession(const std::string& id, TimePoint at, const AuditEntry& audit) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Status {
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto stmt, writer_->Prepare(
+                       "UPDATE sessions SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL"));
+    stmt.Bind(1, id).Bind(2, ToUnixMillis(at));
+    CRONIUM_RETURN_IF_ERROR(stmt.Run());
+    return WriteAudit(*writer_, audit);
+  });
+}
+
+Status SqliteStore::RevokeUserSessions(const std::string& user_id, const std::string& keep_id,
+                                       TimePoint at) {
+  std::lock_guard lock(writer_mutex_);
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt, writer_->Prepare("UPDATE sessions SET revoked_at = ?3 WHERE user_id = ?1 AND "
+                                  "id != ?2 AND revoked_at IS NULL"));
+  stmt.Bind(1, user_id).Bind(2, keep_id).Bind(3, ToUnixMillis(at));
+  CRONIUM_RETURN_IF_ERROR(stmt.Run());
+  return OkStatus();
+}
+
+Status SqliteStore::InsertApiToken(const ApiTokenRecord& r, const AuditEntry& audit) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Status {
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto stmt,
+        writer_->Prepare(fmt::format(
+            "INSERT INTO api_tokens ({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)", kTokenColumns)));
+    stmt.Bind(1, r.id)
+        .Bind(2, r.token_hash)
+        .Bind(3, r.user_id)
+        .Bind(4, r.name)
+        .Bind(5, r.scope)
+        .Bind(6, r.prefix)
+        .Bind(7, ToUnixMillis(r.created_at))
+        .Bind(8, OptionalMillis(r.expires_at))
+        .Bind(9, OptionalMillis(r.last_used_at))
+        .Bind(10, OptionalMillis(r.revoked_at));
+    CRONIUM_RETURN_IF_ERROR(stmt.Run());
+    return WriteAudit(*writer_, audit);
+  });
+}
+
+Result<ApiTokenRecord> SqliteStore::FindApiTokenByHash(const std::string& token_hash) {
+  auto reader = AcquireReader();
+  return QueryOne<ApiTokenRecord>(
+      *reader, fmt::format("SELECT {} FROM api_tokens WHERE token_hash = ?1", kTokenColumns),
+      token_hash, ReadToken, "no such token");
+}
+
+Result<ApiTokenRecord> SqliteStore::GetApiToken(const std::string& id) {
+  auto reader = AcquireReader();
+  return QueryOne<ApiTokenRecord>(
+      *reader, fmt::format("SELECT {} FROM api_tokens WHERE id = ?1", kTokenColumns), id, ReadToken,
+      fmt::format("token {} not found", id));
+}
+
+Result<std::vector<ApiTokenRecord>> SqliteStore::ListApiTokens(const std::string& user_id) {
+  auto reader = AcquireReader();
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt, reader->Prepare(fmt::format(
+                     "SELECT {} FROM api_tokens WHERE user_id = ?1 ORDER BY id DESC LIMIT 1000",
+                     kTokenColumns)));
+  stmt.Bind(1, user_id);
+  std::vector<ApiTokenRecord> tokens;
+  for (;;) {
+    CRONIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    tokens.push_back(ReadToken(stmt));
+  }
+  return tokens;
+}
+
+Status SqliteStore::RevokeApiToken(const std::string& id, TimePoint at, const AuditEntry& audit) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Status {
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto stmt, writer_->Prepare("UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 AND "
+                                    "revoked_at IS NULL"));
+    stmt.Bind(1, id).Bind(2, ToUnixMillis(at));
+    CRONIUM_ASSIGN_OR_RETURN(int changed, stmt.Run());
+    if (changed == 0) return NotFound(fmt::format("token {} not found or already revoked", id));
+    return WriteAudit(*writer_, audit);
+  });
+}
+
+Status SqliteStore::TouchApiToken(const std::string& id, TimePoint at) {
+  std::lock_guard lock(writer_mutex_);
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt, writer_->Prepare("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1"));
+  stmt.Bind(1, id).Bind(2, ToUnixMillis(at));
+  CRONIUM_RETURN_IF_ERROR(stmt.Run());
+  return OkStatus();
+}
+
+Status SqliteStore::AppendAudit(const AuditEntry& entry) {
+  std::lock_guard lock(writer_mutex_);
+  return WriteAudit(*writer_, entry);
+}
+
+Result<std::vector<AuditEntry>> SqliteStore::ListAudit(const AuditQuery& query) {
+  auto reader = AcquireReader();
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt,
+      reader->Prepare(fmt::format(
+          "SELECT {} FROM audit_log WHERE (?1 IS NULL OR actor_id = ?1) AND (?2 IS NULL OR "
+          "action = ?2) AND (?3 IS NULL OR target_type = ?3) AND (?4 IS NULL OR target_id = ?4) "
+          "AND (?5 IS NULL OR id < ?5) ORDER BY id DESC LIMIT ?6",
+          kAuditColumns)));
+  const std::string* params[] = {&query.actor_id, &query.action, &query.target_type,
+                                 &query.target_id, &query.before_id};
+  for (int idx = 0; idx < 5; ++idx) {
+    if (params[idx]->empty())
+      stmt.BindNull(idx + 1);
+    else
+      stmt.Bind(idx + 1, *params[idx]);
+  }
+  stmt.Bind(6, query.limit);
+  std::vector<AuditEntry> entries;
+  for (;;) {
+    CRONIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    entries.push_back(ReadAudit(stmt));
+  }
+  return entries;
+}
+
+Result<int> SqliteStore::PruneAudit(TimePoint before) {
+  std::lock_guard lock(writer_mutex_);
+  CRONIUM_ASSIGN_OR_RETURN(auto stmt, writer_->Prepare("DELETE FROM audit_log WHERE at < ?1"));
+  stmt.Bind(1, ToUnixMillis(before));
+  return stmt.Run();
 }
 
 }  // namespace cronium::store::sqlite

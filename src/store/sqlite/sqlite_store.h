@@ -29,21 +29,50 @@ class SqliteStore final : public Store {
   ~SqliteStore() override;
 
   Status Ping() override;
-  Status InsertEvent(const EventRecord& event) override;
+  Status InsertEvent(const EventRecord& event, const AuditEntry& audit) override;
   Result<EventRecord> GetEvent(const std::string& id) override;
-  Status UpdateEvent(const EventRecord& event) override;
-  Status DeleteEvent(const std::string& id) override;
+  Status UpdateEvent(const EventRecord& event, const AuditEntry& audit) override;
+  Status DeleteEvent(const std::string& id, const AuditEntry& audit) override;
   Result<std::vector<EventRecord>> ListEvents(const EventQuery& query) override;
-  Status EnqueueJob(const JobRecord& job, const ExecutionRecord& first_execution) override;
+  Status EnqueueJob(const JobRecord& job, const ExecutionRecord& first_execution,
+                    const AuditEntry& audit) override;
   Result<std::optional<ClaimedJob>> ClaimNextJob(const std::string& worker_id, TimePoint now,
                                                  TimePoint lease_expires_at) override;
-  Status FinishExecution(const ExecutionRecord& execution, TimePoint now) override;
+  Status FinishExecution(const ExecutionRecord& execution, TimePoint now,
+                         const AuditEntry& audit) override;
   Result<CancelOutcome> CancelJob(const std::string& job_id, const std::string& reason,
-                                  TimePoint now) override;
+                                  TimePoint now, const AuditEntry& audit) override;
   Result<int> RecoverAbandonedJobs(const std::string& reason, TimePoint now) override;
   Result<JobRecord> GetJob(const std::string& id) override;
   Result<ExecutionRecord> GetExecution(const std::string& id) override;
   Result<std::vector<ExecutionRecord>> ListExecutions(const ExecutionQuery& query) override;
+
+  Status InsertUser(const UserRecord& user, const AuditEntry& audit) override;
+  Result<UserRecord> GetUser(const std::string& id) override;
+  Result<UserRecord> FindUserByLogin(const std::string& login) override;
+  Result<UserRecord> FindUserByInviteHash(const std::string& invite_hash) override;
+  Status UpdateUser(const UserRecord& user, const AuditEntry& audit) override;
+  Status DeleteUser(const std::string& id, const AuditEntry& audit) override;
+  Result<std::vector<UserRecord>> ListUsers(const UserQuery& query) override;
+  Result<int64_t> CountUsers() override;
+  Result<int64_t> CountActiveAdmins() override;
+
+  Status InsertSession(const SessionRecord& session, const AuditEntry& audit) override;
+  Result<SessionRecord> FindSessionByHash(const std::string& token_hash) override;
+  Status RevokeSession(const std::string& id, TimePoint at, const AuditEntry& audit) override;
+  Status RevokeUserSessions(const std::string& user_id, const std::string& keep_id,
+                            TimePoint at) override;
+
+  Status InsertApiToken(const ApiTokenRecord& token, const AuditEntry& audit) override;
+  Result<ApiTokenRecord> FindApiTokenByHash(const std::string& token_hash) override;
+  Result<ApiTokenRecord> GetApiToken(const std::string& id) override;
+  Result<std::vector<ApiTokenRecord>> ListApiTokens(const std::string& user_id) override;
+  Status RevokeApiToken(const std::string& id, TimePoint at, const AuditEntry& audit) override;
+  Status TouchApiToken(const std::string& id, TimePoint at) override;
+
+  Status AppendAudit(const AuditEntry& entry) override;
+  Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) override;
+  Result<int> PruneAudit(TimePoint before) override;
 
   // The highest migration version this binary knows.
   static int LatestSchemaVersion();

@@ -74,7 +74,7 @@ TEST(SqliteStoreTest, DataSurvivesReopen) {
   {
     auto store = SqliteStore::Open({.path = path});
     ASSERT_TRUE(store);
-    ASSERT_TRUE((*store)->InsertEvent(event));
+    ASSERT_TRUE((*store)->InsertEvent(event, {}));
   }
   auto store = SqliteStore::Open({.path = path});
   ASSERT_TRUE(store);

@@ -1,0 +1,83 @@
+#pragma once
+
+// The REST handlers, shared by routes.cc (events, executions, system) and auth_routes.cc
+// (auth, tokens, users, audit). Internal to api/.
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "api/api.h"
+#include "auth/principal.h"
+#include "base/error.h"
+#include "http/message.h"
+#include "store/records.h"
+
+namespace cronium::api::internal {
+
+using nlohmann::json;
+
+// Script output may hold anything; invalid UTF-8 becomes U+FFFD instead of failing the dump.
+http::Response JsonResponse(int status, const json& body);
+json TimeOrNull(const std::optional<TimePoint>& t);
+// Reads ?limit= (1..200, default 50) and ?cursor=.
+Status ReadPaging(const http::Request& request, int& limit, std::string& cursor);
+
+// Handlers is one reference wide, so each route keeps its own copy.
+class Handlers {
+ public:
+  explicit Handlers(ApiContext& ctx) : ctx_(ctx) {}
+  void Register(http::Router& router);
+
+ private:
+  using Public = Result<http::Response> (Handlers::*)(http::Request&);
+  using Private = Result<http::Response> (Handlers::*)(http::Request&, const auth::Principal&);
+
+  void BindPublic(http::Router& router, http::Method method, std::string pattern, Public handler);
+  void Bind(http::Router& router, http::Method method, std::string pattern, Private handler);
+  // Resolves the caller from an API token or a session cookie (checking the CSRF token on
+  // changes). kUnauthenticated / kPermissionDenied / kResourceExhausted.
+  Result<auth::Principal> Authenticate(const http::Request& request);
+  void RegisterAuthRoutes(http::Router& router);
+
+  // routes.cc
+  Result<http::Response> Healthz(http::Request&);
+  Result<http::Response> Readyz(http::Request&);
+  Result<http::Response> SystemInfo(http::Request&, const auth::Principal&);
+  Result<http::Response> ListEvents(http::Request&, const auth::Principal&);
+  Result<http::Response> CreateEvent(http::Request&, const auth::Principal&);
+  Result<http::Response> GetEvent(http::Request&, const auth::Principal&);
+  Result<http::Response> UpdateEvent(http::Request&, const auth::Principal&);
+  Result<http::Response> DeleteEvent(http::Request&, const auth::Principal&);
+  Result<http::Response> RunEvent(http::Request&, const auth::Principal&);
+  Result<http::Response> ListEventExecutions(http::Request&, const auth::Principal&);
+  Result<http::Response> ListExecutions(http::Request&, const auth::Principal&);
+  Result<http::Response> CancelExecution(http::Request&, const auth::Principal&);
+  void GetExecution(http::Request& request, http::Responder respond);
+  Result<http::Response> ListExecutionsMatching(http::Request&, const auth::Principal&,
+                                                std::string event_id);
+  Result<store::EventRecord> VisibleEvent(const std::string& id, const auth::Principal&);
+  Result<store::ExecutionRecord> VisibleExecution(const std::string& id, const auth::Principal&);
+  Result<store::ExecutionRecord> LoadExecution(const std::string& id);
+
+  // auth_routes.cc
+  Result<http::Response> Login(http::Request&);
+  Result<http::Response> AcceptInvite(http::Request&);
+  Result<http::Response> Logout(http::Request&, const auth::Principal&);
+  Result<http::Response> Me(http::Request&, const auth::Principal&);
+  Result<http::Response> UpdateMe(http::Request&, const auth::Principal&);
+  Result<http::Response> ChangePassword(http::Request&, const auth::Principal&);
+  Result<http::Response> ListTokens(http::Request&, const auth::Principal&);
+  Result<http::Response> CreateToken(http::Request&, const auth::Principal&);
+  Result<http::Response> RevokeToken(http::Request&, const auth::Principal&);
+  Result<http::Response> ListUsers(http::Request&, const auth::Principal&);
+  Result<http::Response> CreateUser(http::Request&, const auth::Principal&);
+  Result<http::Response> InviteUser(http::Request&, const auth::Principal&);
+  Result<http::Response> GetUser(http::Request&, const auth::Principal&);
+  Result<http::Response> UpdateUser(http::Request&, const auth::Principal&);
+  Result<http::Response> DeleteUser(http::Request&, const auth::Principal&);
+  Result<http::Response> ListAudit(http::Request&, const auth::Principal&);
+
+  ApiContext& ctx_;
+};
+
+}  // namespace cronium::api::internal
