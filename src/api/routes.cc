@@ -205,6 +205,15 @@ std::optional<std::string> CookieValue(const Request& request, std::string_view 
   return std::nullopt;
 }
 
+// An authentication failure; 401s tell the client which scheme to use.
+Response AuthErrorResponse(const Error& error) {
+  Response response = ErrorResponse(error);
+  if (error.code == ErrorCode::kUnauthenticated) {
+    response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"cronium\"");
+  }
+  return response;
+}
+
 bool IsChange(Method method) {
   return method != Method::kGet && method != Method::kHead && method != Method::kOptions;
 }
@@ -224,13 +233,7 @@ void Handlers::Bind(http::Router& router, Method method, std::string pattern, Pr
   router.Add(method, std::move(pattern),
              [self = *this, handler](Request& request, Responder respond) mutable {
                auto principal = self.Authenticate(request);
-               if (!principal) {
-                 Response response = ErrorResponse(principal.error());
-                 if (principal.error().code == ErrorCode::kUnauthenticated) {
-                   response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"cronium\"");
-                 }
-                 return respond(std::move(response));
-               }
+               if (!principal) return respond(AuthErrorResponse(principal.error()));
                Result<Response> response = (self.*handler)(request, *principal);
                respond(response ? std::move(*response) : ErrorResponse(response.error()));
              });
@@ -452,7 +455,7 @@ Result<store::ExecutionRecord> Handlers::VisibleExecution(const std::string& id,
 // or the wait is over, whichever comes first (a long poll; no thread is held).
 void Handlers::GetExecution(Request& request, Responder respond) {
   auto principal = Authenticate(request);
-  if (!principal) return respond(ErrorResponse(principal.error()));
+  if (!principal) return respond(AuthErrorResponse(principal.error()));
   const std::string id = request.PathParam("id");
   auto execution = VisibleExecution(id, *principal);
   if (!execution) return respond(ErrorResponse(execution.error()));

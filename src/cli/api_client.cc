@@ -165,7 +165,8 @@ Result<nlohmann::json> ApiClient::Call(const std::string& method, const std::str
     return parsed;
   }
   std::string message = fmt::format("HTTP {}", status);
-  if (status == 401 && token_.empty()) {
+  if (status == 401 && token_.empty() && parsed.is_object() &&
+      parsed.value("message", "").rfind("authentication required", 0) == 0) {
     return MakeError(ErrorCode::kUnauthenticated,
                      "not logged in: run `cronium login` (or set CRONIUM_TOKEN to an API token)");
   }

@@ -104,6 +104,7 @@ bool ServerProcess::Start() {
     const size_t end = at == std::string::npos ? at : seen.find('\n', at);
     if (end != std::string::npos) {
       url_ = seen.substr(at + marker.size(), end - at - marker.size());
+      startup_output_ = seen;
       return true;
     }
   }
@@ -140,18 +141,22 @@ std::string ServerProcess::Logs() const {
 }
 
 CommandResult RunCronium(const std::vector<std::string>& args,
-                         const std::map<std::string, std::string>& env_extra) {
+                         const std::map<std::string, std::string>& env_extra,
+                         const std::string& stdin_text) {
   std::vector<std::string> argv_storage{CroniumBinary()};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   auto env = BaseEnvironment(env_extra);
-  int out_pipe[2], err_pipe[2];
+  int out_pipe[2], err_pipe[2], in_pipe[2];
   CommandResult result;
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) return result;
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0 ||
+      ::pipe2(in_pipe, O_CLOEXEC) != 0) {
+    return result;
+  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
   auto argv = Pointers(argv_storage);
   auto envp = Pointers(env);
   pid_t pid = -1;
@@ -160,6 +165,12 @@ CommandResult RunCronium(const std::vector<std::string>& args,
   posix_spawn_file_actions_destroy(&actions);
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
+  ::close(in_pipe[0]);
+  // Inputs are small (a password, a token): they fit in the pipe buffer.
+  if (!stdin_text.empty()) {
+    (void)!::write(in_pipe[1], stdin_text.data(), stdin_text.size());
+  }
+  ::close(in_pipe[1]);
   if (rc == 0) {
     // Small outputs: reading stdout fully before stderr cannot deadlock for these commands.
     result.out = ReadAll(out_pipe[0]);

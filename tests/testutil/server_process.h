@@ -32,6 +32,8 @@ class ServerProcess {
 
   const std::string& url() const { return url_; }
   const std::string& error() const { return error_; }
+  // What the server printed on stdout up to its address line.
+  const std::string& startup_output() const { return startup_output_; }
   std::string Logs() const;  // everything written to stderr so far
   pid_t pid() const { return pid_; }
 
@@ -42,6 +44,7 @@ class ServerProcess {
   std::string log_path_;
   std::string url_;
   std::string error_;
+  std::string startup_output_;
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
 };
@@ -54,6 +57,7 @@ struct CommandResult {
 
 // Runs `cronium args...` (the CLI) to completion with the given extra environment.
 CommandResult RunCronium(const std::vector<std::string>& args,
-                         const std::map<std::string, std::string>& env);
+                         const std::map<std::string, std::string>& env,
+                         const std::string& stdin_text = "");
 
 }  // namespace cronium::testutil
