@@ -6,9 +6,12 @@
 // Shapes: camelCase fields, RFC 3339 UTC timestamps, opaque string ids, lists as
 // {"items": [...], "nextCursor": ...}, errors as {"error": CODE, "message": ...}.
 
+#include <functional>
 #include <string>
 
+#include "base/error.h"
 #include "http/router.h"
+#include "store/records.h"
 
 namespace cronium {
 namespace auth {
@@ -40,6 +43,8 @@ struct ApiContext {
   std::string isolation;        // what the executor provides, for /api/v1/system/info
   int max_wait_seconds = 60;    // cap of ?wait= on executions
   bool secure_cookies = false;  // set the Secure attribute (when served over TLS)
+  // Rotates the master key, re-encrypting every secret; returns how many records changed.
+  std::function<Result<int>(const store::Actor&)> rotate_keys;
 };
 
 // Adds every route. `context` must outlive the router.

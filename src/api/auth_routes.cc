@@ -103,6 +103,7 @@ void Handlers::RegisterAuthRoutes(http::Router& router) {
   Bind(router, Method::kPatch, "/api/v1/users/{id}", &Handlers::UpdateUser);
   Bind(router, Method::kDelete, "/api/v1/users/{id}", &Handlers::DeleteUser);
   Bind(router, Method::kGet, "/api/v1/audit", &Handlers::ListAudit);
+  Bind(router, Method::kPost, "/api/v1/admin/keys/rotate", &Handlers::RotateKeys);
 }
 
 Result<Response> Handlers::Login(Request& request) {
@@ -293,6 +294,13 @@ Result<Response> Handlers::ListAudit(Request& request, const auth::Principal& pr
   const bool full = static_cast<int>(entries.size()) == query.limit;
   return JsonResponse(
       200, {{"items", items}, {"nextCursor", full ? json(entries.back().id) : json(nullptr)}});
+}
+
+Result<Response> Handlers::RotateKeys(Request&, const auth::Principal& principal) {
+  CRONIUM_RETURN_IF_ERROR(auth::RequireAdmin(principal));
+  if (!ctx_.rotate_keys) return FailedPrecondition("key rotation is not available here");
+  CRONIUM_ASSIGN_OR_RETURN(int events, ctx_.rotate_keys(principal.ToActor()));
+  return JsonResponse(200, {{"rotated", true}, {"reencryptedEvents", events}});
 }
 
 }  // namespace cronium::api::internal

@@ -825,7 +825,25 @@ void AddAuditCommand(CLI::App& app, CliState& state) {
   });
 }
 
+void AddKeyCommands(CLI::App& app, CliState& state) {
+  auto* key = app.add_subcommand("key", "Manage the encryption key of the server's secrets");
+  key->require_subcommand(1);
+  auto* cmd = key->add_subcommand(
+      "rotate", "Re-encrypt every secret under a new master key, while the server runs (admins)");
+  auto common = std::make_shared<Common>();
+  AddCommon(cmd, *common);
+  cmd->callback([&state, common] {
+    auto rotated = CallOrReport(state, *common, "POST", "/api/v1/admin/keys/rotate", "{}");
+    if (!rotated) return;
+    if (common->json_output) return void(std::cout << rotated->dump(2) << "\n");
+    std::cout << "Rotated the master key; re-encrypted the secrets of "
+              << Str((*rotated)["reencryptedEvents"])
+              << " event(s). Back up the new master.key with the database.\n";
+  });
+}
+
 void AddClientCommands(CLI::App& app, CliState& state) {
+  AddKeyCommands(app, state);
   AddEventCommands(app, state);
   AddExecutionCommands(app, state);
   AddAccountCommands(app, state);

@@ -47,7 +47,7 @@ std::string SecretBox::Seal(std::string_view plaintext, std::string_view associa
   crypto_aead_xchacha20poly1305_ietf_encrypt(
       out + kNonce, &written, reinterpret_cast<const unsigned char*>(plaintext.data()),
       plaintext.size(), reinterpret_cast<const unsigned char*>(associated_data.data()),
-      associated_data.size(), nullptr, out, key_.data());
+      associated_data.size(), nullptr, out, keys_.front().data());
   std::string sealed(kSealPrefix);
   sealed += Base64Encode(out, kNonce + written);
   return sealed;
@@ -71,16 +71,18 @@ Result<std::string> SecretBox::Open(std::string_view sealed,
   }
   const auto* in = reinterpret_cast<const unsigned char*>(raw.data());
   std::string plain(raw_len - kNonce - kTag, '\0');
-  unsigned long long plain_len = 0;
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-          reinterpret_cast<unsigned char*>(plain.data()), &plain_len, nullptr, in + kNonce,
-          raw_len - kNonce, reinterpret_cast<const unsigned char*>(associated_data.data()),
-          associated_data.size(), in, key_.data()) != 0) {
-    return MakeError(ErrorCode::kPermissionDenied,
-                     "sealed value does not decrypt with this key (wrong key, record or tampered)");
+  for (const Key& key : keys_) {
+    unsigned long long plain_len = 0;
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+            reinterpret_cast<unsigned char*>(plain.data()), &plain_len, nullptr, in + kNonce,
+            raw_len - kNonce, reinterpret_cast<const unsigned char*>(associated_data.data()),
+            associated_data.size(), in, key.data()) == 0) {
+      plain.resize(plain_len);
+      return plain;
+    }
   }
-  plain.resize(plain_len);
-  return plain;
+  return MakeError(ErrorCode::kPermissionDenied,
+                   "sealed value does not decrypt with this key (wrong key, record or tampered)");
 }
 
 Result<MasterKey> MasterKey::LoadOrCreate(const std::string& path) {
@@ -160,6 +162,50 @@ std::string NewSecretToken(std::string_view prefix) {
   token += Base64Encode(bytes, sizeof bytes);
   sodium_memzero(bytes, sizeof bytes);
   return token;
+}
+
+Result<KeyFiles> KeyFiles::Open(const std::string& data_dir) {
+  CRONIUM_ASSIGN_OR_RETURN(MasterKey current, MasterKey::LoadOrCreate(data_dir + "/master.key"));
+  KeyFiles files(data_dir, std::move(current));
+  if (std::filesystem::exists(data_dir + "/master.key.next")) {
+    CRONIUM_ASSIGN_OR_RETURN(MasterKey next,
+                             MasterKey::LoadOrCreate(data_dir + "/master.key.next"));
+    files.next_.emplace(std::move(next));
+  }
+  return files;
+}
+
+SecretBox KeyFiles::Box(KeyPurpose purpose) const {
+  if (!next_) return current_.Box(purpose);
+  return SecretBox(std::vector<Key>{next_->Derive(purpose), current_.Derive(purpose)});
+}
+
+SecretBox KeyFiles::TargetBox(KeyPurpose purpose) const {
+  return next_ ? next_->Box(purpose) : current_.Box(purpose);
+}
+
+Status KeyFiles::BeginRotation() {
+  if (next_) return OkStatus();
+  CRONIUM_ASSIGN_OR_RETURN(MasterKey next, MasterKey::LoadOrCreate(dir_ + "/master.key.next"));
+  next_.emplace(std::move(next));
+  return OkStatus();
+}
+
+Status KeyFiles::CommitRotation() {
+  if (!next_) return FailedPrecondition("no key rotation is under way");
+  const std::string from = dir_ + "/master.key.next";
+  const std::string to = dir_ + "/master.key";
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    return Internal(fmt::format("cannot replace {}: {}", to, std::strerror(errno)));
+  }
+  const int dir_fd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
+  }
+  current_ = std::move(*next_);
+  next_.reset();
+  return OkStatus();
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {

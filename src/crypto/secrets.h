@@ -8,8 +8,10 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 
@@ -40,10 +42,13 @@ class Key {
   std::array<unsigned char, kKeyBytes> bytes_;
 };
 
-// Authenticated encryption with one key. Sealed text is "v1." + base64url(nonce || ciphertext).
+// Authenticated encryption. Sealed text is "v1." + base64url(nonce || ciphertext). The first key
+// seals; every key is tried to open, so values stay readable while a key rotation re-encrypts
+// them.
 class SecretBox {
  public:
-  explicit SecretBox(Key key) : key_(std::move(key)) {}
+  explicit SecretBox(Key key) : keys_{std::move(key)} {}
+  explicit SecretBox(std::vector<Key> keys) : keys_(std::move(keys)) {}
 
   std::string Seal(std::string_view plaintext, std::string_view associated_data) const;
   // kInvalidArgument for text that is not a sealed value; kPermissionDenied when the key or the
@@ -51,7 +56,8 @@ class SecretBox {
   Result<std::string> Open(std::string_view sealed, std::string_view associated_data) const;
 
  private:
-  Key key_;
+  Key SealingKey() const { return keys_.front(); }
+  std::vector<Key> keys_;  // never empty
 };
 
 // A keyed hash (BLAKE2b-256, hex) of a high-entropy secret such as an API token: what the
@@ -83,6 +89,35 @@ class MasterKey {
  private:
   explicit MasterKey(Key key) : key_(std::move(key)) {}
   Key key_;
+};
+
+// The master key file of a data directory and, while a rotation is under way, the next key
+// (master.key.next). A rotation writes the next key first, re-encrypts every sealed value so
+// that it opens with either key, then renames the next key over the current one; a crash
+// anywhere leaves both files, and the next start finishes the job. Not thread-safe: the caller
+// serialises rotations.
+class KeyFiles {
+ public:
+  static Result<KeyFiles> Open(const std::string& data_dir);
+
+  // Seals with the next key when a rotation is under way, else the current one; opens with
+  // both.
+  SecretBox Box(KeyPurpose purpose) const;
+  // The box a finished rotation will use: the next key only (the current key if none).
+  SecretBox TargetBox(KeyPurpose purpose) const;
+  bool rotating() const { return next_.has_value(); }
+
+  // Creates master.key.next (0600) unless it exists already.
+  Status BeginRotation();
+  // Renames master.key.next over master.key; the next key becomes the current one.
+  Status CommitRotation();
+
+ private:
+  KeyFiles(std::string dir, MasterKey current)
+      : dir_(std::move(dir)), current_(std::move(current)) {}
+  std::string dir_;
+  MasterKey current_;
+  std::optional<MasterKey> next_;
 };
 
 // Compares two secrets in time independent of where they differ.

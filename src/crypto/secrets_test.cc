@@ -119,6 +119,43 @@ TEST(NewSecretTokenTest, HasPrefixAndIsRandom) {
   EXPECT_NE(one, two);
 }
 
+TEST(KeyFilesTest, RotationKeepsValuesReadableThroughout) {
+  testutil::TempDir dir;
+  auto files = KeyFiles::Open(dir.path());
+  ASSERT_TRUE(files);
+  EXPECT_FALSE(files->rotating());
+  const std::string old_sealed = files->Box(KeyPurpose::kEventEnvVars).Seal("v", "r");
+  ASSERT_TRUE(files->BeginRotation());
+  EXPECT_TRUE(files->rotating());
+  // During the rotation both old and new values open; new values use the next key.
+  const SecretBox during = files->Box(KeyPurpose::kEventEnvVars);
+  EXPECT_EQ(*during.Open(old_sealed, "r"), "v");
+  const std::string new_sealed = files->TargetBox(KeyPurpose::kEventEnvVars).Seal("w", "r");
+  EXPECT_EQ(*during.Open(new_sealed, "r"), "w");
+  EXPECT_FALSE(files->TargetBox(KeyPurpose::kEventEnvVars).Open(old_sealed, "r"));
+  ASSERT_TRUE(files->CommitRotation());
+  EXPECT_FALSE(files->rotating());
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/master.key.next"));
+  auto reopened = KeyFiles::Open(dir.path());
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ(*reopened->Box(KeyPurpose::kEventEnvVars).Open(new_sealed, "r"), "w");
+  EXPECT_FALSE(reopened->Box(KeyPurpose::kEventEnvVars).Open(old_sealed, "r"));
+}
+
+TEST(KeyFilesTest, AnUnfinishedRotationIsFoundAtTheNextOpen) {
+  testutil::TempDir dir;
+  std::string old_sealed;
+  {
+    auto files = KeyFiles::Open(dir.path());
+    old_sealed = files->Box(KeyPurpose::kEventEnvVars).Seal("v", "r");
+    ASSERT_TRUE(files->BeginRotation());
+  }
+  auto files = KeyFiles::Open(dir.path());
+  ASSERT_TRUE(files);
+  EXPECT_TRUE(files->rotating());
+  EXPECT_EQ(*files->Box(KeyPurpose::kEventEnvVars).Open(old_sealed, "r"), "v");
+}
+
 TEST(ConstantTimeEqualsTest, ComparesContent) {
   EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
   EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));

@@ -57,7 +57,41 @@ bool IsValidEnvKey(std::string_view key) {
 
 EventService::EventService(EventsOptions options, store::Store& store, crypto::SecretBox env_box,
                            const Clock& clock)
-    : options_(options), store_(store), env_box_(std::move(env_box)), clock_(clock) {}
+    : options_(options),
+      store_(store),
+      clock_(clock),
+      env_box_(std::make_shared<const crypto::SecretBox>(std::move(env_box))) {}
+
+std::shared_ptr<const crypto::SecretBox> EventService::EnvBox() const {
+  std::lock_guard lock(box_mutex_);
+  return env_box_;
+}
+
+void EventService::SetEnvBox(crypto::SecretBox box) {
+  auto replacement = std::make_shared<const crypto::SecretBox>(std::move(box));
+  std::lock_guard lock(box_mutex_);
+  env_box_ = std::move(replacement);
+}
+
+Result<int> EventService::ResealAll(const crypto::SecretBox& target,
+                                    const store::AuditEntry& audit) {
+  const auto current = EnvBox();
+  return store_.RewriteEventEnvVars(
+      [&](const store::EventRecord& event) -> Result<std::vector<store::SealedEnvVar>> {
+        std::vector<store::SealedEnvVar> vars;
+        for (const auto& var : event.env_vars) {
+          const std::string aad = EnvAad(event.id, var.key);
+          auto plain = current->Open(var.sealed_value, aad);
+          if (!plain) {
+            return Internal(
+                fmt::format("env var {} of event {} cannot be decrypted", var.key, event.id));
+          }
+          vars.push_back({var.key, target.Seal(*plain, aad)});
+        }
+        return vars;
+      },
+      audit);
+}
 
 Status EventService::Validate(const Event& e) const {
   const auto& o = options_;
@@ -189,8 +223,9 @@ store::EventRecord EventService::ToRecord(const Event& e) const {
   r.run_location = e.run_location;
   r.timeout_seconds = e.timeout_seconds;
   r.retries = e.retries;
+  const auto box = EnvBox();
   for (const auto& [key, value] : e.env_vars) {
-    r.env_vars.push_back({key, env_box_.Seal(value, EnvAad(e.id, key))});
+    r.env_vars.push_back({key, box->Seal(value, EnvAad(e.id, key))});
   }
   r.tags = e.tags;
   r.shared = e.shared;
@@ -203,8 +238,9 @@ store::EventRecord EventService::ToRecord(const Event& e) const {
 Result<std::map<std::string, std::string>> EventService::UnsealEnvVars(
     const store::EventRecord& r) const {
   std::map<std::string, std::string> vars;
+  const auto box = EnvBox();
   for (const auto& var : r.env_vars) {
-    auto value = env_box_.Open(var.sealed_value, EnvAad(r.id, var.key));
+    auto value = box->Open(var.sealed_value, EnvAad(r.id, var.key));
     if (!value) {
       return MakeError(ErrorCode::kInternal,
                        fmt::format("env var {} of event {} cannot be decrypted with the current "

@@ -4,6 +4,8 @@
 // unsealed only for a run or an explicit reveal), and CRUD on the store. Thread-safe.
 
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -102,6 +104,12 @@ class EventService {
   // key (wrong key file or tampering).
   Result<std::map<std::string, std::string>> UnsealEnvVars(const store::EventRecord& record) const;
 
+  // Key rotation: from now on values are sealed and opened with `box`.
+  void SetEnvBox(crypto::SecretBox box);
+  // Re-seals every stored env var value with `target` (opening with the current box), in one
+  // transaction. Returns how many events were rewritten.
+  Result<int> ResealAll(const crypto::SecretBox& target, const store::AuditEntry& audit);
+
   const EventsOptions& options() const { return options_; }
 
  private:
@@ -110,11 +118,15 @@ class EventService {
   store::EventRecord ToRecord(const Event& event) const;
   Status Apply(EventFields fields, Event& event, const Event* previous) const;
 
+  std::shared_ptr<const crypto::SecretBox> EnvBox() const;
+
   // Immutable after construction.
   const EventsOptions options_;
   store::Store& store_;
-  const crypto::SecretBox env_box_;
   const Clock& clock_;
+
+  mutable std::mutex box_mutex_;
+  std::shared_ptr<const crypto::SecretBox> env_box_;  // Guarded by box_mutex_.
 };
 
 // True for env var keys of the form ^[A-Z_][A-Z0-9_]*$.

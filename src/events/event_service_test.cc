@@ -98,6 +98,31 @@ TEST_F(EventServiceTest, ChangesAreAuditedWithoutSecretValues) {
   }
 }
 
+TEST_F(EventServiceTest, ResealAllMovesEverySecretToTheNewKey) {
+  EventFields f = Minimal();
+  f.env_vars = std::map<std::string, std::string>{{"A", "alpha"}, {"B", "beta"}};
+  auto with_vars = service_->Create(f, kOwner);
+  auto without = service_->Create(Minimal(), kOwner);
+  ASSERT_TRUE(with_vars && without);
+  std::array<unsigned char, crypto::kKeyBytes> other{};
+  other.fill(9);
+  const crypto::SecretBox old_box = TestKey().Box(crypto::KeyPurpose::kEventEnvVars);
+  const crypto::SecretBox new_box =
+      crypto::MasterKey::FromBytesForTest(other).Box(crypto::KeyPurpose::kEventEnvVars);
+  auto resealed = service_->ResealAll(
+      new_box, store::MakeAudit(kOwner, clock_.Now(), "key.rotate", "key", "master"));
+  ASSERT_TRUE(resealed) << resealed.error().message;
+  EXPECT_EQ(*resealed, 1);
+  auto record = store_->GetEvent(with_vars->id);
+  for (const auto& var : record->env_vars) {
+    EXPECT_TRUE(new_box.Open(var.sealed_value, "event-env/" + with_vars->id + "/" + var.key));
+    EXPECT_FALSE(old_box.Open(var.sealed_value, "event-env/" + with_vars->id + "/" + var.key));
+  }
+  service_->SetEnvBox(new_box);
+  EXPECT_EQ(service_->Get(with_vars->id)->env_vars.at("B"), "beta");
+  EXPECT_EQ(store_->ListAudit({.action = "key.rotate"})->size(), 1u);
+}
+
 TEST_F(EventServiceTest, SealedValueMovedToAnotherEventDoesNotDecrypt) {
   EventFields f = Minimal();
   f.env_vars = std::map<std::string, std::string>{{"API_KEY", "v"}};

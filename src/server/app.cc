@@ -50,7 +50,8 @@ namespace {
 struct Storage {
   std::filesystem::path data_dir;
   std::string db_path;
-  std::optional<crypto::MasterKey> master;
+  std::optional<crypto::KeyFiles> keys;       // master.key (+ master.key.next mid-rotation)
+  std::optional<crypto::MasterKey> hash_key;  // hash.key: token hashes survive key rotation
   std::unique_ptr<store::Store> store;
 };
 
@@ -81,9 +82,11 @@ Result<Storage> OpenStorage(const ServeOptions& options) {
           fmt::format("--database '{}': expected sqlite:PATH (PostgreSQL URLs come later)", url));
     }
   }
+  CRONIUM_ASSIGN_OR_RETURN(auto keys, crypto::KeyFiles::Open(storage.data_dir.string()));
+  storage.keys.emplace(std::move(keys));
   CRONIUM_ASSIGN_OR_RETURN(
-      auto master, crypto::MasterKey::LoadOrCreate((storage.data_dir / "master.key").string()));
-  storage.master.emplace(std::move(master));
+      auto hash_key, crypto::MasterKey::LoadOrCreate((storage.data_dir / "hash.key").string()));
+  storage.hash_key.emplace(std::move(hash_key));
   CRONIUM_ASSIGN_OR_RETURN(storage.store,
                            store::sqlite::SqliteStore::Open({.path = storage.db_path}));
   return storage;
@@ -102,13 +105,28 @@ Result<std::string> BootstrapAdminToken(const ServeOptions& options) {
   CRONIUM_ASSIGN_OR_RETURN(Storage storage, OpenStorage(options));
   SystemClock clock;
   auth::AuthService auth(AuthOptionsFor(options), *storage.store,
-                         storage.master->Hasher(crypto::KeyPurpose::kTokenHashing), clock);
+                         storage.hash_key->Hasher(crypto::KeyPurpose::kTokenHashing), clock);
   CRONIUM_ASSIGN_OR_RETURN(auto token, auth.BootstrapAdminToken());
   return token.secret;
 }
 
+Result<int> RotateKeys(crypto::KeyFiles& keys, events::EventService& events,
+                       const store::Actor& actor, TimePoint now) {
+  CRONIUM_RETURN_IF_ERROR(keys.BeginRotation());
+  // From here new values are sealed with the next key and both keys open.
+  events.SetEnvBox(keys.Box(crypto::KeyPurpose::kEventEnvVars));
+  CRONIUM_ASSIGN_OR_RETURN(
+      int count, events.ResealAll(keys.TargetBox(crypto::KeyPurpose::kEventEnvVars),
+                                  store::MakeAudit(actor, now, "key.rotate", "key", "master")));
+  CRONIUM_RETURN_IF_ERROR(keys.CommitRotation());
+  events.SetEnvBox(keys.Box(crypto::KeyPurpose::kEventEnvVars));
+  return count;
+}
+
 struct App::Parts {
   SystemClock clock;
+  std::optional<crypto::KeyFiles> keys;
+  std::mutex rotation_mutex;  // one key rotation at a time
   std::unique_ptr<store::Store> store;
   std::unique_ptr<auth::AuthService> auth;
   std::unique_ptr<events::EventService> events;
@@ -140,13 +158,13 @@ Status App::Start() {
   std::error_code ec;
   parts_ = std::make_unique<Parts>();
   auto& p = *parts_;
-  const crypto::MasterKey& master = *storage.master;
+  p.keys = std::move(storage.keys);
   p.store = std::move(storage.store);
   spdlog::info("store: SQLite at {} (schema version {})", storage.db_path,
                store::sqlite::SqliteStore::LatestSchemaVersion());
-  p.auth = std::make_unique<auth::AuthService>(AuthOptionsFor(options_), *p.store,
-                                               master.Hasher(crypto::KeyPurpose::kTokenHashing),
-                                               p.clock);
+  p.auth = std::make_unique<auth::AuthService>(
+      AuthOptionsFor(options_), *p.store,
+      storage.hash_key->Hasher(crypto::KeyPurpose::kTokenHashing), p.clock);
   CRONIUM_ASSIGN_OR_RETURN(auto first_admin, p.auth->CreateFirstAdminIfNone());
   if (first_admin) {
     first_admin_password_ = first_admin->second;
@@ -165,7 +183,13 @@ Status App::Start() {
   ::chmod(work_root.c_str(), 0700);
 
   p.events = std::make_unique<events::EventService>(
-      events::EventsOptions{}, *p.store, master.Box(crypto::KeyPurpose::kEventEnvVars), p.clock);
+      events::EventsOptions{}, *p.store, p.keys->Box(crypto::KeyPurpose::kEventEnvVars), p.clock);
+  if (p.keys->rotating()) {
+    spdlog::warn("finishing a key rotation that was interrupted");
+    CRONIUM_ASSIGN_OR_RETURN(int resealed,
+                             RotateKeys(*p.keys, *p.events, store::Actor{}, p.clock.Now()));
+    spdlog::info("key rotation finished: {} event(s) re-encrypted", resealed);
+  }
   p.queue = std::make_unique<queue::JobQueue>(*p.store, p.clock);
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int workers = options_.workers > 0 ? options_.workers : std::max(4, 2 * cores);
@@ -182,6 +206,11 @@ Status App::Start() {
                                                             .store = *p.store,
                                                             .version = CRONIUM_VERSION,
                                                             .isolation = "process"});
+  p.api->rotate_keys = [this](const store::Actor& actor) -> Result<int> {
+    auto& parts = *parts_;
+    std::lock_guard lock(parts.rotation_mutex);
+    return RotateKeys(*parts.keys, *parts.events, actor, parts.clock.Now());
+  };
   api::RegisterRoutes(p.router, *p.api);
 
   http::ServerOptions http_options;

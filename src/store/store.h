@@ -7,6 +7,7 @@
 // that same transaction (none when the entry's action is empty), so the log never disagrees
 // with the data. Implementations are thread-safe.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,6 +58,12 @@ class Store {
   // Marks every RUNNING job (and its execution) LOST: used at start-up, when no run of a
   // previous process can still be alive. Returns how many jobs were recovered.
   virtual Result<int> RecoverAbandonedJobs(const std::string& reason, TimePoint now) = 0;
+
+  // Key rotation: rewrites the sealed env vars of every event with `rewrite`, all in one
+  // transaction (an error from `rewrite` rolls everything back). Returns how many events.
+  virtual Result<int> RewriteEventEnvVars(
+      const std::function<Result<std::vector<SealedEnvVar>>(const EventRecord&)>& rewrite,
+      const AuditEntry& audit) = 0;
 
   virtual Result<JobRecord> GetJob(const std::string& id) = 0;
   virtual Result<ExecutionRecord> GetExecution(const std::string& id) = 0;

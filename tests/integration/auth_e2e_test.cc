@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "e2e.h"
@@ -354,6 +356,64 @@ TEST_F(AuthE2eTest, CliLogsInWithAPasswordAndStoresATokenPrivately) {
   auto after = testutil::RunCronium({"event", "list"}, env);
   EXPECT_EQ(after.exit_code, 1);
   EXPECT_NE(after.err.find("cronium login"), std::string::npos) << after.err;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+TEST_F(AuthE2eTest, KeyRotationReencryptsSecretsWhileTheServerRuns) {
+  const std::string id = CreateEvent({{"name", "rotating"},
+                                      {"type", "BASH"},
+                                      {"content", "echo \"$API_KEY\""},
+                                      {"envVars", {{"API_KEY", "survives-rotation"}}}});
+  const std::string old_key = ReadFile(DataDir() + "/master.key");
+  const std::string user = UserToken("kim", "USER", "write");
+  EXPECT_EQ(As(user, "POST", "/api/v1/admin/keys/rotate", "{}").status, 403);
+
+  const std::map<std::string, std::string> env{{"CRONIUM_SERVER", server_->url()},
+                                               {"CRONIUM_TOKEN", admin_token_}};
+  auto rotated = testutil::RunCronium({"key", "rotate"}, env);
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  EXPECT_NE(rotated.out.find("re-encrypted the secrets of 1 event(s)"), std::string::npos)
+      << rotated.out;
+  const std::string new_key = ReadFile(DataDir() + "/master.key");
+  EXPECT_EQ(new_key.size(), 32u);
+  EXPECT_NE(new_key, old_key);
+  EXPECT_FALSE(std::filesystem::exists(DataDir() + "/master.key.next"));
+  struct stat st {};
+  ASSERT_EQ(::stat((DataDir() + "/master.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  // Secrets still reach scripts, now and after a restart with only the new key; API tokens
+  // (hashed with their own key) keep working.
+  EXPECT_EQ(RunAndWait(id)["stdout"], "survives-rotation\n");
+  EXPECT_EQ(As(user, "GET", "/api/v1/auth/me").status, 200);
+  ASSERT_EQ(server_->Stop(), 0);
+  StartServer();
+  EXPECT_EQ(RunAndWait(id)["stdout"], "survives-rotation\n");
+  auto audit = Parse(client_->Get("/api/v1/audit?action=key.rotate"));
+  EXPECT_EQ(audit["items"].size(), 1u);
+}
+
+TEST_F(AuthE2eTest, AnInterruptedKeyRotationIsFinishedAtTheNextStart) {
+  const std::string id = CreateEvent({{"name", "interrupted"},
+                                      {"type", "BASH"},
+                                      {"content", "echo \"$TOKEN_VALUE\""},
+                                      {"envVars", {{"TOKEN_VALUE", "still-readable"}}}});
+  ASSERT_EQ(server_->Stop(), 0);
+  // What a crash after writing the next key leaves behind.
+  const std::string next_path = DataDir() + "/master.key.next";
+  {
+    std::ofstream next(next_path, std::ios::binary);
+    for (int n = 0; n < 32; ++n) next.put(static_cast<char>(n * 7 + 1));
+  }
+  ::chmod(next_path.c_str(), 0600);
+  const std::string next_key = ReadFile(next_path);
+  StartServer();
+  EXPECT_FALSE(std::filesystem::exists(next_path));
+  EXPECT_EQ(ReadFile(DataDir() + "/master.key"), next_key);
+  EXPECT_EQ(RunAndWait(id)["stdout"], "still-readable\n");
 }
 
 }  // namespace

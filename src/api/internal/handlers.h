@@ -76,6 +76,7 @@ class Handlers {
   Result<http::Response> UpdateUser(http::Request&, const auth::Principal&);
   Result<http::Response> DeleteUser(http::Request&, const auth::Principal&);
   Result<http::Response> ListAudit(http::Request&, const auth::Principal&);
+  Result<http::Response> RotateKeys(http::Request&, const auth::Principal&);
 
   ApiContext& ctx_;
 };

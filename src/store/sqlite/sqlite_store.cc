@@ -632,6 +632,34 @@ Result<int> SqliteStore::RecoverAbandonedJobs(const std::string& reason, TimePoi
   });
 }
 
+Result<int> SqliteStore::RewriteEventEnvVars(
+    const std::function<Result<std::vector<SealedEnvVar>>(const EventRecord&)>& rewrite,
+    const AuditEntry& audit) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Result<int> {
+    std::vector<EventRecord> events;
+    {
+      CRONIUM_ASSIGN_OR_RETURN(
+          auto select, writer_->Prepare(fmt::format("SELECT {} FROM events WHERE env_vars != '[]'",
+                                                    kEventColumns)));
+      for (;;) {
+        CRONIUM_ASSIGN_OR_RETURN(bool row, select.Step());
+        if (!row) break;
+        events.push_back(ReadEvent(select));
+      }
+    }
+    for (const EventRecord& event : events) {
+      CRONIUM_ASSIGN_OR_RETURN(auto vars, rewrite(event));
+      CRONIUM_ASSIGN_OR_RETURN(auto update,
+                               writer_->Prepare("UPDATE events SET env_vars = ?2 WHERE id = ?1"));
+      update.Bind(1, event.id).Bind(2, EnvVarsToJson(vars));
+      CRONIUM_RETURN_IF_ERROR(update.Run());
+    }
+    CRONIUM_RETURN_IF_ERROR(WriteAudit(*writer_, audit));
+    return static_cast<int>(events.size());
+  });
+}
+
 Result<JobRecord> SqliteStore::GetJob(const std::string& id) {
   auto reader = AcquireReader();
   CRONIUM_ASSIGN_OR_RETURN(auto job, ReadJobById(*reader, id));

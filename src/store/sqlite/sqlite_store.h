@@ -43,6 +43,9 @@ class SqliteStore final : public Store {
   Result<CancelOutcome> CancelJob(const std::string& job_id, const std::string& reason,
                                   TimePoint now, const AuditEntry& audit) override;
   Result<int> RecoverAbandonedJobs(const std::string& reason, TimePoint now) override;
+  Result<int> RewriteEventEnvVars(
+      const std::function<Result<std::vector<SealedEnvVar>>(const EventRecord&)>& rewrite,
+      const AuditEntry& audit) override;
   Result<JobRecord> GetJob(const std::string& id) override;
   Result<ExecutionRecord> GetExecution(const std::string& id) override;
   Result<std::vector<ExecutionRecord>> ListExecutions(const ExecutionQuery& query) override;
