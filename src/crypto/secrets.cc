@@ -164,12 +164,11 @@ std::string NewSecretToken(std::string_view prefix) {
   return token;
 }
 
-Result<KeyFiles> KeyFiles::Open(const std::string& data_dir) {
-  CRONIUM_ASSIGN_OR_RETURN(MasterKey current, MasterKey::LoadOrCreate(data_dir + "/master.key"));
-  KeyFiles files(data_dir, std::move(current));
-  if (std::filesystem::exists(data_dir + "/master.key.next")) {
-    CRONIUM_ASSIGN_OR_RETURN(MasterKey next,
-                             MasterKey::LoadOrCreate(data_dir + "/master.key.next"));
+Result<KeyFiles> KeyFiles::Open(const std::string& master_path) {
+  CRONIUM_ASSIGN_OR_RETURN(MasterKey current, MasterKey::LoadOrCreate(master_path));
+  KeyFiles files(master_path, std::move(current));
+  if (std::filesystem::exists(master_path + ".next")) {
+    CRONIUM_ASSIGN_OR_RETURN(MasterKey next, MasterKey::LoadOrCreate(master_path + ".next"));
     files.next_.emplace(std::move(next));
   }
   return files;
@@ -186,19 +185,20 @@ SecretBox KeyFiles::TargetBox(KeyPurpose purpose) const {
 
 Status KeyFiles::BeginRotation() {
   if (next_) return OkStatus();
-  CRONIUM_ASSIGN_OR_RETURN(MasterKey next, MasterKey::LoadOrCreate(dir_ + "/master.key.next"));
+  CRONIUM_ASSIGN_OR_RETURN(MasterKey next, MasterKey::LoadOrCreate(path_ + ".next"));
   next_.emplace(std::move(next));
   return OkStatus();
 }
 
 Status KeyFiles::CommitRotation() {
   if (!next_) return FailedPrecondition("no key rotation is under way");
-  const std::string from = dir_ + "/master.key.next";
-  const std::string to = dir_ + "/master.key";
+  const std::string from = path_ + ".next";
+  const std::string& to = path_;
   if (::rename(from.c_str(), to.c_str()) != 0) {
     return Internal(fmt::format("cannot replace {}: {}", to, std::strerror(errno)));
   }
-  const int dir_fd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const std::string dir = std::filesystem::path(path_).parent_path().string();
+  const int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd >= 0) {
     ::fsync(dir_fd);
     ::close(dir_fd);

@@ -98,7 +98,9 @@ class MasterKey {
 // serialises rotations.
 class KeyFiles {
  public:
-  static Result<KeyFiles> Open(const std::string& data_dir);
+  // `master_path` is the key file (created if missing); the next key lives at
+  // `master_path` + ".next".
+  static Result<KeyFiles> Open(const std::string& master_path);
 
   // Seals with the next key when a rotation is under way, else the current one; opens with
   // both.
@@ -113,9 +115,9 @@ class KeyFiles {
   Status CommitRotation();
 
  private:
-  KeyFiles(std::string dir, MasterKey current)
-      : dir_(std::move(dir)), current_(std::move(current)) {}
-  std::string dir_;
+  KeyFiles(std::string path, MasterKey current)
+      : path_(std::move(path)), current_(std::move(current)) {}
+  std::string path_;
   MasterKey current_;
   std::optional<MasterKey> next_;
 };

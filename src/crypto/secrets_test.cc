@@ -121,7 +121,7 @@ TEST(NewSecretTokenTest, HasPrefixAndIsRandom) {
 
 TEST(KeyFilesTest, RotationKeepsValuesReadableThroughout) {
   testutil::TempDir dir;
-  auto files = KeyFiles::Open(dir.path());
+  auto files = KeyFiles::Open(dir.path() + "/master.key");
   ASSERT_TRUE(files);
   EXPECT_FALSE(files->rotating());
   const std::string old_sealed = files->Box(KeyPurpose::kEventEnvVars).Seal("v", "r");
@@ -136,7 +136,7 @@ TEST(KeyFilesTest, RotationKeepsValuesReadableThroughout) {
   ASSERT_TRUE(files->CommitRotation());
   EXPECT_FALSE(files->rotating());
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/master.key.next"));
-  auto reopened = KeyFiles::Open(dir.path());
+  auto reopened = KeyFiles::Open(dir.path() + "/master.key");
   ASSERT_TRUE(reopened);
   EXPECT_EQ(*reopened->Box(KeyPurpose::kEventEnvVars).Open(new_sealed, "r"), "w");
   EXPECT_FALSE(reopened->Box(KeyPurpose::kEventEnvVars).Open(old_sealed, "r"));
@@ -146,11 +146,11 @@ TEST(KeyFilesTest, AnUnfinishedRotationIsFoundAtTheNextOpen) {
   testutil::TempDir dir;
   std::string old_sealed;
   {
-    auto files = KeyFiles::Open(dir.path());
+    auto files = KeyFiles::Open(dir.path() + "/master.key");
     old_sealed = files->Box(KeyPurpose::kEventEnvVars).Seal("v", "r");
     ASSERT_TRUE(files->BeginRotation());
   }
-  auto files = KeyFiles::Open(dir.path());
+  auto files = KeyFiles::Open(dir.path() + "/master.key");
   ASSERT_TRUE(files);
   EXPECT_TRUE(files->rotating());
   EXPECT_EQ(*files->Box(KeyPurpose::kEventEnvVars).Open(old_sealed, "r"), "v");

@@ -82,7 +82,10 @@ Result<Storage> OpenStorage(const ServeOptions& options) {
           fmt::format("--database '{}': expected sqlite:PATH (PostgreSQL URLs come later)", url));
     }
   }
-  CRONIUM_ASSIGN_OR_RETURN(auto keys, crypto::KeyFiles::Open(storage.data_dir.string()));
+  const std::string master_path = options.master_key_file.empty()
+                                      ? (storage.data_dir / "master.key").string()
+                                      : options.master_key_file;
+  CRONIUM_ASSIGN_OR_RETURN(auto keys, crypto::KeyFiles::Open(master_path));
   storage.keys.emplace(std::move(keys));
   CRONIUM_ASSIGN_OR_RETURN(
       auto hash_key, crypto::MasterKey::LoadOrCreate((storage.data_dir / "hash.key").string()));

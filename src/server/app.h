@@ -16,9 +16,10 @@ namespace cronium::server {
 struct ServeOptions {
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
   std::string data_dir = "./data";
-  std::string database;  // "" = SQLite file in the data dir
-  int workers = 0;       // 0 = 2 x cores, at least 4
-  int http_threads = 0;  // 0 = cores
+  std::string database;         // "" = SQLite file in the data dir
+  std::string master_key_file;  // "" = master.key in the data dir
+  int workers = 0;              // 0 = 2 x cores, at least 4
+  int http_threads = 0;         // 0 = cores
   std::chrono::milliseconds shutdown_grace{30'000};
   int audit_retention_days = 365;            // 0 keeps the audit log forever
   double token_requests_per_second = 1'000;  // per API token (burst: twice that)

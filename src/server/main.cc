@@ -87,6 +87,10 @@ int main(int argc, char** argv) {
   serve->add_option("--database", serve_options.database,
                     "Database URL (env CRONIUM_DATABASE; default SQLite in the data dir)");
   serve->add_option("--workers", serve_options.workers, "Concurrent runs (default 2 x cores)");
+  serve_options.master_key_file = EnvOr("CRONIUM_MASTER_KEY_FILE", "");
+  serve->add_option("--master-key-file", serve_options.master_key_file,
+                    "The master key file (env CRONIUM_MASTER_KEY_FILE; default master.key in the "
+                    "data dir; created with mode 0600)");
   serve->add_option("--log-level", log_options.level,
                     "trace, debug, info, warn, error or off (env CRONIUM_LOG_LEVEL)");
   serve->add_option("--log-format", log_format, "text or json (env CRONIUM_LOG_FORMAT)")
@@ -108,6 +112,7 @@ int main(int argc, char** argv) {
   cronium::server::ServeOptions bootstrap_options;
   bootstrap_options.data_dir = serve_options.data_dir;
   bootstrap_options.database = serve_options.database;
+  bootstrap_options.master_key_file = serve_options.master_key_file;
   auto* bootstrap = admin->add_subcommand(
       "bootstrap",
       "Create the first admin if there is none and print a new admin API token (only that)");
@@ -115,6 +120,8 @@ int main(int argc, char** argv) {
                         "The server's data directory (env CRONIUM_DATA_DIR; default ./data)");
   bootstrap->add_option("--database", bootstrap_options.database,
                         "Database URL (env CRONIUM_DATABASE)");
+  bootstrap->add_option("--master-key-file", bootstrap_options.master_key_file,
+                        "The master key file (env CRONIUM_MASTER_KEY_FILE)");
   bootstrap->callback([&] {
     umask(077);
     auto token = cronium::server::BootstrapAdminToken(bootstrap_options);

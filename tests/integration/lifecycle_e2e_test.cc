@@ -1,6 +1,7 @@
 // Restarts, crashes and the CLI, as an operator meets them.
 
 #include <signal.h>
+#include <sys/stat.h>
 
 #include "e2e.h"
 #include "testutil/process_util.h"
@@ -67,6 +68,19 @@ TEST_F(LifecycleE2eTest, ASecondServerOnTheSamePortFailsClearly) {
       {"serve", "--listen", "127.0.0.1:" + port, "--data-dir", other.path() + "/d"}, {});
   EXPECT_NE(result.exit_code, 0);
   EXPECT_NE(result.err.find("cannot listen on 127.0.0.1:" + port), std::string::npos) << result.err;
+}
+
+TEST_F(LifecycleE2eTest, TheMasterKeyCanLiveOutsideTheDataDir) {
+  testutil::TempDir other;
+  const std::string key_path = other.path() + "/secrets/cronium.key";
+  testutil::ServerProcess server(other.path() + "/data", {"--master-key-file", key_path});
+  ASSERT_TRUE(server.Start()) << server.error();
+  struct stat st {};
+  ASSERT_EQ(::stat(key_path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_size, 32);
+  EXPECT_NE(::stat((other.path() + "/data/master.key").c_str(), &st), 0);
+  EXPECT_EQ(server.Stop(), 0);
 }
 
 TEST_F(LifecycleE2eTest, BadServeFlagsFailClearly) {
