@@ -722,6 +722,25 @@ void AddUserCommands(CLI::App& app, CliState& state) {
     });
   }
   {
+    auto* cmd = user->add_subcommand("profile", "Change your own display name or email");
+    auto common = std::make_shared<Common>();
+    auto fields = std::make_shared<std::map<std::string, std::string>>();
+    AddCommon(cmd, *common);
+    cmd->add_option("--display-name", (*fields)["displayName"], "Display name");
+    cmd->add_option("--email", (*fields)["email"], "Email");
+    cmd->callback([&state, common, fields] {
+      json body = json::object();
+      for (const auto& [key, value] : *fields) {
+        if (!value.empty()) body[key] = value;
+      }
+      auto updated = CallOrReport(state, *common, "PATCH", "/api/v1/auth/me", body.dump());
+      if (!updated) return;
+      if (common->json_output) return void(std::cout << updated->dump(2) << "\n");
+      std::cout << "Updated your profile: " << Str((*updated)["displayName"]) << " <"
+                << Str((*updated)["email"]) << ">\n";
+    });
+  }
+  {
     auto* cmd = user->add_subcommand(
         "password", "Change your own password (stdin: current, then new, one per line)");
     auto common = std::make_shared<Common>();

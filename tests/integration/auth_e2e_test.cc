@@ -358,6 +358,50 @@ TEST_F(AuthE2eTest, CliLogsInWithAPasswordAndStoresATokenPrivately) {
   EXPECT_NE(after.err.find("cronium login"), std::string::npos) << after.err;
 }
 
+TEST_F(AuthE2eTest, CliManagesUsersTokensProfileAndTheAuditLog) {
+  const std::map<std::string, std::string> env{{"CRONIUM_SERVER", server_->url()},
+                                               {"CRONIUM_TOKEN", admin_token_}};
+  auto created = testutil::RunCronium({"user", "create", "--username", "pat", "--email",
+                                       "pat@example.test", "--role", "VIEWER", "--json"},
+                                      env, "pats long password\n");
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const std::string pat_id = json::parse(created.out)["id"];
+  auto users = testutil::RunCronium({"user", "list"}, env);
+  EXPECT_NE(users.out.find("pat@example.test"), std::string::npos) << users.out;
+  auto promoted = testutil::RunCronium({"user", "update", pat_id, "--role", "USER"}, env);
+  EXPECT_EQ(promoted.exit_code, 0) << promoted.err;
+  EXPECT_NE(promoted.out.find("USER, ACTIVE"), std::string::npos) << promoted.out;
+
+  auto token = testutil::RunCronium(
+      {"token", "create", "--name", "ci", "--scope", "write", "--expires-in-days", "30", "--json"},
+      env);
+  ASSERT_EQ(token.exit_code, 0) << token.err;
+  const json made = json::parse(token.out);
+  EXPECT_EQ(made["token"].get<std::string>().rfind("crn_", 0), 0u);
+  EXPECT_TRUE(made["expiresAt"].is_string());
+  auto tokens = testutil::RunCronium({"token", "list"}, env);
+  EXPECT_NE(tokens.out.find("ci"), std::string::npos);
+  EXPECT_EQ(tokens.out.find(made["token"].get<std::string>()), std::string::npos);
+  auto revoked = testutil::RunCronium({"token", "revoke", made["id"]}, env);
+  EXPECT_EQ(revoked.exit_code, 0) << revoked.err;
+  EXPECT_EQ(As(made["token"], "GET", "/api/v1/auth/me").status, 401);
+
+  auto profile = testutil::RunCronium({"user", "profile", "--display-name", "The Admin"}, env);
+  EXPECT_EQ(profile.exit_code, 0) << profile.err;
+  EXPECT_NE(profile.out.find("The Admin"), std::string::npos);
+
+  auto audit = testutil::RunCronium({"audit", "--action", "token.revoke"}, env);
+  EXPECT_EQ(audit.exit_code, 0) << audit.err;
+  EXPECT_NE(audit.out.find("token.revoke"), std::string::npos) << audit.out;
+  auto deleted = testutil::RunCronium({"user", "delete", pat_id}, env);
+  EXPECT_EQ(deleted.exit_code, 0) << deleted.err;
+  auto as_user = testutil::RunCronium({"audit"}, {{"CRONIUM_SERVER", server_->url()},
+                                                  {"CRONIUM_TOKEN", UserToken("uma", "USER",
+                                                                              "write")}});
+  EXPECT_EQ(as_user.exit_code, 1);
+  EXPECT_NE(as_user.err.find("only admins"), std::string::npos) << as_user.err;
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(in)), {});
