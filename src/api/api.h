@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 
+#include "base/clock.h"
 #include "base/error.h"
 #include "http/router.h"
 #include "store/records.h"
@@ -39,6 +40,7 @@ struct ApiContext {
   queue::JobQueue& queue;
   worker::WorkerPool& workers;
   store::Store& store;
+  const Clock& clock;
   std::string version;
   std::string isolation;        // what the executor provides, for /api/v1/system/info
   int max_wait_seconds = 60;    // cap of ?wait= on executions

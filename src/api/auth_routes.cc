@@ -113,9 +113,8 @@ Result<Response> Handlers::Login(Request& request) {
   CRONIUM_ASSIGN_OR_RETURN(std::string password, RequiredString(body, "password"));
   CRONIUM_ASSIGN_OR_RETURN(auto login,
                            ctx_.auth_service.Login(username, password, request.remote_address));
-  const auto max_age = std::chrono::duration_cast<std::chrono::seconds>(
-                           login.expires_at - std::chrono::system_clock::now())
-                           .count();
+  const auto max_age =
+      std::chrono::duration_cast<std::chrono::seconds>(login.expires_at - ctx_.clock.Now()).count();
   const std::string secure = ctx_.secure_cookies ? "; Secure" : "";
   Response response = JsonResponse(200, {{"user", RenderUser(login.user)},
                                          {"csrfToken", login.csrf_token},
@@ -207,7 +206,7 @@ Result<Response> Handlers::CreateToken(Request& request, const auth::Principal& 
     if (*expires_days < 1 || *expires_days > 3650) {
       return InvalidArgument("expiresInDays: 1 to 3650");
     }
-    expires_at = std::chrono::system_clock::now() + std::chrono::hours(24 * *expires_days);
+    expires_at = ctx_.clock.Now() + std::chrono::hours(24 * *expires_days);
   }
   CRONIUM_ASSIGN_OR_RETURN(auto created,
                            ctx_.auth_service.CreateApiToken(principal, name, *scope, expires_at));

@@ -352,6 +352,11 @@ Result<Response> Handlers::GetEvent(Request& request, const auth::Principal& pri
     return MakeError(ErrorCode::kPermissionDenied, "only the owner can reveal env var values");
   }
   CRONIUM_ASSIGN_OR_RETURN(auto event, ctx_.events.Get(record.id));
+  if (reveal) {
+    // Reading secrets in clear is worth a trace, even though it changes nothing.
+    CRONIUM_RETURN_IF_ERROR(ctx_.store.AppendAudit(store::MakeAudit(
+        principal.ToActor(), ctx_.clock.Now(), "event.reveal_secrets", "event", event.id)));
+  }
   return JsonResponse(200, RenderEvent(event, reveal));
 }
 

@@ -207,6 +207,7 @@ Status App::Start() {
                                                             .queue = *p.queue,
                                                             .workers = *p.workers,
                                                             .store = *p.store,
+                                                            .clock = p.clock,
                                                             .version = CRONIUM_VERSION,
                                                             .isolation = "process"});
   p.api->rotate_keys = [this](const store::Actor& actor) -> Result<int> {

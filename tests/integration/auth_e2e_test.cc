@@ -395,9 +395,9 @@ TEST_F(AuthE2eTest, CliManagesUsersTokensProfileAndTheAuditLog) {
   EXPECT_NE(audit.out.find("token.revoke"), std::string::npos) << audit.out;
   auto deleted = testutil::RunCronium({"user", "delete", pat_id}, env);
   EXPECT_EQ(deleted.exit_code, 0) << deleted.err;
-  auto as_user = testutil::RunCronium({"audit"}, {{"CRONIUM_SERVER", server_->url()},
-                                                  {"CRONIUM_TOKEN", UserToken("uma", "USER",
-                                                                              "write")}});
+  auto as_user = testutil::RunCronium(
+      {"audit"},
+      {{"CRONIUM_SERVER", server_->url()}, {"CRONIUM_TOKEN", UserToken("uma", "USER", "write")}});
   EXPECT_EQ(as_user.exit_code, 1);
   EXPECT_NE(as_user.err.find("only admins"), std::string::npos) << as_user.err;
 }

@@ -120,6 +120,8 @@ TEST_F(EventsE2eTest, EnvVarsReachTheScriptButAreMaskedAndNeverLogged) {
   EXPECT_EQ(shown["envVars"]["API_TOKEN"], "********");
   auto revealed = Parse(client_->Get("/api/v1/events/" + id + "?revealSecrets=true"));
   EXPECT_EQ(revealed["envVars"]["API_TOKEN"], "tok-9f8e7d");
+  auto reveals = Parse(client_->Get("/api/v1/audit?action=event.reveal_secrets&targetId=" + id));
+  EXPECT_EQ(reveals["items"].size(), 1u);
   json x = RunAndWait(id);
   EXPECT_EQ(x["stdout"], "token=tok-9f8e7d\n");
   // Sending the mask back keeps the secret.
