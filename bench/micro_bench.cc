@@ -1,6 +1,7 @@
 // Micro benchmarks of the hot paths, each next to the bare-machine operation it wraps.
 
 #include <benchmark/benchmark.h>
+#include <date/tz.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
@@ -9,6 +10,7 @@
 #include "crypto/secrets.h"
 #include "exec/process_executor.h"
 #include "http/router.h"
+#include "scheduler/cron_expression.h"
 #include "store/sqlite/sqlite_store.h"
 #include "testutil/temp_dir.h"
 
@@ -96,6 +98,23 @@ void BM_SealAndOpenEnvVar(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_SealAndOpenEnvVar);
+
+// NextAfter in a DST zone: a typical expression and pathological ones (rare matches).
+void BM_CronNextAfter(benchmark::State& state, const char* text) {
+  auto expr = scheduler::CronExpression::Parse(text);
+  const date::time_zone& zone = **scheduler::LocateZone("Europe/Berlin");
+  TimePoint t = FromUnixMillis(1'767'225'600'000);  // 2026-01-01
+  for (auto _ : state) {
+    auto next = expr->NextAfter(t, zone);
+    benchmark::DoNotOptimize(next);
+    t = next ? next->instant : FromUnixMillis(1'767'225'600'000);
+  }
+}
+BENCHMARK_CAPTURE(BM_CronNextAfter, every_5_minutes, "*/5 * * * *");
+BENCHMARK_CAPTURE(BM_CronNextAfter, weekdays_at_9, "0 9 * * MON-FRI");
+BENCHMARK_CAPTURE(BM_CronNextAfter, last_friday, "0 0 * * 5L");
+BENCHMARK_CAPTURE(BM_CronNextAfter, leap_day, "0 0 29 2 *");
+BENCHMARK_CAPTURE(BM_CronNextAfter, never, "0 0 30 2 *");
 
 }  // namespace
 }  // namespace cronium

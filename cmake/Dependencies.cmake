@@ -7,6 +7,7 @@ find_package(spdlog REQUIRED CONFIG)
 find_package(SQLite3 REQUIRED)
 find_package(CURL REQUIRED)
 find_package(CLI11 REQUIRED CONFIG)
+find_package(date REQUIRED CONFIG)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 

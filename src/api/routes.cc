@@ -1,3 +1,4 @@
+#include <date/tz.h>
 #include <fmt/format.h>
 
 #include <csignal>
@@ -14,6 +15,7 @@
 #include "crypto/secrets.h"
 #include "events/event_service.h"
 #include "queue/job_queue.h"
+#include "scheduler/cron_expression.h"
 #include "store/store.h"
 #include "worker/worker_pool.h"
 
@@ -282,6 +284,7 @@ void Handlers::Register(http::Router& router) {
                self.GetExecution(request, std::move(respond));
              });
   Bind(router, Method::kPost, "/api/v1/executions/{id}/cancel", &Handlers::CancelExecution);
+  Bind(router, Method::kGet, "/api/v1/schedules/preview", &Handlers::PreviewSchedule);
   RegisterAuthRoutes(router);
 }
 
@@ -498,6 +501,61 @@ Result<Response> Handlers::CancelExecution(Request& request, const auth::Princip
   CRONIUM_RETURN_IF_ERROR(ctx_.workers.Cancel(id, "cancelled by user", principal.ToActor()));
   CRONIUM_ASSIGN_OR_RETURN(auto execution, LoadExecution(id));
   return JsonResponse(202, RenderExecution(execution));
+}
+
+// GET /api/v1/schedules/preview?cron=&tz=&count=&from=&dstGapPolicy=&dstOverlapPolicy=
+Result<Response> Handlers::PreviewSchedule(Request& request, const auth::Principal&) {
+  const auto cron_text = request.QueryParam("cron");
+  if (!cron_text || cron_text->empty()) return InvalidArgument("cron: required");
+  if (cron_text->size() > 256) return InvalidArgument("cron: at most 256 characters");
+  CRONIUM_ASSIGN_OR_RETURN(auto expr, scheduler::CronExpression::Parse(*cron_text));
+  const date::time_zone* zone = &scheduler::ServerZone();
+  if (auto tz = request.QueryParam("tz"); tz && !tz->empty()) {
+    CRONIUM_ASSIGN_OR_RETURN(zone, scheduler::LocateZone(*tz));
+  }
+  int count = 10;
+  if (auto text = request.QueryParam("count")) {
+    char* end = nullptr;
+    const long value = std::strtol(text->c_str(), &end, 10);
+    if (text->empty() || *end != '\0' || value < 1 || value > 100) {
+      return InvalidArgument("count: an integer from 1 to 100");
+    }
+    count = static_cast<int>(value);
+  }
+  TimePoint from = ctx_.clock.Now();
+  if (auto text = request.QueryParam("from")) {
+    CRONIUM_ASSIGN_OR_RETURN(from, ParseRfc3339(*text));
+  }
+  auto gap = scheduler::DstGapPolicy::kShift;
+  if (auto text = request.QueryParam("dstGapPolicy")) {
+    if (*text == "SKIP")
+      gap = scheduler::DstGapPolicy::kSkip;
+    else if (*text != "SHIFT")
+      return InvalidArgument("dstGapPolicy: SHIFT or SKIP");
+  }
+  auto overlap = scheduler::DstOverlapPolicy::kOnce;
+  if (auto text = request.QueryParam("dstOverlapPolicy")) {
+    if (*text == "TWICE")
+      overlap = scheduler::DstOverlapPolicy::kTwice;
+    else if (*text != "ONCE")
+      return InvalidArgument("dstOverlapPolicy: ONCE or TWICE");
+  }
+  json instants = json::array();
+  TimePoint cursor = from;
+  for (int n = 0; n < count; ++n) {
+    auto next = expr.NextAfter(cursor, *zone, gap, overlap);
+    if (!next) break;
+    instants.push_back({{"utc", FormatRfc3339(next->instant)},
+                        {"local", scheduler::FormatLocal(next->instant, *zone)},
+                        {"dst", next->dst == scheduler::DstMark::kShifted    ? json("SHIFTED")
+                                : next->dst == scheduler::DstMark::kRepeated ? json("REPEATED")
+                                                                             : json(nullptr)}});
+    cursor = next->instant;
+  }
+  return JsonResponse(200, {{"cron", *cron_text},
+                            {"timezone", zone->name()},
+                            {"instants", instants},
+                            {"never", instants.empty()}});
 }
 
 }  // namespace internal

@@ -12,6 +12,20 @@ namespace {
 
 class EventsE2eTest : public E2eTest {};
 
+std::string http_encode(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
 TEST_F(EventsE2eTest, HealthAndReadiness) {
   auto health = client_->Get("/healthz");
   EXPECT_EQ(health.status, 200);
@@ -235,6 +249,42 @@ TEST_F(EventsE2eTest, ArchivedEventsCannotRun) {
   auto result = client_->Post("/api/v1/events/" + id + "/run", "{}");
   EXPECT_EQ(result.status, 409);
   EXPECT_NE(Parse(result)["message"].get<std::string>().find("archived"), std::string::npos);
+}
+
+TEST_F(EventsE2eTest, SchedulePreviewShowsNextRunsWithDstMarks) {
+  auto preview = client_->Get("/api/v1/schedules/preview?cron=" + http_encode("30 2 * * *") +
+                              "&tz=Europe/Berlin&count=2&from=2026-03-28T12:00:00Z");
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  json doc = Parse(preview);
+  EXPECT_EQ(doc["timezone"], "Europe/Berlin");
+  ASSERT_EQ(doc["instants"].size(), 2u);
+  EXPECT_EQ(doc["instants"][0]["utc"], "2026-03-29T01:00:00.000Z");
+  EXPECT_EQ(doc["instants"][0]["local"], "2026-03-29T03:00:00+02:00");
+  EXPECT_EQ(doc["instants"][0]["dst"], "SHIFTED");
+  EXPECT_EQ(doc["instants"][1]["local"], "2026-03-30T02:30:00+02:00");
+  EXPECT_TRUE(doc["instants"][1]["dst"].is_null());
+
+  auto never = Parse(
+      client_->Get("/api/v1/schedules/preview?cron=" + http_encode("0 0 30 2 *") + "&tz=UTC"));
+  EXPECT_TRUE(never["never"].get<bool>());
+  auto bad = client_->Get("/api/v1/schedules/preview?cron=" + http_encode("61 * * * *"));
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(Parse(bad)["message"].get<std::string>().find("minute field at position 1"),
+            std::string::npos);
+  EXPECT_EQ(
+      client_
+          ->Get("/api/v1/schedules/preview?cron=" + http_encode("* * * * *") + "&tz=Mars/Olympus")
+          .status,
+      400);
+  EXPECT_EQ(client_->Get("/api/v1/schedules/preview?cron=" + http_encode("* * * * *") + "&count=0")
+                .status,
+            400);
+  const std::map<std::string, std::string> env{{"CRONIUM_SERVER", server_->url()},
+                                               {"CRONIUM_TOKEN", admin_token_}};
+  auto cli = testutil::RunCronium(
+      {"schedule", "preview", "0 9 * * MON-FRI", "--tz", "America/New_York", "--count", "3"}, env);
+  EXPECT_EQ(cli.exit_code, 0) << cli.err;
+  EXPECT_NE(cli.out.find("09:00:00-0"), std::string::npos) << cli.out;
 }
 
 TEST_F(EventsE2eTest, JsonLogFormatWritesOneJsonObjectPerLine) {

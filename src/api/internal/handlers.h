@@ -77,6 +77,7 @@ class Handlers {
   Result<http::Response> DeleteUser(http::Request&, const auth::Principal&);
   Result<http::Response> ListAudit(http::Request&, const auth::Principal&);
   Result<http::Response> RotateKeys(http::Request&, const auth::Principal&);
+  Result<http::Response> PreviewSchedule(http::Request&, const auth::Principal&);
 
   ApiContext& ctx_;
 };

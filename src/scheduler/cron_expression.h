@@ -1,0 +1,104 @@
+#pragma once
+
+// Cron expressions: parsing and the next/previous matching time, computed field by field (no
+// minute-by-minute scanning). Pure functions; CronExpression is an immutable value and
+// thread-safe.
+//
+// Grammar: 5 fields (minute hour day-of-month month day-of-week) or 6 (a leading seconds
+// field). Each field is a comma list of `*`, `?` (day fields), values, ranges `a-b`, steps
+// `*/s`, `a-b/s`, `a/s`; month names JAN-DEC and weekday names SUN-SAT; weekday 0 and 7 are
+// Sunday. Day-of-month also takes `L` (last day), `L-n` (n days before it), `nW` (weekday
+// nearest day n, within the month) and `LW` (last weekday). Day-of-week also takes `nL` (last
+// such weekday of the month) and `n#k` (k-th such weekday, k 1-5). Macros: @yearly @annually
+// @monthly @weekly @daily @midnight @hourly.
+//
+// Day-of-month and day-of-week combine as in Vixie cron: when both fields are restricted (do
+// not start with `*` or `?`), a day matches if either matches; otherwise both must match.
+//
+//   auto every_15s = CronExpression::Parse("*/15 * * * * *");
+//   auto next = every_15s->NextLocal(LocalTime{...});
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/error.h"
+
+namespace date {
+class time_zone;
+}
+
+namespace cronium::scheduler {
+
+// Wall-clock time without a zone, in whole seconds since 1970-01-01T00:00:00 (local).
+using LocalSeconds = std::chrono::duration<int64_t>;
+
+// What to do with a wall-clock time that a DST change makes nonexistent or ambiguous.
+enum class DstGapPolicy { kShift, kSkip };      // spring forward: run at the gap's end, or skip
+enum class DstOverlapPolicy { kOnce, kTwice };  // fall back: the first instant only, or both
+
+enum class DstMark { kNone, kShifted, kRepeated };
+
+struct Occurrence {
+  TimePoint instant;
+  DstMark dst = DstMark::kNone;
+};
+
+class CronExpression {
+ public:
+  // kInvalidArgument naming the field, the position (1-based) and what was expected.
+  static Result<CronExpression> Parse(std::string_view text);
+
+  // The first matching wall-clock second strictly after `after`; nullopt if none ever does
+  // (e.g. "0 0 30 2 *").
+  std::optional<LocalSeconds> NextLocal(LocalSeconds after) const;
+  // The last matching wall-clock second strictly before `before`.
+  std::optional<LocalSeconds> PrevLocal(LocalSeconds before) const;
+
+  // The first occurrence strictly after `after` in `zone`, applying the DST policies.
+  std::optional<Occurrence> NextAfter(TimePoint after, const date::time_zone& zone,
+                                      DstGapPolicy gap = DstGapPolicy::kShift,
+                                      DstOverlapPolicy overlap = DstOverlapPolicy::kOnce) const;
+
+  bool Matches(LocalSeconds t) const;
+  const std::string& text() const { return text_; }
+  bool has_seconds() const { return has_seconds_; }
+
+ private:
+  struct DayRules {
+    uint64_t dom = 0;                          // bits 1..31
+    bool last_day = false;                     // L
+    std::vector<int> last_offsets;             // L-n
+    std::vector<int> nearest_weekday;          // nW
+    bool last_weekday = false;                 // LW
+    uint64_t dow = 0;                          // bits 0..6
+    std::vector<int> last_dow;                 // nL
+    std::vector<std::pair<int, int>> nth_dow;  // n#k
+    bool dom_star = true;
+    bool dow_star = true;
+  };
+
+  CronExpression() = default;
+  bool DayMatches(int year, unsigned month, unsigned day) const;
+
+  std::string text_;
+  bool has_seconds_ = false;
+  uint64_t seconds_ = 0;  // bits 0..59
+  uint64_t minutes_ = 0;  // bits 0..59
+  uint64_t hours_ = 0;    // bits 0..23
+  uint64_t months_ = 0;   // bits 1..12
+  DayRules days_;
+};
+
+// The IANA zone with this name (e.g. "Europe/Berlin"); kInvalidArgument if unknown.
+Result<const date::time_zone*> LocateZone(std::string_view name);
+// The server's own zone (from /etc/localtime or TZ), UTC if it cannot be determined.
+const date::time_zone& ServerZone();
+// `instant` as RFC 3339 wall-clock time in `zone` with its offset ("2026-03-29T03:00:00+02:00").
+std::string FormatLocal(TimePoint instant, const date::time_zone& zone);
+
+}  // namespace cronium::scheduler

@@ -1,0 +1,318 @@
+#include "scheduler/cron_expression.h"
+
+#include <date/date.h>
+#include <date/tz.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <random>
+
+#include "base/time_format.h"
+
+namespace cronium::scheduler {
+namespace {
+
+// "2026-03-29 02:30:00" as wall-clock seconds.
+LocalSeconds L(const std::string& text) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  EXPECT_EQ(std::sscanf(text.c_str(), "%d-%d-%d %d:%d:%d", &y, &mo, &d, &h, &mi, &s), 6) << text;
+  const auto day = date::sys_days{date::year{y} / date::month{static_cast<unsigned>(mo)} /
+                                  date::day{static_cast<unsigned>(d)}};
+  return LocalSeconds(static_cast<int64_t>(day.time_since_epoch().count()) * 86'400 + h * 3600 +
+                      mi * 60 + s);
+}
+
+std::string Show(std::optional<LocalSeconds> t) {
+  if (!t) return "never";
+  return date::format("%F %T", date::sys_seconds{std::chrono::seconds(t->count())});
+}
+
+TimePoint U(const std::string& text) {
+  auto parsed = ParseRfc3339(text);
+  EXPECT_TRUE(parsed) << text;
+  return *parsed;
+}
+
+CronExpression Cron(const std::string& text) {
+  auto parsed = CronExpression::Parse(text);
+  EXPECT_TRUE(parsed) << text << ": " << (parsed ? "" : parsed.error().message);
+  return *parsed;
+}
+
+struct NextCase {
+  const char* expr;
+  const char* after;
+  const char* expected;
+};
+
+TEST(CronExpressionTest, NextLocalTable) {
+  const NextCase cases[] = {
+      // Basics, lists, ranges and steps.
+      {"* * * * *", "2026-01-01 00:00:00", "2026-01-01 00:01:00"},
+      {"* * * * *", "2026-01-01 00:00:30", "2026-01-01 00:01:00"},
+      {"*/15 * * * *", "2026-01-01 00:16:00", "2026-01-01 00:30:00"},
+      {"10-40/7 * * * *", "2026-01-01 00:25:00", "2026-01-01 00:31:00"},
+      {"10-40/7 * * * *", "2026-01-01 00:38:00", "2026-01-01 01:10:00"},
+      {"5/20 * * * *", "2026-01-01 00:46:00", "2026-01-01 01:05:00"},
+      {"0 9,17 * * *", "2026-01-01 09:00:00", "2026-01-01 17:00:00"},
+      {"0 9-11 * * *", "2026-01-01 11:00:00", "2026-01-02 09:00:00"},
+      {"30 23 31 12 *", "2026-06-01 00:00:00", "2026-12-31 23:30:00"},
+      {"0 0 1 1 *", "2026-01-01 00:00:00", "2027-01-01 00:00:00"},
+      // Seconds.
+      {"*/10 * * * * *", "2026-01-01 00:00:05", "2026-01-01 00:00:10"},
+      {"30 0 0 * * *", "2026-01-01 00:00:30", "2026-01-02 00:00:30"},
+      {"59 59 23 31 12 *", "2026-12-31 23:59:58", "2026-12-31 23:59:59"},
+      // Names, case-insensitive, and 0/7 Sunday.
+      {"0 0 * JAN,jul *", "2026-02-01 00:00:00", "2026-07-01 00:00:00"},
+      {"0 0 * * MON-FRI", "2026-01-02 12:00:00", "2026-01-05 00:00:00"},  // Fri -> Mon
+      {"0 0 * * 7", "2026-01-01 00:00:00", "2026-01-04 00:00:00"},        // Sunday
+      {"0 0 * * 0", "2026-01-01 00:00:00", "2026-01-04 00:00:00"},
+      {"0 0 * * sun", "2026-01-01 00:00:00", "2026-01-04 00:00:00"},
+      // Month ends and leap years.
+      {"0 0 31 * *", "2026-04-01 00:00:00", "2026-05-31 00:00:00"},
+      {"0 0 29 2 *", "2026-01-01 00:00:00", "2028-02-29 00:00:00"},
+      {"0 0 29 2 *", "2096-03-01 00:00:00", "2104-02-29 00:00:00"},  // 2100 is no leap year
+      {"0 0 30 2 *", "2026-01-01 00:00:00", "never"},
+      {"0 0 31 4,6,9,11 *", "2026-01-01 00:00:00", "never"},
+      // L, L-n, W, LW.
+      {"0 0 L * *", "2026-02-01 00:00:00", "2026-02-28 00:00:00"},
+      {"0 0 L * *", "2028-02-01 00:00:00", "2028-02-29 00:00:00"},
+      {"0 0 L-2 * *", "2026-01-01 00:00:00", "2026-01-29 00:00:00"},
+      {"0 0 15W * *", "2026-08-01 00:00:00", "2026-08-14 00:00:00"},  // Sat 15 -> Fri 14
+      {"0 0 15W * *", "2026-03-01 00:00:00", "2026-03-16 00:00:00"},  // Sun 15 -> Mon 16
+      {"0 0 1W * *", "2026-07-31 00:00:00", "2026-08-03 00:00:00"},   // Sat 1 -> Mon 3
+      {"0 0 31W * *", "2026-05-01 00:00:00", "2026-05-29 00:00:00"},  // Sun 31 -> Fri 29
+      {"0 0 LW * *", "2026-01-01 00:00:00", "2026-01-30 00:00:00"},   // Sat 31 -> Fri 30
+      // nL and n#k.
+      {"0 0 * * 5L", "2026-01-01 00:00:00", "2026-01-30 00:00:00"},
+      {"0 0 * * FRIL", "2026-02-01 00:00:00", "2026-02-27 00:00:00"},
+      {"0 0 * * MON#2", "2026-01-01 00:00:00", "2026-01-12 00:00:00"},
+      {"0 0 * * 1#5", "2026-01-01 00:00:00", "2026-03-30 00:00:00"},  // months with 5 Mondays
+      // Vixie: both day fields restricted -> either; one starting with * -> both.
+      {"0 0 13 * FRI", "2026-01-01 00:00:00", "2026-01-02 00:00:00"},   // Friday 2nd
+      {"0 0 13 * FRI", "2026-01-10 00:00:00", "2026-01-13 00:00:00"},   // the 13th (a Tue)
+      {"0 0 */2 * FRI", "2026-01-01 00:00:00", "2026-01-09 00:00:00"},  // odd days AND Fridays
+      {"0 0 ? * FRI", "2026-01-01 00:00:00", "2026-01-02 00:00:00"},
+      {"0 0 13 * ?", "2026-01-01 00:00:00", "2026-01-13 00:00:00"},
+      // Macros.
+      {"@yearly", "2026-05-05 00:00:00", "2027-01-01 00:00:00"},
+      {"@annually", "2026-05-05 00:00:00", "2027-01-01 00:00:00"},
+      {"@monthly", "2026-05-05 00:00:00", "2026-06-01 00:00:00"},
+      {"@weekly", "2026-01-01 00:00:00", "2026-01-04 00:00:00"},
+      {"@daily", "2026-01-01 10:00:00", "2026-01-02 00:00:00"},
+      {"@midnight", "2026-01-01 10:00:00", "2026-01-02 00:00:00"},
+      {"@hourly", "2026-01-01 10:00:00", "2026-01-01 11:00:00"},
+      {"@HOURLY", "2026-01-01 10:59:59", "2026-01-01 11:00:00"},
+  };
+  for (const auto& c : cases) {
+    const CronExpression expr = Cron(c.expr);
+    EXPECT_EQ(Show(expr.NextLocal(L(c.after))), c.expected) << c.expr << " after " << c.after;
+  }
+}
+
+TEST(CronExpressionTest, PrevLocalTable) {
+  const NextCase cases[] = {
+      {"* * * * *", "2026-01-01 00:00:00", "2025-12-31 23:59:00"},
+      {"*/15 * * * *", "2026-01-01 00:16:00", "2026-01-01 00:15:00"},
+      {"0 9,17 * * *", "2026-01-01 09:00:00", "2025-12-31 17:00:00"},
+      {"0 0 29 2 *", "2026-01-01 00:00:00", "2024-02-29 00:00:00"},
+      {"0 0 L * *", "2026-03-15 00:00:00", "2026-02-28 00:00:00"},
+      {"*/10 * * * * *", "2026-01-01 00:00:00", "2025-12-31 23:59:50"},
+      {"0 0 30 2 *", "2026-01-01 00:00:00", "never"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(Show(Cron(c.expr).PrevLocal(L(c.after))), c.expected) << c.expr;
+  }
+}
+
+TEST(CronExpressionTest, ParseErrorsNameTheFieldAndPosition) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"", "5 fields"},
+      {"* * * *", "got 4"},
+      {"* * * * * * *", "got 7"},
+      {"60 * * * *", "minute field at position 1: 60 is out of range 0-59"},
+      {"* 24 * * *", "hour field at position 3: 24 is out of range 0-23"},
+      {"* * 0 * *", "day-of-month field at position 5: 0 is out of range 1-31"},
+      {"* * 32 * *", "day-of-month field at position 5: 32 is out of range 1-31"},
+      {"* * * 13 *", "month field at position 7: 13 is out of range 1-12"},
+      {"* * * * 8", "day-of-week field at position 9: 8 is out of range 0-7"},
+      {"* * * FOO *", "month field at position 7: 'FOO' is not a number or month name"},
+      {"* * * * FUNDAY", "day-of-week field at position 9: 'FUNDAY' is not a number or day name"},
+      {"*/0 * * * *", "minute field at position 3: step 0 is out of range 1-60"},
+      {"*/ * * * *", "minute field at position 3: expected a step number after '/'"},
+      {"30-10 * * * *", "minute field at position 1: range 30-10 runs backwards"},
+      {"1,,2 * * * *", "minute field at position 3: empty list item"},
+      {"x * * * *", "minute field at position 1: 'x' is not a number"},
+      {"* * * * MON#6", "day-of-week field at position 13: expected 1 to 5 after '#'"},
+      {"* * L-40 * *", "day-of-month field at position 7: 40 is out of range 1-31"},
+      {"61 * * * * *", "second field at position 1: 61 is out of range 0-59"},
+      {"@reboot", "'@reboot' is not a known macro"},
+      {"1-2-3 * * * *", "minute field at position 3: '2-3' is not a number"},
+  };
+  for (const auto& [text, fragment] : cases) {
+    auto parsed = CronExpression::Parse(text);
+    ASSERT_FALSE(parsed) << text;
+    EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidArgument) << text;
+    EXPECT_NE(parsed.error().message.find(fragment), std::string::npos)
+        << text << " -> " << parsed.error().message;
+  }
+}
+
+TEST(CronExpressionTest, RandomExpressionsBehaveLikeTheirDefinition) {
+  std::mt19937 rng(20261126);  // seeded: deterministic
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  auto field = [&](int lo, int hi) -> std::string {
+    switch (pick(0, 4)) {
+      case 0:
+        return "*";
+      case 1:
+        return std::to_string(pick(lo, hi));
+      case 2: {
+        const int a = pick(lo, hi), b = pick(a, hi);
+        return std::to_string(a) + "-" + std::to_string(b);
+      }
+      case 3:
+        return "*/" + std::to_string(pick(1, (hi - lo) / 2 + 1));
+      default:
+        return std::to_string(pick(lo, hi)) + "," + std::to_string(pick(lo, hi));
+    }
+  };
+  for (int n = 0; n < 300; ++n) {
+    const std::string text = field(0, 59) + " " + field(0, 59) + " " + field(0, 23) + " " +
+                             field(1, 28) + " " + field(1, 12) + " " + field(0, 6);
+    const CronExpression expr = Cron(text);
+    LocalSeconds t = L("2026-01-01 00:00:00") + LocalSeconds(pick(0, 86'400 * 365));
+    for (int step = 0; step < 5; ++step) {
+      auto next = expr.NextLocal(t);
+      if (!next) break;
+      ASSERT_GT(*next, t) << text;
+      ASSERT_TRUE(expr.Matches(*next)) << text << " " << Show(next);
+      // Nothing matches in between, and Prev(Next(t)) <= t.
+      auto prev = expr.PrevLocal(*next);
+      if (prev) {
+        ASSERT_LE(*prev, t) << text << " " << Show(next) << " " << Show(prev);
+      }
+      if (*next - t < LocalSeconds(600)) {
+        for (LocalSeconds probe = t + LocalSeconds(1); probe < *next; probe += LocalSeconds(1)) {
+          ASSERT_FALSE(expr.Matches(probe)) << text << " " << Show(probe);
+        }
+      }
+      t = *next;
+    }
+  }
+}
+
+std::string Iso(const std::optional<Occurrence>& o) {
+  if (!o) return "never";
+  std::string mark = o->dst == DstMark::kShifted    ? " SHIFTED"
+                     : o->dst == DstMark::kRepeated ? " REPEATED"
+                                                    : "";
+  return FormatRfc3339(o->instant) + mark;
+}
+
+std::vector<std::string> Fires(const CronExpression& expr, const std::string& zone_name,
+                               const std::string& from, int count, DstGapPolicy gap,
+                               DstOverlapPolicy overlap) {
+  const date::time_zone& zone = **LocateZone(zone_name);
+  std::vector<std::string> out;
+  TimePoint t = U(from);
+  for (int n = 0; n < count; ++n) {
+    auto next = expr.NextAfter(t, zone, gap, overlap);
+    out.push_back(Iso(next));
+    if (!next) break;
+    t = next->instant;
+  }
+  return out;
+}
+
+TEST(CronExpressionDstTest, WallClockScheduleFollowsTheZone) {
+  // 09:00 Berlin is 08:00Z in winter and 07:00Z in summer.
+  EXPECT_EQ(Fires(Cron("0 9 * * *"), "Europe/Berlin", "2026-03-27T12:00:00Z", 3,
+                  DstGapPolicy::kShift, DstOverlapPolicy::kOnce),
+            (std::vector<std::string>{"2026-03-28T08:00:00.000Z", "2026-03-29T07:00:00.000Z",
+                                      "2026-03-30T07:00:00.000Z"}));
+}
+
+TEST(CronExpressionDstTest, SpringForwardGapShiftsOrSkips) {
+  // Berlin, 2026-03-29: 02:00 CET becomes 03:00 CEST (01:00Z).
+  const CronExpression at_0230 = Cron("30 2 * * *");
+  EXPECT_EQ(
+      Fires(at_0230, "Europe/Berlin", "2026-03-28T12:00:00Z", 2, DstGapPolicy::kShift,
+            DstOverlapPolicy::kOnce),
+      (std::vector<std::string>{"2026-03-29T01:00:00.000Z SHIFTED", "2026-03-30T00:30:00.000Z"}));
+  EXPECT_EQ(Fires(at_0230, "Europe/Berlin", "2026-03-28T12:00:00Z", 1, DstGapPolicy::kSkip,
+                  DstOverlapPolicy::kOnce),
+            (std::vector<std::string>{"2026-03-30T00:30:00.000Z"}));
+  // Every 20 minutes through the gap: the gap's occurrences collapse into one at 03:00.
+  EXPECT_EQ(Fires(Cron("*/20 * * * *"), "Europe/Berlin", "2026-03-29T00:30:00Z", 4,
+                  DstGapPolicy::kShift, DstOverlapPolicy::kOnce),
+            (std::vector<std::string>{"2026-03-29T00:40:00.000Z", "2026-03-29T01:00:00.000Z",
+                                      "2026-03-29T01:20:00.000Z", "2026-03-29T01:40:00.000Z"}));
+}
+
+TEST(CronExpressionDstTest, FallBackOverlapRunsOnceOrTwice) {
+  // Berlin, 2026-10-25: 03:00 CEST becomes 02:00 CET; 02:00-02:59 happens twice.
+  const CronExpression at_0230 = Cron("30 2 * * *");
+  EXPECT_EQ(Fires(at_0230, "Europe/Berlin", "2026-10-24T12:00:00Z", 2, DstGapPolicy::kShift,
+                  DstOverlapPolicy::kOnce),
+            (std::vector<std::string>{"2026-10-25T00:30:00.000Z", "2026-10-26T01:30:00.000Z"}));
+  EXPECT_EQ(
+      Fires(at_0230, "Europe/Berlin", "2026-10-24T12:00:00Z", 3, DstGapPolicy::kShift,
+            DstOverlapPolicy::kTwice),
+      (std::vector<std::string>{"2026-10-25T00:30:00.000Z", "2026-10-25T01:30:00.000Z REPEATED",
+                                "2026-10-26T01:30:00.000Z"}));
+  // Hourly through the overlap: ONCE gives one run per wall-clock hour, TWICE one per real hour.
+  EXPECT_EQ(Fires(Cron("0 * * * *"), "Europe/Berlin", "2026-10-24T23:30:00Z", 4,
+                  DstGapPolicy::kShift, DstOverlapPolicy::kOnce),
+            (std::vector<std::string>{"2026-10-25T00:00:00.000Z", "2026-10-25T02:00:00.000Z",
+                                      "2026-10-25T03:00:00.000Z", "2026-10-25T04:00:00.000Z"}));
+  EXPECT_EQ(
+      Fires(Cron("0 * * * *"), "Europe/Berlin", "2026-10-24T23:30:00Z", 4, DstGapPolicy::kShift,
+            DstOverlapPolicy::kTwice),
+      (std::vector<std::string>{"2026-10-25T00:00:00.000Z", "2026-10-25T01:00:00.000Z REPEATED",
+                                "2026-10-25T02:00:00.000Z", "2026-10-25T03:00:00.000Z"}));
+}
+
+TEST(CronExpressionDstTest, SouthernHemisphereAndHalfHourShifts) {
+  // Sydney: DST ends 2026-04-05 03:00 AEDT -> 02:00 AEST; starts 2026-10-04 02:00 -> 03:00.
+  EXPECT_EQ(Fires(Cron("30 2 * * *"), "Australia/Sydney", "2026-04-04T00:00:00Z", 2,
+                  DstGapPolicy::kShift, DstOverlapPolicy::kOnce),
+            (std::vector<std::string>{"2026-04-04T15:30:00.000Z", "2026-04-05T16:30:00.000Z"}));
+  EXPECT_EQ(Fires(Cron("30 2 * * *"), "Australia/Sydney", "2026-10-03T00:00:00Z", 1,
+                  DstGapPolicy::kShift, DstOverlapPolicy::kOnce),
+            (std::vector<std::string>{"2026-10-03T16:00:00.000Z SHIFTED"}));
+  // Lord Howe moves by 30 minutes: 2026-10-04 02:00 becomes 02:30 (+10:30 -> +11).
+  EXPECT_EQ(Fires(Cron("15 2 * * *"), "Australia/Lord_Howe", "2026-10-03T00:00:00Z", 1,
+                  DstGapPolicy::kShift, DstOverlapPolicy::kOnce),
+            (std::vector<std::string>{"2026-10-03T15:30:00.000Z SHIFTED"}));
+  EXPECT_EQ(Fires(Cron("45 2 * * *"), "Australia/Lord_Howe", "2026-10-03T00:00:00Z", 1,
+                  DstGapPolicy::kShift, DstOverlapPolicy::kOnce),
+            (std::vector<std::string>{"2026-10-03T15:45:00.000Z"}));
+  // New York, fall back 2026-11-01 02:00 EDT -> 01:00 EST.
+  EXPECT_EQ(
+      Fires(Cron("30 1 * * *"), "America/New_York", "2026-10-31T12:00:00Z", 3, DstGapPolicy::kShift,
+            DstOverlapPolicy::kTwice),
+      (std::vector<std::string>{"2026-11-01T05:30:00.000Z", "2026-11-01T06:30:00.000Z REPEATED",
+                                "2026-11-02T06:30:00.000Z"}));
+}
+
+TEST(CronExpressionDstTest, UtcAndSecondsAreExact) {
+  EXPECT_EQ(Fires(Cron("*/10 * * * * *"), "UTC", "2026-01-01T00:00:05.500Z", 3,
+                  DstGapPolicy::kShift, DstOverlapPolicy::kOnce),
+            (std::vector<std::string>{"2026-01-01T00:00:10.000Z", "2026-01-01T00:00:20.000Z",
+                                      "2026-01-01T00:00:30.000Z"}));
+  EXPECT_EQ(Fires(Cron("0 0 30 2 *"), "UTC", "2026-01-01T00:00:00Z", 1, DstGapPolicy::kShift,
+                  DstOverlapPolicy::kOnce),
+            (std::vector<std::string>{"never"}));
+}
+
+TEST(LocateZoneTest, KnowsIanaNamesOnly) {
+  EXPECT_TRUE(LocateZone("Europe/Berlin"));
+  EXPECT_TRUE(LocateZone("UTC"));
+  EXPECT_EQ(LocateZone("Mars/Olympus").error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(LocateZone("").error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(LocateZone("../../etc/passwd").error().code, ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace cronium::scheduler
