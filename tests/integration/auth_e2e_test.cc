@@ -1,5 +1,6 @@
 // Authentication, authorization, sessions, tokens and the audit log, through the real binary.
 
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -210,6 +211,31 @@ TEST_F(AuthE2eTest, RevokedTokensAndDisabledUsersAreRejected) {
   EXPECT_EQ(client_->Post("/api/v1/tokens", R"({"name":"old","expiresAt":"2001-01-01T00:00:00Z"})")
                 .status,
             400);
+}
+
+TEST_F(AuthE2eTest, ExpiredTokensAndSessionsAreRejected) {
+  auto created =
+      client_->Post("/api/v1/tokens", R"({"name":"short","scope":"read","expiresInDays":1})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string token = Parse(created)["token"];
+  EXPECT_EQ(As(token, "GET", "/api/v1/events").status, 200);
+  UserToken("sam", "USER", "write");
+  auto session = Login("sam", PasswordOf("sam"));
+  // Let a day pass, as far as the stored expiry times are concerned.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((DataDir() + "/cronium.db").c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "UPDATE api_tokens SET expires_at = 1000 WHERE name = 'short';"
+                         "UPDATE sessions SET expires_at = 1000;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto expired = As(token, "GET", "/api/v1/events");
+  EXPECT_EQ(expired.status, 401);
+  EXPECT_EQ(Parse(expired)["message"], "the API token has expired");
+  EXPECT_EQ(client_->Send("GET", "/api/v1/auth/me", "", false, false, {session.cookie}).status,
+            401);
 }
 
 TEST_F(AuthE2eTest, LoginAttemptsAreRateLimited) {
