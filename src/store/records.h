@@ -75,6 +75,8 @@ struct JobRecord {
   std::optional<TimePoint> lease_expires_at;
   std::string cancel_reason;  // set when a cancel was requested
   std::string current_execution_id;
+  std::string unique_key;  // e.g. schedule occurrence "evt_...@1767225600000"; "" = none
+  bool serialize = false;  // not claimed while another job of the event is RUNNING
   TimePoint created_at;
   TimePoint updated_at;
   std::optional<TimePoint> finished_at;
@@ -119,6 +121,29 @@ struct ExecutionQuery {
   std::optional<RunStatus> status;
   std::string before_id;
   int limit = 50;
+};
+
+// A schedule: its spec (JSON owned by the scheduler) and where it stands.
+struct ScheduleRecord {
+  std::string event_id;
+  std::string spec_json;
+  std::optional<TimePoint> next_due_at;
+  std::optional<TimePoint> last_planned_at;
+  int64_t run_count = 0;
+  TimePoint updated_at;
+};
+
+// What happened to one planned occurrence.
+struct LedgerRecord {
+  std::string id;
+  std::string event_id;
+  TimePoint planned_at;
+  std::optional<TimePoint> enqueued_at;
+  std::optional<int64_t> lateness_ms;
+  std::string fate;  // FIRED, CAUGHT_UP, BUFFERED, SKIPPED_OVERLAP, MISSED_DOWNTIME, ...
+  std::string job_id;
+  std::string execution_id;
+  std::string detail;
 };
 
 struct UserRecord {

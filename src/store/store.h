@@ -65,6 +65,25 @@ class Store {
       const std::function<Result<std::vector<SealedEnvVar>>(const EventRecord&)>& rewrite,
       const AuditEntry& audit) = 0;
 
+  // Schedules. PutSchedule inserts or replaces the spec and state of an event's schedule.
+  virtual Status PutSchedule(const ScheduleRecord& schedule, const AuditEntry& audit) = 0;
+  virtual Result<ScheduleRecord> GetSchedule(const std::string& event_id) = 0;
+  virtual Status DeleteSchedule(const std::string& event_id, const AuditEntry& audit) = 0;
+  virtual Result<std::vector<ScheduleRecord>> ListSchedules() = 0;
+  // One occurrence became a job: the job, its first execution, the ledger row and the
+  // schedule's new state, in one transaction. kAlreadyExists when a job with the same
+  // unique_key exists (the occurrence fired before): nothing is written then.
+  virtual Status FireScheduled(const JobRecord& job, const ExecutionRecord& first_execution,
+                               const LedgerRecord& ledger, const ScheduleRecord& state,
+                               const AuditEntry& audit) = 0;
+  // An occurrence that did not become a job (skipped, missed, limit reached...).
+  virtual Status RecordOccurrence(const LedgerRecord& ledger, const ScheduleRecord& state) = 0;
+  // Newest first.
+  virtual Result<std::vector<LedgerRecord>> ListLedger(const std::string& event_id,
+                                                       const std::string& before_id, int limit) = 0;
+  // Jobs of the event that are QUEUED or RUNNING, oldest first.
+  virtual Result<std::vector<JobRecord>> ActiveJobs(const std::string& event_id) = 0;
+
   virtual Result<JobRecord> GetJob(const std::string& id) = 0;
   virtual Result<ExecutionRecord> GetExecution(const std::string& id) = 0;
   // Newest first.

@@ -555,6 +555,107 @@ TEST_P(StoreContractTest, VisibilityLimitsListsToOwnAndSharedEvents) {
   EXPECT_EQ(store_->ListExecutions({})->size(), 3u);
 }
 
+TEST_P(StoreContractTest, SchedulesRoundTripAndCascade) {
+  EventRecord event = MakeEvent("scheduled");
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
+  ScheduleRecord schedule{.event_id = event.id,
+                          .spec_json = R"({"kind":"CRON"})",
+                          .next_due_at = FromUnixMillis(5'000),
+                          .run_count = 0,
+                          .updated_at = FromUnixMillis(1)};
+  ASSERT_TRUE(store_->PutSchedule(schedule, {}));
+  schedule.spec_json = R"({"kind":"INTERVAL"})";
+  ASSERT_TRUE(store_->PutSchedule(schedule, {}));
+  auto loaded = store_->GetSchedule(event.id);
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(loaded->spec_json, R"({"kind":"INTERVAL"})");
+  EXPECT_EQ(loaded->next_due_at, FromUnixMillis(5'000));
+  EXPECT_EQ(store_->ListSchedules()->size(), 1u);
+  EXPECT_EQ(store_->PutSchedule({.event_id = "evt_none", .spec_json = "{}"}, {}).error().code,
+            ErrorCode::kNotFound);
+  ASSERT_TRUE(store_->DeleteEvent(event.id, {}));
+  EXPECT_EQ(store_->GetSchedule(event.id).error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, AnOccurrenceFiresOnlyOnce) {
+  EventRecord event = MakeEvent("once");
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
+  ASSERT_TRUE(store_->PutSchedule({.event_id = event.id, .spec_json = "{}"}, {}));
+  auto fire = [&](const std::string& suffix) {
+    JobRecord job;
+    job.id = "job_" + suffix;
+    job.event_id = event.id;
+    job.unique_key = event.id + "@60000";
+    job.current_execution_id = "exe_" + suffix;
+    ExecutionRecord exec{.id = "exe_" + suffix, .job_id = job.id, .event_id = event.id};
+    LedgerRecord ledger{.id = "led_" + suffix,
+                        .event_id = event.id,
+                        .planned_at = FromUnixMillis(60'000),
+                        .fate = "FIRED",
+                        .job_id = job.id};
+    ScheduleRecord state{.event_id = event.id,
+                         .next_due_at = FromUnixMillis(120'000),
+                         .last_planned_at = FromUnixMillis(60'000),
+                         .run_count = 1};
+    return store_->FireScheduled(job, exec, ledger, state, {});
+  };
+  ASSERT_TRUE(fire("a"));
+  auto again = fire("b");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(store_->GetJob("job_b").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->ListLedger(event.id, "", 10)->size(), 1u);
+  EXPECT_EQ(store_->GetSchedule(event.id)->run_count, 1);
+  EXPECT_EQ(store_->GetSchedule(event.id)->next_due_at, FromUnixMillis(120'000));
+  EXPECT_EQ(store_->ActiveJobs(event.id)->size(), 1u);
+}
+
+TEST_P(StoreContractTest, SerializedJobsWaitForTheRunningOne) {
+  EventRecord event = MakeEvent("serial");
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
+  JobRecord first = Enqueue(event.id);
+  const TimePoint now = FromUnixMillis(20'000);
+  auto claimed = store_->ClaimNextJob("w1", now, now + milliseconds(1000));
+  ASSERT_TRUE(claimed && *claimed);
+  JobRecord buffered;
+  buffered.id = NewId("job", now);
+  buffered.event_id = event.id;
+  buffered.serialize = true;
+  buffered.current_execution_id = NewId("exe", now);
+  ASSERT_TRUE(store_->EnqueueJob(
+      buffered, {.id = buffered.current_execution_id, .job_id = buffered.id, .event_id = event.id},
+      {}));
+  auto blocked = store_->ClaimNextJob("w2", now, now + milliseconds(1000));
+  ASSERT_TRUE(blocked);
+  EXPECT_FALSE(*blocked);
+  ExecutionRecord done = (*claimed)->execution;
+  done.status = RunStatus::kSucceeded;
+  ASSERT_TRUE(store_->FinishExecution(done, now, {}));
+  auto next = store_->ClaimNextJob("w2", now, now + milliseconds(1000));
+  ASSERT_TRUE(next && *next);
+  EXPECT_EQ((*next)->job.id, buffered.id);
+  EXPECT_TRUE((*next)->job.serialize);
+}
+
+TEST_P(StoreContractTest, LedgerIsNewestFirstAndPaged) {
+  EventRecord event = MakeEvent("ledger");
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
+  ASSERT_TRUE(store_->PutSchedule({.event_id = event.id, .spec_json = "{}"}, {}));
+  for (int n = 0; n < 3; ++n) {
+    LedgerRecord r{.id = NewId("led", FromUnixMillis(1'000 + n)),
+                   .event_id = event.id,
+                   .planned_at = FromUnixMillis(1'000 * n),
+                   .lateness_ms = 2,
+                   .fate = n == 1 ? "SKIPPED_OVERLAP" : "MISSED_DOWNTIME"};
+    ASSERT_TRUE(store_->RecordOccurrence(r, {.event_id = event.id, .run_count = n}));
+  }
+  auto page = store_->ListLedger(event.id, "", 2);
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0].planned_at, FromUnixMillis(2'000));
+  EXPECT_EQ((*page)[1].fate, "SKIPPED_OVERLAP");
+  EXPECT_EQ(store_->ListLedger(event.id, (*page)[1].id, 10)->size(), 1u);
+}
+
 std::unique_ptr<Store> OpenSqlite(const std::string& dir) {
   auto store = sqlite::SqliteStore::Open({.path = dir + "/cronium.db"});
   if (!store) {

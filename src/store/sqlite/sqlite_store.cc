@@ -164,7 +164,7 @@ void BindEventFields(Statement& stmt, const EventRecord& event) {
 constexpr std::string_view kJobColumns =
     "id, event_id, owner_id, trigger_kind, status, input, priority, run_after, attempts, "
     "max_attempts, timeout_ms, lease_owner, lease_expires_at, cancel_reason, created_at, "
-    "updated_at, finished_at, current_execution_id, requested_by";
+    "updated_at, finished_at, current_execution_id, requested_by, unique_key, serialize";
 
 JobRecord ReadJob(const Statement& stmt) {
   JobRecord job;
@@ -187,6 +187,8 @@ JobRecord ReadJob(const Statement& stmt) {
   job.finished_at = OptionalTime(stmt, 16);
   job.current_execution_id = stmt.Text(17);
   job.requested_by = stmt.Text(18);
+  job.unique_key = stmt.Text(19);
+  job.serialize = stmt.Int(20) != 0;
   return job;
 }
 
@@ -463,45 +465,241 @@ Result<std::string> CurrentExecutionId(SqliteConnection& conn, const std::string
 
 }  // namespace
 
+namespace {
+
+// Inserts a job and its first execution (inside the caller's transaction).
+Status InsertJob(SqliteConnection& conn, const JobRecord& job,
+                 const ExecutionRecord& first_execution) {
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt,
+      conn.Prepare(fmt::format("INSERT INTO jobs ({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
+                               "?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)",
+                               kJobColumns)));
+  stmt.Bind(1, job.id)
+      .Bind(2, job.event_id)
+      .Bind(3, job.owner_id)
+      .Bind(4, job.trigger)
+      .Bind(5, ToString(job.status))
+      .Bind(6, job.input_json)
+      .Bind(7, job.priority)
+      .Bind(8, ToUnixMillis(job.run_after))
+      .Bind(9, job.attempts)
+      .Bind(10, job.max_attempts)
+      .Bind(11, job.timeout_ms)
+      .Bind(12, job.lease_owner)
+      .Bind(13, OptionalMillis(job.lease_expires_at))
+      .Bind(14, job.cancel_reason)
+      .Bind(15, ToUnixMillis(job.created_at))
+      .Bind(16, ToUnixMillis(job.updated_at))
+      .Bind(17, OptionalMillis(job.finished_at))
+      .Bind(18, first_execution.id)
+      .Bind(19, job.requested_by)
+      .Bind(21, job.serialize);
+  if (job.unique_key.empty())
+    stmt.BindNull(20);
+  else
+    stmt.Bind(20, job.unique_key);
+  auto ran = stmt.Run();
+  if (!ran) {
+    if (ran.error().code == ErrorCode::kAlreadyExists &&
+        ran.error().message.find("FOREIGN KEY") != std::string::npos) {
+      return NotFound(fmt::format("event {} not found", job.event_id));
+    }
+    if (ran.error().code == ErrorCode::kAlreadyExists &&
+        ran.error().message.find("unique_key") != std::string::npos) {
+      return AlreadyExists(fmt::format("a job for {} exists already", job.unique_key));
+    }
+    return tl::unexpected(ran.error());
+  }
+  return InsertExecution(conn, first_execution);
+}
+
+Status WriteLedger(SqliteConnection& conn, const LedgerRecord& r) {
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt, conn.Prepare("INSERT INTO schedule_ledger (id, event_id, planned_at, "
+                              "enqueued_at, lateness_ms, fate, job_id, execution_id, detail) "
+                              "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)"));
+  stmt.Bind(1, r.id)
+      .Bind(2, r.event_id)
+      .Bind(3, ToUnixMillis(r.planned_at))
+      .Bind(4, OptionalMillis(r.enqueued_at))
+      .Bind(5, r.lateness_ms)
+      .Bind(6, r.fate)
+      .Bind(7, r.job_id)
+      .Bind(8, r.execution_id)
+      .Bind(9, r.detail);
+  CRONIUM_RETURN_IF_ERROR(stmt.Run());
+  return OkStatus();
+}
+
+// Updates where a schedule stands (not its spec).
+Status WriteProgress(SqliteConnection& conn, const ScheduleRecord& r) {
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt, conn.Prepare("UPDATE schedules SET next_due_at = ?2, last_planned_at = ?3, "
+                              "run_count = ?4, updated_at = ?5 WHERE event_id = ?1"));
+  stmt.Bind(1, r.event_id)
+      .Bind(2, OptionalMillis(r.next_due_at))
+      .Bind(3, OptionalMillis(r.last_planned_at))
+      .Bind(4, r.run_count)
+      .Bind(5, ToUnixMillis(r.updated_at));
+  CRONIUM_RETURN_IF_ERROR(stmt.Run());
+  return OkStatus();
+}
+
+constexpr std::string_view kScheduleColumns =
+    "event_id, spec, next_due_at, last_planned_at, run_count, updated_at";
+
+ScheduleRecord ReadSchedule(const Statement& stmt) {
+  ScheduleRecord r;
+  r.event_id = stmt.Text(0);
+  r.spec_json = stmt.Text(1);
+  r.next_due_at = OptionalTime(stmt, 2);
+  r.last_planned_at = OptionalTime(stmt, 3);
+  r.run_count = stmt.Int(4);
+  r.updated_at = FromUnixMillis(stmt.Int(5));
+  return r;
+}
+
+}  // namespace
+
 Status SqliteStore::EnqueueJob(const JobRecord& job, const ExecutionRecord& first_execution,
                                const AuditEntry& audit) {
   std::lock_guard lock(writer_mutex_);
   return Transact(*writer_, [&]() -> Status {
+    CRONIUM_RETURN_IF_ERROR(InsertJob(*writer_, job, first_execution));
+    return WriteAudit(*writer_, audit);
+  });
+}
+
+Status SqliteStore::PutSchedule(const ScheduleRecord& r, const AuditEntry& audit) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Status {
     CRONIUM_ASSIGN_OR_RETURN(
-        auto stmt,
-        writer_->Prepare(fmt::format("INSERT INTO jobs ({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,"
-                                     "?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
-                                     kJobColumns)));
-    stmt.Bind(1, job.id)
-        .Bind(2, job.event_id)
-        .Bind(3, job.owner_id)
-        .Bind(4, job.trigger)
-        .Bind(5, ToString(job.status))
-        .Bind(6, job.input_json)
-        .Bind(7, job.priority)
-        .Bind(8, ToUnixMillis(job.run_after))
-        .Bind(9, job.attempts)
-        .Bind(10, job.max_attempts)
-        .Bind(11, job.timeout_ms)
-        .Bind(12, job.lease_owner)
-        .Bind(13, OptionalMillis(job.lease_expires_at))
-        .Bind(14, job.cancel_reason)
-        .Bind(15, ToUnixMillis(job.created_at))
-        .Bind(16, ToUnixMillis(job.updated_at))
-        .Bind(17, OptionalMillis(job.finished_at))
-        .Bind(18, first_execution.id)
-        .Bind(19, job.requested_by);
+        auto stmt, writer_->Prepare(fmt::format(
+                       "INSERT INTO schedules ({}) VALUES (?1,?2,?3,?4,?5,?6) ON CONFLICT "
+                       "(event_id) DO UPDATE SET spec = excluded.spec, next_due_at = "
+                       "excluded.next_due_at, last_planned_at = excluded.last_planned_at, "
+                       "run_count = excluded.run_count, updated_at = excluded.updated_at",
+                       kScheduleColumns)));
+    stmt.Bind(1, r.event_id)
+        .Bind(2, r.spec_json)
+        .Bind(3, OptionalMillis(r.next_due_at))
+        .Bind(4, OptionalMillis(r.last_planned_at))
+        .Bind(5, r.run_count)
+        .Bind(6, ToUnixMillis(r.updated_at));
     auto ran = stmt.Run();
     if (!ran) {
-      if (ran.error().code == ErrorCode::kAlreadyExists &&
-          ran.error().message.find("FOREIGN KEY") != std::string::npos) {
-        return NotFound(fmt::format("event {} not found", job.event_id));
+      if (ran.error().message.find("FOREIGN KEY") != std::string::npos) {
+        return NotFound(fmt::format("event {} not found", r.event_id));
       }
       return tl::unexpected(ran.error());
     }
-    CRONIUM_RETURN_IF_ERROR(InsertExecution(*writer_, first_execution));
     return WriteAudit(*writer_, audit);
   });
+}
+
+Result<ScheduleRecord> SqliteStore::GetSchedule(const std::string& event_id) {
+  auto reader = AcquireReader();
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt, reader->Prepare(fmt::format("SELECT {} FROM schedules WHERE event_id = ?1",
+                                             kScheduleColumns)));
+  stmt.Bind(1, event_id);
+  CRONIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) return NotFound(fmt::format("event {} has no schedule", event_id));
+  return ReadSchedule(stmt);
+}
+
+Status SqliteStore::DeleteSchedule(const std::string& event_id, const AuditEntry& audit) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Status {
+    CRONIUM_ASSIGN_OR_RETURN(auto stmt,
+                             writer_->Prepare("DELETE FROM schedules WHERE event_id = ?1"));
+    stmt.Bind(1, event_id);
+    CRONIUM_RETURN_IF_ERROR(stmt.Run());
+    return WriteAudit(*writer_, audit);
+  });
+}
+
+Result<std::vector<ScheduleRecord>> SqliteStore::ListSchedules() {
+  auto reader = AcquireReader();
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt, reader->Prepare(fmt::format("SELECT {} FROM schedules", kScheduleColumns)));
+  std::vector<ScheduleRecord> out;
+  for (;;) {
+    CRONIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    out.push_back(ReadSchedule(stmt));
+  }
+  return out;
+}
+
+Status SqliteStore::FireScheduled(const JobRecord& job, const ExecutionRecord& first_execution,
+                                  const LedgerRecord& ledger, const ScheduleRecord& state,
+                                  const AuditEntry& audit) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Status {
+    CRONIUM_RETURN_IF_ERROR(InsertJob(*writer_, job, first_execution));
+    CRONIUM_RETURN_IF_ERROR(WriteLedger(*writer_, ledger));
+    CRONIUM_RETURN_IF_ERROR(WriteProgress(*writer_, state));
+    return WriteAudit(*writer_, audit);
+  });
+}
+
+Status SqliteStore::RecordOccurrence(const LedgerRecord& ledger, const ScheduleRecord& state) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Status {
+    CRONIUM_RETURN_IF_ERROR(WriteLedger(*writer_, ledger));
+    return WriteProgress(*writer_, state);
+  });
+}
+
+Result<std::vector<LedgerRecord>> SqliteStore::ListLedger(const std::string& event_id,
+                                                          const std::string& before_id, int limit) {
+  auto reader = AcquireReader();
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt,
+      reader->Prepare("SELECT id, event_id, planned_at, enqueued_at, lateness_ms, fate, job_id, "
+                      "execution_id, detail FROM schedule_ledger WHERE event_id = ?1 AND (?2 IS "
+                      "NULL OR id < ?2) ORDER BY id DESC LIMIT ?3"));
+  stmt.Bind(1, event_id);
+  if (before_id.empty())
+    stmt.BindNull(2);
+  else
+    stmt.Bind(2, before_id);
+  stmt.Bind(3, limit);
+  std::vector<LedgerRecord> out;
+  for (;;) {
+    CRONIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    LedgerRecord r;
+    r.id = stmt.Text(0);
+    r.event_id = stmt.Text(1);
+    r.planned_at = FromUnixMillis(stmt.Int(2));
+    r.enqueued_at = OptionalTime(stmt, 3);
+    r.lateness_ms = stmt.OptionalInt(4);
+    r.fate = stmt.Text(5);
+    r.job_id = stmt.Text(6);
+    r.execution_id = stmt.Text(7);
+    r.detail = stmt.Text(8);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<std::vector<JobRecord>> SqliteStore::ActiveJobs(const std::string& event_id) {
+  auto reader = AcquireReader();
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt, reader->Prepare(fmt::format("SELECT {} FROM jobs WHERE event_id = ?1 AND status "
+                                             "IN ('QUEUED', 'RUNNING') ORDER BY id",
+                                             kJobColumns)));
+  stmt.Bind(1, event_id);
+  std::vector<JobRecord> out;
+  for (;;) {
+    CRONIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    out.push_back(ReadJob(stmt));
+  }
+  return out;
 }
 
 Result<std::optional<ClaimedJob>> SqliteStore::ClaimNextJob(const std::string& worker_id,
@@ -510,9 +708,11 @@ Result<std::optional<ClaimedJob>> SqliteStore::ClaimNextJob(const std::string& w
   std::lock_guard lock(writer_mutex_);
   return Transact(*writer_, [&]() -> Result<std::optional<ClaimedJob>> {
     CRONIUM_ASSIGN_OR_RETURN(
-        auto pick, writer_->Prepare("SELECT id, current_execution_id FROM jobs WHERE status = "
-                                    "'QUEUED' AND run_after <= ?1 ORDER BY priority DESC, id "
-                                    "LIMIT 1"));
+        auto pick,
+        writer_->Prepare("SELECT id, current_execution_id FROM jobs AS j WHERE status = 'QUEUED' "
+                         "AND run_after <= ?1 AND (serialize = 0 OR NOT EXISTS (SELECT 1 FROM jobs "
+                         "AS r WHERE r.event_id = j.event_id AND r.status = 'RUNNING')) ORDER BY "
+                         "priority DESC, id LIMIT 1"));
     pick.Bind(1, ToUnixMillis(now));
     CRONIUM_ASSIGN_OR_RETURN(bool found, pick.Step());
     if (!found) return std::optional<ClaimedJob>();

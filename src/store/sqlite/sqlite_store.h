@@ -46,6 +46,17 @@ class SqliteStore final : public Store {
   Result<int> RewriteEventEnvVars(
       const std::function<Result<std::vector<SealedEnvVar>>(const EventRecord&)>& rewrite,
       const AuditEntry& audit) override;
+  Status PutSchedule(const ScheduleRecord& schedule, const AuditEntry& audit) override;
+  Result<ScheduleRecord> GetSchedule(const std::string& event_id) override;
+  Status DeleteSchedule(const std::string& event_id, const AuditEntry& audit) override;
+  Result<std::vector<ScheduleRecord>> ListSchedules() override;
+  Status FireScheduled(const JobRecord& job, const ExecutionRecord& first_execution,
+                       const LedgerRecord& ledger, const ScheduleRecord& state,
+                       const AuditEntry& audit) override;
+  Status RecordOccurrence(const LedgerRecord& ledger, const ScheduleRecord& state) override;
+  Result<std::vector<LedgerRecord>> ListLedger(const std::string& event_id,
+                                               const std::string& before_id, int limit) override;
+  Result<std::vector<JobRecord>> ActiveJobs(const std::string& event_id) override;
   Result<JobRecord> GetJob(const std::string& id) override;
   Result<ExecutionRecord> GetExecution(const std::string& id) override;
   Result<std::vector<ExecutionRecord>> ListExecutions(const ExecutionQuery& query) override;
