@@ -1,0 +1,385 @@
+#include "scheduler/scheduler.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include "base/ids.h"
+#include "base/time_format.h"
+
+namespace cronium::scheduler {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+const store::Actor kSchedulerActor{.type = "system", .id = "", .name = "scheduler", .source = ""};
+
+int64_t Millis(std::chrono::system_clock::duration d) {
+  return std::chrono::duration_cast<milliseconds>(d).count();
+}
+
+}  // namespace
+
+Scheduler::Scheduler(SchedulerOptions options, store::Store& store, queue::JobQueue& queue,
+                     events::EventService& events, const Clock& clock)
+    : options_(options), store_(store), queue_(queue), events_(events), clock_(clock) {}
+
+Scheduler::~Scheduler() { Stop(); }
+
+void Scheduler::Push(const std::string& event_id, Entry& entry) {
+  entry.version = next_version_++;
+  if (entry.active && entry.state.next_due_at) {
+    heap_.push({*entry.state.next_due_at, {event_id, entry.version}});
+  }
+}
+
+Status Scheduler::LoadOne(const store::ScheduleRecord& record, TimePoint now) {
+  Entry entry;
+  entry.state = record;
+  const json doc = json::parse(record.spec_json, nullptr, false);
+  auto spec = ScheduleSpecFromJson(doc);
+  auto event = store_.GetEvent(record.event_id);
+  if (!spec || !event) {
+    spdlog::warn("schedule of event {} cannot be loaded: {}", record.event_id,
+                 !spec ? spec.error().message : event.error().message);
+    return OkStatus();
+  }
+  auto compiled = CompiledSchedule::Compile(*spec, event->created_at);
+  if (!compiled) {
+    spdlog::warn("schedule of event {} is invalid: {}", record.event_id, compiled.error().message);
+    return OkStatus();
+  }
+  entry.compiled = std::move(*compiled);
+  entry.active = event->status == store::EventStatus::kActive;
+  if (entry.active && !entry.state.next_due_at && !entry.state.last_planned_at) {
+    // Never planned yet: start from now.
+    if (auto next = entry.compiled->NextAfter(now)) {
+      entry.state.next_due_at = next->instant;
+      entry.next_mark = next->dst;
+    }
+  } else if (entry.state.next_due_at && entry.state.last_planned_at) {
+    auto next = entry.compiled->NextAfter(*entry.state.last_planned_at);
+    if (next && next->instant == *entry.state.next_due_at) entry.next_mark = next->dst;
+  }
+  auto& slot = entries_[record.event_id];
+  slot = std::move(entry);
+  Push(record.event_id, slot);
+  return OkStatus();
+}
+
+Status Scheduler::Load() {
+  CRONIUM_ASSIGN_OR_RETURN(auto records, store_.ListSchedules());
+  std::lock_guard lock(mutex_);
+  const TimePoint now = clock_.Now();
+  for (const auto& record : records) CRONIUM_RETURN_IF_ERROR(LoadOne(record, now));
+  spdlog::info("scheduler: {} schedule(s) loaded", records.size());
+  return OkStatus();
+}
+
+void Scheduler::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void Scheduler::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Scheduler::Loop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    auto wait = options_.max_sleep;
+    if (!heap_.empty()) {
+      const auto until_due = heap_.top().first - clock_.Now();
+      wait = std::clamp(std::chrono::duration_cast<milliseconds>(until_due), milliseconds(0),
+                        options_.max_sleep);
+    }
+    if (wait > milliseconds(0)) {
+      const uint64_t version = next_version_;
+      cv_.wait_for(lock, wait, [&] { return stopping_ || next_version_ != version; });
+      if (stopping_) break;
+    }
+    lock.unlock();
+    auto fired = RunDue(clock_.Now());
+    if (!fired) spdlog::warn("scheduler: {}", fired.error().message);
+    lock.lock();
+  }
+}
+
+Result<store::ScheduleRecord> Scheduler::SetSchedule(const std::string& event_id,
+                                                     const ScheduleSpec& spec,
+                                                     const store::Actor& actor) {
+  CRONIUM_ASSIGN_OR_RETURN(auto event, store_.GetEvent(event_id));
+  CRONIUM_ASSIGN_OR_RETURN(auto compiled, CompiledSchedule::Compile(spec, event.created_at));
+  std::lock_guard lock(mutex_);
+  const TimePoint now = clock_.Now();
+  store::ScheduleRecord record;
+  if (auto existing = entries_.find(event_id); existing != entries_.end()) {
+    record = existing->second.state;  // keep the run count and what was planned
+  }
+  record.event_id = event_id;
+  record.spec_json = ScheduleSpecToJson(spec).dump();
+  record.next_due_at.reset();
+  DstMark mark = DstMark::kNone;
+  if (auto next = compiled.NextAfter(now)) {
+    record.next_due_at = next->instant;
+    mark = next->dst;
+  }
+  record.updated_at = now;
+  CRONIUM_RETURN_IF_ERROR(store_.PutSchedule(
+      record, store::MakeAudit(actor, now, "schedule.set", "event", event_id, record.spec_json)));
+  Entry& entry = entries_[event_id];
+  entry.compiled = std::move(compiled);
+  entry.state = record;
+  entry.next_mark = mark;
+  entry.active = event.status == store::EventStatus::kActive;
+  Push(event_id, entry);
+  cv_.notify_all();
+  return record;
+}
+
+Status Scheduler::RemoveSchedule(const std::string& event_id, const store::Actor& actor) {
+  std::lock_guard lock(mutex_);
+  CRONIUM_RETURN_IF_ERROR(store_.DeleteSchedule(
+      event_id, store::MakeAudit(actor, clock_.Now(), "schedule.remove", "event", event_id)));
+  entries_.erase(event_id);
+  ++next_version_;
+  cv_.notify_all();
+  return OkStatus();
+}
+
+void Scheduler::Refresh(const std::string& event_id) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(event_id);
+  if (it == entries_.end()) return;
+  auto event = store_.GetEvent(event_id);
+  if (!event) {
+    entries_.erase(it);  // deleted
+    ++next_version_;
+    return;
+  }
+  Entry& entry = it->second;
+  const bool active = event->status == store::EventStatus::kActive;
+  if (active && !entry.active && entry.compiled) {
+    // Resumed: what would have fired while paused is not owed; plan from now.
+    const TimePoint now = clock_.Now();
+    entry.state.next_due_at.reset();
+    if (auto next = entry.compiled->NextAfter(now)) {
+      entry.state.next_due_at = next->instant;
+      entry.next_mark = next->dst;
+    }
+    entry.state.updated_at = now;
+    if (auto stored = store_.GetSchedule(event_id)) {
+      store::ScheduleRecord record = entry.state;
+      record.spec_json = stored->spec_json;
+      (void)store_.PutSchedule(record, {});
+    }
+  }
+  entry.active = active;
+  Push(event_id, entry);
+  cv_.notify_all();
+}
+
+Result<int> Scheduler::RunDue(TimePoint now) {
+  std::lock_guard lock(mutex_);
+  int fired = 0;
+  while (!heap_.empty() && heap_.top().first <= now) {
+    const auto [due, key] = heap_.top();
+    heap_.pop();
+    auto it = entries_.find(key.first);
+    if (it == entries_.end() || it->second.version != key.second || !it->second.active) continue;
+    Status handled = Handle(key.first, it->second, now, fired);
+    if (!handled) {
+      spdlog::warn("scheduler: event {}: {}", key.first, handled.error().message);
+      // Try again shortly rather than spinning.
+      heap_.push({now + milliseconds(1000), {key.first, it->second.version}});
+    } else {
+      Push(key.first, it->second);
+    }
+  }
+  return fired;
+}
+
+Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint now, int& fired) {
+  const CompiledSchedule& schedule = *entry.compiled;
+  const ScheduleSpec& spec = schedule.spec();
+  // Every occurrence due by now, in order; the first not yet due becomes the next due.
+  std::vector<Occurrence> due;
+  std::optional<Occurrence> cursor = Occurrence{*entry.state.next_due_at, entry.next_mark};
+  if (entry.state.last_planned_at && cursor->instant <= *entry.state.last_planned_at) {
+    cursor = schedule.NextAfter(*entry.state.last_planned_at);
+  }
+  while (cursor && cursor->instant <= now &&
+         static_cast<int>(due.size()) < options_.max_occurrences_per_pass) {
+    due.push_back(*cursor);
+    cursor = schedule.NextAfter(cursor->instant);
+  }
+  const std::optional<TimePoint> next_due =
+      cursor ? std::optional<TimePoint>(cursor->instant) : std::nullopt;
+  entry.next_mark = cursor ? cursor->dst : DstMark::kNone;
+
+  // Which missed occurrences the misfire policy runs.
+  std::vector<bool> catch_up(due.size(), false);
+  {
+    std::vector<size_t> eligible;
+    for (size_t idx = 0; idx < due.size(); ++idx) {
+      const auto late = now - due[idx].instant;
+      if (late > options_.misfire_grace &&
+          late <= std::chrono::seconds(spec.catch_up_window_seconds)) {
+        eligible.push_back(idx);
+      }
+    }
+    if (spec.misfire == MisfirePolicy::kRunOnce && !eligible.empty()) {
+      catch_up[eligible.back()] = true;
+    } else if (spec.misfire == MisfirePolicy::kRunAll) {
+      const size_t first = eligible.size() > static_cast<size_t>(options_.max_catch_up_runs)
+                               ? eligible.size() - options_.max_catch_up_runs
+                               : 0;
+      for (size_t idx = first; idx < eligible.size(); ++idx) catch_up[eligible[idx]] = true;
+    }
+  }
+
+  for (size_t idx = 0; idx < due.size(); ++idx) {
+    const Occurrence& occurrence = due[idx];
+    const bool last = idx + 1 == due.size();
+    store::ScheduleRecord state = entry.state;
+    state.last_planned_at = occurrence.instant;
+    state.next_due_at = last ? next_due : std::optional<TimePoint>(due[idx + 1].instant);
+    state.updated_at = now;
+    store::LedgerRecord ledger;
+    ledger.id = NewId("led", now);
+    ledger.event_id = event_id;
+    ledger.planned_at = occurrence.instant;
+    const int64_t lateness = Millis(now - occurrence.instant);
+    const bool missed = now - occurrence.instant > options_.misfire_grace;
+
+    auto record = [&](std::string fate, std::string detail) -> Status {
+      ledger.fate = std::move(fate);
+      ledger.detail = std::move(detail);
+      CRONIUM_RETURN_IF_ERROR(store_.RecordOccurrence(ledger, state));
+      entry.state = state;
+      return OkStatus();
+    };
+
+    if (missed && !catch_up[idx]) {
+      CRONIUM_RETURN_IF_ERROR(
+          record("MISSED_DOWNTIME",
+                 fmt::format("{} ms late; misfire policy {}", lateness, ToString(spec.misfire))));
+      continue;
+    }
+    if (spec.max_runs > 0 && entry.state.run_count >= spec.max_runs) {
+      state.next_due_at.reset();
+      CRONIUM_RETURN_IF_ERROR(
+          record("RUN_LIMIT_REACHED",
+                 fmt::format("maxRuns {} reached; the event was paused", spec.max_runs)));
+      events::EventFields pause;
+      pause.status = store::EventStatus::kPaused;
+      CRONIUM_RETURN_IF_ERROR(events_.Update(event_id, pause, kSchedulerActor));
+      entry.active = false;
+      return OkStatus();
+    }
+
+    // Overlap with runs still queued or running.
+    bool serialize = false;
+    std::string fate = catch_up[idx]                         ? "CAUGHT_UP"
+                       : occurrence.dst == DstMark::kShifted ? "DST_SHIFTED"
+                                                             : "FIRED";
+    std::string detail = occurrence.dst == DstMark::kRepeated ? "repeated wall-clock time" : "";
+    CRONIUM_ASSIGN_OR_RETURN(auto active_jobs, store_.ActiveJobs(event_id));
+    if (!active_jobs.empty()) {
+      switch (spec.overlap) {
+        case OverlapPolicy::kSkip:
+          CRONIUM_RETURN_IF_ERROR(record("SKIPPED_OVERLAP", "the previous run is still active"));
+          continue;
+        case OverlapPolicy::kBufferOne: {
+          const bool buffered = std::any_of(active_jobs.begin(), active_jobs.end(), [](auto& j) {
+            return j.status == store::RunStatus::kQueued;
+          });
+          if (buffered) {
+            CRONIUM_RETURN_IF_ERROR(record("SKIPPED_OVERLAP", "one run is already buffered"));
+            continue;
+          }
+          serialize = true;
+          fate = "BUFFERED";
+          break;
+        }
+        case OverlapPolicy::kBufferAll:
+          serialize = true;
+          fate = "BUFFERED";
+          break;
+        case OverlapPolicy::kCancelPrevious:
+          for (const auto& job : active_jobs) {
+            if (cancel_run) cancel_run(job.current_execution_id);
+          }
+          detail = fmt::format("cancelled {} previous run(s)", active_jobs.size());
+          break;
+        case OverlapPolicy::kAllow:
+          break;
+      }
+    }
+
+    CRONIUM_ASSIGN_OR_RETURN(auto event, store_.GetEvent(event_id));
+    store::JobRecord job;
+    job.id = NewId("job", now);
+    job.event_id = event_id;
+    job.owner_id = event.owner_id;
+    job.trigger = "SCHEDULE";
+    job.status = store::RunStatus::kQueued;
+    job.priority = 1;
+    job.run_after = now;
+    job.max_attempts = 1 + event.retries;
+    job.timeout_ms = event.timeout_seconds * 1000;
+    job.created_at = job.updated_at = now;
+    job.unique_key = fmt::format("{}@{}", event_id, ToUnixMillis(occurrence.instant));
+    job.serialize = serialize;
+    store::ExecutionRecord execution;
+    execution.id = NewId("exe", now);
+    execution.job_id = job.id;
+    execution.event_id = event_id;
+    execution.trigger = "SCHEDULE";
+    execution.created_at = now;
+    job.current_execution_id = execution.id;
+    ledger.fate = fate;
+    ledger.detail = detail;
+    ledger.enqueued_at = now;
+    ledger.lateness_ms = lateness;
+    ledger.job_id = job.id;
+    ledger.execution_id = execution.id;
+    state.run_count = entry.state.run_count + 1;
+    Status stored = store_.FireScheduled(
+        job, execution, ledger, state,
+        store::MakeAudit(kSchedulerActor, now, "run.start", "execution", execution.id,
+                         json{{"eventId", event_id},
+                              {"trigger", "SCHEDULE"},
+                              {"plannedAt", FormatRfc3339(occurrence.instant)}}
+                             .dump()));
+    if (!stored && stored.error().code == ErrorCode::kAlreadyExists) {
+      // This occurrence became a job before (another node, or before a crash): never twice.
+      entry.state.last_planned_at = occurrence.instant;
+      entry.state.next_due_at = state.next_due_at;
+      continue;
+    }
+    CRONIUM_RETURN_IF_ERROR(stored);
+    entry.state = state;
+    ++fired;
+    queue_.Wake();
+  }
+  if (due.empty()) entry.state.next_due_at = next_due;
+  if (!next_due && entry.active) {
+    // The schedule is over (a one-time run happened, or the end time passed): say so by
+    // pausing the event rather than leaving it ACTIVE with nothing to do.
+    events::EventFields pause;
+    pause.status = store::EventStatus::kPaused;
+    CRONIUM_RETURN_IF_ERROR(events_.Update(event_id, pause, kSchedulerActor));
+    entry.active = false;
+  }
+  return OkStatus();
+}
+
+}  // namespace cronium::scheduler

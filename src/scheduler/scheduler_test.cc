@@ -1,0 +1,298 @@
+#include "scheduler/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "base/time_format.h"
+#include "store/sqlite/sqlite_store.h"
+#include "testutil/fake_clock.h"
+#include "testutil/temp_dir.h"
+
+namespace cronium::scheduler {
+namespace {
+
+using nlohmann::json;
+using std::chrono::seconds;
+
+TimePoint U(const char* text) { return *ParseRfc3339(text); }
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  SchedulerTest() : clock_(U("2026-01-01T00:00:00Z")) {}
+
+  void SetUp() override {
+    auto opened = store::sqlite::SqliteStore::Open({.path = dir_.path() + "/c.db"});
+    ASSERT_TRUE(opened);
+    store_ = std::move(*opened);
+    std::array<unsigned char, crypto::kKeyBytes> key{};
+    events_ = std::make_unique<events::EventService>(
+        events::EventsOptions{}, *store_,
+        crypto::MasterKey::FromBytesForTest(key).Box(crypto::KeyPurpose::kEventEnvVars), clock_);
+    queue_ = std::make_unique<queue::JobQueue>(*store_, clock_);
+    scheduler_ = NewScheduler();
+  }
+
+  void TearDown() override { queue_->Shutdown(); }
+
+  std::unique_ptr<Scheduler> NewScheduler() {
+    auto scheduler =
+        std::make_unique<Scheduler>(SchedulerOptions{}, *store_, *queue_, *events_, clock_);
+    EXPECT_TRUE(scheduler->Load());
+    scheduler->cancel_run = [this](const std::string& id) { cancelled_.push_back(id); };
+    return scheduler;
+  }
+
+  std::string ActiveEvent() {
+    events::EventFields f;
+    f.name = "scheduled";
+    f.type = store::EventType::kBash;
+    f.content = "true";
+    f.status = store::EventStatus::kActive;
+    auto created = events_->Create(f, store::Actor{.id = "usr_1"});
+    EXPECT_TRUE(created);
+    return created->id;
+  }
+
+  void Schedule(const std::string& event_id, json spec) {
+    auto parsed = ScheduleSpecFromJson(spec);
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    auto set = scheduler_->SetSchedule(event_id, *parsed, store::Actor{});
+    ASSERT_TRUE(set) << set.error().message;
+  }
+
+  // Moves the clock forward in steps, running what is due at each step.
+  int Advance(seconds total, seconds step = seconds(1)) {
+    int fired = 0;
+    for (seconds done(0); done < total; done += step) {
+      clock_.Advance(step);
+      auto result = scheduler_->RunDue(clock_.Now());
+      EXPECT_TRUE(result);
+      fired += result ? *result : 0;
+    }
+    return fired;
+  }
+
+  std::vector<std::string> Fates(const std::string& event_id) {
+    auto ledger = store_->ListLedger(event_id, "", 1000);
+    std::vector<std::string> fates;
+    for (auto it = ledger->rbegin(); it != ledger->rend(); ++it) fates.push_back(it->fate);
+    return fates;
+  }
+
+  testutil::TempDir dir_;
+  testutil::FakeClock clock_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<events::EventService> events_;
+  std::unique_ptr<queue::JobQueue> queue_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::vector<std::string> cancelled_;
+};
+
+TEST_F(SchedulerTest, SecondsCronFiresOnTimeIntoTheLedger) {
+  const std::string id = ActiveEvent();
+  Schedule(id, {{"kind", "CRON"},
+                {"cron", "*/10 * * * * *"},
+                {"timezone", "UTC"},
+                {"overlapPolicy", "ALLOW"}});
+  EXPECT_EQ(Advance(seconds(35)), 3);
+  auto ledger = store_->ListLedger(id, "", 10);
+  ASSERT_EQ(ledger->size(), 3u);
+  const auto& first = ledger->back();
+  EXPECT_EQ(first.fate, "FIRED");
+  EXPECT_EQ(first.planned_at, U("2026-01-01T00:00:10Z"));
+  EXPECT_EQ(first.lateness_ms, 0);
+  auto job = store_->GetJob(first.job_id);
+  ASSERT_TRUE(job);
+  EXPECT_EQ(job->trigger, "SCHEDULE");
+  EXPECT_EQ(job->unique_key, id + "@" + std::to_string(ToUnixMillis(first.planned_at)));
+  EXPECT_EQ(store_->GetExecution(first.execution_id)->status, store::RunStatus::kQueued);
+  EXPECT_EQ(store_->GetSchedule(id)->run_count, 3);
+  EXPECT_EQ(store_->GetSchedule(id)->next_due_at, U("2026-01-01T00:00:40Z"));
+}
+
+TEST_F(SchedulerTest, IntervalMeansWhatItSays) {
+  const std::string id = ActiveEvent();
+  Schedule(id, {{"kind", "INTERVAL"},
+                {"intervalSeconds", 7},
+                {"startAt", "2026-01-01T00:00:03Z"},
+                {"overlapPolicy", "ALLOW"}});
+  EXPECT_EQ(Advance(seconds(30)), 4);  // :03 :10 :17 :24
+  auto ledger = store_->ListLedger(id, "", 10);
+  EXPECT_EQ(ledger->back().planned_at, U("2026-01-01T00:00:03Z"));
+  EXPECT_EQ(ledger->front().planned_at, U("2026-01-01T00:00:24Z"));
+}
+
+TEST_F(SchedulerTest, OverlapSkipRecordsTheSkippedOccurrence) {
+  const std::string id = ActiveEvent();
+  Schedule(id, {{"kind", "INTERVAL"}, {"intervalSeconds", 5}, {"startAt", "2026-01-01T00:00:05Z"}});
+  EXPECT_EQ(Advance(seconds(15)), 1);  // the first job is still queued
+  EXPECT_EQ(Fates(id), (std::vector<std::string>{"FIRED", "SKIPPED_OVERLAP", "SKIPPED_OVERLAP"}));
+}
+
+TEST_F(SchedulerTest, BufferOneKeepsOneRunWaiting) {
+  const std::string id = ActiveEvent();
+  Schedule(id, {{"kind", "INTERVAL"},
+                {"intervalSeconds", 5},
+                {"startAt", "2026-01-01T00:00:05Z"},
+                {"overlapPolicy", "BUFFER_ONE"}});
+  EXPECT_EQ(Advance(seconds(5)), 1);
+  ASSERT_TRUE(queue_->Claim("w1", std::chrono::minutes(1)));  // now RUNNING
+  EXPECT_EQ(Advance(seconds(10)), 1);
+  EXPECT_EQ(Fates(id), (std::vector<std::string>{"FIRED", "BUFFERED", "SKIPPED_OVERLAP"}));
+  auto buffered = store_->GetJob(store_->ListLedger(id, "", 10)->at(1).job_id);
+  EXPECT_TRUE(buffered->serialize);
+  // The buffered run waits for the running one.
+  auto claimed = queue_->Claim("w2", std::chrono::minutes(1));
+  ASSERT_TRUE(claimed);
+  EXPECT_FALSE(*claimed);
+}
+
+TEST_F(SchedulerTest, BufferAllAndCancelPrevious) {
+  const std::string all = ActiveEvent();
+  Schedule(all, {{"kind", "INTERVAL"},
+                 {"intervalSeconds", 5},
+                 {"startAt", "2026-01-01T00:00:05Z"},
+                 {"overlapPolicy", "BUFFER_ALL"}});
+  const std::string cancel = ActiveEvent();
+  Schedule(cancel, {{"kind", "INTERVAL"},
+                    {"intervalSeconds", 5},
+                    {"startAt", "2026-01-01T00:00:05Z"},
+                    {"overlapPolicy", "CANCEL_PREVIOUS"}});
+  EXPECT_EQ(Advance(seconds(15)), 6);
+  EXPECT_EQ(Fates(all), (std::vector<std::string>{"FIRED", "BUFFERED", "BUFFERED"}));
+  EXPECT_EQ(Fates(cancel), (std::vector<std::string>{"FIRED", "FIRED", "FIRED"}));
+  EXPECT_EQ(cancelled_.size(), 3u);  // 1 before the 2nd run, 2 before the 3rd (still queued)
+}
+
+TEST_F(SchedulerTest, RunLimitPausesTheEvent) {
+  const std::string id = ActiveEvent();
+  Schedule(id, {{"kind", "INTERVAL"},
+                {"intervalSeconds", 5},
+                {"maxRuns", 2},
+                {"startAt", "2026-01-01T00:00:05Z"},
+                {"overlapPolicy", "ALLOW"}});
+  EXPECT_EQ(Advance(seconds(30)), 2);
+  EXPECT_EQ(Fates(id), (std::vector<std::string>{"FIRED", "FIRED", "RUN_LIMIT_REACHED"}));
+  EXPECT_EQ(store_->GetEvent(id)->status, store::EventStatus::kPaused);
+  EXPECT_FALSE(store_->GetSchedule(id)->next_due_at);
+}
+
+TEST_F(SchedulerTest, OnceFiresOnceAndEndTimesStop) {
+  const std::string once = ActiveEvent();
+  Schedule(once, {{"kind", "ONCE"}, {"at", "2026-01-01T00:00:04Z"}});
+  const std::string ending = ActiveEvent();
+  Schedule(ending, {{"kind", "INTERVAL"},
+                    {"intervalSeconds", 2},
+                    {"overlapPolicy", "ALLOW"},
+                    {"startAt", "2026-01-01T00:00:02Z"},
+                    {"endAt", "2026-01-01T00:00:06Z"}});
+  EXPECT_EQ(Advance(seconds(20)), 4);
+  EXPECT_EQ(Fates(once).size(), 1u);
+  EXPECT_EQ(Fates(ending).size(), 3u);  // :02 :04 :06
+  EXPECT_EQ(store_->GetEvent(once)->status, store::EventStatus::kPaused);
+  EXPECT_EQ(store_->GetEvent(ending)->status, store::EventStatus::kPaused);
+}
+
+TEST_F(SchedulerTest, PausedEventsDoNotFireAndResumePlansFromNow) {
+  const std::string id = ActiveEvent();
+  Schedule(id, {{"kind", "INTERVAL"},
+                {"intervalSeconds", 5},
+                {"startAt", "2026-01-01T00:00:05Z"},
+                {"overlapPolicy", "ALLOW"}});
+  events::EventFields pause;
+  pause.status = store::EventStatus::kPaused;
+  ASSERT_TRUE(events_->Update(id, pause, store::Actor{}));
+  scheduler_->Refresh(id);
+  EXPECT_EQ(Advance(seconds(60)), 0);
+  events::EventFields resume;
+  resume.status = store::EventStatus::kActive;
+  ASSERT_TRUE(events_->Update(id, resume, store::Actor{}));
+  scheduler_->Refresh(id);
+  EXPECT_EQ(Advance(seconds(5)), 1);
+  EXPECT_EQ(Fates(id), (std::vector<std::string>{"FIRED"}));  // nothing owed for the pause
+}
+
+class MisfireTest : public SchedulerTest {
+ protected:
+  // Schedules every 60 s from :01:00, lets the first fire, then "stops the server" for 10
+  // minutes and starts a new scheduler on the same database.
+  std::string RunThroughDowntime(const char* policy, int64_t window_seconds = 3600) {
+    const std::string id = ActiveEvent();
+    Schedule(id, {{"kind", "INTERVAL"},
+                  {"intervalSeconds", 60},
+                  {"startAt", "2026-01-01T00:01:00Z"},
+                  {"overlapPolicy", "ALLOW"},
+                  {"misfirePolicy", policy},
+                  {"catchUpWindowSeconds", window_seconds}});
+    EXPECT_EQ(Advance(seconds(60), seconds(60)), 1);
+    // :11 is due 30 s before the restart (within the misfire grace); :02-:10 are 90+ s late.
+    clock_.Advance(std::chrono::minutes(10) + seconds(30));
+    scheduler_ = NewScheduler();
+    fired_after_restart_ = *scheduler_->RunDue(clock_.Now());
+    return id;
+  }
+  int fired_after_restart_ = 0;
+};
+
+TEST_F(MisfireTest, SkipRecordsEveryMissedOccurrence) {
+  const std::string id = RunThroughDowntime("SKIP");
+  EXPECT_EQ(fired_after_restart_, 1);
+  auto fates = Fates(id);
+  ASSERT_EQ(fates.size(), 11u);  // :01 fired; :02-:10 missed; :11 is due now, not late
+  EXPECT_EQ(fates[0], "FIRED");
+  EXPECT_EQ(std::count(fates.begin(), fates.end(), "MISSED_DOWNTIME"), 9);
+  EXPECT_EQ(fates.back(), "FIRED");
+}
+
+TEST_F(MisfireTest, RunOnceCatchesUpOnce) {
+  const std::string id = RunThroughDowntime("RUN_ONCE");
+  auto fates = Fates(id);
+  EXPECT_EQ(std::count(fates.begin(), fates.end(), "CAUGHT_UP"), 1);
+  EXPECT_EQ(std::count(fates.begin(), fates.end(), "MISSED_DOWNTIME"), 8);
+  EXPECT_EQ(fired_after_restart_, 2);  // the catch-up and the on-time :11
+}
+
+TEST_F(MisfireTest, RunAllCatchesUpWithinTheWindow) {
+  const std::string id = RunThroughDowntime("RUN_ALL", /*window_seconds=*/300);
+  auto fates = Fates(id);
+  EXPECT_EQ(std::count(fates.begin(), fates.end(), "CAUGHT_UP"), 4);  // :07-:10 (<= 300 s late)
+  EXPECT_EQ(std::count(fates.begin(), fates.end(), "MISSED_DOWNTIME"), 5);
+  EXPECT_EQ(fired_after_restart_, 5);
+}
+
+TEST_F(SchedulerTest, ARestartNeverFiresAnOccurrenceTwice) {
+  const std::string id = ActiveEvent();
+  Schedule(
+      id,
+      {{"kind", "CRON"}, {"cron", "* * * * * *"}, {"timezone", "UTC"}, {"overlapPolicy", "ALLOW"}});
+  EXPECT_EQ(Advance(seconds(5)), 5);
+  // A second scheduler on the same database (a restart, or a second node) at the same time.
+  auto other = NewScheduler();
+  EXPECT_EQ(*other->RunDue(clock_.Now()), 0);
+  EXPECT_EQ(Fates(id).size(), 5u);
+  // Even with its state rolled back, the unique key stops a second job for an occurrence.
+  auto state = *store_->GetSchedule(id);
+  state.next_due_at = U("2026-01-01T00:00:03Z");
+  state.last_planned_at = U("2026-01-01T00:00:02Z");
+  ASSERT_TRUE(store_->PutSchedule(state, {}));
+  auto stale = NewScheduler();
+  EXPECT_EQ(*stale->RunDue(clock_.Now()), 0);
+  auto jobs = store_->ListExecutions({.event_id = id, .limit = 100});
+  EXPECT_EQ(jobs->size(), 5u);
+}
+
+TEST_F(SchedulerTest, DstShiftedOccurrencesAreMarked) {
+  clock_.Advance(std::chrono::duration_cast<std::chrono::milliseconds>(U("2026-03-28T12:00:00Z") -
+                                                                       clock_.Now()));
+  const std::string id = ActiveEvent();
+  Schedule(id, {{"kind", "CRON"}, {"cron", "30 2 * * *"}, {"timezone", "Europe/Berlin"}});
+  EXPECT_EQ(Advance(std::chrono::hours(14), std::chrono::minutes(30)), 1);
+  auto ledger = store_->ListLedger(id, "", 10);
+  ASSERT_EQ(ledger->size(), 1u);
+  EXPECT_EQ(ledger->front().fate, "DST_SHIFTED");
+  EXPECT_EQ(ledger->front().planned_at, U("2026-03-29T01:00:00Z"));
+}
+
+}  // namespace
+}  // namespace cronium::scheduler
