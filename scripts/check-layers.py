@@ -24,7 +24,7 @@ ALLOWED = {
     "api": {"base", "auth", "http", "events", "queue", "scheduler", "store", "worker", "crypto",
             "exec"},
     "cli": {"base", "http"},
-    "server": {"base", "api", "auth", "cli", "crypto", "events", "exec", "http", "queue", "store",
+    "server": {"base", "api", "auth", "cli", "crypto", "scheduler", "events", "exec", "http", "queue", "store",
                "worker"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/([^"]+)"', re.M)

@@ -24,6 +24,9 @@ class EventService;
 namespace queue {
 class JobQueue;
 }
+namespace scheduler {
+class Scheduler;
+}
 namespace store {
 class Store;
 }
@@ -39,6 +42,7 @@ struct ApiContext {
   events::EventService& events;
   queue::JobQueue& queue;
   worker::WorkerPool& workers;
+  scheduler::Scheduler& scheduler;
   store::Store& store;
   const Clock& clock;
   std::string version;

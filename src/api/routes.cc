@@ -16,6 +16,8 @@
 #include "events/event_service.h"
 #include "queue/job_queue.h"
 #include "scheduler/cron_expression.h"
+#include "scheduler/schedule_spec.h"
+#include "scheduler/scheduler.h"
 #include "store/store.h"
 #include "worker/worker_pool.h"
 
@@ -30,6 +32,16 @@ using http::Response;
 using nlohmann::json;
 
 constexpr size_t kMaxInputBytes = 1 << 20;
+
+json RenderSchedule(store::Store& store, const std::string& event_id) {
+  auto record = store.GetSchedule(event_id);
+  if (!record) return nullptr;
+  json doc = json::parse(record->spec_json, nullptr, false);
+  if (!doc.is_object()) return nullptr;
+  doc["nextRunAt"] = TimeOrNull(record->next_due_at);
+  doc["runCount"] = record->run_count;
+  return doc;
+}
 
 json RenderEvent(const events::Event& e, bool reveal) {
   json env = json::object();
@@ -92,12 +104,29 @@ json RenderExecution(const store::ExecutionRecord& x) {
           {"durationMs", x.duration_ms ? json(*x.duration_ms) : json(nullptr)}};
 }
 
-Result<events::EventFields> ParseEventFields(const Request& request) {
+// An event's fields plus its schedule: absent (unchanged), null (none) or a spec.
+struct EventInput {
+  events::EventFields fields;
+  std::optional<std::optional<scheduler::ScheduleSpec>> schedule;
+};
+
+Result<EventInput> ParseEventInput(const Request& request, TimePoint now) {
   CRONIUM_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(request));
   CRONIUM_RETURN_IF_ERROR(
       body.RejectUnknown({"name", "description", "type", "content", "status", "timeoutSeconds",
-                          "retries", "envVars", "tags", "shared", "httpRequest"}));
-  events::EventFields f;
+                          "retries", "envVars", "tags", "shared", "httpRequest", "schedule"}));
+  EventInput input;
+  if (const json* schedule = body.Get("schedule")) {
+    if (schedule->is_null()) {
+      input.schedule = std::optional<scheduler::ScheduleSpec>();
+    } else {
+      CRONIUM_ASSIGN_OR_RETURN(auto spec, scheduler::ScheduleSpecFromJson(*schedule));
+      // Validate now, so that a bad schedule never leaves a half-made event behind.
+      CRONIUM_RETURN_IF_ERROR(scheduler::CompiledSchedule::Compile(spec, now));
+      input.schedule = std::optional<scheduler::ScheduleSpec>(std::move(spec));
+    }
+  }
+  events::EventFields& f = input.fields;
   CRONIUM_ASSIGN_OR_RETURN(f.name, body.String("name"));
   CRONIUM_ASSIGN_OR_RETURN(f.description, body.String("description"));
   CRONIUM_ASSIGN_OR_RETURN(f.content, body.String("content"));
@@ -158,7 +187,7 @@ Result<events::EventFields> ParseEventFields(const Request& request) {
       f.http_request = std::optional<events::HttpRequestSpec>(std::move(parsed));
     }
   }
-  return f;
+  return input;
 }
 
 }  // namespace
@@ -278,6 +307,7 @@ void Handlers::Register(http::Router& router) {
   Bind(router, Method::kDelete, "/api/v1/events/{id}", &Handlers::DeleteEvent);
   Bind(router, Method::kPost, "/api/v1/events/{id}/run", &Handlers::RunEvent);
   Bind(router, Method::kGet, "/api/v1/events/{id}/executions", &Handlers::ListEventExecutions);
+  Bind(router, Method::kGet, "/api/v1/events/{id}/ledger", &Handlers::Ledger);
   Bind(router, Method::kGet, "/api/v1/executions", &Handlers::ListExecutions);
   router.Add(Method::kGet, "/api/v1/executions/{id}",
              [self = *this](Request& request, Responder respond) mutable {
@@ -333,7 +363,11 @@ Result<Response> Handlers::ListEvents(Request& request, const auth::Principal& p
   query.tag = request.QueryParam("tag").value_or("").substr(0, 200);
   CRONIUM_ASSIGN_OR_RETURN(auto events, ctx_.events.List(query));
   json items = json::array();
-  for (const auto& event : events) items.push_back(RenderEvent(event, false));
+  for (const auto& event : events) {
+    json item = RenderEvent(event, false);
+    item["schedule"] = RenderSchedule(ctx_.store, event.id);
+    items.push_back(std::move(item));
+  }
   const bool full = static_cast<int>(events.size()) == query.limit;
   return JsonResponse(
       200, {{"items", items}, {"nextCursor", full ? json(events.back().id) : json(nullptr)}});
@@ -341,11 +375,14 @@ Result<Response> Handlers::ListEvents(Request& request, const auth::Principal& p
 
 Result<Response> Handlers::CreateEvent(Request& request, const auth::Principal& principal) {
   CRONIUM_RETURN_IF_ERROR(auth::RequireWrite(principal));
-  CRONIUM_ASSIGN_OR_RETURN(auto fields, ParseEventFields(request));
-  CRONIUM_ASSIGN_OR_RETURN(auto event, ctx_.events.Create(std::move(fields), principal.ToActor()));
-  Response response = JsonResponse(201, RenderEvent(event, false));
-  response.headers.emplace_back("Location", "/api/v1/events/" + event.id);
-  return response;
+  CRONIUM_ASSIGN_OR_RETURN(auto input, ParseEventInput(request, ctx_.clock.Now()));
+  CRONIUM_ASSIGN_OR_RETURN(auto event,
+                           ctx_.events.Create(std::move(input.fields), principal.ToActor()));
+  if (input.schedule && *input.schedule) {
+    CRONIUM_RETURN_IF_ERROR(
+        ctx_.scheduler.SetSchedule(event.id, **input.schedule, principal.ToActor()));
+  }
+  return EventResponse(201, event, false);
 }
 
 Result<Response> Handlers::GetEvent(Request& request, const auth::Principal& principal) {
@@ -360,7 +397,15 @@ Result<Response> Handlers::GetEvent(Request& request, const auth::Principal& pri
     CRONIUM_RETURN_IF_ERROR(ctx_.store.AppendAudit(store::MakeAudit(
         principal.ToActor(), ctx_.clock.Now(), "event.reveal_secrets", "event", event.id)));
   }
-  return JsonResponse(200, RenderEvent(event, reveal));
+  return EventResponse(200, event, reveal);
+}
+
+Response Handlers::EventResponse(int status, const events::Event& event, bool reveal) {
+  json body = RenderEvent(event, reveal);
+  body["schedule"] = RenderSchedule(ctx_.store, event.id);
+  Response response = JsonResponse(status, body);
+  if (status == 201) response.headers.emplace_back("Location", "/api/v1/events/" + event.id);
+  return response;
 }
 
 Result<Response> Handlers::UpdateEvent(Request& request, const auth::Principal& principal) {
@@ -370,10 +415,19 @@ Result<Response> Handlers::UpdateEvent(Request& request, const auth::Principal& 
     return MakeError(ErrorCode::kPermissionDenied,
                      "this event is shared with you to read and run; only its owner changes it");
   }
-  CRONIUM_ASSIGN_OR_RETURN(auto fields, ParseEventFields(request));
-  CRONIUM_ASSIGN_OR_RETURN(auto event,
-                           ctx_.events.Update(record.id, std::move(fields), principal.ToActor()));
-  return JsonResponse(200, RenderEvent(event, false));
+  CRONIUM_ASSIGN_OR_RETURN(auto input, ParseEventInput(request, ctx_.clock.Now()));
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto event, ctx_.events.Update(record.id, std::move(input.fields), principal.ToActor()));
+  if (input.schedule) {
+    if (*input.schedule) {
+      CRONIUM_RETURN_IF_ERROR(
+          ctx_.scheduler.SetSchedule(event.id, **input.schedule, principal.ToActor()));
+    } else if (ctx_.store.GetSchedule(event.id)) {
+      CRONIUM_RETURN_IF_ERROR(ctx_.scheduler.RemoveSchedule(event.id, principal.ToActor()));
+    }
+  }
+  ctx_.scheduler.Refresh(event.id);  // a status change starts or stops the schedule
+  return EventResponse(200, event, false);
 }
 
 Result<Response> Handlers::DeleteEvent(Request& request, const auth::Principal& principal) {
@@ -383,7 +437,32 @@ Result<Response> Handlers::DeleteEvent(Request& request, const auth::Principal& 
     return MakeError(ErrorCode::kPermissionDenied, "only the event's owner can delete it");
   }
   CRONIUM_RETURN_IF_ERROR(ctx_.events.Delete(record.id, principal.ToActor()));
+  ctx_.scheduler.Refresh(record.id);
   return Response{.status = 204, .content_type = "application/json"};
+}
+
+// GET /api/v1/events/{id}/ledger: what happened to each planned occurrence, newest first.
+Result<Response> Handlers::Ledger(Request& request, const auth::Principal& principal) {
+  CRONIUM_ASSIGN_OR_RETURN(auto event, VisibleEvent(request.PathParam("id"), principal));
+  int limit = 50;
+  std::string cursor;
+  CRONIUM_RETURN_IF_ERROR(ReadPaging(request, limit, cursor));
+  CRONIUM_ASSIGN_OR_RETURN(auto rows, ctx_.store.ListLedger(event.id, cursor, limit));
+  json items = json::array();
+  for (const auto& row : rows) {
+    items.push_back(
+        {{"id", row.id},
+         {"plannedAt", FormatRfc3339(row.planned_at)},
+         {"enqueuedAt", TimeOrNull(row.enqueued_at)},
+         {"latenessMs", row.lateness_ms ? json(*row.lateness_ms) : json(nullptr)},
+         {"fate", row.fate},
+         {"jobId", row.job_id.empty() ? json(nullptr) : json(row.job_id)},
+         {"executionId", row.execution_id.empty() ? json(nullptr) : json(row.execution_id)},
+         {"detail", row.detail}});
+  }
+  const bool full = static_cast<int>(rows.size()) == limit;
+  return JsonResponse(
+      200, {{"items", items}, {"nextCursor", full ? json(rows.back().id) : json(nullptr)}});
 }
 
 Result<Response> Handlers::RunEvent(Request& request, const auth::Principal& principal) {

@@ -91,6 +91,15 @@ void PrintEvent(const json& e) {
   }
   std::cout << "created:   " << Str(e["createdAt"]) << "\n"
             << "updated:   " << Str(e["updatedAt"]) << "\n";
+  if (e.contains("schedule") && e["schedule"].is_object()) {
+    const json& sc = e["schedule"];
+    std::string what = Str(sc["kind"]);
+    if (sc["cron"].is_string()) what += " '" + sc["cron"].get<std::string>() + "'";
+    if (sc["intervalSeconds"].is_number()) what += " every " + Str(sc["intervalSeconds"]) + "s";
+    if (sc["at"].is_string()) what += " at " + Str(sc["at"]);
+    std::cout << "schedule:  " << what << " (tz " << Str(sc["timezone"]) << ", next "
+              << Str(sc["nextRunAt"]) << ", runs " << Str(sc["runCount"]) << ")\n";
+  }
   if (e["httpRequest"].is_object()) {
     std::cout << "request:   " << Str(e["httpRequest"]["method"]) << " "
               << Str(e["httpRequest"]["url"]) << "\n";
@@ -166,8 +175,48 @@ std::optional<json> CallOrReport(CliState& state, const Common& common, const st
   return std::move(*result);
 }
 
+// Schedule flags shared by `event create` and `event schedule`.
+struct ScheduleFlags {
+  std::string cron, at, tz, misfire, overlap, start, end;
+  int64_t interval = 0;
+  int64_t max_runs = 0;
+  bool manual = false;
+
+  bool Given() const { return !cron.empty() || !at.empty() || interval > 0 || manual; }
+
+  void Add(CLI::App* cmd) {
+    cmd->add_option("--cron", cron,
+                    "Run on a cron schedule, e.g. '*/5 * * * *' (6 fields: seconds)");
+    cmd->add_option("--interval", interval, "Run every N seconds");
+    cmd->add_option("--at", at, "Run once at this RFC 3339 time");
+    cmd->add_option("--tz", tz, "IANA time zone of the schedule (default: the server's)");
+    cmd->add_option("--start", start, "Nothing runs before this RFC 3339 time");
+    cmd->add_option("--end", end, "Nothing runs after this RFC 3339 time");
+    cmd->add_option("--max-runs", max_runs, "Pause the event after this many scheduled runs");
+    cmd->add_option("--misfire", misfire, "SKIP (default), RUN_ONCE or RUN_ALL");
+    cmd->add_option("--overlap", overlap,
+                    "SKIP (default), BUFFER_ONE, BUFFER_ALL, CANCEL_PREVIOUS or ALLOW");
+  }
+
+  json ToJson() const {
+    json spec = json::object();
+    if (manual) spec["kind"] = "MANUAL";
+    if (!cron.empty()) spec = {{"kind", "CRON"}, {"cron", cron}};
+    if (interval > 0) spec = {{"kind", "INTERVAL"}, {"intervalSeconds", interval}};
+    if (!at.empty()) spec = {{"kind", "ONCE"}, {"at", at}};
+    if (!tz.empty()) spec["timezone"] = tz;
+    if (!start.empty()) spec["startAt"] = start;
+    if (!end.empty()) spec["endAt"] = end;
+    if (max_runs > 0) spec["maxRuns"] = max_runs;
+    if (!misfire.empty()) spec["misfirePolicy"] = misfire;
+    if (!overlap.empty()) spec["overlapPolicy"] = overlap;
+    return spec;
+  }
+};
+
 struct EventFlags {
   std::string name, type, content, file, description, status;
+  ScheduleFlags schedule;
   int64_t timeout = 0;
   int retries = -1;
   std::vector<std::string> env, tags;
@@ -208,6 +257,7 @@ Result<json> EventBody(const EventFlags& f) {
   }
   if (!f.tags.empty()) body["tags"] = f.tags;
   if (f.shared) body["shared"] = true;
+  if (f.schedule.Given()) body["schedule"] = f.schedule.ToJson();
   if (!f.http_url.empty()) {
     json headers = json::object();
     for (const auto& pair : f.http_headers) {
@@ -251,6 +301,7 @@ void AddEventCommands(CLI::App& app, CliState& state) {
     cmd->add_option("--url", flags->http_url, "HTTP_REQUEST: URL");
     cmd->add_option("--header", flags->http_headers, "HTTP_REQUEST: 'Name: value' (repeatable)");
     cmd->add_option("--body", flags->http_body, "HTTP_REQUEST: request body");
+    flags->schedule.Add(cmd);
     cmd->callback([&state, common, flags] {
       auto body = EventBody(*flags);
       if (!body) {
@@ -379,6 +430,84 @@ void AddEventCommands(CLI::App& app, CliState& state) {
                   << Str((*done)["endReason"]) << ")\n";
       }
       state.exit_code = ExitCodeOf(*done);
+    });
+  }
+
+  {
+    auto* cmd = event->add_subcommand("ledger", "What happened to each planned occurrence");
+    auto common = std::make_shared<Common>();
+    auto id = std::make_shared<std::string>();
+    auto limit = std::make_shared<int>(50);
+    AddCommon(cmd, *common);
+    cmd->add_option("id", *id, "Event id")->required();
+    cmd->add_option("--limit", *limit, "At most this many (1-200)");
+    cmd->callback([&state, common, id, limit] {
+      auto ledger = CallOrReport(
+          state, *common, "GET",
+          "/api/v1/events/" + http::PercentEncode(*id) + "/ledger?limit=" + std::to_string(*limit));
+      if (!ledger) return;
+      if (common->json_output) return void(std::cout << ledger->dump(2) << "\n");
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& r : (*ledger)["items"]) {
+        rows.push_back({Str(r["plannedAt"]), Str(r["fate"]), Str(r["latenessMs"]),
+                        Str(r["executionId"]), Str(r["detail"])});
+      }
+      PrintTable({"PLANNED", "FATE", "LATE MS", "EXECUTION", "DETAIL"}, rows);
+    });
+  }
+
+  {
+    auto* cmd = event->add_subcommand("schedule", "Set or clear the schedule of an event");
+    auto common = std::make_shared<Common>();
+    auto id = std::make_shared<std::string>();
+    auto flags = std::make_shared<ScheduleFlags>();
+    auto clear = std::make_shared<bool>(false);
+    AddCommon(cmd, *common);
+    cmd->add_option("id", *id, "Event id")->required();
+    flags->Add(cmd);
+    cmd->add_flag("--manual", flags->manual, "Only run when asked");
+    cmd->add_flag("--clear", *clear, "Remove the schedule");
+    cmd->callback([&state, common, id, flags, clear] {
+      if (!*clear && !flags->Given()) {
+        return void(state.exit_code =
+                        Fail(Error{ErrorCode::kInvalidArgument,
+                                   "give --cron, --interval, --at, --manual or --clear"}));
+      }
+      json body = {{"schedule", *clear ? json(nullptr) : flags->ToJson()}};
+      auto updated = CallOrReport(state, *common, "PATCH",
+                                  "/api/v1/events/" + http::PercentEncode(*id), body.dump());
+      if (!updated) return;
+      if (common->json_output) return void(std::cout << updated->dump(2) << "\n");
+      const json& schedule = (*updated)["schedule"];
+      if (schedule.is_null()) {
+        std::cout << "Event " << *id << " has no schedule now.\n";
+      } else {
+        std::cout << "Event " << *id << ": " << Str(schedule["kind"]) << " schedule, next run "
+                  << Str(schedule["nextRunAt"]) << " (event status " << Str((*updated)["status"])
+                  << "; only ACTIVE events run on schedule)\n";
+      }
+    });
+  }
+
+  for (const auto& [verb, status] : {std::pair{"pause", "PAUSED"}, std::pair{"resume", "ACTIVE"}}) {
+    auto* cmd = event->add_subcommand(
+        verb, std::string(verb == std::string("pause") ? "Stop scheduled runs (status PAUSED)"
+                                                       : "Start scheduled runs (status ACTIVE)"));
+    auto common = std::make_shared<Common>();
+    auto id = std::make_shared<std::string>();
+    AddCommon(cmd, *common, false);
+    cmd->add_option("id", *id, "Event id")->required();
+    const std::string new_status = status;
+    cmd->callback([&state, common, id, new_status] {
+      auto updated =
+          CallOrReport(state, *common, "PATCH", "/api/v1/events/" + http::PercentEncode(*id),
+                       json{{"status", new_status}}.dump());
+      if (!updated) return;
+      std::cout << "Event " << *id << " is " << new_status;
+      if ((*updated)["schedule"].is_object()) {
+        std::cout << "; next run " << Str((*updated)["schedule"]["nextRunAt"]);
+      }
+      std::cout << "\n";
     });
   }
 

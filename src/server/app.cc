@@ -17,6 +17,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "queue/job_queue.h"
+#include "scheduler/scheduler.h"
 #include "store/sqlite/sqlite_store.h"
 #include "worker/worker_pool.h"
 
@@ -136,6 +137,7 @@ struct App::Parts {
   std::unique_ptr<queue::JobQueue> queue;
   exec::ProcessExecutor executor;
   std::unique_ptr<worker::WorkerPool> workers;
+  std::unique_ptr<scheduler::Scheduler> scheduler;
   std::unique_ptr<api::ApiContext> api;
   http::Router router;
   std::unique_ptr<http::Server> http;
@@ -202,10 +204,23 @@ Status App::Start() {
   spdlog::warn(
       "isolation: scripts run as plain child processes of the server (own process group, clean "
       "environment, private work dir, timeouts) WITHOUT a sandbox");
+  p.scheduler = std::make_unique<scheduler::Scheduler>(
+      scheduler::SchedulerOptions{.misfire_grace = options_.misfire_grace}, *p.store, *p.queue,
+      *p.events, p.clock);
+  p.scheduler->cancel_run = [this](const std::string& execution_id) {
+    auto cancelled = parts_->workers->Cancel(
+        execution_id, "cancelled by the schedule's CANCEL_PREVIOUS overlap policy",
+        store::Actor{.type = "system", .name = "scheduler"});
+    if (!cancelled && cancelled.error().code != ErrorCode::kFailedPrecondition) {
+      spdlog::warn("scheduler: cannot cancel {}: {}", execution_id, cancelled.error().message);
+    }
+  };
+  CRONIUM_RETURN_IF_ERROR(p.scheduler->Load());
   p.api = std::make_unique<api::ApiContext>(api::ApiContext{.auth_service = *p.auth,
                                                             .events = *p.events,
                                                             .queue = *p.queue,
                                                             .workers = *p.workers,
+                                                            .scheduler = *p.scheduler,
                                                             .store = *p.store,
                                                             .clock = p.clock,
                                                             .version = CRONIUM_VERSION,
@@ -229,6 +244,7 @@ Status App::Start() {
   };
   p.http = std::make_unique<http::Server>(std::move(http_options), p.router);
   p.workers->Start();
+  p.scheduler->Start();
   CRONIUM_ASSIGN_OR_RETURN(uint16_t port, p.http->Start());
   const std::string host =
       listen.first.find(':') != std::string::npos ? "[" + listen.first + "]" : listen.first;
@@ -261,6 +277,7 @@ void App::Stop() {
   auto& p = *parts_;
   spdlog::info("shutting down: finishing in-flight requests and runs");
   if (p.http) p.http->Shutdown(std::chrono::milliseconds(10'000));
+  if (p.scheduler) p.scheduler->Stop();
   if (p.workers) p.workers->Stop(options_.shutdown_grace);
   if (p.queue) p.queue->Shutdown();
   {

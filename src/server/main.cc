@@ -104,6 +104,11 @@ int main(int argc, char** argv) {
 
   serve->add_option("--audit-retention-days", serve_options.audit_retention_days,
                     "Delete audit entries older than this (default 365; 0 keeps them)");
+  auto* misfire = serve->add_option_function<int64_t>(
+      "--misfire-grace-ms",
+      [&](int64_t ms) { serve_options.misfire_grace = std::chrono::milliseconds(ms); },
+      "An occurrence handled later than this is a misfire (default 60000)");
+  misfire->check(CLI::Range(int64_t{0}, int64_t{3'600'000}));
   serve->add_option("--token-rate-limit", serve_options.token_requests_per_second,
                     "Requests per second allowed per API token (default 1000)");
 

@@ -9,6 +9,7 @@
 #include "api/api.h"
 #include "auth/principal.h"
 #include "base/error.h"
+#include "events/event_service.h"
 #include "http/message.h"
 #include "store/records.h"
 
@@ -50,6 +51,8 @@ class Handlers {
   Result<http::Response> DeleteEvent(http::Request&, const auth::Principal&);
   Result<http::Response> RunEvent(http::Request&, const auth::Principal&);
   Result<http::Response> ListEventExecutions(http::Request&, const auth::Principal&);
+  Result<http::Response> Ledger(http::Request&, const auth::Principal&);
+  http::Response EventResponse(int status, const events::Event& event, bool reveal);
   Result<http::Response> ListExecutions(http::Request&, const auth::Principal&);
   Result<http::Response> CancelExecution(http::Request&, const auth::Principal&);
   void GetExecution(http::Request& request, http::Responder respond);
