@@ -308,6 +308,8 @@ void Handlers::Register(http::Router& router) {
   Bind(router, Method::kPost, "/api/v1/events/{id}/run", &Handlers::RunEvent);
   Bind(router, Method::kGet, "/api/v1/events/{id}/executions", &Handlers::ListEventExecutions);
   Bind(router, Method::kGet, "/api/v1/events/{id}/ledger", &Handlers::Ledger);
+  Bind(router, Method::kGet, "/api/v1/events/{id}/schedule/preview",
+       &Handlers::PreviewEventSchedule);
   Bind(router, Method::kGet, "/api/v1/executions", &Handlers::ListExecutions);
   router.Add(Method::kGet, "/api/v1/executions/{id}",
              [self = *this](Request& request, Responder respond) mutable {
@@ -633,6 +635,43 @@ Result<Response> Handlers::PreviewSchedule(Request& request, const auth::Princip
   }
   return JsonResponse(200, {{"cron", *cron_text},
                             {"timezone", zone->name()},
+                            {"instants", instants},
+                            {"never", instants.empty()}});
+}
+
+// GET /api/v1/events/{id}/schedule/preview?count=N: the next runs of the event's schedule.
+Result<Response> Handlers::PreviewEventSchedule(Request& request,
+                                                const auth::Principal& principal) {
+  CRONIUM_ASSIGN_OR_RETURN(auto event, VisibleEvent(request.PathParam("id"), principal));
+  CRONIUM_ASSIGN_OR_RETURN(auto record, ctx_.store.GetSchedule(event.id));
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto spec, scheduler::ScheduleSpecFromJson(json::parse(record.spec_json, nullptr, false)));
+  CRONIUM_ASSIGN_OR_RETURN(auto compiled,
+                           scheduler::CompiledSchedule::Compile(spec, event.created_at));
+  int count = 10;
+  if (auto text = request.QueryParam("count")) {
+    char* end = nullptr;
+    const long value = std::strtol(text->c_str(), &end, 10);
+    if (text->empty() || *end != '\0' || value < 1 || value > 100) {
+      return InvalidArgument("count: an integer from 1 to 100");
+    }
+    count = static_cast<int>(value);
+  }
+  json instants = json::array();
+  TimePoint cursor = ctx_.clock.Now();
+  for (int n = 0; n < count; ++n) {
+    auto next = compiled.NextAfter(cursor);
+    if (!next) break;
+    instants.push_back({{"utc", FormatRfc3339(next->instant)},
+                        {"local", scheduler::FormatLocal(next->instant, compiled.zone())},
+                        {"dst", next->dst == scheduler::DstMark::kShifted    ? json("SHIFTED")
+                                : next->dst == scheduler::DstMark::kRepeated ? json("REPEATED")
+                                                                             : json(nullptr)}});
+    cursor = next->instant;
+  }
+  return JsonResponse(200, {{"eventId", event.id},
+                            {"timezone", compiled.zone().name()},
+                            {"status", ToString(event.status)},
                             {"instants", instants},
                             {"never", instants.empty()}});
 }

@@ -249,20 +249,32 @@ Status App::Start() {
   const std::string host =
       listen.first.find(':') != std::string::npos ? "[" + listen.first + "]" : listen.first;
   url_ = fmt::format("http://{}:{}", host, port);
-  if (options_.audit_retention_days > 0) {
+  if (options_.audit_retention_days > 0 || options_.ledger_retention_days > 0) {
     p.maintenance = std::thread([this] {
       auto& parts = *parts_;
       std::unique_lock lock(parts.maintenance_mutex);
       while (!parts.stopping) {
         lock.unlock();
-        const auto cutoff =
-            parts.clock.Now() - std::chrono::hours(24 * options_.audit_retention_days);
-        auto pruned = parts.store->PruneAudit(cutoff);
-        if (!pruned) {
-          spdlog::warn("audit retention: {}", pruned.error().message);
-        } else if (*pruned > 0) {
-          spdlog::info("audit retention: removed {} entries older than {} days", *pruned,
-                       options_.audit_retention_days);
+        const TimePoint now = parts.clock.Now();
+        if (options_.audit_retention_days > 0) {
+          auto pruned =
+              parts.store->PruneAudit(now - std::chrono::hours(24 * options_.audit_retention_days));
+          if (!pruned) {
+            spdlog::warn("audit retention: {}", pruned.error().message);
+          } else if (*pruned > 0) {
+            spdlog::info("audit retention: removed {} entries older than {} days", *pruned,
+                         options_.audit_retention_days);
+          }
+        }
+        if (options_.ledger_retention_days > 0) {
+          auto pruned = parts.store->PruneLedger(
+              now - std::chrono::hours(24 * options_.ledger_retention_days));
+          if (!pruned) {
+            spdlog::warn("ledger retention: {}", pruned.error().message);
+          } else if (*pruned > 0) {
+            spdlog::info("ledger retention: removed {} entries older than {} days", *pruned,
+                         options_.ledger_retention_days);
+          }
         }
         lock.lock();
         parts.maintenance_cv.wait_for(lock, std::chrono::hours(1), [&] { return parts.stopping; });

@@ -21,6 +21,7 @@ struct ServeOptions {
   int workers = 0;              // 0 = 2 x cores, at least 4
   int http_threads = 0;         // 0 = cores
   std::chrono::milliseconds shutdown_grace{30'000};
+  int ledger_retention_days = 30;  // 0 keeps the schedule ledger forever
   int audit_retention_days = 365;  // 0 keeps the audit log forever
   // An occurrence handled later than this after its planned instant counts as missed.
   std::chrono::milliseconds misfire_grace{60'000};

@@ -102,6 +102,8 @@ int main(int argc, char** argv) {
     exit_code = Serve(serve_options, log_options);
   });
 
+  serve->add_option("--ledger-retention-days", serve_options.ledger_retention_days,
+                    "Delete schedule ledger rows older than this (default 30; 0 keeps them)");
   serve->add_option("--audit-retention-days", serve_options.audit_retention_days,
                     "Delete audit entries older than this (default 365; 0 keeps them)");
   auto* misfire = serve->add_option_function<int64_t>(

@@ -81,6 +81,8 @@ class Store {
   // Newest first.
   virtual Result<std::vector<LedgerRecord>> ListLedger(const std::string& event_id,
                                                        const std::string& before_id, int limit) = 0;
+  // Deletes ledger rows planned before `before`; returns how many.
+  virtual Result<int> PruneLedger(TimePoint before) = 0;
   // Jobs of the event that are QUEUED or RUNNING, oldest first.
   virtual Result<std::vector<JobRecord>> ActiveJobs(const std::string& event_id) = 0;
 

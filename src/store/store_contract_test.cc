@@ -654,6 +654,10 @@ TEST_P(StoreContractTest, LedgerIsNewestFirstAndPaged) {
   EXPECT_EQ((*page)[0].planned_at, FromUnixMillis(2'000));
   EXPECT_EQ((*page)[1].fate, "SKIPPED_OVERLAP");
   EXPECT_EQ(store_->ListLedger(event.id, (*page)[1].id, 10)->size(), 1u);
+  auto pruned = store_->PruneLedger(FromUnixMillis(1'500));
+  ASSERT_TRUE(pruned);
+  EXPECT_EQ(*pruned, 2);
+  EXPECT_EQ(store_->ListLedger(event.id, "", 10)->size(), 1u);
 }
 
 std::unique_ptr<Store> OpenSqlite(const std::string& dir) {

@@ -110,6 +110,29 @@ TEST_F(ScheduleE2eTest, KillNineAndRestartRecordsMissedRunsAndNeverFiresTwice) {
   EXPECT_EQ(static_cast<int>(executions["items"].size()), fired);
 }
 
+TEST_F(ScheduleE2eTest, AnEventsSchedulePreviewFollowsItsZoneAndKind) {
+  const std::string cron = CreateEvent(
+      {{"name", "berlin"},
+       {"type", "BASH"},
+       {"schedule", {{"kind", "CRON"}, {"cron", "0 9 * * *"}, {"timezone", "Europe/Berlin"}}}});
+  auto preview = Parse(client_->Get("/api/v1/events/" + cron + "/schedule/preview?count=3"));
+  EXPECT_EQ(preview["timezone"], "Europe/Berlin");
+  ASSERT_EQ(preview["instants"].size(), 3u);
+  EXPECT_NE(preview["instants"][0]["local"].get<std::string>().find("T09:00:00+0"),
+            std::string::npos);
+  const std::string interval = CreateEvent(
+      {{"name", "interval"},
+       {"type", "BASH"},
+       {"schedule",
+        {{"kind", "INTERVAL"}, {"intervalSeconds", 3600}, {"startAt", "2030-01-01T00:00:00Z"}}}});
+  auto hourly = Parse(client_->Get("/api/v1/events/" + interval + "/schedule/preview?count=2"));
+  ASSERT_EQ(hourly["instants"].size(), 2u);
+  EXPECT_EQ(hourly["instants"][0]["utc"], "2030-01-01T00:00:00.000Z");
+  EXPECT_EQ(hourly["instants"][1]["utc"], "2030-01-01T01:00:00.000Z");
+  const std::string plain = CreateScript("BASH", "true");
+  EXPECT_EQ(client_->Get("/api/v1/events/" + plain + "/schedule/preview").status, 404);
+}
+
 TEST_F(ScheduleE2eTest, InvalidSchedulesAreRejectedBeforeAnythingIsCreated) {
   auto bad_cron =
       client_->Post("/api/v1/events", json{{"name", "x"},

@@ -52,6 +52,7 @@ class Handlers {
   Result<http::Response> RunEvent(http::Request&, const auth::Principal&);
   Result<http::Response> ListEventExecutions(http::Request&, const auth::Principal&);
   Result<http::Response> Ledger(http::Request&, const auth::Principal&);
+  Result<http::Response> PreviewEventSchedule(http::Request&, const auth::Principal&);
   http::Response EventResponse(int status, const events::Event& event, bool reveal);
   Result<http::Response> ListExecutions(http::Request&, const auth::Principal&);
   Result<http::Response> CancelExecution(http::Request&, const auth::Principal&);

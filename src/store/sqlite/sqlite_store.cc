@@ -686,6 +686,14 @@ Result<std::vector<LedgerRecord>> SqliteStore::ListLedger(const std::string& eve
   return out;
 }
 
+Result<int> SqliteStore::PruneLedger(TimePoint before) {
+  std::lock_guard lock(writer_mutex_);
+  CRONIUM_ASSIGN_OR_RETURN(auto stmt,
+                           writer_->Prepare("DELETE FROM schedule_ledger WHERE planned_at < ?1"));
+  stmt.Bind(1, ToUnixMillis(before));
+  return stmt.Run();
+}
+
 Result<std::vector<JobRecord>> SqliteStore::ActiveJobs(const std::string& event_id) {
   auto reader = AcquireReader();
   CRONIUM_ASSIGN_OR_RETURN(

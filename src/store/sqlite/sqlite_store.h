@@ -56,6 +56,7 @@ class SqliteStore final : public Store {
   Status RecordOccurrence(const LedgerRecord& ledger, const ScheduleRecord& state) override;
   Result<std::vector<LedgerRecord>> ListLedger(const std::string& event_id,
                                                const std::string& before_id, int limit) override;
+  Result<int> PruneLedger(TimePoint before) override;
   Result<std::vector<JobRecord>> ActiveJobs(const std::string& event_id) override;
   Result<JobRecord> GetJob(const std::string& id) override;
   Result<ExecutionRecord> GetExecution(const std::string& id) override;
