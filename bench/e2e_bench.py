@@ -92,6 +92,7 @@ def main():
     parser.add_argument("--cronium", required=True)
     parser.add_argument("--work", required=True)
     parser.add_argument("--micro", required=True)
+    parser.add_argument("--extra-rows", help="tab-separated ROW lines from other benchmarks")
     args = parser.parse_args()
 
     rows = []
@@ -160,6 +161,13 @@ def main():
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
+
+    if args.extra_rows:
+        with open(args.extra_rows) as extra:
+            for line in extra:
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) == 5 and parts[0] == "ROW":
+                    rows.append(tuple(parts[1:]))
 
     width = [max(len(r[i]) for r in rows + [("metric", "measured", "target", "baseline")])
              for i in range(4)]

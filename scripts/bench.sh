@@ -13,6 +13,10 @@ echo "== micro benchmarks"
   --benchmark_out="$work/micro.json" --benchmark_out_format=json
 
 echo
+echo "== scheduler at scale (100,000 schedules; takes about 20 s)"
+"$build_dir/bench/cronium_schedule_bench" 100000 | grep '^ROW' > "$work/schedule_rows.tsv"
+
+echo
 echo "== end-to-end (loopback)"
 /usr/bin/python3 "$root/bench/e2e_bench.py" --cronium "$build_dir/src/server/cronium" \
-  --work "$work" --micro "$work/micro.json"
+  --work "$work" --micro "$work/micro.json" --extra-rows "$work/schedule_rows.tsv"

@@ -1,6 +1,7 @@
 #include "scheduler/scheduler.h"
 
 #include <fmt/format.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
@@ -52,6 +53,7 @@ Status Scheduler::LoadOne(const store::ScheduleRecord& record, TimePoint now) {
     return OkStatus();
   }
   entry.compiled = std::move(*compiled);
+  entry.state.spec_json.clear();  // compiled already; the store keeps the text
   entry.active = event->status == store::EventStatus::kActive;
   if (entry.active && !entry.state.next_due_at && !entry.state.last_planned_at) {
     // Never planned yet: start from now.
@@ -75,6 +77,10 @@ Status Scheduler::Load() {
   const TimePoint now = clock_.Now();
   for (const auto& record : records) CRONIUM_RETURN_IF_ERROR(LoadOne(record, now));
   spdlog::info("scheduler: {} schedule(s) loaded", records.size());
+  records.clear();
+  records.shrink_to_fit();
+  // Loading many schedules leaves large freed blocks behind; hand them back to the system.
+  malloc_trim(0);
   return OkStatus();
 }
 
@@ -137,6 +143,7 @@ Result<store::ScheduleRecord> Scheduler::SetSchedule(const std::string& event_id
   Entry& entry = entries_[event_id];
   entry.compiled = std::move(compiled);
   entry.state = record;
+  entry.state.spec_json.clear();
   entry.next_mark = mark;
   entry.active = event.status == store::EventStatus::kActive;
   Push(event_id, entry);
@@ -347,8 +354,10 @@ Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint no
     job.current_execution_id = execution.id;
     ledger.fate = fate;
     ledger.detail = detail;
-    ledger.enqueued_at = now;
-    ledger.lateness_ms = lateness;
+    // Lateness is measured when this job is enqueued, not when the pass started.
+    const TimePoint enqueued = std::max(now, clock_.Now());
+    ledger.enqueued_at = enqueued;
+    ledger.lateness_ms = Millis(enqueued - occurrence.instant);
     ledger.job_id = job.id;
     ledger.execution_id = execution.id;
     state.run_count = entry.state.run_count + 1;
