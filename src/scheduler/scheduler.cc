@@ -55,6 +55,9 @@ Status Scheduler::LoadOne(const store::ScheduleRecord& record, TimePoint now) {
   entry.compiled = std::move(*compiled);
   entry.state.spec_json.clear();  // compiled already; the store keeps the text
   entry.active = event->status == store::EventStatus::kActive;
+  entry.owner_id = event->owner_id;
+  entry.retries = event->retries;
+  entry.timeout_seconds = event->timeout_seconds;
   if (entry.active && !entry.state.next_due_at && !entry.state.last_planned_at) {
     // Never planned yet: start from now.
     if (auto next = entry.compiled->NextAfter(now)) {
@@ -146,6 +149,9 @@ Result<store::ScheduleRecord> Scheduler::SetSchedule(const std::string& event_id
   entry.state.spec_json.clear();
   entry.next_mark = mark;
   entry.active = event.status == store::EventStatus::kActive;
+  entry.owner_id = event.owner_id;
+  entry.retries = event.retries;
+  entry.timeout_seconds = event.timeout_seconds;
   Push(event_id, entry);
   cv_.notify_all();
   return record;
@@ -172,6 +178,9 @@ void Scheduler::Refresh(const std::string& event_id) {
     return;
   }
   Entry& entry = it->second;
+  entry.owner_id = event->owner_id;
+  entry.retries = event->retries;
+  entry.timeout_seconds = event->timeout_seconds;
   const bool active = event->status == store::EventStatus::kActive;
   if (active && !entry.active && entry.compiled) {
     // Resumed: what would have fired while paused is not owed; plan from now.
@@ -196,12 +205,14 @@ void Scheduler::Refresh(const std::string& event_id) {
 Result<int> Scheduler::RunDue(TimePoint now) {
   std::lock_guard lock(mutex_);
   int fired = 0;
+  Batch batch;
   while (!heap_.empty() && heap_.top().first <= now) {
     const auto [due, key] = heap_.top();
     heap_.pop();
     auto it = entries_.find(key.first);
     if (it == entries_.end() || it->second.version != key.second || !it->second.active) continue;
-    Status handled = Handle(key.first, it->second, now, fired);
+    batch.events.push_back(key.first);
+    Status handled = Handle(key.first, it->second, now, batch);
     if (!handled) {
       spdlog::warn("scheduler: event {}: {}", key.first, handled.error().message);
       // Try again shortly rather than spinning.
@@ -209,11 +220,57 @@ Result<int> Scheduler::RunDue(TimePoint now) {
     } else {
       Push(key.first, it->second);
     }
+    // Keep transactions (and the time before the first job is visible) bounded.
+    if (batch.steps.size() >= 256) fired += Flush(batch);
   }
+  fired += Flush(batch);
   return fired;
 }
 
-Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint now, int& fired) {
+int Scheduler::Flush(Batch& batch) {
+  int fired = 0;
+  if (!batch.steps.empty()) {
+    // Jobs become visible when this transaction commits: that is when they are enqueued.
+    const TimePoint at = clock_.Now();
+    for (auto& step : batch.steps) {
+      if (!step.job) continue;
+      const TimePoint enqueued = std::max(at, *step.ledger.enqueued_at);
+      step.ledger.enqueued_at = enqueued;
+      step.ledger.lateness_ms = Millis(enqueued - step.ledger.planned_at);
+    }
+    auto written = store_.ApplyScheduleSteps(batch.steps);
+    if (!written) {
+      // Nothing was stored: let the touched schedules start again from what the store has.
+      spdlog::warn("scheduler: cannot record {} occurrence(s): {}", batch.steps.size(),
+                   written.error().message);
+      const TimePoint now = clock_.Now();
+      for (const auto& event_id : batch.events) {
+        if (auto record = store_.GetSchedule(event_id)) (void)LoadOne(*record, now);
+      }
+    } else {
+      for (size_t idx = 0; idx < written->size(); ++idx) {
+        if ((*written)[idx] && batch.steps[idx].job) ++fired;
+      }
+      if (fired > 0) queue_.Wake();
+    }
+  }
+  // Pausing is a change of the event, audited as such; it comes after the jobs are visible.
+  for (const auto& event_id : batch.to_pause) {
+    events::EventFields pause;
+    pause.status = store::EventStatus::kPaused;
+    auto paused = events_.Update(event_id, pause, kSchedulerActor);
+    if (!paused && paused.error().code != ErrorCode::kNotFound) {
+      spdlog::warn("scheduler: cannot pause event {}: {}", event_id, paused.error().message);
+    }
+  }
+  batch.steps.clear();
+  batch.pending_fires.clear();
+  batch.events.clear();
+  batch.to_pause.clear();
+  return fired;
+}
+
+Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint now, Batch& batch) {
   const CompiledSchedule& schedule = *entry.compiled;
   const ScheduleSpec& spec = schedule.spec();
   // Every occurrence due by now, in order; the first not yet due becomes the next due.
@@ -269,7 +326,7 @@ Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint no
     auto record = [&](std::string fate, std::string detail) -> Status {
       ledger.fate = std::move(fate);
       ledger.detail = std::move(detail);
-      CRONIUM_RETURN_IF_ERROR(store_.RecordOccurrence(ledger, state));
+      batch.steps.push_back({.ledger = ledger, .state = state});
       entry.state = state;
       return OkStatus();
     };
@@ -285,9 +342,7 @@ Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint no
       CRONIUM_RETURN_IF_ERROR(
           record("RUN_LIMIT_REACHED",
                  fmt::format("maxRuns {} reached; the event was paused", spec.max_runs)));
-      events::EventFields pause;
-      pause.status = store::EventStatus::kPaused;
-      CRONIUM_RETURN_IF_ERROR(events_.Update(event_id, pause, kSchedulerActor));
+      batch.to_pause.push_back(event_id);
       entry.active = false;
       return OkStatus();
     }
@@ -298,16 +353,21 @@ Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint no
                        : occurrence.dst == DstMark::kShifted ? "DST_SHIFTED"
                                                              : "FIRED";
     std::string detail = occurrence.dst == DstMark::kRepeated ? "repeated wall-clock time" : "";
-    CRONIUM_ASSIGN_OR_RETURN(auto active_jobs, store_.ActiveJobs(event_id));
-    if (!active_jobs.empty()) {
+    std::vector<store::JobRecord> active_jobs;
+    if (spec.overlap != OverlapPolicy::kAllow) {  // ALLOW needs no look at running jobs
+      CRONIUM_ASSIGN_OR_RETURN(active_jobs, store_.ActiveJobs(event_id));
+    }
+    const int pending = batch.pending_fires[event_id];  // queued by this pass, not yet stored
+    if (!active_jobs.empty() || pending > 0) {
       switch (spec.overlap) {
         case OverlapPolicy::kSkip:
           CRONIUM_RETURN_IF_ERROR(record("SKIPPED_OVERLAP", "the previous run is still active"));
           continue;
         case OverlapPolicy::kBufferOne: {
-          const bool buffered = std::any_of(active_jobs.begin(), active_jobs.end(), [](auto& j) {
-            return j.status == store::RunStatus::kQueued;
-          });
+          const bool buffered =
+              pending > 0 || std::any_of(active_jobs.begin(), active_jobs.end(), [](auto& j) {
+                return j.status == store::RunStatus::kQueued;
+              });
           if (buffered) {
             CRONIUM_RETURN_IF_ERROR(record("SKIPPED_OVERLAP", "one run is already buffered"));
             continue;
@@ -331,17 +391,16 @@ Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint no
       }
     }
 
-    CRONIUM_ASSIGN_OR_RETURN(auto event, store_.GetEvent(event_id));
     store::JobRecord job;
     job.id = NewId("job", now);
     job.event_id = event_id;
-    job.owner_id = event.owner_id;
+    job.owner_id = entry.owner_id;
     job.trigger = "SCHEDULE";
     job.status = store::RunStatus::kQueued;
     job.priority = 1;
     job.run_after = now;
-    job.max_attempts = 1 + event.retries;
-    job.timeout_ms = event.timeout_seconds * 1000;
+    job.max_attempts = 1 + entry.retries;
+    job.timeout_ms = entry.timeout_seconds * 1000;
     job.created_at = job.updated_at = now;
     job.unique_key = fmt::format("{}@{}", event_id, ToUnixMillis(occurrence.instant));
     job.serialize = serialize;
@@ -361,31 +420,24 @@ Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint no
     ledger.job_id = job.id;
     ledger.execution_id = execution.id;
     state.run_count = entry.state.run_count + 1;
-    Status stored = store_.FireScheduled(
-        job, execution, ledger, state,
-        store::MakeAudit(kSchedulerActor, now, "run.start", "execution", execution.id,
-                         json{{"eventId", event_id},
-                              {"trigger", "SCHEDULE"},
-                              {"plannedAt", FormatRfc3339(occurrence.instant)}}
-                             .dump()));
-    if (!stored && stored.error().code == ErrorCode::kAlreadyExists) {
-      // This occurrence became a job before (another node, or before a crash): never twice.
-      entry.state.last_planned_at = occurrence.instant;
-      entry.state.next_due_at = state.next_due_at;
-      continue;
-    }
-    CRONIUM_RETURN_IF_ERROR(stored);
+    batch.steps.push_back({.job = job,
+                           .execution = execution,
+                           .ledger = ledger,
+                           .state = state,
+                           .audit = store::MakeAudit(
+                               kSchedulerActor, enqueued, "run.start", "execution", execution.id,
+                               json{{"eventId", event_id},
+                                    {"trigger", "SCHEDULE"},
+                                    {"plannedAt", FormatRfc3339(occurrence.instant)}}
+                                   .dump())});
+    ++batch.pending_fires[event_id];
     entry.state = state;
-    ++fired;
-    queue_.Wake();
   }
   if (due.empty()) entry.state.next_due_at = next_due;
   if (!next_due && entry.active) {
     // The schedule is over (a one-time run happened, or the end time passed): say so by
     // pausing the event rather than leaving it ACTIVE with nothing to do.
-    events::EventFields pause;
-    pause.status = store::EventStatus::kPaused;
-    CRONIUM_RETURN_IF_ERROR(events_.Update(event_id, pause, kSchedulerActor));
+    batch.to_pause.push_back(event_id);
     entry.active = false;
   }
   return OkStatus();

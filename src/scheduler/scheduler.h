@@ -66,13 +66,25 @@ class Scheduler {
     store::ScheduleRecord state;
     bool active = false;
     DstMark next_mark = DstMark::kNone;  // the DST mark of state.next_due_at
+    // What a job needs from its event, kept so firing needs no read (refreshed on changes).
+    std::string owner_id;
+    int retries = 0;
+    int64_t timeout_seconds = 30;
     uint64_t version = 0;
   };
   using HeapItem = std::pair<TimePoint, std::pair<std::string, uint64_t>>;
 
   Status LoadOne(const store::ScheduleRecord& record, TimePoint now);  // REQUIRES: mutex_
   void Push(const std::string& event_id, Entry& entry);                // REQUIRES: mutex_
-  Status Handle(const std::string& event_id, Entry& entry, TimePoint now, int& fired);
+  // What one RunDue pass will write, in one transaction per batch.
+  struct Batch {
+    std::vector<store::ScheduleStep> steps;
+    std::map<std::string, int> pending_fires;  // by event: jobs in this batch, not yet stored
+    std::vector<std::string> events;           // touched, to resync if the write fails
+    std::vector<std::string> to_pause;         // events whose schedule is over, paused after
+  };
+  Status Handle(const std::string& event_id, Entry& entry, TimePoint now, Batch& batch);
+  int Flush(Batch& batch);  // REQUIRES: mutex_; returns how many jobs were enqueued
   void Loop();
 
   // Immutable after construction.

@@ -210,6 +210,16 @@ struct AuditEntry {
   std::string details_json = "{}";  // secret values masked by the caller
 };
 
+// One step of the scheduler: a ledger row with the schedule's new state, and (when the
+// occurrence fires) the job and first execution it creates.
+struct ScheduleStep {
+  std::optional<JobRecord> job;
+  std::optional<ExecutionRecord> execution;
+  LedgerRecord ledger;
+  ScheduleRecord state;
+  AuditEntry audit;
+};
+
 AuditEntry MakeAudit(const Actor& actor, TimePoint at, std::string action, std::string target_type,
                      std::string target_id, std::string details_json = "{}");
 

@@ -76,6 +76,10 @@ class Store {
   virtual Status FireScheduled(const JobRecord& job, const ExecutionRecord& first_execution,
                                const LedgerRecord& ledger, const ScheduleRecord& state,
                                const AuditEntry& audit) = 0;
+  // Many steps in one transaction, in order. A step whose job's unique_key exists already
+  // writes nothing (the occurrence fired before); the others still apply. Returns, per step,
+  // whether it was written.
+  virtual Result<std::vector<bool>> ApplyScheduleSteps(const std::vector<ScheduleStep>& steps) = 0;
   // An occurrence that did not become a job (skipped, missed, limit reached...).
   virtual Status RecordOccurrence(const LedgerRecord& ledger, const ScheduleRecord& state) = 0;
   // Newest first.

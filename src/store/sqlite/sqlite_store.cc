@@ -645,6 +645,29 @@ Status SqliteStore::FireScheduled(const JobRecord& job, const ExecutionRecord& f
   });
 }
 
+Result<std::vector<bool>> SqliteStore::ApplyScheduleSteps(const std::vector<ScheduleStep>& steps) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Result<std::vector<bool>> {
+    std::vector<bool> written;
+    written.reserve(steps.size());
+    for (const ScheduleStep& step : steps) {
+      if (step.job) {
+        Status inserted = InsertJob(*writer_, *step.job, *step.execution);
+        if (!inserted && inserted.error().code == ErrorCode::kAlreadyExists) {
+          written.push_back(false);
+          continue;
+        }
+        CRONIUM_RETURN_IF_ERROR(inserted);
+      }
+      CRONIUM_RETURN_IF_ERROR(WriteLedger(*writer_, step.ledger));
+      CRONIUM_RETURN_IF_ERROR(WriteProgress(*writer_, step.state));
+      CRONIUM_RETURN_IF_ERROR(WriteAudit(*writer_, step.audit));
+      written.push_back(true);
+    }
+    return written;
+  });
+}
+
 Status SqliteStore::RecordOccurrence(const LedgerRecord& ledger, const ScheduleRecord& state) {
   std::lock_guard lock(writer_mutex_);
   return Transact(*writer_, [&]() -> Status {

@@ -54,6 +54,7 @@ class SqliteStore final : public Store {
                        const LedgerRecord& ledger, const ScheduleRecord& state,
                        const AuditEntry& audit) override;
   Status RecordOccurrence(const LedgerRecord& ledger, const ScheduleRecord& state) override;
+  Result<std::vector<bool>> ApplyScheduleSteps(const std::vector<ScheduleStep>& steps) override;
   Result<std::vector<LedgerRecord>> ListLedger(const std::string& event_id,
                                                const std::string& before_id, int limit) override;
   Result<int> PruneLedger(TimePoint before) override;
