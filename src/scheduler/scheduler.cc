@@ -37,27 +37,44 @@ void Scheduler::Push(const std::string& event_id, Entry& entry) {
 }
 
 Status Scheduler::LoadOne(const store::ScheduleRecord& record, TimePoint now) {
+  auto event = store_.GetEvent(record.event_id);
+  if (!event) {
+    entries_.erase(record.event_id);
+    ++next_version_;
+    return OkStatus();
+  }
+  LoadEntry({.schedule = record,
+             .event_status = event->status,
+             .owner_id = event->owner_id,
+             .retries = event->retries,
+             .timeout_seconds = event->timeout_seconds,
+             .event_created_at = event->created_at},
+            now);
+  return OkStatus();
+}
+
+void Scheduler::LoadEntry(const store::ScheduleWithEvent& item, TimePoint now) {
+  const store::ScheduleRecord& record = item.schedule;
   Entry entry;
   entry.state = record;
   const json doc = json::parse(record.spec_json, nullptr, false);
   auto spec = ScheduleSpecFromJson(doc);
-  auto event = store_.GetEvent(record.event_id);
-  if (!spec || !event) {
+  if (!spec) {
     spdlog::warn("schedule of event {} cannot be loaded: {}", record.event_id,
-                 !spec ? spec.error().message : event.error().message);
-    return OkStatus();
+                 spec.error().message);
+    return;
   }
-  auto compiled = CompiledSchedule::Compile(*spec, event->created_at);
+  auto compiled = CompiledSchedule::Compile(*spec, item.event_created_at);
   if (!compiled) {
     spdlog::warn("schedule of event {} is invalid: {}", record.event_id, compiled.error().message);
-    return OkStatus();
+    return;
   }
   entry.compiled = std::move(*compiled);
   entry.state.spec_json.clear();  // compiled already; the store keeps the text
-  entry.active = event->status == store::EventStatus::kActive;
-  entry.owner_id = event->owner_id;
-  entry.retries = event->retries;
-  entry.timeout_seconds = event->timeout_seconds;
+  entry.active = item.event_status == store::EventStatus::kActive;
+  entry.owner_id = item.owner_id;
+  entry.retries = item.retries;
+  entry.timeout_seconds = item.timeout_seconds;
   if (entry.active && !entry.state.next_due_at && !entry.state.last_planned_at) {
     // Never planned yet: start from now.
     if (auto next = entry.compiled->NextAfter(now)) {
@@ -71,14 +88,13 @@ Status Scheduler::LoadOne(const store::ScheduleRecord& record, TimePoint now) {
   auto& slot = entries_[record.event_id];
   slot = std::move(entry);
   Push(record.event_id, slot);
-  return OkStatus();
 }
 
 Status Scheduler::Load() {
-  CRONIUM_ASSIGN_OR_RETURN(auto records, store_.ListSchedules());
+  CRONIUM_ASSIGN_OR_RETURN(auto records, store_.ListSchedulesWithEvents());
   std::lock_guard lock(mutex_);
   const TimePoint now = clock_.Now();
-  for (const auto& record : records) CRONIUM_RETURN_IF_ERROR(LoadOne(record, now));
+  for (const auto& record : records) LoadEntry(record, now);
   spdlog::info("scheduler: {} schedule(s) loaded", records.size());
   records.clear();
   records.shrink_to_fit();

@@ -74,8 +74,9 @@ class Scheduler {
   };
   using HeapItem = std::pair<TimePoint, std::pair<std::string, uint64_t>>;
 
-  Status LoadOne(const store::ScheduleRecord& record, TimePoint now);  // REQUIRES: mutex_
-  void Push(const std::string& event_id, Entry& entry);                // REQUIRES: mutex_
+  Status LoadOne(const store::ScheduleRecord& record, TimePoint now);   // REQUIRES: mutex_
+  void LoadEntry(const store::ScheduleWithEvent& item, TimePoint now);  // REQUIRES: mutex_
+  void Push(const std::string& event_id, Entry& entry);                 // REQUIRES: mutex_
   // What one RunDue pass will write, in one transaction per batch.
   struct Batch {
     std::vector<store::ScheduleStep> steps;

@@ -133,6 +133,16 @@ struct ScheduleRecord {
   TimePoint updated_at;
 };
 
+// A schedule with what the scheduler needs from its event, read in one query at start-up.
+struct ScheduleWithEvent {
+  ScheduleRecord schedule;
+  EventStatus event_status = EventStatus::kDraft;
+  std::string owner_id;
+  int retries = 0;
+  int64_t timeout_seconds = 30;
+  TimePoint event_created_at;
+};
+
 // What happened to one planned occurrence.
 struct LedgerRecord {
   std::string id;

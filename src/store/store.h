@@ -70,6 +70,8 @@ class Store {
   virtual Result<ScheduleRecord> GetSchedule(const std::string& event_id) = 0;
   virtual Status DeleteSchedule(const std::string& event_id, const AuditEntry& audit) = 0;
   virtual Result<std::vector<ScheduleRecord>> ListSchedules() = 0;
+  // Every schedule joined with its event's status, owner, retries, timeout and creation time.
+  virtual Result<std::vector<ScheduleWithEvent>> ListSchedulesWithEvents() = 0;
   // One occurrence became a job: the job, its first execution, the ledger row and the
   // schedule's new state, in one transaction. kAlreadyExists when a job with the same
   // unique_key exists (the occurrence fired before): nothing is written then.

@@ -571,6 +571,14 @@ TEST_P(StoreContractTest, SchedulesRoundTripAndCascade) {
   EXPECT_EQ(loaded->spec_json, R"({"kind":"INTERVAL"})");
   EXPECT_EQ(loaded->next_due_at, FromUnixMillis(5'000));
   EXPECT_EQ(store_->ListSchedules()->size(), 1u);
+  auto joined = store_->ListSchedulesWithEvents();
+  ASSERT_TRUE(joined);
+  ASSERT_EQ(joined->size(), 1u);
+  EXPECT_EQ((*joined)[0].event_status, EventStatus::kActive);
+  EXPECT_EQ((*joined)[0].owner_id, "usr_1");
+  EXPECT_EQ((*joined)[0].retries, 2);
+  EXPECT_EQ((*joined)[0].timeout_seconds, 45);
+  EXPECT_EQ((*joined)[0].schedule.next_due_at, FromUnixMillis(5'000));
   EXPECT_EQ(store_->PutSchedule({.event_id = "evt_none", .spec_json = "{}"}, {}).error().code,
             ErrorCode::kNotFound);
   ASSERT_TRUE(store_->DeleteEvent(event.id, {}));

@@ -633,6 +633,29 @@ Result<std::vector<ScheduleRecord>> SqliteStore::ListSchedules() {
   return out;
 }
 
+Result<std::vector<ScheduleWithEvent>> SqliteStore::ListSchedulesWithEvents() {
+  auto reader = AcquireReader();
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt,
+      reader->Prepare("SELECT s.event_id, s.spec, s.next_due_at, s.last_planned_at, s.run_count, "
+                      "s.updated_at, e.status, e.owner_id, e.retries, e.timeout_seconds, "
+                      "e.created_at FROM schedules AS s JOIN events AS e ON e.id = s.event_id"));
+  std::vector<ScheduleWithEvent> out;
+  for (;;) {
+    CRONIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    ScheduleWithEvent item;
+    item.schedule = ReadSchedule(stmt);
+    item.event_status = ParseEventStatus(stmt.Text(6)).value_or(EventStatus::kDraft);
+    item.owner_id = stmt.Text(7);
+    item.retries = static_cast<int>(stmt.Int(8));
+    item.timeout_seconds = stmt.Int(9);
+    item.event_created_at = FromUnixMillis(stmt.Int(10));
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
 Status SqliteStore::FireScheduled(const JobRecord& job, const ExecutionRecord& first_execution,
                                   const LedgerRecord& ledger, const ScheduleRecord& state,
                                   const AuditEntry& audit) {

@@ -50,6 +50,7 @@ class SqliteStore final : public Store {
   Result<ScheduleRecord> GetSchedule(const std::string& event_id) override;
   Status DeleteSchedule(const std::string& event_id, const AuditEntry& audit) override;
   Result<std::vector<ScheduleRecord>> ListSchedules() override;
+  Result<std::vector<ScheduleWithEvent>> ListSchedulesWithEvents() override;
   Status FireScheduled(const JobRecord& job, const ExecutionRecord& first_execution,
                        const LedgerRecord& ledger, const ScheduleRecord& state,
                        const AuditEntry& audit) override;
