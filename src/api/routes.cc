@@ -584,6 +584,23 @@ Result<Response> Handlers::CancelExecution(Request& request, const auth::Princip
   return JsonResponse(202, RenderExecution(execution));
 }
 
+// One previewed run, preceded by the wall-clock times a DST gap removed (SKIP policy).
+void AppendPreview(json& instants, const scheduler::Occurrence& next, const date::time_zone& zone) {
+  if (next.skipped > 0) {
+    instants.push_back(
+        {{"utc", FormatRfc3339(next.skipped_at)},
+         {"local",
+          FormatRfc3339(TimePoint(std::chrono::seconds(next.skipped_first.count()))).substr(0, 19)},
+         {"dst", "SKIPPED"},
+         {"skipped", next.skipped}});
+  }
+  instants.push_back({{"utc", FormatRfc3339(next.instant)},
+                      {"local", scheduler::FormatLocal(next.instant, zone)},
+                      {"dst", next.dst == scheduler::DstMark::kShifted    ? json("SHIFTED")
+                              : next.dst == scheduler::DstMark::kRepeated ? json("REPEATED")
+                                                                          : json(nullptr)}});
+}
+
 // GET /api/v1/schedules/preview?cron=&tz=&count=&from=&dstGapPolicy=&dstOverlapPolicy=
 Result<Response> Handlers::PreviewSchedule(Request& request, const auth::Principal&) {
   const auto cron_text = request.QueryParam("cron");
@@ -626,11 +643,7 @@ Result<Response> Handlers::PreviewSchedule(Request& request, const auth::Princip
   for (int n = 0; n < count; ++n) {
     auto next = expr.NextAfter(cursor, *zone, gap, overlap);
     if (!next) break;
-    instants.push_back({{"utc", FormatRfc3339(next->instant)},
-                        {"local", scheduler::FormatLocal(next->instant, *zone)},
-                        {"dst", next->dst == scheduler::DstMark::kShifted    ? json("SHIFTED")
-                                : next->dst == scheduler::DstMark::kRepeated ? json("REPEATED")
-                                                                             : json(nullptr)}});
+    AppendPreview(instants, *next, *zone);
     cursor = next->instant;
   }
   return JsonResponse(200, {{"cron", *cron_text},
@@ -662,11 +675,7 @@ Result<Response> Handlers::PreviewEventSchedule(Request& request,
   for (int n = 0; n < count; ++n) {
     auto next = compiled.NextAfter(cursor);
     if (!next) break;
-    instants.push_back({{"utc", FormatRfc3339(next->instant)},
-                        {"local", scheduler::FormatLocal(next->instant, compiled.zone())},
-                        {"dst", next->dst == scheduler::DstMark::kShifted    ? json("SHIFTED")
-                                : next->dst == scheduler::DstMark::kRepeated ? json("REPEATED")
-                                                                             : json(nullptr)}});
+    AppendPreview(instants, *next, compiled.zone());
     cursor = next->instant;
   }
   return JsonResponse(200, {{"eventId", event.id},

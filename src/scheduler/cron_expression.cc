@@ -453,6 +453,13 @@ std::optional<Occurrence> CronExpression::NextAfter(TimePoint after, const date:
   using date::sys_seconds;
   // Walk the zone's segments of constant UTC offset; within one, wall time is monotonic.
   sys_seconds from = std::chrono::floor<seconds>(after) + seconds(1);
+  Occurrence skipped;  // what SKIP left out on the way, reported with the result
+  auto with_skipped = [&](Occurrence found) {
+    found.skipped = skipped.skipped;
+    found.skipped_first = skipped.skipped_first;
+    found.skipped_at = skipped.skipped_at;
+    return found;
+  };
   for (int guard = 0; guard < 100'000; ++guard) {
     const date::sys_info info = zone.get_info(from);
     const int64_t offset = info.offset.count();
@@ -470,9 +477,9 @@ std::optional<Occurrence> CronExpression::NextAfter(TimePoint after, const date:
           from = instant + seconds(1);
           continue;
         }
-        return Occurrence{instant, DstMark::kRepeated};
+        return with_skipped(Occurrence{instant, DstMark::kRepeated});
       }
-      return Occurrence{instant, DstMark::kNone};
+      return with_skipped(Occurrence{instant, DstMark::kNone});
     }
     const date::sys_info next = zone.get_info(info.end);
     const int64_t gap_end_local = info.end.time_since_epoch().count() + next.offset.count();
@@ -480,7 +487,16 @@ std::optional<Occurrence> CronExpression::NextAfter(TimePoint after, const date:
       // The wall time falls in a spring-forward gap: it never happens.
       if (gap == DstGapPolicy::kShift) {
         const bool natural = Matches(LocalSeconds(gap_end_local));
-        return Occurrence{info.end, natural ? DstMark::kNone : DstMark::kShifted};
+        return with_skipped(Occurrence{info.end, natural ? DstMark::kNone : DstMark::kShifted});
+      }
+      // SKIP: count the wall-clock matches the gap swallows.
+      if (skipped.skipped == 0) {
+        skipped.skipped_first = *local;
+        skipped.skipped_at = info.end;
+      }
+      for (std::optional<LocalSeconds> c = local;
+           c && c->count() < gap_end_local && skipped.skipped < 100'000; c = NextLocal(*c)) {
+        ++skipped.skipped;
       }
     }
     from = info.end;

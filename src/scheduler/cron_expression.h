@@ -46,6 +46,11 @@ enum class DstMark { kNone, kShifted, kRepeated };
 struct Occurrence {
   TimePoint instant;
   DstMark dst = DstMark::kNone;
+  // With DstGapPolicy::kSkip: how many wall-clock matches a spring-forward gap swallowed
+  // between the previous occurrence and this one, the first of them, and the gap's instant.
+  int skipped = 0;
+  LocalSeconds skipped_first{0};
+  TimePoint skipped_at;
 };
 
 class CronExpression {

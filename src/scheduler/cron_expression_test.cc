@@ -243,6 +243,20 @@ TEST(CronExpressionDstTest, SpringForwardGapShiftsOrSkips) {
   EXPECT_EQ(Fires(at_0230, "Europe/Berlin", "2026-03-28T12:00:00Z", 1, DstGapPolicy::kSkip,
                   DstOverlapPolicy::kOnce),
             (std::vector<std::string>{"2026-03-30T00:30:00.000Z"}));
+  // SKIP reports what the gap swallowed with the next occurrence.
+  const date::time_zone& berlin = **LocateZone("Europe/Berlin");
+  auto after_gap = at_0230.NextAfter(U("2026-03-28T12:00:00Z"), berlin, DstGapPolicy::kSkip,
+                                     DstOverlapPolicy::kOnce);
+  ASSERT_TRUE(after_gap);
+  EXPECT_EQ(after_gap->skipped, 1);
+  EXPECT_EQ(after_gap->skipped_at, U("2026-03-29T01:00:00Z"));
+  EXPECT_EQ(after_gap->skipped_first, L("2026-03-29 02:30:00"));
+  auto every_10m = Cron("*/10 * * * *")
+                       .NextAfter(U("2026-03-29T00:55:00Z"), berlin, DstGapPolicy::kSkip,
+                                  DstOverlapPolicy::kOnce);
+  ASSERT_TRUE(every_10m);
+  EXPECT_EQ(every_10m->instant, U("2026-03-29T01:00:00Z"));  // 03:00 exists
+  EXPECT_EQ(every_10m->skipped, 6);                          // 02:00 .. 02:50 do not
   // Every 20 minutes through the gap: the gap's occurrences collapse into one at 03:00.
   EXPECT_EQ(Fires(Cron("*/20 * * * *"), "Europe/Berlin", "2026-03-29T00:30:00Z", 4,
                   DstGapPolicy::kShift, DstOverlapPolicy::kOnce),

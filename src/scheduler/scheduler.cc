@@ -79,11 +79,11 @@ void Scheduler::LoadEntry(const store::ScheduleWithEvent& item, TimePoint now) {
     // Never planned yet: start from now.
     if (auto next = entry.compiled->NextAfter(now)) {
       entry.state.next_due_at = next->instant;
-      entry.next_mark = next->dst;
+      entry.next = *next;
     }
   } else if (entry.state.next_due_at && entry.state.last_planned_at) {
     auto next = entry.compiled->NextAfter(*entry.state.last_planned_at);
-    if (next && next->instant == *entry.state.next_due_at) entry.next_mark = next->dst;
+    if (next && next->instant == *entry.state.next_due_at) entry.next = *next;
   }
   auto& slot = entries_[record.event_id];
   slot = std::move(entry);
@@ -151,10 +151,10 @@ Result<store::ScheduleRecord> Scheduler::SetSchedule(const std::string& event_id
   record.event_id = event_id;
   record.spec_json = ScheduleSpecToJson(spec).dump();
   record.next_due_at.reset();
-  DstMark mark = DstMark::kNone;
+  Occurrence mark;
   if (auto next = compiled.NextAfter(now)) {
     record.next_due_at = next->instant;
-    mark = next->dst;
+    mark = *next;
   }
   record.updated_at = now;
   CRONIUM_RETURN_IF_ERROR(store_.PutSchedule(
@@ -163,7 +163,7 @@ Result<store::ScheduleRecord> Scheduler::SetSchedule(const std::string& event_id
   entry.compiled = std::move(compiled);
   entry.state = record;
   entry.state.spec_json.clear();
-  entry.next_mark = mark;
+  entry.next = mark;
   entry.active = event.status == store::EventStatus::kActive;
   entry.owner_id = event.owner_id;
   entry.retries = event.retries;
@@ -204,7 +204,7 @@ void Scheduler::Refresh(const std::string& event_id) {
     entry.state.next_due_at.reset();
     if (auto next = entry.compiled->NextAfter(now)) {
       entry.state.next_due_at = next->instant;
-      entry.next_mark = next->dst;
+      entry.next = *next;
     }
     entry.state.updated_at = now;
     if (auto stored = store_.GetSchedule(event_id)) {
@@ -291,7 +291,8 @@ Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint no
   const ScheduleSpec& spec = schedule.spec();
   // Every occurrence due by now, in order; the first not yet due becomes the next due.
   std::vector<Occurrence> due;
-  std::optional<Occurrence> cursor = Occurrence{*entry.state.next_due_at, entry.next_mark};
+  std::optional<Occurrence> cursor = entry.next;
+  cursor->instant = *entry.state.next_due_at;
   if (entry.state.last_planned_at && cursor->instant <= *entry.state.last_planned_at) {
     cursor = schedule.NextAfter(*entry.state.last_planned_at);
   }
@@ -302,7 +303,7 @@ Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint no
   }
   const std::optional<TimePoint> next_due =
       cursor ? std::optional<TimePoint>(cursor->instant) : std::nullopt;
-  entry.next_mark = cursor ? cursor->dst : DstMark::kNone;
+  entry.next = cursor ? *cursor : Occurrence{};
 
   // Which missed occurrences the misfire policy runs.
   std::vector<bool> catch_up(due.size(), false);
@@ -327,6 +328,19 @@ Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint no
 
   for (size_t idx = 0; idx < due.size(); ++idx) {
     const Occurrence& occurrence = due[idx];
+    if (occurrence.skipped > 0) {
+      // Wall-clock times that a spring-forward change removed, under dstGapPolicy SKIP.
+      store::LedgerRecord gap;
+      gap.id = NewId("led", now);
+      gap.event_id = event_id;
+      gap.planned_at = occurrence.skipped_at;
+      gap.fate = "DST_SKIPPED";
+      gap.detail = fmt::format(
+          "{} occurrence(s) from {} local did not exist (clocks moved forward)", occurrence.skipped,
+          FormatRfc3339(TimePoint(std::chrono::seconds(occurrence.skipped_first.count())))
+              .substr(0, 19));
+      batch.steps.push_back({.ledger = gap, .state = entry.state});
+    }
     const bool last = idx + 1 == due.size();
     store::ScheduleRecord state = entry.state;
     state.last_planned_at = occurrence.instant;

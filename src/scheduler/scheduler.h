@@ -65,7 +65,7 @@ class Scheduler {
     std::optional<CompiledSchedule> compiled;
     store::ScheduleRecord state;
     bool active = false;
-    DstMark next_mark = DstMark::kNone;  // the DST mark of state.next_due_at
+    Occurrence next;  // state.next_due_at with its DST mark and what a gap skipped before it
     // What a job needs from its event, kept so firing needs no read (refreshed on changes).
     std::string owner_id;
     int retries = 0;

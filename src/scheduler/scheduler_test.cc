@@ -294,5 +294,23 @@ TEST_F(SchedulerTest, DstShiftedOccurrencesAreMarked) {
   EXPECT_EQ(ledger->front().planned_at, U("2026-03-29T01:00:00Z"));
 }
 
+TEST_F(SchedulerTest, DstSkippedOccurrencesAreRecorded) {
+  clock_.Advance(std::chrono::duration_cast<std::chrono::milliseconds>(U("2026-03-28T12:00:00Z") -
+                                                                       clock_.Now()));
+  const std::string id = ActiveEvent();
+  Schedule(id, {{"kind", "CRON"},
+                {"cron", "30 2 * * *"},
+                {"timezone", "Europe/Berlin"},
+                {"dstGapPolicy", "SKIP"}});
+  EXPECT_EQ(Advance(std::chrono::hours(38), std::chrono::minutes(30)), 1);
+  EXPECT_EQ(Fates(id), (std::vector<std::string>{"DST_SKIPPED", "FIRED"}));
+  auto ledger = store_->ListLedger(id, "", 10);
+  EXPECT_EQ(ledger->back().planned_at, U("2026-03-29T01:00:00Z"));
+  EXPECT_NE(ledger->back().detail.find("2026-03-29T02:30:00 local did not exist"),
+            std::string::npos)
+      << ledger->back().detail;
+  EXPECT_EQ(ledger->front().planned_at, U("2026-03-30T00:30:00Z"));
+}
+
 }  // namespace
 }  // namespace cronium::scheduler
