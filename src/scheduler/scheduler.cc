@@ -17,6 +17,13 @@ using std::chrono::milliseconds;
 
 const store::Actor kSchedulerActor{.type = "system", .id = "", .name = "scheduler", .source = ""};
 
+// Drops what an in-memory schedule state does not need: the map key names the event and the
+// store keeps the spec text. Swapping with empty strings frees their buffers.
+void Slim(store::ScheduleRecord& state) {
+  std::string().swap(state.event_id);
+  std::string().swap(state.spec_json);
+}
+
 int64_t Millis(std::chrono::system_clock::duration d) {
   return std::chrono::duration_cast<milliseconds>(d).count();
 }
@@ -70,7 +77,9 @@ void Scheduler::LoadEntry(const store::ScheduleWithEvent& item, TimePoint now) {
     return;
   }
   entry.compiled = std::move(*compiled);
-  entry.state.spec_json.clear();  // compiled already; the store keeps the text
+  // In memory the map key names the event and the store keeps the spec text: drop both
+  // (swapping with an empty string frees the buffers; clear() would keep them).
+  Slim(entry.state);
   entry.active = item.event_status == store::EventStatus::kActive;
   entry.owner_id = item.owner_id;
   entry.retries = item.retries;
@@ -147,6 +156,8 @@ Result<store::ScheduleRecord> Scheduler::SetSchedule(const std::string& event_id
   store::ScheduleRecord record;
   if (auto existing = entries_.find(event_id); existing != entries_.end()) {
     record = existing->second.state;  // keep the run count and what was planned
+  } else if (auto stored = store_.GetSchedule(event_id)) {
+    record = *stored;  // an inactive or unloaded schedule keeps its run count too
   }
   record.event_id = event_id;
   record.spec_json = ScheduleSpecToJson(spec).dump();
@@ -162,7 +173,7 @@ Result<store::ScheduleRecord> Scheduler::SetSchedule(const std::string& event_id
   Entry& entry = entries_[event_id];
   entry.compiled = std::move(compiled);
   entry.state = record;
-  entry.state.spec_json.clear();
+  Slim(entry.state);
   entry.next = mark;
   entry.active = event.status == store::EventStatus::kActive;
   entry.owner_id = event.owner_id;
@@ -209,6 +220,7 @@ void Scheduler::Refresh(const std::string& event_id) {
     entry.state.updated_at = now;
     if (auto stored = store_.GetSchedule(event_id)) {
       store::ScheduleRecord record = entry.state;
+      record.event_id = event_id;
       record.spec_json = stored->spec_json;
       (void)store_.PutSchedule(record, {});
     }
@@ -240,6 +252,16 @@ Result<int> Scheduler::RunDue(TimePoint now) {
     if (batch.steps.size() >= 256) fired += Flush(batch);
   }
   fired += Flush(batch);
+  // Pausing is a change of the event, audited as such; it comes after every job of the pass
+  // is visible, so that a burst of finished schedules does not delay the others.
+  for (const auto& event_id : batch.to_pause) {
+    events::EventFields pause;
+    pause.status = store::EventStatus::kPaused;
+    auto paused = events_.Update(event_id, pause, kSchedulerActor);
+    if (!paused && paused.error().code != ErrorCode::kNotFound) {
+      spdlog::warn("scheduler: cannot pause event {}: {}", event_id, paused.error().message);
+    }
+  }
   return fired;
 }
 
@@ -270,19 +292,9 @@ int Scheduler::Flush(Batch& batch) {
       if (fired > 0) queue_.Wake();
     }
   }
-  // Pausing is a change of the event, audited as such; it comes after the jobs are visible.
-  for (const auto& event_id : batch.to_pause) {
-    events::EventFields pause;
-    pause.status = store::EventStatus::kPaused;
-    auto paused = events_.Update(event_id, pause, kSchedulerActor);
-    if (!paused && paused.error().code != ErrorCode::kNotFound) {
-      spdlog::warn("scheduler: cannot pause event {}: {}", event_id, paused.error().message);
-    }
-  }
   batch.steps.clear();
   batch.pending_fires.clear();
   batch.events.clear();
-  batch.to_pause.clear();
   return fired;
 }
 
@@ -339,10 +351,13 @@ Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint no
           "{} occurrence(s) from {} local did not exist (clocks moved forward)", occurrence.skipped,
           FormatRfc3339(TimePoint(std::chrono::seconds(occurrence.skipped_first.count())))
               .substr(0, 19));
-      batch.steps.push_back({.ledger = gap, .state = entry.state});
+      store::ScheduleRecord unchanged = entry.state;
+      unchanged.event_id = event_id;
+      batch.steps.push_back({.ledger = gap, .state = unchanged});
     }
     const bool last = idx + 1 == due.size();
     store::ScheduleRecord state = entry.state;
+    state.event_id = event_id;
     state.last_planned_at = occurrence.instant;
     state.next_due_at = last ? next_due : std::optional<TimePoint>(due[idx + 1].instant);
     state.updated_at = now;
@@ -358,6 +373,7 @@ Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint no
       ledger.detail = std::move(detail);
       batch.steps.push_back({.ledger = ledger, .state = state});
       entry.state = state;
+      Slim(entry.state);
       return OkStatus();
     };
 
@@ -462,6 +478,7 @@ Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint no
                                    .dump())});
     ++batch.pending_fires[event_id];
     entry.state = state;
+    Slim(entry.state);
   }
   if (due.empty()) entry.state.next_due_at = next_due;
   if (!next_due && entry.active) {

@@ -82,7 +82,7 @@ class Scheduler {
     std::vector<store::ScheduleStep> steps;
     std::map<std::string, int> pending_fires;  // by event: jobs in this batch, not yet stored
     std::vector<std::string> events;           // touched, to resync if the write fails
-    std::vector<std::string> to_pause;         // events whose schedule is over, paused after
+    std::vector<std::string> to_pause;         // schedules that are over: paused after the pass
   };
   Status Handle(const std::string& event_id, Entry& entry, TimePoint now, Batch& batch);
   int Flush(Batch& batch);  // REQUIRES: mutex_; returns how many jobs were enqueued
