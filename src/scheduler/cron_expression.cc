@@ -504,6 +504,46 @@ std::optional<Occurrence> CronExpression::NextAfter(TimePoint after, const date:
   return std::nullopt;
 }
 
+std::optional<Occurrence> CronExpression::PrevBefore(TimePoint before, const date::time_zone& zone,
+                                                     DstGapPolicy gap,
+                                                     DstOverlapPolicy overlap) const {
+  using date::sys_seconds;
+  // The latest whole second strictly before `before`.
+  sys_seconds to = std::chrono::ceil<seconds>(before) - seconds(1);
+  for (int guard = 0; guard < 100'000; ++guard) {
+    const date::sys_info info = zone.get_info(to);
+    const int64_t offset = info.offset.count();
+    // A spring-forward gap just before this segment: its wall times happen (shifted) at the
+    // segment's first instant, if the policy says so.
+    const date::sys_info prev = zone.get_info(info.begin - seconds(1));
+    const bool gap_before = info.begin > prev.begin && prev.offset.count() < offset;
+    const int64_t begin_local = info.begin.time_since_epoch().count() + offset;
+    const auto local = PrevLocal(LocalSeconds(to.time_since_epoch().count() + offset + 1));
+    if (!local) return std::nullopt;
+    const sys_seconds instant{seconds(local->count() - offset)};
+    if (instant >= info.begin) {
+      const bool repeated = prev.offset.count() > offset && info.begin > prev.begin &&
+                            local->count() < begin_local - offset + prev.offset.count();
+      if (repeated && overlap == DstOverlapPolicy::kOnce) {
+        to = instant - seconds(1);
+        continue;
+      }
+      return Occurrence{instant, repeated ? DstMark::kRepeated : DstMark::kNone};
+    }
+    if (gap_before && gap == DstGapPolicy::kShift) {
+      // Does a wall time inside the gap [begin_local - (offset - prev offset), begin_local)
+      // match? Then it ran at the gap's end.
+      const int64_t gap_start_local = begin_local - (offset - prev.offset.count());
+      auto in_gap = PrevLocal(LocalSeconds(begin_local));
+      if (in_gap && in_gap->count() >= gap_start_local && info.begin <= to) {
+        return Occurrence{info.begin, DstMark::kShifted};
+      }
+    }
+    to = info.begin - seconds(1);
+  }
+  return std::nullopt;
+}
+
 Result<const date::time_zone*> LocateZone(std::string_view name) {
   if (name.empty() || name.size() > 64) return InvalidArgument("timezone: an IANA name");
   try {

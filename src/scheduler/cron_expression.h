@@ -69,6 +69,12 @@ class CronExpression {
                                       DstGapPolicy gap = DstGapPolicy::kShift,
                                       DstOverlapPolicy overlap = DstOverlapPolicy::kOnce) const;
 
+  // The last occurrence strictly before `before` in `zone`, with the same DST policies (a
+  // skipped wall time has no occurrence; a shifted one happens at the end of its gap).
+  std::optional<Occurrence> PrevBefore(TimePoint before, const date::time_zone& zone,
+                                       DstGapPolicy gap = DstGapPolicy::kShift,
+                                       DstOverlapPolicy overlap = DstOverlapPolicy::kOnce) const;
+
   bool Matches(LocalSeconds t) const;
   const std::string& text() const { return text_; }
   bool has_seconds() const { return has_seconds_; }

@@ -310,6 +310,42 @@ TEST(CronExpressionDstTest, SouthernHemisphereAndHalfHourShifts) {
                                 "2026-11-02T06:30:00.000Z"}));
 }
 
+TEST(CronExpressionDstTest, PrevBeforeMirrorsNextAfterAcrossZonesAndDst) {
+  // For each next occurrence, the previous occurrence before just after it is itself, and
+  // the previous before it is the one before: walking back retraces walking forward.
+  const std::vector<std::tuple<const char*, const char*, DstGapPolicy, DstOverlapPolicy>> cases{
+      {"*/20 * * * *", "Europe/Berlin", DstGapPolicy::kShift, DstOverlapPolicy::kOnce},
+      {"*/20 * * * *", "Europe/Berlin", DstGapPolicy::kSkip, DstOverlapPolicy::kTwice},
+      {"30 2 * * *", "Europe/Berlin", DstGapPolicy::kShift, DstOverlapPolicy::kTwice},
+      {"0 * * * *", "America/New_York", DstGapPolicy::kShift, DstOverlapPolicy::kOnce},
+      {"15 2 * * *", "Australia/Lord_Howe", DstGapPolicy::kShift, DstOverlapPolicy::kOnce},
+      {"0 9 * * MON-FRI", "Asia/Tokyo", DstGapPolicy::kShift, DstOverlapPolicy::kOnce},
+  };
+  const std::vector<const char*> starts{"2026-03-28T20:00:00Z", "2026-10-24T20:00:00Z",
+                                        "2026-10-02T12:00:00Z", "2026-03-07T12:00:00Z"};
+  for (const auto& [text, zone_name, gap, overlap] : cases) {
+    const CronExpression expr = Cron(text);
+    const date::time_zone& zone = **LocateZone(zone_name);
+    for (const char* start : starts) {
+      std::vector<Occurrence> forward;
+      TimePoint t = U(start);
+      for (int n = 0; n < 12; ++n) {
+        auto next = expr.NextAfter(t, zone, gap, overlap);
+        ASSERT_TRUE(next);
+        forward.push_back(*next);
+        t = next->instant;
+      }
+      for (size_t idx = 1; idx < forward.size(); ++idx) {
+        auto prev = expr.PrevBefore(forward[idx].instant, zone, gap, overlap);
+        ASSERT_TRUE(prev) << text << " " << zone_name;
+        EXPECT_EQ(prev->instant, forward[idx - 1].instant)
+            << text << " " << zone_name << " before " << FormatRfc3339(forward[idx].instant);
+        EXPECT_EQ(prev->dst, forward[idx - 1].dst) << text << " " << zone_name;
+      }
+    }
+  }
+}
+
 TEST(CronExpressionDstTest, UtcAndSecondsAreExact) {
   EXPECT_EQ(Fires(Cron("*/10 * * * * *"), "UTC", "2026-01-01T00:00:05.500Z", 3,
                   DstGapPolicy::kShift, DstOverlapPolicy::kOnce),

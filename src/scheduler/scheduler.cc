@@ -38,7 +38,7 @@ Scheduler::~Scheduler() { Stop(); }
 
 void Scheduler::Push(const std::string& event_id, Entry& entry) {
   entry.version = next_version_++;
-  if (entry.active && entry.state.next_due_at) {
+  if ((entry.active || entry.paused) && entry.state.next_due_at) {
     heap_.push({*entry.state.next_due_at, {event_id, entry.version}});
   }
 }
@@ -81,6 +81,7 @@ void Scheduler::LoadEntry(const store::ScheduleWithEvent& item, TimePoint now) {
   // (swapping with an empty string frees the buffers; clear() would keep them).
   Slim(entry.state);
   entry.active = item.event_status == store::EventStatus::kActive;
+  entry.paused = item.event_status == store::EventStatus::kPaused;
   entry.owner_id = item.owner_id;
   entry.retries = item.retries;
   entry.timeout_seconds = item.timeout_seconds;
@@ -176,6 +177,7 @@ Result<store::ScheduleRecord> Scheduler::SetSchedule(const std::string& event_id
   Slim(entry.state);
   entry.next = mark;
   entry.active = event.status == store::EventStatus::kActive;
+  entry.paused = event.status == store::EventStatus::kPaused;
   entry.owner_id = event.owner_id;
   entry.retries = event.retries;
   entry.timeout_seconds = event.timeout_seconds;
@@ -226,6 +228,7 @@ void Scheduler::Refresh(const std::string& event_id) {
     }
   }
   entry.active = active;
+  entry.paused = event->status == store::EventStatus::kPaused;
   Push(event_id, entry);
   cv_.notify_all();
 }
@@ -238,7 +241,10 @@ Result<int> Scheduler::RunDue(TimePoint now) {
     const auto [due, key] = heap_.top();
     heap_.pop();
     auto it = entries_.find(key.first);
-    if (it == entries_.end() || it->second.version != key.second || !it->second.active) continue;
+    if (it == entries_.end() || it->second.version != key.second ||
+        !(it->second.active || it->second.paused)) {
+      continue;
+    }
     batch.events.push_back(key.first);
     Status handled = Handle(key.first, it->second, now, batch);
     if (!handled) {
@@ -377,6 +383,10 @@ Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint no
       return OkStatus();
     };
 
+    if (entry.paused) {
+      CRONIUM_RETURN_IF_ERROR(record("PAUSED", "the event is paused; resuming plans from then"));
+      continue;
+    }
     if (missed && !catch_up[idx]) {
       CRONIUM_RETURN_IF_ERROR(
           record("MISSED_DOWNTIME",
@@ -481,7 +491,7 @@ Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint no
     Slim(entry.state);
   }
   if (due.empty()) entry.state.next_due_at = next_due;
-  if (!next_due && entry.active) {
+  if (!next_due && (entry.active || entry.paused)) {
     // The schedule is over (a one-time run happened, or the end time passed): say so by
     // pausing the event rather than leaving it ACTIVE with nothing to do.
     batch.to_pause.push_back(event_id);

@@ -65,7 +65,8 @@ class Scheduler {
     std::optional<CompiledSchedule> compiled;
     store::ScheduleRecord state;
     bool active = false;
-    Occurrence next;  // state.next_due_at with its DST mark and what a gap skipped before it
+    bool paused = false;  // status PAUSED: occurrences are recorded as PAUSED, not run
+    Occurrence next;      // state.next_due_at with its DST mark and what a gap skipped before it
     // What a job needs from its event, kept so firing needs no read (refreshed on changes).
     std::string owner_id;
     int retries = 0;
