@@ -103,6 +103,29 @@ TEST(CronExpressionTest, NextLocalTable) {
       {"@midnight", "2026-01-01 10:00:00", "2026-01-02 00:00:00"},
       {"@hourly", "2026-01-01 10:00:00", "2026-01-01 11:00:00"},
       {"@HOURLY", "2026-01-01 10:59:59", "2026-01-01 11:00:00"},
+      // More lists, ranges and steps in every field.
+      {"0 0 1,15 * *", "2026-01-02 00:00:00", "2026-01-15 00:00:00"},
+      {"0 0 1-3 * *", "2026-01-03 00:00:01", "2026-02-01 00:00:00"},
+      {"0 0 */10 * *", "2026-01-01 00:00:00", "2026-01-11 00:00:00"},
+      {"0 0 1 */3 *", "2026-01-02 00:00:00", "2026-04-01 00:00:00"},
+      {"0 0 1 2-4 *", "2026-04-02 00:00:00", "2027-02-01 00:00:00"},
+      {"0 0 * * 1-5/2", "2026-01-05 00:00:00", "2026-01-07 00:00:00"},  // Mon -> Wed
+      {"0 */6 * * *", "2026-01-01 06:00:00", "2026-01-01 12:00:00"},
+      {"0 22-23,0-1 * * *", "2026-01-01 01:00:00", "2026-01-01 22:00:00"},
+      {"0 0 * * SAT,SUN", "2026-01-01 00:00:00", "2026-01-03 00:00:00"},
+      {"0 0 * * 6-7", "2026-01-04 00:00:00", "2026-01-10 00:00:00"},
+      {"0-10/5 * * * * *", "2026-01-01 00:00:05", "2026-01-01 00:00:10"},
+      {"0-10/5 * * * * *", "2026-01-01 00:00:10", "2026-01-01 00:01:00"},
+      {"15,45 30 12 * * *", "2026-01-01 12:30:15", "2026-01-01 12:30:45"},
+      {"0 0 0 29 2 *", "2027-03-01 00:00:00", "2028-02-29 00:00:00"},
+      {"0 0 L 2 *", "2100-01-01 00:00:00", "2100-02-28 00:00:00"},
+      {"0 0 LW * *", "2026-05-01 00:00:00", "2026-05-29 00:00:00"},  // Sun 31 -> Fri 29
+      {"0 0 * * 0#1", "2026-02-01 00:00:01", "2026-03-01 00:00:00"},
+      {"0 0 * * SUN#5", "2026-01-01 00:00:00", "2026-03-29 00:00:00"},
+      {"0 0 * * 0L", "2026-01-01 00:00:00", "2026-01-25 00:00:00"},
+      {"0 0 * * 7L", "2026-01-01 00:00:00", "2026-01-25 00:00:00"},
+      {"0 0 1 * MON#1", "2026-01-01 00:00:01", "2026-01-05 00:00:00"},  // either matches
+      {"0 12 * JAN-MAR MON", "2026-03-31 00:00:00", "2027-01-04 12:00:00"},
   };
   for (const auto& c : cases) {
     const CronExpression expr = Cron(c.expr);
@@ -148,6 +171,25 @@ TEST(CronExpressionTest, ParseErrorsNameTheFieldAndPosition) {
       {"61 * * * * *", "second field at position 1: 61 is out of range 0-59"},
       {"@reboot", "'@reboot' is not a known macro"},
       {"1-2-3 * * * *", "minute field at position 3: '2-3' is not a number"},
+      {"L * * * *", "minute field at position 1: 'L' is not a number"},
+      {"* L * * *", "hour field at position 3: 'L' is not a number"},
+      {"* * * L *", "month field at position 7: 'L' is not a number or month name"},
+      {"? * * * *", "minute field at position 1: '?' is not a number"},
+      {"* * * ? *", "month field at position 7: '?' is not a number or month name"},
+      {"* * 1#2 * *", "day-of-month field at position 5: '1#2' is not a number"},
+      {"* * 15X * *", "day-of-month field at position 5: '15X' is not a number"},
+      {"* * 32W * *", "day-of-month field at position 5: 32 is out of range 1-31"},
+      {"* * * * 8L", "day-of-week field at position 9: 8 is out of range 0-7"},
+      {"* * * * MON#0", "day-of-week field at position 13: expected 1 to 5 after '#'"},
+      {"* * * * FUN#1", "day-of-week field at position 9: 'FUN' is not a number or day name"},
+      {"* * * DEC-JAN *", "month field at position 7: range DEC-JAN runs backwards"},
+      {"*/61 * * * *", "minute field at position 3: step 61 is out of range 1-60"},
+      {"*/x * * * *", "minute field at position 3: expected a step number after '/'"},
+      {"5-/2 * * * *", "minute field at position 3: expected a number"},
+      {", * * * *", "minute field at position 1: empty list item"},
+      {"* * * * * * * *", "got 8"},
+      {"@every 5m", "5 fields"},
+      {"* * * * -1", "day-of-week field at position 9: expected a number"},
   };
   for (const auto& [text, fragment] : cases) {
     auto parsed = CronExpression::Parse(text);
