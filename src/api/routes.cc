@@ -584,6 +584,18 @@ Result<Response> Handlers::CancelExecution(Request& request, const auth::Princip
   return JsonResponse(202, RenderExecution(execution));
 }
 
+// ?count= for previews: 1 to 100, default 10.
+Result<int> ReadCount(const Request& request) {
+  auto text = request.QueryParam("count");
+  if (!text) return 10;
+  char* end = nullptr;
+  const long value = std::strtol(text->c_str(), &end, 10);
+  if (text->empty() || *end != '\0' || value < 1 || value > 100) {
+    return InvalidArgument("count: an integer from 1 to 100");
+  }
+  return static_cast<int>(value);
+}
+
 // One previewed run, preceded by the wall-clock times a DST gap removed (SKIP policy).
 void AppendPreview(json& instants, const scheduler::Occurrence& next, const date::time_zone& zone) {
   if (next.skipped > 0) {
@@ -611,15 +623,7 @@ Result<Response> Handlers::PreviewSchedule(Request& request, const auth::Princip
   if (auto tz = request.QueryParam("tz"); tz && !tz->empty()) {
     CRONIUM_ASSIGN_OR_RETURN(zone, scheduler::LocateZone(*tz));
   }
-  int count = 10;
-  if (auto text = request.QueryParam("count")) {
-    char* end = nullptr;
-    const long value = std::strtol(text->c_str(), &end, 10);
-    if (text->empty() || *end != '\0' || value < 1 || value > 100) {
-      return InvalidArgument("count: an integer from 1 to 100");
-    }
-    count = static_cast<int>(value);
-  }
+  CRONIUM_ASSIGN_OR_RETURN(const int count, ReadCount(request));
   TimePoint from = ctx_.clock.Now();
   if (auto text = request.QueryParam("from")) {
     CRONIUM_ASSIGN_OR_RETURN(from, ParseRfc3339(*text));
@@ -661,15 +665,7 @@ Result<Response> Handlers::PreviewEventSchedule(Request& request,
       auto spec, scheduler::ScheduleSpecFromJson(json::parse(record.spec_json, nullptr, false)));
   CRONIUM_ASSIGN_OR_RETURN(auto compiled,
                            scheduler::CompiledSchedule::Compile(spec, event.created_at));
-  int count = 10;
-  if (auto text = request.QueryParam("count")) {
-    char* end = nullptr;
-    const long value = std::strtol(text->c_str(), &end, 10);
-    if (text->empty() || *end != '\0' || value < 1 || value > 100) {
-      return InvalidArgument("count: an integer from 1 to 100");
-    }
-    count = static_cast<int>(value);
-  }
+  CRONIUM_ASSIGN_OR_RETURN(const int count, ReadCount(request));
   json instants = json::array();
   TimePoint cursor = ctx_.clock.Now();
   for (int n = 0; n < count; ++n) {
