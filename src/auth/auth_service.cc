@@ -250,20 +250,41 @@ Result<Principal> AuthService::AuthenticateToken(const std::string& secret,
   if (secret.size() != kSecretLength || secret.rfind(kTokenPrefix, 0) != 0) {
     return tl::unexpected(Unauthenticated("the API token is not valid"));
   }
-  auto token = store_.FindApiTokenByHash(hasher_.Hash(secret));
-  if (!token) {
-    if (token.error().code == ErrorCode::kNotFound) {
-      return tl::unexpected(Unauthenticated("the API token is not valid"));
-    }
-    return tl::unexpected(token.error());
-  }
+  const std::string hash = hasher_.Hash(secret);
   const TimePoint now = clock_.Now();
+  std::optional<store::ApiTokenRecord> token;
+  std::optional<store::UserRecord> user;
+  {
+    std::lock_guard lock(cache_mutex_);
+    auto cached = token_cache_.find(hash);
+    if (cached != token_cache_.end() && now - cached->second.cached_at < options_.token_cache_ttl &&
+        now >= cached->second.cached_at) {
+      token = cached->second.token;
+      user = cached->second.user;
+    }
+  }
+  if (!token) {
+    auto found = store_.FindApiTokenByHash(hash);
+    if (!found) {
+      if (found.error().code == ErrorCode::kNotFound) {
+        return tl::unexpected(Unauthenticated("the API token is not valid"));
+      }
+      return tl::unexpected(found.error());
+    }
+    auto owner = store_.GetUser(found->user_id);
+    if (!owner) return tl::unexpected(Unauthenticated("the account no longer exists"));
+    token = std::move(*found);
+    user = std::move(*owner);
+    if (options_.token_cache_ttl.count() > 0) {
+      std::lock_guard lock(cache_mutex_);
+      if (token_cache_.size() >= 10'000) token_cache_.clear();
+      token_cache_[hash] = CachedToken{*token, *user, now};
+    }
+  }
   if (token->revoked_at) return tl::unexpected(Unauthenticated("the API token was revoked"));
   if (token->expires_at && *token->expires_at <= now) {
     return tl::unexpected(Unauthenticated("the API token has expired"));
   }
-  auto user = store_.GetUser(token->user_id);
-  if (!user) return tl::unexpected(Unauthenticated("the account no longer exists"));
   CRONIUM_ASSIGN_OR_RETURN(Principal principal, PrincipalFor(*user));
   if (const int64_t wait = token_requests_.Take(token->id); wait > 0) {
     return tl::unexpected(Error{ErrorCode::kResourceExhausted,
@@ -286,6 +307,11 @@ Result<Principal> AuthService::AuthenticateToken(const std::string& secret,
   }
   if (touch) (void)store_.TouchApiToken(token->id, now);
   return principal;
+}
+
+void AuthService::ClearTokenCache() {
+  std::lock_guard lock(cache_mutex_);
+  token_cache_.clear();
 }
 
 Result<NewApiToken> AuthService::CreateApiToken(const Principal& principal, const std::string& name,
@@ -333,10 +359,12 @@ Status AuthService::RevokeApiToken(const Principal& principal, const std::string
   if (!token || (token->user_id != principal.user_id && !principal.IsAdmin())) {
     return NotFound(fmt::format("token {} not found", token_id.substr(0, 64)));
   }
-  return store_.RevokeApiToken(
-      token_id, clock_.Now(),
-      Audit(principal.ToActor(), "token.revoke", "token", token_id,
-            json{{"name", token->name}, {"owner", token->user_id}}.dump()));
+  Status revoked =
+      store_.RevokeApiToken(token_id, clock_.Now(),
+                            Audit(principal.ToActor(), "token.revoke", "token", token_id,
+                                  json{{"name", token->name}, {"owner", token->user_id}}.dump()));
+  ClearTokenCache();  // after the store write, so nothing re-caches the old state
+  return revoked;
 }
 
 Status AuthService::ValidateUserFields(const UserFields& f, bool creating) const {
@@ -469,6 +497,7 @@ Result<store::UserRecord> AuthService::UpdateUser(const Principal& admin,
   if (f.password) details["password"] = "changed";
   CRONIUM_RETURN_IF_ERROR(store_.UpdateUser(
       user, Audit(admin.ToActor(), "user.update", "user", user.id, details.dump())));
+  ClearTokenCache();
   if (f.password || user.status != UserStatus::kActive) {
     CRONIUM_RETURN_IF_ERROR(store_.RevokeUserSessions(user.id, "", clock_.Now()));
   }
@@ -480,8 +509,10 @@ Status AuthService::DeleteUser(const Principal& admin, const std::string& user_i
   store::UserRecord gone = user;
   gone.status = UserStatus::kDisabled;
   CRONIUM_RETURN_IF_ERROR(KeepAnAdmin(user, gone));
-  return store_.DeleteUser(
+  Status deleted = store_.DeleteUser(
       user_id, Audit(admin.ToActor(), "user.delete", "user", user_id, UserDetails(user).dump()));
+  ClearTokenCache();
+  return deleted;
 }
 
 Result<std::vector<store::UserRecord>> AuthService::ListUsers(const store::UserQuery& query) {
@@ -519,6 +550,7 @@ Result<store::UserRecord> AuthService::UpdateProfile(const Principal& principal,
   user.updated_at = clock_.Now();
   CRONIUM_RETURN_IF_ERROR(store_.UpdateUser(
       user, Audit(principal.ToActor(), "user.update", "user", user.id, UserDetails(user).dump())));
+  ClearTokenCache();
   return user;
 }
 

@@ -28,6 +28,9 @@ struct AuthOptions {
   RateLimit login_per_address{.capacity = 20, .per_second = 1.0 / 15};  // 20, then 4 a minute
   RateLimit requests_per_token{.capacity = 2'000, .per_second = 1'000};
   std::chrono::seconds token_touch_interval{60};  // how often last-used is written
+  // How long a verified token and its user are reused without reading the store. Revoking a
+  // token or changing a user clears the cache at once; 0 disables it.
+  std::chrono::milliseconds token_cache_ttl{2'000};
 };
 
 struct UserFields {
@@ -119,11 +122,21 @@ class AuthService {
   const crypto::SecretHasher hasher_;
   const Clock& clock_;
 
+  void ClearTokenCache();
+
+  struct CachedToken {
+    store::ApiTokenRecord token;
+    store::UserRecord user;
+    TimePoint cached_at;
+  };
+
   RateLimiter login_accounts_;
   RateLimiter login_addresses_;
   RateLimiter token_requests_;
   std::mutex touch_mutex_;
   std::unordered_map<std::string, TimePoint> last_touch_;  // Guarded by touch_mutex_.
+  std::mutex cache_mutex_;
+  std::unordered_map<std::string, CachedToken> token_cache_;  // by hash; Guarded by cache_mutex_
 };
 
 }  // namespace cronium::auth

@@ -149,6 +149,29 @@ TEST_F(AuthServiceTest, TokensAreHashedScopedExpiringAndRevocable) {
             ErrorCode::kUnauthenticated);
 }
 
+TEST_F(AuthServiceTest, TheTokenCacheNeverOutlivesARevocationOrADisabledUser) {
+  store::UserRecord gus = MakeUser("gus", UserRole::kUser);
+  Principal as_gus = admin_;
+  as_gus.user_id = gus.id;
+  as_gus.username = "gus";
+  as_gus.role = UserRole::kUser;
+  as_gus.scope = Scope::kWrite;
+  auto first = service_->CreateApiToken(as_gus, "one", Scope::kWrite, std::nullopt);
+  auto second = service_->CreateApiToken(as_gus, "two", Scope::kWrite, std::nullopt);
+  ASSERT_TRUE(first && second);
+  ASSERT_TRUE(service_->AuthenticateToken(first->secret, "x"));  // now cached
+  ASSERT_TRUE(service_->AuthenticateToken(second->secret, "x"));
+  ASSERT_TRUE(service_->RevokeApiToken(as_gus, first->record.id));
+  EXPECT_EQ(service_->AuthenticateToken(first->secret, "x").error().message,
+            "the API token was revoked");
+  ASSERT_TRUE(service_->AuthenticateToken(second->secret, "x"));
+  UserFields disable;
+  disable.status = UserStatus::kDisabled;
+  ASSERT_TRUE(service_->UpdateUser(admin_, gus.id, disable));
+  EXPECT_EQ(service_->AuthenticateToken(second->secret, "x").error().code,
+            ErrorCode::kUnauthenticated);
+}
+
 TEST_F(AuthServiceTest, TokenRequestsAreRateLimited) {
   auto token = service_->CreateApiToken(admin_, "busy", Scope::kAdmin, std::nullopt);
   ASSERT_TRUE(token);

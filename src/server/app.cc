@@ -100,6 +100,7 @@ auth::AuthOptions AuthOptionsFor(const ServeOptions& options) {
   auth::AuthOptions auth_options;
   auth_options.requests_per_token = {.capacity = 2 * options.token_requests_per_second,
                                      .per_second = options.token_requests_per_second};
+  auth_options.token_cache_ttl = options.token_cache;
   return auth_options;
 }
 

@@ -25,7 +25,8 @@ struct ServeOptions {
   int audit_retention_days = 365;  // 0 keeps the audit log forever
   // An occurrence handled later than this after its planned instant counts as missed.
   std::chrono::milliseconds misfire_grace{60'000};
-  double token_requests_per_second = 1'000;  // per API token (burst: twice that)
+  double token_requests_per_second = 1'000;      // per API token (burst: twice that)
+  std::chrono::milliseconds token_cache{2'000};  // reuse of verified tokens (0 = off)
 };
 
 // `cronium admin bootstrap`: opens the data dir (whether or not a server runs on it), creates

@@ -111,6 +111,13 @@ int main(int argc, char** argv) {
       [&](int64_t ms) { serve_options.misfire_grace = std::chrono::milliseconds(ms); },
       "An occurrence handled later than this is a misfire (default 60000)");
   misfire->check(CLI::Range(int64_t{0}, int64_t{3'600'000}));
+  serve
+      ->add_option_function<int64_t>(
+          "--token-cache-ms",
+          [&](int64_t ms) { serve_options.token_cache = std::chrono::milliseconds(ms); },
+          "Reuse a verified API token this long without reading the store (default 2000; "
+          "revocations apply at once)")
+      ->check(CLI::Range(int64_t{0}, int64_t{60'000}));
   serve->add_option("--token-rate-limit", serve_options.token_requests_per_second,
                     "Requests per second allowed per API token (default 1000)");
 
