@@ -393,7 +393,7 @@ Result<Response> Handlers::GetEvent(Request& request, const auth::Principal& pri
   if (reveal && !auth::CanChange(principal, record)) {
     return MakeError(ErrorCode::kPermissionDenied, "only the owner can reveal env var values");
   }
-  CRONIUM_ASSIGN_OR_RETURN(auto event, ctx_.events.Get(record.id));
+  CRONIUM_ASSIGN_OR_RETURN(auto event, ctx_.events.Decode(record));
   if (reveal) {
     // Reading secrets in clear is worth a trace, even though it changes nothing.
     CRONIUM_RETURN_IF_ERROR(ctx_.store.AppendAudit(store::MakeAudit(

@@ -252,7 +252,7 @@ Result<std::map<std::string, std::string>> EventService::UnsealEnvVars(
   return vars;
 }
 
-Result<Event> EventService::FromRecord(const store::EventRecord& r) const {
+Result<Event> EventService::Decode(const store::EventRecord& r) const {
   Event e;
   e.id = r.id;
   e.owner_id = r.owner_id;
@@ -314,7 +314,7 @@ Result<store::EventRecord> EventService::GetRecord(const std::string& id) {
 
 Result<Event> EventService::Get(const std::string& id) {
   CRONIUM_ASSIGN_OR_RETURN(auto record, GetRecord(id));
-  return FromRecord(record);
+  return Decode(record);
 }
 
 Result<Event> EventService::Update(const std::string& id, EventFields fields,
@@ -341,7 +341,7 @@ Result<std::vector<Event>> EventService::List(store::EventQuery query) {
   std::vector<Event> events;
   events.reserve(records.size());
   for (const auto& record : records) {
-    CRONIUM_ASSIGN_OR_RETURN(Event event, FromRecord(record));
+    CRONIUM_ASSIGN_OR_RETURN(Event event, Decode(record));
     events.push_back(std::move(event));
   }
   return events;

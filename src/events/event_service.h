@@ -98,8 +98,11 @@ class EventService {
   Status Delete(const std::string& id, const store::Actor& actor);
   Result<std::vector<Event>> List(store::EventQuery query);
 
-  // The stored record (env vars still sealed), for the run path.
+  // The stored record (env vars still sealed), for the run path and access checks.
   Result<store::EventRecord> GetRecord(const std::string& id);
+  // The event of a record already read (env vars unsealed), so callers that checked access on
+  // the record need not read it again.
+  Result<Event> Decode(const store::EventRecord& record) const;
   // Unseals the env vars of a record. kInternal if a value does not decrypt with the current
   // key (wrong key file or tampering).
   Result<std::map<std::string, std::string>> UnsealEnvVars(const store::EventRecord& record) const;
@@ -114,7 +117,6 @@ class EventService {
 
  private:
   Status Validate(const Event& event) const;
-  Result<Event> FromRecord(const store::EventRecord& record) const;
   store::EventRecord ToRecord(const Event& event) const;
   Status Apply(EventFields fields, Event& event, const Event* previous) const;
 
