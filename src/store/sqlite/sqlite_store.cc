@@ -88,6 +88,18 @@ std::optional<int64_t> OptionalMillis(const std::optional<TimePoint>& t) {
   return ToUnixMillis(*t);
 }
 
+// Steps `stmt` to its end, turning each row into a value with `read`.
+template <class Read>
+auto CollectRows(Statement& stmt, Read read)
+    -> Result<std::vector<decltype(read(std::declval<const Statement&>()))>> {
+  std::vector<decltype(read(std::declval<const Statement&>()))> rows;
+  for (;;) {
+    CRONIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return rows;
+    rows.push_back(read(stmt));
+  }
+}
+
 std::string EnvVarsToJson(const std::vector<SealedEnvVar>& vars) {
   json array = json::array();
   for (const auto& var : vars) array.push_back({{"key", var.key}, {"sealed", var.sealed_value}});
@@ -403,13 +415,7 @@ Result<std::vector<EventRecord>> SqliteStore::ListEvents(const EventQuery& query
     stmt.Bind(7, query.visible_to);
   else
     stmt.BindNull(7);
-  std::vector<EventRecord> events;
-  for (;;) {
-    CRONIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    events.push_back(ReadEvent(stmt));
-  }
-  return events;
+  return CollectRows(stmt, ReadEvent);
 }
 
 namespace {
@@ -624,13 +630,7 @@ Result<std::vector<ScheduleRecord>> SqliteStore::ListSchedules() {
   auto reader = AcquireReader();
   CRONIUM_ASSIGN_OR_RETURN(
       auto stmt, reader->Prepare(fmt::format("SELECT {} FROM schedules", kScheduleColumns)));
-  std::vector<ScheduleRecord> out;
-  for (;;) {
-    CRONIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    out.push_back(ReadSchedule(stmt));
-  }
-  return out;
+  return CollectRows(stmt, ReadSchedule);
 }
 
 Result<std::vector<ScheduleWithEvent>> SqliteStore::ListSchedulesWithEvents() {
@@ -640,20 +640,16 @@ Result<std::vector<ScheduleWithEvent>> SqliteStore::ListSchedulesWithEvents() {
       reader->Prepare("SELECT s.event_id, s.spec, s.next_due_at, s.last_planned_at, s.run_count, "
                       "s.updated_at, e.status, e.owner_id, e.retries, e.timeout_seconds, "
                       "e.created_at FROM schedules AS s JOIN events AS e ON e.id = s.event_id"));
-  std::vector<ScheduleWithEvent> out;
-  for (;;) {
-    CRONIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
+  return CollectRows(stmt, [](const Statement& row) {
     ScheduleWithEvent item;
-    item.schedule = ReadSchedule(stmt);
-    item.event_status = ParseEventStatus(stmt.Text(6)).value_or(EventStatus::kDraft);
-    item.owner_id = stmt.Text(7);
-    item.retries = static_cast<int>(stmt.Int(8));
-    item.timeout_seconds = stmt.Int(9);
-    item.event_created_at = FromUnixMillis(stmt.Int(10));
-    out.push_back(std::move(item));
-  }
-  return out;
+    item.schedule = ReadSchedule(row);
+    item.event_status = ParseEventStatus(row.Text(6)).value_or(EventStatus::kDraft);
+    item.owner_id = row.Text(7);
+    item.retries = static_cast<int>(row.Int(8));
+    item.timeout_seconds = row.Int(9);
+    item.event_created_at = FromUnixMillis(row.Int(10));
+    return item;
+  });
 }
 
 Status SqliteStore::FireScheduled(const JobRecord& job, const ExecutionRecord& first_execution,
@@ -713,23 +709,19 @@ Result<std::vector<LedgerRecord>> SqliteStore::ListLedger(const std::string& eve
   else
     stmt.Bind(2, before_id);
   stmt.Bind(3, limit);
-  std::vector<LedgerRecord> out;
-  for (;;) {
-    CRONIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
+  return CollectRows(stmt, [](const Statement& row) {
     LedgerRecord r;
-    r.id = stmt.Text(0);
-    r.event_id = stmt.Text(1);
-    r.planned_at = FromUnixMillis(stmt.Int(2));
-    r.enqueued_at = OptionalTime(stmt, 3);
-    r.lateness_ms = stmt.OptionalInt(4);
-    r.fate = stmt.Text(5);
-    r.job_id = stmt.Text(6);
-    r.execution_id = stmt.Text(7);
-    r.detail = stmt.Text(8);
-    out.push_back(std::move(r));
-  }
-  return out;
+    r.id = row.Text(0);
+    r.event_id = row.Text(1);
+    r.planned_at = FromUnixMillis(row.Int(2));
+    r.enqueued_at = OptionalTime(row, 3);
+    r.lateness_ms = row.OptionalInt(4);
+    r.fate = row.Text(5);
+    r.job_id = row.Text(6);
+    r.execution_id = row.Text(7);
+    r.detail = row.Text(8);
+    return r;
+  });
 }
 
 Result<int> SqliteStore::PruneLedger(TimePoint before) {
@@ -747,13 +739,7 @@ Result<std::vector<JobRecord>> SqliteStore::ActiveJobs(const std::string& event_
                                              "IN ('QUEUED', 'RUNNING') ORDER BY id",
                                              kJobColumns)));
   stmt.Bind(1, event_id);
-  std::vector<JobRecord> out;
-  for (;;) {
-    CRONIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    out.push_back(ReadJob(stmt));
-  }
-  return out;
+  return CollectRows(stmt, ReadJob);
 }
 
 Result<std::optional<ClaimedJob>> SqliteStore::ClaimNextJob(const std::string& worker_id,
@@ -896,11 +882,7 @@ Result<int> SqliteStore::RewriteEventEnvVars(
       CRONIUM_ASSIGN_OR_RETURN(
           auto select, writer_->Prepare(fmt::format("SELECT {} FROM events WHERE env_vars != '[]'",
                                                     kEventColumns)));
-      for (;;) {
-        CRONIUM_ASSIGN_OR_RETURN(bool row, select.Step());
-        if (!row) break;
-        events.push_back(ReadEvent(select));
-      }
+      CRONIUM_ASSIGN_OR_RETURN(events, CollectRows(select, ReadEvent));
     }
     for (const EventRecord& event : events) {
       CRONIUM_ASSIGN_OR_RETURN(auto vars, rewrite(event));
@@ -958,13 +940,7 @@ Result<std::vector<ExecutionRecord>> SqliteStore::ListExecutions(const Execution
     stmt.Bind(5, query.visible_to);
   else
     stmt.BindNull(5);
-  std::vector<ExecutionRecord> executions;
-  for (;;) {
-    CRONIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    executions.push_back(ReadExecution(stmt));
-  }
-  return executions;
+  return CollectRows(stmt, ReadExecution);
 }
 
 namespace {
@@ -1163,13 +1139,7 @@ Result<std::vector<UserRecord>> SqliteStore::ListUsers(const UserQuery& query) {
   else
     stmt.BindNull(1);
   stmt.Bind(2, query.limit);
-  std::vector<UserRecord> users;
-  for (;;) {
-    CRONIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    users.push_back(ReadUser(stmt));
-  }
-  return users;
+  return CollectRows(stmt, ReadUser);
 }
 
 Result<int64_t> SqliteStore::CountUsers() {
@@ -1281,13 +1251,7 @@ Result<std::vector<ApiTokenRecord>> SqliteStore::ListApiTokens(const std::string
                      "SELECT {} FROM api_tokens WHERE user_id = ?1 ORDER BY id DESC LIMIT 1000",
                      kTokenColumns)));
   stmt.Bind(1, user_id);
-  std::vector<ApiTokenRecord> tokens;
-  for (;;) {
-    CRONIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    tokens.push_back(ReadToken(stmt));
-  }
-  return tokens;
+  return CollectRows(stmt, ReadToken);
 }
 
 Status SqliteStore::RevokeApiToken(const std::string& id, TimePoint at, const AuditEntry& audit) {
@@ -1335,13 +1299,7 @@ Result<std::vector<AuditEntry>> SqliteStore::ListAudit(const AuditQuery& query) 
       stmt.Bind(idx + 1, *params[idx]);
   }
   stmt.Bind(6, query.limit);
-  std::vector<AuditEntry> entries;
-  for (;;) {
-    CRONIUM_ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) break;
-    entries.push_back(ReadAudit(stmt));
-  }
-  return entries;
+  return CollectRows(stmt, ReadAudit);
 }
 
 Result<int> SqliteStore::PruneAudit(TimePoint before) {
