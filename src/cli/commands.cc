@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -175,6 +176,20 @@ std::optional<json> CallOrReport(CliState& state, const Common& common, const st
   return std::move(*result);
 }
 
+// GETs a list and prints its items as a table, or the answer as JSON with --json.
+void ShowList(CliState& state, const Common& common, const std::string& path,
+              const std::vector<std::string>& header,
+              const std::function<std::vector<std::string>(const json&)>& row,
+              std::string_view when_empty = "") {
+  auto list = CallOrReport(state, common, "GET", path);
+  if (!list) return;
+  if (common.json_output) return void(std::cout << list->dump(2) << "\n");
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& item : (*list)["items"]) rows.push_back(row(item));
+  if (rows.empty() && !when_empty.empty()) return void(std::cout << when_empty);
+  PrintTable(header, rows);
+}
+
 // Schedule flags shared by `event create` and `event schedule`.
 struct ScheduleFlags {
   std::string cron, at, tz, misfire, overlap, start, end;
@@ -339,23 +354,14 @@ void AddEventCommands(CLI::App& app, CliState& state) {
       if (!type->empty()) query += "&type=" + http::PercentEncode(*type);
       if (!search->empty()) query += "&search=" + http::PercentEncode(*search);
       if (!tag->empty()) query += "&tag=" + http::PercentEncode(*tag);
-      auto list = CallOrReport(state, *common, "GET", "/api/v1/events" + query);
-      if (!list) return;
-      if (common->json_output) {
-        std::cout << list->dump(2) << "\n";
-        return;
-      }
-      std::vector<std::vector<std::string>> rows;
-      for (const auto& e : (*list)["items"]) {
-        rows.push_back(
-            {Str(e["id"]), Str(e["name"]), Str(e["type"]), Str(e["status"]), Str(e["updatedAt"])});
-      }
-      if (rows.empty()) {
-        std::cout << "No events. Create one with: cronium event create --name NAME --type BASH "
-                     "--content 'echo hello'\n";
-        return;
-      }
-      PrintTable({"ID", "NAME", "TYPE", "STATUS", "UPDATED"}, rows);
+      ShowList(
+          state, *common, "/api/v1/events" + query, {"ID", "NAME", "TYPE", "STATUS", "UPDATED"},
+          [](const json& e) -> std::vector<std::string> {
+            return {Str(e["id"]), Str(e["name"]), Str(e["type"]), Str(e["status"]),
+                    Str(e["updatedAt"])};
+          },
+          "No events. Create one with: cronium event create --name NAME --type BASH --content "
+          "'echo hello'\n");
     });
   }
 
@@ -442,17 +448,14 @@ void AddEventCommands(CLI::App& app, CliState& state) {
     cmd->add_option("id", *id, "Event id")->required();
     cmd->add_option("--limit", *limit, "At most this many (1-200)");
     cmd->callback([&state, common, id, limit] {
-      auto ledger = CallOrReport(
-          state, *common, "GET",
-          "/api/v1/events/" + http::PercentEncode(*id) + "/ledger?limit=" + std::to_string(*limit));
-      if (!ledger) return;
-      if (common->json_output) return void(std::cout << ledger->dump(2) << "\n");
-      std::vector<std::vector<std::string>> rows;
-      for (const auto& r : (*ledger)["items"]) {
-        rows.push_back({Str(r["plannedAt"]), Str(r["fate"]), Str(r["latenessMs"]),
-                        Str(r["executionId"]), Str(r["detail"])});
-      }
-      PrintTable({"PLANNED", "FATE", "LATE MS", "EXECUTION", "DETAIL"}, rows);
+      ShowList(
+          state, *common,
+          "/api/v1/events/" + http::PercentEncode(*id) + "/ledger?limit=" + std::to_string(*limit),
+          {"PLANNED", "FATE", "LATE MS", "EXECUTION", "DETAIL"},
+          [](const json& r) -> std::vector<std::string> {
+            return {Str(r["plannedAt"]), Str(r["fate"]), Str(r["latenessMs"]),
+                    Str(r["executionId"]), Str(r["detail"])};
+          });
     });
   }
 
@@ -588,18 +591,12 @@ void AddExecutionCommands(CLI::App& app, CliState& state) {
       std::string query = "?limit=" + std::to_string(*limit);
       if (!event_id->empty()) query += "&eventId=" + http::PercentEncode(*event_id);
       if (!status->empty()) query += "&status=" + http::PercentEncode(*status);
-      auto list = CallOrReport(state, *common, "GET", "/api/v1/executions" + query);
-      if (!list) return;
-      if (common->json_output) {
-        std::cout << list->dump(2) << "\n";
-        return;
-      }
-      std::vector<std::vector<std::string>> rows;
-      for (const auto& x : (*list)["items"]) {
-        rows.push_back({Str(x["id"]), Str(x["eventId"]), Str(x["status"]), Str(x["exitCode"]),
-                        Str(x["durationMs"]), Str(x["createdAt"])});
-      }
-      PrintTable({"ID", "EVENT", "STATUS", "EXIT", "MS", "CREATED"}, rows);
+      ShowList(state, *common, "/api/v1/executions" + query,
+               {"ID", "EVENT", "STATUS", "EXIT", "MS", "CREATED"},
+               [](const json& x) -> std::vector<std::string> {
+                 return {Str(x["id"]),       Str(x["eventId"]),    Str(x["status"]),
+                         Str(x["exitCode"]), Str(x["durationMs"]), Str(x["createdAt"])};
+               });
     });
   }
 
@@ -761,15 +758,12 @@ void AddUserCommands(CLI::App& app, CliState& state) {
     auto common = std::make_shared<Common>();
     AddCommon(cmd, *common);
     cmd->callback([&state, common] {
-      auto list = CallOrReport(state, *common, "GET", "/api/v1/users?limit=200");
-      if (!list) return;
-      if (common->json_output) return void(std::cout << list->dump(2) << "\n");
-      std::vector<std::vector<std::string>> rows;
-      for (const auto& u : (*list)["items"]) {
-        rows.push_back({Str(u["id"]), Str(u["username"]), Str(u["email"]), Str(u["role"]),
-                        Str(u["status"]), Str(u["lastLoginAt"])});
-      }
-      PrintTable({"ID", "USERNAME", "EMAIL", "ROLE", "STATUS", "LAST LOGIN"}, rows);
+      ShowList(state, *common, "/api/v1/users?limit=200",
+               {"ID", "USERNAME", "EMAIL", "ROLE", "STATUS", "LAST LOGIN"},
+               [](const json& u) -> std::vector<std::string> {
+                 return {Str(u["id"]),   Str(u["username"]), Str(u["email"]),
+                         Str(u["role"]), Str(u["status"]),   Str(u["lastLoginAt"])};
+               });
     });
   }
   {
@@ -898,15 +892,13 @@ void AddTokenCommands(CLI::App& app, CliState& state) {
     auto common = std::make_shared<Common>();
     AddCommon(cmd, *common);
     cmd->callback([&state, common] {
-      auto list = CallOrReport(state, *common, "GET", "/api/v1/tokens");
-      if (!list) return;
-      if (common->json_output) return void(std::cout << list->dump(2) << "\n");
-      std::vector<std::vector<std::string>> rows;
-      for (const auto& t : (*list)["items"]) {
-        rows.push_back({Str(t["id"]), Str(t["name"]), Str(t["scope"]), Str(t["prefix"]),
-                        Str(t["expiresAt"]), Str(t["lastUsedAt"]), Str(t["revokedAt"])});
-      }
-      PrintTable({"ID", "NAME", "SCOPE", "PREFIX", "EXPIRES", "LAST USED", "REVOKED"}, rows);
+      ShowList(state, *common, "/api/v1/tokens",
+               {"ID", "NAME", "SCOPE", "PREFIX", "EXPIRES", "LAST USED", "REVOKED"},
+               [](const json& t) -> std::vector<std::string> {
+                 return {Str(t["id"]),       Str(t["name"]),      Str(t["scope"]),
+                         Str(t["prefix"]),   Str(t["expiresAt"]), Str(t["lastUsedAt"]),
+                         Str(t["revokedAt"])};
+               });
     });
   }
   {
@@ -961,15 +953,16 @@ void AddAuditCommand(CLI::App& app, CliState& state) {
     for (const auto& [key, value] : *filters) {
       if (!value.empty()) query += "&" + key + "=" + http::PercentEncode(value);
     }
-    auto list = CallOrReport(state, *common, "GET", "/api/v1/audit" + query);
-    if (!list) return;
-    if (common->json_output) return void(std::cout << list->dump(2) << "\n");
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& e : (*list)["items"]) {
-      rows.push_back({Str(e["at"]), Str(e["actor"]["name"]), Str(e["source"]), Str(e["action"]),
-                      Str(e["targetType"]) + " " + Str(e["targetId"]), Str(e["outcome"])});
-    }
-    PrintTable({"AT", "ACTOR", "SOURCE", "ACTION", "TARGET", "OUTCOME"}, rows);
+    ShowList(state, *common, "/api/v1/audit" + query,
+             {"AT", "ACTOR", "SOURCE", "ACTION", "TARGET", "OUTCOME"},
+             [](const json& e) -> std::vector<std::string> {
+               return {Str(e["at"]),
+                       Str(e["actor"]["name"]),
+                       Str(e["source"]),
+                       Str(e["action"]),
+                       Str(e["targetType"]) + " " + Str(e["targetId"]),
+                       Str(e["outcome"])};
+             });
   });
 }
 
