@@ -16,16 +16,17 @@ ALLOWED = {
     "store": {"base"},
     "exec": {"base"},
     "http": {"base"},
+    "live": {"base"},
     "auth": {"base", "crypto", "store"},
     "events": {"base", "crypto", "store"},
     "queue": {"base", "store"},
     "scheduler": {"base", "queue", "store", "events"},
-    "worker": {"base", "events", "exec", "queue", "store", "crypto"},
-    "api": {"base", "auth", "http", "events", "queue", "scheduler", "store", "worker", "crypto",
-            "exec"},
+    "worker": {"base", "events", "exec", "live", "queue", "store", "crypto"},
+    "api": {"base", "auth", "http", "events", "live", "queue", "scheduler", "store", "worker",
+            "crypto", "exec"},
     "cli": {"base", "http"},
-    "server": {"base", "api", "auth", "cli", "crypto", "scheduler", "events", "exec", "http", "queue", "store",
-               "worker"},
+    "server": {"base", "api", "auth", "cli", "crypto", "scheduler", "events", "exec", "http", "live",
+               "queue", "store", "worker"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/([^"]+)"', re.M)
 

@@ -21,6 +21,9 @@ class AuthService;
 namespace events {
 class EventService;
 }
+namespace live {
+class OutputHub;
+}
 namespace queue {
 class JobQueue;
 }
@@ -46,8 +49,11 @@ struct ApiContext {
   store::Store& store;
   const Clock& clock;
   std::string version;
-  std::string isolation;        // what the executor provides, for /api/v1/system/info
-  int max_wait_seconds = 60;    // cap of ?wait= on executions
+  std::string isolation;           // what the executor provides, for /api/v1/system/info
+  live::OutputHub* hub = nullptr;  // live output for /api/v1/executions/{id}/stream
+  int max_wait_seconds = 60;       // cap of ?wait= on executions
+  int worker_count = 0;            // for /api/v1/system/info
+  int64_t default_drain_grace_seconds = 30;
   bool secure_cookies = false;  // set the Secure attribute (when served over TLS)
   // Rotates the master key, re-encrypting every secret; returns how many records changed.
   std::function<Result<int>(const store::Actor&)> rotate_keys;

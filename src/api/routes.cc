@@ -43,6 +43,12 @@ json RenderSchedule(store::Store& store, const std::string& event_id) {
   return doc;
 }
 
+json RunStatusNames(const std::vector<store::RunStatus>& statuses) {
+  json names = json::array();
+  for (store::RunStatus status : statuses) names.push_back(ToString(status));
+  return names;
+}
+
 json RenderEvent(const events::Event& e, bool reveal) {
   json env = json::object();
   for (const auto& [key, value] : e.env_vars) {
@@ -70,6 +76,14 @@ json RenderEvent(const events::Event& e, bool reveal) {
           {"tags", e.tags},
           {"shared", e.shared},
           {"httpRequest", http_request},
+          {"priority", ToString(e.priority)},
+          {"maxConcurrent", e.max_concurrent},
+          {"retryDelaySeconds", e.retry_delay_seconds},
+          {"retryMaxDelaySeconds", e.retry_max_delay_seconds},
+          {"retryOn", RunStatusNames(e.retry_on)},
+          {"lastRunAt", TimeOrNull(e.last_run_at)},
+          {"successCount", e.success_count},
+          {"failureCount", e.failure_count},
           {"createdAt", FormatRfc3339(e.created_at)},
           {"updatedAt", FormatRfc3339(e.updated_at)}};
 }
@@ -98,6 +112,9 @@ json RenderExecution(const store::ExecutionRecord& x) {
           {"condition", x.condition ? json(*x.condition) : json(nullptr)},
           {"endReason", x.end_reason},
           {"isolation", x.isolation},
+          {"workerId", x.worker_id},
+          {"cpuTimeMs", x.cpu_time_ms ? json(*x.cpu_time_ms) : json(nullptr)},
+          {"maxRssKb", x.max_rss_kb ? json(*x.max_rss_kb) : json(nullptr)},
           {"createdAt", FormatRfc3339(x.created_at)},
           {"startedAt", TimeOrNull(x.started_at)},
           {"finishedAt", TimeOrNull(x.finished_at)},
@@ -112,9 +129,10 @@ struct EventInput {
 
 Result<EventInput> ParseEventInput(const Request& request, TimePoint now) {
   CRONIUM_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(request));
-  CRONIUM_RETURN_IF_ERROR(
-      body.RejectUnknown({"name", "description", "type", "content", "status", "timeoutSeconds",
-                          "retries", "envVars", "tags", "shared", "httpRequest", "schedule"}));
+  CRONIUM_RETURN_IF_ERROR(body.RejectUnknown(
+      {"name", "description", "type", "content", "status", "timeoutSeconds", "retries", "envVars",
+       "tags", "shared", "httpRequest", "schedule", "priority", "maxConcurrent",
+       "retryDelaySeconds", "retryMaxDelaySeconds", "retryOn"}));
   EventInput input;
   if (const json* schedule = body.Get("schedule")) {
     if (schedule->is_null()) {
@@ -153,6 +171,38 @@ Result<EventInput> ParseEventInput(const Request& request, TimePoint now) {
     if (*retries < -1'000'000 || *retries > 1'000'000)
       return InvalidArgument("retries: out of range");
     f.retries = static_cast<int>(*retries);
+  }
+  CRONIUM_ASSIGN_OR_RETURN(auto priority, body.String("priority"));
+  if (priority) {
+    f.priority = store::ParsePriority(*priority);
+    if (!f.priority) {
+      return InvalidArgument(fmt::format("priority: '{}' is not one of LOW, NORMAL, HIGH, CRITICAL",
+                                         priority->substr(0, 32)));
+    }
+  }
+  CRONIUM_ASSIGN_OR_RETURN(auto max_concurrent, body.Int("maxConcurrent"));
+  if (max_concurrent) {
+    if (*max_concurrent < -1'000'000 || *max_concurrent > 1'000'000)
+      return InvalidArgument("maxConcurrent: out of range");
+    f.max_concurrent = static_cast<int>(*max_concurrent);
+  }
+  CRONIUM_ASSIGN_OR_RETURN(f.retry_delay_seconds, body.Int("retryDelaySeconds"));
+  CRONIUM_ASSIGN_OR_RETURN(f.retry_max_delay_seconds, body.Int("retryMaxDelaySeconds"));
+  CRONIUM_ASSIGN_OR_RETURN(auto retry_on, body.StringArray("retryOn"));
+  if (retry_on) {
+    std::vector<store::RunStatus> statuses;
+    for (const std::string& name : *retry_on) {
+      auto parsed = store::ParseRunStatus(name);
+      if (!parsed ||
+          (*parsed != store::RunStatus::kFailed && *parsed != store::RunStatus::kTimedOut &&
+           *parsed != store::RunStatus::kLost)) {
+        return InvalidArgument(
+            fmt::format("retryOn: '{}' is not one of FAILED, TIMED_OUT, LOST", name.substr(0, 32)));
+      }
+      if (std::find(statuses.begin(), statuses.end(), *parsed) == statuses.end())
+        statuses.push_back(*parsed);
+    }
+    f.retry_on = std::move(statuses);
   }
   CRONIUM_ASSIGN_OR_RETURN(f.env_vars, body.StringMap("envVars"));
   CRONIUM_ASSIGN_OR_RETURN(f.tags, body.StringArray("tags"));
@@ -196,6 +246,14 @@ http::Response JsonResponse(int status, const json& body) {
   return Response::Json(status, body.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
+Response AuthErrorResponse(const Error& error) {
+  Response response = ErrorResponse(error);
+  if (error.code == ErrorCode::kUnauthenticated) {
+    response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"cronium\"");
+  }
+  return response;
+}
+
 json TimeOrNull(const std::optional<TimePoint>& t) {
   return t ? json(FormatRfc3339(*t)) : json(nullptr);
 }
@@ -234,15 +292,6 @@ std::optional<std::string> CookieValue(const Request& request, std::string_view 
     }
   }
   return std::nullopt;
-}
-
-// An authentication failure; 401s tell the client which scheme to use.
-Response AuthErrorResponse(const Error& error) {
-  Response response = ErrorResponse(error);
-  if (error.code == ErrorCode::kUnauthenticated) {
-    response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"cronium\"");
-  }
-  return response;
 }
 
 bool IsChange(Method method) {
@@ -300,6 +349,9 @@ void Handlers::Register(http::Router& router) {
   BindPublic(router, Method::kGet, "/healthz", &Handlers::Healthz);
   BindPublic(router, Method::kGet, "/readyz", &Handlers::Readyz);
   Bind(router, Method::kGet, "/api/v1/system/info", &Handlers::SystemInfo);
+  Bind(router, Method::kGet, "/api/v1/admin/drain", &Handlers::DrainStatus);
+  Bind(router, Method::kPost, "/api/v1/admin/drain", &Handlers::Drain);
+  Bind(router, Method::kPost, "/api/v1/admin/resume", &Handlers::Resume);
   Bind(router, Method::kGet, "/api/v1/events", &Handlers::ListEvents);
   Bind(router, Method::kPost, "/api/v1/events", &Handlers::CreateEvent);
   Bind(router, Method::kGet, "/api/v1/events/{id}", &Handlers::GetEvent);
@@ -316,6 +368,10 @@ void Handlers::Register(http::Router& router) {
                self.GetExecution(request, std::move(respond));
              });
   Bind(router, Method::kPost, "/api/v1/executions/{id}/cancel", &Handlers::CancelExecution);
+  router.Add(Method::kGet, "/api/v1/executions/{id}/stream",
+             [self = *this](Request& request, Responder respond) mutable {
+               self.StreamExecution(request, std::move(respond));
+             });
   Bind(router, Method::kGet, "/api/v1/schedules/preview", &Handlers::PreviewSchedule);
   RegisterAuthRoutes(router);
 }
@@ -330,8 +386,58 @@ Result<Response> Handlers::Readyz(Request&) {
   return JsonResponse(200, {{"status", "ready"}});
 }
 
+static json RenderDrain(const worker::DrainState& state) {
+  json deadline = nullptr;
+  if (state.deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        *state.deadline - std::chrono::steady_clock::now());
+    deadline = std::max<int64_t>(0, left.count()) / 1000.0;
+  }
+  return {{"draining", state.draining}, {"running", state.running}, {"graceLeftSeconds", deadline}};
+}
+
 Result<Response> Handlers::SystemInfo(Request&, const auth::Principal&) {
-  return JsonResponse(200, {{"version", ctx_.version}, {"isolation", ctx_.isolation}});
+  CRONIUM_ASSIGN_OR_RETURN(auto counts, ctx_.store.CountJobs());
+  json jobs = json::object();
+  for (const auto& [status, count] : counts) jobs[std::string(ToString(status))] = count;
+  return JsonResponse(200, {{"version", ctx_.version},
+                            {"isolation", ctx_.isolation},
+                            {"workers", ctx_.worker_count},
+                            {"drain", RenderDrain(ctx_.workers.Drainage())},
+                            {"jobs", jobs}});
+}
+
+Result<Response> Handlers::DrainStatus(Request&, const auth::Principal& principal) {
+  CRONIUM_RETURN_IF_ERROR(auth::RequireAdmin(principal));
+  return JsonResponse(200, RenderDrain(ctx_.workers.Drainage()));
+}
+
+// POST /api/v1/admin/drain {"graceSeconds": N}: stop claiming; runs still going after the
+// grace are stopped and queued again.
+Result<Response> Handlers::Drain(Request& request, const auth::Principal& principal) {
+  CRONIUM_RETURN_IF_ERROR(auth::RequireAdmin(principal));
+  CRONIUM_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(request, /*allow_empty=*/true));
+  CRONIUM_RETURN_IF_ERROR(body.RejectUnknown({"graceSeconds"}));
+  CRONIUM_ASSIGN_OR_RETURN(auto grace, body.Int("graceSeconds"));
+  const int64_t seconds = grace.value_or(ctx_.default_drain_grace_seconds);
+  if (seconds < 0 || seconds > 86'400) {
+    return InvalidArgument("graceSeconds: whole seconds from 0 to 86400");
+  }
+  ctx_.workers.Drain(std::chrono::seconds(seconds));
+  CRONIUM_RETURN_IF_ERROR(ctx_.store.AppendAudit(
+      store::MakeAudit(principal.ToActor(), ctx_.clock.Now(), "node.drain", "node", "local",
+                       fmt::format(R"({{"graceSeconds":{}}})", seconds))));
+  return JsonResponse(202, RenderDrain(ctx_.workers.Drainage()));
+}
+
+Result<Response> Handlers::Resume(Request& request, const auth::Principal& principal) {
+  CRONIUM_RETURN_IF_ERROR(auth::RequireAdmin(principal));
+  CRONIUM_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(request, /*allow_empty=*/true));
+  CRONIUM_RETURN_IF_ERROR(body.RejectUnknown({}));
+  ctx_.workers.Resume();
+  CRONIUM_RETURN_IF_ERROR(ctx_.store.AppendAudit(
+      store::MakeAudit(principal.ToActor(), ctx_.clock.Now(), "node.resume", "node", "local")));
+  return JsonResponse(200, RenderDrain(ctx_.workers.Drainage()));
 }
 
 Result<store::EventRecord> Handlers::VisibleEvent(const std::string& id,
@@ -501,7 +607,8 @@ Result<Response> Handlers::ListExecutionsMatching(Request& request,
     query.status = store::ParseRunStatus(*status);
     if (!query.status) {
       return InvalidArgument(
-          "status: one of QUEUED, RUNNING, SUCCEEDED, FAILED, TIMED_OUT, CANCELLED, LOST");
+          "status: one of QUEUED, RUNNING, SUCCEEDED, FAILED, TIMED_OUT, CANCELLED, LOST "
+          "(executions are never LEASED; their jobs are)");
     }
   }
   CRONIUM_ASSIGN_OR_RETURN(auto executions, ctx_.store.ListExecutions(query));
@@ -540,6 +647,23 @@ Result<store::ExecutionRecord> Handlers::VisibleExecution(const std::string& id,
   return execution;
 }
 
+Response Handlers::ExecutionResponse(int status, const store::ExecutionRecord& execution) {
+  json body = RenderExecution(execution);
+  if (auto job = ctx_.store.GetJob(execution.job_id)) {
+    body["job"] = {{"id", job->id},
+                   {"kind", ToString(job->kind)},
+                   {"status", ToString(job->status)},
+                   {"priority", ToString(job->priority)},
+                   {"attempts", job->attempts},
+                   {"maxAttempts", job->max_attempts},
+                   {"timeoutSeconds", job->timeout.count() / 1000.0},
+                   {"currentExecutionId", job->current_execution_id},
+                   {"runAfter", FormatRfc3339(job->run_after)},
+                   {"lastError", job->last_error}};
+  }
+  return JsonResponse(status, body);
+}
+
 // GET /api/v1/executions/{id}[?wait=SECONDS]: with wait, answers once the execution has ended
 // or the wait is over, whichever comes first (a long poll; no thread is held).
 void Handlers::GetExecution(Request& request, Responder respond) {
@@ -560,19 +684,16 @@ void Handlers::GetExecution(Request& request, Responder respond) {
     wait_seconds = static_cast<int>(value);
   }
   if (wait_seconds == 0 || store::IsTerminal(execution->status)) {
-    return respond(JsonResponse(200, RenderExecution(*execution)));
+    return respond(ExecutionResponse(200, *execution));
   }
-  ctx_.queue.WhenFinished(id, std::chrono::seconds(wait_seconds),
-                          [self = *this, id, respond](bool) mutable {
-                            auto latest = self.LoadExecution(id);
-                            respond(latest ? JsonResponse(200, RenderExecution(*latest))
-                                           : ErrorResponse(latest.error()));
-                          });
+  ctx_.queue.WhenFinished(
+      id, std::chrono::seconds(wait_seconds), [self = *this, id, respond](bool) mutable {
+        auto latest = self.LoadExecution(id);
+        respond(latest ? self.ExecutionResponse(200, *latest) : ErrorResponse(latest.error()));
+      });
   // It may have ended between the first read and the subscription.
   auto again = LoadExecution(id);
-  if (again && store::IsTerminal(again->status)) {
-    respond(JsonResponse(200, RenderExecution(*again)));
-  }
+  if (again && store::IsTerminal(again->status)) respond(ExecutionResponse(200, *again));
 }
 
 Result<Response> Handlers::CancelExecution(Request& request, const auth::Principal& principal) {
@@ -581,7 +702,7 @@ Result<Response> Handlers::CancelExecution(Request& request, const auth::Princip
   CRONIUM_RETURN_IF_ERROR(VisibleExecution(id, principal));
   CRONIUM_RETURN_IF_ERROR(ctx_.workers.Cancel(id, "cancelled by user", principal.ToActor()));
   CRONIUM_ASSIGN_OR_RETURN(auto execution, LoadExecution(id));
-  return JsonResponse(202, RenderExecution(execution));
+  return ExecutionResponse(202, execution);
 }
 
 // ?count= for previews: 1 to 100, default 10.

@@ -12,6 +12,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "cli/api_client.h"
 #include "http/message.h"
@@ -123,6 +124,15 @@ void PrintExecution(const json& x) {
             << "duration:  " << (x["durationMs"].is_null() ? "-" : Str(x["durationMs"]) + " ms")
             << "\n"
             << "isolation: " << Str(x["isolation"]) << "\n";
+  if (x.contains("job") && x["job"].is_object()) {
+    const json& job = x["job"];
+    std::cout << "job:       " << Str(job["id"]) << " " << Str(job["status"]) << ", attempt "
+              << Str(job["attempts"]) << " of " << Str(job["maxAttempts"]) << "\n";
+    if (Str(job["currentExecutionId"]) != Str(x["id"])) {
+      std::cout << "next:      " << Str(job["currentExecutionId"]) << " (not before "
+                << Str(job["runAfter"]) << ")\n";
+    }
+  }
 }
 
 void PrintLogs(const json& x) {
@@ -135,18 +145,28 @@ void PrintLogs(const json& x) {
   if (x["stderrTruncated"].get<bool>()) std::cerr << "\n[stderr truncated]\n";
 }
 
-bool IsTerminal(const json& x) {
-  const std::string status = x["status"].get<std::string>();
-  return status != "QUEUED" && status != "RUNNING";
+bool IsTerminalStatus(const std::string& status) {
+  return status != "QUEUED" && status != "LEASED" && status != "RUNNING";
 }
 
-// Polls with the server's long poll until the execution ends.
-Result<json> WaitForEnd(ApiClient& client, const std::string& execution_id) {
+bool IsTerminal(const json& x) { return IsTerminalStatus(x["status"].get<std::string>()); }
+
+// Polls with the server's long poll until the execution ends. With `follow_retries`, follows
+// the job to its next attempt while it is retried, and returns the last attempt.
+Result<json> WaitForEnd(ApiClient& client, std::string execution_id, bool follow_retries = false) {
   for (;;) {
     CRONIUM_ASSIGN_OR_RETURN(
         json x,
         client.Call("GET", "/api/v1/executions/" + http::PercentEncode(execution_id) + "?wait=30"));
-    if (IsTerminal(x)) return x;
+    if (!IsTerminal(x)) continue;
+    if (!follow_retries || !x.contains("job") || !x["job"].is_object()) return x;
+    const json& job = x["job"];
+    const std::string next = Str(job["currentExecutionId"]);
+    if (IsTerminalStatus(Str(job["status"])) || next == execution_id) return x;
+    std::cerr << "Attempt " << Str(x["attempt"]) << " " << Str(x["status"]) << " ("
+              << Str(x["endReason"]) << "); retrying as " << next << ", not before "
+              << Str(job["runAfter"]) << "\n";
+    execution_id = next;
   }
 }
 
@@ -234,6 +254,9 @@ struct EventFlags {
   ScheduleFlags schedule;
   int64_t timeout = 0;
   int retries = -1;
+  std::string priority, retry_on;
+  int max_concurrent = -1;
+  int64_t retry_delay = -1, retry_max_delay = -1;
   std::vector<std::string> env, tags;
   bool shared = false;
   std::string http_method, http_url, http_body;
@@ -259,6 +282,18 @@ Result<json> EventBody(const EventFlags& f) {
   }
   if (f.timeout > 0) body["timeoutSeconds"] = f.timeout;
   if (f.retries >= 0) body["retries"] = f.retries;
+  if (!f.priority.empty()) body["priority"] = f.priority;
+  if (f.max_concurrent >= 0) body["maxConcurrent"] = f.max_concurrent;
+  if (f.retry_delay >= 0) body["retryDelaySeconds"] = f.retry_delay;
+  if (f.retry_max_delay >= 0) body["retryMaxDelaySeconds"] = f.retry_max_delay;
+  if (!f.retry_on.empty()) {
+    json statuses = json::array();
+    std::stringstream list(f.retry_on);
+    for (std::string item; std::getline(list, item, ',');) {
+      if (!item.empty()) statuses.push_back(item);
+    }
+    body["retryOn"] = statuses;
+  }
   if (!f.env.empty()) {
     json env = json::object();
     for (const auto& pair : f.env) {
@@ -309,6 +344,15 @@ void AddEventCommands(CLI::App& app, CliState& state) {
     cmd->add_option("--status", flags->status, "DRAFT (default), ACTIVE, PAUSED or ARCHIVED");
     cmd->add_option("--timeout", flags->timeout, "Timeout in seconds (default 30)");
     cmd->add_option("--retries", flags->retries, "Retries after a failure (0-10)");
+    cmd->add_option("--priority", flags->priority, "LOW, NORMAL (default), HIGH or CRITICAL");
+    cmd->add_option("--max-concurrent", flags->max_concurrent,
+                    "Runs of this event at once (default 0: no limit)");
+    cmd->add_option("--retry-delay", flags->retry_delay,
+                    "Seconds before the first retry; doubles each time (default 1)");
+    cmd->add_option("--retry-max-delay", flags->retry_max_delay,
+                    "Longest wait between retries, in seconds (default 300)");
+    cmd->add_option("--retry-on", flags->retry_on,
+                    "Which ends are retried: comma list of FAILED, TIMED_OUT, LOST (default all)");
     cmd->add_option("--env", flags->env, "Environment variable KEY=VALUE (repeatable)");
     cmd->add_option("--tag", flags->tags, "Tag (repeatable)");
     cmd->add_flag("--shared", flags->shared, "Share with all users (read and run)");
@@ -423,7 +467,7 @@ void AddEventCommands(CLI::App& app, CliState& state) {
       }
       if (!common->json_output) std::cerr << "Running " << execution_id << " ...\n";
       ApiClient client = MakeClient(*common);
-      auto done = WaitForEnd(client, execution_id);
+      auto done = WaitForEnd(client, execution_id, /*follow_retries=*/true);
       if (!done) {
         state.exit_code = Fail(done.error());
         return;
@@ -432,7 +476,7 @@ void AddEventCommands(CLI::App& app, CliState& state) {
         std::cout << done->dump(2) << "\n";
       } else {
         PrintLogs(*done);
-        std::cerr << "Execution " << execution_id << ": " << Str((*done)["status"]) << " ("
+        std::cerr << "Execution " << Str((*done)["id"]) << ": " << Str((*done)["status"]) << " ("
                   << Str((*done)["endReason"]) << ")\n";
       }
       state.exit_code = ExitCodeOf(*done);
@@ -1020,7 +1064,79 @@ void AddScheduleCommands(CLI::App& app, CliState& state) {
   });
 }
 
+std::string DescribeDrain(const json& d) {
+  if (!d["draining"].get<bool>()) {
+    return "Taking jobs (not draining); " + Str(d["running"]) + " run(s) going.";
+  }
+  std::string text = "Draining: no new jobs are taken; " + Str(d["running"]) + " run(s) going";
+  if (!d["graceLeftSeconds"].is_null()) {
+    text += fmt::format("; those still going in {:.0f} s are stopped and queued again",
+                        d["graceLeftSeconds"].get<double>());
+  }
+  return text + ".";
+}
+
+void AddNodeCommands(CLI::App& app, CliState& state) {
+  {
+    auto* cmd = app.add_subcommand(
+        "drain", "Stop taking jobs (admins); runs may finish within the grace, then are requeued");
+    auto common = std::make_shared<Common>();
+    auto grace = std::make_shared<int64_t>(30);
+    auto wait = std::make_shared<bool>(false);
+    AddCommon(cmd, *common);
+    cmd->add_option("--grace", *grace, "Seconds running jobs may take to finish (default 30)");
+    cmd->add_flag("--wait", *wait, "Return once no run is left");
+    cmd->callback([&state, common, grace, wait] {
+      auto drained = CallOrReport(state, *common, "POST", "/api/v1/admin/drain",
+                                  json{{"graceSeconds", *grace}}.dump());
+      if (!drained) return;
+      // Bounded: the server stops what is left at the end of the grace.
+      for (int polls = 0; *wait && (*drained)["running"].get<int>() > 0 && polls < 36'000;
+           ++polls) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+        drained = CallOrReport(state, *common, "GET", "/api/v1/admin/drain");
+        if (!drained) return;
+      }
+      if (common->json_output) return void(std::cout << drained->dump(2) << "\n");
+      std::cout << DescribeDrain(*drained) << "\nUndo with: cronium resume\n";
+    });
+  }
+  {
+    auto* cmd = app.add_subcommand("resume", "Take jobs again after a drain (admins)");
+    auto common = std::make_shared<Common>();
+    AddCommon(cmd, *common);
+    cmd->callback([&state, common] {
+      auto resumed = CallOrReport(state, *common, "POST", "/api/v1/admin/resume", "{}");
+      if (!resumed) return;
+      if (common->json_output) return void(std::cout << resumed->dump(2) << "\n");
+      std::cout << DescribeDrain(*resumed) << "\n";
+    });
+  }
+  {
+    auto* cmd = app.add_subcommand("system", "Show the server's version, workers and job counts");
+    auto common = std::make_shared<Common>();
+    AddCommon(cmd, *common);
+    cmd->callback([&state, common] {
+      auto info = CallOrReport(state, *common, "GET", "/api/v1/system/info");
+      if (!info) return;
+      if (common->json_output) return void(std::cout << info->dump(2) << "\n");
+      std::cout << "version:   " << Str((*info)["version"]) << "\n"
+                << "isolation: " << Str((*info)["isolation"]) << "\n"
+                << "workers:   " << Str((*info)["workers"]) << "\n"
+                << "queue:     " << DescribeDrain((*info)["drain"]) << "\n"
+                << "jobs:      ";
+      bool first = true;
+      for (const auto& [status, count] : (*info)["jobs"].items()) {
+        std::cout << (first ? "" : ", ") << status << " " << Str(count);
+        first = false;
+      }
+      std::cout << (first ? "none" : "") << "\n";
+    });
+  }
+}
+
 void AddClientCommands(CLI::App& app, CliState& state) {
+  AddNodeCommands(app, state);
   AddScheduleCommands(app, state);
   AddKeyCommands(app, state);
   AddEventCommands(app, state);

@@ -118,6 +118,27 @@ Status EventService::Validate(const Event& e) const {
   if (e.retries < 0 || e.retries > o.max_retries) {
     return InvalidArgument(fmt::format("retries: must be between 0 and {}", o.max_retries));
   }
+  if (e.max_concurrent < 0 || e.max_concurrent > o.max_concurrent_limit) {
+    return InvalidArgument(
+        fmt::format("maxConcurrent: must be between 0 (no limit) and {}", o.max_concurrent_limit));
+  }
+  if (e.retry_delay_seconds < 0 || e.retry_delay_seconds > o.max_retry_delay_seconds) {
+    return InvalidArgument(
+        fmt::format("retryDelaySeconds: must be between 0 and {}", o.max_retry_delay_seconds));
+  }
+  if (e.retry_max_delay_seconds < e.retry_delay_seconds ||
+      e.retry_max_delay_seconds > o.max_retry_delay_seconds) {
+    return InvalidArgument(
+        fmt::format("retryMaxDelaySeconds: must be between retryDelaySeconds ({}) and {}",
+                    e.retry_delay_seconds, o.max_retry_delay_seconds));
+  }
+  for (store::RunStatus status : e.retry_on) {
+    if (status != store::RunStatus::kFailed && status != store::RunStatus::kTimedOut &&
+        status != store::RunStatus::kLost) {
+      return InvalidArgument(
+          fmt::format("retryOn: '{}' is not one of FAILED, TIMED_OUT, LOST", ToString(status)));
+    }
+  }
   if (e.env_vars.size() > o.max_env_vars) {
     return InvalidArgument(fmt::format("envVars: at most {} variables", o.max_env_vars));
   }
@@ -193,6 +214,11 @@ Status EventService::Apply(EventFields f, Event& e, const Event* previous) const
   if (f.tags) e.tags = std::move(*f.tags);
   if (f.shared) e.shared = *f.shared;
   if (f.http_request) e.http_request = std::move(*f.http_request);
+  if (f.priority) e.priority = *f.priority;
+  if (f.max_concurrent) e.max_concurrent = *f.max_concurrent;
+  if (f.retry_delay_seconds) e.retry_delay_seconds = *f.retry_delay_seconds;
+  if (f.retry_max_delay_seconds) e.retry_max_delay_seconds = *f.retry_max_delay_seconds;
+  if (f.retry_on) e.retry_on = std::move(*f.retry_on);
   if (f.env_vars) {
     std::map<std::string, std::string> vars;
     for (auto& [key, value] : *f.env_vars) {
@@ -230,6 +256,11 @@ store::EventRecord EventService::ToRecord(const Event& e) const {
   r.tags = e.tags;
   r.shared = e.shared;
   r.http_request_json = HttpRequestToJson(e.http_request);
+  r.priority = e.priority;
+  r.max_concurrent = e.max_concurrent;
+  r.retry_delay_ms = e.retry_delay_seconds * 1000;
+  r.retry_max_delay_ms = e.retry_max_delay_seconds * 1000;
+  r.retry_on = e.retry_on;
   r.created_at = e.created_at;
   r.updated_at = e.updated_at;
   return r;
@@ -268,6 +299,14 @@ Result<Event> EventService::Decode(const store::EventRecord& r) const {
   e.tags = r.tags;
   e.shared = r.shared;
   e.http_request = HttpRequestFromJson(r.http_request_json);
+  e.priority = r.priority;
+  e.max_concurrent = r.max_concurrent;
+  e.retry_delay_seconds = r.retry_delay_ms / 1000;
+  e.retry_max_delay_seconds = r.retry_max_delay_ms / 1000;
+  e.retry_on = r.retry_on;
+  e.last_run_at = r.last_run_at;
+  e.success_count = r.success_count;
+  e.failure_count = r.failure_count;
   e.created_at = r.created_at;
   e.updated_at = r.updated_at;
   return e;

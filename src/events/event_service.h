@@ -41,6 +41,16 @@ struct Event {
   std::vector<std::string> tags;
   bool shared = false;
   std::optional<HttpRequestSpec> http_request;
+  store::Priority priority = store::Priority::kNormal;
+  int max_concurrent = 0;  // 0 = no limit
+  int64_t retry_delay_seconds = 1;
+  int64_t retry_max_delay_seconds = 300;
+  std::vector<store::RunStatus> retry_on = {store::RunStatus::kFailed, store::RunStatus::kTimedOut,
+                                            store::RunStatus::kLost};
+  // Kept by the store as runs end.
+  std::optional<TimePoint> last_run_at;
+  int64_t success_count = 0;
+  int64_t failure_count = 0;
   TimePoint created_at;
   TimePoint updated_at;
 };
@@ -61,6 +71,11 @@ struct EventFields {
   std::optional<std::vector<std::string>> tags;
   std::optional<bool> shared;
   std::optional<std::optional<HttpRequestSpec>> http_request;
+  std::optional<store::Priority> priority;
+  std::optional<int> max_concurrent;
+  std::optional<int64_t> retry_delay_seconds;
+  std::optional<int64_t> retry_max_delay_seconds;
+  std::optional<std::vector<store::RunStatus>> retry_on;
 };
 
 inline constexpr std::string_view kMaskedValue = "********";
@@ -73,6 +88,8 @@ struct EventsOptions {
   int64_t max_timeout_seconds = 7 * 24 * 3600;
   int64_t default_timeout_seconds = 30;
   int max_retries = 10;
+  int max_concurrent_limit = 1'000;
+  int64_t max_retry_delay_seconds = 7 * 24 * 3600;
   size_t max_env_vars = 100;
   size_t max_env_key_bytes = 128;
   size_t max_env_value_bytes = 32 << 10;

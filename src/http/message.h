@@ -4,11 +4,14 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "http/websocket.h"
 
 namespace cronium::http {
 
@@ -38,9 +41,18 @@ struct Response {
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // Set by a handler that wants this connection to become a WebSocket. If the request is a
+  // WebSocket upgrade, the server answers 101 (with `headers` added; status and body are
+  // ignored) and then calls `upgrade` with the open socket on a handler thread. Otherwise the
+  // client gets 426 with a JSON error, and `upgrade` is dropped without being called; so is it
+  // when the handshake fails or the server is shutting down (503).
+  UpgradeHandler upgrade;
 
   static Response Json(int status, std::string body) {
     return Response{.status = status, .body = std::move(body)};
+  }
+  static Response WebSocketUpgrade(UpgradeHandler on_open) {
+    return Response{.status = 101, .upgrade = std::move(on_open)};
   }
 };
 

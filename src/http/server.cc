@@ -6,12 +6,18 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
+
+#include "base/utf8.h"
+#include "http/websocket.h"
 
 namespace cronium::http {
 namespace {
@@ -19,6 +25,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace websocket = boost::beast::websocket;
 using tcp = asio::ip::tcp;
 
 Method ToMethod(bhttp::verb verb) {
@@ -48,9 +55,20 @@ std::string Lower(std::string_view text) {
   return out;
 }
 
+// A close frame's reason has room for 123 bytes; cut at a character boundary.
+std::string CloseReasonText(std::string reason) {
+  constexpr size_t kMax = 123;
+  if (reason.size() <= kMax) return reason;
+  size_t cut = kMax;
+  while (cut > 0 && (static_cast<unsigned char>(reason[cut]) & 0xC0) == 0x80) --cut;
+  reason.resize(cut);
+  return reason;
+}
+
 }  // namespace
 
 class Session;
+class WebSocketSession;
 
 struct Server::Impl {
   Impl(ServerOptions opts, const Router& r)
@@ -62,6 +80,19 @@ struct Server::Impl {
   void Accept();
   void Register(Session* session, std::weak_ptr<Session> weak);
   void Unregister(Session* session);
+  // Returns false once Shutdown has started closing WebSockets: the caller then closes its
+  // socket itself (it is registered all the same, so Shutdown still ends it).
+  bool RegisterWebSocket(WebSocketSession* socket, std::weak_ptr<WebSocketSession> weak);
+  void UnregisterWebSocket(WebSocketSession* socket);
+
+  // Declared before `io` so that they outlive it: destroying `io` destroys the handlers it still
+  // holds, and with them sessions whose destructors unregister.
+  std::mutex sessions_mutex;
+  std::condition_variable sessions_cv;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;  // Guarded by sessions_mutex.
+  // Open WebSockets. Guarded by sessions_mutex.
+  std::unordered_map<WebSocketSession*, std::weak_ptr<WebSocketSession>> websockets;
+  bool websockets_closing = false;  // Guarded by sessions_mutex.
 
   ServerOptions options;
   const Router& router;
@@ -71,17 +102,286 @@ struct Server::Impl {
   std::vector<std::thread> io_threads;
   std::atomic<bool> stopping{false};
   bool stopped = false;
-
-  std::mutex sessions_mutex;
-  std::condition_variable sessions_cv;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;  // Guarded by sessions_mutex.
 };
+
+// The WebSocket that handlers hold: the outgoing queue, the state and the OnClose callbacks.
+// It owns no Asio or Beast object, only a weak reference to its connection, because those must
+// not outlive the server's io_context while handlers may keep a socket for longer.
+class WebSocketChannel final : public WebSocket {
+ public:
+  explicit WebSocketChannel(size_t queue_limit) : queue_limit_(queue_limit) {}
+  // Before the channel is shared.
+  void Attach(std::weak_ptr<WebSocketSession> session) { session_ = std::move(session); }
+
+  void Send(std::string text) override {
+    if (!IsValidUtf8(text)) text = SanitizeUtf8(text);
+    std::lock_guard lock(mutex_);
+    if (state_ != State::kOpen) return;
+    if (queued_bytes_ + text.size() > queue_limit_) {
+      // The reader falls behind. What is queued is dropped; the close frame goes out after the
+      // message being written, if the client ever takes it (the close timeout bounds that).
+      state_ = State::kClosing;
+      close_reason_ = websocket::close_reason(websocket::close_code::policy_error, "slow consumer");
+      queue_.clear();
+      queued_bytes_ = 0;
+      return PostLocked(Action::kClose);
+    }
+    queued_bytes_ += text.size();
+    queue_.push_back(std::move(text));
+    if (!std::exchange(write_active_, true)) PostLocked(Action::kWrite);
+  }
+
+  void Close(std::string reason) override {
+    BeginClose(
+        websocket::close_reason(websocket::close_code::normal, CloseReasonText(std::move(reason))));
+  }
+
+  bool IsOpen() const override {
+    std::lock_guard lock(mutex_);
+    return state_ == State::kOpen;
+  }
+
+  void OnClose(std::function<void()> callback) override {
+    {
+      std::lock_guard lock(mutex_);
+      if (state_ != State::kClosed) {
+        on_close_.push_back(std::move(callback));
+        return;
+      }
+    }
+    callback();
+  }
+
+  // Close and server shutdown: the close frame follows the queued messages.
+  void BeginClose(websocket::close_reason reason) {
+    std::lock_guard lock(mutex_);
+    if (state_ != State::kOpen) return;
+    state_ = State::kClosing;
+    close_reason_ = std::move(reason);
+    // A writer still at work starts the close once the queue is empty (TakeNext).
+    if (!write_active_) PostLocked(Action::kClose);
+  }
+
+  // The connection's side, on its strand. The next message to write; nullopt stops the writer,
+  // and `closing` then says whether the close frame is due.
+  std::optional<std::string> TakeNext(bool& closing) {
+    std::lock_guard lock(mutex_);
+    if (state_ != State::kClosed && !queue_.empty()) {
+      std::string message = std::move(queue_.front());
+      queue_.pop_front();
+      return message;
+    }
+    write_active_ = false;
+    closing = state_ == State::kClosing;
+    return std::nullopt;
+  }
+
+  void Written(size_t bytes) {
+    std::lock_guard lock(mutex_);
+    queued_bytes_ -= std::min(queued_bytes_, bytes);
+  }
+
+  websocket::close_reason Reason() const {
+    std::lock_guard lock(mutex_);
+    return close_reason_;
+  }
+
+  // The connection has ended: returns the callbacks to run, once.
+  std::vector<std::function<void()>> MarkClosed() {
+    std::lock_guard lock(mutex_);
+    state_ = State::kClosed;
+    queue_.clear();
+    queued_bytes_ = 0;
+    return std::exchange(on_close_, {});
+  }
+
+ private:
+  enum class State { kOpen, kClosing, kClosed };
+  enum class Action { kWrite, kClose };
+
+  // Wakes the connection's writer or starts its close. Called with mutex_ held: once
+  // MarkClosed has run, no thread still holds the connection through this channel (it must be
+  // gone with the io_context).
+  void PostLocked(Action action);
+
+  const size_t queue_limit_;
+  std::weak_ptr<WebSocketSession> session_;
+
+  mutable std::mutex mutex_;
+  State state_ = State::kOpen;                   // Guarded by mutex_.
+  std::deque<std::string> queue_;                // Guarded by mutex_.
+  size_t queued_bytes_ = 0;                      // Guarded by mutex_; includes the one in flight.
+  bool write_active_ = false;                    // Guarded by mutex_.
+  websocket::close_reason close_reason_;         // Guarded by mutex_.
+  std::vector<std::function<void()>> on_close_;  // Guarded by mutex_.
+};
+
+// A connection after a successful upgrade. It leaves the HTTP session (whose stream it takes
+// over) so that Shutdown does not wait for it as an in-flight request; Shutdown closes it
+// instead. Everything here runs on the connection's strand (or, for Abandon, once no I/O
+// thread runs any more); only pending operations and Shutdown hold it, never handlers.
+class WebSocketSession final : public std::enable_shared_from_this<WebSocketSession> {
+ public:
+  WebSocketSession(beast::tcp_stream stream, Server::Impl& server)
+      : ws_(std::move(stream)),
+        executor_(ws_.get_executor()),
+        close_timer_(executor_),
+        server_(server),
+        channel_(std::make_shared<WebSocketChannel>(server.options.max_websocket_queue_bytes)) {}
+
+  // Completes the handshake with the request the HTTP session already parsed; on success hands
+  // the socket to `response.upgrade` on a handler thread.
+  void Accept(bhttp::request<bhttp::string_body> upgrade_request, Response response,
+              Request request, std::chrono::steady_clock::time_point started) {
+    channel_->Attach(weak_from_this());
+    upgrade_request_ = std::move(upgrade_request);
+    request_ = std::move(request);
+    on_open_ = std::move(response.upgrade);
+    started_ = started;
+    // The websocket stream has its own timers (handshake, idle pings); the TCP stream's would
+    // cut a quiet but healthy connection.
+    beast::get_lowest_layer(ws_).expires_never();
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.set_option(websocket::stream_base::decorator(
+        [this, headers = std::move(response.headers)](websocket::response_type& out) {
+          out.set(bhttp::field::server, "cronium");
+          for (const auto& [name, value] : headers) out.set(name, value);
+          handshake_status_ = static_cast<int>(out.result_int());
+        }));
+    ws_.read_message_max(server_.options.max_websocket_message_bytes);
+    ws_.text(true);
+    ws_.async_accept(upgrade_request_,
+                     [self = shared_from_this()](beast::error_code ec) { self->OnAccept(ec); });
+  }
+
+  void PostWrite() {
+    asio::post(executor_, [self = shared_from_this()] { self->WriteNext(); });
+  }
+  void PostClose() {
+    asio::post(executor_, [self = shared_from_this()] { self->StartClose(); });
+  }
+
+  // Server::Shutdown: a close frame after what is queued.
+  void CloseForShutdown() {
+    channel_->BeginClose(
+        websocket::close_reason(websocket::close_code::going_away, "server shutting down"));
+  }
+
+  // Server::Shutdown, once the I/O threads are gone: ends a connection whose close did not
+  // finish in time, so that its OnClose callbacks still run.
+  void Abandon() { Finish(); }
+
+ private:
+  void OnAccept(beast::error_code ec) {
+    if (server_.options.on_response) {
+      int status = 101;
+      if (ec) status = handshake_status_ != 0 && handshake_status_ != 101 ? handshake_status_ : 400;
+      server_.options.on_response(request_, status,
+                                  std::chrono::duration_cast<std::chrono::microseconds>(
+                                      std::chrono::steady_clock::now() - started_));
+    }
+    upgrade_request_ = {};
+    if (ec) {
+      on_open_ = nullptr;
+      return Finish();
+    }
+    const bool registered = server_.RegisterWebSocket(this, weak_from_this());
+    Read();
+    // On the handler pool: what the callback does (check a run, subscribe and send a backlog)
+    // is handler work, and I/O threads never touch the database.
+    asio::post(server_.handlers,
+               [channel = channel_, on_open = std::move(on_open_)] { on_open(channel); });
+    if (!registered) CloseForShutdown();
+  }
+
+  // Reads and drops what the client sends; the read also answers pings and close frames and
+  // notices idle timeouts.
+  void Read() {
+    ws_.async_read(read_buffer_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return self->Finish();
+      if (self->finished_) return;
+      self->read_buffer_.consume(self->read_buffer_.size());
+      self->Read();
+    });
+  }
+
+  void WriteNext() {
+    if (finished_ || writing_) return;
+    bool closing = false;
+    auto message = channel_->TakeNext(closing);
+    if (!message) {
+      if (closing) StartClose();
+      return;
+    }
+    writing_ = true;
+    message_ = std::move(*message);
+    ws_.async_write(asio::buffer(message_),
+                    [self = shared_from_this()](beast::error_code ec, size_t) {
+                      self->writing_ = false;
+                      if (ec) return self->Finish();
+                      self->channel_->Written(self->message_.size());
+                      self->WriteNext();
+                    });
+  }
+
+  // Sends the close frame once; the timer cuts the connection if the close handshake (or the
+  // write it waits behind, for a slow consumer) does not finish in time.
+  void StartClose() {
+    if (close_started_ || finished_) return;
+    close_started_ = true;
+    close_timer_.expires_after(server_.options.websocket_close_timeout);
+    close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->Finish();
+    });
+    ws_.async_close(channel_->Reason(),
+                    [self = shared_from_this()](beast::error_code) { self->Finish(); });
+  }
+
+  // The connection has ended: cancel what is pending and run the OnClose callbacks.
+  void Finish() {
+    if (finished_) return;
+    finished_ = true;
+    close_timer_.cancel();
+    beast::get_lowest_layer(ws_).close();
+    auto callbacks = channel_->MarkClosed();
+    server_.UnregisterWebSocket(this);
+    for (auto& callback : callbacks) callback();
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  asio::any_io_executor executor_;
+  asio::steady_timer close_timer_;
+  Server::Impl& server_;
+  const std::shared_ptr<WebSocketChannel> channel_;
+
+  bhttp::request<bhttp::string_body> upgrade_request_;
+  Request request_;
+  UpgradeHandler on_open_;
+  std::chrono::steady_clock::time_point started_;
+  int handshake_status_ = 0;
+  beast::flat_buffer read_buffer_;
+  std::string message_;  // being written
+  bool writing_ = false;
+  bool close_started_ = false;
+  bool finished_ = false;
+};
+
+void WebSocketChannel::PostLocked(Action action) {
+  if (auto session = session_.lock()) {
+    if (action == Action::kWrite) {
+      session->PostWrite();
+    } else {
+      session->PostClose();
+    }
+  }
+}
 
 // One connection. Owned by shared_ptr because pending asynchronous operations and handler
 // responders keep it alive until the last of them completes.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {
+  Session(tcp::socket socket, Server::Impl& server)
+      : stream_(std::move(socket)), executor_(stream_.get_executor()), server_(server) {
     beast::error_code ec;
     const auto endpoint = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = endpoint.address().to_string();
@@ -96,7 +396,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Closes the connection if it is waiting for a request; busy ones close after responding.
   void CloseIfIdle() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    asio::post(executor_, [self = shared_from_this()] {
       if (!self->busy_) self->Close();
     });
   }
@@ -183,6 +483,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     request_.body = std::move(message.body());
     request_.remote_address = remote_;
+    upgrade_request_.reset();
+    if (websocket::is_upgrade(message)) upgrade_request_ = std::move(message);
     busy_ = true;
     stream_.expires_never();
 
@@ -190,7 +492,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto responded = std::make_shared<std::atomic<bool>>(false);
     Responder respond = [self = shared_from_this(), responded](Response response) {
       if (responded->exchange(true)) return;
-      asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+      asio::post(self->executor_, [self, response = std::move(response)]() mutable {
         self->Write(std::move(response));
       });
     };
@@ -201,6 +503,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Write(Response response) {
+    if (response.upgrade) return Upgrade(std::move(response));
     status_ = response.status;
     auto out = std::make_shared<bhttp::response<bhttp::string_body>>();
     out->version(11);
@@ -232,9 +535,32 @@ class Session : public std::enable_shared_from_this<Session> {
     Read();
   }
 
+  // The handler asked for a WebSocket. From here on the connection belongs to a
+  // WebSocketSession: Shutdown no longer waits for it as an in-flight request, it closes it.
+  void Upgrade(Response response) {
+    if (!upgrade_request_) {
+      Response refusal = Response::Json(
+          426, ErrorBody("UPGRADE_REQUIRED",
+                         "this endpoint is a WebSocket; send a WebSocket upgrade request"));
+      refusal.headers.emplace_back("Upgrade", "websocket");
+      return Write(std::move(refusal));
+    }
+    if (server_.stopping) {
+      keep_alive_ = false;
+      return Write(Response::Json(503, ErrorBody("UNAVAILABLE", "the server is shutting down")));
+    }
+    upgraded_ = true;
+    server_.Unregister(this);
+    auto socket = std::make_shared<WebSocketSession>(std::move(stream_), server_);
+    socket->Accept(std::move(*upgrade_request_), std::move(response), std::move(request_),
+                   started_);
+    upgrade_request_.reset();
+  }
+
   // Connections count as gone for Shutdown() once closed, even if a responder that a handler
   // kept still holds the session object.
   void Close() {
+    if (upgraded_) return;
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     stream_.close();
@@ -242,11 +568,15 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
+  asio::any_io_executor executor_;  // the strand; stays valid after an upgrade moves stream_
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Server::Impl& server_;
   std::string remote_;
   Request request_;
+  // The parsed request while it is a WebSocket upgrade, for the handshake.
+  std::optional<bhttp::request<bhttp::string_body>> upgrade_request_;
+  bool upgraded_ = false;
   bool busy_ = false;
   bool keep_alive_ = true;
   bool head_ = false;
@@ -274,6 +604,21 @@ void Server::Impl::Unregister(Session* session) {
   {
     std::lock_guard lock(sessions_mutex);
     sessions.erase(session);
+  }
+  sessions_cv.notify_all();
+}
+
+bool Server::Impl::RegisterWebSocket(WebSocketSession* socket,
+                                     std::weak_ptr<WebSocketSession> weak) {
+  std::lock_guard lock(sessions_mutex);
+  websockets.emplace(socket, std::move(weak));
+  return !websockets_closing;
+}
+
+void Server::Impl::UnregisterWebSocket(WebSocketSession* socket) {
+  {
+    std::lock_guard lock(sessions_mutex);
+    websockets.erase(socket);
   }
   sessions_cv.notify_all();
 }
@@ -309,27 +654,52 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
   if (impl_->stopped) return;
   impl_->stopped = true;
   impl_->stopping = true;
+  const auto started = std::chrono::steady_clock::now();
   asio::post(impl_->io, [this] {
     beast::error_code ec;
     impl_->acceptor.close(ec);
   });
   {
     std::vector<std::shared_ptr<Session>> live;
+    std::vector<std::shared_ptr<WebSocketSession>> sockets;
     {
       std::lock_guard lock(impl_->sessions_mutex);
       for (auto& [ptr, weak] : impl_->sessions) {
         if (auto session = weak.lock()) live.push_back(std::move(session));
       }
+      impl_->websockets_closing = true;
+      for (auto& [ptr, weak] : impl_->websockets) {
+        if (auto socket = weak.lock()) sockets.push_back(std::move(socket));
+      }
     }
     for (auto& session : live) session->CloseIfIdle();
+    for (auto& socket : sockets) socket->CloseForShutdown();
   }
   {
+    // WebSockets close alongside the in-flight requests, but a stream is never "finished", so
+    // they get at most the close timeout rather than the whole grace period.
     std::unique_lock lock(impl_->sessions_mutex);
-    impl_->sessions_cv.wait_for(lock, grace, [this] { return impl_->sessions.empty(); });
+    impl_->sessions_cv.wait_until(lock, started + grace,
+                                  [this] { return impl_->sessions.empty(); });
+    impl_->sessions_cv.wait_until(lock,
+                                  started + std::min(grace, impl_->options.websocket_close_timeout),
+                                  [this] { return impl_->websockets.empty(); });
   }
   impl_->io.stop();
   for (auto& thread : impl_->io_threads) thread.join();
   impl_->io_threads.clear();
+  {
+    // Sockets whose close did not finish in time: end them here, so that their OnClose
+    // callbacks run before Shutdown returns. No I/O thread runs any more.
+    std::vector<std::shared_ptr<WebSocketSession>> sockets;
+    {
+      std::lock_guard lock(impl_->sessions_mutex);
+      for (auto& [ptr, weak] : impl_->websockets) {
+        if (auto socket = weak.lock()) sockets.push_back(std::move(socket));
+      }
+    }
+    for (auto& socket : sockets) socket->Abandon();
+  }
   impl_->handlers.join();
 }
 

@@ -2,14 +2,88 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <random>
+
 #include "base/ids.h"
+#include "base/time_format.h"
 
 namespace cronium::queue {
 
-JobQueue::JobQueue(store::Store& store, const Clock& clock)
-    : store_(store), clock_(clock), timer_([this] { TimerLoop(); }) {}
+std::chrono::milliseconds TimeoutOf(int64_t timeout_seconds) {
+  return std::chrono::seconds(timeout_seconds);
+}
+
+JobParams ParamsFor(const store::EventRecord& event) {
+  return JobParams{.event_id = event.id,
+                   .owner_id = event.owner_id,
+                   .kind = store::JobKindOf(event.type),
+                   .priority = event.priority,
+                   .max_attempts = 1 + event.retries,
+                   .timeout = TimeoutOf(event.timeout_seconds)};
+}
+
+std::pair<store::JobRecord, store::ExecutionRecord> NewJob(const JobParams& params, TimePoint now) {
+  store::JobRecord job;
+  job.id = NewId("job", now);
+  job.event_id = params.event_id;
+  job.owner_id = params.owner_id;
+  job.kind = params.kind;
+  job.trigger = params.trigger;
+  job.requested_by = params.requested_by;
+  job.status = store::RunStatus::kQueued;
+  job.input_json = params.input_json;
+  job.priority = params.priority;
+  job.run_after = now + params.delay;
+  job.max_attempts = std::max(1, params.max_attempts);
+  job.timeout = params.timeout;
+  job.unique_key = params.unique_key;
+  job.serialize = params.serialize;
+  job.created_at = job.updated_at = now;
+  store::ExecutionRecord execution;
+  execution.id = NewId("exe", now);
+  execution.job_id = job.id;
+  execution.event_id = job.event_id;
+  execution.attempt = 1;
+  execution.status = store::RunStatus::kQueued;
+  execution.trigger = params.trigger;
+  execution.created_at = now;
+  job.current_execution_id = execution.id;
+  return {std::move(job), std::move(execution)};
+}
+
+RetryPolicy RetryPolicyOf(const store::EventRecord& event) {
+  return RetryPolicy{.base_delay = std::chrono::milliseconds(event.retry_delay_ms),
+                     .max_delay = std::chrono::milliseconds(event.retry_max_delay_ms),
+                     .retry_on = event.retry_on};
+}
+
+std::chrono::milliseconds RetryDelay(const RetryPolicy& policy, int retry_number, double random01) {
+  using std::chrono::milliseconds;
+  const int64_t base = std::max<int64_t>(0, policy.base_delay.count());
+  const int64_t cap = std::max<int64_t>(0, policy.max_delay.count());
+  int64_t delay = base;
+  for (int i = 1; i < retry_number && delay < cap; ++i) delay *= 2;
+  delay = std::min(delay, cap);
+  const double jitter = std::clamp(random01, 0.0, 1.0);
+  return milliseconds(delay / 2 +
+                      static_cast<int64_t>(jitter * static_cast<double>(delay - delay / 2)));
+}
+
+JobQueue::JobQueue(store::Store& store, const Clock& clock, QueueOptions options)
+    : store_(store), clock_(clock), options_(std::move(options)), timer_([this] { TimerLoop(); }) {
+  if (!options_.random) {
+    auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
+    options_.random = [engine] { return std::uniform_real_distribution<double>(0, 1)(*engine); };
+  }
+}
 
 JobQueue::~JobQueue() { Shutdown(); }
+
+double JobQueue::Random() {
+  std::lock_guard lock(random_mutex_);
+  return options_.random();
+}
 
 Result<EnqueuedRun> JobQueue::Enqueue(const store::EventRecord& event,
                                       const EnqueueOptions& options) {
@@ -18,28 +92,13 @@ Result<EnqueuedRun> JobQueue::Enqueue(const store::EventRecord& event,
         "event {} is archived; set its status to ACTIVE or PAUSED to run it", event.id));
   }
   const TimePoint now = clock_.Now();
-  store::JobRecord job;
-  job.id = NewId("job", now);
-  job.event_id = event.id;
-  job.owner_id = event.owner_id;
-  job.trigger = options.trigger;
-  job.requested_by = options.actor.id;
-  job.status = store::RunStatus::kQueued;
-  job.input_json = options.input_json;
-  job.priority = options.priority;
-  job.run_after = now;
-  job.max_attempts = 1 + event.retries;
-  job.timeout_ms = event.timeout_seconds * 1000;
-  job.created_at = job.updated_at = now;
-  store::ExecutionRecord execution;
-  execution.id = NewId("exe", now);
-  execution.job_id = job.id;
-  execution.event_id = event.id;
-  execution.attempt = 1;
-  execution.status = store::RunStatus::kQueued;
-  execution.trigger = options.trigger;
-  execution.created_at = now;
-  job.current_execution_id = execution.id;
+  JobParams params = ParamsFor(event);
+  params.trigger = options.trigger;
+  params.requested_by = options.actor.id;
+  params.input_json = options.input_json;
+  if (options.priority) params.priority = *options.priority;
+  params.delay = options.delay;
+  auto [job, execution] = NewJob(params, now);
   CRONIUM_RETURN_IF_ERROR(store_.EnqueueJob(
       job, execution,
       store::MakeAudit(options.actor, now, "run.start", "execution", execution.id,
@@ -53,6 +112,24 @@ Result<std::optional<store::ClaimedJob>> JobQueue::Claim(const std::string& work
                                                          std::chrono::milliseconds lease) {
   const TimePoint now = clock_.Now();
   return store_.ClaimNextJob(worker_id, now, now + lease);
+}
+
+Result<std::string> JobQueue::MarkRunning(store::ClaimedJob& claimed) {
+  const TimePoint now = clock_.Now();
+  CRONIUM_ASSIGN_OR_RETURN(
+      std::string cancel_reason,
+      store_.MarkRunning(claimed.job.id, claimed.execution.id, claimed.job.lease_owner, now));
+  claimed.job.status = claimed.execution.status = store::RunStatus::kRunning;
+  claimed.execution.started_at = now;
+  claimed.job.cancel_reason = cancel_reason;
+  return cancel_reason;
+}
+
+Result<std::vector<store::LeaseState>> JobQueue::Heartbeat(
+    const std::vector<std::pair<std::string, std::string>>& held, std::chrono::milliseconds lease) {
+  if (held.empty()) return std::vector<store::LeaseState>();
+  const TimePoint now = clock_.Now();
+  return store_.ExtendLeases(held, now + lease, now);
 }
 
 uint64_t JobQueue::WorkGeneration() {
@@ -73,18 +150,74 @@ void JobQueue::Wake() {
   work_cv_.notify_all();
 }
 
-Status JobQueue::Finish(const store::ExecutionRecord& execution) {
+Status JobQueue::Finish(const store::JobRecord& job, const store::ExecutionRecord& execution,
+                        const RetryPolicy& policy, bool interrupted) {
   const TimePoint now = clock_.Now();
-  std::string details =
-      fmt::format(R"({{"eventId":"{}","status":"{}","exitCode":{}}})", execution.event_id,
-                  ToString(execution.status),
-                  execution.exit_code ? std::to_string(*execution.exit_code) : "null");
+  std::optional<store::RetryPlan> retry;
+  const bool retryable = std::find(policy.retry_on.begin(), policy.retry_on.end(),
+                                   execution.status) != policy.retry_on.end();
+  if (job.cancel_reason.empty() && execution.status != store::RunStatus::kSucceeded &&
+      execution.status != store::RunStatus::kCancelled &&
+      (interrupted || (retryable && job.attempts < job.max_attempts))) {
+    store::RetryPlan plan;
+    plan.refund_attempt = interrupted;
+    plan.run_after = interrupted ? now : now + RetryDelay(policy, job.attempts, Random());
+    auto& next = plan.next_execution;
+    next.id = NewId("exe", now);
+    next.job_id = job.id;
+    next.event_id = job.event_id;
+    next.attempt = job.attempts + 1;
+    next.status = store::RunStatus::kQueued;
+    next.trigger = execution.trigger;
+    next.created_at = now;
+    retry = std::move(plan);
+  }
+  std::string details = fmt::format(
+      R"({{"eventId":"{}","jobId":"{}","status":"{}","exitCode":{},"attempt":{},"retry":{}}})",
+      execution.event_id, job.id, ToString(execution.status),
+      execution.exit_code ? std::to_string(*execution.exit_code) : "null", execution.attempt,
+      retry ? fmt::format(R"({{"executionId":"{}","runAfter":"{}"}})", retry->next_execution.id,
+                          FormatRfc3339(retry->run_after))
+            : "null");
   auto outcome = store::MakeAudit(store::Actor{}, now, "run.end", "execution", execution.id,
                                   std::move(details));
   if (execution.status != store::RunStatus::kSucceeded) outcome.outcome = "failure";
-  CRONIUM_RETURN_IF_ERROR(store_.FinishExecution(execution, now, outcome));
+  CRONIUM_RETURN_IF_ERROR(store_.FinishExecution(execution, now, retry, outcome));
   NotifyFinished(execution.id);
+  if (retry) Wake();
   return OkStatus();
+}
+
+Result<int> JobQueue::ReapLapsedLeases(const std::string& owner_prefix, const std::string& reason) {
+  constexpr int kBatch = 100;
+  int recovered = 0;
+  for (;;) {
+    CRONIUM_ASSIGN_OR_RETURN(auto lapsed,
+                             store_.ListLapsedLeases(clock_.Now(), owner_prefix, kBatch));
+    for (const store::JobRecord& job : lapsed) {
+      auto execution = store_.GetExecution(job.current_execution_id);
+      if (!execution) return tl::unexpected(execution.error());
+      RetryPolicy policy;
+      if (auto event = store_.GetEvent(job.event_id)) policy = RetryPolicyOf(*event);
+      const TimePoint now = clock_.Now();
+      execution->status = store::RunStatus::kLost;
+      execution->end_reason = job.cancel_reason.empty() ? reason : job.cancel_reason;
+      if (!job.cancel_reason.empty()) execution->status = store::RunStatus::kCancelled;
+      execution->finished_at = now;
+      if (execution->started_at) {
+        execution->duration_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(now - *execution->started_at)
+                .count();
+      }
+      Status finished = Finish(job, *execution, policy);
+      // Another node may have finished or reaped it meanwhile; that is fine.
+      if (!finished && finished.error().code != ErrorCode::kFailedPrecondition) {
+        return tl::unexpected(finished.error());
+      }
+      if (finished) ++recovered;
+    }
+    if (static_cast<int>(lapsed.size()) < kBatch) return recovered;
+  }
 }
 
 Result<store::CancelOutcome> JobQueue::Cancel(const std::string& job_id, const std::string& reason,

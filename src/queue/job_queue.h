@@ -22,11 +22,47 @@
 
 namespace cronium::queue {
 
+// Everything a new job needs besides ids and times. Built from an event by ParamsFor, or by the
+// scheduler from its cached copy of the event.
+struct JobParams {
+  std::string event_id;
+  std::string owner_id;
+  store::JobKind kind = store::JobKind::kScript;
+  std::string trigger = "MANUAL";
+  std::string requested_by;  // user id, "" for the system
+  std::string input_json = "null";
+  store::Priority priority = store::Priority::kNormal;
+  int max_attempts = 1;
+  std::chrono::milliseconds timeout{30'000};
+  std::string unique_key;
+  bool serialize = false;
+  std::chrono::milliseconds delay{0};  // run_after = now + delay
+};
+
+// The one place where an event's timeout (seconds, as users write it) becomes a duration.
+std::chrono::milliseconds TimeoutOf(int64_t timeout_seconds);
+JobParams ParamsFor(const store::EventRecord& event);
+// A QUEUED job and the execution row of its first attempt.
+std::pair<store::JobRecord, store::ExecutionRecord> NewJob(const JobParams& params, TimePoint now);
+
+// When an ended attempt is tried again: the event's retry policy.
+struct RetryPolicy {
+  std::chrono::milliseconds base_delay{1'000};
+  std::chrono::milliseconds max_delay{300'000};
+  std::vector<store::RunStatus> retry_on = {store::RunStatus::kFailed, store::RunStatus::kTimedOut,
+                                            store::RunStatus::kLost};
+};
+RetryPolicy RetryPolicyOf(const store::EventRecord& event);
+// Exponential backoff with "equal jitter": the n-th retry waits between d/2 and d, where
+// d = min(max_delay, base_delay * 2^(n-1)). `random01` is uniform in [0, 1).
+std::chrono::milliseconds RetryDelay(const RetryPolicy& policy, int retry_number, double random01);
+
 struct EnqueueOptions {
   store::Actor actor;  // who asked (audited; their user id is the job's requested_by)
   std::string trigger = "MANUAL";
-  int priority = 1;
-  std::string input_json = "null";  // valid JSON, checked by the caller
+  std::optional<store::Priority> priority;  // the event's priority if unset
+  std::string input_json = "null";          // valid JSON, checked by the caller
+  std::chrono::milliseconds delay{0};       // not run before now + delay
 };
 
 struct EnqueuedRun {
@@ -34,9 +70,14 @@ struct EnqueuedRun {
   std::string execution_id;
 };
 
+struct QueueOptions {
+  // Uniform in [0, 1), for retry jitter. A seeded generator when unset.
+  std::function<double()> random;
+};
+
 class JobQueue {
  public:
-  JobQueue(store::Store& store, const Clock& clock);
+  JobQueue(store::Store& store, const Clock& clock, QueueOptions options = {});
   ~JobQueue();
   JobQueue(const JobQueue&) = delete;
   JobQueue& operator=(const JobQueue&) = delete;
@@ -45,9 +86,16 @@ class JobQueue {
   // event; kNotFound if the event vanished.
   Result<EnqueuedRun> Enqueue(const store::EventRecord& event, const EnqueueOptions& options);
 
-  // Claims the next runnable job for `worker_id`, or nullopt if there is none.
+  // Claims the next runnable job for `worker_id` with a lease, or nullopt if there is none.
   Result<std::optional<store::ClaimedJob>> Claim(const std::string& worker_id,
                                                  std::chrono::milliseconds lease);
+  // The claimed job's process is about to start (see Store::MarkRunning); updates `claimed`.
+  // Returns the pending cancel reason, "" if none.
+  Result<std::string> MarkRunning(store::ClaimedJob& claimed);
+  // Extends the leases of held (job id, worker id) pairs.
+  Result<std::vector<store::LeaseState>> Heartbeat(
+      const std::vector<std::pair<std::string, std::string>>& held,
+      std::chrono::milliseconds lease);
   // A counter that changes whenever work may have arrived. Read it before Claim, then pass it
   // to WaitForWork so a wake-up between the two is not lost.
   uint64_t WorkGeneration();
@@ -55,9 +103,17 @@ class JobQueue {
   void WaitForWork(uint64_t seen, std::chrono::milliseconds max_wait);
   void Wake();
 
-  // Records the end of a running execution (and its job), audited as run.end, and notifies
-  // waiters.
-  Status Finish(const store::ExecutionRecord& execution);
+  // Records the end of the claimed job's execution, audited as run.end. The attempt is tried
+  // again (a new QUEUED execution after a backoff) when `policy` says its status is retryable,
+  // attempts are left and no cancel was requested; `interrupted` attempts (stopped by a
+  // shutdown or drain) are always tried again, at once, without counting. Notifies waiters of
+  // the execution.
+  Status Finish(const store::JobRecord& job, const store::ExecutionRecord& execution,
+                const RetryPolicy& policy, bool interrupted = false);
+  // Recovers held jobs whose lease lapsed (their worker died), or every job held by a worker
+  // whose id starts with `owner_prefix` (a restarted node's own): the attempt ends LOST with
+  // `reason` and is retried per its event's policy. Returns how many jobs were recovered.
+  Result<int> ReapLapsedLeases(const std::string& owner_prefix, const std::string& reason);
   // See store::Store::CancelJob. Waiters are notified when a queued job is cancelled.
   Result<store::CancelOutcome> Cancel(const std::string& job_id, const std::string& reason,
                                       const store::Actor& actor);
@@ -76,10 +132,14 @@ class JobQueue {
  private:
   void NotifyFinished(const std::string& execution_id);
   void TimerLoop();
+  double Random();
 
   // Immutable after construction.
   store::Store& store_;
   const Clock& clock_;
+  QueueOptions options_;  // options_.random is set; guarded by random_mutex_ when called
+
+  std::mutex random_mutex_;
 
   // Work signal for idle workers. Guarded by work_mutex_.
   std::mutex work_mutex_;

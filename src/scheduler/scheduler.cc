@@ -55,6 +55,8 @@ Status Scheduler::LoadOne(const store::ScheduleRecord& record, TimePoint now) {
              .owner_id = event->owner_id,
              .retries = event->retries,
              .timeout_seconds = event->timeout_seconds,
+             .priority = event->priority,
+             .kind = store::JobKindOf(event->type),
              .event_created_at = event->created_at},
             now);
   return OkStatus();
@@ -85,6 +87,8 @@ void Scheduler::LoadEntry(const store::ScheduleWithEvent& item, TimePoint now) {
   entry.owner_id = item.owner_id;
   entry.retries = item.retries;
   entry.timeout_seconds = item.timeout_seconds;
+  entry.priority = item.priority;
+  entry.kind = item.kind;
   if (entry.active && !entry.state.next_due_at && !entry.state.last_planned_at) {
     // Never planned yet: start from now.
     if (auto next = entry.compiled->NextAfter(now)) {
@@ -181,6 +185,8 @@ Result<store::ScheduleRecord> Scheduler::SetSchedule(const std::string& event_id
   entry.owner_id = event.owner_id;
   entry.retries = event.retries;
   entry.timeout_seconds = event.timeout_seconds;
+  entry.priority = event.priority;
+  entry.kind = store::JobKindOf(event.type);
   Push(event_id, entry);
   cv_.notify_all();
   return record;
@@ -210,6 +216,8 @@ void Scheduler::Refresh(const std::string& event_id) {
   entry.owner_id = event->owner_id;
   entry.retries = event->retries;
   entry.timeout_seconds = event->timeout_seconds;
+  entry.priority = event->priority;
+  entry.kind = store::JobKindOf(event->type);
   const bool active = event->status == store::EventStatus::kActive;
   if (active && !entry.active && entry.compiled) {
     // Resumed: what would have fired while paused is not owed; plan from now.
@@ -447,26 +455,17 @@ Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint no
       }
     }
 
-    store::JobRecord job;
-    job.id = NewId("job", now);
-    job.event_id = event_id;
-    job.owner_id = entry.owner_id;
-    job.trigger = "SCHEDULE";
-    job.status = store::RunStatus::kQueued;
-    job.priority = 1;
-    job.run_after = now;
-    job.max_attempts = 1 + entry.retries;
-    job.timeout_ms = entry.timeout_seconds * 1000;
-    job.created_at = job.updated_at = now;
-    job.unique_key = fmt::format("{}@{}", event_id, ToUnixMillis(occurrence.instant));
-    job.serialize = serialize;
-    store::ExecutionRecord execution;
-    execution.id = NewId("exe", now);
-    execution.job_id = job.id;
-    execution.event_id = event_id;
-    execution.trigger = "SCHEDULE";
-    execution.created_at = now;
-    job.current_execution_id = execution.id;
+    auto [job, execution] = queue::NewJob(
+        {.event_id = event_id,
+         .owner_id = entry.owner_id,
+         .kind = entry.kind,
+         .trigger = "SCHEDULE",
+         .priority = entry.priority,
+         .max_attempts = 1 + entry.retries,
+         .timeout = queue::TimeoutOf(entry.timeout_seconds),
+         .unique_key = fmt::format("{}@{}", event_id, ToUnixMillis(occurrence.instant)),
+         .serialize = serialize},
+        now);
     ledger.fate = fate;
     ledger.detail = detail;
     // Lateness is measured when this job is enqueued, not when the pass started.

@@ -71,6 +71,8 @@ class Scheduler {
     std::string owner_id;
     int retries = 0;
     int64_t timeout_seconds = 30;
+    store::Priority priority = store::Priority::kNormal;
+    store::JobKind kind = store::JobKind::kScript;
     uint64_t version = 0;
   };
   using HeapItem = std::pair<TimePoint, std::pair<std::string, uint64_t>>;

@@ -16,6 +16,7 @@
 #include "exec/process_executor.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "live/output_hub.h"
 #include "queue/job_queue.h"
 #include "scheduler/scheduler.h"
 #include "store/sqlite/sqlite_store.h"
@@ -137,6 +138,7 @@ struct App::Parts {
   std::unique_ptr<events::EventService> events;
   std::unique_ptr<queue::JobQueue> queue;
   exec::ProcessExecutor executor;
+  live::OutputHub hub{live::HubOptions{}, clock};  // live output of running executions
   std::unique_ptr<worker::WorkerPool> workers;
   std::unique_ptr<scheduler::Scheduler> scheduler;
   std::unique_ptr<api::ApiContext> api;
@@ -177,12 +179,6 @@ Status App::Start() {
     spdlog::warn("created the first admin account 'admin' (its password is shown on stdout once)");
   }
 
-  // Runs of a previous process cannot still be alive: this process owns the database.
-  CRONIUM_ASSIGN_OR_RETURN(int recovered, p.store->RecoverAbandonedJobs(
-                                              "the server stopped during the run", p.clock.Now()));
-  if (recovered > 0)
-    spdlog::warn("marked {} unfinished run(s) of a previous process LOST", recovered);
-
   const fs::path work_root = data_dir / "runs";
   fs::remove_all(work_root, ec);  // leftovers of a crash
   fs::create_directories(work_root, ec);
@@ -197,11 +193,28 @@ Status App::Start() {
     spdlog::info("key rotation finished: {} event(s) re-encrypted", resealed);
   }
   p.queue = std::make_unique<queue::JobQueue>(*p.store, p.clock);
+  // Runs this node held before it stopped cannot still be alive: recover them now (retried
+  // per their event's policy) instead of waiting for their leases to lapse.
+  CRONIUM_ASSIGN_OR_RETURN(
+      int recovered,
+      p.queue->ReapLapsedLeases(options_.node_id + "/",
+                                "lost: the server stopped during the run (crash or kill)"));
+  if (recovered > 0) {
+    spdlog::warn(
+        "recovered {} run(s) a previous process left unfinished (LOST; retried per "
+        "their event's policy)",
+        recovered);
+  }
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const int workers = options_.workers > 0 ? options_.workers : std::max(4, 2 * cores);
-  p.workers = std::make_unique<worker::WorkerPool>(
-      worker::WorkerOptions{.workers = workers, .work_root = work_root.string()}, *p.queue,
-      *p.events, p.executor, p.clock);
+  const int workers = options_.workers > 0 ? options_.workers : cores;
+  p.workers =
+      std::make_unique<worker::WorkerPool>(worker::WorkerOptions{.workers = workers,
+                                                                 .node_id = options_.node_id,
+                                                                 .work_root = work_root.string(),
+                                                                 .lease = options_.lease,
+                                                                 .heartbeat = options_.heartbeat,
+                                                                 .hub = &p.hub},
+                                           *p.queue, *p.events, p.executor, p.clock);
   spdlog::warn(
       "isolation: scripts run as plain child processes of the server (own process group, clean "
       "environment, private work dir, timeouts) WITHOUT a sandbox");
@@ -225,7 +238,9 @@ Status App::Start() {
                                                             .store = *p.store,
                                                             .clock = p.clock,
                                                             .version = CRONIUM_VERSION,
-                                                            .isolation = "process"});
+                                                            .isolation = "process",
+                                                            .hub = &p.hub,
+                                                            .worker_count = workers});
   p.api->rotate_keys = [this](const store::Actor& actor) -> Result<int> {
     auto& parts = *parts_;
     std::lock_guard lock(parts.rotation_mutex);
@@ -238,6 +253,9 @@ Status App::Start() {
   http_options.port = listen.second;
   http_options.io_threads = options_.http_threads > 0 ? options_.http_threads : cores;
   http_options.handler_threads = std::max(4, 2 * cores);
+  // A finished run's stored output (up to 1 MiB per stream, more as JSON lines) goes out at
+  // once to a late reader; a reader further behind than this is dropped.
+  http_options.max_websocket_queue_bytes = 4 << 20;
   http_options.on_response = [](const http::Request& request, int status,
                                 std::chrono::microseconds elapsed) {
     spdlog::info("http {} {} -> {} in {}us from {}", http::ToString(request.method),
@@ -250,7 +268,8 @@ Status App::Start() {
   const std::string host =
       listen.first.find(':') != std::string::npos ? "[" + listen.first + "]" : listen.first;
   url_ = fmt::format("http://{}:{}", host, port);
-  if (options_.audit_retention_days > 0 || options_.ledger_retention_days > 0) {
+  if (options_.audit_retention_days > 0 || options_.ledger_retention_days > 0 ||
+      options_.execution_retention_days > 0 || options_.executions_per_event > 0) {
     p.maintenance = std::thread([this] {
       auto& parts = *parts_;
       std::unique_lock lock(parts.maintenance_mutex);
@@ -277,12 +296,37 @@ Status App::Start() {
                          options_.ledger_retention_days);
           }
         }
+        PruneHistory(now);
         lock.lock();
         parts.maintenance_cv.wait_for(lock, std::chrono::hours(1), [&] { return parts.stopping; });
       }
     });
   }
   return OkStatus();
+}
+
+// Deletes finished runs beyond the retention, in small batches so that workers and API writes
+// get the database in between; stops early when the server stops.
+void App::PruneHistory(TimePoint now) {
+  auto& parts = *parts_;
+  const TimePoint before = options_.execution_retention_days > 0
+                               ? now - std::chrono::hours(24 * options_.execution_retention_days)
+                               : TimePoint();
+  int total = 0;
+  for (;;) {
+    {
+      std::lock_guard lock(parts.maintenance_mutex);
+      if (parts.stopping) break;
+    }
+    auto pruned = parts.store->PruneJobs(before, options_.executions_per_event, 500);
+    if (!pruned) {
+      spdlog::warn("run retention: {}", pruned.error().message);
+      break;
+    }
+    total += *pruned;
+    if (*pruned == 0) break;
+  }
+  if (total > 0) spdlog::info("run retention: removed {} finished job(s) and their runs", total);
 }
 
 void App::Stop() {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "base/clock.h"
 #include "base/error.h"
 
 namespace cronium::server {
@@ -18,11 +19,16 @@ struct ServeOptions {
   std::string data_dir = "./data";
   std::string database;         // "" = SQLite file in the data dir
   std::string master_key_file;  // "" = master.key in the data dir
-  int workers = 0;              // 0 = 2 x cores, at least 4
+  int workers = 0;              // 0 = one per core
   int http_threads = 0;         // 0 = cores
   std::chrono::milliseconds shutdown_grace{30'000};
-  int ledger_retention_days = 30;  // 0 keeps the schedule ledger forever
-  int audit_retention_days = 365;  // 0 keeps the audit log forever
+  int ledger_retention_days = 30;           // 0 keeps the schedule ledger forever
+  int execution_retention_days = 30;        // finished runs older than this are deleted (0 = kept)
+  int executions_per_event = 1'000;         // at most this many finished runs per event (0 = all)
+  std::string node_id = "local";            // names this node's workers ("<node>/w<n>") and leases
+  std::chrono::milliseconds lease{30'000};  // a worker's hold on a job, renewed by heartbeats
+  std::chrono::milliseconds heartbeat{10'000};  // lease renewal and reaper period
+  int audit_retention_days = 365;               // 0 keeps the audit log forever
   // An occurrence handled later than this after its planned instant counts as missed.
   std::chrono::milliseconds misfire_grace{60'000};
   double token_requests_per_second = 1'000;      // per API token (burst: twice that)
@@ -56,6 +62,8 @@ class App {
 
  private:
   struct Parts;
+  void PruneHistory(TimePoint now);
+
   ServeOptions options_;
   std::unique_ptr<Parts> parts_;
   std::string url_;

@@ -86,7 +86,8 @@ int main(int argc, char** argv) {
                     "default ./data)");
   serve->add_option("--database", serve_options.database,
                     "Database URL (env CRONIUM_DATABASE; default SQLite in the data dir)");
-  serve->add_option("--workers", serve_options.workers, "Concurrent runs (default 2 x cores)");
+  serve->add_option("--workers", serve_options.workers, "Concurrent runs (default: one per core)")
+      ->check(CLI::Range(0, 1024));
   serve_options.master_key_file = EnvOr("CRONIUM_MASTER_KEY_FILE", "");
   serve->add_option("--master-key-file", serve_options.master_key_file,
                     "The master key file (env CRONIUM_MASTER_KEY_FILE; default master.key in the "
@@ -106,6 +107,31 @@ int main(int argc, char** argv) {
                     "Delete schedule ledger rows older than this (default 30; 0 keeps them)");
   serve->add_option("--audit-retention-days", serve_options.audit_retention_days,
                     "Delete audit entries older than this (default 365; 0 keeps them)");
+  serve
+      ->add_option("--execution-retention-days", serve_options.execution_retention_days,
+                   "Delete finished runs older than this (default 30; 0 keeps them)")
+      ->check(CLI::Range(0, 100'000));
+  serve
+      ->add_option("--executions-per-event", serve_options.executions_per_event,
+                   "Keep at most this many finished runs per event (default 1000; 0 = no cap)")
+      ->check(CLI::Range(0, 100'000'000));
+  serve
+      ->add_option_function<int64_t>(
+          "--shutdown-grace-seconds",
+          [&](int64_t s) { serve_options.shutdown_grace = std::chrono::seconds(s); },
+          "On SIGTERM, let runs finish this long; then stop them and queue them again "
+          "(default 30)")
+      ->check(CLI::Range(int64_t{0}, int64_t{86'400}));
+  serve_options.node_id = EnvOr("CRONIUM_NODE_ID", serve_options.node_id);
+  serve
+      ->add_option("--node-id", serve_options.node_id,
+                   "This node's name in leases and worker ids (env CRONIUM_NODE_ID; default "
+                   "local)")
+      ->check([](const std::string& id) -> std::string {
+        if (id.empty() || id.size() > 64 || id.find('/') != std::string::npos)
+          return "1 to 64 characters, no '/'";
+        return "";
+      });
   auto* misfire = serve->add_option_function<int64_t>(
       "--misfire-grace-ms",
       [&](int64_t ms) { serve_options.misfire_grace = std::chrono::milliseconds(ms); },

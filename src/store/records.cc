@@ -38,14 +38,28 @@ constexpr std::array<std::pair<EventStatus, std::string_view>, 4> kEventStatuses
     {EventStatus::kPaused, "PAUSED"},
     {EventStatus::kArchived, "ARCHIVED"},
 }};
-constexpr std::array<std::pair<RunStatus, std::string_view>, 7> kRunStatuses{{
+constexpr std::array<std::pair<RunStatus, std::string_view>, 8> kRunStatuses{{
     {RunStatus::kQueued, "QUEUED"},
+    {RunStatus::kLeased, "LEASED"},
     {RunStatus::kRunning, "RUNNING"},
     {RunStatus::kSucceeded, "SUCCEEDED"},
     {RunStatus::kFailed, "FAILED"},
     {RunStatus::kTimedOut, "TIMED_OUT"},
     {RunStatus::kCancelled, "CANCELLED"},
     {RunStatus::kLost, "LOST"},
+}};
+
+constexpr std::array<std::pair<JobKind, std::string_view>, 4> kJobKinds{{
+    {JobKind::kScript, "SCRIPT"},
+    {JobKind::kHttpRequest, "HTTP_REQUEST"},
+    {JobKind::kToolAction, "TOOL_ACTION"},
+    {JobKind::kWorkflowNode, "WORKFLOW_NODE"},
+}};
+constexpr std::array<std::pair<Priority, std::string_view>, 4> kPriorities{{
+    {Priority::kLow, "LOW"},
+    {Priority::kNormal, "NORMAL"},
+    {Priority::kHigh, "HIGH"},
+    {Priority::kCritical, "CRITICAL"},
 }};
 
 constexpr std::array<std::pair<UserRole, std::string_view>, 3> kUserRoles{{
@@ -76,6 +90,10 @@ std::optional<EventStatus> ParseEventStatus(std::string_view text) {
   return Find(kEventStatuses, text);
 }
 std::optional<RunStatus> ParseRunStatus(std::string_view text) { return Find(kRunStatuses, text); }
+std::string_view ToString(JobKind kind) { return Name(kJobKinds, kind); }
+std::optional<JobKind> ParseJobKind(std::string_view text) { return Find(kJobKinds, text); }
+std::string_view ToString(Priority priority) { return Name(kPriorities, priority); }
+std::optional<Priority> ParsePriority(std::string_view text) { return Find(kPriorities, text); }
 
 AuditEntry MakeAudit(const Actor& actor, TimePoint at, std::string action, std::string target_type,
                      std::string target_id, std::string details_json) {
@@ -90,12 +108,28 @@ AuditEntry MakeAudit(const Actor& actor, TimePoint at, std::string action, std::
   return entry;
 }
 
-bool IsTerminal(RunStatus status) {
-  return status != RunStatus::kQueued && status != RunStatus::kRunning;
+bool IsTerminal(RunStatus status) { return status != RunStatus::kQueued && !IsHeld(status); }
+
+bool IsHeld(RunStatus status) {
+  return status == RunStatus::kLeased || status == RunStatus::kRunning;
 }
 
 bool IsScript(EventType type) {
   return type == EventType::kBash || type == EventType::kPython || type == EventType::kNodejs;
+}
+
+JobKind JobKindOf(EventType type) {
+  switch (type) {
+    case EventType::kHttpRequest:
+      return JobKind::kHttpRequest;
+    case EventType::kToolAction:
+      return JobKind::kToolAction;
+    case EventType::kBash:
+    case EventType::kPython:
+    case EventType::kNodejs:
+      break;
+  }
+  return JobKind::kScript;
 }
 
 }  // namespace cronium::store

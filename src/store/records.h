@@ -3,6 +3,7 @@
 // Plain records the store persists, and the domain enums they carry. Values only; no behaviour
 // beyond string conversion. Timestamps are UTC TimePoints with millisecond precision.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,8 +18,22 @@ enum class EventType { kBash, kPython, kNodejs, kHttpRequest, kToolAction };
 enum class UserRole { kAdmin, kUser, kViewer };
 enum class UserStatus { kActive, kInvited, kDisabled };
 enum class EventStatus { kDraft, kActive, kPaused, kArchived };
-// Status of a job and of each of its executions (attempts).
-enum class RunStatus { kQueued, kRunning, kSucceeded, kFailed, kTimedOut, kCancelled, kLost };
+// Status of a job and of each of its executions (attempts). A job is LEASED from its claim
+// until its process starts; its execution stays QUEUED meanwhile.
+enum class RunStatus {
+  kQueued,
+  kLeased,
+  kRunning,
+  kSucceeded,
+  kFailed,
+  kTimedOut,
+  kCancelled,
+  kLost
+};
+// What a job runs. Derived from the event's type (and, for workflow nodes, from the trigger).
+enum class JobKind { kScript, kHttpRequest, kToolAction, kWorkflowNode };
+// Claim order: higher first, then older.
+enum class Priority { kLow = 0, kNormal = 1, kHigh = 2, kCritical = 3 };
 
 std::string_view ToString(EventType type);
 std::string_view ToString(UserRole role);
@@ -30,8 +45,16 @@ std::string_view ToString(RunStatus status);
 std::optional<EventType> ParseEventType(std::string_view text);
 std::optional<EventStatus> ParseEventStatus(std::string_view text);
 std::optional<RunStatus> ParseRunStatus(std::string_view text);
+std::string_view ToString(JobKind kind);
+std::optional<JobKind> ParseJobKind(std::string_view text);
+std::string_view ToString(Priority priority);
+std::optional<Priority> ParsePriority(std::string_view text);
 bool IsTerminal(RunStatus status);
+// LEASED or RUNNING: a worker holds the job.
+bool IsHeld(RunStatus status);
 bool IsScript(EventType type);
+// The kind of job that runs an event of this type.
+JobKind JobKindOf(EventType type);
 
 struct SealedEnvVar {
   std::string key;
@@ -54,6 +77,17 @@ struct EventRecord {
   std::vector<std::string> tags;
   bool shared = false;
   std::string http_request_json;  // JSON object for HTTP_REQUEST events, "" otherwise
+  Priority priority = Priority::kNormal;
+  int max_concurrent = 0;  // runs of this event at once; 0 = no limit
+  // Retries: `retries` more attempts after the first, delayed retry_delay * 2^(n-1) with
+  // jitter, at most retry_max_delay, for the end states listed in retry_on.
+  int64_t retry_delay_ms = 1'000;
+  int64_t retry_max_delay_ms = 300'000;
+  std::vector<RunStatus> retry_on = {RunStatus::kFailed, RunStatus::kTimedOut, RunStatus::kLost};
+  // Counters the store keeps as executions end (read-only for callers).
+  std::optional<TimePoint> last_run_at;
+  int64_t success_count = 0;
+  int64_t failure_count = 0;
   TimePoint created_at;
   TimePoint updated_at;
 };
@@ -62,18 +96,20 @@ struct JobRecord {
   std::string id;
   std::string event_id;
   std::string owner_id;
+  JobKind kind = JobKind::kScript;
   std::string trigger = "MANUAL";  // MANUAL, SCHEDULE, API, WORKFLOW, ...
   std::string requested_by;        // user id of who asked for the run ("" = the system)
   RunStatus status = RunStatus::kQueued;
   std::string input_json = "null";
-  int priority = 1;
-  TimePoint run_after;
-  int attempts = 0;
+  Priority priority = Priority::kNormal;
+  TimePoint run_after;  // not claimed before
+  int attempts = 0;     // attempts started so far
   int max_attempts = 1;
-  int64_t timeout_ms = 30'000;
-  std::string lease_owner;
+  std::chrono::milliseconds timeout{30'000};  // of each attempt
+  std::string lease_owner;                    // the worker holding a LEASED or RUNNING job
   std::optional<TimePoint> lease_expires_at;
   std::string cancel_reason;  // set when a cancel was requested
+  std::string last_error;     // end reason of the last failed attempt
   std::string current_execution_id;
   std::string unique_key;  // e.g. schedule occurrence "evt_...@1767225600000"; "" = none
   bool serialize = false;  // not claimed while another job of the event is RUNNING
@@ -99,6 +135,9 @@ struct ExecutionRecord {
   std::string end_reason;
   std::string isolation;
   std::string trigger;
+  std::string worker_id;  // who ran it
+  std::optional<int64_t> cpu_time_ms;
+  std::optional<int64_t> max_rss_kb;
   std::optional<TimePoint> started_at;
   std::optional<TimePoint> finished_at;
   std::optional<int64_t> duration_ms;
@@ -140,6 +179,8 @@ struct ScheduleWithEvent {
   std::string owner_id;
   int retries = 0;
   int64_t timeout_seconds = 30;
+  Priority priority = Priority::kNormal;
+  JobKind kind = JobKind::kScript;
   TimePoint event_created_at;
 };
 
@@ -242,10 +283,26 @@ struct AuditQuery {
   int limit = 50;
 };
 
-// A job a worker has just claimed, with the execution row created for this attempt.
+// A job a worker has just claimed, with the execution row of this attempt.
 struct ClaimedJob {
   JobRecord job;
   ExecutionRecord execution;
+};
+
+// What FinishExecution does after recording an attempt that will be tried again: the job goes
+// back to QUEUED with this next execution, not before run_after.
+struct RetryPlan {
+  ExecutionRecord next_execution;
+  TimePoint run_after;
+  // Do not count the ended attempt against max_attempts (it was interrupted by a shutdown).
+  bool refund_attempt = false;
+};
+
+// Where a held job stands, as seen by a heartbeat.
+struct LeaseState {
+  std::string job_id;
+  bool held = false;          // the lease is still ours (and was extended)
+  std::string cancel_reason;  // a cancel was requested (possibly on another node)
 };
 
 }  // namespace cronium::store

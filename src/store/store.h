@@ -43,21 +43,45 @@ class Store {
   // can hand out the execution id at once.
   virtual Status EnqueueJob(const JobRecord& job, const ExecutionRecord& first_execution,
                             const AuditEntry& audit) = 0;
-  // Claims the highest-priority, oldest QUEUED job whose run_after has passed: the job becomes
-  // RUNNING with a lease for `worker_id`, its current execution RUNNING with started_at = now.
+  // Claims the QUEUED job with the highest priority, then the earliest run_after, then the
+  // oldest, whose run_after has passed, that its event's max_concurrent allows, and (for
+  // serialized jobs) whose event has no held job. It becomes LEASED by `worker_id` until
+  // `lease_expires_at`; attempts counts it. Its execution stays QUEUED until MarkRunning.
   virtual Result<std::optional<ClaimedJob>> ClaimNextJob(const std::string& worker_id,
                                                          TimePoint now,
                                                          TimePoint lease_expires_at) = 0;
-  // Records the end of a running execution and gives its job the same terminal status, in one
-  // transaction. kFailedPrecondition if the job is no longer RUNNING (already ended elsewhere).
+  // The process of a LEASED job is about to start: job and execution become RUNNING with
+  // started_at = now. Returns the job's pending cancel reason ("" if none).
+  // kFailedPrecondition if the worker lost the lease (reaped, cancelled while queued...).
+  virtual Result<std::string> MarkRunning(const std::string& job_id,
+                                          const std::string& execution_id,
+                                          const std::string& worker_id, TimePoint now) = 0;
+  // Heartbeat: extends the leases of these (job id, worker id) pairs that are still held by
+  // that worker, in one transaction, and reports each job's state.
+  virtual Result<std::vector<LeaseState>> ExtendLeases(
+      const std::vector<std::pair<std::string, std::string>>& held, TimePoint lease_expires_at,
+      TimePoint now) = 0;
+  // Records the end of a held job's current execution, and bumps its event's counters, in one
+  // transaction. Without `retry` the job gets the execution's status and is finished; with
+  // it the job goes back to QUEUED with the plan's next execution. kFailedPrecondition if the
+  // execution is no longer its job's current one or the job is not held (it ended elsewhere).
   virtual Status FinishExecution(const ExecutionRecord& execution, TimePoint now,
+                                 const std::optional<RetryPlan>& retry,
                                  const AuditEntry& audit) = 0;
   // kFailedPrecondition if the job already ended.
   virtual Result<CancelOutcome> CancelJob(const std::string& job_id, const std::string& reason,
                                           TimePoint now, const AuditEntry& audit) = 0;
-  // Marks every RUNNING job (and its execution) LOST: used at start-up, when no run of a
-  // previous process can still be alive. Returns how many jobs were recovered.
-  virtual Result<int> RecoverAbandonedJobs(const std::string& reason, TimePoint now) = 0;
+  // Held jobs whose lease expired before `now`, plus (when `owner_prefix` is not empty) every
+  // held job whose lease owner starts with it: a restarted node's own leases. Oldest first.
+  virtual Result<std::vector<JobRecord>> ListLapsedLeases(TimePoint now,
+                                                          const std::string& owner_prefix,
+                                                          int limit) = 0;
+  // Counts of jobs by status.
+  virtual Result<std::vector<std::pair<RunStatus, int64_t>>> CountJobs() = 0;
+  // Retention, one batch: deletes up to `batch` finished jobs (with their executions) that
+  // finished before `before`, or that are beyond the newest `keep_per_event` finished jobs of
+  // their event. Returns how many jobs were deleted; call again until it returns 0.
+  virtual Result<int> PruneJobs(TimePoint before, int keep_per_event, int batch) = 0;
 
   // Key rotation: rewrites the sealed env vars of every event with `rewrite`, all in one
   // transaction (an error from `rewrite` rolls everything back). Returns how many events.
@@ -89,7 +113,7 @@ class Store {
                                                        const std::string& before_id, int limit) = 0;
   // Deletes ledger rows planned before `before`; returns how many.
   virtual Result<int> PruneLedger(TimePoint before) = 0;
-  // Jobs of the event that are QUEUED or RUNNING, oldest first.
+  // Jobs of the event that are QUEUED, LEASED or RUNNING, oldest first.
   virtual Result<std::vector<JobRecord>> ActiveJobs(const std::string& event_id) = 0;
 
   virtual Result<JobRecord> GetJob(const std::string& id) = 0;

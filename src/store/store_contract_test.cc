@@ -42,6 +42,10 @@ class StoreContractTest : public ::testing::TestWithParam<Backend> {
     e.status = EventStatus::kActive;
     e.timeout_seconds = 45;
     e.retries = 2;
+    e.priority = Priority::kHigh;
+    e.retry_delay_ms = 1'500;
+    e.retry_max_delay_ms = 60'000;
+    e.retry_on = {RunStatus::kTimedOut, RunStatus::kLost};
     e.env_vars = {{"API_KEY", "v1.sealed"}};
     e.tags = {"nightly", "db"};
     e.shared = true;
@@ -56,7 +60,7 @@ class StoreContractTest : public ::testing::TestWithParam<Backend> {
     JobRecord job;
     job.id = NewId("job", now);
     job.event_id = event_id;
-    job.priority = priority;
+    job.priority = static_cast<Priority>(priority);
     job.run_after = FromUnixMillis(run_after_ms);
     job.created_at = job.updated_at = now;
     job.input_json = R"({"a":1})";
@@ -89,6 +93,12 @@ TEST_P(StoreContractTest, EventRoundTrip) {
   EXPECT_EQ(loaded->status, EventStatus::kActive);
   EXPECT_EQ(loaded->timeout_seconds, 45);
   EXPECT_EQ(loaded->retries, 2);
+  EXPECT_EQ(loaded->priority, Priority::kHigh);
+  EXPECT_EQ(loaded->retry_delay_ms, 1'500);
+  EXPECT_EQ(loaded->retry_max_delay_ms, 60'000);
+  EXPECT_EQ(loaded->retry_on, (std::vector<RunStatus>{RunStatus::kTimedOut, RunStatus::kLost}));
+  EXPECT_EQ(loaded->success_count, 0);
+  EXPECT_FALSE(loaded->last_run_at);
   EXPECT_EQ(loaded->env_vars, event.env_vars);
   EXPECT_EQ(loaded->tags, event.tags);
   EXPECT_TRUE(loaded->shared);
@@ -193,7 +203,7 @@ TEST_P(StoreContractTest, ClaimTakesPriorityThenAgeAndHonoursRunAfter) {
   EXPECT_EQ((*claimed)->job.id, later.id);
 }
 
-TEST_P(StoreContractTest, ClaimMarksJobAndExecutionRunning) {
+TEST_P(StoreContractTest, ClaimLeasesTheJobAndMarkRunningStartsIt) {
   EventRecord event = MakeEvent("e");
   ASSERT_TRUE(store_->InsertEvent(event, {}));
   JobRecord job = Enqueue(event.id);
@@ -201,16 +211,183 @@ TEST_P(StoreContractTest, ClaimMarksJobAndExecutionRunning) {
   auto claimed = store_->ClaimNextJob("w1", now, now + milliseconds(30'000));
   ASSERT_TRUE(claimed && *claimed);
   const ClaimedJob& c = **claimed;
-  EXPECT_EQ(c.job.status, RunStatus::kRunning);
+  EXPECT_EQ(c.job.status, RunStatus::kLeased);
   EXPECT_EQ(c.job.attempts, 1);
   EXPECT_EQ(c.job.lease_owner, "w1");
+  EXPECT_EQ(c.job.lease_expires_at, now + milliseconds(30'000));
   EXPECT_EQ(c.job.input_json, R"({"a":1})");
   EXPECT_EQ(c.execution.id, job.current_execution_id);
-  EXPECT_EQ(c.execution.status, RunStatus::kRunning);
-  EXPECT_EQ(c.execution.started_at, now);
+  EXPECT_EQ(c.execution.status, RunStatus::kQueued);
+  EXPECT_EQ(c.execution.worker_id, "w1");
+  EXPECT_EQ(store_->GetJob(job.id)->status, RunStatus::kLeased);
   auto again = store_->ClaimNextJob("w2", now, now);
   ASSERT_TRUE(again);
   EXPECT_FALSE(*again);
+
+  // Only the lease holder may start it.
+  EXPECT_EQ(store_->MarkRunning(job.id, c.execution.id, "w2", now).error().code,
+            ErrorCode::kFailedPrecondition);
+  auto started = store_->MarkRunning(job.id, c.execution.id, "w1", now + milliseconds(5));
+  ASSERT_TRUE(started);
+  EXPECT_EQ(*started, "");
+  EXPECT_EQ(store_->GetJob(job.id)->status, RunStatus::kRunning);
+  auto exec = store_->GetExecution(c.execution.id);
+  EXPECT_EQ(exec->status, RunStatus::kRunning);
+  EXPECT_EQ(exec->started_at, now + milliseconds(5));
+  EXPECT_EQ(store_->MarkRunning(job.id, c.execution.id, "w1", now).error().code,
+            ErrorCode::kFailedPrecondition);
+}
+
+TEST_P(StoreContractTest, MarkRunningReportsACancelRequestedDuringTheLease) {
+  EventRecord event = MakeEvent("e");
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
+  JobRecord job = Enqueue(event.id);
+  const TimePoint now = FromUnixMillis(20'000);
+  auto claimed = store_->ClaimNextJob("w1", now, now + milliseconds(30'000));
+  ASSERT_TRUE(claimed && *claimed);
+  auto cancel = store_->CancelJob(job.id, "cancelled by alice", now, {});
+  ASSERT_TRUE(cancel);
+  EXPECT_EQ(*cancel, CancelOutcome::kCancelRequested);
+  auto started = store_->MarkRunning(job.id, job.current_execution_id, "w1", now);
+  ASSERT_TRUE(started);
+  EXPECT_EQ(*started, "cancelled by alice");
+}
+
+TEST_P(StoreContractTest, HeartbeatsExtendOnlyLeasesStillHeld) {
+  EventRecord event = MakeEvent("e");
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
+  JobRecord a = Enqueue(event.id);
+  JobRecord b = Enqueue(event.id);
+  const TimePoint now = FromUnixMillis(20'000);
+  ASSERT_TRUE(store_->ClaimNextJob("w1", now, now + milliseconds(1'000)));
+  ASSERT_TRUE(store_->ClaimNextJob("w2", now, now + milliseconds(1'000)));
+  ASSERT_TRUE(store_->CancelJob(b.id, "stop it", now, {}));
+  auto states = store_->ExtendLeases({{a.id, "w1"}, {b.id, "w2"}, {a.id, "w9"}},
+                                     now + milliseconds(60'000), now);
+  ASSERT_TRUE(states);
+  ASSERT_EQ(states->size(), 3u);
+  EXPECT_TRUE((*states)[0].held);
+  EXPECT_EQ((*states)[0].cancel_reason, "");
+  EXPECT_TRUE((*states)[1].held);
+  EXPECT_EQ((*states)[1].cancel_reason, "stop it");
+  EXPECT_FALSE((*states)[2].held);  // someone else's lease
+  EXPECT_EQ(store_->GetJob(a.id)->lease_expires_at, now + milliseconds(60'000));
+
+  // Both leases now end at 80 s (b's too: a cancel was requested, but it is still held).
+  auto lapsed = store_->ListLapsedLeases(FromUnixMillis(90'000), "", 10);
+  ASSERT_TRUE(lapsed);
+  EXPECT_EQ(lapsed->size(), 2u);
+  lapsed = store_->ListLapsedLeases(FromUnixMillis(30'000), "", 10);
+  ASSERT_TRUE(lapsed);
+  ASSERT_EQ(lapsed->size(), 0u);
+  lapsed = store_->ListLapsedLeases(FromUnixMillis(30'000), "w1", 10);
+  ASSERT_TRUE(lapsed);
+  ASSERT_EQ(lapsed->size(), 1u);  // a restarted node's own leases lapse at once
+  EXPECT_EQ((*lapsed)[0].id, a.id);
+}
+
+TEST_P(StoreContractTest, ARetryQueuesTheNextAttemptAndCountersFollowEveryAttempt) {
+  EventRecord event = MakeEvent("e");
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
+  JobRecord job = Enqueue(event.id);
+  const TimePoint now = FromUnixMillis(20'000);
+  auto claimed = store_->ClaimNextJob("w1", now, now + milliseconds(30'000));
+  ASSERT_TRUE(claimed && *claimed);
+  ExecutionRecord failed = (*claimed)->execution;
+  failed.status = RunStatus::kFailed;
+  failed.end_reason = "exited with code 1";
+  failed.finished_at = now + milliseconds(10);
+  RetryPlan plan;
+  plan.run_after = now + milliseconds(5'000);
+  plan.next_execution = {.id = NewId("exe", now + milliseconds(10)),
+                         .job_id = job.id,
+                         .event_id = event.id,
+                         .attempt = 2,
+                         .status = RunStatus::kQueued,
+                         .created_at = now};
+  ASSERT_TRUE(store_->FinishExecution(failed, now + milliseconds(10), plan, {}));
+  auto after = store_->GetJob(job.id);
+  EXPECT_EQ(after->status, RunStatus::kQueued);
+  EXPECT_EQ(after->current_execution_id, plan.next_execution.id);
+  EXPECT_EQ(after->last_error, "exited with code 1");
+  EXPECT_EQ(after->lease_owner, "");
+  EXPECT_FALSE(after->finished_at);
+  EXPECT_EQ(store_->GetExecution(failed.id)->status, RunStatus::kFailed);
+  EXPECT_EQ(store_->GetExecution(plan.next_execution.id)->attempt, 2);
+  // Not before run_after.
+  auto early = store_->ClaimNextJob("w1", now + milliseconds(4'999), now + milliseconds(60'000));
+  ASSERT_TRUE(early);
+  EXPECT_FALSE(*early);
+  auto second = store_->ClaimNextJob("w1", now + milliseconds(5'000), now + milliseconds(60'000));
+  ASSERT_TRUE(second && *second);
+  EXPECT_EQ((*second)->job.attempts, 2);
+  EXPECT_EQ((*second)->execution.id, plan.next_execution.id);
+  // The old execution can no longer finish the job.
+  EXPECT_EQ(store_->FinishExecution(failed, now, std::nullopt, {}).error().code,
+            ErrorCode::kFailedPrecondition);
+  ExecutionRecord ok = (*second)->execution;
+  ok.status = RunStatus::kSucceeded;
+  ok.finished_at = now + milliseconds(6'000);
+  ASSERT_TRUE(store_->FinishExecution(ok, now + milliseconds(6'000), std::nullopt, {}));
+  EXPECT_EQ(store_->GetJob(job.id)->status, RunStatus::kSucceeded);
+  auto counted = store_->GetEvent(event.id);
+  EXPECT_EQ(counted->success_count, 1);
+  EXPECT_EQ(counted->failure_count, 1);
+  EXPECT_EQ(counted->last_run_at, now + milliseconds(6'000));
+  auto counts = store_->CountJobs();
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(*counts, (std::vector<std::pair<RunStatus, int64_t>>{{RunStatus::kSucceeded, 1}}));
+}
+
+TEST_P(StoreContractTest, PerEventConcurrencyLimitHoldsBackClaims) {
+  EventRecord event = MakeEvent("e");
+  event.max_concurrent = 2;
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
+  EventRecord other = MakeEvent("other");
+  ASSERT_TRUE(store_->InsertEvent(other, {}));
+  for (int n = 0; n < 3; ++n) Enqueue(event.id, 2);
+  JobRecord free_job = Enqueue(other.id, 0);
+  const TimePoint now = FromUnixMillis(20'000);
+  std::vector<std::string> events;
+  for (int n = 0; n < 4; ++n) {
+    auto claimed = store_->ClaimNextJob("w", now, now + milliseconds(1'000));
+    ASSERT_TRUE(claimed);
+    if (!*claimed) break;
+    events.push_back((*claimed)->job.event_id);
+  }
+  // Two of the limited event, then the low-priority job of the other; the third waits.
+  EXPECT_EQ(events, (std::vector<std::string>{event.id, event.id, other.id}));
+  EXPECT_EQ(store_->GetEvent(event.id)->max_concurrent, 2);
+}
+
+TEST_P(StoreContractTest, PruneJobsKeepsRecentAndTheNewestPerEvent) {
+  EventRecord event = MakeEvent("e");
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
+  std::vector<JobRecord> jobs;
+  for (int n = 0; n < 5; ++n) {
+    jobs.push_back(Enqueue(event.id));
+    ASSERT_TRUE(store_->CancelJob(jobs.back().id, "x", FromUnixMillis(20'000 + n * 1'000), {}));
+  }
+  JobRecord open = Enqueue(event.id);
+  // Older than 21.5 s: the first two.
+  auto pruned = store_->PruneJobs(FromUnixMillis(21'500), 0, 100);
+  ASSERT_TRUE(pruned);
+  EXPECT_EQ(*pruned, 2);
+  EXPECT_EQ(store_->GetJob(jobs[0].id).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->GetExecution(jobs[0].current_execution_id).error().code, ErrorCode::kNotFound);
+  // Keep the newest two finished ones, in batches of one.
+  int total = 0;
+  for (;;) {
+    auto batch = store_->PruneJobs(FromUnixMillis(0), 2, 1);
+    ASSERT_TRUE(batch);
+    if (*batch == 0) break;
+    EXPECT_EQ(*batch, 1);
+    total += *batch;
+  }
+  EXPECT_EQ(total, 1);
+  EXPECT_TRUE(store_->GetJob(jobs[3].id));
+  EXPECT_TRUE(store_->GetJob(jobs[4].id));
+  EXPECT_TRUE(store_->GetJob(open.id));  // unfinished jobs are never pruned
 }
 
 TEST_P(StoreContractTest, EnqueueForUnknownEventIsNotFound) {
@@ -240,7 +417,7 @@ TEST_P(StoreContractTest, FinishRecordsResultOnce) {
   done.isolation = "process";
   done.finished_at = FromUnixMillis(20'500);
   done.duration_ms = 500;
-  ASSERT_TRUE(store_->FinishExecution(done, FromUnixMillis(20'500), {}));
+  ASSERT_TRUE(store_->FinishExecution(done, FromUnixMillis(20'500), std::nullopt, {}));
   auto loaded = store_->GetExecution(done.id);
   ASSERT_TRUE(loaded);
   EXPECT_EQ(loaded->status, RunStatus::kFailed);
@@ -256,7 +433,7 @@ TEST_P(StoreContractTest, FinishRecordsResultOnce) {
   EXPECT_EQ(job->status, RunStatus::kFailed);
   EXPECT_EQ(job->finished_at, FromUnixMillis(20'500));
   done.status = RunStatus::kSucceeded;
-  EXPECT_EQ(store_->FinishExecution(done, FromUnixMillis(21'000), {}).error().code,
+  EXPECT_EQ(store_->FinishExecution(done, FromUnixMillis(21'000), std::nullopt, {}).error().code,
             ErrorCode::kFailedPrecondition);
   EXPECT_EQ(store_->GetExecution(done.id)->status, RunStatus::kFailed);
 }
@@ -265,7 +442,7 @@ TEST_P(StoreContractTest, CancelQueuedRunningAndFinished) {
   EventRecord event = MakeEvent("e");
   ASSERT_TRUE(store_->InsertEvent(event, {}));
   JobRecord queued = Enqueue(event.id, 0);
-  JobRecord running = Enqueue(event.id, 5);
+  JobRecord running = Enqueue(event.id, 3);
   auto claimed = store_->ClaimNextJob("w1", FromUnixMillis(20'000), FromUnixMillis(50'000));
   ASSERT_TRUE(claimed && *claimed);
   ASSERT_EQ((*claimed)->job.id, running.id);
@@ -282,29 +459,12 @@ TEST_P(StoreContractTest, CancelQueuedRunningAndFinished) {
   ASSERT_TRUE(second);
   EXPECT_EQ(*second, CancelOutcome::kCancelRequested);
   EXPECT_EQ(store_->GetJob(running.id)->cancel_reason, "stop");
-  EXPECT_EQ(store_->GetJob(running.id)->status, RunStatus::kRunning);
+  EXPECT_EQ(store_->GetJob(running.id)->status, RunStatus::kLeased);
 
   EXPECT_EQ(store_->CancelJob(queued.id, "again", FromUnixMillis(22'000), {}).error().code,
             ErrorCode::kFailedPrecondition);
   EXPECT_EQ(store_->CancelJob("job_nope", "x", FromUnixMillis(22'000), {}).error().code,
             ErrorCode::kNotFound);
-}
-
-TEST_P(StoreContractTest, RecoverAbandonedMarksRunningJobsLost) {
-  EventRecord event = MakeEvent("e");
-  ASSERT_TRUE(store_->InsertEvent(event, {}));
-  JobRecord running = Enqueue(event.id, 5);
-  JobRecord queued = Enqueue(event.id, 0);
-  ASSERT_TRUE(store_->ClaimNextJob("w1", FromUnixMillis(20'000), FromUnixMillis(50'000)));
-  auto recovered = store_->RecoverAbandonedJobs("server restarted", FromUnixMillis(25'000));
-  ASSERT_TRUE(recovered);
-  EXPECT_EQ(*recovered, 1);
-  EXPECT_EQ(store_->GetJob(running.id)->status, RunStatus::kLost);
-  auto exec = store_->GetExecution(running.current_execution_id);
-  EXPECT_EQ(exec->status, RunStatus::kLost);
-  EXPECT_EQ(exec->end_reason, "server restarted");
-  EXPECT_EQ(exec->duration_ms, 5'000);
-  EXPECT_EQ(store_->GetJob(queued.id)->status, RunStatus::kQueued);
 }
 
 TEST_P(StoreContractTest, DeletingAnEventDeletesItsHistory) {
@@ -638,7 +798,7 @@ TEST_P(StoreContractTest, SerializedJobsWaitForTheRunningOne) {
   EXPECT_FALSE(*blocked);
   ExecutionRecord done = (*claimed)->execution;
   done.status = RunStatus::kSucceeded;
-  ASSERT_TRUE(store_->FinishExecution(done, now, {}));
+  ASSERT_TRUE(store_->FinishExecution(done, now, std::nullopt, {}));
   auto next = store_->ClaimNextJob("w2", now, now + milliseconds(1000));
   ASSERT_TRUE(next && *next);
   EXPECT_EQ((*next)->job.id, buffered.id);

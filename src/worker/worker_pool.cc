@@ -4,13 +4,18 @@
 #include <spdlog/spdlog.h>
 
 #include "base/utf8.h"
+#include "live/output_hub.h"
 
 namespace cronium::worker {
 namespace {
 
 using std::chrono::milliseconds;
+using SteadyClock = std::chrono::steady_clock;
 
-constexpr std::string_view kShutdownReason = "the server shut down during the run";
+constexpr std::string_view kInterruptedReason =
+    "interrupted: the server stopped or drained during the run; it runs again";
+constexpr std::string_view kLapsedReason =
+    "lost: the worker running it stopped responding and its lease expired";
 
 store::RunStatus StatusOf(const exec::RunResult& result) {
   switch (result.end_reason) {
@@ -43,51 +48,152 @@ void WorkerPool::Start() {
   for (int index = 0; index < std::max(1, options_.workers); ++index) {
     threads_.emplace_back([this, index] { Loop(index); });
   }
+  keeper_ = std::thread([this] { KeeperLoop(); });
 }
 
 void WorkerPool::Stop(milliseconds grace) {
   if (threads_.empty()) return;
-  stopping_ = true;
-  queue_.Wake();
-  const auto deadline = std::chrono::steady_clock::now() + grace;
-  // Give running jobs the grace period, then stop them.
-  while (RunningCount() > 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(milliseconds(20));
-  }
+  Drain(grace);
   {
-    auto running = running_.Lock();
-    for (auto& [job_id, run] : *running) {
-      run->shutdown = true;
-      run->token.Cancel();
-    }
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return running_.empty(); });
+    // A worker between its claim and the start of its run sees this and gives the job back.
+    stopping_ = true;
   }
+  changed_.notify_all();
+  queue_.Wake();
   for (auto& thread : threads_) thread.join();
   threads_.clear();
+  if (keeper_.joinable()) keeper_.join();
 }
 
-int WorkerPool::RunningCount() { return static_cast<int>(running_.Lock()->size()); }
+void WorkerPool::Drain(milliseconds grace) {
+  {
+    std::lock_guard lock(mutex_);
+    const auto deadline = SteadyClock::now() + grace;
+    if (!draining_ || !drain_deadline_ || deadline < *drain_deadline_) drain_deadline_ = deadline;
+    draining_ = true;
+  }
+  changed_.notify_all();
+  queue_.Wake();
+}
+
+void WorkerPool::Resume() {
+  {
+    std::lock_guard lock(mutex_);
+    draining_ = false;
+    drain_deadline_.reset();
+  }
+  changed_.notify_all();
+  queue_.Wake();
+}
+
+DrainState WorkerPool::Drainage() {
+  std::lock_guard lock(mutex_);
+  return DrainState{.draining = draining_,
+                    .running = static_cast<int>(running_.size()),
+                    .deadline = drain_deadline_};
+}
+
+int WorkerPool::RunningCount() {
+  std::lock_guard lock(mutex_);
+  return static_cast<int>(running_.size());
+}
+
+void WorkerPool::InterruptAll() {
+  std::lock_guard lock(mutex_);
+  for (auto& [job_id, run] : running_) {
+    run->interrupted = true;
+    run->token.Cancel();
+  }
+}
 
 Status WorkerPool::Cancel(const std::string& execution_id, const std::string& reason,
                           const store::Actor& actor) {
   CRONIUM_ASSIGN_OR_RETURN(auto execution, queue_.store().GetExecution(execution_id));
   CRONIUM_ASSIGN_OR_RETURN(auto job, queue_.store().GetJob(execution.job_id));
-  if (job.current_execution_id != execution_id || store::IsTerminal(execution.status)) {
+  if (job.current_execution_id != execution_id || store::IsTerminal(job.status)) {
     return FailedPrecondition(
         fmt::format("execution {} already ended ({})", execution_id, ToString(execution.status)));
   }
   CRONIUM_ASSIGN_OR_RETURN(auto outcome, queue_.Cancel(job.id, reason, actor));
   if (outcome == store::CancelOutcome::kCancelRequested) {
-    auto running = running_.Lock();
-    auto it = running->find(job.id);
-    if (it != running->end()) it->second->token.Cancel();
+    // If the run is on another node (or between claim and start here), the heartbeat or
+    // MarkRunning delivers the request.
+    std::lock_guard lock(mutex_);
+    auto it = running_.find(job.id);
+    if (it != running_.end()) it->second->token.Cancel();
   }
   return OkStatus();
+}
+
+void WorkerPool::HeartbeatOnce() {
+  std::vector<std::pair<std::string, std::string>> held;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [job_id, run] : running_) held.emplace_back(job_id, run->worker_id);
+  }
+  auto states = queue_.Heartbeat(held, options_.lease);
+  if (!states) {
+    spdlog::warn("heartbeat: cannot extend leases: {}", states.error().message);
+    return;
+  }
+  std::lock_guard lock(mutex_);
+  for (const auto& state : *states) {
+    auto it = running_.find(state.job_id);
+    if (it == running_.end()) continue;
+    if (!state.held) {
+      spdlog::warn("job {}: its lease was taken over; stopping the local run", state.job_id);
+      it->second->lease_lost = true;
+      it->second->token.Cancel();
+    } else if (!state.cancel_reason.empty()) {
+      it->second->token.Cancel();
+    }
+  }
+}
+
+void WorkerPool::ReapOnce() {
+  auto reaped = queue_.ReapLapsedLeases("", std::string(kLapsedReason));
+  if (!reaped) {
+    spdlog::warn("reaper: {}", reaped.error().message);
+  } else if (*reaped > 0) {
+    spdlog::warn("reaper: recovered {} job(s) whose worker stopped responding", *reaped);
+  }
+}
+
+void WorkerPool::KeeperLoop() {
+  std::unique_lock lock(mutex_);
+  auto next_beat = SteadyClock::now() + options_.heartbeat;
+  while (!stopping_) {
+    auto wake_at = next_beat;
+    if (drain_deadline_) wake_at = std::min(wake_at, *drain_deadline_);
+    changed_.wait_until(lock, wake_at);
+    if (stopping_) break;
+    const auto now = SteadyClock::now();
+    if (drain_deadline_ && now >= *drain_deadline_) {
+      drain_deadline_.reset();
+      lock.unlock();
+      InterruptAll();
+      lock.lock();
+    }
+    if (now >= next_beat) {
+      lock.unlock();
+      HeartbeatOnce();
+      ReapOnce();
+      lock.lock();
+      next_beat = SteadyClock::now() + options_.heartbeat;
+    }
+  }
 }
 
 void WorkerPool::Loop(int index) {
   const std::string worker_id = fmt::format("{}/w{}", options_.node_id, index);
   while (!stopping_) {
     const uint64_t generation = queue_.WorkGeneration();
+    if (draining_) {
+      queue_.WaitForWork(generation, options_.idle_wait);
+      continue;
+    }
     auto claimed = queue_.Claim(worker_id, options_.lease);
     if (!claimed) {
       spdlog::warn("worker {} cannot claim jobs: {}", worker_id, claimed.error().message);
@@ -98,7 +204,7 @@ void WorkerPool::Loop(int index) {
       queue_.WaitForWork(generation, options_.idle_wait);
       continue;
     }
-    RunJob(**claimed);
+    RunJob(std::move(**claimed));
   }
 }
 
@@ -140,47 +246,87 @@ Result<exec::RunSpec> WorkerPool::BuildSpec(const store::ClaimedJob& claimed,
   spec.env["CRONIUM_EVENT_ID"] = event.id;
   spec.env["CRONIUM_EXECUTION_MODE"] = "process";
   spec.work_root = options_.work_root;
-  spec.timeout = milliseconds(claimed.job.timeout_ms);
+  spec.timeout = claimed.job.timeout;
   spec.kill_grace = options_.kill_grace;
   spec.max_output_bytes = options_.max_output_bytes;
+  if (options_.hub != nullptr) {
+    spec.on_output = [hub = options_.hub, id = claimed.execution.id](exec::OutputStream stream,
+                                                                     std::string_view data) {
+      hub->Append(
+          id, stream == exec::OutputStream::kStdout ? live::Stream::kStdout : live::Stream::kStderr,
+          data);
+    };
+  }
   return spec;
 }
 
-void WorkerPool::RunJob(const store::ClaimedJob& claimed) {
-  store::ExecutionRecord record = claimed.execution;
-  auto finish = [&](store::ExecutionRecord& done) {
-    done.finished_at = clock_.Now();
-    if (done.started_at) {
-      done.duration_ms =
-          std::chrono::duration_cast<milliseconds>(*done.finished_at - *done.started_at).count();
+void WorkerPool::RunJob(store::ClaimedJob claimed) {
+  const std::string& job_id = claimed.job.id;
+  auto run = std::make_shared<Running>();
+  run->worker_id = claimed.job.lease_owner;
+  {
+    std::lock_guard lock(mutex_);
+    running_.emplace(job_id, run);
+    if (stopping_ || (drain_deadline_ && SteadyClock::now() >= *drain_deadline_)) {
+      run->interrupted = true;
+      run->token.Cancel();
     }
-    auto finished = queue_.Finish(done);
-    if (!finished) {
-      spdlog::warn("execution {}: result not recorded: {}", done.id, finished.error().message);
+  }
+  auto unregister = [&] {
+    {
+      std::lock_guard lock(mutex_);
+      running_.erase(job_id);
+    }
+    changed_.notify_all();
+  };
+
+  store::ExecutionRecord record = claimed.execution;
+  queue::RetryPolicy policy;
+  auto finish = [&](bool interrupted) {
+    record.finished_at = clock_.Now();
+    if (record.started_at) {
+      record.duration_ms =
+          std::chrono::duration_cast<milliseconds>(*record.finished_at - *record.started_at)
+              .count();
+    }
+    auto finished = queue_.Finish(claimed.job, record, policy, interrupted);
+    if (!finished && finished.error().code == ErrorCode::kFailedPrecondition) {
+      spdlog::info("execution {}: ended elsewhere meanwhile ({})", record.id,
+                   finished.error().message);
+    } else if (!finished) {
+      // The job stays held; once its lease lapses the reaper recovers it.
+      spdlog::error("execution {}: result not recorded: {}", record.id, finished.error().message);
     }
   };
 
+  auto started = queue_.MarkRunning(claimed);
+  if (!started) {
+    unregister();
+    spdlog::warn("execution {}: not started: {}", record.id, started.error().message);
+    return;
+  }
+  record = claimed.execution;
+  if (!started->empty()) run->token.Cancel();
+
   auto event = events_.GetRecord(claimed.job.event_id);
+  if (event) policy = queue::RetryPolicyOf(*event);
   Result<exec::RunSpec> spec =
       event ? BuildSpec(claimed, *event) : Result<exec::RunSpec>(tl::unexpected(event.error()));
   if (!spec) {
+    unregister();
     record.status = store::RunStatus::kFailed;
     record.end_reason = fmt::format("could not start: {}", spec.error().message);
     record.isolation = "none";
-    finish(record);
+    policy.retry_on.clear();  // trying again cannot help
+    finish(false);
     return;
   }
 
-  auto run = std::make_shared<Running>();
-  running_.Lock()->emplace(claimed.job.id, run);
-  // A cancel may have been requested between the claim and now.
-  auto job_now = queue_.store().GetJob(claimed.job.id);
-  if (job_now && !job_now->cancel_reason.empty()) run->token.Cancel();
-
-  spdlog::info("execution {} of event {} started (attempt {})", record.id, claimed.job.event_id,
-               record.attempt);
+  if (options_.hub != nullptr) options_.hub->Begin(record.id);
+  spdlog::info("execution {} of event {} started (attempt {} of {})", record.id,
+               claimed.job.event_id, record.attempt, claimed.job.max_attempts);
   const exec::RunResult result = executor_.Run(*spec, run->token);
-  running_.Lock()->erase(claimed.job.id);
+  unregister();
 
   record.status = StatusOf(result);
   record.exit_code = result.exit_code;
@@ -190,18 +336,32 @@ void WorkerPool::RunJob(const store::ClaimedJob& claimed) {
   record.stdout_truncated = result.stdout_truncated;
   record.stderr_truncated = result.stderr_truncated;
   record.isolation = result.isolation;
+  record.cpu_time_ms = result.cpu_time_ms;
+  record.max_rss_kb = result.max_rss_kb;
   record.end_reason = result.Describe(spec->timeout);
+  bool interrupted = false;
   if (result.end_reason == exec::EndReason::kCancelled) {
-    if (run->shutdown) {
+    if (run->lease_lost) {
+      if (options_.hub != nullptr) options_.hub->End(record.id);
+      spdlog::warn("execution {}: stopped, another worker owns its job now", record.id);
+      return;
+    }
+    if (run->interrupted) {
+      interrupted = true;
       record.status = store::RunStatus::kLost;
-      record.end_reason = std::string(kShutdownReason);
+      record.end_reason = std::string(kInterruptedReason);
     } else {
-      auto job = queue_.store().GetJob(claimed.job.id);
-      const std::string reason = job && !job->cancel_reason.empty() ? job->cancel_reason : "";
-      record.end_reason = reason.empty() ? "cancelled" : reason;
+      // The reason was stored with the request (here, on another node, or before the start).
+      auto job = queue_.store().GetJob(job_id);
+      claimed.job.cancel_reason =
+          job && !job->cancel_reason.empty() ? job->cancel_reason : "cancelled";
+      record.end_reason = claimed.job.cancel_reason;
     }
   }
-  finish(record);
+  // Partial lines reach live readers before the final status, which follows the record.
+  if (options_.hub != nullptr) options_.hub->Flush(record.id);
+  finish(interrupted);
+  if (options_.hub != nullptr) options_.hub->End(record.id);
   spdlog::info("execution {} ended: {} ({})", record.id, ToString(record.status),
                record.end_reason);
 }

@@ -1,35 +1,51 @@
 #pragma once
 
-// The pool of workers that run jobs: each worker thread claims a job from the queue, builds
-// the run from its event (interpreter, script, environment from scratch), runs it through the
-// Executor, and records the execution's end. Cancellation reaches a running job through its
-// CancelToken. Thread-safe.
+// The pool of workers that run jobs: each worker thread claims a job from the queue with a
+// lease, marks it running, builds the run from its event (interpreter, script, environment from
+// scratch), runs it through the Executor, and records the execution's end (with a retry when
+// the event's policy allows). A keeper thread heartbeats the leases of running jobs, stops runs
+// whose lease was taken away or whose cancel was requested elsewhere, reaps lapsed leases of
+// dead workers, and ends a drain at its deadline. Thread-safe.
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "base/clock.h"
 #include "base/error.h"
-#include "base/synchronized.h"
 #include "events/event_service.h"
 #include "exec/executor.h"
 #include "queue/job_queue.h"
+
+namespace cronium::live {
+class OutputHub;
+}
 
 namespace cronium::worker {
 
 struct WorkerOptions {
   int workers = 4;
-  std::string node_id = "local";
-  std::string work_root;  // runs get private work dirs under it
-  std::chrono::milliseconds lease{10 * 60'000};
+  std::string node_id = "local";  // worker ids are "<node_id>/w<n>"
+  std::string work_root;          // runs get private work dirs under it
+  std::chrono::milliseconds lease{30'000};
+  std::chrono::milliseconds heartbeat{10'000};  // also how often lapsed leases are reaped
   std::chrono::milliseconds kill_grace{2'000};
   std::chrono::milliseconds idle_wait{1'000};  // poll interval when no wake-up arrives
   size_t max_output_bytes = 1 << 20;
+  live::OutputHub* hub = nullptr;  // live output for subscribers (optional)
+};
+
+struct DrainState {
+  bool draining = false;
+  int running = 0;
+  std::optional<std::chrono::steady_clock::time_point> deadline;  // runs are interrupted then
 };
 
 class WorkerPool {
@@ -41,9 +57,15 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   void Start();
-  // Stops claiming, lets running jobs finish for up to `grace`, then stops the rest; they are
-  // recorded as LOST ("the server shut down during the run").
+  // Drains (see Drain), waits until no run is left, and joins every thread.
   void Stop(std::chrono::milliseconds grace);
+
+  // Stops claiming jobs. Running jobs may finish within `grace`; then the rest are stopped and
+  // queued again at once, their interrupted attempt not counted ("the server drained..."). A
+  // second Drain may shorten the deadline. Resume undoes it; it may be called mid-grace.
+  void Drain(std::chrono::milliseconds grace);
+  void Resume();
+  DrainState Drainage();
 
   // Cancels a queued or running execution. kNotFound, or kFailedPrecondition if it ended.
   Status Cancel(const std::string& execution_id, const std::string& reason,
@@ -51,16 +73,24 @@ class WorkerPool {
 
   int RunningCount();
 
+  // What the keeper thread does on each tick; public for tests with a fake clock.
+  void HeartbeatOnce();
+  void ReapOnce();
+
  private:
   struct Running {
+    std::string worker_id;
     exec::CancelToken token;
-    std::atomic<bool> shutdown{false};
+    std::atomic<bool> interrupted{false};  // stopped by a drain or shutdown: queue it again
+    std::atomic<bool> lease_lost{false};   // another worker owns it now: record nothing
   };
 
   void Loop(int index);
-  void RunJob(const store::ClaimedJob& claimed);
+  void KeeperLoop();
+  void RunJob(store::ClaimedJob claimed);
   Result<exec::RunSpec> BuildSpec(const store::ClaimedJob& claimed,
                                   const store::EventRecord& event);
+  void InterruptAll();
 
   // Immutable after construction.
   const WorkerOptions options_;
@@ -70,8 +100,15 @@ class WorkerPool {
   const Clock& clock_;
 
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> draining_{false};
   std::vector<std::thread> threads_;
-  Synchronized<std::map<std::string, std::shared_ptr<Running>>> running_;  // by job id
+  std::thread keeper_;
+
+  // Guarded by mutex_.
+  std::mutex mutex_;
+  std::condition_variable changed_;  // a run ended, a drain began or ended, stop
+  std::map<std::string, std::shared_ptr<Running>> running_;  // by job id
+  std::optional<std::chrono::steady_clock::time_point> drain_deadline_;
 };
 
 }  // namespace cronium::worker

@@ -1,7 +1,9 @@
 #include "worker/worker_pool.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <fstream>
 #include <future>
 
 #include "exec/process_executor.h"
@@ -37,13 +39,12 @@ class WorkerPoolTest : public ::testing::Test {
   }
 
   events::Event Create(store::EventType type, std::string content,
-                       std::map<std::string, std::string> env = {}) {
-    events::EventFields f;
+                       std::map<std::string, std::string> env = {}, events::EventFields f = {}) {
     f.name = "test";
     f.type = type;
     f.content = std::move(content);
     f.env_vars = std::move(env);
-    f.timeout_seconds = 20;
+    if (!f.timeout_seconds) f.timeout_seconds = 20;
     auto created = events_->Create(f, store::Actor{.id = "usr_1"});
     EXPECT_TRUE(created) << created.error().message;
     return *created;
@@ -76,6 +77,16 @@ class WorkerPoolTest : public ::testing::Test {
   std::unique_ptr<queue::JobQueue> queue_;
   exec::ProcessExecutor executor_;
   std::unique_ptr<WorkerPool> pool_;
+
+  // Waits until the pool runs something (with a bounded number of short waits).
+  void AwaitRunning(const std::string& execution_id) {
+    for (int n = 0; n < 1000 && pool_->RunningCount() == 0; ++n) {
+      std::promise<void> tick;
+      queue_->WhenFinished(execution_id, milliseconds(5), [&](bool) { tick.set_value(); });
+      tick.get_future().wait();
+    }
+    ASSERT_GT(pool_->RunningCount(), 0);
+  }
 };
 
 TEST_F(WorkerPoolTest, RunsABashEventAndRecordsTheResult) {
@@ -144,19 +155,111 @@ TEST_F(WorkerPoolTest, UnsupportedTypesFailWithAClearReason) {
   EXPECT_NE(done.end_reason.find("TOOL_ACTION"), std::string::npos);
 }
 
-TEST_F(WorkerPoolTest, StopMarksUnfinishedRunsLost) {
+TEST_F(WorkerPoolTest, StopInterruptsRunsAndQueuesThemAgain) {
   auto event = Create(store::EventType::kBash, "while true; do sleep 0.05; done");
   auto run = Enqueue(event);
-  for (int n = 0; n < 1000 && pool_->RunningCount() == 0; ++n) {
-    std::promise<void> tick;
-    queue_->WhenFinished(run.execution_id, milliseconds(5), [&](bool) { tick.set_value(); });
-    tick.get_future().wait();
-  }
+  AwaitRunning(run.execution_id);
   pool_->Stop(milliseconds(0));
   auto done = store_->GetExecution(run.execution_id);
   ASSERT_TRUE(done);
   EXPECT_EQ(done->status, store::RunStatus::kLost);
-  EXPECT_EQ(done->end_reason, "the server shut down during the run");
+  EXPECT_NE(done->end_reason.find("runs again"), std::string::npos) << done->end_reason;
+  auto job = store_->GetJob(run.job_id);
+  EXPECT_EQ(job->status, store::RunStatus::kQueued);
+  EXPECT_EQ(job->max_attempts, 2);  // the interrupted attempt does not count
+  EXPECT_NE(job->current_execution_id, run.execution_id);
+}
+
+TEST_F(WorkerPoolTest, DrainStopsClaimingAndRequeuesAfterTheGraceAndResumeRunsThem) {
+  // The first attempt leaves a marker and hangs; the second finds it and succeeds.
+  const std::string marker = dir_.path() + "/second";
+  const std::string fifo = dir_.path() + "/started.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto event = Create(store::EventType::kBash,
+                      "if [ -e " + marker + " ]; then echo done; exit 0; fi\ntouch " + marker +
+                          "\nread line < " + fifo + "\nwhile true; do sleep 0.05; done");
+  auto run = Enqueue(event);
+  std::ofstream(fifo) << "go\n";  // opens once the script reads: it is running
+  pool_->Drain(milliseconds(0));
+  auto first = AwaitEnd(run.execution_id);
+  EXPECT_EQ(first.status, store::RunStatus::kLost);
+  EXPECT_TRUE(pool_->Drainage().draining);
+  const std::string next = store_->GetJob(run.job_id)->current_execution_id;
+  // While draining, the queued attempt is not claimed: queue one more and see both wait.
+  auto other = Enqueue(Create(store::EventType::kBash, "true"));
+  std::promise<bool> ended;
+  queue_->WhenFinished(other.execution_id, milliseconds(300),
+                       [&](bool finished) { ended.set_value(finished); });
+  EXPECT_FALSE(ended.get_future().get());
+  EXPECT_EQ(store_->GetExecution(next)->status, store::RunStatus::kQueued);
+  pool_->Resume();
+  EXPECT_EQ(AwaitEnd(next).status, store::RunStatus::kSucceeded);
+  EXPECT_EQ(AwaitEnd(other.execution_id).status, store::RunStatus::kSucceeded);
+  EXPECT_EQ(store_->GetJob(run.job_id)->status, store::RunStatus::kSucceeded);
+}
+
+TEST_F(WorkerPoolTest, FailedRunsAreRetriedPerTheEventsPolicy) {
+  const std::string marker = dir_.path() + "/failed-once";
+  events::EventFields f;
+  f.retries = 2;
+  f.retry_delay_seconds = 0;
+  auto event = Create(
+      store::EventType::kBash,
+      "if [ -e " + marker + " ]; then echo ok; exit 0; fi\ntouch " + marker + "\nexit 7", {}, f);
+  auto run = Enqueue(event);
+  auto first = AwaitEnd(run.execution_id);
+  EXPECT_EQ(first.status, store::RunStatus::kFailed);
+  EXPECT_EQ(first.exit_code, 7);
+  auto job = store_->GetJob(run.job_id);
+  ASSERT_NE(job->current_execution_id, run.execution_id);
+  auto second = AwaitEnd(job->current_execution_id);
+  EXPECT_EQ(second.status, store::RunStatus::kSucceeded);
+  EXPECT_EQ(second.attempt, 2);
+  EXPECT_EQ(second.stdout_text, "ok\n");
+  job = store_->GetJob(run.job_id);
+  EXPECT_EQ(job->status, store::RunStatus::kSucceeded);
+  EXPECT_EQ(job->attempts, 2);
+  auto counted = store_->GetEvent(event.id);
+  EXPECT_EQ(counted->success_count, 1);
+  EXPECT_EQ(counted->failure_count, 1);
+  EXPECT_TRUE(counted->last_run_at);
+}
+
+TEST_F(WorkerPoolTest, ACancelRequestedElsewhereReachesTheRunAtTheNextHeartbeat) {
+  auto event = Create(store::EventType::kBash, "while true; do sleep 0.05; done");
+  auto run = Enqueue(event);
+  AwaitRunning(run.execution_id);
+  // As another node's API would: only the store learns of it.
+  ASSERT_TRUE(store_->CancelJob(run.job_id, "cancelled by bob", clock_.Now(), {}));
+  pool_->HeartbeatOnce();
+  auto done = AwaitEnd(run.execution_id);
+  EXPECT_EQ(done.status, store::RunStatus::kCancelled);
+  EXPECT_EQ(done.end_reason, "cancelled by bob");
+}
+
+TEST_F(WorkerPoolTest, ARunWhoseLeaseWasTakenOverIsStoppedAndRecordsNothing) {
+  events::EventFields f;
+  f.retries = 1;
+  f.retry_delay_seconds = 3600;  // the retry waits: nothing claims it during the test
+  f.retry_max_delay_seconds = 3600;
+  auto event = Create(store::EventType::kBash, "while true; do sleep 0.05; done", {}, f);
+  auto run = Enqueue(event);
+  AwaitRunning(run.execution_id);
+  // As the reaper of another node does once the lease has lapsed.
+  auto execution = store_->GetExecution(run.execution_id);
+  execution->status = store::RunStatus::kLost;
+  execution->end_reason = "lost: lease expired";
+  auto job = store_->GetJob(run.job_id);
+  ASSERT_TRUE(queue_->Finish(*job, *execution, queue::RetryPolicy{}));
+  pool_->HeartbeatOnce();
+  for (int n = 0; n < 1000 && pool_->RunningCount() > 0; ++n) {
+    std::promise<void> tick;
+    queue_->WhenFinished("exe_none", milliseconds(5), [&](bool) { tick.set_value(); });
+    tick.get_future().wait();
+  }
+  EXPECT_EQ(pool_->RunningCount(), 0);
+  EXPECT_EQ(store_->GetExecution(run.execution_id)->end_reason, "lost: lease expired");
+  EXPECT_EQ(store_->GetJob(run.job_id)->status, store::RunStatus::kQueued);
 }
 
 }  // namespace

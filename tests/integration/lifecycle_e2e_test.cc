@@ -43,7 +43,8 @@ TEST_F(LifecycleE2eTest, AKilledServerMarksItsUnfinishedRunLostOnRestart) {
   StartServer();
   json x = Parse(client_->Get("/api/v1/executions/" + execution));
   EXPECT_EQ(x["status"], "LOST");
-  EXPECT_EQ(x["endReason"], "the server stopped during the run");
+  EXPECT_EQ(x["endReason"], "lost: the server stopped during the run (crash or kill)");
+  EXPECT_EQ(x["job"]["status"], "LOST");  // no retries left
   EXPECT_TRUE(x["finishedAt"].is_string());
   // And new runs work.
   EXPECT_EQ(RunAndWait(CreateScript("BASH", "echo ok"))["stdout"], "ok\n");

@@ -20,6 +20,8 @@ using nlohmann::json;
 // Script output may hold anything; invalid UTF-8 becomes U+FFFD instead of failing the dump.
 http::Response JsonResponse(int status, const json& body);
 json TimeOrNull(const std::optional<TimePoint>& t);
+// An authentication failure; 401s tell the client which scheme to use.
+http::Response AuthErrorResponse(const Error& error);
 // Reads ?limit= (1..200, default 50) and ?cursor=.
 Status ReadPaging(const http::Request& request, int& limit, std::string& cursor);
 
@@ -44,6 +46,9 @@ class Handlers {
   Result<http::Response> Healthz(http::Request&);
   Result<http::Response> Readyz(http::Request&);
   Result<http::Response> SystemInfo(http::Request&, const auth::Principal&);
+  Result<http::Response> Drain(http::Request&, const auth::Principal&);
+  Result<http::Response> Resume(http::Request&, const auth::Principal&);
+  Result<http::Response> DrainStatus(http::Request&, const auth::Principal&);
   Result<http::Response> ListEvents(http::Request&, const auth::Principal&);
   Result<http::Response> CreateEvent(http::Request&, const auth::Principal&);
   Result<http::Response> GetEvent(http::Request&, const auth::Principal&);
@@ -57,11 +62,15 @@ class Handlers {
   Result<http::Response> ListExecutions(http::Request&, const auth::Principal&);
   Result<http::Response> CancelExecution(http::Request&, const auth::Principal&);
   void GetExecution(http::Request& request, http::Responder respond);
+  // stream_routes.cc
+  void StreamExecution(http::Request& request, http::Responder respond);
   Result<http::Response> ListExecutionsMatching(http::Request&, const auth::Principal&,
                                                 std::string event_id);
   Result<store::EventRecord> VisibleEvent(const std::string& id, const auth::Principal&);
   Result<store::ExecutionRecord> VisibleExecution(const std::string& id, const auth::Principal&);
   Result<store::ExecutionRecord> LoadExecution(const std::string& id);
+  // The execution with its job (attempts, what runs next), for single-execution answers.
+  http::Response ExecutionResponse(int status, const store::ExecutionRecord& execution);
 
   // auth_routes.cc
   Result<http::Response> Login(http::Request&);

@@ -25,10 +25,14 @@ Status ApplyMigrations(SqliteConnection& conn) {
   CRONIUM_RETURN_IF_ERROR(conn.Exec(
       "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
       "NULL, applied_at INTEGER NOT NULL)"));
-  CRONIUM_ASSIGN_OR_RETURN(auto max_stmt,
-                           conn.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
-  CRONIUM_RETURN_IF_ERROR(max_stmt.Step());
-  const int current = static_cast<int>(max_stmt.Int(0));
+  int current = 0;
+  {
+    // Scoped: a statement left open would lock the tables a migration drops or alters.
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto max_stmt, conn.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+    CRONIUM_RETURN_IF_ERROR(max_stmt.Step());
+    current = static_cast<int>(max_stmt.Int(0));
+  }
   if (current > SqliteStore::LatestSchemaVersion()) {
     return FailedPrecondition(
         fmt::format("the database schema is version {}, newer than this cronium binary knows ({}); "
@@ -128,9 +132,40 @@ std::vector<std::string> TagsFromJson(const std::string& text) {
   return tags;
 }
 
+// The columns clients write, then the counters only the store writes.
+constexpr std::string_view kEventWriteColumns =
+    "id, owner_id, name, description, type, content, status, run_location, timeout_seconds, "
+    "retries, env_vars, tags, shared, http_request, created_at, updated_at, priority, "
+    "max_concurrent, retry_delay_ms, retry_max_delay_ms, retry_on";
 constexpr std::string_view kEventColumns =
     "id, owner_id, name, description, type, content, status, run_location, timeout_seconds, "
-    "retries, env_vars, tags, shared, http_request, created_at, updated_at";
+    "retries, env_vars, tags, shared, http_request, created_at, updated_at, priority, "
+    "max_concurrent, retry_delay_ms, retry_max_delay_ms, retry_on, last_run_at, success_count, "
+    "failure_count";
+
+std::string RunStatusList(const std::vector<RunStatus>& statuses) {
+  std::string text;
+  for (RunStatus status : statuses) {
+    if (!text.empty()) text += ',';
+    text += ToString(status);
+  }
+  return text;
+}
+
+std::vector<RunStatus> RunStatusesFrom(std::string_view text) {
+  std::vector<RunStatus> statuses;
+  while (!text.empty()) {
+    const size_t comma = text.find(',');
+    if (auto status = ParseRunStatus(text.substr(0, comma))) statuses.push_back(*status);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return statuses;
+}
+
+Priority PriorityFrom(int64_t value) {
+  return static_cast<Priority>(std::clamp<int64_t>(value, 0, 3));
+}
 
 EventRecord ReadEvent(const Statement& stmt) {
   EventRecord event;
@@ -150,6 +185,14 @@ EventRecord ReadEvent(const Statement& stmt) {
   event.http_request_json = stmt.Text(13);
   event.created_at = FromUnixMillis(stmt.Int(14));
   event.updated_at = FromUnixMillis(stmt.Int(15));
+  event.priority = PriorityFrom(stmt.Int(16));
+  event.max_concurrent = static_cast<int>(stmt.Int(17));
+  event.retry_delay_ms = stmt.Int(18);
+  event.retry_max_delay_ms = stmt.Int(19);
+  event.retry_on = RunStatusesFrom(stmt.Text(20));
+  event.last_run_at = OptionalTime(stmt, 21);
+  event.success_count = stmt.Int(22);
+  event.failure_count = stmt.Int(23);
   return event;
 }
 
@@ -170,13 +213,19 @@ void BindEventFields(Statement& stmt, const EventRecord& event) {
       .Bind(13, event.shared)
       .Bind(14, event.http_request_json)
       .Bind(15, ToUnixMillis(event.created_at))
-      .Bind(16, ToUnixMillis(event.updated_at));
+      .Bind(16, ToUnixMillis(event.updated_at))
+      .Bind(17, static_cast<int>(event.priority))
+      .Bind(18, event.max_concurrent)
+      .Bind(19, event.retry_delay_ms)
+      .Bind(20, event.retry_max_delay_ms)
+      .Bind(21, RunStatusList(event.retry_on));
 }
 
 constexpr std::string_view kJobColumns =
     "id, event_id, owner_id, trigger_kind, status, input, priority, run_after, attempts, "
     "max_attempts, timeout_ms, lease_owner, lease_expires_at, cancel_reason, created_at, "
-    "updated_at, finished_at, current_execution_id, requested_by, unique_key, serialize";
+    "updated_at, finished_at, current_execution_id, requested_by, unique_key, serialize, kind, "
+    "last_error";
 
 JobRecord ReadJob(const Statement& stmt) {
   JobRecord job;
@@ -186,11 +235,11 @@ JobRecord ReadJob(const Statement& stmt) {
   job.trigger = stmt.Text(3);
   job.status = ParseRunStatus(stmt.Text(4)).value_or(RunStatus::kLost);
   job.input_json = stmt.Text(5);
-  job.priority = static_cast<int>(stmt.Int(6));
+  job.priority = PriorityFrom(stmt.Int(6));
   job.run_after = FromUnixMillis(stmt.Int(7));
   job.attempts = static_cast<int>(stmt.Int(8));
   job.max_attempts = static_cast<int>(stmt.Int(9));
-  job.timeout_ms = stmt.Int(10);
+  job.timeout = std::chrono::milliseconds(stmt.Int(10));
   job.lease_owner = stmt.Text(11);
   job.lease_expires_at = OptionalTime(stmt, 12);
   job.cancel_reason = stmt.Text(13);
@@ -201,13 +250,15 @@ JobRecord ReadJob(const Statement& stmt) {
   job.requested_by = stmt.Text(18);
   job.unique_key = stmt.Text(19);
   job.serialize = stmt.Int(20) != 0;
+  job.kind = ParseJobKind(stmt.Text(21)).value_or(JobKind::kScript);
+  job.last_error = stmt.Text(22);
   return job;
 }
 
 constexpr std::string_view kExecutionColumns =
     "id, job_id, event_id, attempt, status, exit_code, signal, stdout, stderr, stdout_truncated, "
     "stderr_truncated, output, condition, end_reason, isolation, trigger_kind, started_at, "
-    "finished_at, duration_ms, created_at";
+    "finished_at, duration_ms, created_at, worker_id, cpu_time_ms, max_rss_kb";
 
 ExecutionRecord ReadExecution(const Statement& stmt) {
   ExecutionRecord e;
@@ -231,6 +282,9 @@ ExecutionRecord ReadExecution(const Statement& stmt) {
   e.finished_at = OptionalTime(stmt, 17);
   e.duration_ms = stmt.OptionalInt(18);
   e.created_at = FromUnixMillis(stmt.Int(19));
+  e.worker_id = stmt.Text(20);
+  e.cpu_time_ms = stmt.OptionalInt(21);
+  e.max_rss_kb = stmt.OptionalInt(22);
   return e;
 }
 
@@ -332,9 +386,9 @@ Status SqliteStore::InsertEvent(const EventRecord& event, const AuditEntry& audi
   return Transact(*writer_, [&]() -> Status {
     CRONIUM_ASSIGN_OR_RETURN(
         auto stmt,
-        writer_->Prepare(fmt::format("INSERT INTO events ({}) VALUES "
-                                     "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
-                                     kEventColumns)));
+        writer_->Prepare(fmt::format("INSERT INTO events ({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,"
+                                     "?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)",
+                                     kEventWriteColumns)));
     BindEventFields(stmt, event);
     CRONIUM_RETURN_IF_ERROR(stmt.Run());
     return WriteAudit(*writer_, audit);
@@ -359,7 +413,8 @@ Status SqliteStore::UpdateEvent(const EventRecord& event, const AuditEntry& audi
         writer_->Prepare("UPDATE events SET owner_id=?2, name=?3, description=?4, type=?5, "
                          "content=?6, status=?7, run_location=?8, timeout_seconds=?9, "
                          "retries=?10, env_vars=?11, tags=?12, shared=?13, http_request=?14, "
-                         "created_at=?15, updated_at=?16 WHERE id=?1"));
+                         "created_at=?15, updated_at=?16, priority=?17, max_concurrent=?18, "
+                         "retry_delay_ms=?19, retry_max_delay_ms=?20, retry_on=?21 WHERE id=?1"));
     BindEventFields(stmt, event);
     CRONIUM_ASSIGN_OR_RETURN(int changed, stmt.Run());
     if (changed == 0) return NotFound(fmt::format("event {} not found", event.id));
@@ -424,7 +479,7 @@ Status InsertExecution(SqliteConnection& conn, const ExecutionRecord& e) {
   CRONIUM_ASSIGN_OR_RETURN(
       auto stmt,
       conn.Prepare(fmt::format("INSERT INTO executions ({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,"
-                               "?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)",
+                               "?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23)",
                                kExecutionColumns)));
   stmt.Bind(1, e.id)
       .Bind(2, e.job_id)
@@ -445,7 +500,10 @@ Status InsertExecution(SqliteConnection& conn, const ExecutionRecord& e) {
       .Bind(17, OptionalMillis(e.started_at))
       .Bind(18, OptionalMillis(e.finished_at))
       .Bind(19, e.duration_ms)
-      .Bind(20, ToUnixMillis(e.created_at));
+      .Bind(20, ToUnixMillis(e.created_at))
+      .Bind(21, e.worker_id)
+      .Bind(22, e.cpu_time_ms)
+      .Bind(23, e.max_rss_kb);
   CRONIUM_RETURN_IF_ERROR(stmt.Run());
   return OkStatus();
 }
@@ -460,15 +518,6 @@ Result<std::optional<JobRecord>> ReadJobById(SqliteConnection& conn, const std::
   return std::optional<JobRecord>(std::move(job));
 }
 
-Result<std::string> CurrentExecutionId(SqliteConnection& conn, const std::string& job_id) {
-  CRONIUM_ASSIGN_OR_RETURN(auto stmt,
-                           conn.Prepare("SELECT current_execution_id FROM jobs WHERE id = ?1"));
-  stmt.Bind(1, job_id);
-  CRONIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
-  if (!found) return NotFound(fmt::format("job {} not found", job_id));
-  return stmt.Text(0);
-}
-
 }  // namespace
 
 namespace {
@@ -479,7 +528,7 @@ Status InsertJob(SqliteConnection& conn, const JobRecord& job,
   CRONIUM_ASSIGN_OR_RETURN(
       auto stmt,
       conn.Prepare(fmt::format("INSERT INTO jobs ({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
-                               "?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)",
+                               "?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23)",
                                kJobColumns)));
   stmt.Bind(1, job.id)
       .Bind(2, job.event_id)
@@ -487,11 +536,11 @@ Status InsertJob(SqliteConnection& conn, const JobRecord& job,
       .Bind(4, job.trigger)
       .Bind(5, ToString(job.status))
       .Bind(6, job.input_json)
-      .Bind(7, job.priority)
+      .Bind(7, static_cast<int>(job.priority))
       .Bind(8, ToUnixMillis(job.run_after))
       .Bind(9, job.attempts)
       .Bind(10, job.max_attempts)
-      .Bind(11, job.timeout_ms)
+      .Bind(11, static_cast<int64_t>(job.timeout.count()))
       .Bind(12, job.lease_owner)
       .Bind(13, OptionalMillis(job.lease_expires_at))
       .Bind(14, job.cancel_reason)
@@ -500,7 +549,9 @@ Status InsertJob(SqliteConnection& conn, const JobRecord& job,
       .Bind(17, OptionalMillis(job.finished_at))
       .Bind(18, first_execution.id)
       .Bind(19, job.requested_by)
-      .Bind(21, job.serialize);
+      .Bind(21, job.serialize)
+      .Bind(22, ToString(job.kind))
+      .Bind(23, job.last_error);
   if (job.unique_key.empty())
     stmt.BindNull(20);
   else
@@ -639,7 +690,8 @@ Result<std::vector<ScheduleWithEvent>> SqliteStore::ListSchedulesWithEvents() {
       auto stmt,
       reader->Prepare("SELECT s.event_id, s.spec, s.next_due_at, s.last_planned_at, s.run_count, "
                       "s.updated_at, e.status, e.owner_id, e.retries, e.timeout_seconds, "
-                      "e.created_at FROM schedules AS s JOIN events AS e ON e.id = s.event_id"));
+                      "e.created_at, e.priority, e.type FROM schedules AS s JOIN events AS e ON "
+                      "e.id = s.event_id"));
   return CollectRows(stmt, [](const Statement& row) {
     ScheduleWithEvent item;
     item.schedule = ReadSchedule(row);
@@ -648,6 +700,8 @@ Result<std::vector<ScheduleWithEvent>> SqliteStore::ListSchedulesWithEvents() {
     item.retries = static_cast<int>(row.Int(8));
     item.timeout_seconds = row.Int(9);
     item.event_created_at = FromUnixMillis(row.Int(10));
+    item.priority = PriorityFrom(row.Int(11));
+    item.kind = JobKindOf(ParseEventType(row.Text(12)).value_or(EventType::kBash));
     return item;
   });
 }
@@ -736,7 +790,7 @@ Result<std::vector<JobRecord>> SqliteStore::ActiveJobs(const std::string& event_
   auto reader = AcquireReader();
   CRONIUM_ASSIGN_OR_RETURN(
       auto stmt, reader->Prepare(fmt::format("SELECT {} FROM jobs WHERE event_id = ?1 AND status "
-                                             "IN ('QUEUED', 'RUNNING') ORDER BY id",
+                                             "IN ('QUEUED', 'LEASED', 'RUNNING') ORDER BY id",
                                              kJobColumns)));
   stmt.Bind(1, event_id);
   return CollectRows(stmt, ReadJob);
@@ -747,62 +801,148 @@ Result<std::optional<ClaimedJob>> SqliteStore::ClaimNextJob(const std::string& w
                                                             TimePoint lease_expires_at) {
   std::lock_guard lock(writer_mutex_);
   return Transact(*writer_, [&]() -> Result<std::optional<ClaimedJob>> {
+    // Held jobs of the event, for its concurrency limit and for serialized jobs.
     CRONIUM_ASSIGN_OR_RETURN(
         auto pick,
-        writer_->Prepare("SELECT id, current_execution_id FROM jobs AS j WHERE status = 'QUEUED' "
-                         "AND run_after <= ?1 AND (serialize = 0 OR NOT EXISTS (SELECT 1 FROM jobs "
-                         "AS r WHERE r.event_id = j.event_id AND r.status = 'RUNNING')) ORDER BY "
-                         "priority DESC, id LIMIT 1"));
+        writer_->Prepare(fmt::format(
+            "SELECT {} FROM jobs WHERE id = (SELECT j.id FROM jobs AS j JOIN events AS e ON "
+            "e.id = j.event_id WHERE j.status = 'QUEUED' AND j.run_after <= ?1 AND "
+            "((j.serialize = 0 AND e.max_concurrent = 0) OR (SELECT COUNT(*) FROM jobs AS r "
+            "WHERE r.event_id = j.event_id AND r.status IN ('LEASED', 'RUNNING')) < CASE WHEN "
+            "j.serialize != 0 THEN 1 ELSE e.max_concurrent END) ORDER BY j.priority DESC, "
+            "j.run_after, j.id LIMIT 1)",
+            kJobColumns)));
     pick.Bind(1, ToUnixMillis(now));
     CRONIUM_ASSIGN_OR_RETURN(bool found, pick.Step());
     if (!found) return std::optional<ClaimedJob>();
-    const std::string job_id = pick.Text(0);
-    const std::string execution_id = pick.Text(1);
+    JobRecord job = ReadJob(pick);
+    job.status = RunStatus::kLeased;
+    job.attempts += 1;
+    job.lease_owner = worker_id;
+    job.lease_expires_at = lease_expires_at;
+    job.updated_at = now;
     CRONIUM_ASSIGN_OR_RETURN(
         auto update_job,
-        writer_->Prepare("UPDATE jobs SET status='RUNNING', attempts=attempts+1, lease_owner=?2, "
-                         "lease_expires_at=?3, updated_at=?4 WHERE id=?1"));
-    update_job.Bind(1, job_id)
-        .Bind(2, worker_id)
-        .Bind(3, ToUnixMillis(lease_expires_at))
-        .Bind(4, ToUnixMillis(now));
+        writer_->Prepare("UPDATE jobs SET status='LEASED', attempts=?2, lease_owner=?3, "
+                         "lease_expires_at=?4, updated_at=?5 WHERE id=?1"));
+    update_job.Bind(1, job.id)
+        .Bind(2, job.attempts)
+        .Bind(3, worker_id)
+        .Bind(4, ToUnixMillis(lease_expires_at))
+        .Bind(5, ToUnixMillis(now));
     CRONIUM_RETURN_IF_ERROR(update_job.Run());
     CRONIUM_ASSIGN_OR_RETURN(
         auto update_exec,
-        writer_->Prepare("UPDATE executions SET status='RUNNING', started_at=?2 WHERE id=?1"));
-    update_exec.Bind(1, execution_id).Bind(2, ToUnixMillis(now));
-    CRONIUM_RETURN_IF_ERROR(update_exec.Run());
+        writer_->Prepare(fmt::format("UPDATE executions SET worker_id=?2 WHERE id=?1 RETURNING {}",
+                                     kExecutionColumns)));
+    update_exec.Bind(1, job.current_execution_id).Bind(2, worker_id);
+    CRONIUM_ASSIGN_OR_RETURN(bool exec_found, update_exec.Step());
+    if (!exec_found) return Internal(fmt::format("job {} lost its execution row", job.id));
+    ExecutionRecord execution = ReadExecution(update_exec);
+    CRONIUM_RETURN_IF_ERROR(update_exec.Step());  // finish the statement
+    return std::optional<ClaimedJob>(ClaimedJob{std::move(job), std::move(execution)});
+  });
+}
 
-    CRONIUM_ASSIGN_OR_RETURN(auto job, ReadJobById(*writer_, job_id));
-    CRONIUM_ASSIGN_OR_RETURN(auto read_exec,
-                             writer_->Prepare(fmt::format("SELECT {} FROM executions WHERE id = ?1",
-                                                          kExecutionColumns)));
-    read_exec.Bind(1, execution_id);
-    CRONIUM_ASSIGN_OR_RETURN(bool exec_found, read_exec.Step());
-    if (!job || !exec_found) return Internal(fmt::format("job {} lost its rows", job_id));
-    return std::optional<ClaimedJob>(ClaimedJob{std::move(*job), ReadExecution(read_exec)});
+Result<std::string> SqliteStore::MarkRunning(const std::string& job_id,
+                                             const std::string& execution_id,
+                                             const std::string& worker_id, TimePoint now) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Result<std::string> {
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto job_stmt,
+        writer_->Prepare("UPDATE jobs SET status='RUNNING', updated_at=?4 WHERE id=?1 AND "
+                         "current_execution_id=?2 AND lease_owner=?3 AND status='LEASED' "
+                         "RETURNING cancel_reason"));
+    job_stmt.Bind(1, job_id).Bind(2, execution_id).Bind(3, worker_id).Bind(4, ToUnixMillis(now));
+    CRONIUM_ASSIGN_OR_RETURN(bool held, job_stmt.Step());
+    if (!held) {
+      return FailedPrecondition(fmt::format("job {} is no longer leased by {}", job_id, worker_id));
+    }
+    std::string cancel_reason = job_stmt.Text(0);
+    CRONIUM_RETURN_IF_ERROR(job_stmt.Step());
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto exec_stmt,
+        writer_->Prepare("UPDATE executions SET status='RUNNING', started_at=?2 WHERE id=?1"));
+    exec_stmt.Bind(1, execution_id).Bind(2, ToUnixMillis(now));
+    CRONIUM_RETURN_IF_ERROR(exec_stmt.Run());
+    return cancel_reason;
+  });
+}
+
+Result<std::vector<LeaseState>> SqliteStore::ExtendLeases(
+    const std::vector<std::pair<std::string, std::string>>& held, TimePoint lease_expires_at,
+    TimePoint now) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Result<std::vector<LeaseState>> {
+    std::vector<LeaseState> states;
+    for (const auto& [job_id, worker_id] : held) {
+      CRONIUM_ASSIGN_OR_RETURN(
+          auto stmt,
+          writer_->Prepare("UPDATE jobs SET lease_expires_at=?3, updated_at=?4 WHERE id=?1 AND "
+                           "lease_owner=?2 AND status IN ('LEASED', 'RUNNING') RETURNING "
+                           "cancel_reason"));
+      stmt.Bind(1, job_id)
+          .Bind(2, worker_id)
+          .Bind(3, ToUnixMillis(lease_expires_at))
+          .Bind(4, ToUnixMillis(now));
+      LeaseState state{.job_id = job_id};
+      CRONIUM_ASSIGN_OR_RETURN(state.held, stmt.Step());
+      if (state.held) {
+        state.cancel_reason = stmt.Text(0);
+        CRONIUM_RETURN_IF_ERROR(stmt.Step());
+      }
+      states.push_back(std::move(state));
+    }
+    return states;
   });
 }
 
 Status SqliteStore::FinishExecution(const ExecutionRecord& e, TimePoint now,
+                                    const std::optional<RetryPlan>& retry,
                                     const AuditEntry& audit) {
   std::lock_guard lock(writer_mutex_);
   return Transact(*writer_, [&]() -> Status {
-    CRONIUM_ASSIGN_OR_RETURN(
-        auto job_stmt, writer_->Prepare("UPDATE jobs SET status=?2, lease_owner='', "
-                                        "lease_expires_at=NULL, updated_at=?3, finished_at=?3 "
-                                        "WHERE id=?1 AND status='RUNNING'"));
-    job_stmt.Bind(1, e.job_id).Bind(2, ToString(e.status)).Bind(3, ToUnixMillis(now));
-    CRONIUM_ASSIGN_OR_RETURN(int changed, job_stmt.Run());
-    if (changed == 0) {
-      return FailedPrecondition(fmt::format("job {} is not running", e.job_id));
+    const std::string last_error = e.status == RunStatus::kSucceeded ? "" : e.end_reason;
+    if (retry) {
+      CRONIUM_ASSIGN_OR_RETURN(
+          auto job_stmt,
+          writer_->Prepare("UPDATE jobs SET status='QUEUED', lease_owner='', "
+                           "lease_expires_at=NULL, updated_at=?3, run_after=?4, "
+                           "current_execution_id=?5, last_error=?6, max_attempts=max_attempts+?7 "
+                           "WHERE id=?1 AND current_execution_id=?2 AND status IN ('LEASED', "
+                           "'RUNNING')"));
+      job_stmt.Bind(1, e.job_id)
+          .Bind(2, e.id)
+          .Bind(3, ToUnixMillis(now))
+          .Bind(4, ToUnixMillis(retry->run_after))
+          .Bind(5, retry->next_execution.id)
+          .Bind(6, last_error)
+          .Bind(7, retry->refund_attempt ? 1 : 0);
+      CRONIUM_ASSIGN_OR_RETURN(int changed, job_stmt.Run());
+      if (changed == 0) return FailedPrecondition(fmt::format("job {} is not held", e.job_id));
+      CRONIUM_RETURN_IF_ERROR(InsertExecution(*writer_, retry->next_execution));
+    } else {
+      CRONIUM_ASSIGN_OR_RETURN(
+          auto job_stmt,
+          writer_->Prepare("UPDATE jobs SET status=?3, lease_owner='', lease_expires_at=NULL, "
+                           "updated_at=?4, finished_at=?4, last_error=?5 WHERE id=?1 AND "
+                           "current_execution_id=?2 AND status IN ('LEASED', 'RUNNING')"));
+      job_stmt.Bind(1, e.job_id)
+          .Bind(2, e.id)
+          .Bind(3, ToString(e.status))
+          .Bind(4, ToUnixMillis(now))
+          .Bind(5, last_error);
+      CRONIUM_ASSIGN_OR_RETURN(int changed, job_stmt.Run());
+      if (changed == 0) return FailedPrecondition(fmt::format("job {} is not held", e.job_id));
     }
     CRONIUM_ASSIGN_OR_RETURN(
         auto stmt,
         writer_->Prepare("UPDATE executions SET status=?2, exit_code=?3, signal=?4, stdout=?5, "
                          "stderr=?6, stdout_truncated=?7, stderr_truncated=?8, output=?9, "
                          "condition=?10, end_reason=?11, isolation=?12, started_at=?13, "
-                         "finished_at=?14, duration_ms=?15 WHERE id=?1"));
+                         "finished_at=?14, duration_ms=?15, cpu_time_ms=?16, max_rss_kb=?17 "
+                         "WHERE id=?1"));
     stmt.Bind(1, e.id)
         .Bind(2, ToString(e.status))
         .Bind(3, e.exit_code)
@@ -817,8 +957,22 @@ Status SqliteStore::FinishExecution(const ExecutionRecord& e, TimePoint now,
         .Bind(12, e.isolation)
         .Bind(13, OptionalMillis(e.started_at))
         .Bind(14, OptionalMillis(e.finished_at))
-        .Bind(15, e.duration_ms);
+        .Bind(15, e.duration_ms)
+        .Bind(16, e.cpu_time_ms)
+        .Bind(17, e.max_rss_kb);
     CRONIUM_RETURN_IF_ERROR(stmt.Run());
+    // Counters: cancelled runs count as neither success nor failure.
+    const bool succeeded = e.status == RunStatus::kSucceeded;
+    const bool failed = !succeeded && e.status != RunStatus::kCancelled;
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto counters,
+        writer_->Prepare("UPDATE events SET last_run_at=?2, success_count=success_count+?3, "
+                         "failure_count=failure_count+?4 WHERE id=?1"));
+    counters.Bind(1, e.event_id)
+        .Bind(2, ToUnixMillis(e.finished_at.value_or(now)))
+        .Bind(3, succeeded ? 1 : 0)
+        .Bind(4, failed ? 1 : 0);
+    CRONIUM_RETURN_IF_ERROR(counters.Run());
     return WriteAudit(*writer_, audit);
   });
 }
@@ -842,33 +996,50 @@ Result<CancelOutcome> SqliteStore::CancelJob(const std::string& job_id, const st
     CRONIUM_RETURN_IF_ERROR(job_stmt.Run());
     CRONIUM_RETURN_IF_ERROR(WriteAudit(*writer_, audit));
     if (!queued) return CancelOutcome::kCancelRequested;
-    CRONIUM_ASSIGN_OR_RETURN(std::string execution_id, CurrentExecutionId(*writer_, job_id));
     CRONIUM_ASSIGN_OR_RETURN(
         auto exec_stmt, writer_->Prepare("UPDATE executions SET status='CANCELLED', end_reason=?2, "
                                          "finished_at=?3 WHERE id=?1"));
-    exec_stmt.Bind(1, execution_id).Bind(2, reason).Bind(3, ToUnixMillis(now));
+    exec_stmt.Bind(1, job->current_execution_id).Bind(2, reason).Bind(3, ToUnixMillis(now));
     CRONIUM_RETURN_IF_ERROR(exec_stmt.Run());
     return CancelOutcome::kCancelledWhileQueued;
   });
 }
 
-Result<int> SqliteStore::RecoverAbandonedJobs(const std::string& reason, TimePoint now) {
+Result<std::vector<JobRecord>> SqliteStore::ListLapsedLeases(TimePoint now,
+                                                             const std::string& owner_prefix,
+                                                             int limit) {
+  auto reader = AcquireReader();
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt,
+      reader->Prepare(fmt::format(
+          "SELECT {} FROM jobs WHERE status IN ('LEASED', 'RUNNING') AND (lease_expires_at <= ?1 "
+          "OR (?2 != '' AND substr(lease_owner, 1, length(?2)) = ?2)) ORDER BY id LIMIT ?3",
+          kJobColumns)));
+  stmt.Bind(1, ToUnixMillis(now)).Bind(2, owner_prefix).Bind(3, limit);
+  return CollectRows(stmt, ReadJob);
+}
+
+Result<std::vector<std::pair<RunStatus, int64_t>>> SqliteStore::CountJobs() {
+  auto reader = AcquireReader();
+  CRONIUM_ASSIGN_OR_RETURN(auto stmt,
+                           reader->Prepare("SELECT status, COUNT(*) FROM jobs GROUP BY status"));
+  return CollectRows(stmt, [](const Statement& row) {
+    return std::make_pair(ParseRunStatus(row.Text(0)).value_or(RunStatus::kLost), row.Int(1));
+  });
+}
+
+Result<int> SqliteStore::PruneJobs(TimePoint before, int keep_per_event, int batch) {
   std::lock_guard lock(writer_mutex_);
   return Transact(*writer_, [&]() -> Result<int> {
     CRONIUM_ASSIGN_OR_RETURN(
-        auto exec_stmt,
-        writer_->Prepare("UPDATE executions SET status='LOST', end_reason=?1, finished_at=?2, "
-                         "duration_ms = CASE WHEN started_at IS NULL THEN NULL ELSE ?2 - "
-                         "started_at END WHERE id IN (SELECT current_execution_id FROM jobs "
-                         "WHERE status='RUNNING')"));
-    exec_stmt.Bind(1, reason).Bind(2, ToUnixMillis(now));
-    CRONIUM_RETURN_IF_ERROR(exec_stmt.Run());
-    CRONIUM_ASSIGN_OR_RETURN(
-        auto job_stmt,
-        writer_->Prepare("UPDATE jobs SET status='LOST', lease_owner='', lease_expires_at=NULL, "
-                         "updated_at=?1, finished_at=?1 WHERE status='RUNNING'"));
-    job_stmt.Bind(1, ToUnixMillis(now));
-    return job_stmt.Run();
+        auto stmt,
+        writer_->Prepare(
+            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE finished_at IS NOT NULL AND "
+            "finished_at < ?1 UNION SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY "
+            "event_id ORDER BY id DESC) AS newer FROM jobs WHERE finished_at IS NOT NULL) WHERE "
+            "?2 > 0 AND newer > ?2 LIMIT ?3)"));
+    stmt.Bind(1, ToUnixMillis(before)).Bind(2, keep_per_event).Bind(3, batch);
+    return stmt.Run();
   });
 }
 

@@ -38,11 +38,19 @@ class SqliteStore final : public Store {
                     const AuditEntry& audit) override;
   Result<std::optional<ClaimedJob>> ClaimNextJob(const std::string& worker_id, TimePoint now,
                                                  TimePoint lease_expires_at) override;
+  Result<std::string> MarkRunning(const std::string& job_id, const std::string& execution_id,
+                                  const std::string& worker_id, TimePoint now) override;
+  Result<std::vector<LeaseState>> ExtendLeases(
+      const std::vector<std::pair<std::string, std::string>>& held, TimePoint lease_expires_at,
+      TimePoint now) override;
   Status FinishExecution(const ExecutionRecord& execution, TimePoint now,
-                         const AuditEntry& audit) override;
+                         const std::optional<RetryPlan>& retry, const AuditEntry& audit) override;
   Result<CancelOutcome> CancelJob(const std::string& job_id, const std::string& reason,
                                   TimePoint now, const AuditEntry& audit) override;
-  Result<int> RecoverAbandonedJobs(const std::string& reason, TimePoint now) override;
+  Result<std::vector<JobRecord>> ListLapsedLeases(TimePoint now, const std::string& owner_prefix,
+                                                  int limit) override;
+  Result<std::vector<std::pair<RunStatus, int64_t>>> CountJobs() override;
+  Result<int> PruneJobs(TimePoint before, int keep_per_event, int batch) override;
   Result<int> RewriteEventEnvVars(
       const std::function<Result<std::vector<SealedEnvVar>>(const EventRecord&)>& rewrite,
       const AuditEntry& audit) override;

@@ -1,0 +1,288 @@
+// The durable queue as users meet it: retries, timeouts that kill whole process trees, drains,
+// graceful shutdowns that requeue, and a chaos run with kill -9 at random moments.
+
+#include <signal.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include "e2e.h"
+#include "testutil/process_util.h"
+
+namespace cronium::e2e {
+namespace {
+
+class QueueE2eTest : public E2eTest {
+ protected:
+  // Kills what scripts of a killed server left running: every process group whose leader
+  // wrote its pid into `pid_dir` and still runs one of our scripts.
+  static void KillOrphans(const std::string& pid_dir) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(pid_dir, ec)) {
+      const pid_t pid = testutil::ReadPidFile(entry.path().string());
+      if (pid <= 0) continue;
+      std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
+      std::string text((std::istreambuf_iterator<char>(cmdline)), {});
+      if (text.find("script.sh") != std::string::npos) ::kill(-pid, SIGKILL);
+    }
+  }
+
+  json SystemInfo() { return Parse(client_->Get("/api/v1/system/info")); }
+
+  int64_t ActiveJobs() {
+    json jobs = SystemInfo()["jobs"];
+    return jobs.value("QUEUED", 0) + jobs.value("LEASED", 0) + jobs.value("RUNNING", 0);
+  }
+
+  // Waits (long polls, bounded) until no job is queued or running.
+  void AwaitIdle() {
+    for (int round = 0; round < 600 && ActiveJobs() > 0; ++round) {
+      json active = Parse(client_->Get("/api/v1/executions?status=RUNNING&limit=1"));
+      if (active["items"].empty())
+        active = Parse(client_->Get("/api/v1/executions?status=QUEUED&limit=1"));
+      if (active["items"].empty()) continue;
+      client_->Get("/api/v1/executions/" + active["items"][0]["id"].get<std::string>() + "?wait=5");
+    }
+    ASSERT_EQ(ActiveJobs(), 0) << SystemInfo().dump();
+  }
+};
+
+TEST_F(QueueE2eTest, ATimeoutKillsTheScriptAndItsGrandchildren) {
+  const std::string pid_file = dir_.path() + "/grandchild.pid";
+  const std::string id = CreateScript(
+      "BASH", "bash -c 'sleep 300' &\necho $! > " + pid_file + "\nsleep 300\n", /*timeout=*/1);
+  json x = RunAndWait(id);
+  EXPECT_EQ(x["status"], "TIMED_OUT");
+  EXPECT_NE(x["endReason"].get<std::string>().find("timed out after 1s"), std::string::npos)
+      << x["endReason"];
+  const pid_t grandchild = testutil::ReadPidFile(pid_file);
+  ASSERT_GT(grandchild, 0);
+  EXPECT_TRUE(testutil::ProcessIsGone(grandchild));
+  if (!testutil::ProcessIsGone(grandchild)) ::kill(grandchild, SIGKILL);
+}
+
+TEST_F(QueueE2eTest, FailedRunsAreRetriedAndTheCliFollowsTheRetries) {
+  const std::string marker = dir_.path() + "/failed-once";
+  const std::string id = CreateEvent({{"name", "flaky"},
+                                      {"type", "BASH"},
+                                      {"content", "if [ -e " + marker +
+                                                      " ]; then echo ok; exit 0; fi\n"
+                                                      "touch " +
+                                                      marker + "\necho broken >&2\nexit 4"},
+                                      {"retries", 2},
+                                      {"retryDelaySeconds", 0}});
+  json event = Parse(client_->Get("/api/v1/events/" + id));
+  EXPECT_EQ(event["retries"], 2);
+  EXPECT_EQ(event["retryOn"], json({"FAILED", "TIMED_OUT", "LOST"}));
+  const std::map<std::string, std::string> env{{"CRONIUM_SERVER", server_->url()},
+                                               {"CRONIUM_TOKEN", admin_token_}};
+  auto run = testutil::RunCronium({"event", "run", id, "--wait"}, env);
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, "ok\n");
+  EXPECT_NE(run.err.find("Attempt 1 FAILED (exited with code 4); retrying as"), std::string::npos)
+      << run.err;
+  event = Parse(client_->Get("/api/v1/events/" + id));
+  EXPECT_EQ(event["successCount"], 1);
+  EXPECT_EQ(event["failureCount"], 1);
+  EXPECT_TRUE(event["lastRunAt"].is_string());
+  json runs = Parse(client_->Get("/api/v1/events/" + id + "/executions"));
+  ASSERT_EQ(runs["items"].size(), 2u);
+  EXPECT_EQ(runs["items"][0]["attempt"], 2);
+  EXPECT_EQ(runs["items"][1]["status"], "FAILED");
+  json first =
+      Parse(client_->Get("/api/v1/executions/" + runs["items"][1]["id"].get<std::string>()));
+  EXPECT_EQ(first["job"]["status"], "SUCCEEDED");
+  EXPECT_EQ(first["job"]["attempts"], 2);
+  EXPECT_EQ(first["job"]["maxAttempts"], 3);
+}
+
+TEST_F(QueueE2eTest, RetryPolicyFieldsAreValidated) {
+  auto bad = [&](const json& fields) {
+    json body = {{"name", "x"}, {"type", "BASH"}, {"content", "true"}};
+    body.update(fields);
+    auto result = client_->Post("/api/v1/events", body.dump());
+    EXPECT_EQ(result.status, 400) << fields.dump() << " -> " << result.body;
+    return Parse(result).value("message", "");
+  };
+  EXPECT_NE(bad({{"priority", "URGENT"}}).find("priority"), std::string::npos);
+  EXPECT_NE(bad({{"maxConcurrent", -1}}).find("maxConcurrent"), std::string::npos);
+  EXPECT_NE(bad({{"retryDelaySeconds", 10}, {"retryMaxDelaySeconds", 5}}).find("retryMaxDelay"),
+            std::string::npos);
+  EXPECT_NE(bad({{"retryOn", {"SUCCEEDED"}}}).find("retryOn"), std::string::npos);
+  EXPECT_NE(bad({{"retryOn", "FAILED"}}).find("retryOn"), std::string::npos);
+  EXPECT_NE(bad({{"successCount", 5}}).find("successCount"), std::string::npos);
+}
+
+TEST_F(QueueE2eTest, DrainHoldsNewRunsAndResumeReleasesThem) {
+  auto drained = client_->Post("/api/v1/admin/drain", R"({"graceSeconds": 5})");
+  ASSERT_EQ(drained.status, 202) << drained.body;
+  EXPECT_EQ(Parse(drained)["draining"], true);
+  const std::string execution = Run(CreateScript("BASH", "echo after drain"));
+  json waited = Parse(client_->Get("/api/v1/executions/" + execution + "?wait=1"));
+  EXPECT_EQ(waited["status"], "QUEUED");
+  EXPECT_EQ(SystemInfo()["drain"]["draining"], true);
+
+  const std::map<std::string, std::string> env{{"CRONIUM_SERVER", server_->url()},
+                                               {"CRONIUM_TOKEN", admin_token_}};
+  auto resumed = testutil::RunCronium({"resume"}, env);
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("Taking jobs"), std::string::npos) << resumed.out;
+  EXPECT_EQ(AwaitEnd(execution)["stdout"], "after drain\n");
+
+  auto cli_drain = testutil::RunCronium({"drain", "--grace", "0", "--wait"}, env);
+  EXPECT_EQ(cli_drain.exit_code, 0) << cli_drain.err;
+  EXPECT_NE(cli_drain.out.find("Draining"), std::string::npos) << cli_drain.out;
+  EXPECT_EQ(client_->Post("/api/v1/admin/drain", R"({"graceSeconds": -1})").status, 400);
+  EXPECT_EQ(client_->Post("/api/v1/admin/drain", R"({"grace": 1})").status, 400);
+  EXPECT_EQ(client_->Post("/api/v1/admin/resume", "{}").status, 200);
+  auto audit = Parse(client_->Get("/api/v1/audit?action=node.drain"));
+  EXPECT_EQ(audit["items"].size(), 2u);
+}
+
+TEST_F(QueueE2eTest, OnlyAdminsDrain) {
+  auto created = client_->Post("/api/v1/users", json{{"username", "olivia"},
+                                                     {"email", "olivia@example.com"},
+                                                     {"password", "a long password 123"}}
+                                                    .dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  testutil::HttpClient anonymous(server_->url());
+  EXPECT_EQ(anonymous.Post("/api/v1/admin/drain", "{}").status, 401);
+  auto login = anonymous.Post("/api/v1/auth/login",
+                              R"({"username":"olivia","password":"a long password 123"})");
+  ASSERT_EQ(login.status, 200) << login.body;
+  const std::string set_cookie = login.headers["set-cookie"];
+  auto token =
+      anonymous.Send("POST", "/api/v1/tokens", R"({"name":"t","scope":"write"})", true, false,
+                     {"Cookie: " + set_cookie.substr(0, set_cookie.find(';')),
+                      "X-CSRF-Token: " + Parse(login)["csrfToken"].get<std::string>()});
+  ASSERT_EQ(token.status, 201) << token.body;
+  testutil::HttpClient user(server_->url(), Parse(token)["token"]);
+  EXPECT_EQ(user.Post("/api/v1/admin/drain", "{}").status, 403);
+  EXPECT_EQ(user.Post("/api/v1/admin/resume", "{}").status, 403);
+}
+
+TEST_F(QueueE2eTest, SigtermRequeuesARunThatOutlivesTheGraceAndItRunsAgainAfterRestart) {
+  ASSERT_EQ(server_->Stop(), 0);
+  StartServer({"--shutdown-grace-seconds", "0"});
+  const std::string fifo = MakeFifo("requeue.fifo");
+  const std::string marker = dir_.path() + "/second-attempt";
+  const std::string id =
+      CreateScript("BASH", "if [ -e " + marker + " ]; then echo second; exit 0; fi\ntouch " +
+                               marker + "\nread line < " + fifo + "\nsleep 300\n");
+  const std::string execution = Run(id);
+  WaitUntilScriptOpens(fifo);
+  ASSERT_EQ(server_->Stop(), 0);
+  StartServer();
+  json first = Parse(client_->Get("/api/v1/executions/" + execution));
+  EXPECT_EQ(first["status"], "LOST");
+  EXPECT_NE(first["endReason"].get<std::string>().find("runs again"), std::string::npos);
+  const std::string next = first["job"]["currentExecutionId"];
+  ASSERT_NE(next, execution);
+  json second = AwaitEnd(next);
+  EXPECT_EQ(second["status"], "SUCCEEDED");
+  EXPECT_EQ(second["stdout"], "second\n");
+  EXPECT_EQ(second["job"]["maxAttempts"], 2);  // the interrupted attempt did not count
+}
+
+// kill -9 at random moments while hundreds of jobs run; after the last restart every job has
+// exactly one terminal state, no job ran more attempts than allowed and the counters agree.
+TEST_F(QueueE2eTest, ChaosKillsLoseNoJobAndRunNoneTooOften) {
+  const std::string pid_dir = dir_.path() + "/pids";
+  std::filesystem::create_directories(pid_dir);
+  const std::string record = "echo $$ > " + pid_dir + "/$CRONIUM_EXECUTION_ID\n";
+  struct Kind {
+    std::string name, script;
+    int retries;
+    int count;
+  };
+  const std::vector<Kind> kinds = {
+      {"quick", record + "true", 0, 200},
+      {"failing", record + "exit 3", 1, 60},
+      {"slow", record + "sleep 0.$((RANDOM % 5))", 2, 40},
+  };
+  std::map<std::string, std::string> kind_of_event;
+  std::vector<std::string> executions;
+  for (const Kind& kind : kinds) {
+    const std::string id = CreateEvent({{"name", kind.name},
+                                        {"type", "BASH"},
+                                        {"content", kind.script},
+                                        {"retries", kind.retries},
+                                        {"retryDelaySeconds", 0},
+                                        {"timeoutSeconds", 60}});
+    kind_of_event[id] = kind.name;
+    for (int n = 0; n < kind.count; ++n) executions.push_back(Run(id));
+  }
+  std::mt19937 random(20261126);
+  for (int kill = 0; kill < 3; ++kill) {
+    // A random moment: once a random run has ended (or 0-2 s have passed).
+    const std::string& watched = executions[random() % executions.size()];
+    client_->Get("/api/v1/executions/" + watched + "?wait=" + std::to_string(random() % 3));
+    server_->Kill();
+    KillOrphans(pid_dir);
+    StartServer();
+  }
+  AwaitIdle();
+  ASSERT_EQ(server_->Stop(), 0);
+  KillOrphans(pid_dir);
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(
+      sqlite3_open_v2((DataDir() + "/cronium.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+      SQLITE_OK);
+  auto rows = [&](const std::string& sql) {
+    std::vector<std::vector<std::string>> out;
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      std::vector<std::string> row;
+      for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
+        const unsigned char* text = sqlite3_column_text(stmt, c);
+        row.emplace_back(text ? reinterpret_cast<const char*>(text) : "");
+      }
+      out.push_back(std::move(row));
+    }
+    sqlite3_finalize(stmt);
+    return out;
+  };
+  auto jobs = rows(
+      "SELECT j.id, j.event_id, j.status, j.attempts, j.max_attempts, e.status, "
+      "(SELECT COUNT(*) FROM executions x WHERE x.job_id = j.id) FROM jobs j JOIN executions e "
+      "ON e.id = j.current_execution_id");
+  ASSERT_EQ(jobs.size(), executions.size());
+  const std::set<std::string> terminal = {"SUCCEEDED", "FAILED", "TIMED_OUT", "CANCELLED", "LOST"};
+  std::map<std::string, std::map<std::string, int>> outcomes;  // kind -> status -> jobs
+  for (const auto& job : jobs) {
+    const std::string& kind = kind_of_event[job[1]];
+    EXPECT_TRUE(terminal.count(job[2])) << job[0] << " is " << job[2];
+    EXPECT_EQ(job[2], job[5]) << job[0] << ": the job and its last execution disagree";
+    const int attempts = std::stoi(job[3]), max_attempts = std::stoi(job[4]);
+    EXPECT_GE(attempts, 1) << job[0];
+    EXPECT_LE(attempts, max_attempts) << job[0] << " ran more attempts than allowed";
+    EXPECT_EQ(std::stoi(job[6]), attempts) << job[0] << ": one execution per attempt";
+    ++outcomes[kind][job[2]];
+  }
+  // No execution is left unfinished.
+  EXPECT_EQ(rows("SELECT COUNT(*) FROM executions WHERE status IN ('QUEUED', 'RUNNING')")[0][0],
+            "0");
+  // Quick jobs succeed unless a kill caught them (LOST, no retries); failing ones always fail.
+  EXPECT_EQ(outcomes["quick"]["SUCCEEDED"] + outcomes["quick"]["LOST"], 200);
+  EXPECT_EQ(outcomes["failing"]["FAILED"] + outcomes["failing"]["LOST"], 60);
+  EXPECT_EQ(outcomes["slow"]["SUCCEEDED"] + outcomes["slow"]["LOST"], 40);
+  EXPECT_GT(outcomes["quick"]["SUCCEEDED"], 0);
+  // The event counters match the executions, attempt by attempt.
+  for (const auto& counted :
+       rows("SELECT e.id, e.success_count, e.failure_count, (SELECT COUNT(*) FROM executions x "
+            "WHERE x.event_id = e.id AND x.status = 'SUCCEEDED'), (SELECT COUNT(*) FROM "
+            "executions x WHERE x.event_id = e.id AND x.status IN ('FAILED', 'TIMED_OUT', "
+            "'LOST')) FROM events e")) {
+    EXPECT_EQ(counted[1], counted[3]) << kind_of_event[counted[0]];
+    EXPECT_EQ(counted[2], counted[4]) << kind_of_event[counted[0]];
+  }
+  sqlite3_close(db);
+}
+
+}  // namespace
+}  // namespace cronium::e2e
