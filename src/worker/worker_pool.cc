@@ -290,6 +290,17 @@ void WorkerPool::RunJob(store::ClaimedJob claimed) {
               .count();
     }
     auto finished = queue_.Finish(claimed.job, record, policy, interrupted);
+    if (!finished && finished.error().code == ErrorCode::kUnavailable &&
+        (!record.stdout_text.empty() || !record.stderr_text.empty())) {
+      // The store could not take the output (a full disk, most likely): record the end
+      // without it rather than leave the run unrecorded.
+      spdlog::error("execution {}: output not stored: {}", record.id, finished.error().message);
+      record.end_reason += "; its output was not stored: " + finished.error().message;
+      record.stdout_text.clear();
+      record.stderr_text.clear();
+      record.stdout_truncated = record.stderr_truncated = true;
+      finished = queue_.Finish(claimed.job, record, policy, interrupted);
+    }
     if (!finished && finished.error().code == ErrorCode::kFailedPrecondition) {
       spdlog::info("execution {}: ended elsewhere meanwhile ({})", record.id,
                    finished.error().message);

@@ -92,7 +92,7 @@ Status SqliteConnection::Exec(std::string_view sql) {
     std::string message = err ? err : sqlite3_errstr(rc);
     sqlite3_free(err);
     Error error = ToError(rc, "exec");
-    error.message = fmt::format("database error: {}", message);
+    if ((rc & 0xff) != SQLITE_FULL) error.message = fmt::format("database error: {}", message);
     return tl::unexpected(error);
   }
   return OkStatus();
@@ -120,6 +120,11 @@ Error SqliteConnection::ToError(int rc, std::string_view what) const {
   if (primary == SQLITE_FULL || primary == SQLITE_IOERR) code = ErrorCode::kUnavailable;
   if (primary == SQLITE_CONSTRAINT) code = ErrorCode::kAlreadyExists;
   if (primary == SQLITE_TOOBIG) code = ErrorCode::kResourceExhausted;
+  if (primary == SQLITE_FULL) {
+    return Error{code, fmt::format("the disk of the database is full ({} failed: {}); free some "
+                                   "space where the data directory is",
+                                   what, sqlite3_errmsg(db_))};
+  }
   return Error{code, fmt::format("database {} failed: {}", what, sqlite3_errmsg(db_))};
 }
 

@@ -77,7 +77,12 @@ auto Transact(SqliteConnection& conn, F&& body) -> decltype(body()) {
     (void)conn.Exec("ROLLBACK");
     return result;
   }
-  CRONIUM_RETURN_IF_ERROR(conn.Exec("COMMIT"));
+  if (Status committed = conn.Exec("COMMIT"); !committed) {
+    // A COMMIT that fails (a full disk, an I/O error) leaves the transaction open; without
+    // this rollback the connection would refuse every later transaction.
+    (void)conn.Exec("ROLLBACK");
+    return tl::unexpected(committed.error());
+  }
   return result;
 }
 
