@@ -150,10 +150,10 @@ void JobQueue::Wake() {
   work_cv_.notify_all();
 }
 
-Status JobQueue::Finish(const store::JobRecord& job, const store::ExecutionRecord& execution,
-                        const RetryPolicy& policy, bool interrupted) {
-  const TimePoint now = clock_.Now();
-  std::optional<store::RetryPlan> retry;
+JobQueue::Ending JobQueue::PrepareEnd(const store::JobRecord& job,
+                                      const store::ExecutionRecord& execution,
+                                      const RetryPolicy& policy, bool interrupted, TimePoint now) {
+  Ending ending;
   const bool retryable = std::find(policy.retry_on.begin(), policy.retry_on.end(),
                                    execution.status) != policy.retry_on.end();
   if (job.cancel_reason.empty() && execution.status != store::RunStatus::kSucceeded &&
@@ -170,22 +170,46 @@ Status JobQueue::Finish(const store::JobRecord& job, const store::ExecutionRecor
     next.status = store::RunStatus::kQueued;
     next.trigger = execution.trigger;
     next.created_at = now;
-    retry = std::move(plan);
+    ending.retry = std::move(plan);
   }
   std::string details = fmt::format(
       R"({{"eventId":"{}","jobId":"{}","status":"{}","exitCode":{},"attempt":{},"retry":{}}})",
       execution.event_id, job.id, ToString(execution.status),
       execution.exit_code ? std::to_string(*execution.exit_code) : "null", execution.attempt,
-      retry ? fmt::format(R"({{"executionId":"{}","runAfter":"{}"}})", retry->next_execution.id,
-                          FormatRfc3339(retry->run_after))
-            : "null");
-  auto outcome = store::MakeAudit(store::Actor{}, now, "run.end", "execution", execution.id,
+      ending.retry
+          ? fmt::format(R"({{"executionId":"{}","runAfter":"{}"}})",
+                        ending.retry->next_execution.id, FormatRfc3339(ending.retry->run_after))
+          : "null");
+  ending.audit = store::MakeAudit(store::Actor{}, now, "run.end", "execution", execution.id,
                                   std::move(details));
-  if (execution.status != store::RunStatus::kSucceeded) outcome.outcome = "failure";
-  CRONIUM_RETURN_IF_ERROR(store_.FinishExecution(execution, now, retry, outcome));
+  if (execution.status != store::RunStatus::kSucceeded) ending.audit.outcome = "failure";
+  return ending;
+}
+
+void JobQueue::Ended(const store::ExecutionRecord& execution, const Ending& ending) {
   NotifyFinished(execution.id);
-  if (retry) Wake();
+  if (ending.retry) Wake();
+}
+
+Status JobQueue::Finish(const store::JobRecord& job, const store::ExecutionRecord& execution,
+                        const RetryPolicy& policy, bool interrupted) {
+  const TimePoint now = clock_.Now();
+  const Ending ending = PrepareEnd(job, execution, policy, interrupted, now);
+  CRONIUM_RETURN_IF_ERROR(store_.FinishExecution(execution, now, ending.retry, ending.audit));
+  Ended(execution, ending);
   return OkStatus();
+}
+
+Result<std::optional<store::ClaimedJob>> JobQueue::FinishAndClaimNext(
+    const store::JobRecord& job, const store::ExecutionRecord& execution, const RetryPolicy& policy,
+    const std::string& worker_id, std::chrono::milliseconds lease) {
+  const TimePoint now = clock_.Now();
+  const Ending ending = PrepareEnd(job, execution, policy, /*interrupted=*/false, now);
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto next, store_.FinishAndClaimNext(execution, now, ending.retry, ending.audit, worker_id,
+                                           now + lease));
+  Ended(execution, ending);
+  return next;
 }
 
 Result<int> JobQueue::ReapLapsedLeases(const std::string& owner_prefix, const std::string& reason) {

@@ -110,6 +110,11 @@ class JobQueue {
   // the execution.
   Status Finish(const store::JobRecord& job, const store::ExecutionRecord& execution,
                 const RetryPolicy& policy, bool interrupted = false);
+  // Finish, then Claim for `worker_id`, in one store transaction: a busy worker takes its next
+  // job with one write. Nothing is claimed if the finish fails.
+  Result<std::optional<store::ClaimedJob>> FinishAndClaimNext(
+      const store::JobRecord& job, const store::ExecutionRecord& execution,
+      const RetryPolicy& policy, const std::string& worker_id, std::chrono::milliseconds lease);
   // Recovers held jobs whose lease lapsed (their worker died), or every job held by a worker
   // whose id starts with `owner_prefix` (a restarted node's own): the attempt ends LOST with
   // `reason` and is retried per its event's policy. Returns how many jobs were recovered.
@@ -130,6 +135,15 @@ class JobQueue {
   store::Store& store() { return store_; }
 
  private:
+  // What recording an attempt's end writes besides the execution: the retry (if any) and the
+  // run.end audit row.
+  struct Ending {
+    std::optional<store::RetryPlan> retry;
+    store::AuditEntry audit;
+  };
+  Ending PrepareEnd(const store::JobRecord& job, const store::ExecutionRecord& execution,
+                    const RetryPolicy& policy, bool interrupted, TimePoint now);
+  void Ended(const store::ExecutionRecord& execution, const Ending& ending);
   void NotifyFinished(const std::string& execution_id);
   void TimerLoop();
   double Random();

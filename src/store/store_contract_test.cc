@@ -339,6 +339,37 @@ TEST_P(StoreContractTest, ARetryQueuesTheNextAttemptAndCountersFollowEveryAttemp
   EXPECT_EQ(*counts, (std::vector<std::pair<RunStatus, int64_t>>{{RunStatus::kSucceeded, 1}}));
 }
 
+TEST_P(StoreContractTest, FinishAndClaimNextTakesTheNextJobInTheSameTransaction) {
+  EventRecord event = MakeEvent("e");
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
+  JobRecord first = Enqueue(event.id);
+  JobRecord second = Enqueue(event.id);
+  const TimePoint now = FromUnixMillis(20'000);
+  auto claimed = store_->ClaimNextJob("w1", now, now + milliseconds(30'000));
+  ASSERT_TRUE(claimed && *claimed);
+  ASSERT_TRUE(store_->MarkRunning(first.id, first.current_execution_id, "w1", now));
+  ExecutionRecord done = (*claimed)->execution;
+  done.status = RunStatus::kSucceeded;
+  // A finish that does not apply claims nothing.
+  ExecutionRecord stale = done;
+  stale.id = "exe_stale";
+  EXPECT_EQ(store_->FinishAndClaimNext(stale, now, std::nullopt, {}, "w1", now).error().code,
+            ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(store_->GetJob(second.id)->status, RunStatus::kQueued);
+  auto next =
+      store_->FinishAndClaimNext(done, now, std::nullopt, {}, "w1", now + milliseconds(30'000));
+  ASSERT_TRUE(next && *next);
+  EXPECT_EQ((*next)->job.id, second.id);
+  EXPECT_EQ((*next)->job.status, RunStatus::kLeased);
+  EXPECT_EQ(store_->GetJob(first.id)->status, RunStatus::kSucceeded);
+  ExecutionRecord last = (*next)->execution;
+  last.status = RunStatus::kFailed;
+  auto none = store_->FinishAndClaimNext(last, now, std::nullopt, {}, "w1", now);
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(*none);
+  EXPECT_EQ(store_->GetJob(second.id)->status, RunStatus::kFailed);
+}
+
 TEST_P(StoreContractTest, PerEventConcurrencyLimitHoldsBackClaims) {
   EventRecord event = MakeEvent("e");
   event.max_concurrent = 2;

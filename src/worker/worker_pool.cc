@@ -188,7 +188,13 @@ void WorkerPool::KeeperLoop() {
 
 void WorkerPool::Loop(int index) {
   const std::string worker_id = fmt::format("{}/w{}", options_.node_id, index);
+  std::optional<store::ClaimedJob> next;
   while (!stopping_) {
+    if (next) {
+      store::ClaimedJob job = std::move(*next);
+      next = RunJob(std::move(job));
+      continue;
+    }
     const uint64_t generation = queue_.WorkGeneration();
     if (draining_) {
       queue_.WaitForWork(generation, options_.idle_wait);
@@ -204,7 +210,16 @@ void WorkerPool::Loop(int index) {
       queue_.WaitForWork(generation, options_.idle_wait);
       continue;
     }
-    RunJob(std::move(**claimed));
+    next = std::move(**claimed);
+  }
+  if (next) {
+    // Claimed while the pool stopped: give it back at once, without costing an attempt.
+    store::ExecutionRecord record = next->execution;
+    record.status = store::RunStatus::kLost;
+    record.end_reason = std::string(kInterruptedReason);
+    record.finished_at = clock_.Now();
+    auto released = queue_.Finish(next->job, record, queue::RetryPolicy{}, /*interrupted=*/true);
+    if (!released) spdlog::warn("job {}: not released: {}", next->job.id, released.error().message);
   }
 }
 
@@ -260,7 +275,7 @@ Result<exec::RunSpec> WorkerPool::BuildSpec(const store::ClaimedJob& claimed,
   return spec;
 }
 
-void WorkerPool::RunJob(store::ClaimedJob claimed) {
+std::optional<store::ClaimedJob> WorkerPool::RunJob(store::ClaimedJob claimed) {
   const std::string& job_id = claimed.job.id;
   auto run = std::make_shared<Running>();
   run->worker_id = claimed.job.lease_owner;
@@ -282,6 +297,7 @@ void WorkerPool::RunJob(store::ClaimedJob claimed) {
 
   store::ExecutionRecord record = claimed.execution;
   queue::RetryPolicy policy;
+  std::optional<store::ClaimedJob> next;
   auto finish = [&](bool interrupted) {
     record.finished_at = clock_.Now();
     if (record.started_at) {
@@ -289,7 +305,18 @@ void WorkerPool::RunJob(store::ClaimedJob claimed) {
           std::chrono::duration_cast<milliseconds>(*record.finished_at - *record.started_at)
               .count();
     }
-    auto finished = queue_.Finish(claimed.job, record, policy, interrupted);
+    Status finished = OkStatus();
+    if (!interrupted && !draining_ && !stopping_) {
+      auto ended =
+          queue_.FinishAndClaimNext(claimed.job, record, policy, run->worker_id, options_.lease);
+      if (ended) {
+        next = std::move(*ended);
+      } else {
+        finished = tl::unexpected(ended.error());
+      }
+    } else {
+      finished = queue_.Finish(claimed.job, record, policy, interrupted);
+    }
     if (!finished && finished.error().code == ErrorCode::kUnavailable &&
         (!record.stdout_text.empty() || !record.stderr_text.empty())) {
       // The store could not take the output (a full disk, most likely): record the end
@@ -314,7 +341,7 @@ void WorkerPool::RunJob(store::ClaimedJob claimed) {
   if (!started) {
     unregister();
     spdlog::warn("execution {}: not started: {}", record.id, started.error().message);
-    return;
+    return std::nullopt;
   }
   record = claimed.execution;
   if (!started->empty()) run->token.Cancel();
@@ -330,7 +357,7 @@ void WorkerPool::RunJob(store::ClaimedJob claimed) {
     record.isolation = "none";
     policy.retry_on.clear();  // trying again cannot help
     finish(false);
-    return;
+    return next;
   }
 
   if (options_.hub != nullptr) options_.hub->Begin(record.id);
@@ -355,7 +382,7 @@ void WorkerPool::RunJob(store::ClaimedJob claimed) {
     if (run->lease_lost) {
       if (options_.hub != nullptr) options_.hub->End(record.id);
       spdlog::warn("execution {}: stopped, another worker owns its job now", record.id);
-      return;
+      return std::nullopt;
     }
     if (run->interrupted) {
       interrupted = true;
@@ -375,6 +402,7 @@ void WorkerPool::RunJob(store::ClaimedJob claimed) {
   if (options_.hub != nullptr) options_.hub->End(record.id);
   spdlog::info("execution {} ended: {} ({})", record.id, ToString(record.status),
                record.end_reason);
+  return next;
 }
 
 }  // namespace cronium::worker

@@ -87,7 +87,9 @@ class WorkerPool {
 
   void Loop(int index);
   void KeeperLoop();
-  void RunJob(store::ClaimedJob claimed);
+  // Runs one job and records its end; returns the worker's next job when it could claim one in
+  // the same transaction.
+  std::optional<store::ClaimedJob> RunJob(store::ClaimedJob claimed);
   Result<exec::RunSpec> BuildSpec(const store::ClaimedJob& claimed,
                                   const store::EventRecord& event);
   void InterruptAll();

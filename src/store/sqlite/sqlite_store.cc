@@ -801,51 +801,137 @@ Result<std::vector<JobRecord>> SqliteStore::ActiveJobs(const std::string& event_
   return CollectRows(stmt, ReadJob);
 }
 
+namespace {
+
+// The claim of ClaimNextJob, inside the caller's transaction.
+Result<std::optional<ClaimedJob>> ClaimInTransaction(SqliteConnection& conn,
+                                                     const std::string& worker_id, TimePoint now,
+                                                     TimePoint lease_expires_at) {
+  // Held jobs of the event, for its concurrency limit and for serialized jobs.
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto pick,
+      conn.Prepare(fmt::format(
+          "SELECT {} FROM jobs WHERE id = (SELECT j.id FROM jobs AS j JOIN events AS e ON "
+          "e.id = j.event_id WHERE j.status = 'QUEUED' AND j.run_after <= ?1 AND "
+          "((j.serialize = 0 AND e.max_concurrent = 0) OR (SELECT COUNT(*) FROM jobs AS r "
+          "WHERE r.event_id = j.event_id AND r.status IN ('LEASED', 'RUNNING')) < CASE WHEN "
+          "j.serialize != 0 THEN 1 ELSE e.max_concurrent END) ORDER BY j.priority DESC, "
+          "j.run_after, j.id LIMIT 1)",
+          kJobColumns)));
+  pick.Bind(1, ToUnixMillis(now));
+  CRONIUM_ASSIGN_OR_RETURN(bool found, pick.Step());
+  if (!found) return std::optional<ClaimedJob>();
+  JobRecord job = ReadJob(pick);
+  job.status = RunStatus::kLeased;
+  job.attempts += 1;
+  job.lease_owner = worker_id;
+  job.lease_expires_at = lease_expires_at;
+  job.updated_at = now;
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto update_job, conn.Prepare("UPDATE jobs SET status='LEASED', attempts=?2, lease_owner=?3, "
+                                    "lease_expires_at=?4, updated_at=?5 WHERE id=?1"));
+  update_job.Bind(1, job.id)
+      .Bind(2, job.attempts)
+      .Bind(3, worker_id)
+      .Bind(4, ToUnixMillis(lease_expires_at))
+      .Bind(5, ToUnixMillis(now));
+  CRONIUM_RETURN_IF_ERROR(update_job.Run());
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto update_exec,
+      conn.Prepare(fmt::format("UPDATE executions SET worker_id=?2 WHERE id=?1 RETURNING {}",
+                               kExecutionColumns)));
+  update_exec.Bind(1, job.current_execution_id).Bind(2, worker_id);
+  CRONIUM_ASSIGN_OR_RETURN(bool exec_found, update_exec.Step());
+  if (!exec_found) return Internal(fmt::format("job {} lost its execution row", job.id));
+  ExecutionRecord execution = ReadExecution(update_exec);
+  CRONIUM_RETURN_IF_ERROR(update_exec.Step());  // finish the statement
+  return std::optional<ClaimedJob>(ClaimedJob{std::move(job), std::move(execution)});
+}
+
+// The writes of FinishExecution, inside the caller's transaction.
+Status FinishInTransaction(SqliteConnection& conn, const ExecutionRecord& e, TimePoint now,
+                           const std::optional<RetryPlan>& retry, const AuditEntry& audit) {
+  const std::string last_error = e.status == RunStatus::kSucceeded ? "" : e.end_reason;
+  if (retry) {
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto job_stmt,
+        conn.Prepare("UPDATE jobs SET status='QUEUED', lease_owner='', "
+                     "lease_expires_at=NULL, updated_at=?3, run_after=?4, "
+                     "current_execution_id=?5, last_error=?6, max_attempts=max_attempts+?7 "
+                     "WHERE id=?1 AND current_execution_id=?2 AND status IN ('LEASED', "
+                     "'RUNNING')"));
+    job_stmt.Bind(1, e.job_id)
+        .Bind(2, e.id)
+        .Bind(3, ToUnixMillis(now))
+        .Bind(4, ToUnixMillis(retry->run_after))
+        .Bind(5, retry->next_execution.id)
+        .Bind(6, last_error)
+        .Bind(7, retry->refund_attempt ? 1 : 0);
+    CRONIUM_ASSIGN_OR_RETURN(int changed, job_stmt.Run());
+    if (changed == 0) return FailedPrecondition(fmt::format("job {} is not held", e.job_id));
+    CRONIUM_RETURN_IF_ERROR(InsertExecution(conn, retry->next_execution));
+  } else {
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto job_stmt,
+        conn.Prepare("UPDATE jobs SET status=?3, lease_owner='', lease_expires_at=NULL, "
+                     "updated_at=?4, finished_at=?4, last_error=?5 WHERE id=?1 AND "
+                     "current_execution_id=?2 AND status IN ('LEASED', 'RUNNING')"));
+    job_stmt.Bind(1, e.job_id)
+        .Bind(2, e.id)
+        .Bind(3, ToString(e.status))
+        .Bind(4, ToUnixMillis(now))
+        .Bind(5, last_error);
+    CRONIUM_ASSIGN_OR_RETURN(int changed, job_stmt.Run());
+    if (changed == 0) return FailedPrecondition(fmt::format("job {} is not held", e.job_id));
+  }
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt,
+      conn.Prepare("UPDATE executions SET status=?2, exit_code=?3, signal=?4, stdout=?5, "
+                   "stderr=?6, stdout_truncated=?7, stderr_truncated=?8, output=?9, "
+                   "condition=?10, end_reason=?11, isolation=?12, started_at=?13, "
+                   "finished_at=?14, duration_ms=?15, cpu_time_ms=?16, max_rss_kb=?17 "
+                   "WHERE id=?1"));
+  stmt.Bind(1, e.id)
+      .Bind(2, ToString(e.status))
+      .Bind(3, e.exit_code)
+      .Bind(4, e.signal)
+      .Bind(5, e.stdout_text)
+      .Bind(6, e.stderr_text)
+      .Bind(7, e.stdout_truncated)
+      .Bind(8, e.stderr_truncated)
+      .Bind(9, e.output_json)
+      .Bind(10, e.condition)
+      .Bind(11, e.end_reason)
+      .Bind(12, e.isolation)
+      .Bind(13, OptionalMillis(e.started_at))
+      .Bind(14, OptionalMillis(e.finished_at))
+      .Bind(15, e.duration_ms)
+      .Bind(16, e.cpu_time_ms)
+      .Bind(17, e.max_rss_kb);
+  CRONIUM_RETURN_IF_ERROR(stmt.Run());
+  // Counters: cancelled runs count as neither success nor failure.
+  const bool succeeded = e.status == RunStatus::kSucceeded;
+  const bool failed = !succeeded && e.status != RunStatus::kCancelled;
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto counters,
+      conn.Prepare("UPDATE events SET last_run_at=?2, success_count=success_count+?3, "
+                   "failure_count=failure_count+?4 WHERE id=?1"));
+  counters.Bind(1, e.event_id)
+      .Bind(2, ToUnixMillis(e.finished_at.value_or(now)))
+      .Bind(3, succeeded ? 1 : 0)
+      .Bind(4, failed ? 1 : 0);
+  CRONIUM_RETURN_IF_ERROR(counters.Run());
+  return WriteAudit(conn, audit);
+}
+
+}  // namespace
+
 Result<std::optional<ClaimedJob>> SqliteStore::ClaimNextJob(const std::string& worker_id,
                                                             TimePoint now,
                                                             TimePoint lease_expires_at) {
   std::lock_guard lock(writer_mutex_);
   return Transact(*writer_, [&]() -> Result<std::optional<ClaimedJob>> {
-    // Held jobs of the event, for its concurrency limit and for serialized jobs.
-    CRONIUM_ASSIGN_OR_RETURN(
-        auto pick,
-        writer_->Prepare(fmt::format(
-            "SELECT {} FROM jobs WHERE id = (SELECT j.id FROM jobs AS j JOIN events AS e ON "
-            "e.id = j.event_id WHERE j.status = 'QUEUED' AND j.run_after <= ?1 AND "
-            "((j.serialize = 0 AND e.max_concurrent = 0) OR (SELECT COUNT(*) FROM jobs AS r "
-            "WHERE r.event_id = j.event_id AND r.status IN ('LEASED', 'RUNNING')) < CASE WHEN "
-            "j.serialize != 0 THEN 1 ELSE e.max_concurrent END) ORDER BY j.priority DESC, "
-            "j.run_after, j.id LIMIT 1)",
-            kJobColumns)));
-    pick.Bind(1, ToUnixMillis(now));
-    CRONIUM_ASSIGN_OR_RETURN(bool found, pick.Step());
-    if (!found) return std::optional<ClaimedJob>();
-    JobRecord job = ReadJob(pick);
-    job.status = RunStatus::kLeased;
-    job.attempts += 1;
-    job.lease_owner = worker_id;
-    job.lease_expires_at = lease_expires_at;
-    job.updated_at = now;
-    CRONIUM_ASSIGN_OR_RETURN(
-        auto update_job,
-        writer_->Prepare("UPDATE jobs SET status='LEASED', attempts=?2, lease_owner=?3, "
-                         "lease_expires_at=?4, updated_at=?5 WHERE id=?1"));
-    update_job.Bind(1, job.id)
-        .Bind(2, job.attempts)
-        .Bind(3, worker_id)
-        .Bind(4, ToUnixMillis(lease_expires_at))
-        .Bind(5, ToUnixMillis(now));
-    CRONIUM_RETURN_IF_ERROR(update_job.Run());
-    CRONIUM_ASSIGN_OR_RETURN(
-        auto update_exec,
-        writer_->Prepare(fmt::format("UPDATE executions SET worker_id=?2 WHERE id=?1 RETURNING {}",
-                                     kExecutionColumns)));
-    update_exec.Bind(1, job.current_execution_id).Bind(2, worker_id);
-    CRONIUM_ASSIGN_OR_RETURN(bool exec_found, update_exec.Step());
-    if (!exec_found) return Internal(fmt::format("job {} lost its execution row", job.id));
-    ExecutionRecord execution = ReadExecution(update_exec);
-    CRONIUM_RETURN_IF_ERROR(update_exec.Step());  // finish the statement
-    return std::optional<ClaimedJob>(ClaimedJob{std::move(job), std::move(execution)});
+    return ClaimInTransaction(*writer_, worker_id, now, lease_expires_at);
   });
 }
 
@@ -907,78 +993,17 @@ Status SqliteStore::FinishExecution(const ExecutionRecord& e, TimePoint now,
                                     const std::optional<RetryPlan>& retry,
                                     const AuditEntry& audit) {
   std::lock_guard lock(writer_mutex_);
-  return Transact(*writer_, [&]() -> Status {
-    const std::string last_error = e.status == RunStatus::kSucceeded ? "" : e.end_reason;
-    if (retry) {
-      CRONIUM_ASSIGN_OR_RETURN(
-          auto job_stmt,
-          writer_->Prepare("UPDATE jobs SET status='QUEUED', lease_owner='', "
-                           "lease_expires_at=NULL, updated_at=?3, run_after=?4, "
-                           "current_execution_id=?5, last_error=?6, max_attempts=max_attempts+?7 "
-                           "WHERE id=?1 AND current_execution_id=?2 AND status IN ('LEASED', "
-                           "'RUNNING')"));
-      job_stmt.Bind(1, e.job_id)
-          .Bind(2, e.id)
-          .Bind(3, ToUnixMillis(now))
-          .Bind(4, ToUnixMillis(retry->run_after))
-          .Bind(5, retry->next_execution.id)
-          .Bind(6, last_error)
-          .Bind(7, retry->refund_attempt ? 1 : 0);
-      CRONIUM_ASSIGN_OR_RETURN(int changed, job_stmt.Run());
-      if (changed == 0) return FailedPrecondition(fmt::format("job {} is not held", e.job_id));
-      CRONIUM_RETURN_IF_ERROR(InsertExecution(*writer_, retry->next_execution));
-    } else {
-      CRONIUM_ASSIGN_OR_RETURN(
-          auto job_stmt,
-          writer_->Prepare("UPDATE jobs SET status=?3, lease_owner='', lease_expires_at=NULL, "
-                           "updated_at=?4, finished_at=?4, last_error=?5 WHERE id=?1 AND "
-                           "current_execution_id=?2 AND status IN ('LEASED', 'RUNNING')"));
-      job_stmt.Bind(1, e.job_id)
-          .Bind(2, e.id)
-          .Bind(3, ToString(e.status))
-          .Bind(4, ToUnixMillis(now))
-          .Bind(5, last_error);
-      CRONIUM_ASSIGN_OR_RETURN(int changed, job_stmt.Run());
-      if (changed == 0) return FailedPrecondition(fmt::format("job {} is not held", e.job_id));
-    }
-    CRONIUM_ASSIGN_OR_RETURN(
-        auto stmt,
-        writer_->Prepare("UPDATE executions SET status=?2, exit_code=?3, signal=?4, stdout=?5, "
-                         "stderr=?6, stdout_truncated=?7, stderr_truncated=?8, output=?9, "
-                         "condition=?10, end_reason=?11, isolation=?12, started_at=?13, "
-                         "finished_at=?14, duration_ms=?15, cpu_time_ms=?16, max_rss_kb=?17 "
-                         "WHERE id=?1"));
-    stmt.Bind(1, e.id)
-        .Bind(2, ToString(e.status))
-        .Bind(3, e.exit_code)
-        .Bind(4, e.signal)
-        .Bind(5, e.stdout_text)
-        .Bind(6, e.stderr_text)
-        .Bind(7, e.stdout_truncated)
-        .Bind(8, e.stderr_truncated)
-        .Bind(9, e.output_json)
-        .Bind(10, e.condition)
-        .Bind(11, e.end_reason)
-        .Bind(12, e.isolation)
-        .Bind(13, OptionalMillis(e.started_at))
-        .Bind(14, OptionalMillis(e.finished_at))
-        .Bind(15, e.duration_ms)
-        .Bind(16, e.cpu_time_ms)
-        .Bind(17, e.max_rss_kb);
-    CRONIUM_RETURN_IF_ERROR(stmt.Run());
-    // Counters: cancelled runs count as neither success nor failure.
-    const bool succeeded = e.status == RunStatus::kSucceeded;
-    const bool failed = !succeeded && e.status != RunStatus::kCancelled;
-    CRONIUM_ASSIGN_OR_RETURN(
-        auto counters,
-        writer_->Prepare("UPDATE events SET last_run_at=?2, success_count=success_count+?3, "
-                         "failure_count=failure_count+?4 WHERE id=?1"));
-    counters.Bind(1, e.event_id)
-        .Bind(2, ToUnixMillis(e.finished_at.value_or(now)))
-        .Bind(3, succeeded ? 1 : 0)
-        .Bind(4, failed ? 1 : 0);
-    CRONIUM_RETURN_IF_ERROR(counters.Run());
-    return WriteAudit(*writer_, audit);
+  return Transact(*writer_,
+                  [&]() -> Status { return FinishInTransaction(*writer_, e, now, retry, audit); });
+}
+
+Result<std::optional<ClaimedJob>> SqliteStore::FinishAndClaimNext(
+    const ExecutionRecord& e, TimePoint now, const std::optional<RetryPlan>& retry,
+    const AuditEntry& audit, const std::string& worker_id, TimePoint lease_expires_at) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Result<std::optional<ClaimedJob>> {
+    CRONIUM_RETURN_IF_ERROR(FinishInTransaction(*writer_, e, now, retry, audit));
+    return ClaimInTransaction(*writer_, worker_id, now, lease_expires_at);
   });
 }
 

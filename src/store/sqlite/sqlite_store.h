@@ -45,6 +45,9 @@ class SqliteStore final : public Store {
       TimePoint now) override;
   Status FinishExecution(const ExecutionRecord& execution, TimePoint now,
                          const std::optional<RetryPlan>& retry, const AuditEntry& audit) override;
+  Result<std::optional<ClaimedJob>> FinishAndClaimNext(
+      const ExecutionRecord& execution, TimePoint now, const std::optional<RetryPlan>& retry,
+      const AuditEntry& audit, const std::string& worker_id, TimePoint lease_expires_at) override;
   Result<CancelOutcome> CancelJob(const std::string& job_id, const std::string& reason,
                                   TimePoint now, const AuditEntry& audit) override;
   Result<std::vector<JobRecord>> ListLapsedLeases(TimePoint now, const std::string& owner_prefix,
