@@ -6,6 +6,7 @@
 // A SqliteConnection is not thread-safe; SqliteStore hands each one to one thread at a time.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,6 +73,9 @@ class SqliteConnection {
   SqliteConnection& operator=(const SqliteConnection&) = delete;
 
   Status Exec(std::string_view sql);
+  // Calls `on_commit(frames in the WAL)` after every commit, on the committing thread. It
+  // replaces SQLite's automatic checkpoints, so the owner must checkpoint (see SqliteStore).
+  void OnWalCommit(std::function<void(int frames)> on_commit);
   Result<Statement> Prepare(std::string_view sql);
   std::string LastError() const;
   Error ToError(int rc, std::string_view what) const;
@@ -80,6 +84,7 @@ class SqliteConnection {
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
   sqlite3* db_;
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  std::function<void(int)> on_wal_commit_;
 };
 
 }  // namespace cronium::store::sqlite

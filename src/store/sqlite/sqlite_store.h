@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "store/store.h"
@@ -110,6 +111,7 @@ class SqliteStore final : public Store {
   SqliteStore() = default;
   ReaderLease AcquireReader();
   void ReleaseReader(std::unique_ptr<SqliteConnection> conn);
+  void CheckpointLoop();
 
   // Guarded by writer_mutex_.
   std::mutex writer_mutex_;
@@ -119,6 +121,15 @@ class SqliteStore final : public Store {
   std::mutex readers_mutex_;
   std::condition_variable readers_cv_;
   std::vector<std::unique_ptr<SqliteConnection>> idle_readers_;
+
+  // Checkpoints run on their own thread and connection, so that no commit waits for one (and
+  // for its fsyncs). The writer's WAL hook reports the WAL's size. Guarded by checkpoint_mutex_.
+  std::mutex checkpoint_mutex_;
+  std::condition_variable checkpoint_cv_;
+  int wal_frames_ = 0;
+  bool stopping_ = false;
+  std::unique_ptr<SqliteConnection> checkpointer_;  // used by checkpoint_thread_ only
+  std::thread checkpoint_thread_;
 };
 
 }  // namespace cronium::store::sqlite
