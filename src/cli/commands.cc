@@ -83,7 +83,20 @@ void PrintEvent(const json& e) {
             << "type:      " << Str(e["type"]) << "\n"
             << "status:    " << Str(e["status"]) << "\n"
             << "timeout:   " << Str(e["timeoutSeconds"]) << "s\n"
-            << "retries:   " << Str(e["retries"]) << "\n";
+            << "priority:  " << Str(e["priority"]) << "\n"
+            << "at once:   "
+            << (e["maxConcurrent"] == 0 ? std::string("no limit") : Str(e["maxConcurrent"])) << "\n"
+            << "retries:   " << Str(e["retries"]);
+  if (e["retries"] != 0) {
+    std::string on;
+    for (const auto& status : e["retryOn"]) on += (on.empty() ? "" : ", ") + Str(status);
+    std::cout << " (on " << on << "; backoff " << Str(e["retryDelaySeconds"])
+              << "s doubling, at most " << Str(e["retryMaxDelaySeconds"]) << "s)";
+  }
+  std::cout << "\n"
+            << "runs:      " << Str(e["successCount"]) << " succeeded, " << Str(e["failureCount"])
+            << " failed; last " << (e["lastRunAt"].is_null() ? "never" : Str(e["lastRunAt"]))
+            << "\n";
   if (!e["description"].get<std::string>().empty()) {
     std::cout << "describe:  " << Str(e["description"]) << "\n";
   }

@@ -84,6 +84,11 @@ TEST_F(QueueE2eTest, FailedRunsAreRetriedAndTheCliFollowsTheRetries) {
   EXPECT_EQ(run.out, "ok\n");
   EXPECT_NE(run.err.find("Attempt 1 FAILED (exited with code 4); retrying as"), std::string::npos)
       << run.err;
+  auto shown = testutil::RunCronium({"event", "show", id}, env);
+  EXPECT_NE(shown.out.find("runs:      1 succeeded, 1 failed"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("retries:   2 (on FAILED, TIMED_OUT, LOST; backoff 0s"),
+            std::string::npos)
+      << shown.out;
   event = Parse(client_->Get("/api/v1/events/" + id));
   EXPECT_EQ(event["successCount"], 1);
   EXPECT_EQ(event["failureCount"], 1);
