@@ -111,6 +111,15 @@ struct OutputHub::Impl {
     }
   }
 
+  // With entry.mutex held: sends the lines whose newline has not arrived.
+  void EmitPartialLines(const std::string& id, Execution& entry) {
+    for (Stream stream : {Stream::kStdout, Stream::kStderr}) {
+      std::string& partial = entry.partial[stream == Stream::kStdout ? 0 : 1];
+      if (!partial.empty()) Emit(id, entry, stream, partial);
+      partial.clear();
+    }
+  }
+
   HubOptions options;
   const Clock& clock;
   std::mutex mutex;
@@ -163,12 +172,7 @@ void OutputHub::Append(const std::string& execution_id, Stream stream, std::stri
 
 void OutputHub::Flush(const std::string& execution_id) {
   auto [entry, lock] = impl_->Lock(execution_id, false);
-  if (!entry || !entry->running) return;
-  for (Stream stream : {Stream::kStdout, Stream::kStderr}) {
-    std::string& partial = entry->partial[stream == Stream::kStdout ? 0 : 1];
-    if (!partial.empty()) impl_->Emit(execution_id, *entry, stream, partial);
-    partial.clear();
-  }
+  if (entry && entry->running) impl_->EmitPartialLines(execution_id, *entry);
 }
 
 void OutputHub::End(const std::string& execution_id) {
@@ -176,11 +180,7 @@ void OutputHub::End(const std::string& execution_id) {
   {
     auto [entry, lock] = impl_->Lock(execution_id, false);
     if (!entry || !entry->running) return;
-    for (Stream stream : {Stream::kStdout, Stream::kStderr}) {
-      std::string& partial = entry->partial[stream == Stream::kStdout ? 0 : 1];
-      if (!partial.empty()) impl_->Emit(execution_id, *entry, stream, partial);
-      partial.clear();
-    }
+    impl_->EmitPartialLines(execution_id, *entry);
     entry->running = false;
     entry->backlog.clear();
     entry->backlog_bytes = 0;
