@@ -104,6 +104,33 @@ TEST_F(QueueE2eTest, FailedRunsAreRetriedAndTheCliFollowsTheRetries) {
   EXPECT_EQ(first["job"]["maxAttempts"], 3);
 }
 
+TEST_F(QueueE2eTest, MaxConcurrentHoldsFurtherRunsInTheQueue) {
+  // Each run blocks twice on FIFOs named after its execution, so the test knows when it runs.
+  const std::string fifo_dir = dir_.path();
+  const std::string id = CreateEvent(
+      {{"name", "one at a time"},
+       {"type", "BASH"},
+       // The FIFOs are made once the ids are known: wait for them to exist.
+       {"content", "f=" + fifo_dir +
+                       "/$CRONIUM_EXECUTION_ID\nuntil [ -p $f.2 ]; do sleep 0.01; done\n"
+                       "read a < $f.1\nread b < $f.2\necho done"},
+       {"maxConcurrent", 1}});
+  const std::string first = Run(id);
+  const std::string second = Run(id);
+  for (const std::string& x : {first, second}) {
+    MakeFifo(x + ".1");
+    MakeFifo(x + ".2");  // last: the script waits for this one
+  }
+  WaitUntilScriptOpens(fifo_dir + "/" + first + ".1");  // the first runs, blocked on .2
+  json waiting = Parse(client_->Get("/api/v1/executions/" + second + "?wait=1"));
+  EXPECT_EQ(waiting["status"], "QUEUED");  // two workers, but the event allows one run
+  WaitUntilScriptOpens(fifo_dir + "/" + first + ".2");
+  EXPECT_EQ(AwaitEnd(first)["stdout"], "done\n");
+  WaitUntilScriptOpens(fifo_dir + "/" + second + ".1");
+  WaitUntilScriptOpens(fifo_dir + "/" + second + ".2");
+  EXPECT_EQ(AwaitEnd(second)["status"], "SUCCEEDED");
+}
+
 TEST_F(QueueE2eTest, RetryPolicyFieldsAreValidated) {
   auto bad = [&](const json& fields) {
     json body = {{"name", "x"}, {"type", "BASH"}, {"content", "true"}};
