@@ -207,11 +207,23 @@ std::string WriteScript(const std::string& dir, const std::string& name,
   return path;
 }
 
-// posix_spawn `/bin/bash script` and wait for it; its stdout goes to `out_fd` if >= 0.
+// posix_spawn `/bin/bash script` and wait for it; its stdout goes to `out_fd` if >= 0. The
+// environment is the one a run gets (the same command: LANG=C.UTF-8 makes bash load its
+// locale, which costs as much here as in a run).
 pid_t Spawn(const std::string& script, int out_fd) {
-  std::string program = "/bin/bash", path = script, env_path = "PATH=/usr/local/bin:/usr/bin:/bin";
+  static std::string home = "HOME=" + std::filesystem::temp_directory_path().string();
+  static std::string tmpdir = "TMPDIR=" + std::filesystem::temp_directory_path().string();
+  std::string program = "/bin/bash", path = script, env_path = "PATH=/usr/local/bin:/usr/bin:/bin",
+              lang = "LANG=C.UTF-8", unbuffered = "PYTHONUNBUFFERED=1",
+              no_bytecode = "PYTHONDONTWRITEBYTECODE=1",
+              execution = "CRONIUM_EXECUTION_ID=exe_0000000000000000000000000",
+              job = "CRONIUM_JOB_ID=job_0000000000000000000000000",
+              event = "CRONIUM_EVENT_ID=evt_0000000000000000000000000",
+              mode = "CRONIUM_EXECUTION_MODE=process";
   char* argv[] = {program.data(), path.data(), nullptr};
-  char* envp[] = {env_path.data(), nullptr};
+  char* envp[] = {env_path.data(),   home.data(),        tmpdir.data(),    lang.data(),
+                  unbuffered.data(), no_bytecode.data(), execution.data(), job.data(),
+                  event.data(),      mode.data(),        nullptr};
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   if (out_fd >= 0) posix_spawn_file_actions_adddup2(&actions, out_fd, 1);

@@ -849,14 +849,16 @@ namespace {
 Result<std::optional<ClaimedJob>> ClaimInTransaction(SqliteConnection& conn,
                                                      const std::string& worker_id, TimePoint now,
                                                      TimePoint lease_expires_at) {
-  // Held jobs of the event, for its concurrency limit and for serialized jobs.
+  // Held jobs of the event, for its concurrency limit and for serialized jobs. (The status test
+  // is spelled so that the partial index of active jobs answers it, not the event's history.)
   CRONIUM_ASSIGN_OR_RETURN(
       auto pick,
       conn.Prepare(fmt::format(
           "SELECT {} FROM jobs WHERE id = (SELECT j.id FROM jobs AS j JOIN events AS e ON "
           "e.id = j.event_id WHERE j.status = 'QUEUED' AND j.run_after <= ?1 AND "
           "((j.serialize = 0 AND e.max_concurrent = 0) OR (SELECT COUNT(*) FROM jobs AS r "
-          "WHERE r.event_id = j.event_id AND r.status IN ('LEASED', 'RUNNING')) < CASE WHEN "
+          "WHERE r.event_id = j.event_id AND r.status IN ('QUEUED', 'LEASED', 'RUNNING') AND "
+          "r.status != 'QUEUED') < CASE WHEN "
           "j.serialize != 0 THEN 1 ELSE e.max_concurrent END) ORDER BY j.priority DESC, "
           "j.run_after, j.id LIMIT 1)",
           kJobColumns)));
