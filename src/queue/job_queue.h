@@ -110,8 +110,9 @@ class JobQueue {
   // the execution.
   Status Finish(const store::JobRecord& job, const store::ExecutionRecord& execution,
                 const RetryPolicy& policy, bool interrupted = false);
-  // Finish, then Claim for `worker_id`, in one store transaction: a busy worker takes its next
-  // job with one write. Nothing is claimed if the finish fails.
+  // Finish, then a claim for `worker_id`, in one store transaction: a busy worker takes its
+  // next job with one write, already RUNNING (see Store::FinishAndClaimNext). Nothing is
+  // claimed if the finish fails.
   Result<std::optional<store::ClaimedJob>> FinishAndClaimNext(
       const store::JobRecord& job, const store::ExecutionRecord& execution,
       const RetryPolicy& policy, const std::string& worker_id, std::chrono::milliseconds lease);

@@ -68,8 +68,9 @@ class Store {
   virtual Status FinishExecution(const ExecutionRecord& execution, TimePoint now,
                                  const std::optional<RetryPlan>& retry,
                                  const AuditEntry& audit) = 0;
-  // FinishExecution, then ClaimNextJob for the same worker, in one transaction (a worker that
-  // ends a run takes its next job with one write instead of two). Nothing is claimed if the
+  // FinishExecution, then a claim for the same worker, in one transaction: a busy worker ends a
+  // run and takes its next job with one write. The next job is RUNNING at once (started_at =
+  // now; the worker starts it right away, so no MarkRunning). Nothing is claimed if the
   // finish fails.
   virtual Result<std::optional<ClaimedJob>> FinishAndClaimNext(
       const ExecutionRecord& execution, TimePoint now, const std::optional<RetryPlan>& retry,

@@ -360,7 +360,11 @@ TEST_P(StoreContractTest, FinishAndClaimNextTakesTheNextJobInTheSameTransaction)
       store_->FinishAndClaimNext(done, now, std::nullopt, {}, "w1", now + milliseconds(30'000));
   ASSERT_TRUE(next && *next);
   EXPECT_EQ((*next)->job.id, second.id);
-  EXPECT_EQ((*next)->job.status, RunStatus::kLeased);
+  EXPECT_EQ((*next)->job.status, RunStatus::kRunning);  // started at once: no MarkRunning
+  EXPECT_EQ((*next)->execution.status, RunStatus::kRunning);
+  EXPECT_EQ((*next)->execution.started_at, now);
+  EXPECT_EQ((*next)->execution.worker_id, "w1");
+  EXPECT_EQ(store_->GetJob(second.id)->status, RunStatus::kRunning);
   EXPECT_EQ(store_->GetJob(first.id)->status, RunStatus::kSucceeded);
   ExecutionRecord last = (*next)->execution;
   last.status = RunStatus::kFailed;

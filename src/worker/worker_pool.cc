@@ -337,14 +337,20 @@ std::optional<store::ClaimedJob> WorkerPool::RunJob(store::ClaimedJob claimed) {
     }
   };
 
-  auto started = queue_.MarkRunning(claimed);
-  if (!started) {
-    unregister();
-    spdlog::warn("execution {}: not started: {}", record.id, started.error().message);
-    return std::nullopt;
+  if (claimed.job.status == store::RunStatus::kLeased) {
+    auto started = queue_.MarkRunning(claimed);
+    if (!started) {
+      unregister();
+      spdlog::warn("execution {}: not started: {}", record.id, started.error().message);
+      return std::nullopt;
+    }
+    record = claimed.execution;
+    if (!started->empty()) run->token.Cancel();
+  } else if (auto now = queue_.store().GetJob(job_id); now && !now->cancel_reason.empty()) {
+    // Claimed RUNNING with the previous run's end: a cancel may have come before this run
+    // was registered above (a read, not a write, catches it).
+    run->token.Cancel();
   }
-  record = claimed.execution;
-  if (!started->empty()) run->token.Cancel();
 
   auto event = events_.GetRecord(claimed.job.event_id);
   if (event) policy = queue::RetryPolicyOf(*event);

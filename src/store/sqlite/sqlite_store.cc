@@ -846,9 +846,10 @@ Result<std::vector<JobRecord>> SqliteStore::ActiveJobs(const std::string& event_
 namespace {
 
 // The claim of ClaimNextJob, inside the caller's transaction.
+// With `start`, the job becomes RUNNING at once (its worker starts it right away); else LEASED.
 Result<std::optional<ClaimedJob>> ClaimInTransaction(SqliteConnection& conn,
                                                      const std::string& worker_id, TimePoint now,
-                                                     TimePoint lease_expires_at) {
+                                                     TimePoint lease_expires_at, bool start) {
   // Held jobs of the event, for its concurrency limit and for serialized jobs. (The status test
   // is spelled so that the partial index of active jobs answers it, not the event's history.)
   CRONIUM_ASSIGN_OR_RETURN(
@@ -866,25 +867,31 @@ Result<std::optional<ClaimedJob>> ClaimInTransaction(SqliteConnection& conn,
   CRONIUM_ASSIGN_OR_RETURN(bool found, pick.Step());
   if (!found) return std::optional<ClaimedJob>();
   JobRecord job = ReadJob(pick);
-  job.status = RunStatus::kLeased;
+  job.status = start ? RunStatus::kRunning : RunStatus::kLeased;
   job.attempts += 1;
   job.lease_owner = worker_id;
   job.lease_expires_at = lease_expires_at;
   job.updated_at = now;
-  CRONIUM_ASSIGN_OR_RETURN(
-      auto update_job, conn.Prepare("UPDATE jobs SET status='LEASED', attempts=?2, lease_owner=?3, "
-                                    "lease_expires_at=?4, updated_at=?5 WHERE id=?1"));
+  CRONIUM_ASSIGN_OR_RETURN(auto update_job,
+                           conn.Prepare("UPDATE jobs SET status=?6, attempts=?2, lease_owner=?3, "
+                                        "lease_expires_at=?4, updated_at=?5 WHERE id=?1"));
   update_job.Bind(1, job.id)
       .Bind(2, job.attempts)
       .Bind(3, worker_id)
       .Bind(4, ToUnixMillis(lease_expires_at))
-      .Bind(5, ToUnixMillis(now));
+      .Bind(5, ToUnixMillis(now))
+      .Bind(6, ToString(job.status));
   CRONIUM_RETURN_IF_ERROR(update_job.Run());
   CRONIUM_ASSIGN_OR_RETURN(
       auto update_exec,
-      conn.Prepare(fmt::format("UPDATE executions SET worker_id=?2 WHERE id=?1 RETURNING {}",
-                               kExecutionColumns)));
-  update_exec.Bind(1, job.current_execution_id).Bind(2, worker_id);
+      conn.Prepare(fmt::format(
+          "UPDATE executions SET worker_id=?2, status=CASE WHEN ?3 THEN 'RUNNING' ELSE status END, "
+          "started_at=CASE WHEN ?3 THEN ?4 ELSE started_at END WHERE id=?1 RETURNING {}",
+          kExecutionColumns)));
+  update_exec.Bind(1, job.current_execution_id)
+      .Bind(2, worker_id)
+      .Bind(3, start)
+      .Bind(4, ToUnixMillis(now));
   CRONIUM_ASSIGN_OR_RETURN(bool exec_found, update_exec.Step());
   if (!exec_found) return Internal(fmt::format("job {} lost its execution row", job.id));
   ExecutionRecord execution = ReadExecution(update_exec);
@@ -975,7 +982,7 @@ Result<std::optional<ClaimedJob>> SqliteStore::ClaimNextJob(const std::string& w
                                                             TimePoint lease_expires_at) {
   std::lock_guard lock(writer_mutex_);
   return Transact(*writer_, [&]() -> Result<std::optional<ClaimedJob>> {
-    return ClaimInTransaction(*writer_, worker_id, now, lease_expires_at);
+    return ClaimInTransaction(*writer_, worker_id, now, lease_expires_at, /*start=*/false);
   });
 }
 
@@ -1047,7 +1054,7 @@ Result<std::optional<ClaimedJob>> SqliteStore::FinishAndClaimNext(
   std::lock_guard lock(writer_mutex_);
   return Transact(*writer_, [&]() -> Result<std::optional<ClaimedJob>> {
     CRONIUM_RETURN_IF_ERROR(FinishInTransaction(*writer_, e, now, retry, audit));
-    return ClaimInTransaction(*writer_, worker_id, now, lease_expires_at);
+    return ClaimInTransaction(*writer_, worker_id, now, lease_expires_at, /*start=*/true);
   });
 }
 
