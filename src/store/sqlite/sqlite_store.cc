@@ -9,6 +9,7 @@
 #include <span>
 
 #include "base/embedded_file.h"
+#include "base/ids.h"
 #include "base/time_format.h"
 #include "store/sqlite/sqlite_db.h"
 
@@ -1115,11 +1116,17 @@ Result<int> SqliteStore::PruneJobs(TimePoint before, int keep_per_event, int bat
     CRONIUM_ASSIGN_OR_RETURN(
         auto stmt,
         writer_->Prepare(
-            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE finished_at IS NOT NULL AND "
-            "finished_at < ?1 UNION SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY "
-            "event_id ORDER BY id DESC) AS newer FROM jobs WHERE finished_at IS NOT NULL) WHERE "
-            "?2 > 0 AND newer > ?2 LIMIT ?3)"));
-    stmt.Bind(1, ToUnixMillis(before)).Bind(2, keep_per_event).Bind(3, batch);
+            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE id < ?4 AND finished_at IS "
+            "NOT NULL AND finished_at < ?1 UNION SELECT id FROM (SELECT id, ROW_NUMBER() OVER "
+            "(PARTITION BY event_id ORDER BY id DESC) AS newer FROM jobs WHERE finished_at IS NOT "
+            "NULL) WHERE ?2 > 0 AND newer > ?2 LIMIT ?3)"));
+    // A job that finished before `before` was created before it: ids are time-ordered, so the
+    // primary key bounds the scan ("job_" and the 10 characters of the time).
+    const std::string created_before = NewId("job", before).substr(0, 14);
+    stmt.Bind(1, ToUnixMillis(before))
+        .Bind(2, keep_per_event)
+        .Bind(3, batch)
+        .Bind(4, created_before);
     return stmt.Run();
   });
 }
