@@ -700,7 +700,8 @@ Result<Response> Handlers::CancelExecution(Request& request, const auth::Princip
   CRONIUM_RETURN_IF_ERROR(auth::RequireWrite(principal));
   const std::string id = request.PathParam("id");
   CRONIUM_RETURN_IF_ERROR(VisibleExecution(id, principal));
-  CRONIUM_RETURN_IF_ERROR(ctx_.workers.Cancel(id, "cancelled by user", principal.ToActor()));
+  CRONIUM_RETURN_IF_ERROR(ctx_.workers.Cancel(
+      id, fmt::format("cancelled by {}", principal.username), principal.ToActor()));
   CRONIUM_ASSIGN_OR_RETURN(auto execution, LoadExecution(id));
   return ExecutionResponse(202, execution);
 }

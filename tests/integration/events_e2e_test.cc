@@ -105,7 +105,7 @@ TEST_F(EventsE2eTest, CancelKillsARunningExecution) {
   EXPECT_EQ(cancel.status, 202) << cancel.body;
   json x = AwaitEnd(execution);
   EXPECT_EQ(x["status"], "CANCELLED");
-  EXPECT_EQ(x["endReason"], "cancelled by user");
+  EXPECT_EQ(x["endReason"], "cancelled by admin");  // who cancelled it
   EXPECT_EQ(x["stdout"], "started\n");
   // Cancelling again is a conflict, not a crash.
   auto again = client_->Post("/api/v1/executions/" + execution + "/cancel", "{}");
