@@ -57,6 +57,13 @@ std::string NewId(std::string_view prefix, TimePoint now) {
     state.last_ms = ms;
     state.digits = digits;
   }
+  std::string id = IdTimePrefix(prefix, TimePoint(std::chrono::milliseconds(ms)));
+  for (unsigned char digit : digits) id.push_back(kAlphabet[digit]);
+  return id;
+}
+
+std::string IdTimePrefix(std::string_view prefix, TimePoint at) {
+  uint64_t ms = static_cast<uint64_t>(std::max<int64_t>(0, ToUnixMillis(at)));
   std::string id(prefix);
   id.push_back('_');
   char time_part[10];
@@ -65,7 +72,6 @@ std::string NewId(std::string_view prefix, TimePoint now) {
     ms >>= 5;
   }
   id.append(time_part, 10);
-  for (unsigned char digit : digits) id.push_back(kAlphabet[digit]);
   return id;
 }
 

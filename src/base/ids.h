@@ -14,6 +14,11 @@ namespace cronium {
 
 std::string NewId(std::string_view prefix, TimePoint now);
 
+// "<prefix>_" and the 10 time characters of `at`, without the monotonic adjustment of NewId:
+// ids made at or after `at` sort after it, so it bounds scans by creation time. (An id's time
+// is never before its creation; after a clock step back it may be later.)
+std::string IdTimePrefix(std::string_view prefix, TimePoint at);
+
 // Fills `out` with `n` bytes from the kernel's CSPRNG (getrandom). Aborts if the kernel cannot
 // provide randomness, which only happens on a broken system.
 void RandomBytes(void* out, size_t n);

@@ -44,5 +44,16 @@ TEST(IdsTest, RejectsPathTricksAndOddCharacters) {
   EXPECT_FALSE(IsWellFormedId(std::string(65, 'a')));
 }
 
+TEST(IdsTest, TimePrefixBoundsIdsByCreationTime) {
+  // Later than any time other tests give NewId, whose ids are monotonic within the process.
+  const TimePoint t = FromUnixMillis(9'000'000'000'000);
+  const std::string bound = IdTimePrefix("job", t);
+  EXPECT_EQ(bound.size(), 14u);
+  EXPECT_EQ(bound, IdTimePrefix("job", t));  // pure: no monotonic adjustment
+  EXPECT_LT(NewId("job", t - std::chrono::milliseconds(1)), bound);
+  EXPECT_GT(NewId("job", t), bound);
+  EXPECT_EQ(NewId("job", t + std::chrono::milliseconds(5)).substr(0, 4), "job_");
+}
+
 }  // namespace
 }  // namespace cronium

@@ -262,6 +262,9 @@ Status App::Start() {
                  request.path.substr(0, 200), status, elapsed.count(), request.remote_address);
   };
   p.http = std::make_unique<http::Server>(std::move(http_options), p.router);
+  // Retention first, bounded (at most 10,000 old runs here; the maintenance thread does the
+  // rest), so that a server that was down for a while does not start over its limits.
+  Maintain(p.clock.Now(), /*max_batches=*/20);
   p.workers->Start();
   p.scheduler->Start();
   CRONIUM_ASSIGN_OR_RETURN(uint16_t port, p.http->Start());
@@ -273,30 +276,10 @@ Status App::Start() {
     p.maintenance = std::thread([this] {
       auto& parts = *parts_;
       std::unique_lock lock(parts.maintenance_mutex);
+      // The start already pruned (a bounded pass); the thread finishes that and keeps at it.
       while (!parts.stopping) {
         lock.unlock();
-        const TimePoint now = parts.clock.Now();
-        if (options_.audit_retention_days > 0) {
-          auto pruned =
-              parts.store->PruneAudit(now - std::chrono::hours(24 * options_.audit_retention_days));
-          if (!pruned) {
-            spdlog::warn("audit retention: {}", pruned.error().message);
-          } else if (*pruned > 0) {
-            spdlog::info("audit retention: removed {} entries older than {} days", *pruned,
-                         options_.audit_retention_days);
-          }
-        }
-        if (options_.ledger_retention_days > 0) {
-          auto pruned = parts.store->PruneLedger(
-              now - std::chrono::hours(24 * options_.ledger_retention_days));
-          if (!pruned) {
-            spdlog::warn("ledger retention: {}", pruned.error().message);
-          } else if (*pruned > 0) {
-            spdlog::info("ledger retention: removed {} entries older than {} days", *pruned,
-                         options_.ledger_retention_days);
-          }
-        }
-        PruneHistory(now);
+        Maintain(parts.clock.Now(), /*max_batches=*/0);
         lock.lock();
         parts.maintenance_cv.wait_for(lock, std::chrono::hours(1), [&] { return parts.stopping; });
       }
@@ -305,15 +288,42 @@ Status App::Start() {
   return OkStatus();
 }
 
-// Deletes finished runs beyond the retention, in small batches so that workers and API writes
-// get the database in between; stops early when the server stops.
-void App::PruneHistory(TimePoint now) {
+void App::Maintain(TimePoint now, int max_batches) {
   auto& parts = *parts_;
+  if (options_.audit_retention_days > 0) {
+    auto pruned =
+        parts.store->PruneAudit(now - std::chrono::hours(24 * options_.audit_retention_days));
+    if (!pruned) {
+      spdlog::warn("audit retention: {}", pruned.error().message);
+    } else if (*pruned > 0) {
+      spdlog::info("audit retention: removed {} entries older than {} days", *pruned,
+                   options_.audit_retention_days);
+    }
+  }
+  if (options_.ledger_retention_days > 0) {
+    auto pruned =
+        parts.store->PruneLedger(now - std::chrono::hours(24 * options_.ledger_retention_days));
+    if (!pruned) {
+      spdlog::warn("ledger retention: {}", pruned.error().message);
+    } else if (*pruned > 0) {
+      spdlog::info("ledger retention: removed {} entries older than {} days", *pruned,
+                   options_.ledger_retention_days);
+    }
+  }
+  PruneHistory(now, max_batches);
+}
+
+// Deletes finished runs beyond the retention, in small batches so that workers and API writes
+// get the database in between; stops early when the server stops, or after `max_batches`
+// batches (0 = no limit).
+void App::PruneHistory(TimePoint now, int max_batches) {
+  auto& parts = *parts_;
+  if (options_.execution_retention_days <= 0 && options_.executions_per_event <= 0) return;
   const TimePoint before = options_.execution_retention_days > 0
                                ? now - std::chrono::hours(24 * options_.execution_retention_days)
                                : TimePoint();
   int total = 0;
-  for (;;) {
+  for (int batches = 0; max_batches == 0 || batches < max_batches; ++batches) {
     {
       std::lock_guard lock(parts.maintenance_mutex);
       if (parts.stopping) break;

@@ -62,7 +62,9 @@ class App {
 
  private:
   struct Parts;
-  void PruneHistory(TimePoint now);
+  // Retention of the audit log, the schedule ledger and finished runs.
+  void Maintain(TimePoint now, int max_batches);
+  void PruneHistory(TimePoint now, int max_batches);
 
   ServeOptions options_;
   std::unique_ptr<Parts> parts_;

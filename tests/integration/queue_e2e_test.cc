@@ -131,6 +131,28 @@ TEST_F(QueueE2eTest, MaxConcurrentHoldsFurtherRunsInTheQueue) {
   EXPECT_EQ(AwaitEnd(second)["status"], "SUCCEEDED");
 }
 
+TEST_F(QueueE2eTest, RetentionKeepsTheNewestRunsOfEachEvent) {
+  ASSERT_EQ(server_->Stop(), 0);
+  StartServer({"--executions-per-event", "2"});
+  const std::string id = CreateScript("BASH", "echo $CRONIUM_EXECUTION_ID");
+  std::vector<std::string> runs;
+  for (int n = 0; n < 4; ++n) runs.push_back(AwaitEnd(Run(id))["id"]);
+  const std::string queued = Run(CreateScript("BASH", "true"));  // another event's run
+  AwaitEnd(queued);
+  ASSERT_EQ(server_->Stop(), 0);
+  // Retention runs when the server starts (and hourly).
+  StartServer({"--executions-per-event", "2"});
+  json kept = Parse(client_->Get("/api/v1/events/" + id + "/executions"));
+  ASSERT_EQ(kept["items"].size(), 2u) << kept.dump();
+  EXPECT_EQ(kept["items"][0]["id"], runs[3]);
+  EXPECT_EQ(kept["items"][1]["id"], runs[2]);
+  EXPECT_EQ(client_->Get("/api/v1/executions/" + runs[0]).status, 404);
+  EXPECT_EQ(Parse(client_->Get("/api/v1/executions/" + queued))["status"], "SUCCEEDED");
+  // The audit log keeps its own, longer history.
+  json audit = Parse(client_->Get("/api/v1/audit?targetId=" + runs[0]));
+  EXPECT_FALSE(audit["items"].empty());
+}
+
 TEST_F(QueueE2eTest, RetryPolicyFieldsAreValidated) {
   auto bad = [&](const json& fields) {
     json body = {{"name", "x"}, {"type", "BASH"}, {"content", "true"}};

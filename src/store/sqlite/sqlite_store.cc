@@ -1120,9 +1120,10 @@ Result<int> SqliteStore::PruneJobs(TimePoint before, int keep_per_event, int bat
             "NOT NULL AND finished_at < ?1 UNION SELECT id FROM (SELECT id, ROW_NUMBER() OVER "
             "(PARTITION BY event_id ORDER BY id DESC) AS newer FROM jobs WHERE finished_at IS NOT "
             "NULL) WHERE ?2 > 0 AND newer > ?2 LIMIT ?3)"));
-    // A job that finished before `before` was created before it: ids are time-ordered, so the
-    // primary key bounds the scan ("job_" and the 10 characters of the time).
-    const std::string created_before = NewId("job", before).substr(0, 14);
+    // A job that finished before `before` was created before it, so its time-ordered id sorts
+    // before this prefix: the primary key bounds the scan. (After a clock step back a job's id
+    // may sort later; it is then pruned once `before` passes its id's time.)
+    const std::string created_before = IdTimePrefix("job", before);
     stmt.Bind(1, ToUnixMillis(before))
         .Bind(2, keep_per_event)
         .Bind(3, batch)
