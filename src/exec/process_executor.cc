@@ -15,6 +15,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
 
 namespace cronium::exec {
 namespace {
@@ -64,6 +67,7 @@ class WorkDir {
   explicit WorkDir(std::string path) : path_(std::move(path)) {}
   ~WorkDir() {
     if (path_.empty()) return;
+    ::unlink((path_ + ".pgid").c_str());
     // Most runs leave only their script behind: two syscalls instead of a tree walk.
     if (!script_.empty()) ::unlink(script_.c_str());
     if (::rmdir(path_.c_str()) == 0) return;
@@ -201,6 +205,13 @@ RunResult ProcessExecutor::Run(const RunSpec& spec, CancelToken& cancel) {
   }
   out_write.reset();
   err_write.reset();
+  {
+    // The group id, beside (not inside) the work dir, for KillLeftoverRuns after a crash.
+    Fd pgid_fd(::open((work_dir.path() + ".pgid").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                      0600));
+    const std::string text = std::to_string(pid);
+    if (pgid_fd.get() >= 0) (void)!::write(pgid_fd.get(), text.data(), text.size());
+  }
   ::fcntl(out_read.get(), F_SETFL, O_NONBLOCK);
   ::fcntl(err_read.get(), F_SETFL, O_NONBLOCK);
   Fd pidfd(PidfdOpen(pid));
@@ -284,6 +295,63 @@ RunResult ProcessExecutor::Run(const RunSpec& spec, CancelToken& cancel) {
     result.end_reason = EndReason::kExited;
   }
   return result;
+}
+
+namespace {
+
+// Calls visit(group, state, environ) for every process whose group is in `groups`.
+template <class Visit>
+void ForEachMember(const std::set<pid_t>& groups, Visit visit) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat_file(entry.path() / "stat");
+    const std::string stat((std::istreambuf_iterator<char>(stat_file)), {});
+    const size_t close = stat.rfind(')');
+    if (close == std::string::npos || close + 2 >= stat.size()) continue;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string state;
+    pid_t parent = 0, group = 0;
+    if (!(fields >> state >> parent >> group) || !groups.count(group)) continue;
+    std::ifstream environ_file(entry.path() / "environ", std::ios::binary);
+    const std::string environ =
+        std::string(1, '\0') + std::string((std::istreambuf_iterator<char>(environ_file)), {});
+    visit(group, state, environ);
+  }
+}
+
+}  // namespace
+
+int KillLeftoverRuns(const std::string& work_root) {
+  std::set<pid_t> recorded;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(work_root, ec)) {
+    if (entry.path().extension() != ".pgid") continue;
+    std::ifstream in(entry.path());
+    pid_t pgid = 0;
+    if (in >> pgid && pgid > 1) recorded.insert(pgid);
+  }
+  if (recorded.empty()) return 0;
+  // Members of those groups, leader or not (the leader may have exited and left children).
+  // A group counts only if a member carries a run's environment: pids may have been reused.
+  const std::string marker("\0CRONIUM_EXECUTION_ID=", 22);
+  std::set<pid_t> killed;
+  ForEachMember(recorded, [&](pid_t group, const std::string&, const std::string& environ) {
+    if (killed.count(group) || environ.find(marker) == std::string::npos) return;
+    if (::kill(-group, SIGKILL) == 0) killed.insert(group);
+  });
+  // SIGKILL is delivered asynchronously: wait (bounded) until no member is still running, so
+  // that nothing of them overlaps what starts next.
+  for (int round = 0; round < 400 && !killed.empty(); ++round) {
+    bool alive = false;
+    ForEachMember(killed, [&](pid_t, const std::string& state, const std::string&) {
+      alive = alive || state != "Z";
+    });
+    if (!alive) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return static_cast<int>(killed.size());
 }
 
 }  // namespace cronium::exec

@@ -8,6 +8,8 @@
 // A process that leaves the group (setsid) can escape; the sandbox executor closes that gap.
 // Thread-safe.
 
+#include <string>
+
 #include "exec/executor.h"
 
 namespace cronium::exec {
@@ -16,5 +18,12 @@ class ProcessExecutor final : public Executor {
  public:
   RunResult Run(const RunSpec& spec, CancelToken& cancel) override;
 };
+
+// Kills the process groups that runs of a previous server process left under `work_root`
+// (after a crash or kill -9 nothing stopped them). Each run records its group id in
+// "<work dir>.pgid" beside its work dir; a group is killed only if its leader still carries a
+// CRONIUM_EXECUTION_ID in its environment, so a reused pid is left alone. Returns how many
+// groups were killed. Call before starting new runs.
+int KillLeftoverRuns(const std::string& work_root);
 
 }  // namespace cronium::exec

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -200,6 +202,50 @@ TEST_F(ProcessExecutorTest, ManyRunsInParallel) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 8);
+}
+
+// A process in a group of its own, with the given environment (a script's left-over run or a
+// stranger that happens to have a recorded pid).
+pid_t SpawnGroupLeader(std::vector<std::string> env) {
+  std::vector<std::string> argv_storage = {"/bin/sleep", "30"};
+  std::vector<char*> argv, envp;
+  for (auto& arg : argv_storage) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  for (auto& var : env) envp.push_back(var.data());
+  envp.push_back(nullptr);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  pid_t pid = -1;
+  EXPECT_EQ(posix_spawn(&pid, argv[0], nullptr, &attr, argv.data(), envp.data()), 0);
+  posix_spawnattr_destroy(&attr);
+  return pid;
+}
+
+TEST_F(ProcessExecutorTest, LeftoverRunsAreKilledButStrangersAreNot) {
+  const std::string root = dir_.path() + "/runs";
+  std::filesystem::create_directories(root);
+  const pid_t leftover = SpawnGroupLeader({"CRONIUM_EXECUTION_ID=exe_1", "PATH=/usr/bin"});
+  const pid_t stranger = SpawnGroupLeader({"PATH=/usr/bin"});
+  std::ofstream(root + "/run-aaaaaa.pgid") << leftover;
+  std::ofstream(root + "/run-bbbbbb.pgid") << stranger;  // as if its pid had been reused
+  std::ofstream(root + "/run-cccccc.pgid") << "not a pid";
+  EXPECT_EQ(KillLeftoverRuns(root), 1);
+  int status = 0;
+  ASSERT_EQ(::waitpid(leftover, &status, 0), leftover);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  EXPECT_EQ(::waitpid(stranger, &status, WNOHANG), 0);  // still running
+  ::kill(stranger, SIGKILL);
+  ::waitpid(stranger, &status, 0);
+  EXPECT_EQ(KillLeftoverRuns(dir_.path() + "/missing"), 0);
+}
+
+TEST_F(ProcessExecutorTest, ARunRecordsItsGroupBesideItsWorkDirUntilItEnds) {
+  auto spec = Bash("ls ../*.pgid | wc -l");
+  auto result = Run(spec);
+  EXPECT_EQ(result.stdout_text, "1\n");                    // its own, while it runs
+  EXPECT_TRUE(std::filesystem::is_empty(spec.work_root));  // removed with the work dir
 }
 
 }  // namespace

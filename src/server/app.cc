@@ -180,6 +180,11 @@ Status App::Start() {
   }
 
   const fs::path work_root = data_dir / "runs";
+  // Runs of a crashed predecessor may still be going: stop them before their jobs are reaped
+  // and retried, so an attempt never overlaps the one it replaces.
+  if (const int killed = exec::KillLeftoverRuns(work_root.string()); killed > 0) {
+    spdlog::warn("killed {} run(s) a previous server process left running", killed);
+  }
   fs::remove_all(work_root, ec);  // leftovers of a crash
   fs::create_directories(work_root, ec);
   ::chmod(work_root.c_str(), 0700);

@@ -29,18 +29,30 @@ TEST_F(LifecycleE2eTest, DataSurvivesARestart) {
   EXPECT_EQ(RunAndWait(id)["stdout"], "still here\n");
 }
 
-TEST_F(LifecycleE2eTest, AKilledServerMarksItsUnfinishedRunLostOnRestart) {
+TEST_F(LifecycleE2eTest, AKilledServerMarksItsUnfinishedRunLostAndStopsItOnRestart) {
   const std::string fifo = MakeFifo("kill.fifo");
   const std::string pid_file = dir_.path() + "/script.pid";
-  const std::string id = CreateScript(
-      "BASH", "echo $$ > " + pid_file + "\nread line < " + fifo + "\nsleep 300\n", 600);
+  const std::string child_file = dir_.path() + "/child.pid";
+  const std::string id = CreateScript("BASH",
+                                      "echo $$ > " + pid_file + "\nsleep 300 &\necho $! > " +
+                                          child_file + "\nread line < " + fifo + "\nsleep 300\n",
+                                      600);
   const std::string execution = Run(id);
   WaitUntilScriptOpens(fifo);
   server_->Kill();
-  // The orphaned script is not the test's to leave behind.
   const pid_t script = testutil::ReadPidFile(pid_file);
-  if (script > 0) ::kill(-script, SIGKILL);
+  const pid_t child = testutil::ReadPidFile(child_file);
+  ASSERT_GT(script, 0);
+  ASSERT_GT(child, 0);
+  EXPECT_FALSE(testutil::ProcessIsGone(script));  // orphaned, still running
   StartServer();
+  // The restarted server stopped what its predecessor left running, children included.
+  EXPECT_TRUE(testutil::ProcessIsGone(script));
+  EXPECT_TRUE(testutil::ProcessIsGone(child));
+  if (!testutil::ProcessIsGone(script)) ::kill(-script, SIGKILL);
+  if (!testutil::ProcessIsGone(child)) ::kill(child, SIGKILL);
+  EXPECT_NE(server_->Logs().find("killed 1 run(s) a previous server process left running"),
+            std::string::npos);
   json x = Parse(client_->Get("/api/v1/executions/" + execution));
   EXPECT_EQ(x["status"], "LOST");
   EXPECT_EQ(x["endReason"], "lost: the server stopped during the run (crash or kill)");
