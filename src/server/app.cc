@@ -295,26 +295,19 @@ Status App::Start() {
 
 void App::Maintain(TimePoint now, int max_batches) {
   auto& parts = *parts_;
-  if (options_.audit_retention_days > 0) {
-    auto pruned =
-        parts.store->PruneAudit(now - std::chrono::hours(24 * options_.audit_retention_days));
+  auto prune = [&](std::string_view what, int days, auto&& delete_before) {
+    if (days <= 0) return;
+    Result<int> pruned = delete_before(now - std::chrono::hours(24 * days));
     if (!pruned) {
-      spdlog::warn("audit retention: {}", pruned.error().message);
+      spdlog::warn("{} retention: {}", what, pruned.error().message);
     } else if (*pruned > 0) {
-      spdlog::info("audit retention: removed {} entries older than {} days", *pruned,
-                   options_.audit_retention_days);
+      spdlog::info("{} retention: removed {} entries older than {} days", what, *pruned, days);
     }
-  }
-  if (options_.ledger_retention_days > 0) {
-    auto pruned =
-        parts.store->PruneLedger(now - std::chrono::hours(24 * options_.ledger_retention_days));
-    if (!pruned) {
-      spdlog::warn("ledger retention: {}", pruned.error().message);
-    } else if (*pruned > 0) {
-      spdlog::info("ledger retention: removed {} entries older than {} days", *pruned,
-                   options_.ledger_retention_days);
-    }
-  }
+  };
+  prune("audit", options_.audit_retention_days,
+        [&](TimePoint before) { return parts.store->PruneAudit(before); });
+  prune("ledger", options_.ledger_retention_days,
+        [&](TimePoint before) { return parts.store->PruneLedger(before); });
   PruneHistory(now, max_batches);
 }
 
