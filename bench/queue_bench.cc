@@ -211,24 +211,26 @@ std::string WriteScript(const std::string& dir, const std::string& name,
 // environment is the one a run gets (the same command: LANG=C.UTF-8 makes bash load its
 // locale, which costs as much here as in a run).
 pid_t Spawn(const std::string& script, int out_fd) {
-  static std::string home = "HOME=" + std::filesystem::temp_directory_path().string();
-  static std::string tmpdir = "TMPDIR=" + std::filesystem::temp_directory_path().string();
-  std::string program = "/bin/bash", path = script, env_path = "PATH=/usr/local/bin:/usr/bin:/bin",
-              lang = "LANG=C.UTF-8", unbuffered = "PYTHONUNBUFFERED=1",
-              no_bytecode = "PYTHONDONTWRITEBYTECODE=1",
-              execution = "CRONIUM_EXECUTION_ID=exe_0000000000000000000000000",
-              job = "CRONIUM_JOB_ID=job_0000000000000000000000000",
-              event = "CRONIUM_EVENT_ID=evt_0000000000000000000000000",
-              mode = "CRONIUM_EXECUTION_MODE=process";
+  static const std::vector<std::string> env_storage = [] {
+    std::vector<std::string> vars;
+    const std::string tmp = std::filesystem::temp_directory_path().string();
+    for (const auto& [key, value] : worker::ScriptEnvironment({}, "exe_0000000000000000000000000",
+                                                              "job_0000000000000000000000000",
+                                                              "evt_0000000000000000000000000")) {
+      vars.push_back(key + "=" + (value == "{workdir}" ? tmp : value));
+    }
+    return vars;
+  }();
+  std::string program = "/bin/bash", path = script;
   char* argv[] = {program.data(), path.data(), nullptr};
-  char* envp[] = {env_path.data(),   home.data(),        tmpdir.data(),    lang.data(),
-                  unbuffered.data(), no_bytecode.data(), execution.data(), job.data(),
-                  event.data(),      mode.data(),        nullptr};
+  std::vector<char*> envp;
+  for (const auto& var : env_storage) envp.push_back(const_cast<char*>(var.c_str()));
+  envp.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   if (out_fd >= 0) posix_spawn_file_actions_adddup2(&actions, out_fd, 1);
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv, envp);
+  const int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv, envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) Fail(std::string("posix_spawn: ") + std::strerror(rc));
   return pid;
@@ -423,16 +425,9 @@ exec::RunSpec WorkerSpec(const std::string& work_root) {
   spec.args = {"{script}"};
   spec.script = "true";
   spec.script_name = "script.sh";
-  spec.env = {{"PATH", "/usr/local/bin:/usr/bin:/bin"},
-              {"HOME", "{workdir}"},
-              {"TMPDIR", "{workdir}"},
-              {"LANG", "C.UTF-8"},
-              {"PYTHONUNBUFFERED", "1"},
-              {"PYTHONDONTWRITEBYTECODE", "1"},
-              {"CRONIUM_EXECUTION_ID", "exe_0000000000000000000000000"},
-              {"CRONIUM_JOB_ID", "job_0000000000000000000000000"},
-              {"CRONIUM_EVENT_ID", "evt_0000000000000000000000000"},
-              {"CRONIUM_EXECUTION_MODE", "process"}};
+  spec.env =
+      worker::ScriptEnvironment({}, "exe_0000000000000000000000000",
+                                "job_0000000000000000000000000", "evt_0000000000000000000000000");
   spec.work_root = work_root;
   return spec;
 }

@@ -242,8 +242,12 @@ Result<EventInput> ParseEventInput(const Request& request, TimePoint now) {
 
 }  // namespace
 
+std::string DumpJson(const json& doc) {
+  return doc.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 http::Response JsonResponse(int status, const json& body) {
-  return Response::Json(status, body.dump(-1, ' ', false, json::error_handler_t::replace));
+  return Response::Json(status, DumpJson(body));
 }
 
 Response AuthErrorResponse(const Error& error) {
@@ -581,7 +585,7 @@ Result<Response> Handlers::RunEvent(Request& request, const auth::Principal& pri
   options.actor = principal.ToActor();
   options.trigger = "MANUAL";
   if (const json* input = body.Get("input")) {
-    options.input_json = input->dump(-1, ' ', false, json::error_handler_t::replace);
+    options.input_json = DumpJson(*input);
     if (options.input_json.size() > kMaxInputBytes) {
       return InvalidArgument(fmt::format("input: at most {} bytes of JSON", kMaxInputBytes));
     }

@@ -24,10 +24,6 @@ using http::Responder;
 using http::Response;
 using nlohmann::json;
 
-std::string Dump(const json& doc) {
-  return doc.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
 // Stored output as line messages, for a run that ended before the reader came.
 void SendStored(http::WebSocket& socket, const store::ExecutionRecord& x) {
   uint64_t sequence = 0;
@@ -74,46 +70,46 @@ void Handlers::StreamExecution(Request& request, Responder respond) {
   if (ctx_.hub == nullptr) {
     return respond(ErrorResponse(Error{ErrorCode::kUnavailable, "live output is not enabled"}));
   }
-  respond(Response::WebSocketUpgrade(
-      [self = *this, id](std::shared_ptr<http::WebSocket> socket) mutable {
-        auto stream = std::make_shared<Stream>();
-        stream->socket = std::move(socket);
-        stream->execution_id = id;
-        live::OutputHub& hub = *self.ctx_.hub;
-        // Ends the stream once: stored output if no live line came, the end message, a close.
-        auto finish = [self, stream, &hub]() mutable {
-          if (stream->ended.exchange(true)) return;
-          hub.Unsubscribe(stream->execution_id, stream->subscription.load());
-          auto latest = self.LoadExecution(stream->execution_id);
-          if (!latest) return stream->socket->Close("execution not found");
-          if (!stream->received) SendStored(*stream->socket, *latest);
-          stream->socket->Send(Dump(EndMessage(*latest)));
-          stream->socket->Close("execution ended");
-        };
+  respond(Response::WebSocketUpgrade([self = *this,
+                                      id](std::shared_ptr<http::WebSocket> socket) mutable {
+    auto stream = std::make_shared<Stream>();
+    stream->socket = std::move(socket);
+    stream->execution_id = id;
+    live::OutputHub& hub = *self.ctx_.hub;
+    // Ends the stream once: stored output if no live line came, the end message, a close.
+    auto finish = [self, stream, &hub]() mutable {
+      if (stream->ended.exchange(true)) return;
+      hub.Unsubscribe(stream->execution_id, stream->subscription.load());
+      auto latest = self.LoadExecution(stream->execution_id);
+      if (!latest) return stream->socket->Close("execution not found");
+      if (!stream->received) SendStored(*stream->socket, *latest);
+      stream->socket->Send(DumpJson(EndMessage(*latest)));
+      stream->socket->Close("execution ended");
+    };
 
-        auto current = self.LoadExecution(id);
-        if (!current) return stream->socket->Close("execution not found");
-        stream->socket->Send(
-            Dump({{"type", "status"}, {"executionId", id}, {"status", ToString(current->status)}}));
-        if (store::IsTerminal(current->status)) return finish();
-        stream->subscription = hub.Subscribe(id, [stream](const std::string& message) {
-          stream->received = true;
-          stream->socket->Send(message);
-        });
-        stream->socket->OnClose([stream, &hub] {
-          if (!stream->ended.exchange(true))
-            hub.Unsubscribe(stream->execution_id, stream->subscription);
-        });
-        // Runs are bounded by their timeout; the bound here only frees a forgotten waiter.
-        self.ctx_.queue.WhenFinished(id, std::chrono::hours(24 * 8),
-                                     [finish, stream](bool finished) mutable {
-                                       if (finished) return finish();
-                                       stream->socket->Close("stream closed by the server");
-                                     });
-        // It may have ended between the first read and the wait.
-        auto again = self.LoadExecution(id);
-        if (again && store::IsTerminal(again->status)) finish();
-      }));
+    auto current = self.LoadExecution(id);
+    if (!current) return stream->socket->Close("execution not found");
+    stream->socket->Send(
+        DumpJson({{"type", "status"}, {"executionId", id}, {"status", ToString(current->status)}}));
+    if (store::IsTerminal(current->status)) return finish();
+    stream->subscription = hub.Subscribe(id, [stream](const std::string& message) {
+      stream->received = true;
+      stream->socket->Send(message);
+    });
+    stream->socket->OnClose([stream, &hub] {
+      if (!stream->ended.exchange(true))
+        hub.Unsubscribe(stream->execution_id, stream->subscription);
+    });
+    // Runs are bounded by their timeout; the bound here only frees a forgotten waiter.
+    self.ctx_.queue.WhenFinished(id, std::chrono::hours(24 * 8),
+                                 [finish, stream](bool finished) mutable {
+                                   if (finished) return finish();
+                                   stream->socket->Close("stream closed by the server");
+                                 });
+    // It may have ended between the first read and the wait.
+    auto again = self.LoadExecution(id);
+    if (again && store::IsTerminal(again->status)) finish();
+  }));
 }
 
 }  // namespace cronium::api::internal

@@ -244,17 +244,16 @@ Result<int> JobQueue::ReapLapsedLeases(const std::string& owner_prefix, const st
   }
 }
 
-Result<store::CancelOutcome> JobQueue::Cancel(const std::string& job_id, const std::string& reason,
+Result<store::CancelOutcome> JobQueue::Cancel(const std::string& job_id,
+                                              const std::string& execution_id,
+                                              const std::string& reason,
                                               const store::Actor& actor) {
-  CRONIUM_ASSIGN_OR_RETURN(auto job, store_.GetJob(job_id));
   const TimePoint now = clock_.Now();
-  CRONIUM_ASSIGN_OR_RETURN(auto outcome,
-                           store_.CancelJob(job_id, reason, now,
-                                            store::MakeAudit(actor, now, "run.cancel", "execution",
-                                                             job.current_execution_id)));
-  if (outcome == store::CancelOutcome::kCancelledWhileQueued) {
-    NotifyFinished(job.current_execution_id);
-  }
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto outcome,
+      store_.CancelJob(job_id, reason, now,
+                       store::MakeAudit(actor, now, "run.cancel", "execution", execution_id)));
+  if (outcome == store::CancelOutcome::kCancelledWhileQueued) NotifyFinished(execution_id);
   return outcome;
 }
 

@@ -120,9 +120,10 @@ class JobQueue {
   // whose id starts with `owner_prefix` (a restarted node's own): the attempt ends LOST with
   // `reason` and is retried per its event's policy. Returns how many jobs were recovered.
   Result<int> ReapLapsedLeases(const std::string& owner_prefix, const std::string& reason);
-  // See store::Store::CancelJob. Waiters are notified when a queued job is cancelled.
-  Result<store::CancelOutcome> Cancel(const std::string& job_id, const std::string& reason,
-                                      const store::Actor& actor);
+  // See store::Store::CancelJob; `execution_id` is the job's current execution (the caller
+  // has read it). Waiters are notified when a queued job is cancelled.
+  Result<store::CancelOutcome> Cancel(const std::string& job_id, const std::string& execution_id,
+                                      const std::string& reason, const store::Actor& actor);
 
   // Calls `done(true)` once the execution has reached a terminal state, or `done(false)` after
   // `max_wait` or at shutdown. `done` runs on an internal thread or the caller's; it must not

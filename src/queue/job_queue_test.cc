@@ -119,7 +119,8 @@ TEST_F(JobQueueTest, CancellingAQueuedJobNotifiesWaiters) {
   std::promise<bool> notified;
   queue_->WhenFinished(run->execution_id, milliseconds(60'000),
                        [&](bool finished) { notified.set_value(finished); });
-  auto outcome = queue_->Cancel(run->job_id, "cancelled by user", store::Actor{});
+  auto outcome =
+      queue_->Cancel(run->job_id, run->execution_id, "cancelled by user", store::Actor{});
   ASSERT_TRUE(outcome);
   EXPECT_EQ(*outcome, store::CancelOutcome::kCancelledWhileQueued);
   EXPECT_TRUE(notified.get_future().get());
@@ -228,7 +229,7 @@ TEST_F(JobQueueTest, OnlyStatusesThePolicyNamesAreRetried) {
 TEST_F(JobQueueTest, CancelledRunsAreNeverRetried) {
   auto run = queue_->Enqueue(event_, {});
   auto claimed = ClaimAndStart();
-  ASSERT_TRUE(queue_->Cancel(run->job_id, "cancelled by alice", store::Actor{}));
+  ASSERT_TRUE(queue_->Cancel(run->job_id, run->execution_id, "cancelled by alice", store::Actor{}));
   claimed.job.cancel_reason = "cancelled by alice";
   ASSERT_TRUE(queue_->Finish(claimed.job, Ended(claimed, store::RunStatus::kCancelled), {}));
   EXPECT_EQ(store_->GetJob(run->job_id)->status, store::RunStatus::kCancelled);

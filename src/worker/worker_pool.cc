@@ -34,6 +34,24 @@ store::RunStatus StatusOf(const exec::RunResult& result) {
 
 }  // namespace
 
+std::map<std::string, std::string> ScriptEnvironment(std::map<std::string, std::string> event_vars,
+                                                     const std::string& execution_id,
+                                                     const std::string& job_id,
+                                                     const std::string& event_id) {
+  std::map<std::string, std::string> env = {{"PATH", "/usr/local/bin:/usr/bin:/bin"},
+                                            {"HOME", "{workdir}"},
+                                            {"TMPDIR", "{workdir}"},
+                                            {"LANG", "C.UTF-8"},
+                                            {"PYTHONUNBUFFERED", "1"},
+                                            {"PYTHONDONTWRITEBYTECODE", "1"}};
+  for (auto& [key, value] : event_vars) env[key] = std::move(value);
+  env["CRONIUM_EXECUTION_ID"] = execution_id;
+  env["CRONIUM_JOB_ID"] = job_id;
+  env["CRONIUM_EVENT_ID"] = event_id;
+  env["CRONIUM_EXECUTION_MODE"] = "process";
+  return env;
+}
+
 WorkerPool::WorkerPool(WorkerOptions options, queue::JobQueue& queue, events::EventService& events,
                        exec::Executor& executor, const Clock& clock)
     : options_(std::move(options)),
@@ -116,7 +134,7 @@ Status WorkerPool::Cancel(const std::string& execution_id, const std::string& re
     return FailedPrecondition(
         fmt::format("execution {} already ended ({})", execution_id, ToString(execution.status)));
   }
-  CRONIUM_ASSIGN_OR_RETURN(auto outcome, queue_.Cancel(job.id, reason, actor));
+  CRONIUM_ASSIGN_OR_RETURN(auto outcome, queue_.Cancel(job.id, execution_id, reason, actor));
   if (outcome == store::CancelOutcome::kCancelRequested) {
     // If the run is on another node (or between claim and start here), the heartbeat or
     // MarkRunning delivers the request.
@@ -248,18 +266,7 @@ Result<exec::RunSpec> WorkerPool::BuildSpec(const store::ClaimedJob& claimed,
   spec.args = {"{script}"};
   spec.script = event.content;
   CRONIUM_ASSIGN_OR_RETURN(auto env, events_.UnsealEnvVars(event));
-  // Built from scratch: nothing of the server's own environment reaches a script.
-  spec.env = {{"PATH", "/usr/local/bin:/usr/bin:/bin"},
-              {"HOME", "{workdir}"},
-              {"TMPDIR", "{workdir}"},
-              {"LANG", "C.UTF-8"},
-              {"PYTHONUNBUFFERED", "1"},
-              {"PYTHONDONTWRITEBYTECODE", "1"}};
-  for (auto& [key, value] : env) spec.env[key] = std::move(value);
-  spec.env["CRONIUM_EXECUTION_ID"] = claimed.execution.id;
-  spec.env["CRONIUM_JOB_ID"] = claimed.job.id;
-  spec.env["CRONIUM_EVENT_ID"] = event.id;
-  spec.env["CRONIUM_EXECUTION_MODE"] = "process";
+  spec.env = ScriptEnvironment(std::move(env), claimed.execution.id, claimed.job.id, event.id);
   spec.work_root = options_.work_root;
   spec.timeout = claimed.job.timeout;
   spec.kill_grace = options_.kill_grace;

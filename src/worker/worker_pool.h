@@ -42,6 +42,14 @@ struct WorkerOptions {
   live::OutputHub* hub = nullptr;  // live output for subscribers (optional)
 };
 
+// The environment of a script, built from scratch (nothing of the server's own reaches it):
+// PATH, HOME and TMPDIR ("{workdir}"), LANG and the Python switches, then the event's env vars
+// (which may override those), then the CRONIUM_* ids of the run (which they may not).
+std::map<std::string, std::string> ScriptEnvironment(std::map<std::string, std::string> event_vars,
+                                                     const std::string& execution_id,
+                                                     const std::string& job_id,
+                                                     const std::string& event_id);
+
 struct DrainState {
   bool draining = false;
   int running = 0;

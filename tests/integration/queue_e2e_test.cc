@@ -17,19 +17,6 @@ namespace {
 
 class QueueE2eTest : public E2eTest {
  protected:
-  // Kills what scripts of a killed server left running: every process group whose leader
-  // wrote its pid into `pid_dir` and still runs one of our scripts.
-  static void KillOrphans(const std::string& pid_dir) {
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(pid_dir, ec)) {
-      const pid_t pid = testutil::ReadPidFile(entry.path().string());
-      if (pid <= 0) continue;
-      std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
-      std::string text((std::istreambuf_iterator<char>(cmdline)), {});
-      if (text.find("script.sh") != std::string::npos) ::kill(-pid, SIGKILL);
-    }
-  }
-
   json SystemInfo() { return Parse(client_->Get("/api/v1/system/info")); }
 
   int64_t ActiveJobs() {
@@ -244,18 +231,16 @@ TEST_F(QueueE2eTest, SigtermRequeuesARunThatOutlivesTheGraceAndItRunsAgainAfterR
 // kill -9 at random moments while hundreds of jobs run; after the last restart every job has
 // exactly one terminal state, no job ran more attempts than allowed and the counters agree.
 TEST_F(QueueE2eTest, ChaosKillsLoseNoJobAndRunNoneTooOften) {
-  const std::string pid_dir = dir_.path() + "/pids";
-  std::filesystem::create_directories(pid_dir);
-  const std::string record = "echo $$ > " + pid_dir + "/$CRONIUM_EXECUTION_ID\n";
+  // What a killed server leaves running, its successor kills at start-up.
   struct Kind {
     std::string name, script;
     int retries;
     int count;
   };
   const std::vector<Kind> kinds = {
-      {"quick", record + "true", 0, 200},
-      {"failing", record + "exit 3", 1, 60},
-      {"slow", record + "sleep 0.$((RANDOM % 5))", 2, 40},
+      {"quick", "true", 0, 200},
+      {"failing", "exit 3", 1, 60},
+      {"slow", "sleep 0.$((RANDOM % 5))", 2, 40},
   };
   std::map<std::string, std::string> kind_of_event;
   std::vector<std::string> executions;
@@ -275,12 +260,10 @@ TEST_F(QueueE2eTest, ChaosKillsLoseNoJobAndRunNoneTooOften) {
     const std::string& watched = executions[random() % executions.size()];
     client_->Get("/api/v1/executions/" + watched + "?wait=" + std::to_string(random() % 3));
     server_->Kill();
-    KillOrphans(pid_dir);
     StartServer();
   }
   AwaitIdle();
   ASSERT_EQ(server_->Stop(), 0);
-  KillOrphans(pid_dir);
 
   sqlite3* db = nullptr;
   ASSERT_EQ(

@@ -18,6 +18,7 @@ namespace cronium::api::internal {
 using nlohmann::json;
 
 // Script output may hold anything; invalid UTF-8 becomes U+FFFD instead of failing the dump.
+std::string DumpJson(const json& doc);
 http::Response JsonResponse(int status, const json& body);
 json TimeOrNull(const std::optional<TimePoint>& t);
 // An authentication failure; 401s tell the client which scheme to use.

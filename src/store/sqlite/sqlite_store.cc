@@ -28,6 +28,24 @@ using nlohmann::json;
 
 int VersionOf(const EmbeddedFile& file) { return std::atoi(file.name); }
 
+// Runs `body` inside BEGIN IMMEDIATE ... COMMIT, rolling back on error.
+template <class F>
+auto Transact(SqliteConnection& conn, F&& body) -> decltype(body()) {
+  CRONIUM_RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
+  auto result = body();
+  if (!result) {
+    (void)conn.Exec("ROLLBACK");
+    return result;
+  }
+  if (Status committed = conn.Exec("COMMIT"); !committed) {
+    // A COMMIT that fails (a full disk, an I/O error) leaves the transaction open; without
+    // this rollback the connection would refuse every later transaction.
+    (void)conn.Exec("ROLLBACK");
+    return tl::unexpected(committed.error());
+  }
+  return result;
+}
+
 Status ApplyMigrations(SqliteConnection& conn) {
   CRONIUM_RETURN_IF_ERROR(conn.Exec(
       "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
@@ -52,45 +70,21 @@ Status ApplyMigrations(SqliteConnection& conn) {
   for (const EmbeddedFile& file : files) {
     const int version = VersionOf(file);
     if (version <= current) continue;
-    CRONIUM_RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
-    Status applied = conn.Exec(file.contents());
-    if (applied) {
-      auto insert = conn.Prepare(
-          "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?1, ?2, "
-          "CAST(strftime('%s','now') AS INTEGER) * 1000)");
-      if (!insert) {
-        applied = tl::unexpected(insert.error());
-      } else {
-        insert->Bind(1, version).Bind(2, std::string_view(file.name));
-        auto ran = insert->Run();
-        if (!ran) applied = tl::unexpected(ran.error());
-      }
-    }
+    Status applied = Transact(conn, [&]() -> Status {
+      CRONIUM_RETURN_IF_ERROR(conn.Exec(file.contents()));
+      CRONIUM_ASSIGN_OR_RETURN(
+          auto insert,
+          conn.Prepare("INSERT INTO schema_migrations(version, name, applied_at) "
+                       "VALUES (?1, ?2, CAST(strftime('%s','now') AS INTEGER) * 1000)"));
+      insert.Bind(1, version).Bind(2, std::string_view(file.name));
+      CRONIUM_RETURN_IF_ERROR(insert.Run());
+      return OkStatus();
+    });
     if (!applied) {
-      (void)conn.Exec("ROLLBACK");
       return Internal(fmt::format("migration {} failed: {}", file.name, applied.error().message));
     }
-    CRONIUM_RETURN_IF_ERROR(conn.Exec("COMMIT"));
   }
   return OkStatus();
-}
-
-// Runs `body` inside BEGIN IMMEDIATE ... COMMIT, rolling back on error.
-template <class F>
-auto Transact(SqliteConnection& conn, F&& body) -> decltype(body()) {
-  CRONIUM_RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
-  auto result = body();
-  if (!result) {
-    (void)conn.Exec("ROLLBACK");
-    return result;
-  }
-  if (Status committed = conn.Exec("COMMIT"); !committed) {
-    // A COMMIT that fails (a full disk, an I/O error) leaves the transaction open; without
-    // this rollback the connection would refuse every later transaction.
-    (void)conn.Exec("ROLLBACK");
-    return tl::unexpected(committed.error());
-  }
-  return result;
 }
 
 std::optional<TimePoint> OptionalTime(const Statement& stmt, int col) {
