@@ -14,7 +14,8 @@ ALLOWED = {
     "base": set(),
     "crypto": {"base"},
     "store": {"base"},
-    "exec": {"base"},
+    "sandbox": set(),
+    "exec": {"base", "sandbox"},
     "http": {"base"},
     "live": {"base"},
     "auth": {"base", "crypto", "store"},
@@ -23,10 +24,10 @@ ALLOWED = {
     "scheduler": {"base", "queue", "store", "events"},
     "worker": {"base", "events", "exec", "live", "queue", "store", "crypto"},
     "api": {"base", "auth", "http", "events", "live", "queue", "scheduler", "store", "worker",
-            "crypto", "exec"},
+            "crypto", "exec", "sandbox"},
     "cli": {"base", "http"},
     "server": {"base", "api", "auth", "cli", "crypto", "scheduler", "events", "exec", "http", "live",
-               "queue", "store", "worker"},
+               "queue", "sandbox", "store", "worker"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/([^"]+)"', re.M)
 

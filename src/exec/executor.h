@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sandbox/spec.h"
+
 namespace cronium::exec {
 
 enum class OutputStream { kStdout, kStderr };
@@ -50,6 +52,9 @@ struct RunSpec {
   std::chrono::milliseconds timeout{30'000};
   std::chrono::milliseconds kill_grace{2'000};  // TERM, then KILL this much later
   size_t max_output_bytes = 1 << 20;            // per stream
+  // Sandbox only (the plain executor has no cgroups): resource limits and network policy.
+  sandbox::Limits limits;
+  sandbox::Network network = sandbox::Network::kNone;
   // Called on the running thread for every chunk of output as it arrives (optional).
   std::function<void(OutputStream, std::string_view)> on_output;
 };
@@ -74,12 +79,18 @@ struct RunResult {
   uint64_t stderr_bytes = 0;
   std::chrono::milliseconds duration{0};
   int64_t cpu_time_ms = 0;
-  int64_t max_rss_kb = 0;
-  std::string isolation;  // "process", "sandbox", ...
-  std::string error;      // for kStartFailed
+  int64_t max_rss_kb = 0;  // peak resident memory (sandbox: of the whole run's cgroup)
+  std::string isolation;   // "process" or "sandbox"
+  // Why the kernel stopped a sandboxed run, with the limits it ran under.
+  bool oom_killed = false;
+  bool pids_limit_hit = false;
+  bool cpu_limit_exceeded = false;
+  std::optional<sandbox::Limits> limits;
+  std::string error;  // for kStartFailed
 
   bool Succeeded() const { return end_reason == EndReason::kExited && exit_code == 0; }
-  // A sentence a user understands: "exited with code 3", "timed out after 2s and was killed".
+  // A sentence a user understands: "exited with code 3", "timed out after 2 s",
+  // "killed: memory limit 256 MiB exceeded", "CPU time limit 10 s exceeded".
   std::string Describe(std::chrono::milliseconds timeout) const;
 };
 

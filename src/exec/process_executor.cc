@@ -2,11 +2,9 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <poll.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,39 +17,19 @@
 #include <sstream>
 #include <thread>
 
+#include "exec/internal/child.h"
+
 namespace cronium::exec {
 namespace {
+
+using internal::Fd;
+using internal::MakePipe;
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr std::string_view kScriptPlaceholder = "{script}";
 constexpr std::string_view kWorkdirPlaceholder = "{workdir}";
-
-// Closes the fd when it goes out of scope.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(other.release()) {}
-  Fd& operator=(Fd&& other) noexcept {
-    reset(other.release());
-    return *this;
-  }
-  ~Fd() { reset(); }
-  int get() const { return fd_; }
-  int release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  void reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_;
-};
 
 std::string Replace(std::string text, std::string_view from, const std::string& to) {
   for (size_t pos = text.find(from); pos != std::string::npos;
@@ -81,40 +59,6 @@ class WorkDir {
   std::string path_;
   std::string script_;
 };
-
-struct Capture {
-  std::string* text;
-  bool* truncated;
-  uint64_t* total;
-  OutputStream stream;
-  bool open = true;
-};
-
-void Append(Capture& capture, const char* data, size_t size, size_t cap, const RunSpec& spec) {
-  *capture.total += size;
-  const size_t room = capture.text->size() < cap ? cap - capture.text->size() : 0;
-  if (size > room) *capture.truncated = true;
-  capture.text->append(data, std::min(size, room));
-  if (spec.on_output) spec.on_output(capture.stream, std::string_view(data, size));
-}
-
-// Reads what is available; marks the capture closed at EOF or on error.
-void Drain(int fd, Capture& capture, size_t cap, const RunSpec& spec) {
-  char buffer[16384];
-  for (;;) {
-    const ssize_t got = ::read(fd, buffer, sizeof buffer);
-    if (got > 0) {
-      Append(capture, buffer, static_cast<size_t>(got), cap, spec);
-      continue;
-    }
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0 && errno == EAGAIN) return;
-    capture.open = false;
-    return;
-  }
-}
-
-int PidfdOpen(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
 }  // namespace
 
@@ -172,11 +116,10 @@ RunResult ProcessExecutor::Run(const RunSpec& spec, CancelToken& cancel) {
   for (auto& s : env_storage) envp.push_back(s.data());
   envp.push_back(nullptr);
 
-  int out_pipe[2], err_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0) return fail("cannot create a pipe");
-  Fd out_read(out_pipe[0]), out_write(out_pipe[1]);
-  if (::pipe2(err_pipe, O_CLOEXEC) != 0) return fail("cannot create a pipe");
-  Fd err_read(err_pipe[0]), err_write(err_pipe[1]);
+  Fd out_read, out_write, err_read, err_write;
+  if (!MakePipe(out_read, out_write) || !MakePipe(err_read, err_write)) {
+    return fail("cannot create a pipe");
+  }
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -205,6 +148,19 @@ RunResult ProcessExecutor::Run(const RunSpec& spec, CancelToken& cancel) {
   }
   out_write.reset();
   err_write.reset();
+  // The rlimits of a run (no cgroups here). The child has exec'd already; a script cannot use
+  // much in the microseconds before this.
+  const auto limit = [pid](int resource, rlim_t value) {
+    const rlimit rl{value, value};
+    ::prlimit(pid, static_cast<__rlimit_resource>(resource), &rl, nullptr);
+  };
+  if (spec.limits.cpu_seconds > 0) {
+    const rlimit rl{spec.limits.cpu_seconds, spec.limits.cpu_seconds + 1};
+    ::prlimit(pid, RLIMIT_CPU, &rl, nullptr);
+  }
+  limit(RLIMIT_CORE, 0);
+  limit(RLIMIT_NOFILE, spec.limits.open_files);
+  limit(RLIMIT_FSIZE, spec.limits.workdir_bytes);
   {
     // The group id, beside (not inside) the work dir, for KillLeftoverRuns after a crash.
     Fd pgid_fd(::open((work_dir.path() + ".pgid").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
@@ -212,72 +168,20 @@ RunResult ProcessExecutor::Run(const RunSpec& spec, CancelToken& cancel) {
     const std::string text = std::to_string(pid);
     if (pgid_fd.get() >= 0) (void)!::write(pgid_fd.get(), text.data(), text.size());
   }
-  ::fcntl(out_read.get(), F_SETFL, O_NONBLOCK);
-  ::fcntl(err_read.get(), F_SETFL, O_NONBLOCK);
-  Fd pidfd(PidfdOpen(pid));
 
-  Capture out{&result.stdout_text, &result.stdout_truncated, &result.stdout_bytes,
-              OutputStream::kStdout};
-  Capture err{&result.stderr_text, &result.stderr_truncated, &result.stderr_bytes,
-              OutputStream::kStderr};
-  const auto deadline = started + spec.timeout;
-  std::optional<Clock::time_point> kill_at;  // set once TERM was sent
-  bool timed_out = false, cancelled = false, exited = false;
-  int wait_status = 0;
-  struct rusage usage {};
-
-  auto terminate = [&] {
-    ::kill(-pid, SIGTERM);
-    kill_at = Clock::now() + spec.kill_grace;
-  };
-
-  while (!exited) {
-    const auto now = Clock::now();
-    if (!kill_at && now >= deadline) {
-      timed_out = true;
-      terminate();
-    }
-    if (kill_at && now >= *kill_at) {
-      ::kill(-pid, SIGKILL);
-      kill_at = now + milliseconds(1000);  // keep nudging until it is gone
-    }
-    const auto wake = kill_at ? *kill_at : deadline;
-    int wait_ms = static_cast<int>(
-        std::max<int64_t>(0, std::chrono::duration_cast<milliseconds>(wake - now).count() + 1));
-    if (pidfd.get() < 0) wait_ms = std::min(wait_ms, 20);
-    pollfd fds[4] = {{pidfd.get(), POLLIN, 0},
-                     {cancel.fd(), POLLIN, 0},
-                     {out.open ? out_read.get() : -1, POLLIN, 0},
-                     {err.open ? err_read.get() : -1, POLLIN, 0}};
-    const int ready = ::poll(fds, 4, wait_ms);
-    if (ready < 0 && errno != EINTR) break;
-    if (fds[2].revents != 0) Drain(out_read.get(), out, spec.max_output_bytes, spec);
-    if (fds[3].revents != 0) Drain(err_read.get(), err, spec.max_output_bytes, spec);
-    if (fds[1].revents != 0 && !cancelled && !timed_out) {
-      cancelled = true;
-      terminate();
-    }
-    if (pidfd.get() >= 0 && fds[0].revents != 0) {
-      // The main process ended. Kill what it left in its group while the zombie still holds
-      // the group id (so the id cannot have been reused), then reap it.
-      ::kill(-pid, SIGKILL);
-      if (::wait4(pid, &wait_status, 0, &usage) == pid) exited = true;
-    } else if (pidfd.get() < 0 && ::wait4(pid, &wait_status, WNOHANG, &usage) == pid) {
-      ::kill(-pid, SIGKILL);  // no pidfd (old kernel): best effort
-      exited = true;
-    }
-  }
-
-  // Drain what is left. Every process of the group is dead, so EOF comes at once unless a
-  // process escaped the group while holding the pipe; do not wait for that one for long.
-  const auto drain_deadline = Clock::now() + milliseconds(500);
-  while ((out.open || err.open) && Clock::now() < drain_deadline) {
-    pollfd fds[2] = {{out.open ? out_read.get() : -1, POLLIN, 0},
-                     {err.open ? err_read.get() : -1, POLLIN, 0}};
-    if (::poll(fds, 2, 100) <= 0) continue;
-    if (fds[0].revents != 0) Drain(out_read.get(), out, spec.max_output_bytes, spec);
-    if (fds[1].revents != 0) Drain(err_read.get(), err, spec.max_output_bytes, spec);
-  }
+  const internal::Supervision supervision{
+      .pid = pid,
+      .deadline = started + spec.timeout,
+      .grace = spec.kill_grace,
+      .send = [pid](int signal) { ::kill(-pid, signal); },
+      // Kill what the main process left in its group while its zombie still holds the group id
+      // (so the id cannot have been reused).
+      .on_exit = [pid] { ::kill(-pid, SIGKILL); }};
+  const internal::ChildEnd end =
+      internal::Supervise(supervision, out_read, err_read, spec, cancel, result);
+  const int wait_status = end.wait_status;
+  const struct rusage& usage = end.usage;
+  const bool timed_out = end.timed_out, cancelled = end.cancelled;
 
   result.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
   result.cpu_time_ms = (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000 +

@@ -87,7 +87,7 @@ TEST_F(EventsE2eTest, TimeoutKillsTheTreeIncludingAGrandchildThatIgnoresTerm) {
                                       /*timeout_seconds=*/1);
   json x = RunAndWait(id);
   EXPECT_EQ(x["status"], "TIMED_OUT");
-  EXPECT_EQ(x["endReason"], "timed out after 1s and was killed");
+  EXPECT_EQ(x["endReason"], "timed out after 1 s");
   EXPECT_EQ(x["signal"], "SIGKILL");
   EXPECT_EQ(x["stdout"], "waiting\n");
   const pid_t grandchild = testutil::ReadPidFile(pid_file);

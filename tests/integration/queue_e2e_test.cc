@@ -43,7 +43,7 @@ TEST_F(QueueE2eTest, ATimeoutKillsTheScriptAndItsGrandchildren) {
       "BASH", "bash -c 'sleep 300' &\necho $! > " + pid_file + "\nsleep 300\n", /*timeout=*/1);
   json x = RunAndWait(id);
   EXPECT_EQ(x["status"], "TIMED_OUT");
-  EXPECT_NE(x["endReason"].get<std::string>().find("timed out after 1s"), std::string::npos)
+  EXPECT_NE(x["endReason"].get<std::string>().find("timed out after 1 s"), std::string::npos)
       << x["endReason"];
   const pid_t grandchild = testutil::ReadPidFile(pid_file);
   ASSERT_GT(grandchild, 0);

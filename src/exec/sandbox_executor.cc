@@ -1,0 +1,241 @@
+#include "exec/sandbox_executor.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+
+#include "exec/internal/child.h"
+#include "sandbox/spec.h"
+
+namespace cronium::exec {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using internal::Fd;
+using std::chrono::milliseconds;
+
+// How long past the run's own deadline and grace the launcher may take before it is killed:
+// it reports, removes the cgroup and exits within milliseconds unless something is very wrong.
+constexpr milliseconds kLauncherSlack{5000};
+
+std::string Replace(std::string text, std::string_view from, std::string_view to) {
+  for (size_t pos = text.find(from); pos != std::string::npos;
+       pos = text.find(from, pos + to.size())) {
+    text.replace(pos, from.size(), to);
+  }
+  return text;
+}
+
+std::string ReadAll(int fd) {
+  std::string data;
+  char buffer[4096];
+  off_t offset = 0;
+  for (;;) {
+    const ssize_t got = ::pread(fd, buffer, sizeof buffer, offset);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return data;
+    data.append(buffer, static_cast<size_t>(got));
+    offset += got;
+  }
+}
+
+bool WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+std::string DescribeWaitStatus(int status) {
+  if (WIFEXITED(status)) return fmt::format("exit code {}", WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return fmt::format("signal {}", WTERMSIG(status));
+  return "unknown status";
+}
+
+}  // namespace
+
+SandboxExecutor::SandboxExecutor(SandboxOptions options) : options_(std::move(options)) {}
+
+RunResult SandboxExecutor::Run(const RunSpec& spec, CancelToken& cancel) {
+  static std::atomic<uint64_t> runs{0};
+  RunResult result;
+  result.isolation = "sandbox";
+  result.limits = spec.limits;
+  const auto started = Clock::now();
+  auto fail = [&](std::string message) {
+    result.end_reason = EndReason::kStartFailed;
+    result.error = std::move(message);
+    result.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+    return result;
+  };
+
+  sandbox::Request request;
+  const std::string work_dir(sandbox::kWorkDir);
+  const std::string script_path = work_dir + "/" + spec.script_name;
+  request.program = spec.program;
+  for (const auto& arg : spec.args) request.args.push_back(Replace(arg, "{script}", script_path));
+  for (const auto& [key, value] : spec.env)
+    request.env[key] = Replace(value, "{workdir}", work_dir);
+  request.script = spec.script;
+  request.script_name = spec.script_name;
+  request.uid = options_.uid;
+  request.gid = options_.gid;
+  request.limits = spec.limits;
+  request.network = spec.network;
+  request.timeout_ms = static_cast<uint64_t>(spec.timeout.count());
+  request.kill_grace_ms = static_cast<uint64_t>(spec.kill_grace.count());
+  request.cgroup_name = fmt::format("run-{}", runs.fetch_add(1));
+  request.cgroup_parents = options_.cgroups.entries;
+  request.cgroup_v2 = options_.cgroups.v2;
+  request.runtime_socket = options_.runtime_socket;
+  request.parent_pid = ::getpid();
+
+  // The request travels in a memfd (fd 3 of the launcher), which then carries the report back.
+  Fd channel(::memfd_create("cronium-run", MFD_CLOEXEC));
+  if (channel.get() < 0) return fail(fmt::format("memfd_create: {}", std::strerror(errno)));
+  if (!WriteAll(channel.get(), sandbox::Encode(request))) {
+    return fail(fmt::format("cannot write the sandbox request: {}", std::strerror(errno)));
+  }
+  Fd out_read, out_write, err_read, err_write;
+  if (!internal::MakePipe(out_read, out_write) || !internal::MakePipe(err_read, err_write)) {
+    return fail("cannot create a pipe");
+  }
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out_write.get(), 1);
+  posix_spawn_file_actions_adddup2(&actions, err_write.get(), 2);
+  posix_spawn_file_actions_adddup2(&actions, channel.get(), sandbox::kRequestFd);
+  posix_spawn_file_actions_addclosefrom_np(&actions, sandbox::kRequestFd + 1);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t empty, all;
+  sigemptyset(&empty);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &empty);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                      POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_USEVFORK);
+  std::string launcher_name = "cronium-sandbox";
+  char* argv[] = {launcher_name.data(), nullptr};
+  char* envp[] = {nullptr};
+  pid_t pid = -1;
+  const int spawn_rc = ::posix_spawn(&pid, options_.launcher.c_str(), &actions, &attr, argv, envp);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (spawn_rc != 0) {
+    return fail(fmt::format("{}: {}", options_.launcher, std::strerror(spawn_rc)));
+  }
+  out_write.reset();
+  err_write.reset();
+
+  // The launcher enforces the timeout and the grace itself and reports; this deadline is only a
+  // backstop. A cancel becomes SIGTERM to the launcher, which passes it on.
+  const internal::Supervision supervision{
+      .pid = pid,
+      .deadline = started + spec.timeout + spec.kill_grace + kLauncherSlack,
+      .grace = spec.kill_grace + kLauncherSlack,
+      .send = [pid](int signal) { ::kill(pid, signal); },
+      .on_exit = nullptr};
+  const internal::ChildEnd end =
+      internal::Supervise(supervision, out_read, err_read, spec, cancel, result);
+  result.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+
+  const auto report = sandbox::DecodeReport(ReadAll(channel.get()));
+  if (!report) {
+    // The launcher died before it could report (killed by the backstop, or crashed).
+    result.cpu_time_ms = end.usage.ru_utime.tv_sec * 1000 + end.usage.ru_utime.tv_usec / 1000;
+    if (end.cancelled) {
+      result.end_reason = EndReason::kCancelled;
+      return result;
+    }
+    if (end.timed_out) {
+      result.end_reason = EndReason::kTimedOut;
+      return result;
+    }
+    return fail(fmt::format("the sandbox launcher ended without a report ({})",
+                            DescribeWaitStatus(end.wait_status)));
+  }
+  result.exit_code = report->exit_code;
+  result.signal = report->signal;
+  result.cpu_time_ms = static_cast<int64_t>(report->cpu_time_ms);
+  result.max_rss_kb = static_cast<int64_t>(report->memory_peak_bytes / 1024);
+  result.oom_killed = report->oom_killed;
+  result.pids_limit_hit = report->pids_limit_hit;
+  result.cpu_limit_exceeded = report->cpu_limit_exceeded;
+  switch (report->end) {
+    case sandbox::End::kExited:
+      result.end_reason = EndReason::kExited;
+      break;
+    case sandbox::End::kSignaled:
+      result.end_reason = EndReason::kSignaled;
+      break;
+    case sandbox::End::kTimedOut:
+      result.end_reason = EndReason::kTimedOut;
+      break;
+    case sandbox::End::kCancelled:
+      result.end_reason = EndReason::kCancelled;
+      break;
+    case sandbox::End::kStartFailed:
+      result.end_reason = EndReason::kStartFailed;
+      result.error = "sandbox: " + report->error;
+      break;
+  }
+  return result;
+}
+
+std::string DefaultLauncherPath() {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "cronium-sandbox";
+  return (self.parent_path() / "cronium-sandbox").string();
+}
+
+Result<int> ProbeSandbox(SandboxOptions& options) {
+  if (::access(options.launcher.c_str(), X_OK) != 0) {
+    return FailedPrecondition(
+        fmt::format("the launcher {} is missing: {}", options.launcher, std::strerror(errno)));
+  }
+  if (options.uid == 0 || options.gid == 0) {
+    return InvalidArgument("sandboxed scripts cannot run as root (uid or gid 0)");
+  }
+  std::string why;
+  const auto own = sandbox::DetectCgroups(&why);
+  if (!own) return FailedPrecondition(why);
+  const int stale = sandbox::RemoveStaleCgroups(*own);
+  auto server = sandbox::MakeServerCgroups(*own, &why);
+  if (!server) return FailedPrecondition(why);
+  options.cgroups = std::move(*server);
+
+  SandboxExecutor executor(options);
+  RunSpec spec;
+  spec.program = "/bin/true";
+  spec.timeout = milliseconds(10'000);
+  CancelToken cancel;
+  const RunResult result = executor.Run(spec, cancel);
+  if (result.end_reason == EndReason::kStartFailed) {
+    sandbox::RemoveServerCgroups(options.cgroups);
+    return FailedPrecondition(result.error);
+  }
+  if (!result.Succeeded()) {
+    sandbox::RemoveServerCgroups(options.cgroups);
+    return FailedPrecondition("/bin/true in the sandbox " + result.Describe(spec.timeout));
+  }
+  return stale;
+}
+
+}  // namespace cronium::exec

@@ -1,0 +1,210 @@
+#include "exec/sandbox_executor.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "sandbox/cgroup.h"
+#include "testutil/temp_dir.h"
+
+namespace cronium::exec {
+namespace {
+
+using std::chrono::milliseconds;
+
+// The sandbox needs root (namespaces, mounts, cgroups). Where it cannot work the tests skip,
+// unless CRONIUM_REQUIRE_SANDBOX is set (as `make test` does): then they fail.
+class SandboxExecutorTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    options_ = new SandboxOptions{.launcher = CRONIUM_SANDBOX_LAUNCHER};
+    auto probed = ProbeSandbox(*options_);
+    if (!probed) {
+      unavailable_ = new std::string(probed.error().message);
+      delete options_;
+      options_ = nullptr;
+    }
+  }
+  static void TearDownTestSuite() {
+    if (options_ != nullptr) sandbox::RemoveServerCgroups(options_->cgroups);
+    delete options_;
+    options_ = nullptr;
+  }
+  void SetUp() override {
+    if (options_ == nullptr) {
+      if (std::getenv("CRONIUM_REQUIRE_SANDBOX") != nullptr) {
+        FAIL() << "the sandbox is required but unavailable: " << *unavailable_;
+      }
+      GTEST_SKIP() << "the sandbox is unavailable here: " << *unavailable_;
+    }
+    executor_ = std::make_unique<SandboxExecutor>(*options_);
+  }
+
+  static RunSpec Bash(std::string script) {
+    RunSpec spec;
+    spec.program = "/bin/bash";
+    spec.args = {"{script}"};
+    spec.script = std::move(script);
+    spec.script_name = "script.sh";
+    spec.env = {{"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"HOME", "{workdir}"}};
+    spec.timeout = milliseconds(20'000);
+    spec.limits.memory_bytes = 128ull << 20;
+    spec.limits.pids = 64;
+    return spec;
+  }
+
+  RunResult Run(const RunSpec& spec) {
+    CancelToken cancel;
+    return executor_->Run(spec, cancel);
+  }
+
+  static SandboxOptions* options_;
+  static std::string* unavailable_;
+  std::unique_ptr<SandboxExecutor> executor_;
+};
+
+SandboxOptions* SandboxExecutorTest::options_ = nullptr;
+std::string* SandboxExecutorTest::unavailable_ = nullptr;
+
+TEST_F(SandboxExecutorTest, RunsAScriptAndCapturesItsOutput) {
+  RunResult result = Run(Bash("echo hello; echo oops >&2; echo \"$HOME $(pwd) $(id -u)\"; exit 3"));
+  EXPECT_EQ(result.end_reason, EndReason::kExited) << result.error;
+  EXPECT_EQ(result.exit_code, 3);
+  EXPECT_EQ(result.stdout_text, "hello\n/work /work 64000\n");
+  EXPECT_EQ(result.stderr_text, "oops\n");
+  EXPECT_EQ(result.isolation, "sandbox");
+  EXPECT_EQ(result.Describe(milliseconds(1000)), "exited with code 3");
+}
+
+TEST_F(SandboxExecutorTest, PythonRuns) {
+  RunSpec python = Bash("import sys, json; print(json.dumps({'ok': sys.version_info[0]}))");
+  python.program = "/usr/bin/python3";
+  python.script_name = "script.py";
+  RunResult result = Run(python);
+  EXPECT_EQ(result.exit_code, 0) << result.stderr_text << result.error;
+  EXPECT_EQ(result.stdout_text, "{\"ok\": 3}\n");
+}
+
+TEST_F(SandboxExecutorTest, NodeRuns) {
+  RunSpec node = Bash("console.log(JSON.stringify({sum: 1 + 2}))");
+  node.program = "/usr/bin/node";
+  node.script_name = "script.js";
+  node.limits.memory_bytes = 512ull << 20;
+  RunResult result = Run(node);
+  EXPECT_EQ(result.exit_code, 0) << result.stderr_text << result.error;
+  EXPECT_EQ(result.stdout_text, "{\"sum\":3}\n");
+}
+
+TEST_F(SandboxExecutorTest, ProgramThatCannotStartIsAStartFailure) {
+  RunSpec spec = Bash("");
+  spec.program = "/usr/bin/no-such-interpreter";
+  RunResult result = Run(spec);
+  EXPECT_EQ(result.end_reason, EndReason::kStartFailed);
+  EXPECT_NE(result.error.find("cannot run /usr/bin/no-such-interpreter"), std::string::npos)
+      << result.error;
+}
+
+TEST_F(SandboxExecutorTest, TimeoutKillsEveryProcessOfTheRun) {
+  RunSpec spec = Bash("(trap '' TERM; sleep 300) & trap '' TERM; sleep 300");
+  spec.timeout = milliseconds(500);
+  spec.kill_grace = milliseconds(200);
+  RunResult result = Run(spec);
+  EXPECT_EQ(result.end_reason, EndReason::kTimedOut);
+  EXPECT_EQ(result.Describe(spec.timeout), "timed out after 0.5 s");
+  EXPECT_LT(result.duration, milliseconds(5000));
+}
+
+TEST_F(SandboxExecutorTest, CancelStopsTheRun) {
+  RunSpec spec = Bash("echo started; sleep 300");
+  CancelToken cancel;
+  spec.on_output = [&](OutputStream, std::string_view) { cancel.Cancel(); };
+  RunResult result = executor_->Run(spec, cancel);
+  EXPECT_EQ(result.end_reason, EndReason::kCancelled);
+  EXPECT_EQ(result.stdout_text, "started\n");
+}
+
+TEST_F(SandboxExecutorTest, MemoryLimitKillsAndSaysSo) {
+  RunSpec spec = Bash("/usr/bin/python3 -c 'x = bytearray(400 * 1024 * 1024); print(len(x))'");
+  spec.limits.memory_bytes = 64ull << 20;
+  RunResult result = Run(spec);
+  EXPECT_TRUE(result.oom_killed);
+  EXPECT_NE(result.Describe(spec.timeout).find("memory limit 64 MiB exceeded"), std::string::npos)
+      << result.Describe(spec.timeout);
+  EXPECT_GE(result.max_rss_kb, 32 * 1024);
+}
+
+TEST_F(SandboxExecutorTest, ProcessLimitStopsAForkBomb) {
+  RunSpec spec = Bash(
+      "import os, time\n"
+      "forked = 0\n"
+      "for _ in range(500):\n"
+      "    try:\n"
+      "        if os.fork() == 0:\n"
+      "            time.sleep(60)\n"
+      "            os._exit(0)\n"
+      "        forked += 1\n"
+      "    except OSError:\n"
+      "        pass\n"
+      "print(forked)\n");
+  spec.program = "/usr/bin/python3";
+  spec.script_name = "bomb.py";
+  spec.limits.pids = 16;
+  RunResult result = Run(spec);
+  EXPECT_EQ(result.exit_code, 0) << result.stderr_text;
+  EXPECT_TRUE(result.pids_limit_hit);
+  EXPECT_LT(std::stoi(result.stdout_text), 16);
+  EXPECT_EQ(result.Describe(spec.timeout), "exited with code 0; process limit 16 reached");
+  EXPECT_LT(result.duration, milliseconds(30'000));  // the sleepers died with the run
+}
+
+TEST_F(SandboxExecutorTest, CpuTimeLimitSaysSo) {
+  RunSpec spec = Bash("while :; do :; done");
+  spec.limits.cpu_seconds = 1;
+  RunResult result = Run(spec);
+  EXPECT_EQ(result.end_reason, EndReason::kSignaled);
+  EXPECT_TRUE(result.cpu_limit_exceeded);
+  EXPECT_EQ(result.Describe(spec.timeout), "CPU time limit 1 s exceeded");
+  EXPECT_GE(result.cpu_time_ms, 900);
+}
+
+TEST_F(SandboxExecutorTest, NoNetworkButLoopback) {
+  RunResult result = Run(Bash(
+      "exec 3<>/dev/tcp/10.0.0.1/80 && echo outside; exec 4<>/dev/tcp/127.0.0.1/9 || echo no-lo; "
+      "/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\", 0)); "
+      "s.listen(); c=socket.create_connection(s.getsockname()); print(\"lo-ok\")'"));
+  EXPECT_EQ(result.stdout_text, "no-lo\nlo-ok\n") << result.stderr_text;
+  EXPECT_NE(result.stderr_text.find("Network is unreachable"), std::string::npos)
+      << result.stderr_text;
+}
+
+TEST_F(SandboxExecutorTest, NothingOfTheHostIsVisibleOrWritable) {
+  testutil::TempDir host_dir;
+  std::ofstream(host_dir.path() + "/secret") << "s3cret";
+  RunResult result =
+      Run(Bash("echo \"shadow=[$(cat /etc/shadow 2>/dev/null)]\"\n"
+               "test -e '" +
+               host_dir.path() +
+               "' && echo host-dir-visible\n"
+               "test -e /root/. || test -e /home/. || echo no-home\n"
+               "touch /usr/x 2>/dev/null || echo usr-ro\n"
+               "touch /etc/x 2>/dev/null || echo etc-ro\n"
+               "touch /x 2>/dev/null || echo root-ro\n"
+               "echo \"environ=[$(cat /proc/1/environ 2>/dev/null)]\"\n"
+               "echo \"processes=$(ls /proc | grep -c '^[0-9]')\"\n"
+               "echo ok > /tmp/t && echo ok > /work/w && cat /tmp/t /work/w\n"));
+  EXPECT_EQ(result.stdout_text,
+            "shadow=[]\nno-home\nusr-ro\netc-ro\nroot-ro\nenviron=[]\n"
+            // PID 1, bash, its subshell, ls and grep: this run's own processes only
+            "processes=5\nok\nok\n")
+      << result.stderr_text;
+}
+
+}  // namespace
+}  // namespace cronium::exec

@@ -1,0 +1,738 @@
+#include "sandbox/launcher.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/sched.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sandbox/cgroup.h"
+#include "sandbox/spec.h"
+
+namespace cronium::sandbox {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// Messages from inside the sandbox to the launcher on the status pipe: 'S' and the payload's
+// wait status (4 bytes), or 'E' and why the sandbox could not start the payload.
+constexpr char kStatusRecord = 'S';
+constexpr char kErrorRecord = 'E';
+
+std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+void WriteAll(int fd, const void* data, size_t size) {
+  const char* bytes = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::write(fd, bytes, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    bytes += n;
+    size -= static_cast<size_t>(n);
+  }
+}
+
+[[noreturn]] void FailInside(int status_fd, const std::string& message) {
+  std::string record(1, kErrorRecord);
+  record += message;
+  WriteAll(status_fd, record.data(), record.size());
+  ::_exit(127);
+}
+
+std::string ReadRequest() {
+  std::string data;
+  char buffer[65536];
+  off_t offset = 0;
+  for (;;) {
+    const ssize_t got = ::pread(kRequestFd, buffer, sizeof buffer, offset);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    data.append(buffer, static_cast<size_t>(got));
+    offset += got;
+    if (data.size() > (64u << 20)) break;  // far beyond any request the server makes
+  }
+  return data;
+}
+
+void WriteReport(const Report& report) {
+  const std::string data = Encode(report);
+  if (::ftruncate(kRequestFd, 0) != 0) return;
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n =
+        ::pwrite(kRequestFd, data.data() + done, data.size() - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    done += static_cast<size_t>(n);
+  }
+}
+
+// ---- The payload's seccomp filter ----------------------------------------------------------
+
+// Syscalls a script has no business making: they change mounts, namespaces, the kernel or other
+// processes' memory. Denied with EPERM.
+constexpr const char* kDeniedSyscalls[] = {
+    "mount",
+    "umount",
+    "umount2",
+    "pivot_root",
+    "chroot",
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "kexec_load",
+    "kexec_file_load",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "bpf",
+    "perf_event_open",
+    "unshare",
+    "setns",
+    "keyctl",
+    "add_key",
+    "request_key",
+    "userfaultfd",
+    "fsopen",
+    "fsconfig",
+    "fsmount",
+    "fspick",
+    "move_mount",
+    "open_tree",
+    "mount_setattr",
+    "open_by_handle_at",
+    "name_to_handle_at",
+    "swapon",
+    "swapoff",
+    "reboot",
+    "settimeofday",
+    "clock_settime",
+    "clock_adjtime",
+    "adjtimex",
+    "acct",
+    "quotactl",
+    "syslog",
+    "iopl",
+    "ioperm",
+    "lookup_dcookie",
+    "vhangup",
+    "nfsservctl",
+    "pidfd_getfd",
+    "kcmp",
+    "fanotify_init",
+};
+
+constexpr uint64_t kNamespaceFlags[] = {CLONE_NEWNS,  CLONE_NEWUTS, CLONE_NEWIPC,   CLONE_NEWUSER,
+                                        CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP};
+
+scmp_filter_ctx BuildFilter(std::string* error) {
+  scmp_filter_ctx ctx = ::seccomp_init(SCMP_ACT_ALLOW);
+  if (ctx == nullptr) {
+    *error = "seccomp_init failed";
+    return nullptr;
+  }
+  int rc = 0;
+  for (const char* name : kDeniedSyscalls) {
+    const int nr = ::seccomp_syscall_resolve_name(name);
+    if (nr == __NR_SCMP_ERROR) continue;  // not on this architecture
+    rc = ::seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+    if (rc != 0) break;
+  }
+  // clone: only without namespace flags. clone3 passes its flags in memory a filter cannot
+  // read: ENOSYS makes the C library fall back to clone.
+  for (uint64_t flag : kNamespaceFlags) {
+    if (rc != 0) break;
+    rc = ::seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+                            SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag));
+  }
+  if (rc == 0) rc = ::seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+  if (rc != 0) {
+    *error = std::string("seccomp rule: ") + std::strerror(-rc);
+    ::seccomp_release(ctx);
+    return nullptr;
+  }
+  return ctx;
+}
+
+// ---- The file system ------------------------------------------------------------------------
+
+constexpr const char* kStagingRoot = "/tmp";  // a tmpfs is mounted over it, inside the sandbox
+
+void MountOrFail(int status_fd, const char* source, const std::string& target, const char* type,
+                 unsigned long flags, const std::string& data) {
+  if (::mount(source, target.c_str(), type, flags, data.empty() ? nullptr : data.c_str()) != 0) {
+    FailInside(status_fd, Errno(std::string("mount ") + (source ? source : "") + " on " + target));
+  }
+}
+
+// Binds a host directory read-only, nosuid, nodev.
+void BindReadOnly(int status_fd, const std::string& source, const std::string& target) {
+  if (::mkdir(target.c_str(), 0755) != 0 && errno != EEXIST) {
+    FailInside(status_fd, Errno("mkdir " + target));
+  }
+  MountOrFail(status_fd, source.c_str(), target, nullptr, MS_BIND | MS_REC, "");
+  MountOrFail(status_fd, nullptr, target, nullptr,
+              MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, "");
+}
+
+// Binds a single host file (a device, a socket) onto an empty file made for it.
+void BindFile(int status_fd, const std::string& source, const std::string& target,
+              mode_t mode = 0666) {
+  const int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, mode);
+  if (fd < 0) FailInside(status_fd, Errno("create " + target));
+  ::close(fd);
+  MountOrFail(status_fd, source.c_str(), target, nullptr, MS_BIND, "");
+}
+
+void BuildRoot(const Request& request, int status_fd, int socket_fd) {
+  const std::string root = kStagingRoot;
+  MountOrFail(status_fd, nullptr, "/", nullptr, MS_REC | MS_PRIVATE, "");
+  MountOrFail(status_fd, "tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755");
+  for (const char* dir : {"/proc", "/dev", "/tmp", "/work", "/.cronium"}) {
+    if (::mkdir((root + dir).c_str(), 0755) != 0) FailInside(status_fd, Errno("mkdir"));
+  }
+  BindReadOnly(status_fd, "/usr", root + "/usr");
+  BindReadOnly(status_fd, "/etc", root + "/etc");
+  // Files no script should see even if it ran as root: password hashes.
+  for (const char* secret : {"/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-"}) {
+    if (::access(secret, F_OK) == 0) {
+      MountOrFail(status_fd, "/dev/null", root + secret, nullptr, MS_BIND, "");
+    }
+  }
+  // /bin, /lib, ... are symlinks into /usr on merged-/usr systems, directories elsewhere.
+  for (const char* dir : {"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}) {
+    struct stat st {};
+    if (::lstat(dir, &st) != 0) continue;
+    if (S_ISLNK(st.st_mode)) {
+      char target[4096];
+      const ssize_t n = ::readlink(dir, target, sizeof target - 1);
+      if (n <= 0) continue;
+      target[n] = '\0';
+      if (::symlink(target, (root + dir).c_str()) != 0) FailInside(status_fd, Errno("symlink"));
+    } else if (S_ISDIR(st.st_mode)) {
+      BindReadOnly(status_fd, dir, root + dir);
+    }
+  }
+  // A minimal /dev.
+  MountOrFail(status_fd, "tmpfs", root + "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC,
+              "size=64k,mode=0755");
+  for (const char* device : {"null", "zero", "full", "random", "urandom"}) {
+    BindFile(status_fd, std::string("/dev/") + device, root + "/dev/" + device);
+  }
+  const std::pair<const char*, const char*> links[] = {{"/proc/self/fd", "fd"},
+                                                       {"/proc/self/fd/0", "stdin"},
+                                                       {"/proc/self/fd/1", "stdout"},
+                                                       {"/proc/self/fd/2", "stderr"}};
+  for (const auto& [target, name] : links) {
+    if (::symlink(target, (root + "/dev/" + name).c_str()) != 0) {
+      FailInside(status_fd, Errno("symlink"));
+    }
+  }
+  ::mkdir((root + "/dev/shm").c_str(), 0755);
+  MountOrFail(status_fd, "tmpfs", root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              "size=16m,mode=1777");
+  MountOrFail(status_fd, "tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
+              "size=" + std::to_string(request.limits.tmp_bytes) + ",mode=1777");
+  MountOrFail(status_fd, "tmpfs", root + "/work", "tmpfs", MS_NOSUID | MS_NODEV,
+              "size=" + std::to_string(request.limits.workdir_bytes) + ",mode=0700,uid=" +
+                  std::to_string(request.uid) + ",gid=" + std::to_string(request.gid));
+  {
+    const std::string path = root + "/work/" + request.script_name;
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) FailInside(status_fd, Errno("create the script"));
+    WriteAll(fd, request.script.data(), request.script.size());
+    if (::fchown(fd, request.uid, request.gid) != 0) FailInside(status_fd, Errno("chown"));
+    ::close(fd);
+  }
+  // The runtime socket, where only the sandbox's PID 1 (root) can reach it.
+  if (::chmod((root + "/.cronium").c_str(), 0700) != 0) FailInside(status_fd, Errno("chmod"));
+  if (socket_fd >= 0) {
+    BindFile(status_fd, "/proc/self/fd/" + std::to_string(socket_fd),
+             root + "/.cronium/runtime.sock", 0600);
+    ::close(socket_fd);
+  }
+
+  if (::chdir(root.c_str()) != 0) FailInside(status_fd, Errno("chdir"));
+  if (::syscall(SYS_pivot_root, ".", ".") != 0) FailInside(status_fd, Errno("pivot_root"));
+  if (::umount2(".", MNT_DETACH) != 0) FailInside(status_fd, Errno("umount the host root"));
+  if (::chdir("/") != 0) FailInside(status_fd, Errno("chdir /"));
+  MountOrFail(status_fd, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
+  MountOrFail(status_fd, nullptr, "/", nullptr, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "");
+}
+
+void LoopbackUp(int status_fd) {
+  const int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (sock < 0) FailInside(status_fd, Errno("socket"));
+  struct ifreq ifr {};
+  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  if (::ioctl(sock, SIOCGIFFLAGS, &ifr) != 0) FailInside(status_fd, Errno("SIOCGIFFLAGS lo"));
+  ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
+  if (::ioctl(sock, SIOCSIFFLAGS, &ifr) != 0) FailInside(status_fd, Errno("SIOCSIFFLAGS lo"));
+  ::close(sock);
+}
+
+// ---- The runtime API forwarder of the sandbox's PID 1 ---------------------------------------
+
+// Copies bytes both ways between TCP connections to 127.0.0.1:8081 inside the sandbox and the
+// server's runtime socket. Non-blocking, bounded: at most kMaxPairs connections at a time.
+class Forwarder {
+ public:
+  static constexpr size_t kMaxPairs = 32;
+  static constexpr size_t kBufferSize = 64 * 1024;
+
+  explicit Forwarder(int listen_fd) : listen_fd_(listen_fd) {}
+
+  // Adds the descriptors to wait for; `base` is where in `fds` they start.
+  void Fill(std::vector<pollfd>& fds) {
+    fds.push_back({pairs_.size() < kMaxPairs ? listen_fd_ : -1, POLLIN, 0});
+    for (auto& pair : pairs_) {
+      for (int side = 0; side < 2; ++side) {
+        short events = 0;
+        Half& in = pair->half[side];
+        Half& out = pair->half[1 - side];
+        if (!in.eof && in.data.size() < kBufferSize) events |= POLLIN;
+        if (!out.data.empty()) events |= POLLOUT;  // out.data is what `side` must send
+        fds.push_back({pair->fd[side], events, 0});
+      }
+    }
+  }
+
+  // Handles the results of poll for the descriptors Fill added at `base`.
+  void Handle(const std::vector<pollfd>& fds, size_t base) {
+    if (fds[base].revents & POLLIN) Accept();
+    size_t index = base + 1;
+    const size_t count = pairs_.size();  // Accept may have added pairs Fill did not list
+    for (size_t i = 0; i < count; ++i) {
+      Pair& pair = *pairs_[i];
+      for (int side = 0; side < 2; ++side, ++index) {
+        const short revents = fds[index].revents;
+        if (revents == 0) continue;
+        if (revents & (POLLIN | POLLHUP | POLLERR)) Read(pair, side);
+        if (revents & POLLOUT) Write(pair, side);
+      }
+    }
+    std::erase_if(pairs_, [](const std::unique_ptr<Pair>& pair) { return pair->Done(); });
+  }
+
+ private:
+  struct Half {
+    std::string data;  // read from this side, to be written to the other
+    bool eof = false;
+    bool shut = false;  // the other side's writing half was shut down after `data` drained
+  };
+  struct Pair {
+    int fd[2] = {-1, -1};  // 0: the client in the sandbox, 1: the server's socket
+    Half half[2];
+    bool broken = false;
+    ~Pair() {
+      for (int fd_ : fd) {
+        if (fd_ >= 0) ::close(fd_);
+      }
+    }
+    bool Done() const { return broken || (half[0].shut && half[1].shut); }
+  };
+
+  void Accept() {
+    const int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (client < 0) return;
+    const int upstream = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, "/.cronium/runtime.sock", sizeof address.sun_path - 1);
+    if (upstream < 0 ||
+        (::connect(upstream, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 &&
+         errno != EINPROGRESS && errno != EAGAIN)) {
+      ::close(client);
+      if (upstream >= 0) ::close(upstream);
+      return;
+    }
+    auto pair = std::make_unique<Pair>();
+    pair->fd[0] = client;
+    pair->fd[1] = upstream;
+    pairs_.push_back(std::move(pair));
+  }
+
+  void Read(Pair& pair, int side) {
+    Half& in = pair.half[side];
+    char buffer[16384];
+    while (!in.eof && in.data.size() < kBufferSize) {
+      const ssize_t got = ::recv(pair.fd[side], buffer, sizeof buffer, 0);
+      if (got > 0) {
+        in.data.append(buffer, static_cast<size_t>(got));
+        continue;
+      }
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0 && errno == EAGAIN) break;
+      if (got < 0) pair.broken = true;
+      in.eof = true;
+    }
+    Flush(pair, side);
+  }
+
+  void Write(Pair& pair, int side) { Flush(pair, 1 - side); }
+
+  // Sends what was read from `from` to the other side; shuts its writing half at the end.
+  void Flush(Pair& pair, int from) {
+    Half& half = pair.half[from];
+    const int to = pair.fd[1 - from];
+    while (!half.data.empty()) {
+      const ssize_t sent = ::send(to, half.data.data(), half.data.size(), MSG_NOSIGNAL);
+      if (sent > 0) {
+        half.data.erase(0, static_cast<size_t>(sent));
+        continue;
+      }
+      if (sent < 0 && errno == EINTR) continue;
+      if (sent < 0 && errno == EAGAIN) return;
+      pair.broken = true;
+      return;
+    }
+    if (half.eof && !half.shut) {
+      ::shutdown(to, SHUT_WR);
+      half.shut = true;
+    }
+  }
+
+  int listen_fd_;
+  std::vector<std::unique_ptr<Pair>> pairs_;
+};
+
+int ListenForRuntime(int status_fd) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) FailInside(status_fd, Errno("socket"));
+  const int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(kRuntimeForwardPort);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::listen(fd, 64) != 0) {
+    FailInside(status_fd, Errno("listen on 127.0.0.1:8081"));
+  }
+  return fd;
+}
+
+// ---- The payload ----------------------------------------------------------------------------
+
+[[noreturn]] void ExecPayload(const Request& request, scmp_filter_ctx filter, int status_fd) {
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
+  ::setsid();
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+
+  const auto limit = [&](int resource, rlim_t soft, rlim_t hard, const char* name) {
+    const rlimit value{soft, hard};
+    if (::setrlimit(resource, &value) != 0) FailInside(status_fd, Errno(name));
+  };
+  if (request.limits.cpu_seconds > 0) {
+    limit(RLIMIT_CPU, request.limits.cpu_seconds, request.limits.cpu_seconds + 1, "RLIMIT_CPU");
+  }
+  limit(RLIMIT_CORE, 0, 0, "RLIMIT_CORE");
+  limit(RLIMIT_NOFILE, request.limits.open_files, request.limits.open_files, "RLIMIT_NOFILE");
+
+  // No capabilities now or after exec; then the unprivileged identity.
+  for (int cap = 0; cap <= 63; ++cap) {
+    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno == EINVAL) break;
+  }
+  ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  if (::setgroups(0, nullptr) != 0) FailInside(status_fd, Errno("setgroups"));
+  if (::setresgid(request.gid, request.gid, request.gid) != 0) {
+    FailInside(status_fd, Errno("setresgid"));
+  }
+  if (::setresuid(request.uid, request.uid, request.uid) != 0) {
+    FailInside(status_fd, Errno("setresuid"));
+  }
+  if (::chdir(std::string(kWorkDir).c_str()) != 0) FailInside(status_fd, Errno("chdir /work"));
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) FailInside(status_fd, Errno("no_new_privs"));
+
+  std::vector<std::string> storage{request.program};
+  storage.insert(storage.end(), request.args.begin(), request.args.end());
+  std::vector<char*> argv;
+  for (auto& s : storage) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_storage;
+  for (const auto& [key, value] : request.env) env_storage.push_back(key + "=" + value);
+  std::vector<char*> envp;
+  for (auto& s : env_storage) envp.push_back(s.data());
+  envp.push_back(nullptr);
+
+  // Every descriptor but 0-2 closes at exec (the status pipe stays until then, for errors).
+  ::syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */);
+  if (const int rc = ::seccomp_load(filter); rc != 0) {
+    FailInside(status_fd, std::string("seccomp: ") + std::strerror(-rc));
+  }
+  ::execve(request.program.c_str(), argv.data(), envp.data());
+  FailInside(status_fd, Errno("cannot run " + request.program));
+}
+
+// ---- The sandbox's PID 1 --------------------------------------------------------------------
+
+[[noreturn]] void SandboxInit(const Request& request, int go_fd, int status_fd) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  ::close(kRequestFd);
+  char go = 0;
+  ssize_t got;
+  do {
+    got = ::read(go_fd, &go, 1);
+  } while (got < 0 && errno == EINTR);
+  if (got != 1) ::_exit(126);  // the launcher gave up (it reports why)
+  ::close(go_fd);
+
+  // Now in the run's cgroups: make them this namespace's root.
+  if (::unshare(CLONE_NEWCGROUP) != 0) FailInside(status_fd, Errno("unshare cgroup namespace"));
+  ::sethostname("cronium", 7);
+  if (request.network == Network::kNone) LoopbackUp(status_fd);
+  int socket_fd = -1;
+  if (!request.runtime_socket.empty() && request.network == Network::kNone) {
+    socket_fd = ::open(request.runtime_socket.c_str(), O_PATH | O_CLOEXEC);
+    if (socket_fd < 0) FailInside(status_fd, Errno("open " + request.runtime_socket));
+  }
+  BuildRoot(request, status_fd, socket_fd);
+  std::string error;
+  scmp_filter_ctx filter = BuildFilter(&error);
+  if (filter == nullptr) FailInside(status_fd, error);
+  const int listen_fd = socket_fd >= 0 ? ListenForRuntime(status_fd) : -1;
+
+  sigset_t handled;
+  sigemptyset(&handled);
+  sigaddset(&handled, SIGCHLD);
+  sigaddset(&handled, SIGTERM);
+  ::sigprocmask(SIG_BLOCK, &handled, nullptr);
+  const int signal_fd = ::signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (signal_fd < 0) FailInside(status_fd, Errno("signalfd"));
+
+  const pid_t payload = ::fork();
+  if (payload < 0) FailInside(status_fd, Errno("fork"));
+  if (payload == 0) ExecPayload(request, filter, status_fd);
+  ::seccomp_release(filter);
+
+  Forwarder forwarder(listen_fd);
+  std::vector<pollfd> fds;
+  for (;;) {
+    fds.clear();
+    fds.push_back({signal_fd, POLLIN, 0});
+    if (listen_fd >= 0) forwarder.Fill(fds);
+    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) ::_exit(125);
+    if (listen_fd >= 0) forwarder.Handle(fds, 1);
+    if ((fds[0].revents & POLLIN) == 0) continue;
+    signalfd_siginfo info{};
+    while (::read(signal_fd, &info, sizeof info) == sizeof info) {
+      if (info.ssi_signo == SIGTERM) ::kill(-1, SIGTERM);  // every process of the sandbox
+    }
+    int status = 0;
+    pid_t pid;
+    while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
+      if (pid != payload) continue;  // an orphan that was reparented here
+      char record[1 + sizeof status];
+      record[0] = kStatusRecord;
+      std::memcpy(record + 1, &status, sizeof status);
+      WriteAll(status_fd, record, sizeof record);
+      // Exiting kills what the payload left behind: the namespace ends with its PID 1.
+      ::_exit(0);
+    }
+  }
+}
+
+// ---- The launcher ---------------------------------------------------------------------------
+
+struct InsideStatus {
+  std::optional<int> wait_status;
+  std::string error;
+};
+
+InsideStatus ReadInsideStatus(int fd) {
+  std::string data;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t got = ::read(fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    data.append(buffer, static_cast<size_t>(got));
+  }
+  InsideStatus status;
+  if (!data.empty() && data[0] == kErrorRecord) {
+    status.error = data.substr(1);
+  } else if (data.size() >= 1 + sizeof(int) && data[0] == kStatusRecord) {
+    int value = 0;
+    std::memcpy(&value, data.data() + 1, sizeof value);
+    status.wait_status = value;
+  }
+  return status;
+}
+
+}  // namespace
+
+int LauncherMain() {
+  const auto started = Clock::now();
+  // Signals arrive through a signalfd: TERM cancels, HUP means the server died.
+  sigset_t handled;
+  sigemptyset(&handled);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGCHLD}) sigaddset(&handled, sig);
+  ::sigprocmask(SIG_BLOCK, &handled, nullptr);
+  ::prctl(PR_SET_PDEATHSIG, SIGHUP);
+
+  Report report;
+  auto finish = [&](Report& r) {
+    r.wall_ms = static_cast<uint64_t>(
+        std::chrono::duration_cast<milliseconds>(Clock::now() - started).count());
+    WriteReport(r);
+    return 0;
+  };
+  const auto request = DecodeRequest(ReadRequest());
+  if (!request) {
+    report.error = "the sandbox launcher could not read its request";
+    return finish(report);
+  }
+  if (request->parent_pid != 0 && ::getppid() != request->parent_pid) return 1;  // orphaned
+  if (request->uid == 0 || request->gid == 0) {
+    report.error = "refusing to run a sandboxed script as root (uid or gid 0)";
+    return finish(report);
+  }
+  const int signal_fd = ::signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (signal_fd < 0) {
+    report.error = Errno("signalfd");
+    return finish(report);
+  }
+
+  RunCgroup cgroup;
+  if (!request->cgroup_parents.empty() &&
+      !cgroup.Create(request->cgroup_parents, request->cgroup_v2, request->cgroup_name,
+                     request->limits, &report.error)) {
+    return finish(report);
+  }
+  int go_pipe[2], status_pipe[2];
+  if (::pipe2(go_pipe, O_CLOEXEC) != 0 || ::pipe2(status_pipe, O_CLOEXEC) != 0) {
+    report.error = Errno("pipe");
+    return finish(report);
+  }
+  unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS;
+  if (request->network == Network::kNone) flags |= CLONE_NEWNET;
+  const long cloned = ::syscall(SYS_clone, flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+  if (cloned < 0) {
+    report.error = Errno("clone (namespaces)");
+    return finish(report);
+  }
+  if (cloned == 0) {
+    ::close(go_pipe[1]);
+    ::close(status_pipe[0]);
+    ::close(signal_fd);
+    SandboxInit(*request, go_pipe[0], status_pipe[1]);
+  }
+  const auto init = static_cast<pid_t>(cloned);
+  ::close(go_pipe[0]);
+  ::close(status_pipe[1]);
+  if (!request->cgroup_parents.empty() && !cgroup.AddProcess(init, &report.error)) {
+    ::kill(init, SIGKILL);
+    ::waitpid(init, nullptr, 0);
+    return finish(report);
+  }
+  WriteAll(go_pipe[1], "g", 1);
+  ::close(go_pipe[1]);
+
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, init, 0));
+  const auto deadline = started + milliseconds(request->timeout_ms);
+  std::optional<Clock::time_point> kill_at;
+  bool timed_out = false, cancelled = false;
+  int init_status = 0;
+  struct rusage usage {};
+  auto terminate = [&] {
+    ::kill(init, SIGTERM);  // PID 1 passes it on to every process of the sandbox
+    kill_at = Clock::now() + milliseconds(request->kill_grace_ms);
+  };
+  for (;;) {
+    const auto now = Clock::now();
+    if (!kill_at && !cancelled && now >= deadline) {
+      timed_out = true;
+      terminate();
+    }
+    if (kill_at && now >= *kill_at) {
+      ::kill(init, SIGKILL);
+      kill_at = now + milliseconds(1000);
+    }
+    const auto wake = kill_at ? *kill_at : deadline;
+    int wait_ms = static_cast<int>(
+        std::max<int64_t>(0, std::chrono::duration_cast<milliseconds>(wake - now).count() + 1));
+    if (pidfd < 0) wait_ms = std::min(wait_ms, 10);
+    pollfd fds[2] = {{pidfd, POLLIN, 0}, {signal_fd, POLLIN, 0}};
+    ::poll(fds, 2, wait_ms);
+    if (fds[1].revents & POLLIN) {
+      signalfd_siginfo info{};
+      while (::read(signal_fd, &info, sizeof info) == sizeof info) {
+        if (info.ssi_signo == SIGHUP) {  // the server is gone: nobody waits for a result
+          cancelled = true;
+          ::kill(init, SIGKILL);
+        } else if ((info.ssi_signo == SIGTERM || info.ssi_signo == SIGINT) && !cancelled &&
+                   !timed_out) {
+          cancelled = true;
+          terminate();
+        }
+      }
+    }
+    if (::wait4(init, &init_status, WNOHANG, &usage) == init) break;
+  }
+  const InsideStatus inside = ReadInsideStatus(status_pipe[0]);
+  const CgroupUsage used = cgroup.Usage();
+  cgroup.Remove();
+
+  report.cpu_time_ms =
+      used.cpu_time_known
+          ? used.cpu_time_ms
+          : static_cast<uint64_t>((usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000 +
+                                  (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000);
+  report.memory_peak_bytes = used.memory_peak_bytes;
+  report.oom_killed = used.oom_killed;
+  report.pids_limit_hit = used.pids_limit_hit;
+  if (!inside.error.empty()) {
+    report.end = End::kStartFailed;
+    report.error = inside.error;
+    return finish(report);
+  }
+  // The payload's own status when PID 1 saw it end; else PID 1 was killed first, and with it
+  // the payload.
+  const int status = inside.wait_status.value_or(W_EXITCODE(0, SIGKILL));
+  if (WIFEXITED(status)) report.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) report.signal = WTERMSIG(status);
+  if (report.signal && request->limits.cpu_seconds > 0 &&
+      (*report.signal == SIGXCPU ||
+       (*report.signal == SIGKILL && report.cpu_time_ms >= request->limits.cpu_seconds * 1000))) {
+    report.cpu_limit_exceeded = true;
+  }
+  if (timed_out) {
+    report.end = End::kTimedOut;
+  } else if (cancelled) {
+    report.end = End::kCancelled;
+  } else if (report.signal) {
+    report.end = End::kSignaled;
+  } else {
+    report.end = End::kExited;
+  }
+  return finish(report);
+}
+
+}  // namespace cronium::sandbox

@@ -1,0 +1,4 @@
+// cronium-sandbox: see sandbox/launcher.h. Not meant to be run by hand.
+#include "sandbox/launcher.h"
+
+int main() { return cronium::sandbox::LauncherMain(); }
