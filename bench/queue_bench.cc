@@ -1,10 +1,14 @@
 // The durable queue under load (issue #5), in process: a SqliteStore in a temp dir, the
-// JobQueue, a WorkerPool and the ProcessExecutor, as `cronium serve` wires them. Prints table
-// rows (ROW, metric, measured, target, baseline) for scripts/bench.sh; each baseline is measured
-// in the same run:
+// JobQueue, a WorkerPool and an executor, as `cronium serve` wires them. Prints table rows
+// (ROW, metric, measured, target, baseline) for scripts/bench.sh; each baseline is measured in
+// the same run:
 //
 //   1. Throughput of BASH `true` jobs from enqueue to recorded completion with 1, 2 and 4
-//      workers, next to the bare spawn rate of `/bin/bash <script>` at the same parallelism.
+//      workers, with the ProcessExecutor next to the bare spawn rate of `/bin/bash <script>` at
+//      the same parallelism, then with the SandboxExecutor next to the bare sandbox rate:
+//      SandboxExecutor::Run of the worker's RunSpec for the same script, called directly from
+//      as many threads (no queue, no store). The sandbox needs root; where it is unavailable,
+//      one row says why.
 //   2. Dispatch latency from run_after (the Enqueue call) to the start of the script, with the
 //      pool idle, next to a bare posix_spawn of the same script. Both scripts print
 //      $EPOCHREALTIME (a bash builtin, no fork) first, so both sides stop the clock at the same
@@ -20,6 +24,7 @@
 // Every loop is bounded and every database lives in a temp dir removed at exit.
 //
 // Usage: cronium_queue_bench [jobs_per_throughput_run] [latency_samples] [store_cycles]
+//                            [jobs_per_sandbox_throughput_run]
 // With CRONIUM_BENCH_SQL_PROFILE=1 it also prints, per section, the time of each SQL statement
 // per job to stderr.
 
@@ -44,6 +49,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -53,8 +59,10 @@
 #include "crypto/secrets.h"
 #include "events/event_service.h"
 #include "exec/process_executor.h"
+#include "exec/sandbox_executor.h"
 #include "live/output_hub.h"
 #include "queue/job_queue.h"
+#include "sandbox/cgroup.h"
 #include "store/sqlite/sqlite_store.h"
 #include "testutil/temp_dir.h"
 #include "worker/worker_pool.h"
@@ -104,8 +112,17 @@ void Row(const std::string& metric, const std::string& measured, const std::stri
   std::fflush(stdout);
 }
 
+// The per-server cgroups of the sandbox (once its probe succeeded), removed on every exit.
+std::optional<sandbox::CgroupParents> g_sandbox_cgroups;
+
+void RemoveSandboxCgroups() {
+  if (g_sandbox_cgroups) sandbox::RemoveServerCgroups(*g_sandbox_cgroups);
+  g_sandbox_cgroups.reset();
+}
+
 [[noreturn]] void Fail(const std::string& what) {
   std::fprintf(stderr, "cronium_queue_bench: %s\n", what.c_str());
+  RemoveSandboxCgroups();
   std::exit(1);
 }
 
@@ -265,10 +282,11 @@ BareRate BareSpawnRate(const std::string& script, int threads, int total) {
 
 // ---- the harness --------------------------------------------------------------------------------
 
-// Delegates to ProcessExecutor and notes when each run entered it (after claim, MarkRunning and
+// Delegates to another executor and notes when each run entered it (after claim, MarkRunning and
 // BuildSpec) and how long runs spent in it.
 class TimingExecutor final : public exec::Executor {
  public:
+  explicit TimingExecutor(exec::Executor& inner) : inner_(inner) {}
   exec::RunResult Run(const exec::RunSpec& spec, exec::CancelToken& cancel) override {
     const auto entered = Steady::now();
     last_entered_ns_ = entered.time_since_epoch().count();
@@ -282,14 +300,15 @@ class TimingExecutor final : public exec::Executor {
   double busy_seconds() const { return static_cast<double>(busy_ns_.load()) / 1e9; }
 
  private:
-  exec::ProcessExecutor inner_;
+  exec::Executor& inner_;
   std::atomic<int64_t> last_entered_ns_{0};
   std::atomic<int64_t> busy_ns_{0};
 };
 
-// What `cronium serve` builds, with `workers` workers and one BASH event running `script`.
+// What `cronium serve` builds, with `workers` workers, one BASH event running `script` and runs
+// going to `inner`.
 struct Harness {
-  Harness(int workers, const std::string& script) {
+  Harness(int workers, const std::string& script, exec::Executor& inner) : executor(inner) {
     auto opened = store::sqlite::SqliteStore::Open({.path = dir.path() + "/bench.db"});
     if (!opened) Fail("cannot open the store: " + opened.error().message);
     store = std::move(*opened);
@@ -370,8 +389,10 @@ struct Throughput {
   double reader_sql_ms = 0;
 };
 
-Throughput MeasureThroughput(int workers, int jobs) {
-  Harness h(workers, "true");
+// `label` names the executor in the SQL profile.
+Throughput MeasureThroughput(int workers, int jobs, exec::Executor& inner,
+                             const std::string& label) {
+  Harness h(workers, "true", inner);
   std::vector<std::string> ids;
   ids.reserve(static_cast<size_t>(jobs));
   for (int n = 0; n < jobs; ++n) ids.push_back(h.Enqueue());
@@ -394,7 +415,7 @@ Throughput MeasureThroughput(int workers, int jobs) {
   const double wall = Seconds(Steady::now() - start);
   const Cpu cpu_per_job = CpuPer(cpu, CpuNow(), jobs);
   g_sql.on = false;
-  PrintProfile(std::to_string(workers) + " worker(s)", jobs);
+  PrintProfile(label + ", " + std::to_string(workers) + " worker(s)", jobs);
   if (gave_up > 0) Fail(std::to_string(gave_up.load()) + " jobs did not end within 120 s");
   const int64_t succeeded = h.Count(store::RunStatus::kSucceeded);
   if (succeeded != jobs) {
@@ -430,6 +451,28 @@ exec::RunSpec WorkerSpec(const std::string& work_root) {
                                 "job_0000000000000000000000000", "evt_0000000000000000000000000");
   spec.work_root = work_root;
   return spec;
+}
+
+// The bare sandbox rate: SandboxExecutor::Run of `spec` called directly from `threads` threads,
+// `total` runs in all, with no queue and no store.
+BareRate BareSandboxRate(exec::SandboxExecutor& sandbox, const exec::RunSpec& spec, int threads,
+                         int total) {
+  std::atomic<int> next{0}, failed{0};
+  const Cpu cpu = CpuNow();
+  const auto start = Steady::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      while (next.fetch_add(1) < total) {
+        exec::CancelToken cancel;
+        if (!sandbox.Run(spec, cancel).Succeeded()) ++failed;
+      }
+    });
+  }
+  for (auto& thread : pool) thread.join();
+  const double wall = Seconds(Steady::now() - start);
+  if (failed > 0) Fail(std::to_string(failed.load()) + " bare sandbox runs of `true` failed");
+  return BareRate{total / wall, CpuPer(cpu, CpuNow(), total)};
 }
 
 Alone MeasureExecutorAlone(const exec::RunSpec& spec, int runs) {
@@ -485,7 +528,8 @@ struct Latencies {
 };
 
 Latencies MeasureDispatch(int workers, int samples) {
-  Harness h(workers, "echo $EPOCHREALTIME");
+  exec::ProcessExecutor process;
+  Harness h(workers, "echo $EPOCHREALTIME", process);
   h.pool->Start();
   Latencies out;
   for (int n = 0; n < samples; ++n) {
@@ -657,6 +701,7 @@ int Main(int argc, char** argv) {
   const int jobs = std::clamp(argc > 1 ? std::atoi(argv[1]) : 2000, 10, 100'000);
   const int samples = std::clamp(argc > 2 ? std::atoi(argv[2]) : 300, 10, 10'000);
   const int cycles = std::clamp(argc > 3 ? std::atoi(argv[3]) : 3000, 10, 1'000'000);
+  const int sandbox_jobs = std::clamp(argc > 4 ? std::atoi(argv[4]) : 1000, 10, 100'000);
   // As `make bench` runs the server: per-run info lines would be part of what is measured.
   (void)InitLogging({.level = "warn"});
   const char* profile = std::getenv("CRONIUM_BENCH_SQL_PROFILE");
@@ -673,29 +718,35 @@ int Main(int argc, char** argv) {
     BareRate bare;
     Throughput t;
   };
+  // Where a job's time goes, per worker count: rows indented under the throughput rows.
+  auto diagnose = [](const std::string& executor, const std::vector<Measured>& measured) {
+    for (const auto& [workers, bare, t] : measured) {
+      const double sql = t.writer_sql_ms + t.reader_sql_ms;
+      Row("  " + executor + ", " + Plural(workers, "worker") +
+              ": per job and worker: executor + SQL + rest",
+          Fixed(t.worker_ms, 2) + " = " + Fixed(t.executor_ms, 2) + " + " + Fixed(sql, 2) + " + " +
+              Fixed(t.worker_ms - t.executor_ms - sql, 2) + " ms",
+          "-", Fixed(workers * 1000 / bare.per_s, 2) + " ms per bare run and thread");
+      Row("  " + executor + ", " + Plural(workers, "worker") + ": CPU per job: cronium + script",
+          Fixed(t.cpu.self_ms, 2) + " + " + Fixed(t.cpu.children_ms, 2) + " ms", "-",
+          Fixed(bare.cpu.self_ms, 2) + " + " + Fixed(bare.cpu.children_ms, 2) + " ms (bare)");
+    }
+  };
+  exec::ProcessExecutor process;
   std::vector<Measured> measured;
   for (int workers : {1, 2, 4}) {
     const BareRate bare = BareSpawnRate(true_script, workers, jobs);
-    const Throughput t = MeasureThroughput(workers, jobs);
+    const Throughput t = MeasureThroughput(workers, jobs, process, "process executor");
     measured.push_back({workers, bare, t});
-    Row("trivial jobs, enqueue to recorded, " + Plural(workers, "worker") + " (" + Thousands(jobs) +
-            " jobs)",
+    Row("trivial jobs, process executor, enqueue to recorded, " + Plural(workers, "worker") + " (" +
+            Thousands(jobs) + " jobs)",
         Thousands(t.jobs_per_s) + " jobs/s (" + Fixed(100 * t.jobs_per_s / bare.per_s, 0) +
             " % of bare)",
         ">= 70 % of bare",
         Thousands(bare.per_s) + " spawns/s (bare bash script, " + std::to_string(workers) +
             " in parallel)");
   }
-  for (const auto& [workers, bare, t] : measured) {
-    const double sql = t.writer_sql_ms + t.reader_sql_ms;
-    Row("  " + Plural(workers, "worker") + ": per job and worker: executor + SQL + rest",
-        Fixed(t.worker_ms, 2) + " = " + Fixed(t.executor_ms, 2) + " + " + Fixed(sql, 2) + " + " +
-            Fixed(t.worker_ms - t.executor_ms - sql, 2) + " ms",
-        "-", Fixed(workers * 1000 / bare.per_s, 2) + " ms per bare spawn and thread");
-    Row("  " + Plural(workers, "worker") + ": CPU per job: cronium + script",
-        Fixed(t.cpu.self_ms, 2) + " + " + Fixed(t.cpu.children_ms, 2) + " ms", "-",
-        Fixed(bare.cpu.self_ms, 2) + " + " + Fixed(bare.cpu.children_ms, 2) + " ms (bare)");
-  }
+  diagnose("process executor", measured);
   const int alone_runs = std::max(10, jobs / 4);
   const Alone executor = MeasureExecutorAlone(WorkerSpec(dir.path() + "/runs"), alone_runs);
   const BareRate bare_one = BareSpawnRate(true_script, 1, alone_runs);
@@ -704,15 +755,43 @@ int Main(int argc, char** argv) {
     return Fixed(a.ms, 2) + " ms, CPU " + Fixed(a.cpu.self_ms, 2) + " + " +
            Fixed(a.cpu.children_ms, 2);
   };
-  Row("  executor alone, runs one after another (the worker's RunSpec)", alone(executor), "-",
+  Row("  process executor alone, runs one after another (the worker's RunSpec)", alone(executor),
+      "-",
       Fixed(1000 / bare_one.per_s, 2) + " ms, CPU " + Fixed(bare_one.cpu.self_ms, 2) + " + " +
           Fixed(bare_one.cpu.children_ms, 2) + " (bare)");
   Row("  of which work dir, script file and removal", alone(work_dir), "-", "-");
   const Throughput& one = measured.front().t;
-  Row("  store work per job (1 worker)",
+  Row("  store work per job (process executor, 1 worker)",
       Fixed(one.write_tx, 2) + " write tx, " + Fixed(one.reader_statements, 2) + " reads", "-",
       "SQL " + Fixed(one.writer_sql_ms, 2) + " ms writing, " + Fixed(one.reader_sql_ms, 2) +
           " ms reading");
+
+  // 1b. The same with the SandboxExecutor, next to the bare sandbox rate (SandboxExecutor::Run
+  // of the worker's RunSpec from as many threads, no queue, no store).
+  exec::SandboxOptions sandbox_options{.launcher = CRONIUM_SANDBOX_LAUNCHER};
+  if (auto probed = exec::ProbeSandbox(sandbox_options); !probed) {
+    Row("trivial jobs, sandbox executor, enqueue to recorded",
+        "sandbox unavailable: " + probed.error().message, ">= 70 % of bare sandbox rate", "-");
+  } else {
+    g_sandbox_cgroups = sandbox_options.cgroups;
+    exec::SandboxExecutor sandbox(sandbox_options);
+    const exec::RunSpec spec = WorkerSpec(dir.path() + "/runs");
+    std::vector<Measured> sandboxed;
+    for (int workers : {1, 2, 4}) {
+      const BareRate bare = BareSandboxRate(sandbox, spec, workers, sandbox_jobs);
+      const Throughput t = MeasureThroughput(workers, sandbox_jobs, sandbox, "sandbox executor");
+      sandboxed.push_back({workers, bare, t});
+      Row("trivial jobs, sandbox executor, enqueue to recorded, " + Plural(workers, "worker") +
+              " (" + Thousands(sandbox_jobs) + " jobs)",
+          Thousands(t.jobs_per_s) + " jobs/s (" + Fixed(100 * t.jobs_per_s / bare.per_s, 0) +
+              " % of bare)",
+          ">= 70 % of bare sandbox rate",
+          Thousands(bare.per_s) + " runs/s (bare SandboxExecutor::Run, " + std::to_string(workers) +
+              " in parallel)");
+    }
+    diagnose("sandbox executor", sandboxed);
+    RemoveSandboxCgroups();
+  }
 
   // 2. Dispatch latency into an idle pool of one worker per core (the server's default).
   const int idle_workers =

@@ -17,11 +17,15 @@ echo "== scheduler at scale (100,000 schedules; takes about 20 s)"
 "$build_dir/bench/cronium_schedule_bench" 100000 | grep '^ROW' > "$work/schedule_rows.tsv"
 
 echo
-echo "== durable queue in process: throughput, dispatch latency, store cycles (about 25 s)"
-"$build_dir/bench/cronium_queue_bench" 2000 300 3000 | grep '^ROW' > "$work/queue_rows.tsv"
+echo "== sandbox: start overhead (median of 50) and runs/s next to a bare spawn (about 15 s)"
+"$build_dir/bench/cronium_sandbox_bench" 50 400 | grep '^ROW' > "$work/sandbox_rows.tsv"
+
+echo
+echo "== durable queue in process: throughput (process and sandbox executors), dispatch latency, store cycles (about 60 s)"
+"$build_dir/bench/cronium_queue_bench" 2000 300 3000 1000 | grep '^ROW' > "$work/queue_rows.tsv"
 
 echo
 echo "== end-to-end (loopback)"
 /usr/bin/python3 "$root/bench/e2e_bench.py" --cronium "$build_dir/src/server/cronium" \
   --work "$work" --micro "$work/micro.json" --extra-rows "$work/schedule_rows.tsv" \
-  --extra-rows "$work/queue_rows.tsv"
+  --extra-rows "$work/sandbox_rows.tsv" --extra-rows "$work/queue_rows.tsv"

@@ -22,7 +22,7 @@ ALLOWED = {
     "events": {"base", "crypto", "store"},
     "queue": {"base", "store"},
     "scheduler": {"base", "queue", "store", "events"},
-    "worker": {"base", "events", "exec", "live", "queue", "store", "crypto"},
+    "worker": {"base", "events", "exec", "live", "queue", "sandbox", "store", "crypto"},
     "api": {"base", "auth", "http", "events", "live", "queue", "scheduler", "store", "worker",
             "crypto", "exec", "sandbox"},
     "cli": {"base", "http"},

@@ -50,6 +50,7 @@ struct ApiContext {
   const Clock& clock;
   std::string version;
   std::string isolation;           // what the executor provides, for /api/v1/system/info
+  std::string isolation_warning;   // why runs are not isolated ("" when they are)
   live::OutputHub* hub = nullptr;  // live output for /api/v1/executions/{id}/stream
   int max_wait_seconds = 60;       // cap of ?wait= on executions
   int worker_count = 0;            // for /api/v1/system/info

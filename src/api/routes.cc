@@ -81,6 +81,14 @@ json RenderEvent(const events::Event& e, bool reveal) {
           {"retryDelaySeconds", e.retry_delay_seconds},
           {"retryMaxDelaySeconds", e.retry_max_delay_seconds},
           {"retryOn", RunStatusNames(e.retry_on)},
+          {"limits",
+           {{"memoryMb", e.limits.memory_mb},
+            {"pids", e.limits.pids},
+            {"cpuSeconds", e.limits.cpu_seconds},
+            {"cpus", static_cast<double>(e.limits.cpu_millis) / 1000.0},
+            {"diskMb", e.limits.disk_mb},
+            {"outputKb", e.limits.output_kb}}},
+          {"network", e.limits.network.empty() ? "none" : e.limits.network},
           {"lastRunAt", TimeOrNull(e.last_run_at)},
           {"successCount", e.success_count},
           {"failureCount", e.failure_count},
@@ -119,6 +127,37 @@ json RenderExecution(const store::ExecutionRecord& x) {
           {"startedAt", TimeOrNull(x.started_at)},
           {"finishedAt", TimeOrNull(x.finished_at)},
           {"durationMs", x.duration_ms ? json(*x.duration_ms) : json(nullptr)}};
+}
+
+// The "limits" object of an event: every key optional (0 = the server's default), no others.
+Result<store::RunLimits> ParseLimits(const json& limits) {
+  if (!limits.is_object()) return InvalidArgument("limits: must be an object");
+  store::RunLimits parsed;
+  for (const auto& [key, value] : limits.items()) {
+    if (key == "cpus") {
+      if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 1e6) {
+        return InvalidArgument("limits.cpus: must be a number of cores, e.g. 0.5 or 2");
+      }
+      parsed.cpu_millis = static_cast<int64_t>(value.get<double>() * 1000.0 + 0.5);
+      continue;
+    }
+    int64_t* field = key == "memoryMb"     ? &parsed.memory_mb
+                     : key == "pids"       ? &parsed.pids
+                     : key == "cpuSeconds" ? &parsed.cpu_seconds
+                     : key == "diskMb"     ? &parsed.disk_mb
+                     : key == "outputKb"   ? &parsed.output_kb
+                                           : nullptr;
+    if (field == nullptr) {
+      return InvalidArgument(fmt::format(
+          "limits: unknown key '{}' (known: memoryMb, pids, cpuSeconds, cpus, diskMb, outputKb)",
+          key.substr(0, 32)));
+    }
+    if (!value.is_number_integer() || value.get<int64_t>() < 0) {
+      return InvalidArgument(fmt::format("limits.{}: must be a whole number >= 0", key));
+    }
+    *field = value.get<int64_t>();
+  }
+  return parsed;
 }
 
 // An event's fields plus its schedule: absent (unchanged), null (none) or a spec.
@@ -204,6 +243,10 @@ Result<EventInput> ParseEventInput(const Request& request, TimePoint now) {
     }
     f.retry_on = std::move(statuses);
   }
+  if (const json* limits = body.Get("limits")) {
+    CRONIUM_ASSIGN_OR_RETURN(f.limits, ParseLimits(*limits));
+  }
+  CRONIUM_ASSIGN_OR_RETURN(f.network, body.String("network"));
   CRONIUM_ASSIGN_OR_RETURN(f.env_vars, body.StringMap("envVars"));
   CRONIUM_ASSIGN_OR_RETURN(f.tags, body.StringArray("tags"));
   CRONIUM_ASSIGN_OR_RETURN(f.shared, body.Bool("shared"));
@@ -352,6 +395,7 @@ Result<auth::Principal> Handlers::Authenticate(const Request& request) {
 void Handlers::Register(http::Router& router) {
   BindPublic(router, Method::kGet, "/healthz", &Handlers::Healthz);
   BindPublic(router, Method::kGet, "/readyz", &Handlers::Readyz);
+  Bind(router, Method::kGet, "/api/v1/system", &Handlers::SystemInfo);
   Bind(router, Method::kGet, "/api/v1/system/info", &Handlers::SystemInfo);
   Bind(router, Method::kGet, "/api/v1/admin/drain", &Handlers::DrainStatus);
   Bind(router, Method::kPost, "/api/v1/admin/drain", &Handlers::Drain);
@@ -404,11 +448,14 @@ Result<Response> Handlers::SystemInfo(Request&, const auth::Principal&) {
   CRONIUM_ASSIGN_OR_RETURN(auto counts, ctx_.store.CountJobs());
   json jobs = json::object();
   for (const auto& [status, count] : counts) jobs[std::string(ToString(status))] = count;
-  return JsonResponse(200, {{"version", ctx_.version},
-                            {"isolation", ctx_.isolation},
-                            {"workers", ctx_.worker_count},
-                            {"drain", RenderDrain(ctx_.workers.Drainage())},
-                            {"jobs", jobs}});
+  return JsonResponse(
+      200, {{"version", ctx_.version},
+            {"isolation", ctx_.isolation},
+            {"isolationWarning",
+             ctx_.isolation_warning.empty() ? json(nullptr) : json(ctx_.isolation_warning)},
+            {"workers", ctx_.worker_count},
+            {"drain", RenderDrain(ctx_.workers.Drainage())},
+            {"jobs", jobs}});
 }
 
 Result<Response> Handlers::DrainStatus(Request&, const auth::Principal& principal) {

@@ -139,6 +139,34 @@ Status EventService::Validate(const Event& e) const {
           fmt::format("retryOn: '{}' is not one of FAILED, TIMED_OUT, LOST", ToString(status)));
     }
   }
+  const auto check_limit = [](std::string_view name, int64_t value, int64_t low, int64_t ceiling,
+                              std::string_view unit) -> Status {
+    if (value == 0 || (value >= low && value <= ceiling)) return OkStatus();
+    return InvalidArgument(fmt::format(
+        "limits.{}: must be 0 (the server's default) or between {} and {}{} (this server's "
+        "ceiling)",
+        name, low, ceiling, unit));
+  };
+  CRONIUM_RETURN_IF_ERROR(check_limit("memoryMb", e.limits.memory_mb, 16, o.max_memory_mb, " MiB"));
+  CRONIUM_RETURN_IF_ERROR(check_limit("pids", e.limits.pids, 8, o.max_pids, ""));
+  CRONIUM_RETURN_IF_ERROR(
+      check_limit("cpuSeconds", e.limits.cpu_seconds, 1, o.max_cpu_seconds, " s"));
+  if (e.limits.cpu_millis != 0 &&
+      (e.limits.cpu_millis < 10 || e.limits.cpu_millis > o.max_cpu_millis)) {
+    return InvalidArgument(fmt::format(
+        "limits.cpus: must be 0 (no limit) or between 0.01 and {} (this server's ceiling)",
+        static_cast<double>(o.max_cpu_millis) / 1000.0));
+  }
+  CRONIUM_RETURN_IF_ERROR(check_limit("diskMb", e.limits.disk_mb, 1, o.max_disk_mb, " MiB"));
+  CRONIUM_RETURN_IF_ERROR(check_limit("outputKb", e.limits.output_kb, 1, o.max_output_kb, " KiB"));
+  if (!e.limits.network.empty() && e.limits.network != "none" && e.limits.network != "host") {
+    return InvalidArgument("network: must be \"none\" (only a private loopback) or \"host\"");
+  }
+  if (e.limits.network == "host" && !o.allow_host_network) {
+    return InvalidArgument(
+        "network: \"host\" is not allowed on this server (an administrator can allow it with "
+        "--allow-host-network)");
+  }
   if (e.env_vars.size() > o.max_env_vars) {
     return InvalidArgument(fmt::format("envVars: at most {} variables", o.max_env_vars));
   }
@@ -219,6 +247,12 @@ Status EventService::Apply(EventFields f, Event& e, const Event* previous) const
   if (f.retry_delay_seconds) e.retry_delay_seconds = *f.retry_delay_seconds;
   if (f.retry_max_delay_seconds) e.retry_max_delay_seconds = *f.retry_max_delay_seconds;
   if (f.retry_on) e.retry_on = std::move(*f.retry_on);
+  if (f.limits) {
+    std::string network = std::move(e.limits.network);
+    e.limits = std::move(*f.limits);
+    e.limits.network = std::move(network);
+  }
+  if (f.network) e.limits.network = std::move(*f.network);
   if (f.env_vars) {
     std::map<std::string, std::string> vars;
     for (auto& [key, value] : *f.env_vars) {
@@ -261,6 +295,7 @@ store::EventRecord EventService::ToRecord(const Event& e) const {
   r.retry_delay_ms = e.retry_delay_seconds * 1000;
   r.retry_max_delay_ms = e.retry_max_delay_seconds * 1000;
   r.retry_on = e.retry_on;
+  r.limits = e.limits;
   r.created_at = e.created_at;
   r.updated_at = e.updated_at;
   return r;
@@ -304,6 +339,7 @@ Result<Event> EventService::Decode(const store::EventRecord& r) const {
   e.retry_delay_seconds = r.retry_delay_ms / 1000;
   e.retry_max_delay_seconds = r.retry_max_delay_ms / 1000;
   e.retry_on = r.retry_on;
+  e.limits = r.limits;
   e.last_run_at = r.last_run_at;
   e.success_count = r.success_count;
   e.failure_count = r.failure_count;

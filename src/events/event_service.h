@@ -47,6 +47,8 @@ struct Event {
   int64_t retry_max_delay_seconds = 300;
   std::vector<store::RunStatus> retry_on = {store::RunStatus::kFailed, store::RunStatus::kTimedOut,
                                             store::RunStatus::kLost};
+  // Sandbox limits and network policy; 0 (or "") means the server's default.
+  store::RunLimits limits;
   // Kept by the store as runs end.
   std::optional<TimePoint> last_run_at;
   int64_t success_count = 0;
@@ -76,6 +78,8 @@ struct EventFields {
   std::optional<int64_t> retry_delay_seconds;
   std::optional<int64_t> retry_max_delay_seconds;
   std::optional<std::vector<store::RunStatus>> retry_on;
+  std::optional<store::RunLimits> limits;  // replaces every limit (not the network)
+  std::optional<std::string> network;
 };
 
 inline constexpr std::string_view kMaskedValue = "********";
@@ -96,6 +100,14 @@ struct EventsOptions {
   size_t max_tags = 20;
   size_t max_tag_bytes = 50;
   int max_page_size = 200;
+  // The administrator's ceilings on per-event sandbox limits.
+  int64_t max_memory_mb = 8'192;
+  int64_t max_pids = 4'096;
+  int64_t max_cpu_seconds = 7 * 24 * 3600;
+  int64_t max_cpu_millis = 64'000;
+  int64_t max_disk_mb = 4'096;
+  int64_t max_output_kb = 16 << 10;
+  bool allow_host_network = false;
 };
 
 struct EventListQuery {

@@ -80,7 +80,7 @@ struct RunResult {
   std::chrono::milliseconds duration{0};
   int64_t cpu_time_ms = 0;
   int64_t max_rss_kb = 0;  // peak resident memory (sandbox: of the whole run's cgroup)
-  std::string isolation;   // "process" or "sandbox"
+  std::string isolation;   // "sandbox", or "none" for the plain executor
   // Why the kernel stopped a sandboxed run, with the limits it ran under.
   bool oom_killed = false;
   bool pids_limit_hit = false;

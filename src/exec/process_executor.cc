@@ -64,7 +64,7 @@ class WorkDir {
 
 RunResult ProcessExecutor::Run(const RunSpec& spec, CancelToken& cancel) {
   RunResult result;
-  result.isolation = "process";
+  result.isolation = "none";
   const auto started = Clock::now();
   auto fail = [&](std::string message) {
     result.end_reason = EndReason::kStartFailed;

@@ -48,7 +48,7 @@ TEST_F(ProcessExecutorTest, CapturesStdoutStderrAndExitCode) {
   EXPECT_TRUE(result.Succeeded());
   EXPECT_EQ(result.stdout_text, "hello\n");
   EXPECT_EQ(result.stderr_text, "oops\n");
-  EXPECT_EQ(result.isolation, "process");
+  EXPECT_EQ(result.isolation, "none");
   EXPECT_EQ(result.Describe(milliseconds(1000)), "exited with code 0");
 }
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <spawn.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -100,6 +101,7 @@ RunResult SandboxExecutor::Run(const RunSpec& spec, CancelToken& cancel) {
   request.cgroup_parents = options_.cgroups.entries;
   request.cgroup_v2 = options_.cgroups.v2;
   request.runtime_socket = options_.runtime_socket;
+  request.shares = options_.shares;
   request.parent_pid = ::getpid();
 
   // The request travels in a memfd (fd 3 of the launcher), which then carries the report back.
@@ -212,6 +214,18 @@ Result<int> ProbeSandbox(SandboxOptions& options) {
   }
   if (options.uid == 0 || options.gid == 0) {
     return InvalidArgument("sandboxed scripts cannot run as root (uid or gid 0)");
+  }
+  for (const auto& [host, inside] : options.shares) {
+    struct stat st {};
+    if (host.empty() || host[0] != '/' || ::stat(host.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      return InvalidArgument(fmt::format("shared dir {}: not an existing directory", host));
+    }
+    if (!sandbox::IsSharePath(inside)) {
+      return InvalidArgument(fmt::format(
+          "shared dir {}: '{}' cannot be its path in the sandbox (absolute and normalized, not "
+          "/, /tmp, /proc, /dev, /usr, /etc, /work or inside the last five)",
+          host, inside));
+    }
   }
   std::string why;
   const auto own = sandbox::DetectCgroups(&why);

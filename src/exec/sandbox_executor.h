@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/error.h"
 #include "exec/executor.h"
@@ -23,6 +25,8 @@ struct SandboxOptions {
   // Host path of the server's runtime API socket, reachable from a sandbox with network
   // "none" at 127.0.0.1:8081; empty for none.
   std::string runtime_socket;
+  // Host directories shared with every script, read-write, as (host path, path inside).
+  std::vector<std::pair<std::string, std::string>> shares;
 };
 
 class SandboxExecutor final : public Executor {

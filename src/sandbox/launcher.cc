@@ -208,7 +208,10 @@ void BindFile(int status_fd, const std::string& source, const std::string& targe
   MountOrFail(status_fd, source.c_str(), target, nullptr, MS_BIND, "");
 }
 
-void BuildRoot(const Request& request, int status_fd, int socket_fd) {
+// `socket_fd` and `share_fds` are O_PATH descriptors opened before the staging tmpfs hid /tmp:
+// the runtime socket and the shared directories may live under it.
+void BuildRoot(const Request& request, int status_fd, int socket_fd,
+               const std::vector<int>& share_fds) {
   const std::string root = kStagingRoot;
   MountOrFail(status_fd, nullptr, "/", nullptr, MS_REC | MS_PRIVATE, "");
   MountOrFail(status_fd, "tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755");
@@ -267,6 +270,23 @@ void BuildRoot(const Request& request, int status_fd, int socket_fd) {
     WriteAll(fd, request.script.data(), request.script.size());
     if (::fchown(fd, request.uid, request.gid) != 0) FailInside(status_fd, Errno("chown"));
     ::close(fd);
+  }
+  // Directories the administrator shares with scripts: read-write, nosuid, nodev.
+  for (size_t i = 0; i < request.shares.size(); ++i) {
+    const std::string& inside = request.shares[i].second;
+    std::string path = root;
+    for (size_t start = 1; start <= inside.size();) {
+      const size_t end = std::min(inside.find('/', start), inside.size());
+      path += "/" + inside.substr(start, end - start);
+      if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
+        FailInside(status_fd, Errno("mkdir " + path));
+      }
+      start = end + 1;
+    }
+    const std::string source = "/proc/self/fd/" + std::to_string(share_fds[i]);
+    MountOrFail(status_fd, source.c_str(), path, nullptr, MS_BIND | MS_REC, "");
+    ::close(share_fds[i]);
+    MountOrFail(status_fd, nullptr, path, nullptr, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV, "");
   }
   // The runtime socket, where only the sandbox's PID 1 (root) can reach it.
   if (::chmod((root + "/.cronium").c_str(), 0700) != 0) FailInside(status_fd, Errno("chmod"));
@@ -513,7 +533,12 @@ int ListenForRuntime(int status_fd) {
     socket_fd = ::open(request.runtime_socket.c_str(), O_PATH | O_CLOEXEC);
     if (socket_fd < 0) FailInside(status_fd, Errno("open " + request.runtime_socket));
   }
-  BuildRoot(request, status_fd, socket_fd);
+  std::vector<int> share_fds;
+  for (const auto& share : request.shares) {
+    share_fds.push_back(::open(share.first.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (share_fds.back() < 0) FailInside(status_fd, Errno("open the shared dir " + share.first));
+  }
+  BuildRoot(request, status_fd, socket_fd, share_fds);
   std::string error;
   scmp_filter_ctx filter = BuildFilter(&error);
   if (filter == nullptr) FailInside(status_fd, error);
@@ -590,6 +615,9 @@ InsideStatus ReadInsideStatus(int fd) {
 
 int LauncherMain() {
   const auto started = Clock::now();
+  // What the sandbox creates gets the modes asked for (the server runs with a stricter mask);
+  // scripts start with the usual 022.
+  ::umask(022);
   // Signals arrive through a signalfd: TERM cancels, HUP means the server died.
   sigset_t handled;
   sigemptyset(&handled);

@@ -51,6 +51,25 @@ bool ParseNumber(std::string_view text, T& out) {
 
 }  // namespace
 
+bool IsSharePath(std::string_view path) {
+  if (path.size() < 2 || path.size() > 1024 || path[0] != '/' || path.back() == '/') return false;
+  if (path.find("/./") != std::string_view::npos || path.find("/../") != std::string_view::npos ||
+      path.find("//") != std::string_view::npos || path.ends_with("/..") || path.ends_with("/.") ||
+      path.find('\0') != std::string_view::npos) {
+    return false;
+  }
+  // Not over (or inside) what the sandbox itself provides; inside its private /tmp is fine.
+  if (path == "/tmp") return false;
+  for (std::string_view reserved : {"/proc", "/dev", "/usr", "/etc", "/bin", "/sbin", "/lib",
+                                    "/lib32", "/lib64", "/libx32", "/work", "/.cronium"}) {
+    if (path == reserved || (path.starts_with(reserved) && path.size() > reserved.size() &&
+                             path[reserved.size()] == '/')) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string_view ToString(Network network) { return network == Network::kHost ? "host" : "none"; }
 
 std::optional<Network> ParseNetwork(std::string_view text) {
@@ -82,6 +101,10 @@ std::string Encode(const Request& r) {
   for (const auto& parent : r.cgroup_parents) w.Put("cgroup_parent", parent);
   w.Put("cgroup_v2", r.cgroup_v2);
   w.Put("runtime_socket", r.runtime_socket);
+  for (const auto& [host, inside] : r.shares) {
+    w.Put("share_host", host);
+    w.Put("share_inside", inside);
+  }
   w.Put("parent_pid", int64_t{r.parent_pid});
   return w.Take();
 }
@@ -136,6 +159,11 @@ std::optional<Request> DecodeRequest(std::string_view data) {
       r.cgroup_v2 = value == "1";
     } else if (name == "runtime_socket") {
       r.runtime_socket = value;
+    } else if (name == "share_host") {
+      r.shares.emplace_back(std::string(value), std::string());
+    } else if (name == "share_inside") {
+      if (r.shares.empty() || !r.shares.back().second.empty() || !IsSharePath(value)) return false;
+      r.shares.back().second = value;
     } else if (name == "parent_pid") {
       return ParseNumber(value, r.parent_pid);
     } else {
@@ -143,6 +171,9 @@ std::optional<Request> DecodeRequest(std::string_view data) {
     }
     return true;
   });
+  for (const auto& share : r.shares) {
+    if (share.first.empty() || share.second.empty()) return std::nullopt;
+  }
   if (!ok || r.program.empty() || r.script_name.empty() ||
       r.script_name.find('/') != std::string::npos || r.script_name == "." ||
       r.script_name == "..") {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace cronium::sandbox {
@@ -51,7 +52,9 @@ struct Request {
   std::vector<std::string> cgroup_parents;  // absolute dirs (one per v1 controller, or one v2)
   bool cgroup_v2 = false;
   std::string runtime_socket;  // host path of a Unix socket to forward 127.0.0.1:8081 to
-  int32_t parent_pid = 0;      // the launcher exits at once if its parent is not this pid
+  // Host directories an administrator shares with scripts (read-write), as (host, inside).
+  std::vector<std::pair<std::string, std::string>> shares;
+  int32_t parent_pid = 0;  // the launcher exits at once if its parent is not this pid
 };
 
 enum class End {
@@ -79,6 +82,10 @@ std::string Encode(const Request& request);
 std::optional<Request> DecodeRequest(std::string_view data);
 std::string Encode(const Report& report);
 std::optional<Report> DecodeReport(std::string_view data);
+
+// Whether `path` may be where a share appears inside the sandbox: absolute, normalized, not
+// "/" and not over (or inside) /proc, /dev, /usr, /etc, /work and the like, nor /tmp itself.
+bool IsSharePath(std::string_view path);
 
 std::string_view ToString(Network network);
 std::optional<Network> ParseNetwork(std::string_view text);

@@ -14,10 +14,12 @@
 #include "crypto/secrets.h"
 #include "events/event_service.h"
 #include "exec/process_executor.h"
+#include "exec/sandbox_executor.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "live/output_hub.h"
 #include "queue/job_queue.h"
+#include "sandbox/cgroup.h"
 #include "scheduler/scheduler.h"
 #include "store/sqlite/sqlite_store.h"
 #include "worker/worker_pool.h"
@@ -137,8 +139,9 @@ struct App::Parts {
   std::unique_ptr<auth::AuthService> auth;
   std::unique_ptr<events::EventService> events;
   std::unique_ptr<queue::JobQueue> queue;
-  exec::ProcessExecutor executor;
-  live::OutputHub hub{live::HubOptions{}, clock};  // live output of running executions
+  std::unique_ptr<exec::Executor> executor;
+  std::optional<sandbox::CgroupParents> sandbox_cgroups;  // this server's, removed at stop
+  live::OutputHub hub{live::HubOptions{}, clock};         // live output of running executions
   std::unique_ptr<worker::WorkerPool> workers;
   std::unique_ptr<scheduler::Scheduler> scheduler;
   std::unique_ptr<api::ApiContext> api;
@@ -189,8 +192,15 @@ Status App::Start() {
   fs::create_directories(work_root, ec);
   ::chmod(work_root.c_str(), 0700);
 
+  CRONIUM_ASSIGN_OR_RETURN(std::string isolation_warning, StartExecutor(data_dir.string()));
+  events::EventsOptions events_options;
+  events_options.max_memory_mb = options_.max_memory_mb;
+  events_options.max_pids = options_.max_pids;
+  events_options.max_disk_mb = options_.max_disk_mb;
+  events_options.max_cpu_seconds = options_.max_cpu_seconds;
+  events_options.allow_host_network = options_.allow_host_network;
   p.events = std::make_unique<events::EventService>(
-      events::EventsOptions{}, *p.store, p.keys->Box(crypto::KeyPurpose::kEventEnvVars), p.clock);
+      events_options, *p.store, p.keys->Box(crypto::KeyPurpose::kEventEnvVars), p.clock);
   if (p.keys->rotating()) {
     spdlog::warn("finishing a key rotation that was interrupted");
     CRONIUM_ASSIGN_OR_RETURN(int resealed,
@@ -218,11 +228,10 @@ Status App::Start() {
                                                                  .work_root = work_root.string(),
                                                                  .lease = options_.lease,
                                                                  .heartbeat = options_.heartbeat,
-                                                                 .hub = &p.hub},
-                                           *p.queue, *p.events, p.executor, p.clock);
-  spdlog::warn(
-      "isolation: scripts run as plain child processes of the server (own process group, clean "
-      "environment, private work dir, timeouts) WITHOUT a sandbox");
+                                                                 .hub = &p.hub,
+                                                                 .isolation = isolation_,
+                                                                 .default_limits = DefaultLimits()},
+                                           *p.queue, *p.events, *p.executor, p.clock);
   p.scheduler = std::make_unique<scheduler::Scheduler>(
       scheduler::SchedulerOptions{.misfire_grace = options_.misfire_grace}, *p.store, *p.queue,
       *p.events, p.clock);
@@ -243,7 +252,8 @@ Status App::Start() {
                                                             .store = *p.store,
                                                             .clock = p.clock,
                                                             .version = CRONIUM_VERSION,
-                                                            .isolation = "process",
+                                                            .isolation = isolation_,
+                                                            .isolation_warning = isolation_warning,
                                                             .hub = &p.hub,
                                                             .worker_count = workers});
   p.api->rotate_keys = [this](const store::Actor& actor) -> Result<int> {
@@ -337,6 +347,78 @@ void App::PruneHistory(TimePoint now, int max_batches) {
   if (total > 0) spdlog::info("run retention: removed {} finished job(s) and their runs", total);
 }
 
+sandbox::Limits App::DefaultLimits() const {
+  sandbox::Limits limits;
+  limits.memory_bytes = static_cast<uint64_t>(options_.default_memory_mb) << 20;
+  limits.pids = static_cast<uint64_t>(options_.default_pids);
+  limits.workdir_bytes = limits.tmp_bytes = static_cast<uint64_t>(options_.default_disk_mb) << 20;
+  return limits;
+}
+
+Result<std::string> App::StartExecutor(const std::string& data_dir) {
+  auto& p = *parts_;
+  if (options_.default_memory_mb > options_.max_memory_mb ||
+      options_.default_pids > options_.max_pids ||
+      options_.default_disk_mb > options_.max_disk_mb) {
+    return InvalidArgument("a --default-* limit is above its --max-* ceiling");
+  }
+  if (options_.isolation != "process") {
+    exec::SandboxOptions sandbox{.launcher = exec::DefaultLauncherPath(),
+                                 .cgroups = {},
+                                 .uid = options_.sandbox_uid,
+                                 .gid = options_.sandbox_gid,
+                                 .runtime_socket = "",
+                                 .shares = {}};
+    for (const std::string& share : options_.sandbox_shares) {
+      const size_t colon = share.find(':');
+      auto trim = [](std::string path) {
+        while (path.size() > 1 && path.back() == '/') path.pop_back();
+        return path;
+      };
+      sandbox.shares.emplace_back(
+          trim(share.substr(0, colon)),
+          trim(colon == std::string::npos ? share : share.substr(colon + 1)));
+    }
+    auto probed = exec::ProbeSandbox(sandbox);
+    if (probed) {
+      if (*probed > 0) {
+        spdlog::warn("removed {} run cgroup(s) a previous server process left behind", *probed);
+      }
+      spdlog::info(
+          "isolation: sandbox (namespaces, tmpfs root, uid {}, seccomp, cgroup limits; data dir "
+          "{} is not visible to scripts)",
+          options_.sandbox_uid, data_dir);
+      p.sandbox_cgroups = sandbox.cgroups;
+      p.executor = std::make_unique<exec::SandboxExecutor>(std::move(sandbox));
+      isolation_ = "sandbox";
+      return std::string();
+    }
+    if (probed.error().code == ErrorCode::kInvalidArgument) {
+      return tl::unexpected(probed.error());  // a bad --sandbox-* option
+    }
+    if (options_.isolation == "sandbox") {
+      return FailedPrecondition("--isolation sandbox: the sandbox cannot run on this machine: " +
+                                probed.error().message);
+    }
+    const std::string warning =
+        "scripts run WITHOUT a sandbox (plain child processes: own process group, clean "
+        "environment, private work dir, rlimits, timeouts; no memory or process limits, full "
+        "view of the host) because the sandbox cannot run here: " +
+        probed.error().message;
+    spdlog::warn("isolation: {}", warning);
+    p.executor = std::make_unique<exec::ProcessExecutor>();
+    isolation_ = "none";
+    return warning;
+  }
+  const std::string warning =
+      "scripts run WITHOUT a sandbox (--isolation process): plain child processes with a full "
+      "view of the host";
+  spdlog::warn("isolation: {}", warning);
+  p.executor = std::make_unique<exec::ProcessExecutor>();
+  isolation_ = "none";
+  return warning;
+}
+
 void App::Stop() {
   if (!parts_) return;
   auto& p = *parts_;
@@ -345,6 +427,7 @@ void App::Stop() {
   if (p.scheduler) p.scheduler->Stop();
   if (p.workers) p.workers->Stop(options_.shutdown_grace);
   if (p.queue) p.queue->Shutdown();
+  if (p.sandbox_cgroups) sandbox::RemoveServerCgroups(*p.sandbox_cgroups);
   {
     std::lock_guard lock(p.maintenance_mutex);
     p.stopping = true;

@@ -8,9 +8,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/error.h"
+#include "sandbox/spec.h"
 
 namespace cronium::server {
 
@@ -33,6 +35,22 @@ struct ServeOptions {
   std::chrono::milliseconds misfire_grace{60'000};
   double token_requests_per_second = 1'000;      // per API token (burst: twice that)
   std::chrono::milliseconds token_cache{2'000};  // reuse of verified tokens (0 = off)
+  // "auto": the sandbox where this machine allows it, else plain processes with a warning;
+  // "sandbox": the sandbox or no start; "process": plain processes (no isolation).
+  std::string isolation = "auto";
+  uint32_t sandbox_uid = 64'000;  // the unprivileged identity of sandboxed scripts
+  uint32_t sandbox_gid = 64'000;
+  // Limits of runs whose event leaves them at 0, and the ceilings an event may ask for.
+  int64_t default_memory_mb = 512;
+  int64_t default_pids = 256;
+  int64_t default_disk_mb = 64;  // the work dir and /tmp, each
+  int64_t max_memory_mb = 8'192;
+  int64_t max_pids = 4'096;
+  int64_t max_disk_mb = 4'096;
+  int64_t max_cpu_seconds = 7 * 24 * 3600;
+  bool allow_host_network = false;  // events may ask for network "host"
+  // Host directories shared read-write with every sandboxed script: "HOST[:PATH_INSIDE]".
+  std::vector<std::string> sandbox_shares;
 };
 
 // `cronium admin bootstrap`: opens the data dir (whether or not a server runs on it), creates
@@ -65,8 +83,13 @@ class App {
   // Retention of the audit log, the schedule ledger and finished runs.
   void Maintain(TimePoint now, int max_batches);
   void PruneHistory(TimePoint now, int max_batches);
+  // Chooses the executor per --isolation (probing the sandbox); returns the warning to show
+  // when runs are not isolated ("" when they are).
+  Result<std::string> StartExecutor(const std::string& data_dir);
+  sandbox::Limits DefaultLimits() const;
 
   ServeOptions options_;
+  std::string isolation_;  // "sandbox" or "none"
   std::unique_ptr<Parts> parts_;
   std::string url_;
   std::optional<std::string> first_admin_password_;

@@ -88,6 +88,54 @@ int main(int argc, char** argv) {
                     "Database URL (env CRONIUM_DATABASE; default SQLite in the data dir)");
   serve->add_option("--workers", serve_options.workers, "Concurrent runs (default: one per core)")
       ->check(CLI::Range(0, 1024));
+  serve_options.isolation = EnvOr("CRONIUM_ISOLATION", "auto");
+  serve
+      ->add_option("--isolation", serve_options.isolation,
+                   "auto (the sandbox where this machine allows it), sandbox (required) or process "
+                   "(no isolation) (env CRONIUM_ISOLATION; default auto)")
+      ->check(CLI::IsMember({"auto", "sandbox", "process"}));
+  serve
+      ->add_option("--sandbox-uid", serve_options.sandbox_uid,
+                   "User id sandboxed scripts run as (default 64000)")
+      ->check(CLI::Range(1, 0x7fffffff));
+  serve
+      ->add_option("--sandbox-gid", serve_options.sandbox_gid,
+                   "Group id sandboxed scripts run as (default 64000)")
+      ->check(CLI::Range(1, 0x7fffffff));
+  serve
+      ->add_option("--default-memory-mb", serve_options.default_memory_mb,
+                   "Memory limit of a run whose event sets none (default 512)")
+      ->check(CLI::Range(16, 1 << 20));
+  serve
+      ->add_option("--default-pids", serve_options.default_pids,
+                   "Process limit of a run whose event sets none (default 256)")
+      ->check(CLI::Range(8, 1 << 22));
+  serve
+      ->add_option("--default-disk-mb", serve_options.default_disk_mb,
+                   "Size of a run's work dir and of its /tmp when its event sets none (default 64)")
+      ->check(CLI::Range(1, 1 << 20));
+  serve
+      ->add_option("--max-memory-mb", serve_options.max_memory_mb,
+                   "The most memory an event may ask for (default 8192)")
+      ->check(CLI::Range(16, 1 << 24));
+  serve
+      ->add_option("--max-pids", serve_options.max_pids,
+                   "The most processes an event may ask for (default 4096)")
+      ->check(CLI::Range(8, 1 << 22));
+  serve
+      ->add_option("--max-disk-mb", serve_options.max_disk_mb,
+                   "The largest work dir an event may ask for (default 4096)")
+      ->check(CLI::Range(1, 1 << 24));
+  serve
+      ->add_option("--max-cpu-seconds", serve_options.max_cpu_seconds,
+                   "The most CPU time an event may ask for (default 604800)")
+      ->check(CLI::Range(1, 100'000'000));
+  serve->add_option("--sandbox-share", serve_options.sandbox_shares,
+                    "HOST_DIR[:PATH_INSIDE]: share a host directory read-write with every "
+                    "sandboxed script (repeatable; default: nothing of the host is shared)");
+  serve->add_flag("--allow-host-network", serve_options.allow_host_network,
+                  "Let events ask for network \"host\" (the server's network) instead of a "
+                  "private loopback");
   serve_options.master_key_file = EnvOr("CRONIUM_MASTER_KEY_FILE", "");
   serve->add_option("--master-key-file", serve_options.master_key_file,
                     "The master key file (env CRONIUM_MASTER_KEY_FILE; default master.key in the "

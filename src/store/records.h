@@ -62,6 +62,18 @@ struct SealedEnvVar {
   friend bool operator==(const SealedEnvVar&, const SealedEnvVar&) = default;
 };
 
+// Resource limits of an event's runs in the sandbox; 0 (or "") means the server's default.
+struct RunLimits {
+  int64_t memory_mb = 0;
+  int64_t pids = 0;
+  int64_t cpu_seconds = 0;  // CPU time (all processes of the run)
+  int64_t cpu_millis = 0;   // CPU share, in thousandths of a core
+  int64_t disk_mb = 0;      // size of the work dir and of /tmp (each)
+  int64_t output_kb = 0;    // stored output per stream
+  std::string network;      // "none" or "host"
+  friend bool operator==(const RunLimits&, const RunLimits&) = default;
+};
+
 struct EventRecord {
   std::string id;
   std::string owner_id;
@@ -84,6 +96,7 @@ struct EventRecord {
   int64_t retry_delay_ms = 1'000;
   int64_t retry_max_delay_ms = 300'000;
   std::vector<RunStatus> retry_on = {RunStatus::kFailed, RunStatus::kTimedOut, RunStatus::kLost};
+  RunLimits limits;
   // Counters the store keeps as executions end (read-only for callers).
   std::optional<TimePoint> last_run_at;
   int64_t success_count = 0;

@@ -268,9 +268,22 @@ Result<exec::RunSpec> WorkerPool::BuildSpec(const store::ClaimedJob& claimed,
   CRONIUM_ASSIGN_OR_RETURN(auto env, events_.UnsealEnvVars(event));
   spec.env = ScriptEnvironment(std::move(env), claimed.execution.id, claimed.job.id, event.id);
   spec.work_root = options_.work_root;
+  spec.env["CRONIUM_EXECUTION_MODE"] = options_.isolation == "sandbox" ? "sandbox" : "process";
   spec.timeout = claimed.job.timeout;
   spec.kill_grace = options_.kill_grace;
   spec.max_output_bytes = options_.max_output_bytes;
+  spec.limits = options_.default_limits;
+  const store::RunLimits& limits = event.limits;
+  if (limits.memory_mb > 0)
+    spec.limits.memory_bytes = static_cast<uint64_t>(limits.memory_mb) << 20;
+  if (limits.pids > 0) spec.limits.pids = static_cast<uint64_t>(limits.pids);
+  if (limits.cpu_seconds > 0) spec.limits.cpu_seconds = static_cast<uint64_t>(limits.cpu_seconds);
+  if (limits.cpu_millis > 0) spec.limits.cpu_millicores = static_cast<uint32_t>(limits.cpu_millis);
+  if (limits.disk_mb > 0) {
+    spec.limits.workdir_bytes = spec.limits.tmp_bytes = static_cast<uint64_t>(limits.disk_mb) << 20;
+  }
+  if (limits.output_kb > 0) spec.max_output_bytes = static_cast<size_t>(limits.output_kb) << 10;
+  spec.network = limits.network == "host" ? sandbox::Network::kHost : sandbox::Network::kNone;
   if (options_.hub != nullptr) {
     spec.on_output = [hub = options_.hub, id = claimed.execution.id](exec::OutputStream stream,
                                                                      std::string_view data) {

@@ -23,6 +23,7 @@
 #include "events/event_service.h"
 #include "exec/executor.h"
 #include "queue/job_queue.h"
+#include "sandbox/spec.h"
 
 namespace cronium::live {
 class OutputHub;
@@ -40,6 +41,9 @@ struct WorkerOptions {
   std::chrono::milliseconds idle_wait{1'000};  // poll interval when no wake-up arrives
   size_t max_output_bytes = 1 << 20;
   live::OutputHub* hub = nullptr;  // live output for subscribers (optional)
+  std::string isolation = "none";  // what the executor provides ("sandbox" or "none")
+  // Sandbox limits of runs whose event leaves them at 0.
+  sandbox::Limits default_limits;
 };
 
 // The environment of a script, built from scratch (nothing of the server's own reaches it):

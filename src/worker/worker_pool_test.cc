@@ -100,7 +100,7 @@ TEST_F(WorkerPoolTest, RunsABashEventAndRecordsTheResult) {
   EXPECT_EQ(done.stdout_text, "hello world\n" + event.id + "\n");
   EXPECT_EQ(done.stderr_text, "warn\n");
   EXPECT_EQ(done.end_reason, "exited with code 0");
-  EXPECT_EQ(done.isolation, "process");
+  EXPECT_EQ(done.isolation, "none");
   EXPECT_TRUE(done.started_at && done.finished_at && done.duration_ms);
   EXPECT_EQ(store_->GetJob(run.job_id)->status, store::RunStatus::kSucceeded);
 }

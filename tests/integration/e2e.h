@@ -7,9 +7,11 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "testutil/http_client.h"
 #include "testutil/server_process.h"
@@ -30,10 +32,25 @@ class E2eTest : public ::testing::Test {
   }
 
   std::string DataDir() const { return dir_.path() + "/data"; }
+  // A path in the directory shared with scripts (the same path inside the sandbox).
+  std::string Shared(const std::string& name) const { return dir_.path() + "/shared/" + name; }
 
+  // Restarts the server with plain processes instead of the sandbox: for tests that look at a
+  // run's processes from the host (host pids of what the script started).
+  void UsePlainProcesses() {
+    ASSERT_EQ(server_->Stop(), 0);
+    StartServer({"--isolation", "process"});
+  }
+
+  // Scripts run in the sandbox, which sees nothing of the host: the tests share one directory
+  // with them (--sandbox-share), where FIFOs and marker files coordinate test and script.
   void StartServer(std::vector<std::string> args = {},
                    std::map<std::string, std::string> env = {}) {
     if (admin_token_.empty()) admin_token_ = Bootstrap();
+    ::mkdir(Shared("").c_str(), 0777);
+    ::chmod(Shared("").c_str(), 0777);  // the sandbox's unprivileged uid writes here
+    args.push_back("--sandbox-share");
+    args.push_back(Shared(""));
     server_ = std::make_unique<testutil::ServerProcess>(DataDir(), std::move(args), std::move(env));
     ASSERT_TRUE(server_->Start()) << server_->error();
     client_ = std::make_unique<testutil::HttpClient>(server_->url(), admin_token_);
@@ -93,8 +110,9 @@ class E2eTest : public ::testing::Test {
   // A FIFO the test writes to once the script has opened it: opening blocks until the script
   // is really running, without sleeping.
   std::string MakeFifo(const std::string& name) {
-    const std::string path = dir_.path() + "/" + name;
+    const std::string path = Shared(name);
     EXPECT_EQ(::mkfifo(path.c_str(), 0666), 0);
+    ::chmod(path.c_str(), 0666);
     return path;
   }
   static void WaitUntilScriptOpens(const std::string& fifo) {

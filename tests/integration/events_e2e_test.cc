@@ -48,7 +48,7 @@ TEST_F(EventsE2eTest, BashPythonAndNodeScriptsRunAndReportOutput) {
   EXPECT_EQ(b["stdout"], "bash 42\n");
   EXPECT_EQ(b["stderr"], "to-stderr\n");
   EXPECT_EQ(b["endReason"], "exited with code 0");
-  EXPECT_EQ(b["isolation"], "process");
+  EXPECT_EQ(b["isolation"], "sandbox");
   EXPECT_EQ(b["eventId"], bash);
   EXPECT_EQ(b["attempt"], 1);
   EXPECT_EQ(b["trigger"], "MANUAL");
@@ -76,6 +76,7 @@ TEST_F(EventsE2eTest, NonZeroExitIsAFailureWithItsCode) {
 }
 
 TEST_F(EventsE2eTest, TimeoutKillsTheTreeIncludingAGrandchildThatIgnoresTerm) {
+  UsePlainProcesses();  // reads a host pid; sandbox_e2e_test covers the sandbox
   const std::string pid_file = dir_.path() + "/grandchild.pid";
   const std::string id = CreateScript("BASH",
                                       "trap '' TERM\n(trap '' TERM; echo $BASHPID > " + pid_file +

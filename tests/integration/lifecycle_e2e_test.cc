@@ -30,6 +30,7 @@ TEST_F(LifecycleE2eTest, DataSurvivesARestart) {
 }
 
 TEST_F(LifecycleE2eTest, AKilledServerMarksItsUnfinishedRunLostAndStopsItOnRestart) {
+  UsePlainProcesses();  // reads host pids; sandbox_e2e_test covers the sandbox
   const std::string fifo = MakeFifo("kill.fifo");
   const std::string pid_file = dir_.path() + "/script.pid";
   const std::string child_file = dir_.path() + "/child.pid";

@@ -38,6 +38,7 @@ class QueueE2eTest : public E2eTest {
 };
 
 TEST_F(QueueE2eTest, ATimeoutKillsTheScriptAndItsGrandchildren) {
+  UsePlainProcesses();  // reads a host pid; sandbox_e2e_test covers the sandbox
   const std::string pid_file = dir_.path() + "/grandchild.pid";
   const std::string id = CreateScript(
       "BASH", "bash -c 'sleep 300' &\necho $! > " + pid_file + "\nsleep 300\n", /*timeout=*/1);
@@ -52,7 +53,7 @@ TEST_F(QueueE2eTest, ATimeoutKillsTheScriptAndItsGrandchildren) {
 }
 
 TEST_F(QueueE2eTest, FailedRunsAreRetriedAndTheCliFollowsTheRetries) {
-  const std::string marker = dir_.path() + "/failed-once";
+  const std::string marker = Shared("failed-once");
   const std::string id = CreateEvent({{"name", "flaky"},
                                       {"type", "BASH"},
                                       {"content", "if [ -e " + marker +
@@ -93,7 +94,7 @@ TEST_F(QueueE2eTest, FailedRunsAreRetriedAndTheCliFollowsTheRetries) {
 
 TEST_F(QueueE2eTest, MaxConcurrentHoldsFurtherRunsInTheQueue) {
   // Each run blocks twice on FIFOs named after its execution, so the test knows when it runs.
-  const std::string fifo_dir = dir_.path();
+  const std::string fifo_dir = dir_.path() + "/shared";
   const std::string id = CreateEvent(
       {{"name", "one at a time"},
        {"type", "BASH"},
@@ -209,7 +210,7 @@ TEST_F(QueueE2eTest, SigtermRequeuesARunThatOutlivesTheGraceAndItRunsAgainAfterR
   ASSERT_EQ(server_->Stop(), 0);
   StartServer({"--shutdown-grace-seconds", "0"});
   const std::string fifo = MakeFifo("requeue.fifo");
-  const std::string marker = dir_.path() + "/second-attempt";
+  const std::string marker = Shared("second-attempt");
   const std::string id =
       CreateScript("BASH", "if [ -e " + marker + " ]; then echo second; exit 0; fi\ntouch " +
                                marker + "\nread line < " + fifo + "\nsleep 300\n");

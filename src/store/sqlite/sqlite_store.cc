@@ -142,12 +142,14 @@ std::vector<std::string> TagsFromJson(const std::string& text) {
 constexpr std::string_view kEventWriteColumns =
     "id, owner_id, name, description, type, content, status, run_location, timeout_seconds, "
     "retries, env_vars, tags, shared, http_request, created_at, updated_at, priority, "
-    "max_concurrent, retry_delay_ms, retry_max_delay_ms, retry_on";
+    "max_concurrent, retry_delay_ms, retry_max_delay_ms, retry_on, limit_memory_mb, limit_pids, "
+    "limit_cpu_seconds, limit_cpu_millis, limit_disk_mb, limit_output_kb, network";
 constexpr std::string_view kEventColumns =
     "id, owner_id, name, description, type, content, status, run_location, timeout_seconds, "
     "retries, env_vars, tags, shared, http_request, created_at, updated_at, priority, "
-    "max_concurrent, retry_delay_ms, retry_max_delay_ms, retry_on, last_run_at, success_count, "
-    "failure_count";
+    "max_concurrent, retry_delay_ms, retry_max_delay_ms, retry_on, limit_memory_mb, limit_pids, "
+    "limit_cpu_seconds, limit_cpu_millis, limit_disk_mb, limit_output_kb, network, last_run_at, "
+    "success_count, failure_count";
 
 std::string RunStatusList(const std::vector<RunStatus>& statuses) {
   std::string text;
@@ -196,9 +198,16 @@ EventRecord ReadEvent(const Statement& stmt) {
   event.retry_delay_ms = stmt.Int(18);
   event.retry_max_delay_ms = stmt.Int(19);
   event.retry_on = RunStatusesFrom(stmt.Text(20));
-  event.last_run_at = OptionalTime(stmt, 21);
-  event.success_count = stmt.Int(22);
-  event.failure_count = stmt.Int(23);
+  event.limits = RunLimits{.memory_mb = stmt.Int(21),
+                           .pids = stmt.Int(22),
+                           .cpu_seconds = stmt.Int(23),
+                           .cpu_millis = stmt.Int(24),
+                           .disk_mb = stmt.Int(25),
+                           .output_kb = stmt.Int(26),
+                           .network = stmt.Text(27)};
+  event.last_run_at = OptionalTime(stmt, 28);
+  event.success_count = stmt.Int(29);
+  event.failure_count = stmt.Int(30);
   return event;
 }
 
@@ -224,7 +233,14 @@ void BindEventFields(Statement& stmt, const EventRecord& event) {
       .Bind(18, event.max_concurrent)
       .Bind(19, event.retry_delay_ms)
       .Bind(20, event.retry_max_delay_ms)
-      .Bind(21, RunStatusList(event.retry_on));
+      .Bind(21, RunStatusList(event.retry_on))
+      .Bind(22, event.limits.memory_mb)
+      .Bind(23, event.limits.pids)
+      .Bind(24, event.limits.cpu_seconds)
+      .Bind(25, event.limits.cpu_millis)
+      .Bind(26, event.limits.disk_mb)
+      .Bind(27, event.limits.output_kb)
+      .Bind(28, event.limits.network);
 }
 
 constexpr std::string_view kJobColumns =
@@ -429,7 +445,8 @@ Status SqliteStore::InsertEvent(const EventRecord& event, const AuditEntry& audi
     CRONIUM_ASSIGN_OR_RETURN(
         auto stmt,
         writer_->Prepare(fmt::format("INSERT INTO events ({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,"
-                                     "?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)",
+                                     "?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,"
+                                     "?24,?25,?26,?27,?28)",
                                      kEventWriteColumns)));
     BindEventFields(stmt, event);
     CRONIUM_RETURN_IF_ERROR(stmt.Run());
@@ -456,7 +473,10 @@ Status SqliteStore::UpdateEvent(const EventRecord& event, const AuditEntry& audi
                          "content=?6, status=?7, run_location=?8, timeout_seconds=?9, "
                          "retries=?10, env_vars=?11, tags=?12, shared=?13, http_request=?14, "
                          "created_at=?15, updated_at=?16, priority=?17, max_concurrent=?18, "
-                         "retry_delay_ms=?19, retry_max_delay_ms=?20, retry_on=?21 WHERE id=?1"));
+                         "retry_delay_ms=?19, retry_max_delay_ms=?20, retry_on=?21, "
+                         "limit_memory_mb=?22, limit_pids=?23, limit_cpu_seconds=?24, "
+                         "limit_cpu_millis=?25, limit_disk_mb=?26, limit_output_kb=?27, "
+                         "network=?28 WHERE id=?1"));
     BindEventFields(stmt, event);
     CRONIUM_ASSIGN_OR_RETURN(int changed, stmt.Run());
     if (changed == 0) return NotFound(fmt::format("event {} not found", event.id));
