@@ -171,7 +171,7 @@ Result<EventInput> ParseEventInput(const Request& request, TimePoint now) {
   CRONIUM_RETURN_IF_ERROR(body.RejectUnknown(
       {"name", "description", "type", "content", "status", "timeoutSeconds", "retries", "envVars",
        "tags", "shared", "httpRequest", "schedule", "priority", "maxConcurrent",
-       "retryDelaySeconds", "retryMaxDelaySeconds", "retryOn"}));
+       "retryDelaySeconds", "retryMaxDelaySeconds", "retryOn", "limits", "network"}));
   EventInput input;
   if (const json* schedule = body.Get("schedule")) {
     if (schedule->is_null()) {

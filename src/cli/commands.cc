@@ -93,7 +93,17 @@ void PrintEvent(const json& e) {
     std::cout << " (on " << on << "; backoff " << Str(e["retryDelaySeconds"])
               << "s doubling, at most " << Str(e["retryMaxDelaySeconds"]) << "s)";
   }
+  const json& limits = e["limits"];
+  const auto or_default = [](const json& value, const std::string& unit) {
+    return value == 0 ? std::string("default") : Str(value) + unit;
+  };
   std::cout << "\n"
+            << "limits:    memory " << or_default(limits["memoryMb"], " MiB") << ", processes "
+            << or_default(limits["pids"], "") << ", CPU time "
+            << or_default(limits["cpuSeconds"], " s") << ", CPUs "
+            << (limits["cpus"] == 0 ? std::string("no limit") : Str(limits["cpus"])) << ", disk "
+            << or_default(limits["diskMb"], " MiB") << ", output "
+            << or_default(limits["outputKb"], " KiB") << "; network " << Str(e["network"]) << "\n"
             << "runs:      " << Str(e["successCount"]) << " succeeded, " << Str(e["failureCount"])
             << " failed; last " << (e["lastRunAt"].is_null() ? "never" : Str(e["lastRunAt"]))
             << "\n";
@@ -274,6 +284,9 @@ struct EventFlags {
   bool shared = false;
   std::string http_method, http_url, http_body;
   std::vector<std::string> http_headers;
+  int64_t memory_mb = -1, pids = -1, cpu_seconds = -1, disk_mb = -1, output_kb = -1;
+  double cpus = -1;
+  std::string network;
 };
 
 Result<json> EventBody(const EventFlags& f) {
@@ -318,6 +331,15 @@ Result<json> EventBody(const EventFlags& f) {
     }
     body["envVars"] = env;
   }
+  json limits = json::object();
+  if (f.memory_mb >= 0) limits["memoryMb"] = f.memory_mb;
+  if (f.pids >= 0) limits["pids"] = f.pids;
+  if (f.cpu_seconds >= 0) limits["cpuSeconds"] = f.cpu_seconds;
+  if (f.cpus >= 0) limits["cpus"] = f.cpus;
+  if (f.disk_mb >= 0) limits["diskMb"] = f.disk_mb;
+  if (f.output_kb >= 0) limits["outputKb"] = f.output_kb;
+  if (!limits.empty()) body["limits"] = limits;
+  if (!f.network.empty()) body["network"] = f.network;
   if (!f.tags.empty()) body["tags"] = f.tags;
   if (f.shared) body["shared"] = true;
   if (f.schedule.Given()) body["schedule"] = f.schedule.ToJson();
@@ -366,6 +388,17 @@ void AddEventCommands(CLI::App& app, CliState& state) {
                     "Longest wait between retries, in seconds (default 300)");
     cmd->add_option("--retry-on", flags->retry_on,
                     "Which ends are retried: comma list of FAILED, TIMED_OUT, LOST (default all)");
+    cmd->add_option("--memory-mb", flags->memory_mb,
+                    "Sandbox memory limit in MiB (default: the server's, 512)");
+    cmd->add_option("--pids", flags->pids, "Sandbox process limit (default: the server's, 256)");
+    cmd->add_option("--cpu-seconds", flags->cpu_seconds, "CPU time limit (default: none)");
+    cmd->add_option("--cpus", flags->cpus, "CPU share in cores, e.g. 0.5 (default: no limit)");
+    cmd->add_option("--disk-mb", flags->disk_mb,
+                    "Size of the work dir and of /tmp, in MiB (default: the server's, 64)");
+    cmd->add_option("--output-kb", flags->output_kb,
+                    "Output kept per stream, in KiB (default: the server's, 1024)");
+    cmd->add_option("--network", flags->network,
+                    "none (default: a private loopback only) or host (if the server allows it)");
     cmd->add_option("--env", flags->env, "Environment variable KEY=VALUE (repeatable)");
     cmd->add_option("--tag", flags->tags, "Tag (repeatable)");
     cmd->add_flag("--shared", flags->shared, "Share with all users (read and run)");
@@ -1134,7 +1167,11 @@ void AddNodeCommands(CLI::App& app, CliState& state) {
       if (!info) return;
       if (common->json_output) return void(std::cout << info->dump(2) << "\n");
       std::cout << "version:   " << Str((*info)["version"]) << "\n"
-                << "isolation: " << Str((*info)["isolation"]) << "\n"
+                << "isolation: " << Str((*info)["isolation"])
+                << ((*info)["isolationWarning"].is_null()
+                        ? std::string()
+                        : " (WARNING: " + Str((*info)["isolationWarning"]) + ")")
+                << "\n"
                 << "workers:   " << Str((*info)["workers"]) << "\n"
                 << "queue:     " << DescribeDrain((*info)["drain"]) << "\n"
                 << "jobs:      ";

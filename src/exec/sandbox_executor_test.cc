@@ -6,7 +6,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -203,6 +205,83 @@ TEST_F(SandboxExecutorTest, NothingOfTheHostIsVisibleOrWritable) {
             "shadow=[]\nno-home\nusr-ro\netc-ro\nroot-ro\nenviron=[]\n"
             // PID 1, bash, its subshell, ls and grep: this run's own processes only
             "processes=5\nok\nok\n")
+      << result.stderr_text;
+}
+
+// A stand-in for the server's runtime API socket: answers every connection with what it read,
+// upper-cased, once the client has finished sending.
+class UpperCaseServer {
+ public:
+  explicit UpperCaseServer(std::string path) : path_(std::move(path)) {
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, path_.c_str(), sizeof address.sun_path - 1);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    EXPECT_EQ(::listen(fd_, 8), 0);
+    thread_ = std::thread([this] {
+      for (;;) {
+        const int client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (client < 0) return;  // closed by the destructor
+        std::string data;
+        char buffer[65536];
+        ssize_t got;
+        while ((got = ::read(client, buffer, sizeof buffer)) > 0) data.append(buffer, got);
+        for (char& c : data) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        for (size_t sent = 0; sent < data.size();) {
+          const ssize_t n = ::write(client, data.data() + sent, data.size() - sent);
+          if (n <= 0) break;
+          sent += static_cast<size_t>(n);
+        }
+        ::close(client);
+      }
+    });
+  }
+  ~UpperCaseServer() {
+    ::shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    ::close(fd_);
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::thread thread_;
+};
+
+TEST_F(SandboxExecutorTest, LoopbackPort8081ReachesTheRuntimeSocketAndNothingElseDoes) {
+  testutil::TempDir dir;
+  const std::string socket_path = dir.path() + "/runtime.sock";
+  UpperCaseServer server(socket_path);
+  SandboxOptions options = *options_;
+  options.runtime_socket = socket_path;
+  SandboxExecutor executor(options);
+  RunSpec spec = Bash(
+      "import socket\n"
+      "def ask(data):\n"
+      "    c = socket.create_connection(('127.0.0.1', 8081))\n"
+      "    c.sendall(data)\n"
+      "    c.shutdown(socket.SHUT_WR)\n"
+      "    got = b''\n"
+      "    while True:\n"
+      "        chunk = c.recv(65536)\n"
+      "        if not chunk: return got\n"
+      "        got += chunk\n"
+      "print(ask(b'hello').decode())\n"
+      "big = ask(b'x' * (3 << 20))\n"  // more than the forwarder buffers: back-pressure
+      "print(len(big), big == b'X' * (3 << 20))\n"
+      "try:\n"
+      "    s = socket.socket(socket.AF_UNIX)\n"
+      "    s.connect('/.cronium/runtime.sock')\n"
+      "    print('direct: connected')\n"
+      "except OSError as e:\n"
+      "    print('direct:', e.strerror)\n");
+  spec.program = "/usr/bin/python3";
+  spec.script_name = "client.py";
+  CancelToken cancel;
+  RunResult result = executor.Run(spec, cancel);
+  EXPECT_EQ(result.exit_code, 0) << result.stderr_text << result.error;
+  EXPECT_EQ(result.stdout_text, "HELLO\n3145728 True\ndirect: Permission denied\n")
       << result.stderr_text;
 }
 

@@ -516,16 +516,8 @@ int ListenForRuntime(int status_fd) {
 [[noreturn]] void SandboxInit(const Request& request, int go_fd, int status_fd) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   ::close(kRequestFd);
-  char go = 0;
-  ssize_t got;
-  do {
-    got = ::read(go_fd, &go, 1);
-  } while (got < 0 && errno == EINTR);
-  if (got != 1) ::_exit(126);  // the launcher gave up (it reports why)
-  ::close(go_fd);
-
-  // Now in the run's cgroups: make them this namespace's root.
-  if (::unshare(CLONE_NEWCGROUP) != 0) FailInside(status_fd, Errno("unshare cgroup namespace"));
+  // The file system is built while the launcher moves this process into the run's cgroups
+  // (on cgroup v1 a move can wait for an RCU grace period: milliseconds).
   ::sethostname("cronium", 7);
   if (request.network == Network::kNone) LoopbackUp(status_fd);
   int socket_fd = -1;
@@ -543,6 +535,16 @@ int ListenForRuntime(int status_fd) {
   scmp_filter_ctx filter = BuildFilter(&error);
   if (filter == nullptr) FailInside(status_fd, error);
   const int listen_fd = socket_fd >= 0 ? ListenForRuntime(status_fd) : -1;
+
+  char go = 0;
+  ssize_t got;
+  do {
+    got = ::read(go_fd, &go, 1);
+  } while (got < 0 && errno == EINTR);
+  if (got != 1) ::_exit(126);  // the launcher gave up (it reports why)
+  ::close(go_fd);
+  // Now in the run's cgroups: make them this namespace's root.
+  if (::unshare(CLONE_NEWCGROUP) != 0) FailInside(status_fd, Errno("unshare cgroup namespace"));
 
   sigset_t handled;
   sigemptyset(&handled);
@@ -648,12 +650,7 @@ int LauncherMain() {
     return finish(report);
   }
 
-  RunCgroup cgroup;
-  if (!request->cgroup_parents.empty() &&
-      !cgroup.Create(request->cgroup_parents, request->cgroup_v2, request->cgroup_name,
-                     request->limits, &report.error)) {
-    return finish(report);
-  }
+  ::signal(SIGPIPE, SIG_IGN);  // a sandbox that failed early closed its end of the go pipe
   int go_pipe[2], status_pipe[2];
   if (::pipe2(go_pipe, O_CLOEXEC) != 0 || ::pipe2(status_pipe, O_CLOEXEC) != 0) {
     report.error = Errno("pipe");
@@ -675,9 +672,17 @@ int LauncherMain() {
   const auto init = static_cast<pid_t>(cloned);
   ::close(go_pipe[0]);
   ::close(status_pipe[1]);
-  if (!request->cgroup_parents.empty() && !cgroup.AddProcess(init, &report.error)) {
+  RunCgroup cgroup;
+  if (!request->cgroup_parents.empty() &&
+      (!cgroup.Create(request->cgroup_parents, request->cgroup_v2, request->cgroup_name,
+                      request->limits, &report.error) ||
+       !cgroup.AddProcess(init, &report.error))) {
     ::kill(init, SIGKILL);
     ::waitpid(init, nullptr, 0);
+    // A sandbox that failed by itself (and so could not be moved) says why.
+    if (std::string inside = ReadInsideStatus(status_pipe[0]).error; !inside.empty()) {
+      report.error = std::move(inside);
+    }
     return finish(report);
   }
   WriteAll(go_pipe[1], "g", 1);

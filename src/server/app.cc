@@ -357,11 +357,10 @@ sandbox::Limits App::DefaultLimits() const {
 
 Result<std::string> App::StartExecutor(const std::string& data_dir) {
   auto& p = *parts_;
-  if (options_.default_memory_mb > options_.max_memory_mb ||
-      options_.default_pids > options_.max_pids ||
-      options_.default_disk_mb > options_.max_disk_mb) {
-    return InvalidArgument("a --default-* limit is above its --max-* ceiling");
-  }
+  // A ceiling below a default lowers the default too.
+  options_.default_memory_mb = std::min(options_.default_memory_mb, options_.max_memory_mb);
+  options_.default_pids = std::min(options_.default_pids, options_.max_pids);
+  options_.default_disk_mb = std::min(options_.default_disk_mb, options_.max_disk_mb);
   if (options_.isolation != "process") {
     exec::SandboxOptions sandbox{.launcher = exec::DefaultLauncherPath(),
                                  .cgroups = {},

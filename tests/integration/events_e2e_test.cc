@@ -311,5 +311,64 @@ TEST_F(EventsE2eTest, JsonLogFormatWritesOneJsonObjectPerLine) {
   server_.reset();
 }
 
+TEST_F(EventsE2eTest, SandboxLimitsAreCheckedAgainstTheCeilingsAppliedAndShown) {
+  ASSERT_EQ(server_->Stop(), 0);
+  StartServer({"--max-memory-mb", "256", "--max-pids", "100"});
+  json info = Parse(client_->Get("/api/v1/system"));
+  EXPECT_EQ(info["isolation"], "sandbox") << info.dump();
+  EXPECT_TRUE(info["isolationWarning"].is_null());
+
+  const auto rejected = [&](const json& extra, const std::string& message) {
+    json body = {{"name", "limited"}, {"type", "BASH"}, {"content", "true"}};
+    body.update(extra);
+    auto result = client_->Post("/api/v1/events", body.dump());
+    EXPECT_EQ(result.status, 400) << body.dump() << " -> " << result.body;
+    EXPECT_NE(result.body.find(message), std::string::npos) << result.body;
+  };
+  rejected({{"limits", {{"memoryMb", 512}}}}, "between 16 and 256 MiB (this server's ceiling)");
+  rejected({{"limits", {{"pids", 101}}}}, "limits.pids");
+  rejected({{"limits", {{"pids", -1}}}}, "limits.pids: must be a whole number >= 0");
+  rejected({{"limits", {{"memoryMb", "64"}}}}, "limits.memoryMb: must be a whole number");
+  rejected({{"limits", {{"cpus", "two"}}}}, "limits.cpus: must be a number of cores");
+  rejected({{"limits", {{"swapMb", 1}}}}, "limits: unknown key 'swapMb'");
+  rejected({{"limits", 5}}, "limits: must be an object");
+  rejected({{"network", "bridge"}}, "network: must be \\\"none\\\"");
+  rejected({{"network", "host"}}, "not allowed on this server");
+
+  // Through the CLI, then shown back and applied to the run.
+  const std::map<std::string, std::string> env{{"CRONIUM_SERVER", server_->url()},
+                                               {"CRONIUM_TOKEN", admin_token_}};
+  auto created =
+      testutil::RunCronium({"event", "create", "--name", "small", "--type", "BASH", "--content",
+                            "python3 -c 'bytearray(200 << 20)'; echo survived", "--memory-mb", "64",
+                            "--pids", "20", "--cpus", "0.5", "--output-kb", "1", "--json"},
+                           env);
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const std::string id = json::parse(created.out)["id"];
+  auto shown = testutil::RunCronium({"event", "show", id}, env);
+  EXPECT_NE(shown.out.find("limits:    memory 64 MiB, processes 20, CPU time default, CPUs 0.5, "
+                           "disk default, output 1 KiB; network none"),
+            std::string::npos)
+      << shown.out;
+  json x = RunAndWait(id);
+  EXPECT_EQ(x["status"], "SUCCEEDED") << x.dump();  // the shell survives its child's OOM kill
+  EXPECT_EQ(x["stdout"], "survived\n");
+  EXPECT_NE(x["endReason"].get<std::string>().find("memory limit 64 MiB exceeded"),
+            std::string::npos)
+      << x["endReason"];
+
+  // An administrator may allow the host's network.
+  ASSERT_EQ(server_->Stop(), 0);
+  StartServer({"--allow-host-network"});
+  const std::string host = CreateEvent({{"name", "online"},
+                                        {"type", "BASH"},
+                                        {"content", "cat /proc/net/dev | grep -c ':'"},
+                                        {"network", "host"}});
+  EXPECT_EQ(Parse(client_->Get("/api/v1/events/" + host))["network"], "host");
+  json online = RunAndWait(host);
+  EXPECT_EQ(online["status"], "SUCCEEDED") << online.dump();
+  EXPECT_NE(online["stdout"], "1\n");  // more than the private loopback
+}
+
 }  // namespace
 }  // namespace cronium::e2e
