@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -34,15 +35,13 @@ struct Mount {
   std::vector<std::string> super_options;
 };
 
-std::vector<Mount> CgroupMounts() {
+std::vector<Mount> CgroupMounts(std::string_view mountinfo) {
   std::vector<Mount> mounts;
-  std::ifstream in("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(in, line)) {
+  for (const auto& line : Split(mountinfo, '\n')) {
     const size_t dash = line.find(" - ");
     if (dash == std::string::npos) continue;
-    const auto head = Split(line.substr(0, dash), ' ');
-    const auto tail = Split(line.substr(dash + 3), ' ');
+    const auto head = Split(std::string_view(line).substr(0, dash), ' ');
+    const auto tail = Split(std::string_view(line).substr(dash + 3), ' ');
     if (head.size() < 5 || tail.size() < 3) continue;
     if (tail[0] != "cgroup" && tail[0] != "cgroup2") continue;
     mounts.push_back({head[3], head[4], tail[0], Split(tail[2], ',')});
@@ -58,19 +57,21 @@ std::string DirOf(const Mount& mount, const std::string& path) {
     if (path.compare(0, mount.root.size(), mount.root) != 0) return "";
     relative = path.substr(mount.root.size());
   }
-  std::string dir = mount.mount_point + relative;
+  std::string dir = mount.mount_point + (relative == "/" ? "" : relative);
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return "";
   return dir;
+}
+
+bool IsDir(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 bool Writable(const std::string& dir) { return ::access(dir.c_str(), W_OK) == 0; }
 
-std::optional<CgroupParents> DetectV2(const Mount& mount, const std::string& path,
-                                      std::string* why) {
-  std::string own = DirOf(mount, path);
-  if (own.empty() || !Writable(own)) {
+std::optional<CgroupParents> DetectV2(const std::string& dir, std::string* why) {
+  const std::string& own = dir;
+  if (own.empty() || !IsDir(own) || !Writable(own)) {
     *why = "the cgroup2 hierarchy of this process is not writable";
     return std::nullopt;
   }
@@ -129,21 +130,17 @@ bool WriteControl(const std::string& path, std::string_view value) {
   return written == static_cast<ssize_t>(value.size());
 }
 
-std::optional<CgroupParents> DetectCgroups(std::string* why) {
+CgroupPlacement LocateCgroups(std::string_view proc_self_cgroup, std::string_view mountinfo) {
   std::map<std::string, std::string> paths;  // controller ("" for v2) -> path
-  {
-    std::ifstream in("/proc/self/cgroup");
-    std::string line;
-    while (std::getline(in, line)) {
-      const auto fields = Split(line, ':');
-      if (fields.size() < 3) continue;
-      // The path may contain ':'; it is everything after the second one.
-      const std::string path = line.substr(fields[0].size() + fields[1].size() + 2);
-      for (const auto& controller : Split(fields[1], ',')) paths[controller] = path;
-    }
+  for (const auto& line : Split(proc_self_cgroup, '\n')) {
+    const auto fields = Split(line, ':');
+    if (fields.size() < 3) continue;
+    // The path may contain ':'; it is everything after the second one.
+    const std::string path = line.substr(fields[0].size() + fields[1].size() + 2);
+    for (const auto& controller : Split(fields[1], ',')) paths[controller] = path;
   }
-  const auto mounts = CgroupMounts();
-  CgroupParents parents;
+  const auto mounts = CgroupMounts(mountinfo);
+  CgroupPlacement placement;
   for (const char* controller : {"memory", "pids", "cpu", "cpuacct"}) {
     if (!paths.count(controller)) continue;
     for (const auto& mount : mounts) {
@@ -152,10 +149,29 @@ std::optional<CgroupParents> DetectCgroups(std::string* why) {
       for (const auto& option : mount.super_options) has = has || option == controller;
       if (!has) continue;
       const std::string dir = DirOf(mount, paths[controller]);
-      if (!dir.empty() && Writable(dir)) {
-        parents.entries.push_back(std::string(controller) + "=" + dir);
-      }
+      if (!dir.empty()) placement.v1_dirs[controller] = dir;
       break;
+    }
+  }
+  if (paths.count("")) {
+    for (const auto& mount : mounts) {
+      if (mount.fs_type == "cgroup2") {
+        placement.v2_dir = DirOf(mount, paths[""]);
+        break;
+      }
+    }
+  }
+  return placement;
+}
+
+std::optional<CgroupParents> DetectCgroups(std::string* why) {
+  const CgroupPlacement placement =
+      LocateCgroups(ReadSmallFile("/proc/self/cgroup"), ReadSmallFile("/proc/self/mountinfo"));
+  CgroupParents parents;
+  for (const char* controller : {"memory", "pids", "cpu", "cpuacct"}) {
+    const auto found = placement.v1_dirs.find(controller);
+    if (found != placement.v1_dirs.end() && IsDir(found->second) && Writable(found->second)) {
+      parents.entries.push_back(std::string(controller) + "=" + found->second);
     }
   }
   const auto has = [&](std::string_view controller) {
@@ -165,11 +181,9 @@ std::optional<CgroupParents> DetectCgroups(std::string* why) {
     return false;
   };
   if (has("memory") && has("pids")) return parents;
-  if (paths.count("")) {
-    for (const auto& mount : mounts) {
-      if (mount.fs_type == "cgroup2") return DetectV2(mount, paths[""], why);
-    }
-  }
+  // The v2 hierarchy only when v1 does not provide the controllers (a hybrid system's
+  // "unified" mount usually has none).
+  if (!placement.v2_dir.empty() && !has("memory")) return DetectV2(placement.v2_dir, why);
   *why = parents.entries.empty()
              ? "no writable memory and pids cgroups (cgroup v1 or v2) for this process"
              : "the memory or pids cgroup of this process is missing or not writable";
@@ -289,7 +303,11 @@ bool RunCgroup::Create(const std::vector<std::string>& parent_entries, bool v2,
       return fail("bad cgroup parent " + entry);
     }
     Dir dir{entry.substr(0, eq), entry.substr(eq + 1) + "/" + name};
-    if (::mkdir(dir.path.c_str(), 0755) != 0) return fail("cannot create cgroup " + dir.path);
+    const bool made = std::any_of(dirs_.begin(), dirs_.end(),
+                                  [&](const Dir& other) { return other.path == dir.path; });
+    if (!made && ::mkdir(dir.path.c_str(), 0755) != 0) {  // co-mounted: made already
+      return fail("cannot create cgroup " + dir.path);
+    }
     dirs_.push_back(std::move(dir));
   }
   const std::string memory = std::to_string(limits.memory_bytes);

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,15 @@ struct CgroupParents {
   bool v2 = false;
   std::vector<std::string> entries;
 };
+
+// Where a process's cgroups are, from the texts of /proc/self/cgroup and /proc/self/mountinfo:
+// the v1 directories of memory, pids, cpu and cpuacct (co-mounted controllers share one), and
+// the cgroup2 directory. Pure; nothing is checked on disk.
+struct CgroupPlacement {
+  std::map<std::string, std::string> v1_dirs;
+  std::string v2_dir;
+};
+CgroupPlacement LocateCgroups(std::string_view proc_self_cgroup, std::string_view mountinfo);
 
 // Finds the cgroups of this process in which per-run cgroups can be made, from
 // /proc/self/cgroup and /proc/self/mountinfo. On v2 with controllers not yet delegated to
