@@ -100,6 +100,9 @@ class Executor {
  public:
   virtual ~Executor() = default;
   virtual RunResult Run(const RunSpec& spec, CancelToken& cancel) = 0;
+  // Releases what the executor keeps between runs (the sandbox's prepared launchers). Call
+  // once no run is going and none will start.
+  virtual void Shutdown() {}
 };
 
 }  // namespace cronium::exec

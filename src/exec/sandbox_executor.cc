@@ -67,61 +67,90 @@ std::string DescribeWaitStatus(int status) {
 
 }  // namespace
 
-SandboxExecutor::SandboxExecutor(SandboxOptions options) : options_(std::move(options)) {}
+struct SandboxExecutor::Launch {
+  pid_t pid = -1;
+  Fd channel;      // the memfd: request in, report out
+  Fd go;           // warm only: the write end of the launcher's go pipe
+  Fd run_channel;  // warm only: a memfd for the run's own request
+  Fd out_read, err_read;
+  sandbox::Request request;  // what it was started with
+};
 
-RunResult SandboxExecutor::Run(const RunSpec& spec, CancelToken& cancel) {
+SandboxExecutor::SandboxExecutor(SandboxOptions options, bool prepare_ahead)
+    : options_(std::move(options)), prepare_ahead_(prepare_ahead) {}
+
+SandboxExecutor::~SandboxExecutor() { Shutdown(); }
+
+void SandboxExecutor::Shutdown() {
+  std::map<std::thread::id, std::unique_ptr<Launch>> warm;
+  {
+    std::lock_guard lock(mutex_);
+    shut_down_ = true;
+    warm.swap(warm_);
+  }
+  // A closed go pipe tells a prepared launcher that no run comes: it takes its sandbox down,
+  // removes the cgroup and exits.
+  for (auto& [thread, launch] : warm) launch->go.reset();
+  for (auto& [thread, launch] : warm) ::waitpid(launch->pid, nullptr, 0);
+}
+
+sandbox::Request SandboxExecutor::BaseRequest(const RunSpec& spec) {
   static std::atomic<uint64_t> runs{0};
-  RunResult result;
-  result.isolation = "sandbox";
-  result.limits = spec.limits;
-  const auto started = Clock::now();
-  auto fail = [&](std::string message) {
-    result.end_reason = EndReason::kStartFailed;
-    result.error = std::move(message);
-    result.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
-    return result;
-  };
-
   sandbox::Request request;
-  const std::string work_dir(sandbox::kWorkDir);
-  const std::string script_path = work_dir + "/" + spec.script_name;
-  request.program = spec.program;
-  for (const auto& arg : spec.args) request.args.push_back(Replace(arg, "{script}", script_path));
-  for (const auto& [key, value] : spec.env)
-    request.env[key] = Replace(value, "{workdir}", work_dir);
-  request.script = spec.script;
-  request.script_name = spec.script_name;
   request.uid = options_.uid;
   request.gid = options_.gid;
   request.limits = spec.limits;
   request.network = spec.network;
-  request.timeout_ms = static_cast<uint64_t>(spec.timeout.count());
-  request.kill_grace_ms = static_cast<uint64_t>(spec.kill_grace.count());
   request.cgroup_name = fmt::format("run-{}", runs.fetch_add(1));
   request.cgroup_parents = options_.cgroups.entries;
   request.cgroup_v2 = options_.cgroups.v2;
   request.runtime_socket = options_.runtime_socket;
   request.shares = options_.shares;
   request.parent_pid = ::getpid();
+  request.program = "/bin/true";  // replaced by the run's
+  return request;
+}
 
+std::unique_ptr<SandboxExecutor::Launch> SandboxExecutor::Spawn(const sandbox::Request& request,
+                                                                bool warm, std::string* error) {
+  auto launch = std::make_unique<Launch>();
+  launch->request = request;
   // The request travels in a memfd (fd 3 of the launcher), which then carries the report back.
-  Fd channel(::memfd_create("cronium-run", MFD_CLOEXEC));
-  if (channel.get() < 0) return fail(fmt::format("memfd_create: {}", std::strerror(errno)));
-  if (!WriteAll(channel.get(), sandbox::Encode(request))) {
-    return fail(fmt::format("cannot write the sandbox request: {}", std::strerror(errno)));
+  launch->channel.reset(::memfd_create("cronium-run", MFD_CLOEXEC));
+  if (launch->channel.get() < 0) {
+    *error = fmt::format("memfd_create: {}", std::strerror(errno));
+    return nullptr;
   }
-  Fd out_read, out_write, err_read, err_write;
-  if (!internal::MakePipe(out_read, out_write) || !internal::MakePipe(err_read, err_write)) {
-    return fail("cannot create a pipe");
+  if (!WriteAll(launch->channel.get(), sandbox::Encode(request))) {
+    *error = fmt::format("cannot write the sandbox request: {}", std::strerror(errno));
+    return nullptr;
   }
-
+  Fd out_write, err_write, go_read;
+  if (!internal::MakePipe(launch->out_read, out_write) ||
+      !internal::MakePipe(launch->err_read, err_write) ||
+      (warm && !internal::MakePipe(go_read, launch->go))) {
+    *error = "cannot create a pipe";
+    return nullptr;
+  }
+  if (warm) {
+    launch->run_channel.reset(::memfd_create("cronium-run-request", MFD_CLOEXEC));
+    if (launch->run_channel.get() < 0) {
+      *error = fmt::format("memfd_create: {}", std::strerror(errno));
+      return nullptr;
+    }
+  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, out_write.get(), 1);
   posix_spawn_file_actions_adddup2(&actions, err_write.get(), 2);
-  posix_spawn_file_actions_adddup2(&actions, channel.get(), sandbox::kRequestFd);
-  posix_spawn_file_actions_addclosefrom_np(&actions, sandbox::kRequestFd + 1);
+  posix_spawn_file_actions_adddup2(&actions, launch->channel.get(), sandbox::kRequestFd);
+  if (warm) {
+    posix_spawn_file_actions_adddup2(&actions, go_read.get(), sandbox::kGoFd);
+    posix_spawn_file_actions_adddup2(&actions, launch->run_channel.get(), sandbox::kRunRequestFd);
+  }
+  posix_spawn_file_actions_addclosefrom_np(
+      &actions, warm ? sandbox::kRunRequestFd + 1 : sandbox::kRequestFd + 1);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t empty, all;
@@ -135,15 +164,96 @@ RunResult SandboxExecutor::Run(const RunSpec& spec, CancelToken& cancel) {
   std::string launcher_name = "cronium-sandbox";
   char* argv[] = {launcher_name.data(), nullptr};
   char* envp[] = {nullptr};
-  pid_t pid = -1;
-  const int spawn_rc = ::posix_spawn(&pid, options_.launcher.c_str(), &actions, &attr, argv, envp);
+  const int spawn_rc =
+      ::posix_spawn(&launch->pid, options_.launcher.c_str(), &actions, &attr, argv, envp);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (spawn_rc != 0) {
-    return fail(fmt::format("{}: {}", options_.launcher, std::strerror(spawn_rc)));
+    *error = fmt::format("{}: {}", options_.launcher, std::strerror(spawn_rc));
+    return nullptr;
   }
-  out_write.reset();
-  err_write.reset();
+  return launch;
+}
+
+std::unique_ptr<SandboxExecutor::Launch> SandboxExecutor::TakeWarm(
+    const sandbox::Request& request) {
+  std::unique_ptr<Launch> launch;
+  {
+    std::lock_guard lock(mutex_);
+    auto found = warm_.find(std::this_thread::get_id());
+    if (found == warm_.end()) return nullptr;
+    launch = std::move(found->second);
+    warm_.erase(found);
+  }
+  sandbox::Request run = request;
+  run.cgroup_name = launch->request.cgroup_name;
+  const std::string encoded = sandbox::Encode(run);
+  const bool fits = launch->request.network == run.network;
+  // The launcher reads fd 5 only after the go byte, so the request is complete by then.
+  if (fits && WriteAll(launch->run_channel.get(), encoded) &&
+      ::write(launch->go.get(), "g", 1) == 1) {
+    launch->go.reset();
+    launch->request = std::move(run);
+    warm_runs_.fetch_add(1);
+    return launch;
+  }
+  // It does not fit or is gone: let it go, and start one for this run.
+  launch->go.reset();
+  ::waitpid(launch->pid, nullptr, 0);
+  return nullptr;
+}
+
+void SandboxExecutor::PrepareNext(const RunSpec& spec) {
+  if (!prepare_ahead_ || spec.network != sandbox::Network::kNone) return;
+  {
+    std::lock_guard lock(mutex_);
+    if (shut_down_ || warm_.count(std::this_thread::get_id())) return;
+  }
+  std::string error;
+  auto launch = Spawn(BaseRequest(spec), /*warm=*/true, &error);
+  if (!launch) return;  // the next run starts cold and reports the problem
+  std::lock_guard lock(mutex_);
+  if (shut_down_) {
+    launch->go.reset();
+    ::waitpid(launch->pid, nullptr, 0);
+    return;
+  }
+  warm_[std::this_thread::get_id()] = std::move(launch);
+}
+
+RunResult SandboxExecutor::Run(const RunSpec& spec, CancelToken& cancel) {
+  RunResult result;
+  result.isolation = "sandbox";
+  result.limits = spec.limits;
+  const auto started = Clock::now();
+  auto fail = [&](std::string message) {
+    result.end_reason = EndReason::kStartFailed;
+    result.error = std::move(message);
+    result.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+    return result;
+  };
+
+  sandbox::Request request = BaseRequest(spec);
+  const std::string work_dir(sandbox::kWorkDir);
+  const std::string script_path = work_dir + "/" + spec.script_name;
+  request.program = spec.program;
+  for (const auto& arg : spec.args) request.args.push_back(Replace(arg, "{script}", script_path));
+  for (const auto& [key, value] : spec.env)
+    request.env[key] = Replace(value, "{workdir}", work_dir);
+  request.script = spec.script;
+  request.script_name = spec.script_name;
+  request.timeout_ms = static_cast<uint64_t>(spec.timeout.count());
+  request.kill_grace_ms = static_cast<uint64_t>(spec.kill_grace.count());
+
+  std::unique_ptr<Launch> launch = TakeWarm(request);
+  if (!launch) {
+    std::string error;
+    launch = Spawn(request, /*warm=*/false, &error);
+    if (!launch) return fail(std::move(error));
+  }
+  const pid_t pid = launch->pid;
+  Fd& out_read = launch->out_read;
+  Fd& err_read = launch->err_read;
 
   // The launcher enforces the timeout and the grace itself and reports; this deadline is only a
   // backstop. A cancel becomes SIGTERM to the launcher, which passes it on.
@@ -157,7 +267,8 @@ RunResult SandboxExecutor::Run(const RunSpec& spec, CancelToken& cancel) {
       internal::Supervise(supervision, out_read, err_read, spec, cancel, result);
   result.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
 
-  const auto report = sandbox::DecodeReport(ReadAll(channel.get()));
+  const auto report = sandbox::DecodeReport(ReadAll(launch->channel.get()));
+  PrepareNext(spec);
   if (!report) {
     // The launcher died before it could report (killed by the backstop, or crashed).
     result.cpu_time_ms = end.usage.ru_utime.tv_sec * 1000 + end.usage.ru_utime.tv_usec / 1000;
@@ -235,7 +346,7 @@ Result<int> ProbeSandbox(SandboxOptions& options) {
   if (!server) return FailedPrecondition(why);
   options.cgroups = std::move(*server);
 
-  SandboxExecutor executor(options);
+  SandboxExecutor executor(options, /*prepare_ahead=*/false);
   RunSpec spec;
   spec.program = "/bin/true";
   spec.timeout = milliseconds(10'000);

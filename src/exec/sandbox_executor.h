@@ -6,8 +6,13 @@
 // as an unprivileged uid with no capabilities, no_new_privs and a seccomp deny list, inside a
 // per-run cgroup with memory, pids and CPU limits. Thread-safe.
 
+#include <atomic>
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -29,13 +34,33 @@ struct SandboxOptions {
   std::vector<std::pair<std::string, std::string>> shares;
 };
 
+// After each run, the calling thread gets its next sandbox prepared ("warm"): a launcher that
+// has built the namespaces and the file system and moved its PID 1 into a cgroup, and waits for
+// the run's request. The next run of that thread (network "none") then only sends the request;
+// a run that does not fit, or the first one, starts a launcher of its own ("cold").
 class SandboxExecutor final : public Executor {
  public:
-  explicit SandboxExecutor(SandboxOptions options);
+  explicit SandboxExecutor(SandboxOptions options, bool prepare_ahead = true);
+  ~SandboxExecutor() override;
   RunResult Run(const RunSpec& spec, CancelToken& cancel) override;
+  void Shutdown() override;
+  // Runs that found their sandbox prepared (for tests and benchmarks).
+  uint64_t warm_runs() const { return warm_runs_.load(); }
+
+  struct Launch;  // a started launcher: its pid, request channel, go pipe and output pipes
 
  private:
+  sandbox::Request BaseRequest(const RunSpec& spec);
+  std::unique_ptr<Launch> Spawn(const sandbox::Request& request, bool warm, std::string* error);
+  std::unique_ptr<Launch> TakeWarm(const sandbox::Request& request);
+  void PrepareNext(const RunSpec& spec);
+
   const SandboxOptions options_;
+  const bool prepare_ahead_;
+  std::mutex mutex_;
+  bool shut_down_ = false;
+  std::atomic<uint64_t> warm_runs_{0};
+  std::map<std::thread::id, std::unique_ptr<Launch>> warm_;  // one per calling thread
 };
 
 // The launcher beside this process's own executable ("<dir of /proc/self/exe>/cronium-sandbox").

@@ -289,62 +289,78 @@ const RunCgroup::Dir* RunCgroup::Find(std::string_view controller) const {
 }
 
 bool RunCgroup::Create(const std::vector<std::string>& parent_entries, bool v2,
-                       const std::string& name, const Limits& limits, std::string* error) {
+                       const std::string& name, std::string* error) {
   v2_ = v2;
-  auto fail = [&](const std::string& what) {
-    *error = what + ": " + std::strerror(errno);
-    Remove();
-    return false;
-  };
   for (const auto& entry : parent_entries) {
     const size_t eq = entry.find('=');
     if (eq == std::string::npos) {
-      errno = EINVAL;
-      return fail("bad cgroup parent " + entry);
+      *error = "bad cgroup parent " + entry;
+      Remove();
+      return false;
     }
     Dir dir{entry.substr(0, eq), entry.substr(eq + 1) + "/" + name};
     const bool made = std::any_of(dirs_.begin(), dirs_.end(),
                                   [&](const Dir& other) { return other.path == dir.path; });
     if (!made && ::mkdir(dir.path.c_str(), 0755) != 0) {  // co-mounted: made already
-      return fail("cannot create cgroup " + dir.path);
+      *error = "cannot create cgroup " + dir.path + ": " + std::strerror(errno);
+      Remove();
+      return false;
     }
     dirs_.push_back(std::move(dir));
   }
+  if (v2 && Find("unified") == nullptr) {
+    *error = "no cgroup2 parent";
+    Remove();
+    return false;
+  }
+  return true;
+}
+
+bool RunCgroup::SetLimits(const Limits& limits, std::string* error) {
+  auto fail = [&](const std::string& what) {
+    *error = "cannot set " + what + ": " + std::strerror(errno);
+    return false;
+  };
   const std::string memory = std::to_string(limits.memory_bytes);
   const std::string pids = limits.pids > 0 ? std::to_string(limits.pids) : "max";
-  if (v2) {
+  if (v2_) {
     const Dir* dir = Find("unified");
-    if (dir == nullptr) {
-      errno = EINVAL;
-      return fail("no cgroup2 parent");
-    }
     if (!WriteControl(dir->path + "/memory.max", memory)) return fail("memory.max");
     WriteControl(dir->path + "/memory.swap.max", "0");  // absent without swap accounting
     if (!WriteControl(dir->path + "/pids.max", pids)) return fail("pids.max");
-    if (limits.cpu_millicores > 0 &&
-        !WriteControl(dir->path + "/cpu.max",
-                      std::to_string(limits.cpu_millicores * 100) + " 100000")) {
-      return fail("cpu.max");
+    const std::string cpu = limits.cpu_millicores > 0
+                                ? std::to_string(limits.cpu_millicores * 100) + " 100000"
+                                : "max 100000";
+    if (Find("cpu") != nullptr || limits.cpu_millicores > 0) {
+      if (!WriteControl(dir->path + "/cpu.max", cpu) && limits.cpu_millicores > 0) {
+        return fail("cpu.max");
+      }
     }
     return true;
   }
   if (const Dir* dir = Find("memory")) {
-    if (!WriteControl(dir->path + "/memory.limit_in_bytes", memory)) {
+    // Memory plus swap (the file exists only with swap accounting) may never be below memory:
+    // raising goes memsw first, lowering memory first.
+    const std::string limit_file = dir->path + "/memory.limit_in_bytes";
+    const std::string memsw_file = dir->path + "/memory.memsw.limit_in_bytes";
+    if (WriteControl(limit_file, memory)) {
+      if (!WriteControl(memsw_file, memory) && errno != ENOENT) {
+        return fail("memory.memsw.limit_in_bytes");
+      }
+    } else if (errno != EINVAL || !WriteControl(memsw_file, memory) ||
+               !WriteControl(limit_file, memory)) {
       return fail("memory.limit_in_bytes");
-    }
-    // Memory plus swap; the file exists only with swap accounting.
-    if (!WriteControl(dir->path + "/memory.memsw.limit_in_bytes", memory) && errno != ENOENT) {
-      return fail("memory.memsw.limit_in_bytes");
     }
   }
   if (const Dir* dir = Find("pids")) {
     if (!WriteControl(dir->path + "/pids.max", pids)) return fail("pids.max");
   }
-  if (const Dir* dir = Find("cpu"); dir != nullptr && limits.cpu_millicores > 0) {
+  if (const Dir* dir = Find("cpu")) {
     if (!WriteControl(dir->path + "/cpu.cfs_period_us", "100000") ||
         !WriteControl(dir->path + "/cpu.cfs_quota_us",
-                      std::to_string(limits.cpu_millicores * 100))) {
-      return fail("cpu.cfs_quota_us");
+                      limits.cpu_millicores > 0 ? std::to_string(limits.cpu_millicores * 100)
+                                                : std::string("-1"))) {
+      if (limits.cpu_millicores > 0) return fail("cpu.cfs_quota_us");
     }
   }
   return true;

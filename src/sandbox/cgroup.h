@@ -65,10 +65,12 @@ class RunCgroup {
   RunCgroup(const RunCgroup&) = delete;
   RunCgroup& operator=(const RunCgroup&) = delete;
 
-  // Creates <parent>/<name> for every parent entry and sets the limits. On error removes what
-  // it made and returns false with the reason in `error`.
+  // Creates <parent>/<name> for every parent entry. On error removes what it made and returns
+  // false with the reason in `error`.
   bool Create(const std::vector<std::string>& parent_entries, bool v2, const std::string& name,
-              const Limits& limits, std::string* error);
+              std::string* error);
+  // Sets (or changes) memory (with swap), pids and CPU share.
+  bool SetLimits(const Limits& limits, std::string* error);
   bool AddProcess(pid_t pid, std::string* error);
   CgroupUsage Usage() const;
   // Removes the cgroups (they must be empty: every process gone). Retries briefly while the

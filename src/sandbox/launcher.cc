@@ -63,12 +63,12 @@ void WriteAll(int fd, const void* data, size_t size) {
   ::_exit(127);
 }
 
-std::string ReadRequest() {
+std::string ReadRequest(int fd = kRequestFd) {
   std::string data;
   char buffer[65536];
   off_t offset = 0;
   for (;;) {
-    const ssize_t got = ::pread(kRequestFd, buffer, sizeof buffer, offset);
+    const ssize_t got = ::pread(fd, buffer, sizeof buffer, offset);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) break;
     data.append(buffer, static_cast<size_t>(got));
@@ -263,14 +263,6 @@ void BuildRoot(const Request& request, int status_fd, int socket_fd,
   MountOrFail(status_fd, "tmpfs", root + "/work", "tmpfs", MS_NOSUID | MS_NODEV,
               "size=" + std::to_string(request.limits.workdir_bytes) + ",mode=0700,uid=" +
                   std::to_string(request.uid) + ",gid=" + std::to_string(request.gid));
-  {
-    const std::string path = root + "/work/" + request.script_name;
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) FailInside(status_fd, Errno("create the script"));
-    WriteAll(fd, request.script.data(), request.script.size());
-    if (::fchown(fd, request.uid, request.gid) != 0) FailInside(status_fd, Errno("chown"));
-    ::close(fd);
-  }
   // Directories the administrator shares with scripts: read-write, nosuid, nodev.
   for (size_t i = 0; i < request.shares.size(); ++i) {
     const std::string& inside = request.shares[i].second;
@@ -513,9 +505,28 @@ int ListenForRuntime(int status_fd) {
 
 // ---- The sandbox's PID 1 --------------------------------------------------------------------
 
+// The sizes of /work and /tmp follow the run's request (a warm sandbox was built for defaults).
+void ApplyRunRequest(const Request& prepared, const Request& run, int status_fd) {
+  if (run.limits.workdir_bytes != prepared.limits.workdir_bytes) {
+    MountOrFail(status_fd, nullptr, std::string(kWorkDir), nullptr,
+                MS_REMOUNT | MS_NOSUID | MS_NODEV,
+                "size=" + std::to_string(run.limits.workdir_bytes));
+  }
+  if (run.limits.tmp_bytes != prepared.limits.tmp_bytes) {
+    MountOrFail(status_fd, nullptr, "/tmp", nullptr, MS_REMOUNT | MS_NOSUID | MS_NODEV,
+                "size=" + std::to_string(run.limits.tmp_bytes));
+  }
+  const std::string path = std::string(kWorkDir) + "/" + run.script_name;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) FailInside(status_fd, Errno("create the script"));
+  WriteAll(fd, run.script.data(), run.script.size());
+  if (::fchown(fd, run.uid, run.gid) != 0) FailInside(status_fd, Errno("chown"));
+  ::close(fd);
+}
+
 [[noreturn]] void SandboxInit(const Request& request, int go_fd, int status_fd) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  ::close(kRequestFd);
+  ::close(kGoFd);  // the launcher's, not this process's
   // The file system is built while the launcher moves this process into the run's cgroups
   // (on cgroup v1 a move can wait for an RCU grace period: milliseconds).
   ::sethostname("cronium", 7);
@@ -543,6 +554,14 @@ int ListenForRuntime(int status_fd) {
   } while (got < 0 && errno == EINTR);
   if (got != 1) ::_exit(126);  // the launcher gave up (it reports why)
   ::close(go_fd);
+  // The run's request: the one this sandbox was built with, or (warm) what the server sent
+  // since; the launcher checked that they agree on everything built so far.
+  const bool warm = ::fcntl(kRunRequestFd, F_GETFD) != -1;
+  const auto run = DecodeRequest(ReadRequest(warm ? kRunRequestFd : kRequestFd));
+  ::close(kRequestFd);
+  ::close(kRunRequestFd);
+  if (!run) FailInside(status_fd, "the run's request cannot be read");
+  ApplyRunRequest(request, *run, status_fd);
   // Now in the run's cgroups: make them this namespace's root.
   if (::unshare(CLONE_NEWCGROUP) != 0) FailInside(status_fd, Errno("unshare cgroup namespace"));
 
@@ -556,7 +575,7 @@ int ListenForRuntime(int status_fd) {
 
   const pid_t payload = ::fork();
   if (payload < 0) FailInside(status_fd, Errno("fork"));
-  if (payload == 0) ExecPayload(request, filter, status_fd);
+  if (payload == 0) ExecPayload(*run, filter, status_fd);
   ::seccomp_release(filter);
 
   Forwarder forwarder(listen_fd);
@@ -613,10 +632,19 @@ InsideStatus ReadInsideStatus(int fd) {
   return status;
 }
 
+// Whether a run's request fits a sandbox built for `prepared`: the same identity, network,
+// cgroups, runtime socket and shares.
+bool SameSandbox(const Request& prepared, const Request& run) {
+  return prepared.uid == run.uid && prepared.gid == run.gid && prepared.network == run.network &&
+         prepared.cgroup_name == run.cgroup_name && prepared.cgroup_parents == run.cgroup_parents &&
+         prepared.cgroup_v2 == run.cgroup_v2 && prepared.runtime_socket == run.runtime_socket &&
+         prepared.shares == run.shares;
+}
+
 }  // namespace
 
 int LauncherMain() {
-  const auto started = Clock::now();
+  auto started_at = Clock::now();
   // What the sandbox creates gets the modes asked for (the server runs with a stricter mask);
   // scripts start with the usual 022.
   ::umask(022);
@@ -630,11 +658,14 @@ int LauncherMain() {
   Report report;
   auto finish = [&](Report& r) {
     r.wall_ms = static_cast<uint64_t>(
-        std::chrono::duration_cast<milliseconds>(Clock::now() - started).count());
+        std::chrono::duration_cast<milliseconds>(Clock::now() - started_at).count());
     WriteReport(r);
     return 0;
   };
-  const auto request = DecodeRequest(ReadRequest());
+  auto request = DecodeRequest(ReadRequest());
+  // With fd 4 open the sandbox is built ahead of its run ("warm"): the request holds what the
+  // server knows already, and a byte on fd 4 says the run's own request is in fd 5.
+  const bool warm = ::fcntl(kGoFd, F_GETFD) != -1;
   if (!request) {
     report.error = "the sandbox launcher could not read its request";
     return finish(report);
@@ -675,7 +706,8 @@ int LauncherMain() {
   RunCgroup cgroup;
   if (!request->cgroup_parents.empty() &&
       (!cgroup.Create(request->cgroup_parents, request->cgroup_v2, request->cgroup_name,
-                      request->limits, &report.error) ||
+                      &report.error) ||
+       !cgroup.SetLimits(request->limits, &report.error) ||
        !cgroup.AddProcess(init, &report.error))) {
     ::kill(init, SIGKILL);
     ::waitpid(init, nullptr, 0);
@@ -685,11 +717,58 @@ int LauncherMain() {
     }
     return finish(report);
   }
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, init, 0));
+
+  if (warm) {
+    // Built and in its cgroups: wait for the run. Nothing to report if none comes.
+    auto abandon = [&] {
+      ::kill(init, SIGKILL);
+      ::waitpid(init, nullptr, 0);
+      cgroup.Remove();
+      return 0;
+    };
+    for (;;) {
+      pollfd fds[2] = {{kGoFd, POLLIN, 0}, {signal_fd, POLLIN, 0}};
+      if (::poll(fds, 2, -1) < 0 && errno != EINTR) return abandon();
+      if (fds[1].revents & POLLIN) {
+        signalfd_siginfo info{};
+        bool stop = false;
+        while (::read(signal_fd, &info, sizeof info) == sizeof info) {
+          stop = stop || info.ssi_signo != SIGCHLD;
+        }
+        if (stop) return abandon();
+        if (::waitpid(init, nullptr, WNOHANG) == init) {
+          // The sandbox could not be built: that is the answer to the run when it comes.
+          report.error = ReadInsideStatus(status_pipe[0]).error;
+          if (report.error.empty()) report.error = "the sandbox ended before its run";
+          cgroup.Remove();
+          return finish(report);
+        }
+      }
+      if (fds[0].revents != 0) {
+        char go = 0;
+        if (::read(kGoFd, &go, 1) != 1) return abandon();  // the server closed it: not needed
+        break;
+      }
+    }
+    ::close(kGoFd);
+    started_at = Clock::now();
+    const auto run = DecodeRequest(ReadRequest(kRunRequestFd));
+    if (!run || !SameSandbox(*request, *run)) {
+      report.error = "the run does not fit the sandbox prepared for it";
+      abandon();
+      return finish(report);
+    }
+    if (!request->cgroup_parents.empty() && !cgroup.SetLimits(run->limits, &report.error)) {
+      abandon();
+      return finish(report);
+    }
+    request = run;
+  }
   WriteAll(go_pipe[1], "g", 1);
   ::close(go_pipe[1]);
 
-  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, init, 0));
-  const auto deadline = started + milliseconds(request->timeout_ms);
+  const auto deadline = started_at + milliseconds(request->timeout_ms);
   std::optional<Clock::time_point> kill_at;
   bool timed_out = false, cancelled = false;
   int init_status = 0;

@@ -426,6 +426,7 @@ void App::Stop() {
   if (p.scheduler) p.scheduler->Stop();
   if (p.workers) p.workers->Stop(options_.shutdown_grace);
   if (p.queue) p.queue->Shutdown();
+  if (p.executor) p.executor->Shutdown();  // prepared sandboxes, before their cgroups' parent
   if (p.sandbox_cgroups) sandbox::RemoveServerCgroups(*p.sandbox_cgroups);
   {
     std::lock_guard lock(p.maintenance_mutex);

@@ -306,7 +306,16 @@ TEST_F(QueueE2eTest, ChaosKillsLoseNoJobAndRunNoneTooOften) {
   EXPECT_EQ(rows("SELECT COUNT(*) FROM executions WHERE status IN ('QUEUED', 'RUNNING')")[0][0],
             "0");
   // Quick jobs succeed unless a kill caught them (LOST, no retries); failing ones always fail.
-  EXPECT_EQ(outcomes["quick"]["SUCCEEDED"] + outcomes["quick"]["LOST"], 200);
+  EXPECT_EQ(outcomes["quick"]["SUCCEEDED"] + outcomes["quick"]["LOST"], 200) << [&] {
+    std::string odd;
+    for (const auto& row :
+         rows("SELECT x.status, x.end_reason FROM executions x JOIN events e ON e.id = "
+              "x.event_id WHERE e.name = 'quick' AND x.status NOT IN ('SUCCEEDED', "
+              "'LOST')")) {
+      odd += row[0] + ": " + row[1] + "\n";
+    }
+    return odd;
+  }();
   EXPECT_EQ(outcomes["failing"]["FAILED"] + outcomes["failing"]["LOST"], 60);
   EXPECT_EQ(outcomes["slow"]["SUCCEEDED"] + outcomes["slow"]["LOST"], 40);
   EXPECT_GT(outcomes["quick"]["SUCCEEDED"], 0);
