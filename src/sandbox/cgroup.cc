@@ -428,6 +428,19 @@ CgroupUsage RunCgroup::Usage() const {
   return usage;
 }
 
+bool RunCgroup::HasCpuTime() const {
+  return v2_ ? Find("unified") != nullptr : Find("cpuacct") != nullptr;
+}
+
+uint64_t RunCgroup::CpuTimeMs() const {
+  if (v2_) {
+    const Dir* dir = Find("unified");
+    return dir ? FieldOf(ReadSmallFile(dir->path + "/cpu.stat"), "usage_usec") / 1000 : 0;
+  }
+  const Dir* dir = Find("cpuacct");
+  return dir ? NumberIn(ReadSmallFile(dir->path + "/cpuacct.usage")) / 1'000'000 : 0;
+}
+
 void RunCgroup::Remove() {
   for (const auto& dir : dirs_) {
     for (int round = 0; round < 200; ++round) {

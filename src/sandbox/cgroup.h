@@ -73,6 +73,9 @@ class RunCgroup {
   bool SetLimits(const Limits& limits, std::string* error);
   bool AddProcess(pid_t pid, std::string* error);
   CgroupUsage Usage() const;
+  // CPU time of every process of the run so far (one small read), if a controller counts it.
+  bool HasCpuTime() const;
+  uint64_t CpuTimeMs() const;
   // Removes the cgroups (they must be empty: every process gone). Retries briefly while the
   // kernel finishes tearing the processes down.
   void Remove();

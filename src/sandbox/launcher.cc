@@ -770,8 +770,13 @@ int LauncherMain() {
 
   const auto deadline = started_at + milliseconds(request->timeout_ms);
   std::optional<Clock::time_point> kill_at;
-  bool timed_out = false, cancelled = false;
+  bool timed_out = false, cancelled = false, over_cpu = false;
   int init_status = 0;
+  // RLIMIT_CPU holds each process to the CPU time limit; the run as a whole (many processes
+  // sharing the work) is held to it by watching its cgroup's CPU time.
+  const uint64_t cpu_limit_ms = request->limits.cpu_seconds * 1000;
+  const bool watch_cpu = cpu_limit_ms > 0 && cgroup.HasCpuTime();
+  constexpr int kCpuCheckMs = 50;
   struct rusage usage {};
   auto terminate = [&] {
     ::kill(init, SIGTERM);  // PID 1 passes it on to every process of the sandbox
@@ -791,8 +796,14 @@ int LauncherMain() {
     int wait_ms = static_cast<int>(
         std::max<int64_t>(0, std::chrono::duration_cast<milliseconds>(wake - now).count() + 1));
     if (pidfd < 0) wait_ms = std::min(wait_ms, 10);
+    if (watch_cpu && !over_cpu) wait_ms = std::min(wait_ms, kCpuCheckMs);
     pollfd fds[2] = {{pidfd, POLLIN, 0}, {signal_fd, POLLIN, 0}};
     ::poll(fds, 2, wait_ms);
+    if (watch_cpu && !over_cpu && !kill_at && cgroup.CpuTimeMs() >= cpu_limit_ms) {
+      over_cpu = true;
+      ::kill(init, SIGKILL);
+      kill_at = Clock::now() + milliseconds(1000);
+    }
     if (fds[1].revents & POLLIN) {
       signalfd_siginfo info{};
       while (::read(signal_fd, &info, sizeof info) == sizeof info) {
@@ -830,6 +841,7 @@ int LauncherMain() {
   const int status = inside.wait_status.value_or(W_EXITCODE(0, SIGKILL));
   if (WIFEXITED(status)) report.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) report.signal = WTERMSIG(status);
+  if (over_cpu) report.cpu_limit_exceeded = true;
   if (report.signal && request->limits.cpu_seconds > 0 &&
       (*report.signal == SIGXCPU ||
        (*report.signal == SIGKILL && report.cpu_time_ms >= request->limits.cpu_seconds * 1000))) {
