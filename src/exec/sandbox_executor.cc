@@ -270,7 +270,9 @@ RunResult SandboxExecutor::Run(const RunSpec& spec, CancelToken& cancel) {
   const auto report = sandbox::DecodeReport(ReadAll(launch->channel.get()));
   PrepareNext(spec);
   if (!report) {
-    // The launcher died before it could report (killed by the backstop, or crashed).
+    // The launcher died before it could report (killed by the backstop or by someone, or
+    // crashed): its sandbox died with it (parent-death signals), its cgroups are left over.
+    sandbox::RemoveRunCgroup(options_.cgroups, launch->request.cgroup_name);
     result.cpu_time_ms = end.usage.ru_utime.tv_sec * 1000 + end.usage.ru_utime.tv_usec / 1000;
     if (end.cancelled) {
       result.end_reason = EndReason::kCancelled;
@@ -278,6 +280,12 @@ RunResult SandboxExecutor::Run(const RunSpec& spec, CancelToken& cancel) {
     }
     if (end.timed_out) {
       result.end_reason = EndReason::kTimedOut;
+      return result;
+    }
+    if (WIFSIGNALED(end.wait_status)) {
+      // The run started (or was about to): it was killed with its launcher.
+      result.end_reason = EndReason::kSignaled;
+      result.signal = WTERMSIG(end.wait_status);
       return result;
     }
     return fail(fmt::format("the sandbox launcher ended without a report ({})",

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -253,7 +254,7 @@ std::optional<CgroupParents> MakeServerCgroups(const CgroupParents& own, std::st
 }
 
 int RemoveStaleCgroups(const CgroupParents& own) {
-  int removed = 0;
+  std::set<std::string> removed;  // "<server>/<run>": one per run, whatever the controllers
   for (const auto& entry : own.entries) {
     const std::string dir = DirOfEntry(entry);
     for (const auto& name : Children(dir)) {
@@ -267,12 +268,16 @@ int RemoveStaleCgroups(const CgroupParents& own) {
       if (pid <= 0 || pid == ::getpid() || ServerAlive(pid)) continue;
       const std::string server_dir = dir + "/" + name;
       for (const auto& run : Children(server_dir)) {
-        if (KillAndRemove(server_dir + "/" + run)) ++removed;
+        if (KillAndRemove(server_dir + "/" + run)) removed.insert(name + "/" + run);
       }
       KillAndRemove(server_dir);
     }
   }
-  return removed;
+  return static_cast<int>(removed.size());
+}
+
+void RemoveRunCgroup(const CgroupParents& server, const std::string& name) {
+  for (const auto& entry : server.entries) KillAndRemove(DirOfEntry(entry) + "/" + name);
 }
 
 void RemoveServerCgroups(const CgroupParents& server) {

@@ -47,6 +47,10 @@ std::optional<CgroupParents> MakeServerCgroups(const CgroupParents& own, std::st
 // is left in their runs' cgroups first. Returns how many run cgroups were removed.
 int RemoveStaleCgroups(const CgroupParents& own);
 
+// Kills what is left in one run's cgroups and removes them: for a launcher that died without
+// cleaning up after itself.
+void RemoveRunCgroup(const CgroupParents& server, const std::string& name);
+
 // Removes this server's cgroups (made by MakeServerCgroups) once its runs have ended.
 void RemoveServerCgroups(const CgroupParents& server);
 

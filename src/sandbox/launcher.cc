@@ -144,6 +144,10 @@ constexpr const char* kDeniedSyscalls[] = {
     "pidfd_getfd",
     "kcmp",
     "fanotify_init",
+    // io_uring's operations are not seen by seccomp, and it is a large attack surface.
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
 };
 
 constexpr uint64_t kNamespaceFlags[] = {CLONE_NEWNS,  CLONE_NEWUTS, CLONE_NEWIPC,   CLONE_NEWUSER,
@@ -257,7 +261,7 @@ void BuildRoot(const Request& request, int status_fd, int socket_fd,
   }
   ::mkdir((root + "/dev/shm").c_str(), 0755);
   MountOrFail(status_fd, "tmpfs", root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-              "size=16m,mode=1777");
+              "size=" + std::to_string(request.limits.tmp_bytes) + ",mode=1777");
   MountOrFail(status_fd, "tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
               "size=" + std::to_string(request.limits.tmp_bytes) + ",mode=1777");
   MountOrFail(status_fd, "tmpfs", root + "/work", "tmpfs", MS_NOSUID | MS_NODEV,
@@ -514,6 +518,9 @@ void ApplyRunRequest(const Request& prepared, const Request& run, int status_fd)
   }
   if (run.limits.tmp_bytes != prepared.limits.tmp_bytes) {
     MountOrFail(status_fd, nullptr, "/tmp", nullptr, MS_REMOUNT | MS_NOSUID | MS_NODEV,
+                "size=" + std::to_string(run.limits.tmp_bytes));
+    MountOrFail(status_fd, nullptr, "/dev/shm", nullptr,
+                MS_REMOUNT | MS_NOSUID | MS_NODEV | MS_NOEXEC,
                 "size=" + std::to_string(run.limits.tmp_bytes));
   }
   const std::string path = std::string(kWorkDir) + "/" + run.script_name;

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -66,8 +67,12 @@ ServerProcess::ServerProcess(std::string data_dir, std::vector<std::string> extr
 ServerProcess::~ServerProcess() { Stop(); }
 
 bool ServerProcess::Start() {
-  std::vector<std::string> args{CroniumBinary(), "serve",   "--listen",  "127.0.0.1:0",
-                                "--data-dir",    data_dir_, "--workers", "4"};
+  std::vector<std::string> args{CroniumBinary(), "serve",      "--listen",
+                                "127.0.0.1:0",   "--data-dir", data_dir_};
+  // Four workers unless the test asks for another number.
+  if (std::find(extra_args_.begin(), extra_args_.end(), "--workers") == extra_args_.end()) {
+    args.insert(args.end(), {"--workers", "4"});
+  }
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   auto env = BaseEnvironment(extra_env_);
   int out_pipe[2];
