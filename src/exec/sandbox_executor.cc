@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <spawn.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -70,7 +71,7 @@ std::string DescribeWaitStatus(int status) {
 struct SandboxExecutor::Launch {
   pid_t pid = -1;
   Fd channel;      // the memfd: request in, report out
-  Fd go;           // warm only: the write end of the launcher's go pipe
+  Fd go;           // warm only: our end of the launcher's go socket
   Fd run_channel;  // warm only: a memfd for the run's own request
   Fd out_read, err_read;
   sandbox::Request request;  // what it was started with
@@ -127,10 +128,20 @@ std::unique_ptr<SandboxExecutor::Launch> SandboxExecutor::Spawn(const sandbox::R
   }
   Fd out_write, err_write, go_read;
   if (!internal::MakePipe(launch->out_read, out_write) ||
-      !internal::MakePipe(launch->err_read, err_write) ||
-      (warm && !internal::MakePipe(go_read, launch->go))) {
+      !internal::MakePipe(launch->err_read, err_write)) {
     *error = "cannot create a pipe";
     return nullptr;
+  }
+  if (warm) {
+    // A socket, not a pipe: a send to a launcher that is gone fails with EPIPE instead of
+    // raising SIGPIPE in the caller (MSG_NOSIGNAL).
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+      *error = fmt::format("socketpair: {}", std::strerror(errno));
+      return nullptr;
+    }
+    go_read.reset(pair[0]);
+    launch->go.reset(pair[1]);
   }
   if (warm) {
     launch->run_channel.reset(::memfd_create("cronium-run-request", MFD_CLOEXEC));
@@ -191,7 +202,7 @@ std::unique_ptr<SandboxExecutor::Launch> SandboxExecutor::TakeWarm(
   const bool fits = launch->request.network == run.network;
   // The launcher reads fd 5 only after the go byte, so the request is complete by then.
   if (fits && WriteAll(launch->run_channel.get(), encoded) &&
-      ::write(launch->go.get(), "g", 1) == 1) {
+      ::send(launch->go.get(), "g", 1, MSG_NOSIGNAL) == 1) {
     launch->go.reset();
     launch->request = std::move(run);
     warm_runs_.fetch_add(1);

@@ -47,7 +47,7 @@ class SandboxExecutor final : public Executor {
   // Runs that found their sandbox prepared (for tests and benchmarks).
   uint64_t warm_runs() const { return warm_runs_.load(); }
 
-  struct Launch;  // a started launcher: its pid, request channel, go pipe and output pipes
+  struct Launch;  // a started launcher: its pid, request channel, go socket and output pipes
 
  private:
   sandbox::Request BaseRequest(const RunSpec& spec);

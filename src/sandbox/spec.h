@@ -17,8 +17,8 @@
 namespace cronium::sandbox {
 
 // The launcher's descriptor numbers: fd 3 carries the request in and the report out (a memfd).
-// A warm launcher, prepared before its run, also has fd 4, the read end of a pipe on which a
-// byte says "go", and fd 5, a memfd that holds the run's own request by then.
+// A warm launcher, prepared before its run, also has fd 4, a socket on which a
+// byte says "go" (a socket), and fd 5, a memfd that holds the run's own request by then.
 inline constexpr int kRequestFd = 3;
 inline constexpr int kGoFd = 4;
 inline constexpr int kRunRequestFd = 5;
