@@ -11,9 +11,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "sandbox/cgroup.h"
+#include "testutil/process_util.h"
 #include "testutil/temp_dir.h"
 
 namespace cronium::exec {
@@ -257,6 +259,44 @@ TEST_F(SandboxExecutorTest, PreparedSandboxesTakeEachRunsOwnSettings) {
     EXPECT_EQ(executor.warm_runs(), 2u);
   }
   EXPECT_EQ(count_runs(), 0);  // shut down: every prepared sandbox is gone with its cgroup
+}
+
+// A prepared launcher that died meanwhile costs the next run a cold start, nothing else (no
+// SIGPIPE for the caller, which here does not ignore it).
+TEST_F(SandboxExecutorTest, APreparedLauncherThatDiedIsReplacedByAColdStart) {
+  SandboxExecutor executor(*options_);
+  CancelToken cancel;
+  ASSERT_EQ(executor.Run(Bash("echo one"), cancel).stdout_text, "one\n");
+  // The prepared launcher is this process's child named cronium-sandbox.
+  pid_t prepared = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    const size_t open = line.find('('), close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    std::string state;
+    pid_t parent = 0;
+    rest >> state >> parent;
+    if (line.substr(open + 1, close - open - 1) == "cronium-sandbox" && parent == ::getpid()) {
+      prepared = std::stoi(name);
+    }
+  }
+  ASSERT_GT(prepared, 0);
+  ASSERT_EQ(::kill(prepared, SIGKILL), 0);
+  // SIGKILL is delivered asynchronously: wait (bounded) for the kernel to make it a zombie.
+  for (int round = 0; round < 5000 && !testutil::ProcessIsGone(prepared); ++round) {
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  RunResult second = executor.Run(Bash("echo two"), cancel);
+  EXPECT_EQ(second.stdout_text, "two\n") << second.error;
+  EXPECT_EQ(executor.warm_runs(), 0u);
+  RunResult third = executor.Run(Bash("echo three"), cancel);
+  EXPECT_EQ(third.stdout_text, "three\n");
+  EXPECT_EQ(executor.warm_runs(), 1u);
 }
 
 // A stand-in for the server's runtime API socket: answers every connection with what it read,
