@@ -150,35 +150,16 @@ std::unique_ptr<SandboxExecutor::Launch> SandboxExecutor::Spawn(const sandbox::R
       return nullptr;
     }
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_write.get(), 1);
-  posix_spawn_file_actions_adddup2(&actions, err_write.get(), 2);
-  posix_spawn_file_actions_adddup2(&actions, launch->channel.get(), sandbox::kRequestFd);
+  std::vector<std::pair<int, int>> keep = {{sandbox::kRequestFd, launch->channel.get()}};
   if (warm) {
-    posix_spawn_file_actions_adddup2(&actions, go_read.get(), sandbox::kGoFd);
-    posix_spawn_file_actions_adddup2(&actions, launch->run_channel.get(), sandbox::kRunRequestFd);
+    keep.emplace_back(sandbox::kGoFd, go_read.get());
+    keep.emplace_back(sandbox::kRunRequestFd, launch->run_channel.get());
   }
-  posix_spawn_file_actions_addclosefrom_np(
-      &actions, warm ? sandbox::kRunRequestFd + 1 : sandbox::kRequestFd + 1);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t empty, all;
-  sigemptyset(&empty);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &empty);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_USEVFORK);
   std::string launcher_name = "cronium-sandbox";
   char* argv[] = {launcher_name.data(), nullptr};
   char* envp[] = {nullptr};
-  const int spawn_rc =
-      ::posix_spawn(&launch->pid, options_.launcher.c_str(), &actions, &attr, argv, envp);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
+  const int spawn_rc = internal::SpawnChild(launch->pid, options_.launcher, argv, envp,
+                                            out_write.get(), err_write.get(), keep);
   if (spawn_rc != 0) {
     *error = fmt::format("{}: {}", options_.launcher, std::strerror(spawn_rc));
     return nullptr;

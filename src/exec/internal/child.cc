@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <optional>
@@ -62,6 +64,45 @@ bool MakePipe(Fd& read_end, Fd& write_end) {
   read_end.reset(fds[0]);
   write_end.reset(fds[1]);
   return true;
+}
+
+int SpawnChild(pid_t& pid, const std::string& program, char* const argv[], char* const envp[],
+               int out_fd, int err_fd, const std::vector<std::pair<int, int>>& keep,
+               const std::string& chdir) {
+  // The dup2s run in order: a source whose number is also a target could be overwritten by an
+  // earlier one. Sources are moved above every target first (copies closed after the spawn).
+  int lowest_free = 3;
+  for (const auto& [child_fd, our_fd] : keep) lowest_free = std::max(lowest_free, child_fd + 1);
+  std::vector<Fd> copies;
+  auto safe = [&](int fd) {
+    if (fd >= lowest_free) return fd;
+    copies.emplace_back(::fcntl(fd, F_DUPFD_CLOEXEC, lowest_free));
+    return copies.back().get();
+  };
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, safe(out_fd), 1);
+  posix_spawn_file_actions_adddup2(&actions, safe(err_fd), 2);
+  for (const auto& [child_fd, our_fd] : keep) {
+    posix_spawn_file_actions_adddup2(&actions, safe(our_fd), child_fd);
+  }
+  posix_spawn_file_actions_addclosefrom_np(&actions, lowest_free);
+  if (!chdir.empty()) posix_spawn_file_actions_addchdir_np(&actions, chdir.c_str());
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t empty, all;
+  sigemptyset(&empty);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &empty);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                      POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_USEVFORK);
+  const int rc = ::posix_spawn(&pid, program.c_str(), &actions, &attr, argv, envp);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  return rc;
 }
 
 ChildEnd Supervise(const Supervision& supervision, Fd& out_read, Fd& err_read, const RunSpec& spec,

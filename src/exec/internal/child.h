@@ -9,6 +9,9 @@
 
 #include <chrono>
 #include <functional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "exec/executor.h"
 
@@ -60,5 +63,13 @@ ChildEnd Supervise(const Supervision& supervision, Fd& out_read, Fd& err_read, c
 
 // A pipe whose two ends close on scope exit; false when it cannot be made.
 bool MakePipe(Fd& read_end, Fd& write_end);
+
+// posix_spawn of a run's child: stdin from /dev/null, stdout and stderr to the given fds, the
+// descriptors in `keep` (fd number in the child -> our fd) dup'ed in, every other one closed,
+// an empty signal mask, default dispositions, a process group of its own, vfork semantics.
+// Returns 0 or the error number.
+int SpawnChild(pid_t& pid, const std::string& program, char* const argv[], char* const envp[],
+               int out_fd, int err_fd, const std::vector<std::pair<int, int>>& keep = {},
+               const std::string& chdir = "");
 
 }  // namespace cronium::exec::internal
