@@ -339,9 +339,9 @@ class Forwarder {
 
   // Handles the results of poll for the descriptors Fill added at `base`.
   void Handle(const std::vector<pollfd>& fds, size_t base) {
+    const size_t count = pairs_.size();  // what Fill listed; Accept below may add more
     if (fds[base].revents & POLLIN) Accept();
     size_t index = base + 1;
-    const size_t count = pairs_.size();  // Accept may have added pairs Fill did not list
     for (size_t i = 0; i < count; ++i) {
       Pair& pair = *pairs_[i];
       for (int side = 0; side < 2; ++side, ++index) {
