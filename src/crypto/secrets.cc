@@ -154,6 +154,85 @@ std::string SecretHasher::Hash(std::string_view secret) const {
   return hex;
 }
 
+std::string Base64UrlEncode(std::string_view bytes) {
+  EnsureSodium();
+  std::string text(
+      sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+  sodium_bin2base64(text.data(), text.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                    bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  text.resize(std::strlen(text.c_str()));
+  return text;
+}
+
+std::optional<std::string> Base64UrlDecode(std::string_view text) {
+  EnsureSodium();
+  std::string bytes(text.size(), '\0');
+  size_t length = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(bytes.data()), bytes.size(), text.data(),
+                        text.size(), nullptr, &length, &end,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+      end != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  bytes.resize(length);
+  return bytes;
+}
+
+namespace {
+
+// {"alg":"HS256","typ":"JWT"}: the only header signed or accepted.
+constexpr std::string_view kJwtHeader = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+
+std::string HmacSha256(const Key& key, std::string_view message) {
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, key.data(), kKeyBytes);
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(message.data()),
+                                message.size());
+  crypto_auth_hmacsha256_final(&state, mac);
+  return std::string(reinterpret_cast<const char*>(mac), sizeof mac);
+}
+
+}  // namespace
+
+std::string JwtSigner::Sign(std::string_view payload_json) const {
+  std::string token = std::string(kJwtHeader) + "." + Base64UrlEncode(payload_json);
+  token += "." + Base64UrlEncode(HmacSha256(keys_.front(), token));
+  return token;
+}
+
+Result<std::string> JwtSigner::Verify(std::string_view token) const {
+  const size_t first = token.find('.');
+  const size_t second = first == std::string_view::npos ? first : token.find('.', first + 1);
+  if (second == std::string_view::npos || token.find('.', second + 1) != std::string_view::npos) {
+    return MakeError(ErrorCode::kUnauthenticated, "the token is not a JWT");
+  }
+  // Only the exact header this signer writes: no other algorithm (nor "none") can pass.
+  if (token.substr(0, first) != kJwtHeader) {
+    return MakeError(ErrorCode::kUnauthenticated, "the token is not signed with HS256");
+  }
+  const auto signature = Base64UrlDecode(token.substr(second + 1));
+  if (!signature || signature->size() != crypto_auth_hmacsha256_BYTES) {
+    return MakeError(ErrorCode::kUnauthenticated, "the token's signature is malformed");
+  }
+  const std::string_view signed_part = token.substr(0, second);
+  bool valid = false;
+  for (const Key& key : keys_) {
+    const std::string expected = HmacSha256(key, signed_part);
+    valid = valid || sodium_memcmp(expected.data(), signature->data(), expected.size()) == 0;
+  }
+  if (!valid) return MakeError(ErrorCode::kUnauthenticated, "the token's signature does not match");
+  auto payload = Base64UrlDecode(token.substr(first + 1, second - first - 1));
+  if (!payload) return MakeError(ErrorCode::kUnauthenticated, "the token's payload is malformed");
+  return std::move(*payload);
+}
+
+JwtSigner KeyFiles::Signer(KeyPurpose purpose) const {
+  if (!next_) return current_.Signer(purpose);
+  return JwtSigner({next_->Derive(purpose), current_.Derive(purpose)});
+}
+
 std::string NewSecretToken(std::string_view prefix) {
   EnsureSodium();
   unsigned char bytes[32];

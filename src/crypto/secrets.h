@@ -72,6 +72,27 @@ class SecretHasher {
   Key key_;
 };
 
+// JSON Web Tokens signed with HMAC-SHA256 (JWS compact form, header {"alg":"HS256","typ":"JWT"}).
+// The first key signs; every key is tried to verify (a key rotation keeps tokens valid).
+// Verification accepts nothing but HS256: "alg": "none" or any other algorithm, a malformed
+// token or a signature that does not match (compared in constant time) is kUnauthenticated.
+// Claims are not looked at here.
+class JwtSigner {
+ public:
+  explicit JwtSigner(std::vector<Key> keys) : keys_(std::move(keys)) {}
+  // `payload_json` is the claims object, serialized.
+  std::string Sign(std::string_view payload_json) const;
+  // The payload (JSON text) of a valid token.
+  Result<std::string> Verify(std::string_view token) const;
+
+ private:
+  std::vector<Key> keys_;  // never empty
+};
+
+std::string Base64UrlEncode(std::string_view bytes);
+// nullopt for text that is not unpadded base64url.
+std::optional<std::string> Base64UrlDecode(std::string_view text);
+
 // A new random secret: `prefix` + 43 characters of base64url (32 bytes).
 std::string NewSecretToken(std::string_view prefix);
 
@@ -85,6 +106,7 @@ class MasterKey {
   Key Derive(KeyPurpose purpose) const;
   SecretBox Box(KeyPurpose purpose) const { return SecretBox(Derive(purpose)); }
   SecretHasher Hasher(KeyPurpose purpose) const { return SecretHasher(Derive(purpose)); }
+  JwtSigner Signer(KeyPurpose purpose) const { return JwtSigner({Derive(purpose)}); }
 
  private:
   explicit MasterKey(Key key) : key_(std::move(key)) {}
@@ -107,6 +129,9 @@ class KeyFiles {
   SecretBox Box(KeyPurpose purpose) const;
   // The box a finished rotation will use: the next key only (the current key if none).
   SecretBox TargetBox(KeyPurpose purpose) const;
+  // Signs with the next key when a rotation is under way, else the current one; verifies with
+  // both.
+  JwtSigner Signer(KeyPurpose purpose) const;
   bool rotating() const { return next_.has_value(); }
 
   // Creates master.key.next (0600) unless it exists already.

@@ -163,5 +163,68 @@ TEST(ConstantTimeEqualsTest, ComparesContent) {
   EXPECT_TRUE(ConstantTimeEquals("", ""));
 }
 
+// Checked against an independent HMAC-SHA256 (Python's hmac) over the same key and payload.
+constexpr std::string_view kKnownToken =
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJleGVjdXRpb25JZCI6ImV4ZV8xIiwiZXhwIjoyMDAwMDAwMDAwfQ."
+    "U55ILH6k8Vx2YOeyIEtn1DzfTXSx1Wbo4kQOUsHGdnE";
+
+TEST(JwtSignerTest, SignsAndVerifiesStandardHs256) {
+  const JwtSigner signer({Key(Bytes(7))});
+  EXPECT_EQ(signer.Sign(R"({"executionId":"exe_1","exp":2000000000})"), kKnownToken);
+  auto payload = signer.Verify(kKnownToken);
+  ASSERT_TRUE(payload) << payload.error().message;
+  EXPECT_EQ(*payload, R"({"executionId":"exe_1","exp":2000000000})");
+}
+
+TEST(JwtSignerTest, RejectsEverythingElse) {
+  const JwtSigner signer({Key(Bytes(7))});
+  const std::string token(kKnownToken);
+  const auto rejected = [&](std::string_view bad) {
+    auto result = signer.Verify(bad);
+    EXPECT_FALSE(result) << bad;
+    if (!result) {
+      EXPECT_EQ(result.error().code, ErrorCode::kUnauthenticated) << bad;
+    }
+  };
+  rejected("");
+  rejected("not a token");
+  rejected("a.b");
+  rejected(token + ".extra");
+  rejected(token.substr(0, token.size() - 1));      // a signature byte short
+  rejected(token.substr(0, token.rfind('.') + 1));  // no signature
+  // "alg": "none", and HS512 with a valid HS512 signature: only HS256 is accepted.
+  rejected(
+      "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0."
+      "eyJleGVjdXRpb25JZCI6ImV4ZV8xIiwiZXhwIjoyMDAwMDAwMDAwfQ.");
+  rejected(
+      "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9.eyJleGVjdXRpb25JZCI6ImV4ZV8xIiwiZXhwIjoyMDAwMDAwMDAwfQ."
+      "CTTLc5t0c5khDxZWx3UZFwtUs86qpgj5t1rcTLZikRQc3YIET40_uEnwWPV5xg6EyQSHMEFhOzWrErWO_Jm1gA");
+  // Another payload under the same signature.
+  const std::string forged_payload = Base64UrlEncode(R"({"executionId":"exe_2","exp":2000000000})");
+  rejected(token.substr(0, token.find('.') + 1) + forged_payload + token.substr(token.rfind('.')));
+  // Another key.
+  EXPECT_FALSE(JwtSigner({Key(Bytes(8))}).Verify(token));
+}
+
+TEST(JwtSignerTest, KeyRotationKeepsTokensValid) {
+  const JwtSigner old_signer({Key(Bytes(7))});
+  const JwtSigner rotating({Key(Bytes(8)), Key(Bytes(7))});
+  const std::string old_token = old_signer.Sign(R"({"a":1})");
+  EXPECT_TRUE(rotating.Verify(old_token));
+  const std::string new_token = rotating.Sign(R"({"a":2})");
+  EXPECT_FALSE(old_signer.Verify(new_token));  // signed with the next key
+  EXPECT_TRUE(JwtSigner({Key(Bytes(8))}).Verify(new_token));
+}
+
+TEST(Base64UrlTest, RoundTripsAndRejectsOtherAlphabets) {
+  const std::string bytes("\x00\xff\xfe binary \x01", 13);
+  const std::string text = Base64UrlEncode(bytes);
+  EXPECT_EQ(text.find_first_of("+/="), std::string::npos);
+  EXPECT_EQ(Base64UrlDecode(text), bytes);
+  EXPECT_FALSE(Base64UrlDecode("ab+/"));
+  EXPECT_FALSE(Base64UrlDecode("YQ=="));  // padding
+  EXPECT_EQ(Base64UrlDecode(""), std::string());
+}
+
 }  // namespace
 }  // namespace cronium::crypto
