@@ -21,6 +21,7 @@ ALLOWED = {
     "auth": {"base", "crypto", "store"},
     "events": {"base", "crypto", "store"},
     "queue": {"base", "store"},
+    "runtime": {"base", "crypto"},
     "scheduler": {"base", "queue", "store", "events"},
     "worker": {"base", "events", "exec", "live", "queue", "sandbox", "store", "crypto"},
     "api": {"base", "auth", "http", "events", "live", "queue", "scheduler", "store", "worker",
