@@ -15,7 +15,9 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "exec/internal/child.h"
 
@@ -45,7 +47,7 @@ class WorkDir {
   explicit WorkDir(std::string path) : path_(std::move(path)) {}
   ~WorkDir() {
     if (path_.empty()) return;
-    ::unlink((path_ + ".pgid").c_str());
+    ::unlink((path_ + ".run").c_str());
     // Most runs leave only their script behind: two syscalls instead of a tree walk.
     if (!script_.empty()) ::unlink(script_.c_str());
     if (::rmdir(path_.c_str()) == 0) return;
@@ -121,6 +123,13 @@ RunResult ProcessExecutor::Run(const RunSpec& spec, CancelToken& cancel) {
     return fail("cannot create a pipe");
   }
 
+  if (const auto id = spec.env.find("CRONIUM_EXECUTION_ID"); id != spec.env.end()) {
+    // Which run this is, beside (not inside) the work dir, written before the run starts: after
+    // a crash KillLeftoverRuns finds its processes by this id in their environment.
+    Fd marker(
+        ::open((work_dir.path() + ".run").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (marker.get() >= 0) (void)!::write(marker.get(), id->second.data(), id->second.size());
+  }
   pid_t pid = -1;
   const int spawn_rc =
       internal::SpawnChild(pid, spec.program, argv.data(), envp.data(), out_write.get(),
@@ -143,13 +152,6 @@ RunResult ProcessExecutor::Run(const RunSpec& spec, CancelToken& cancel) {
   limit(RLIMIT_CORE, 0);
   limit(RLIMIT_NOFILE, spec.limits.open_files);
   limit(RLIMIT_FSIZE, spec.limits.workdir_bytes);
-  {
-    // The group id, beside (not inside) the work dir, for KillLeftoverRuns after a crash.
-    Fd pgid_fd(::open((work_dir.path() + ".pgid").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                      0600));
-    const std::string text = std::to_string(pid);
-    if (pgid_fd.get() >= 0) (void)!::write(pgid_fd.get(), text.data(), text.size());
-  }
 
   const internal::Supervision supervision{
       .pid = pid,
@@ -185,59 +187,71 @@ RunResult ProcessExecutor::Run(const RunSpec& spec, CancelToken& cancel) {
 
 namespace {
 
-// Calls visit(group, state, environ) for every process whose group is in `groups`.
-template <class Visit>
-void ForEachMember(const std::set<pid_t>& groups, Visit visit) {
+struct Member {
+  pid_t pid = 0;
+  pid_t group = 0;
+  std::string state;
+};
+
+// Every process carrying CRONIUM_EXECUTION_ID=<one of `ids`> in its environment.
+std::vector<Member> RunMembers(const std::set<std::string>& ids) {
+  std::vector<Member> members;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream environ_file(entry.path() / "environ", std::ios::binary);
+    const std::string environ = std::string(1, '\0') +
+                                std::string((std::istreambuf_iterator<char>(environ_file)), {}) +
+                                std::string(1, '\0');
+    const std::string_view key("\0CRONIUM_EXECUTION_ID=", 22);
+    const size_t at = environ.find(key);
+    if (at == std::string::npos) continue;
+    const size_t start = at + key.size();
+    if (!ids.count(environ.substr(start, environ.find('\0', start) - start))) continue;
     std::ifstream stat_file(entry.path() / "stat");
     const std::string stat((std::istreambuf_iterator<char>(stat_file)), {});
     const size_t close = stat.rfind(')');
     if (close == std::string::npos || close + 2 >= stat.size()) continue;
     std::istringstream fields(stat.substr(close + 2));
-    std::string state;
-    pid_t parent = 0, group = 0;
-    if (!(fields >> state >> parent >> group) || !groups.count(group)) continue;
-    std::ifstream environ_file(entry.path() / "environ", std::ios::binary);
-    const std::string environ =
-        std::string(1, '\0') + std::string((std::istreambuf_iterator<char>(environ_file)), {});
-    visit(group, state, environ);
+    Member member;
+    pid_t parent = 0;
+    if (!(fields >> member.state >> parent >> member.group)) continue;
+    member.pid = std::stoi(name);
+    members.push_back(std::move(member));
   }
+  return members;
 }
 
 }  // namespace
 
 int KillLeftoverRuns(const std::string& work_root) {
-  std::set<pid_t> recorded;
+  std::set<std::string> ids;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(work_root, ec)) {
-    if (entry.path().extension() != ".pgid") continue;
+    if (entry.path().extension() != ".run") continue;
     std::ifstream in(entry.path());
-    pid_t pgid = 0;
-    if (in >> pgid && pgid > 1) recorded.insert(pgid);
+    std::string id;
+    if (std::getline(in, id) && id.rfind("exe_", 0) == 0) ids.insert(id);
   }
-  if (recorded.empty()) return 0;
-  // Members of those groups, leader or not (the leader may have exited and left children).
-  // A group counts only if a member carries a run's environment: pids may have been reused.
-  const std::string marker("\0CRONIUM_EXECUTION_ID=", 22);
-  std::set<pid_t> killed;
-  ForEachMember(recorded, [&](pid_t group, const std::string&, const std::string& environ) {
-    if (killed.count(group) || environ.find(marker) == std::string::npos) return;
-    if (::kill(-group, SIGKILL) == 0) killed.insert(group);
-  });
-  // SIGKILL is delivered asynchronously: wait (bounded) until no member is still running, so
-  // that nothing of them overlaps what starts next.
-  for (int round = 0; round < 400 && !killed.empty(); ++round) {
+  if (ids.empty()) return 0;
+  // A process counts only if it carries a recorded run's id, so reused pids are never hit; its
+  // whole group goes (what the script started, even without the id).
+  std::set<std::string> killed;
+  std::set<pid_t> groups;
+  for (const Member& member : RunMembers(ids)) {
+    if (member.group > 1 && groups.insert(member.group).second) ::kill(-member.group, SIGKILL);
+    ::kill(member.pid, SIGKILL);
+  }
+  // SIGKILL is delivered asynchronously: wait (bounded) until none is still running, so that
+  // nothing of them overlaps what starts next.
+  for (int round = 0; round < 400; ++round) {
     bool alive = false;
-    ForEachMember(killed, [&](pid_t, const std::string& state, const std::string&) {
-      alive = alive || state != "Z";
-    });
+    for (const Member& member : RunMembers(ids)) alive = alive || member.state != "Z";
     if (!alive) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  return static_cast<int>(killed.size());
+  return static_cast<int>(groups.size());
 }
 
 }  // namespace cronium::exec

@@ -19,11 +19,11 @@ class ProcessExecutor final : public Executor {
   RunResult Run(const RunSpec& spec, CancelToken& cancel) override;
 };
 
-// Kills the process groups that runs of a previous server process left under `work_root`
-// (after a crash or kill -9 nothing stopped them). Each run records its group id in
-// "<work dir>.pgid" beside its work dir; a group is killed only if its leader still carries a
-// CRONIUM_EXECUTION_ID in its environment, so a reused pid is left alone. Returns how many
-// groups were killed. Call before starting new runs.
+// Kills what runs of a previous server process left under `work_root` (after a crash or kill -9
+// nothing stopped them). Each run writes its execution id to "<work dir>.run" before it starts;
+// every process whose environment carries one of those ids is killed with its process group,
+// so a reused pid is never hit. Returns how many groups were killed. Call before starting new
+// runs.
 int KillLeftoverRuns(const std::string& work_root);
 
 }  // namespace cronium::exec

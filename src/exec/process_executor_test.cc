@@ -227,24 +227,28 @@ TEST_F(ProcessExecutorTest, LeftoverRunsAreKilledButStrangersAreNot) {
   const std::string root = dir_.path() + "/runs";
   std::filesystem::create_directories(root);
   const pid_t leftover = SpawnGroupLeader({"CRONIUM_EXECUTION_ID=exe_1", "PATH=/usr/bin"});
+  // Another run's id (exe_10 starts like exe_1), and none at all.
+  const pid_t other_run = SpawnGroupLeader({"CRONIUM_EXECUTION_ID=exe_10", "PATH=/usr/bin"});
   const pid_t stranger = SpawnGroupLeader({"PATH=/usr/bin"});
-  std::ofstream(root + "/run-aaaaaa.pgid") << leftover;
-  std::ofstream(root + "/run-bbbbbb.pgid") << stranger;  // as if its pid had been reused
-  std::ofstream(root + "/run-cccccc.pgid") << "not a pid";
+  std::ofstream(root + "/run-aaaaaa.run") << "exe_1";
+  std::ofstream(root + "/run-cccccc.run") << "not an id";
   EXPECT_EQ(KillLeftoverRuns(root), 1);
   int status = 0;
   ASSERT_EQ(::waitpid(leftover, &status, 0), leftover);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-  EXPECT_EQ(::waitpid(stranger, &status, WNOHANG), 0);  // still running
-  ::kill(stranger, SIGKILL);
-  ::waitpid(stranger, &status, 0);
+  for (pid_t survivor : {other_run, stranger}) {
+    EXPECT_EQ(::waitpid(survivor, &status, WNOHANG), 0);  // still running
+    ::kill(survivor, SIGKILL);
+    ::waitpid(survivor, &status, 0);
+  }
   EXPECT_EQ(KillLeftoverRuns(dir_.path() + "/missing"), 0);
 }
 
 TEST_F(ProcessExecutorTest, ARunRecordsItsGroupBesideItsWorkDirUntilItEnds) {
-  auto spec = Bash("ls ../*.pgid | wc -l");
+  auto spec = Bash("cat ../*.run");
+  spec.env["CRONIUM_EXECUTION_ID"] = "exe_42";
   auto result = Run(spec);
-  EXPECT_EQ(result.stdout_text, "1\n");                    // its own, while it runs
+  EXPECT_EQ(result.stdout_text, "exe_42");                 // its own, while it runs
   EXPECT_TRUE(std::filesystem::is_empty(spec.work_root));  // removed with the work dir
 }
 
