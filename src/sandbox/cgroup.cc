@@ -184,10 +184,11 @@ std::optional<CgroupParents> DetectCgroups(std::string* why) {
   if (has("memory") && has("pids")) return parents;
   // The v2 hierarchy only when v1 does not provide the controllers (a hybrid system's
   // "unified" mount usually has none).
-  if (!placement.v2_dir.empty() && !has("memory")) return DetectV2(placement.v2_dir, why);
-  *why = parents.entries.empty()
-             ? "no writable memory and pids cgroups (cgroup v1 or v2) for this process"
-             : "the memory or pids cgroup of this process is missing or not writable";
+  const bool v1 = placement.v1_dirs.count("memory") || placement.v1_dirs.count("pids");
+  if (!placement.v2_dir.empty() && !v1) return DetectV2(placement.v2_dir, why);
+  *why = v1 ? "the memory and pids cgroups (v1) of this process are missing or not writable "
+              "(run the server as root, or give it a delegated cgroup)"
+            : "no cgroups (v1 or v2) with memory and pids controllers for this process";
   return std::nullopt;
 }
 
