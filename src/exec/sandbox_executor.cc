@@ -338,6 +338,28 @@ Result<int> ProbeSandbox(SandboxOptions& options) {
           host, inside));
     }
   }
+  // Shares may not nest, on either side: a script could otherwise plant a symlink in one share
+  // where the sandbox's PID 1 (root) later mounts or opens another.
+  const auto nested = [](const std::string& a, const std::string& b) {
+    return a == b || (b.size() > a.size() && b.compare(0, a.size(), a) == 0 && b[a.size()] == '/');
+  };
+  for (size_t i = 0; i < options.shares.size(); ++i) {
+    std::error_code ec;
+    const std::string host = std::filesystem::canonical(options.shares[i].first, ec).string();
+    if (ec || host != options.shares[i].first) {
+      return InvalidArgument(
+          fmt::format("shared dir {}: give its canonical path (no symlinks, no . or ..)",
+                      options.shares[i].first));
+    }
+    for (size_t j = 0; j < options.shares.size(); ++j) {
+      if (i == j) continue;
+      if (nested(options.shares[i].first, options.shares[j].first) ||
+          nested(options.shares[i].second, options.shares[j].second)) {
+        return InvalidArgument(fmt::format("shared dirs {} and {} overlap: shares may not nest",
+                                           options.shares[i].first, options.shares[j].first));
+      }
+    }
+  }
   std::string why;
   const auto own = sandbox::DetectCgroups(&why);
   if (!own) return FailedPrecondition(why);

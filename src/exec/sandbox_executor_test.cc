@@ -299,6 +299,51 @@ TEST_F(SandboxExecutorTest, APreparedLauncherThatDiedIsReplacedByAColdStart) {
   EXPECT_EQ(executor.warm_runs(), 1u);
 }
 
+TEST_F(SandboxExecutorTest, OnlyUnixInetAndNetlinkSocketsCanBeMade) {
+  RunSpec spec = Bash(
+      "import socket\n"
+      "for name in ('AF_VSOCK', 'AF_PACKET', 'AF_ALG', 'AF_UNIX', 'AF_INET', 'AF_INET6'):\n"
+      "    try:\n"
+      "        socket.socket(getattr(socket, name), socket.SOCK_DGRAM if name != 'AF_ALG' else "
+      "socket.SOCK_SEQPACKET).close()\n"
+      "        print(name, 'ok')\n"
+      "    except OSError as e:\n"
+      "        print(name, e.strerror)\n");
+  spec.program = "/usr/bin/python3";
+  spec.script_name = "sockets.py";
+  RunResult result = Run(spec);
+  EXPECT_EQ(result.stdout_text,
+            "AF_VSOCK Address family not supported by protocol\n"
+            "AF_PACKET Address family not supported by protocol\n"
+            "AF_ALG Address family not supported by protocol\n"
+            "AF_UNIX ok\nAF_INET ok\nAF_INET6 ok\n")
+      << result.stderr_text;
+}
+
+TEST_F(SandboxExecutorTest, AScriptLargerThanItsWorkDirDoesNotStart) {
+  RunSpec spec = Bash("# " + std::string(300 << 10, 'x') + "\necho ran");
+  spec.limits.workdir_bytes = 64 << 10;
+  RunResult result = Run(spec);
+  EXPECT_EQ(result.end_reason, EndReason::kStartFailed) << result.stdout_text;
+  EXPECT_NE(result.error.find("write the script"), std::string::npos) << result.error;
+  EXPECT_EQ(result.error.find('\0'), std::string::npos);  // one clean line
+}
+
+TEST(SandboxSharesTest, NestedOrNonCanonicalSharesAreRefused) {
+  testutil::TempDir dir;
+  std::filesystem::create_directories(dir.path() + "/a/b");
+  for (const auto& shares : std::vector<std::vector<std::pair<std::string, std::string>>>{
+           {{dir.path() + "/a", "/x"}, {dir.path() + "/a/b", "/y"}},  // nested on the host
+           {{dir.path() + "/a", "/x"}, {dir.path() + "/a/b", "/x/y"}},
+           {{dir.path() + "/a/b", "/x"}, {dir.path() + "/a", "/x/y"}},  // nested inside
+           {{dir.path() + "/a/../a", "/x"}}}) {
+    SandboxOptions options{.launcher = CRONIUM_SANDBOX_LAUNCHER, .shares = shares};
+    auto probed = ProbeSandbox(options);
+    ASSERT_FALSE(probed);
+    EXPECT_EQ(probed.error().code, ErrorCode::kInvalidArgument) << probed.error().message;
+  }
+}
+
 // A stand-in for the server's runtime API socket: answers every connection with what it read,
 // upper-cased, once the client has finished sending.
 class UpperCaseServer {

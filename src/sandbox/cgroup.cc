@@ -68,6 +68,15 @@ bool IsDir(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+// Whether a space-separated list (cgroup.controllers) holds `word` itself.
+bool HasWord(const std::string& list, std::string_view word) {
+  std::istringstream in(list);
+  for (std::string item; in >> item;) {
+    if (item == word) return true;
+  }
+  return false;
+}
+
 bool Writable(const std::string& dir) { return ::access(dir.c_str(), W_OK) == 0; }
 
 std::optional<CgroupParents> DetectV2(const std::string& dir, std::string* why) {
@@ -78,13 +87,13 @@ std::optional<CgroupParents> DetectV2(const std::string& dir, std::string* why) 
   }
   const std::string available = ReadSmallFile(own + "/cgroup.controllers");
   for (const char* controller : {"memory", "pids"}) {
-    if (available.find(controller) == std::string::npos) {
+    if (!HasWord(available, controller)) {
       *why = std::string("the cgroup2 controller '") + controller + "' is not available to " + own;
       return std::nullopt;
     }
   }
   std::string enable = "+memory +pids";
-  if (available.find("cpu") != std::string::npos) enable += " +cpu";
+  if (HasWord(available, "cpu")) enable += " +cpu";
   if (!WriteControl(own + "/cgroup.subtree_control", enable)) {
     // Processes in `own` itself forbid delegating controllers: move this one to a leaf.
     const std::string leaf = own + "/cronium-server";
@@ -243,7 +252,7 @@ std::optional<CgroupParents> MakeServerCgroups(const CgroupParents& own, std::st
     if (own.v2) {
       const std::string available = ReadSmallFile(dir + "/cgroup.controllers");
       std::string enable = "+memory +pids";
-      if (available.find("cpu") != std::string::npos) enable += " +cpu";
+      if (HasWord(available, "cpu")) enable += " +cpu";
       if (!WriteControl(dir + "/cgroup.subtree_control", enable)) {
         *why = "cannot enable cgroup2 controllers in " + dir + ": " + std::strerror(errno);
         RemoveServerCgroups(server);
@@ -449,11 +458,13 @@ uint64_t RunCgroup::CpuTimeMs() const {
 
 void RunCgroup::Remove() {
   for (const auto& dir : dirs_) {
-    for (int round = 0; round < 200; ++round) {
-      if (::rmdir(dir.path.c_str()) == 0 || errno == ENOENT) break;
-      if (errno != EBUSY) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    // Normally empty at once (the namespace is gone); else what is left is killed.
+    bool removed = false;
+    for (int round = 0; round < 50 && !removed; ++round) {
+      removed = ::rmdir(dir.path.c_str()) == 0 || errno == ENOENT;
+      if (!removed) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
+    if (!removed) KillAndRemove(dir.path);
   }
   dirs_.clear();
 }

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -45,20 +46,23 @@ constexpr char kErrorRecord = 'E';
 
 std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
 
-void WriteAll(int fd, const void* data, size_t size) {
+bool WriteAll(int fd, const void* data, size_t size) {
   const char* bytes = static_cast<const char*>(data);
   while (size > 0) {
     const ssize_t n = ::write(fd, bytes, size);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
+    if (n <= 0) return false;
     bytes += n;
     size -= static_cast<size_t>(n);
   }
+  return true;
 }
 
 [[noreturn]] void FailInside(int status_fd, const std::string& message) {
+  // One line: PID 1 may append the payload's status record after it.
   std::string record(1, kErrorRecord);
-  record += message;
+  for (char c : message) record += c == '\n' ? ' ' : c;
+  record += '\n';
   WriteAll(status_fd, record.data(), record.size());
   ::_exit(127);
 }
@@ -174,6 +178,19 @@ scmp_filter_ctx BuildFilter(std::string* error) {
                             SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag));
   }
   if (rc == 0) rc = ::seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+  // Sockets of the families a script needs (Unix, IPv4, IPv6, netlink within its own network
+  // namespace) only: others, such as AF_VSOCK to a hypervisor, have no network namespace.
+  for (int family = 0; rc == 0 && family <= AF_NETLINK; ++family) {
+    if (family == AF_UNIX || family == AF_INET || family == AF_INET6 || family == AF_NETLINK) {
+      continue;
+    }
+    rc = ::seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
+                            SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family)));
+  }
+  if (rc == 0) {
+    rc = ::seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
+                            SCMP_A0(SCMP_CMP_GT, static_cast<scmp_datum_t>(AF_NETLINK)));
+  }
   if (rc != 0) {
     *error = std::string("seccomp rule: ") + std::strerror(-rc);
     ::seccomp_release(ctx);
@@ -332,7 +349,9 @@ class Forwarder {
         Half& out = pair->half[1 - side];
         if (!in.eof && in.data.size() < kBufferSize) events |= POLLIN;
         if (!out.data.empty()) events |= POLLOUT;  // out.data is what `side` must send
-        fds.push_back({pair->fd[side], events, 0});
+        // Nothing to wait for on this side: leave it out (a hung-up socket would report
+        // POLLHUP forever and spin this loop).
+        fds.push_back({events != 0 ? pair->fd[side] : -1, events, 0});
       }
     }
   }
@@ -381,7 +400,7 @@ class Forwarder {
     std::strncpy(address.sun_path, "/.cronium/runtime.sock", sizeof address.sun_path - 1);
     if (upstream < 0 ||
         (::connect(upstream, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 &&
-         errno != EINPROGRESS && errno != EAGAIN)) {
+         errno != EINPROGRESS)) {  // EAGAIN on a Unix socket: its backlog is full
       ::close(client);
       if (upstream >= 0) ::close(upstream);
       return;
@@ -469,7 +488,8 @@ int ListenForRuntime(int status_fd) {
   if (request.limits.cpu_seconds > 0) {
     limit(RLIMIT_CPU, request.limits.cpu_seconds, request.limits.cpu_seconds + 1, "RLIMIT_CPU");
   }
-  limit(RLIMIT_CORE, 0, 0, "RLIMIT_CORE");
+  // 1, not 0: the kernel then also skips a core_pattern pipe to a host helper.
+  limit(RLIMIT_CORE, 1, 1, "RLIMIT_CORE");
   limit(RLIMIT_NOFILE, request.limits.open_files, request.limits.open_files, "RLIMIT_NOFILE");
 
   // No capabilities now or after exec; then the unprivileged identity.
@@ -526,7 +546,10 @@ void ApplyRunRequest(const Request& prepared, const Request& run, int status_fd)
   const std::string path = std::string(kWorkDir) + "/" + run.script_name;
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) FailInside(status_fd, Errno("create the script"));
-  WriteAll(fd, run.script.data(), run.script.size());
+  if (!WriteAll(fd, run.script.data(), run.script.size())) {
+    FailInside(status_fd, Errno("write the script into " + std::string(kWorkDir) +
+                                " (is limits.diskMb large enough?)"));
+  }
   if (::fchown(fd, run.uid, run.gid) != 0) FailInside(status_fd, Errno("chown"));
   ::close(fd);
 }
@@ -630,7 +653,7 @@ InsideStatus ReadInsideStatus(int fd) {
   }
   InsideStatus status;
   if (!data.empty() && data[0] == kErrorRecord) {
-    status.error = data.substr(1);
+    status.error = data.substr(1, data.find('\n') - 1);
   } else if (data.size() >= 1 + sizeof(int) && data[0] == kStatusRecord) {
     int value = 0;
     std::memcpy(&value, data.data() + 1, sizeof value);
@@ -800,8 +823,8 @@ int LauncherMain() {
       kill_at = now + milliseconds(1000);
     }
     const auto wake = kill_at ? *kill_at : deadline;
-    int wait_ms = static_cast<int>(
-        std::max<int64_t>(0, std::chrono::duration_cast<milliseconds>(wake - now).count() + 1));
+    int wait_ms = static_cast<int>(std::clamp<int64_t>(
+        std::chrono::duration_cast<milliseconds>(wake - now).count() + 1, 0, 3'600'000));
     if (pidfd < 0) wait_ms = std::min(wait_ms, 10);
     if (watch_cpu && !over_cpu) wait_ms = std::min(wait_ms, kCpuCheckMs);
     pollfd fds[2] = {{pidfd, POLLIN, 0}, {signal_fd, POLLIN, 0}};

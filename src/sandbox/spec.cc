@@ -36,7 +36,10 @@ bool ForEachRecord(std::string_view data, Field field) {
     size_t length = 0;
     const auto [end, ec] = std::from_chars(data.data() + space + 1, data.data() + newline, length);
     if (ec != std::errc() || end != data.data() + newline) return false;
-    if (data.size() - newline - 1 < length + 1 || data[newline + 1 + length] != '\n') return false;
+    if (data.size() < newline + 2 || length > data.size() - newline - 2 ||
+        data[newline + 1 + length] != '\n') {
+      return false;
+    }
     if (!field(data.substr(0, space), data.substr(newline + 1, length))) return false;
     data.remove_prefix(newline + 2 + length);
   }

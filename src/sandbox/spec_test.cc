@@ -65,6 +65,8 @@ TEST(SpecTest, MalformedRequestsAreRejected) {
   EXPECT_FALSE(DecodeRequest(good + "script_name 5\n../up\n").has_value());  // a path
   EXPECT_FALSE(DecodeRequest(good + "network 3\nall\n").has_value());
   EXPECT_FALSE(DecodeRequest("").has_value());  // no program
+  EXPECT_FALSE(DecodeRequest("program 18446744073709551615\n/bin/true\n").has_value());
+  EXPECT_FALSE(DecodeRequest("program 0\n").has_value());  // the record's newline is missing
 }
 
 TEST(SpecTest, ReportRoundTrips) {
