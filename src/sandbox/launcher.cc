@@ -488,8 +488,12 @@ int ListenForRuntime(int status_fd) {
   if (request.limits.cpu_seconds > 0) {
     limit(RLIMIT_CPU, request.limits.cpu_seconds, request.limits.cpu_seconds + 1, "RLIMIT_CPU");
   }
-  // 1, not 0: the kernel then also skips a core_pattern pipe to a host helper.
-  limit(RLIMIT_CORE, 1, 1, "RLIMIT_CORE");
+  // 1, not 0, where the hard limit allows: the kernel then also skips a core_pattern pipe to a
+  // host helper. (Without CAP_SYS_RESOURCE a hard limit of 0 cannot be raised.)
+  rlimit core{};
+  ::getrlimit(RLIMIT_CORE, &core);
+  const rlim_t core_limit = std::min<rlim_t>(1, core.rlim_max);
+  limit(RLIMIT_CORE, core_limit, core_limit, "RLIMIT_CORE");
   limit(RLIMIT_NOFILE, request.limits.open_files, request.limits.open_files, "RLIMIT_NOFILE");
 
   // No capabilities now or after exec; then the unprivileged identity.
