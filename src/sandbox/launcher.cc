@@ -558,9 +558,9 @@ void ApplyRunRequest(const Request& prepared, const Request& run, int status_fd)
   ::close(fd);
 }
 
-[[noreturn]] void SandboxInit(const Request& request, int go_fd, int status_fd) {
+[[noreturn]] void SandboxInit(const Request& request, bool warm, int go_fd, int status_fd) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  ::close(kGoFd);  // the launcher's, not this process's
+  if (warm) ::close(kGoFd);  // the launcher's go socket, not this process's
   // The file system is built while the launcher moves this process into the run's cgroups
   // (on cgroup v1 a move can wait for an RCU grace period: milliseconds).
   ::sethostname("cronium", 7);
@@ -590,10 +590,9 @@ void ApplyRunRequest(const Request& prepared, const Request& run, int status_fd)
   ::close(go_fd);
   // The run's request: the one this sandbox was built with, or (warm) what the server sent
   // since; the launcher checked that they agree on everything built so far.
-  const bool warm = ::fcntl(kRunRequestFd, F_GETFD) != -1;
   const auto run = DecodeRequest(ReadRequest(warm ? kRunRequestFd : kRequestFd));
   ::close(kRequestFd);
-  ::close(kRunRequestFd);
+  if (warm) ::close(kRunRequestFd);  // in a cold start fd 5 is something else
   if (!run) FailInside(status_fd, "the run's request cannot be read");
   ApplyRunRequest(request, *run, status_fd);
   // Now in the run's cgroups: make them this namespace's root.
@@ -732,7 +731,7 @@ int LauncherMain() {
     ::close(go_pipe[1]);
     ::close(status_pipe[0]);
     ::close(signal_fd);
-    SandboxInit(*request, go_pipe[0], status_pipe[1]);
+    SandboxInit(*request, warm, go_pipe[0], status_pipe[1]);
   }
   const auto init = static_cast<pid_t>(cloned);
   ::close(go_pipe[0]);
