@@ -56,6 +56,7 @@
 
 #include "base/ids.h"
 #include "base/logging.h"
+#include "bench_util.h"
 #include "crypto/secrets.h"
 #include "events/event_service.h"
 #include "exec/process_executor.h"
@@ -69,6 +70,11 @@
 
 namespace cronium {
 namespace {
+
+using bench::Cpu;
+using bench::CpuNow;
+using bench::Fail;
+using bench::Row;
 
 using Steady = std::chrono::steady_clock;
 using std::chrono::milliseconds;
@@ -103,44 +109,6 @@ double Percentile(std::vector<double> values, double p) {
   std::sort(values.begin(), values.end());
   const auto index = static_cast<size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
   return values[std::min(index, values.size() - 1)];
-}
-
-void Row(const std::string& metric, const std::string& measured, const std::string& target,
-         const std::string& baseline) {
-  std::printf("ROW\t%s\t%s\t%s\t%s\n", metric.c_str(), measured.c_str(), target.c_str(),
-              baseline.c_str());
-  std::fflush(stdout);
-}
-
-// The per-server cgroups of the sandbox (once its probe succeeded), removed on every exit.
-std::optional<sandbox::CgroupParents> g_sandbox_cgroups;
-
-void RemoveSandboxCgroups() {
-  if (g_sandbox_cgroups) sandbox::RemoveServerCgroups(*g_sandbox_cgroups);
-  g_sandbox_cgroups.reset();
-}
-
-[[noreturn]] void Fail(const std::string& what) {
-  std::fprintf(stderr, "cronium_queue_bench: %s\n", what.c_str());
-  RemoveSandboxCgroups();
-  std::exit(1);
-}
-
-// CPU time used so far by this process (all threads) and by its reaped children.
-struct Cpu {
-  double self_ms = 0;
-  double children_ms = 0;
-};
-
-Cpu CpuNow() {
-  auto ms = [](const rusage& u) {
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 +
-           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
-  };
-  rusage self{}, children{};
-  getrusage(RUSAGE_SELF, &self);
-  getrusage(RUSAGE_CHILDREN, &children);
-  return Cpu{ms(self), ms(children)};
 }
 
 // CPU per item between two readings.
@@ -773,7 +741,7 @@ int Main(int argc, char** argv) {
     Row("trivial jobs, sandbox executor, enqueue to recorded",
         "sandbox unavailable: " + probed.error().message, ">= 70 % of bare sandbox rate", "-");
   } else {
-    g_sandbox_cgroups = sandbox_options.cgroups;
+    bench::g_sandbox_cgroups = sandbox_options.cgroups;
     exec::SandboxExecutor sandbox(sandbox_options);
     const exec::RunSpec spec = WorkerSpec(dir.path() + "/runs");
     std::vector<Measured> sandboxed;
@@ -790,7 +758,7 @@ int Main(int argc, char** argv) {
               " in parallel)");
     }
     diagnose("sandbox executor", sandboxed);
-    RemoveSandboxCgroups();
+    bench::RemoveSandboxCgroups();
   }
 
   // 2. Dispatch latency into an idle pool of one worker per core (the server's default).

@@ -34,12 +34,18 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "exec/sandbox_executor.h"
 #include "sandbox/cgroup.h"
 #include "testutil/temp_dir.h"
 
 namespace cronium {
 namespace {
+
+using bench::Cpu;
+using bench::CpuNow;
+using bench::Fail;
+using bench::Row;
 
 using Steady = std::chrono::steady_clock;
 using std::chrono::milliseconds;
@@ -71,44 +77,6 @@ double Median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   const size_t middle = values.size() / 2;
   return values.size() % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
-}
-
-void Row(const std::string& metric, const std::string& measured, const std::string& target,
-         const std::string& baseline) {
-  std::printf("ROW\t%s\t%s\t%s\t%s\n", metric.c_str(), measured.c_str(), target.c_str(),
-              baseline.c_str());
-  std::fflush(stdout);
-}
-
-// The per-server cgroups this process made (once the probe succeeded), removed on every exit.
-std::optional<sandbox::CgroupParents> g_server_cgroups;
-
-void RemoveCgroups() {
-  if (g_server_cgroups) sandbox::RemoveServerCgroups(*g_server_cgroups);
-  g_server_cgroups.reset();
-}
-
-[[noreturn]] void Fail(const std::string& what) {
-  std::fprintf(stderr, "cronium_sandbox_bench: %s\n", what.c_str());
-  RemoveCgroups();
-  std::exit(1);
-}
-
-// CPU time used so far by this process (all threads) and by its reaped descendants.
-struct Cpu {
-  double self_ms = 0;
-  double children_ms = 0;
-};
-
-Cpu CpuNow() {
-  auto ms = [](const rusage& u) {
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 +
-           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
-  };
-  rusage self{}, children{};
-  getrusage(RUSAGE_SELF, &self);
-  getrusage(RUSAGE_CHILDREN, &children);
-  return Cpu{ms(self), ms(children)};
 }
 
 // A command as both sides run it: the program, its arguments and a display name.
@@ -262,7 +230,7 @@ int Main(int argc, char** argv) {
         "adds <= 4 ms", "-");
     return 0;
   }
-  g_server_cgroups = options.cgroups;
+  bench::g_sandbox_cgroups = options.cgroups;
   exec::SandboxExecutor executor(options);  // prepares each next sandbox ahead, as the server does
   exec::SandboxExecutor cold(options, /*prepare_ahead=*/false);
   testutil::TempDir home;
@@ -311,7 +279,7 @@ int Main(int argc, char** argv) {
         Thousands(bare_rate) + " spawns/s (bare, " + std::to_string(threads) + " in parallel)");
   }
 
-  RemoveCgroups();
+  bench::RemoveSandboxCgroups();
   return 0;
 }
 

@@ -30,17 +30,6 @@ using internal::MakePipe;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr std::string_view kScriptPlaceholder = "{script}";
-constexpr std::string_view kWorkdirPlaceholder = "{workdir}";
-
-std::string Replace(std::string text, std::string_view from, const std::string& to) {
-  for (size_t pos = text.find(from); pos != std::string::npos;
-       pos = text.find(from, pos + to.size())) {
-    text.replace(pos, from.size(), to);
-  }
-  return text;
-}
-
 // Removes the run's work dir on scope exit.
 class WorkDir {
  public:
@@ -105,12 +94,10 @@ RunResult ProcessExecutor::Run(const RunSpec& spec, CancelToken& cancel) {
   }
 
   std::vector<std::string> argv_storage{spec.program};
-  for (const auto& arg : spec.args) {
-    argv_storage.push_back(Replace(arg, kScriptPlaceholder, script_path));
-  }
+  for (auto& arg : internal::ExpandArgs(spec, script_path)) argv_storage.push_back(std::move(arg));
   std::vector<std::string> env_storage;
-  for (const auto& [key, value] : spec.env) {
-    env_storage.push_back(key + "=" + Replace(value, kWorkdirPlaceholder, work_dir.path()));
+  for (const auto& [key, value] : internal::ExpandEnv(spec, work_dir.path())) {
+    env_storage.push_back(key + "=" + value);
   }
   std::vector<char*> argv, envp;
   for (auto& s : argv_storage) argv.push_back(s.data());

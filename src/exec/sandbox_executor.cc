@@ -29,14 +29,6 @@ using std::chrono::milliseconds;
 // it reports, removes the cgroup and exits within milliseconds unless something is very wrong.
 constexpr milliseconds kLauncherSlack{5000};
 
-std::string Replace(std::string text, std::string_view from, std::string_view to) {
-  for (size_t pos = text.find(from); pos != std::string::npos;
-       pos = text.find(from, pos + to.size())) {
-    text.replace(pos, from.size(), to);
-  }
-  return text;
-}
-
 std::string ReadAll(int fd) {
   std::string data;
   char buffer[4096];
@@ -229,9 +221,8 @@ RunResult SandboxExecutor::Run(const RunSpec& spec, CancelToken& cancel) {
   const std::string work_dir(sandbox::kWorkDir);
   const std::string script_path = work_dir + "/" + spec.script_name;
   request.program = spec.program;
-  for (const auto& arg : spec.args) request.args.push_back(Replace(arg, "{script}", script_path));
-  for (const auto& [key, value] : spec.env)
-    request.env[key] = Replace(value, "{workdir}", work_dir);
+  request.args = internal::ExpandArgs(spec, script_path);
+  request.env = internal::ExpandEnv(spec, work_dir);
   request.script = spec.script;
   request.script_name = spec.script_name;
   request.timeout_ms = static_cast<uint64_t>(spec.timeout.count());

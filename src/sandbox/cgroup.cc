@@ -79,8 +79,7 @@ bool HasWord(const std::string& list, std::string_view word) {
 
 bool Writable(const std::string& dir) { return ::access(dir.c_str(), W_OK) == 0; }
 
-std::optional<CgroupParents> DetectV2(const std::string& dir, std::string* why) {
-  const std::string& own = dir;
+std::optional<CgroupParents> DetectV2(const std::string& own, std::string* why) {
   if (own.empty() || !IsDir(own) || !Writable(own)) {
     *why = "the cgroup2 hierarchy of this process is not writable";
     return std::nullopt;
@@ -422,10 +421,9 @@ CgroupUsage RunCgroup::Usage() const {
       usage.memory_peak_bytes = NumberIn(ReadSmallFile(dir->path + "/memory.peak"));
       usage.oom_killed = FieldOf(ReadSmallFile(dir->path + "/memory.events"), "oom_kill") > 0;
       usage.pids_limit_hit = FieldOf(ReadSmallFile(dir->path + "/pids.events"), "max") > 0;
-      const std::string stat = ReadSmallFile(dir->path + "/cpu.stat");
-      usage.cpu_time_known = !stat.empty();
-      usage.cpu_time_ms = FieldOf(stat, "usage_usec") / 1000;
     }
+    usage.cpu_time_known = HasCpuTime();
+    usage.cpu_time_ms = CpuTimeMs();
     return usage;
   }
   if (const Dir* dir = Find("memory")) {
@@ -435,11 +433,8 @@ CgroupUsage RunCgroup::Usage() const {
   if (const Dir* dir = Find("pids")) {
     usage.pids_limit_hit = FieldOf(ReadSmallFile(dir->path + "/pids.events"), "max") > 0;
   }
-  if (const Dir* dir = Find("cpuacct")) {
-    const std::string text = ReadSmallFile(dir->path + "/cpuacct.usage");
-    usage.cpu_time_known = !text.empty();
-    usage.cpu_time_ms = NumberIn(text) / 1'000'000;
-  }
+  usage.cpu_time_known = HasCpuTime();
+  usage.cpu_time_ms = CpuTimeMs();
   return usage;
 }
 

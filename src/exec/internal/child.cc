@@ -51,7 +51,27 @@ void Drain(int fd, Capture& capture, const RunSpec& spec) {
   }
 }
 
+std::string Replace(std::string text, std::string_view from, std::string_view to) {
+  for (size_t pos = text.find(from); pos != std::string::npos;
+       pos = text.find(from, pos + to.size())) {
+    text.replace(pos, from.size(), to);
+  }
+  return text;
+}
+
 }  // namespace
+
+std::vector<std::string> ExpandArgs(const RunSpec& spec, std::string_view script_path) {
+  std::vector<std::string> args;
+  for (const auto& arg : spec.args) args.push_back(Replace(arg, "{script}", script_path));
+  return args;
+}
+
+std::map<std::string, std::string> ExpandEnv(const RunSpec& spec, std::string_view work_dir) {
+  std::map<std::string, std::string> env;
+  for (const auto& [key, value] : spec.env) env[key] = Replace(value, "{workdir}", work_dir);
+  return env;
+}
 
 void Fd::reset(int fd) {
   if (fd_ >= 0) ::close(fd_);

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -60,6 +61,11 @@ struct ChildEnd {
 // still holds them, for at most half a second more). Output goes into `result`.
 ChildEnd Supervise(const Supervision& supervision, Fd& out_read, Fd& err_read, const RunSpec& spec,
                    CancelToken& cancel, RunResult& result);
+
+// The run's arguments with "{script}" replaced by `script_path`, and its environment with
+// "{workdir}" replaced by `work_dir` (see RunSpec).
+std::vector<std::string> ExpandArgs(const RunSpec& spec, std::string_view script_path);
+std::map<std::string, std::string> ExpandEnv(const RunSpec& spec, std::string_view work_dir);
 
 // A pipe whose two ends close on scope exit; false when it cannot be made.
 bool MakePipe(Fd& read_end, Fd& write_end);
