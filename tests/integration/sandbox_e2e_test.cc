@@ -803,11 +803,12 @@ except OSError as e:
       << x.dump(2);
   ExpectServerStillWorks();
 
-  // The classic: ends by itself at the limit, or at its timeout.
+  // The classic: it ends by itself (at the limit, or when its short-lived processes die out
+  // first, which depends on the machine's timing) or at its timeout; never left running.
   json bomb = RunAndWait(CreateLimited("BASH", ":(){ :|:& };:\nwait\n", {{"pids", 32}}, 5));
   const std::string reason = bomb.value("endReason", "");
   EXPECT_TRUE(reason.find("process limit 32 reached") != std::string::npos ||
-              bomb["status"] == "TIMED_OUT")
+              bomb["status"] == "TIMED_OUT" || bomb["status"] == "SUCCEEDED")
       << bomb.dump(2);
   ExpectServerStillWorks();
 }
