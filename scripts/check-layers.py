@@ -21,14 +21,14 @@ ALLOWED = {
     "auth": {"base", "crypto", "store"},
     "events": {"base", "crypto", "store"},
     "queue": {"base", "store"},
-    "runtime": {"base", "crypto"},
+    "runtime": {"base", "crypto", "store"},
     "scheduler": {"base", "queue", "store", "events"},
-    "worker": {"base", "events", "exec", "live", "queue", "sandbox", "store", "crypto"},
-    "api": {"base", "auth", "http", "events", "live", "queue", "scheduler", "store", "worker",
-            "crypto", "exec", "sandbox"},
+    "worker": {"base", "events", "exec", "live", "queue", "runtime", "sandbox", "store", "crypto"},
+    "api": {"base", "auth", "http", "events", "live", "queue", "runtime", "scheduler", "store",
+            "worker", "crypto", "exec", "sandbox"},
     "cli": {"base", "http"},
     "server": {"base", "api", "auth", "cli", "crypto", "scheduler", "events", "exec", "http", "live",
-               "queue", "sandbox", "store", "worker"},
+               "queue", "runtime", "sandbox", "store", "worker"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/([^"]+)"', re.M)
 

@@ -27,6 +27,10 @@ class OutputHub;
 namespace queue {
 class JobQueue;
 }
+namespace runtime {
+class RuntimeService;
+class Variables;
+}  // namespace runtime
 namespace scheduler {
 class Scheduler;
 }
@@ -58,9 +62,15 @@ struct ApiContext {
   bool secure_cookies = false;  // set the Secure attribute (when served over TLS)
   // Rotates the master key, re-encrypting every secret; returns how many records changed.
   std::function<Result<int>(const store::Actor&)> rotate_keys;
+  runtime::Variables* variables = nullptr;  // /api/v1/variables (absent without it)
 };
 
 // Adds every route. `context` must outlive the router.
 void RegisterRoutes(http::Router& router, ApiContext& context);
+
+// Adds the runtime API that scripts call (contract §2.5/2.6) at the origin root: /health and
+// /executions/{id}/{input,output,variables/{key},condition,context}. On the main listener and on
+// the sandboxes' Unix sockets. `service` must outlive the router.
+void RegisterRuntimeRoutes(http::Router& router, runtime::RuntimeService& service);
 
 }  // namespace cronium::api

@@ -421,6 +421,12 @@ void Handlers::Register(http::Router& router) {
                self.StreamExecution(request, std::move(respond));
              });
   Bind(router, Method::kGet, "/api/v1/schedules/preview", &Handlers::PreviewSchedule);
+  if (ctx_.variables != nullptr) {
+    Bind(router, Method::kGet, "/api/v1/variables", &Handlers::ListVariables);
+    Bind(router, Method::kGet, "/api/v1/variables/{key}", &Handlers::GetVariable);
+    Bind(router, Method::kPut, "/api/v1/variables/{key}", &Handlers::PutVariable);
+    Bind(router, Method::kDelete, "/api/v1/variables/{key}", &Handlers::DeleteVariable);
+  }
   RegisterAuthRoutes(router);
 }
 
@@ -711,6 +717,8 @@ Response Handlers::ExecutionResponse(int status, const store::ExecutionRecord& e
                    {"currentExecutionId", job->current_execution_id},
                    {"runAfter", FormatRfc3339(job->run_after)},
                    {"lastError", job->last_error}};
+    const json input = json::parse(job->input_json, nullptr, /*allow_exceptions=*/false);
+    body["input"] = input.is_discarded() ? json(nullptr) : input;
   }
   return JsonResponse(status, body);
 }

@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "auth/principal.h"
-#include "auth/rate_limiter.h"
 #include "base/clock.h"
 #include "base/error.h"
+#include "base/rate_limiter.h"
 #include "crypto/secrets.h"
 #include "store/store.h"
 

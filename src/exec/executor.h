@@ -55,6 +55,9 @@ struct RunSpec {
   // Sandbox only (the plain executor has no cgroups): resource limits and network policy.
   sandbox::Limits limits;
   sandbox::Network network = sandbox::Network::kNone;
+  // Sandbox: the host Unix socket this run's 127.0.0.1:8081 leads to (network "none"); ""
+  // for the executor's default. Plain processes ignore it.
+  std::string runtime_socket;
   // Called on the running thread for every chunk of output as it arrives (optional).
   std::function<void(OutputStream, std::string_view)> on_output;
 };

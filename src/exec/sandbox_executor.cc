@@ -97,8 +97,10 @@ sandbox::Request SandboxExecutor::BaseRequest(const RunSpec& spec) {
   request.cgroup_name = fmt::format("run-{}", runs.fetch_add(1));
   request.cgroup_parents = options_.cgroups.entries;
   request.cgroup_v2 = options_.cgroups.v2;
-  request.runtime_socket = options_.runtime_socket;
+  request.runtime_socket =
+      spec.runtime_socket.empty() ? options_.runtime_socket : spec.runtime_socket;
   request.shares = options_.shares;
+  request.helpers_dir = options_.helpers_dir;
   request.parent_pid = ::getpid();
   request.program = "/bin/true";  // replaced by the run's
   return request;

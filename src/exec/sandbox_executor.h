@@ -32,6 +32,8 @@ struct SandboxOptions {
   std::string runtime_socket;
   // Host directories shared with every script, read-write, as (host path, path inside).
   std::vector<std::pair<std::string, std::string>> shares;
+  // Host directory of the runtime helpers, read-only at sandbox::kHelpersDir ("" for none).
+  std::string helpers_dir;
 };
 
 // After each run, the calling thread gets its next sandbox prepared ("warm"): a launcher that

@@ -27,6 +27,7 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
   std::string remote_address;
+  std::string listener;  // "" for TCP; the tag of the Unix socket it came through otherwise
   std::map<std::string, std::string> path_params;  // filled by the router, percent-decoded
 
   // The first header with this (lower-case) name.

@@ -1,6 +1,8 @@
 #include "http/server.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio.hpp>
@@ -27,6 +29,10 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace websocket = boost::beast::websocket;
 using tcp = asio::ip::tcp;
+using local = asio::local::stream_protocol;
+// One stream type for TCP and Unix-socket connections: accepted sockets are handed over as
+// generic stream sockets, so sessions (and their Beast templates) exist once.
+using Stream = beast::basic_stream<asio::generic::stream_protocol>;
 
 Method ToMethod(bhttp::verb verb) {
   switch (verb) {
@@ -77,7 +83,14 @@ struct Server::Impl {
         acceptor(io),
         handlers(static_cast<size_t>(std::max(1, options.handler_threads))) {}
 
+  struct UnixAcceptor {
+    local::acceptor acceptor;
+    std::string path;
+    std::string tag;
+  };
+
   void Accept();
+  void AcceptUnix(UnixAcceptor& listener);
   void Register(Session* session, std::weak_ptr<Session> weak);
   void Unregister(Session* session);
   // Returns false once Shutdown has started closing WebSockets: the caller then closes its
@@ -98,6 +111,7 @@ struct Server::Impl {
   const Router& router;
   asio::io_context io;
   tcp::acceptor acceptor;
+  std::vector<std::unique_ptr<UnixAcceptor>> unix_acceptors;
   asio::thread_pool handlers;
   std::vector<std::thread> io_threads;
   std::atomic<bool> stopping{false};
@@ -222,7 +236,7 @@ class WebSocketChannel final : public WebSocket {
 // thread runs any more); only pending operations and Shutdown hold it, never handlers.
 class WebSocketSession final : public std::enable_shared_from_this<WebSocketSession> {
  public:
-  WebSocketSession(beast::tcp_stream stream, Server::Impl& server)
+  WebSocketSession(Stream stream, Server::Impl& server)
       : ws_(std::move(stream)),
         executor_(ws_.get_executor()),
         close_timer_(executor_),
@@ -348,7 +362,7 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
     for (auto& callback : callbacks) callback();
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   asio::any_io_executor executor_;
   asio::steady_timer close_timer_;
   Server::Impl& server_;
@@ -380,13 +394,14 @@ void WebSocketChannel::PostLocked(Action action) {
 // responders keep it alive until the last of them completes.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Server::Impl& server)
-      : stream_(std::move(socket)), executor_(stream_.get_executor()), server_(server) {
-    beast::error_code ec;
-    const auto endpoint = stream_.socket().remote_endpoint(ec);
-    if (!ec) remote_ = endpoint.address().to_string();
-    stream_.socket().set_option(tcp::no_delay(true), ec);
-  }
+  // `listener` is "" for the TCP listener, else the tag of the Unix socket it came through.
+  Session(asio::generic::stream_protocol::socket socket, std::string remote, std::string listener,
+          Server::Impl& server)
+      : stream_(std::move(socket)),
+        executor_(stream_.get_executor()),
+        server_(server),
+        remote_(std::move(remote)),
+        listener_(std::move(listener)) {}
   ~Session() { server_.Unregister(this); }
 
   void Start() {
@@ -465,6 +480,7 @@ class Session : public std::enable_shared_from_this<Session> {
       started_ = std::chrono::steady_clock::now();
       request_ = Request{};
       request_.remote_address = remote_;
+      request_.listener = listener_;
       busy_ = true;
       return Write(Response::Json(status, ErrorBody(code, message)));
     }
@@ -483,6 +499,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     request_.body = std::move(message.body());
     request_.remote_address = remote_;
+    request_.listener = listener_;
     upgrade_request_.reset();
     if (websocket::is_upgrade(message)) upgrade_request_ = std::move(message);
     busy_ = true;
@@ -562,17 +579,18 @@ class Session : public std::enable_shared_from_this<Session> {
   void Close() {
     if (upgraded_) return;
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().shutdown(asio::socket_base::shutdown_send, ec);
     stream_.close();
     server_.Unregister(this);
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   asio::any_io_executor executor_;  // the strand; stays valid after an upgrade moves stream_
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Server::Impl& server_;
-  std::string remote_;
+  const std::string remote_;
+  const std::string listener_;
   Request request_;
   // The parsed request while it is a WebSocket upgrade, for the handshake.
   std::optional<bhttp::request<bhttp::string_body>> upgrade_request_;
@@ -590,8 +608,33 @@ void Server::Impl::Accept() {
       if (!stopping && ec != asio::error::operation_aborted) Accept();
       return;
     }
-    std::make_shared<Session>(std::move(socket), *this)->Start();
+    beast::error_code ignored;
+    const auto endpoint = socket.remote_endpoint(ignored);
+    socket.set_option(tcp::no_delay(true), ignored);
+    const auto protocol = socket.local_endpoint(ignored).protocol();
+    const int family = protocol.family();
+    asio::generic::stream_protocol::socket generic(
+        socket.get_executor(), asio::generic::stream_protocol(family, IPPROTO_TCP),
+        socket.release(ignored));
+    std::make_shared<Session>(std::move(generic), endpoint.address().to_string(), "", *this)
+        ->Start();
     Accept();
+  });
+}
+
+void Server::Impl::AcceptUnix(UnixAcceptor& listener) {
+  listener.acceptor.async_accept(asio::make_strand(io), [this, &listener](beast::error_code ec,
+                                                                          local::socket socket) {
+    if (ec) {
+      if (!stopping && ec != asio::error::operation_aborted) AcceptUnix(listener);
+      return;
+    }
+    beast::error_code ignored;
+    asio::generic::stream_protocol::socket generic(
+        socket.get_executor(), asio::generic::stream_protocol(AF_UNIX, 0), socket.release(ignored));
+    std::make_shared<Session>(std::move(generic), "unix:" + listener.tag, listener.tag, *this)
+        ->Start();
+    AcceptUnix(listener);
   });
 }
 
@@ -630,20 +673,45 @@ Server::~Server() { Shutdown(std::chrono::milliseconds(0)); }
 
 Result<uint16_t> Server::Start() {
   beast::error_code ec;
-  const auto address = asio::ip::make_address(impl_->options.host, ec);
-  if (ec) return InvalidArgument(fmt::format("'{}' is not an IP address", impl_->options.host));
-  const tcp::endpoint endpoint(address, impl_->options.port);
-  auto& acceptor = impl_->acceptor;
-  acceptor.open(endpoint.protocol(), ec);
-  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor.bind(endpoint, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return Unavailable(fmt::format("cannot listen on {}:{}: {}", impl_->options.host,
-                                   impl_->options.port, ec.message()));
+  uint16_t port = 0;
+  if (!impl_->options.host.empty()) {
+    const auto address = asio::ip::make_address(impl_->options.host, ec);
+    if (ec) return InvalidArgument(fmt::format("'{}' is not an IP address", impl_->options.host));
+    const tcp::endpoint endpoint(address, impl_->options.port);
+    auto& acceptor = impl_->acceptor;
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Unavailable(fmt::format("cannot listen on {}:{}: {}", impl_->options.host,
+                                     impl_->options.port, ec.message()));
+    }
+    port = acceptor.local_endpoint().port();
   }
-  const uint16_t port = acceptor.local_endpoint().port();
-  impl_->Accept();
+  for (const UnixListener& spec : impl_->options.unix_listeners) {
+    // A socket file left by a previous server is replaced; anything else at the path is not.
+    struct stat info {};
+    if (::lstat(spec.path.c_str(), &info) == 0 && S_ISSOCK(info.st_mode)) {
+      ::unlink(spec.path.c_str());
+    }
+    auto listener = std::make_unique<Impl::UnixAcceptor>(
+        Impl::UnixAcceptor{local::acceptor(impl_->io), spec.path, spec.tag});
+    listener->acceptor.open(local(), ec);
+    if (!ec) listener->acceptor.bind(local::endpoint(spec.path), ec);
+    if (!ec && ::chmod(spec.path.c_str(), 0600) != 0) {
+      ec = beast::error_code(errno, boost::system::system_category());
+    }
+    if (!ec) listener->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      for (auto& bound : impl_->unix_acceptors) ::unlink(bound->path.c_str());
+      impl_->unix_acceptors.clear();
+      return Unavailable(fmt::format("cannot listen on {}: {}", spec.path, ec.message()));
+    }
+    impl_->unix_acceptors.push_back(std::move(listener));
+  }
+  if (impl_->acceptor.is_open()) impl_->Accept();
+  for (auto& listener : impl_->unix_acceptors) impl_->AcceptUnix(*listener);
   for (int n = 0; n < std::max(1, impl_->options.io_threads); ++n) {
     impl_->io_threads.emplace_back([this] { impl_->io.run(); });
   }
@@ -658,6 +726,10 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
   asio::post(impl_->io, [this] {
     beast::error_code ec;
     impl_->acceptor.close(ec);
+    for (auto& listener : impl_->unix_acceptors) {
+      listener->acceptor.close(ec);
+      ::unlink(listener->path.c_str());
+    }
   });
   {
     std::vector<std::shared_ptr<Session>> live;
@@ -688,6 +760,7 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
   impl_->io.stop();
   for (auto& thread : impl_->io_threads) thread.join();
   impl_->io_threads.clear();
+  for (auto& listener : impl_->unix_acceptors) ::unlink(listener->path.c_str());
   {
     // Sockets whose close did not finish in time: end them here, so that their OnClose
     // callbacks run before Shutdown returns. No I/O thread runs any more.

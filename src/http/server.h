@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "http/message.h"
@@ -21,9 +22,17 @@
 
 namespace cronium::http {
 
+// A Unix-domain socket to serve on (mode 0600). Requests that arrive through it carry `tag` in
+// Request::listener, so handlers know which socket, and so which client, they came from.
+struct UnixListener {
+  std::string path;
+  std::string tag;
+};
+
 struct ServerOptions {
-  std::string host = "127.0.0.1";
-  uint16_t port = 8080;  // 0 picks a free port; Start() returns it
+  std::string host = "127.0.0.1";  // "" serves no TCP at all (only unix_listeners)
+  uint16_t port = 8080;            // 0 picks a free port; Start() returns it
+  std::vector<UnixListener> unix_listeners;
   int io_threads = 1;
   int handler_threads = 4;
   size_t max_body_bytes = 2 << 20;
@@ -47,7 +56,8 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds and starts serving; returns the bound port. kUnavailable if the address is taken.
+  // Binds and starts serving; returns the bound TCP port (0 without one). kUnavailable if an
+  // address is taken. Unix sockets are removed again by Shutdown.
   Result<uint16_t> Start();
   // Stops accepting, lets in-flight requests finish (up to `grace`), closes idle connections
   // and joins every thread. Open WebSockets get a close frame (1001 "server shutting down") and

@@ -1,18 +1,21 @@
 #include "http/server.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "http/websocket.h"
 #include "testutil/http_client.h"
+#include "testutil/temp_dir.h"
 #include "testutil/websocket_client.h"
 
 namespace cronium::http {
@@ -224,6 +227,43 @@ TEST_F(ServerTest, ShutdownFinishesInFlightRequests) {
   client_thread.join();
   stopper.join();
   EXPECT_EQ(status.load(), 200);
+}
+
+TEST_F(ServerTest, ServesUnixSocketsTaggedWithTheirListener) {
+  router_.Add(Method::kGet, "/who", [](Request& request, Responder respond) {
+    respond(Response::Json(200, "\"" + request.listener + "\""));
+  });
+  testutil::TempDir dir;
+  const std::string a = dir.path() + "/a.sock", b = dir.path() + "/b.sock";
+  StartServer({.unix_listeners = {{a, "slot-a"}, {b, "slot-b"}}});
+  struct stat info {};
+  ASSERT_EQ(::stat(a.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);  // only the owner (root in production) may connect
+  testutil::HttpClient over_a("http://x"), over_b("http://x"), over_tcp(base_);
+  over_a.set_unix_socket(a);
+  over_b.set_unix_socket(b);
+  for (int n = 0; n < 3; ++n) {  // keep-alive on each
+    EXPECT_EQ(over_a.Get("/who").body, "\"slot-a\"");
+    EXPECT_EQ(over_b.Get("/who").body, "\"slot-b\"");
+  }
+  EXPECT_EQ(over_tcp.Get("/who").body, "\"\"");
+  auto chunked = over_a.Send("POST", "/echo", R"({"x":1})", true, true);
+  EXPECT_EQ(chunked.body, R"({"x":1}|te=chunked)");
+  server_->Shutdown(milliseconds(1000));
+  EXPECT_FALSE(std::filesystem::exists(a));  // the sockets are removed
+  EXPECT_FALSE(std::filesystem::exists(b));
+}
+
+TEST_F(ServerTest, UnixOnlyServerHasNoPort) {
+  testutil::TempDir dir;
+  server_ = std::make_unique<Server>(
+      ServerOptions{.host = "", .unix_listeners = {{dir.path() + "/only.sock", "t"}}}, router_);
+  auto port = server_->Start();
+  ASSERT_TRUE(port) << port.error().message;
+  EXPECT_EQ(*port, 0);
+  testutil::HttpClient client("http://x");
+  client.set_unix_socket(dir.path() + "/only.sock");
+  EXPECT_EQ(client.Get("/hello").status, 200);
 }
 
 TEST_F(ServerTest, PortInUseIsUnavailable) {

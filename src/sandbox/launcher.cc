@@ -229,10 +229,10 @@ void BindFile(int status_fd, const std::string& source, const std::string& targe
   MountOrFail(status_fd, source.c_str(), target, nullptr, MS_BIND, "");
 }
 
-// `socket_fd` and `share_fds` are O_PATH descriptors opened before the staging tmpfs hid /tmp:
-// the runtime socket and the shared directories may live under it.
+// `socket_fd`, `share_fds` and `helpers_fd` are O_PATH descriptors opened before the staging
+// tmpfs hid /tmp: the runtime socket, the shared directories and the helpers may live under it.
 void BuildRoot(const Request& request, int status_fd, int socket_fd,
-               const std::vector<int>& share_fds) {
+               const std::vector<int>& share_fds, int helpers_fd) {
   const std::string root = kStagingRoot;
   MountOrFail(status_fd, nullptr, "/", nullptr, MS_REC | MS_PRIVATE, "");
   MountOrFail(status_fd, "tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755");
@@ -300,6 +300,17 @@ void BuildRoot(const Request& request, int status_fd, int socket_fd,
     MountOrFail(status_fd, source.c_str(), path, nullptr, MS_BIND | MS_REC, "");
     ::close(share_fds[i]);
     MountOrFail(status_fd, nullptr, path, nullptr, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV, "");
+  }
+  // The runtime helpers: read-only, like the system.
+  if (helpers_fd >= 0) {
+    const std::string path = root + std::string(kHelpersDir);
+    ::mkdir((root + "/opt").c_str(), 0755);
+    if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) FailInside(status_fd, Errno("mkdir"));
+    const std::string source = "/proc/self/fd/" + std::to_string(helpers_fd);
+    MountOrFail(status_fd, source.c_str(), path, nullptr, MS_BIND | MS_REC, "");
+    ::close(helpers_fd);
+    MountOrFail(status_fd, nullptr, path, nullptr,
+                MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, "");
   }
   // The runtime socket, where only the sandbox's PID 1 (root) can reach it.
   if (::chmod((root + "/.cronium").c_str(), 0700) != 0) FailInside(status_fd, Errno("chmod"));
@@ -575,7 +586,12 @@ void ApplyRunRequest(const Request& prepared, const Request& run, int status_fd)
     share_fds.push_back(::open(share.first.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (share_fds.back() < 0) FailInside(status_fd, Errno("open the shared dir " + share.first));
   }
-  BuildRoot(request, status_fd, socket_fd, share_fds);
+  int helpers_fd = -1;
+  if (!request.helpers_dir.empty()) {
+    helpers_fd = ::open(request.helpers_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (helpers_fd < 0) FailInside(status_fd, Errno("open the helpers dir " + request.helpers_dir));
+  }
+  BuildRoot(request, status_fd, socket_fd, share_fds, helpers_fd);
   std::string error;
   scmp_filter_ctx filter = BuildFilter(&error);
   if (filter == nullptr) FailInside(status_fd, error);
@@ -671,7 +687,7 @@ bool SameSandbox(const Request& prepared, const Request& run) {
   return prepared.uid == run.uid && prepared.gid == run.gid && prepared.network == run.network &&
          prepared.cgroup_name == run.cgroup_name && prepared.cgroup_parents == run.cgroup_parents &&
          prepared.cgroup_v2 == run.cgroup_v2 && prepared.runtime_socket == run.runtime_socket &&
-         prepared.shares == run.shares;
+         prepared.shares == run.shares && prepared.helpers_dir == run.helpers_dir;
 }
 
 }  // namespace

@@ -108,6 +108,7 @@ std::string Encode(const Request& r) {
     w.Put("share_host", host);
     w.Put("share_inside", inside);
   }
+  w.Put("helpers_dir", r.helpers_dir);
   w.Put("parent_pid", int64_t{r.parent_pid});
   return w.Take();
 }
@@ -167,6 +168,8 @@ std::optional<Request> DecodeRequest(std::string_view data) {
     } else if (name == "share_inside") {
       if (r.shares.empty() || !r.shares.back().second.empty() || !IsSharePath(value)) return false;
       r.shares.back().second = value;
+    } else if (name == "helpers_dir") {
+      r.helpers_dir = value;
     } else if (name == "parent_pid") {
       return ParseNumber(value, r.parent_pid);
     } else {

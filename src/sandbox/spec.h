@@ -25,6 +25,8 @@ inline constexpr int kRunRequestFd = 5;
 
 // Where things are inside the sandbox.
 inline constexpr std::string_view kWorkDir = "/work";
+// Where the runtime helpers (Request::helpers_dir) appear inside, read-only.
+inline constexpr std::string_view kHelpersDir = "/opt/cronium";
 inline constexpr std::string_view kRuntimeSocketDir = "/.cronium";
 inline constexpr uint16_t kRuntimeForwardPort = 8081;
 
@@ -58,6 +60,8 @@ struct Request {
   std::string runtime_socket;  // host path of a Unix socket to forward 127.0.0.1:8081 to
   // Host directories an administrator shares with scripts (read-write), as (host, inside).
   std::vector<std::pair<std::string, std::string>> shares;
+  // Host directory of the runtime helpers, mounted read-only at kHelpersDir ("" for none).
+  std::string helpers_dir;
   int32_t parent_pid = 0;  // the launcher exits at once if its parent is not this pid
 };
 

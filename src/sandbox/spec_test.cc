@@ -26,6 +26,7 @@ TEST(SpecTest, RequestRoundTripsBinarySafe) {
   request.cgroup_name = "cronium-run-x";
   request.cgroup_parents = {"memory=/a", "pids=/b"};
   request.runtime_socket = "/run/x.sock";
+  request.helpers_dir = "/var/lib/cronium/runtime";
   request.parent_pid = 42;
 
   const auto decoded = DecodeRequest(Encode(request));
@@ -49,6 +50,7 @@ TEST(SpecTest, RequestRoundTripsBinarySafe) {
   EXPECT_EQ(decoded->cgroup_name, "cronium-run-x");
   EXPECT_EQ(decoded->cgroup_parents, request.cgroup_parents);
   EXPECT_EQ(decoded->runtime_socket, "/run/x.sock");
+  EXPECT_EQ(decoded->helpers_dir, "/var/lib/cronium/runtime");
   EXPECT_EQ(decoded->parent_pid, 42);
 }
 

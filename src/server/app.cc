@@ -19,6 +19,9 @@
 #include "http/server.h"
 #include "live/output_hub.h"
 #include "queue/job_queue.h"
+#include "runtime/helpers.h"
+#include "runtime/runtime_service.h"
+#include "runtime/variables.h"
 #include "sandbox/cgroup.h"
 #include "scheduler/scheduler.h"
 #include "store/sqlite/sqlite_store.h"
@@ -119,16 +122,22 @@ Result<std::string> BootstrapAdminToken(const ServeOptions& options) {
 }
 
 Result<int> RotateKeys(crypto::KeyFiles& keys, events::EventService& events,
-                       const store::Actor& actor, TimePoint now) {
+                       runtime::Variables& variables, const store::Actor& actor, TimePoint now) {
   CRONIUM_RETURN_IF_ERROR(keys.BeginRotation());
   // From here new values are sealed with the next key and both keys open.
   events.SetEnvBox(keys.Box(crypto::KeyPurpose::kEventEnvVars));
+  variables.SetBox(keys.Box(crypto::KeyPurpose::kUserVariables));
   CRONIUM_ASSIGN_OR_RETURN(
       int count, events.ResealAll(keys.TargetBox(crypto::KeyPurpose::kEventEnvVars),
                                   store::MakeAudit(actor, now, "key.rotate", "key", "master")));
+  CRONIUM_ASSIGN_OR_RETURN(
+      int vars,
+      variables.ResealAll(keys.TargetBox(crypto::KeyPurpose::kUserVariables),
+                          store::MakeAudit(actor, now, "key.rotate", "key", "variables")));
   CRONIUM_RETURN_IF_ERROR(keys.CommitRotation());
   events.SetEnvBox(keys.Box(crypto::KeyPurpose::kEventEnvVars));
-  return count;
+  variables.SetBox(keys.Box(crypto::KeyPurpose::kUserVariables));
+  return count + vars;
 }
 
 struct App::Parts {
@@ -139,6 +148,8 @@ struct App::Parts {
   std::unique_ptr<auth::AuthService> auth;
   std::unique_ptr<events::EventService> events;
   std::unique_ptr<queue::JobQueue> queue;
+  std::unique_ptr<runtime::Variables> variables;
+  std::unique_ptr<runtime::RuntimeService> runtime;
   std::unique_ptr<exec::Executor> executor;
   std::optional<sandbox::CgroupParents> sandbox_cgroups;  // this server's, removed at stop
   live::OutputHub hub{live::HubOptions{}, clock};         // live output of running executions
@@ -147,6 +158,11 @@ struct App::Parts {
   std::unique_ptr<api::ApiContext> api;
   http::Router router;
   std::unique_ptr<http::Server> http;
+  // The runtime API for scripts: on loopback TCP for plain processes and on one Unix socket per
+  // worker for sandboxes. Apart from the main listener, so that it outlives it at shutdown
+  // while the last runs finish.
+  http::Router runtime_router;
+  std::unique_ptr<http::Server> runtime_http;
 
   // Periodic maintenance (audit retention). Guarded by maintenance_mutex.
   std::mutex maintenance_mutex;
@@ -192,7 +208,16 @@ Status App::Start() {
   fs::create_directories(work_root, ec);
   ::chmod(work_root.c_str(), 0700);
 
-  CRONIUM_ASSIGN_OR_RETURN(std::string isolation_warning, StartExecutor(data_dir.string()));
+  // The runtime helpers scripts find preloaded (rewritten at every start, so they always match
+  // this binary). Without them scripts still run, and can use the runtime API directly.
+  const fs::path helpers_dir = data_dir / "helpers";
+  std::string helpers = helpers_dir.string();
+  if (auto installed = runtime::InstallHelpers(helpers, runtime::DefaultClientPath()); !installed) {
+    spdlog::error("runtime helpers: {}; scripts get no cronium helpers", installed.error().message);
+    helpers.clear();
+  }
+  CRONIUM_ASSIGN_OR_RETURN(std::string isolation_warning,
+                           StartExecutor(data_dir.string(), helpers));
   events::EventsOptions events_options;
   events_options.max_memory_mb = options_.max_memory_mb;
   events_options.max_pids = options_.max_pids;
@@ -201,12 +226,19 @@ Status App::Start() {
   events_options.allow_host_network = options_.allow_host_network;
   p.events = std::make_unique<events::EventService>(
       events_options, *p.store, p.keys->Box(crypto::KeyPurpose::kEventEnvVars), p.clock);
+  p.variables = std::make_unique<runtime::Variables>(
+      runtime::VariablesOptions{}, *p.store, p.keys->Box(crypto::KeyPurpose::kUserVariables),
+      p.clock);
   if (p.keys->rotating()) {
     spdlog::warn("finishing a key rotation that was interrupted");
-    CRONIUM_ASSIGN_OR_RETURN(int resealed,
-                             RotateKeys(*p.keys, *p.events, store::Actor{}, p.clock.Now()));
-    spdlog::info("key rotation finished: {} event(s) re-encrypted", resealed);
+    CRONIUM_ASSIGN_OR_RETURN(
+        int resealed, RotateKeys(*p.keys, *p.events, *p.variables, store::Actor{}, p.clock.Now()));
+    spdlog::info("key rotation finished: {} secret(s) re-encrypted", resealed);
   }
+  p.runtime = std::make_unique<runtime::RuntimeService>(
+      runtime::RuntimeOptions{},
+      runtime::ExecutionTokens(p.keys->Signer(crypto::KeyPurpose::kExecutionTokens), p.clock),
+      *p.variables, *p.store, p.clock);
   p.queue = std::make_unique<queue::JobQueue>(*p.store, p.clock);
   // Runs this node held before it stopped cannot still be alive: recover them now (retried
   // per their event's policy) instead of waiting for their leases to lapse.
@@ -222,6 +254,29 @@ Status App::Start() {
   }
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int workers = options_.workers > 0 ? options_.workers : cores;
+
+  // The runtime API for running scripts. Sandboxes (network "none") reach it through their
+  // worker's own Unix socket, which ties each token to the sandbox it was given to.
+  std::vector<std::string> runtime_sockets;
+  http::ServerOptions runtime_options;
+  runtime_options.port = 0;
+  runtime_options.io_threads = 1;
+  runtime_options.handler_threads = std::max(2, cores);
+  if (isolation_ == "sandbox") {
+    const fs::path sockets_dir = data_dir / "runtime";
+    fs::remove_all(sockets_dir, ec);
+    fs::create_directories(sockets_dir, ec);
+    ::chmod(sockets_dir.c_str(), 0700);
+    for (int index = 0; index < workers; ++index) {
+      const std::string tag = worker::RuntimeListenerTag(index);
+      runtime_sockets.push_back((sockets_dir / (tag + ".sock")).string());
+      runtime_options.unix_listeners.push_back({runtime_sockets.back(), tag});
+    }
+  }
+  api::RegisterRuntimeRoutes(p.runtime_router, *p.runtime);
+  p.runtime_http = std::make_unique<http::Server>(std::move(runtime_options), p.runtime_router);
+  CRONIUM_ASSIGN_OR_RETURN(uint16_t runtime_port, p.runtime_http->Start());
+  p.runtime->SetTcpUrl(fmt::format("http://127.0.0.1:{}", runtime_port));
   p.workers =
       std::make_unique<worker::WorkerPool>(worker::WorkerOptions{.workers = workers,
                                                                  .node_id = options_.node_id,
@@ -230,7 +285,10 @@ Status App::Start() {
                                                                  .heartbeat = options_.heartbeat,
                                                                  .hub = &p.hub,
                                                                  .isolation = isolation_,
-                                                                 .default_limits = DefaultLimits()},
+                                                                 .default_limits = DefaultLimits(),
+                                                                 .runtime = p.runtime.get(),
+                                                                 .runtime_sockets = runtime_sockets,
+                                                                 .helpers_dir = helpers},
                                            *p.queue, *p.events, *p.executor, p.clock);
   p.scheduler = std::make_unique<scheduler::Scheduler>(
       scheduler::SchedulerOptions{.misfire_grace = options_.misfire_grace}, *p.store, *p.queue,
@@ -259,9 +317,11 @@ Status App::Start() {
   p.api->rotate_keys = [this](const store::Actor& actor) -> Result<int> {
     auto& parts = *parts_;
     std::lock_guard lock(parts.rotation_mutex);
-    return RotateKeys(*parts.keys, *parts.events, actor, parts.clock.Now());
+    return RotateKeys(*parts.keys, *parts.events, *parts.variables, actor, parts.clock.Now());
   };
+  p.api->variables = p.variables.get();
   api::RegisterRoutes(p.router, *p.api);
+  api::RegisterRuntimeRoutes(p.router, *p.runtime);
 
   http::ServerOptions http_options;
   http_options.host = listen.first;
@@ -355,7 +415,8 @@ sandbox::Limits App::DefaultLimits() const {
   return limits;
 }
 
-Result<std::string> App::StartExecutor(const std::string& data_dir) {
+Result<std::string> App::StartExecutor(const std::string& data_dir,
+                                       const std::string& helpers_dir) {
   auto& p = *parts_;
   // A ceiling below a default lowers the default too.
   options_.default_memory_mb = std::min(options_.default_memory_mb, options_.max_memory_mb);
@@ -367,7 +428,8 @@ Result<std::string> App::StartExecutor(const std::string& data_dir) {
                                  .uid = options_.sandbox_uid,
                                  .gid = options_.sandbox_gid,
                                  .runtime_socket = "",
-                                 .shares = {}};
+                                 .shares = {},
+                                 .helpers_dir = helpers_dir};
     for (const std::string& share : options_.sandbox_shares) {
       const size_t colon = share.find(':');
       auto trim = [](std::string path) {
@@ -425,6 +487,7 @@ void App::Stop() {
   if (p.http) p.http->Shutdown(std::chrono::milliseconds(10'000));
   if (p.scheduler) p.scheduler->Stop();
   if (p.workers) p.workers->Stop(options_.shutdown_grace);
+  if (p.runtime_http) p.runtime_http->Shutdown(std::chrono::milliseconds(1'000));
   if (p.queue) p.queue->Shutdown();
   if (p.executor) p.executor->Shutdown();  // prepared sandboxes, before their cgroups' parent
   if (p.sandbox_cgroups) sandbox::RemoveServerCgroups(*p.sandbox_cgroups);

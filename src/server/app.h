@@ -85,7 +85,8 @@ class App {
   void PruneHistory(TimePoint now, int max_batches);
   // Chooses the executor per --isolation (probing the sandbox); returns the warning to show
   // when runs are not isolated ("" when they are).
-  Result<std::string> StartExecutor(const std::string& data_dir);
+  // `helpers_dir` ("" for none) is mounted read-only into every sandbox.
+  Result<std::string> StartExecutor(const std::string& data_dir, const std::string& helpers_dir);
   sandbox::Limits DefaultLimits() const;
 
   ServeOptions options_;

@@ -254,6 +254,25 @@ struct ApiTokenRecord {
   std::optional<TimePoint> revoked_at;
 };
 
+// A script variable: a per-user key/value pair that scripts read and write while they run.
+struct VariableRecord {
+  std::string user_id;
+  std::string key;
+  std::string sealed_value;  // ciphertext bytes; the store never sees plaintext
+  int64_t version = 0;       // 1 on insert, +1 on each update (set by the store)
+  TimePoint created_at;
+  TimePoint updated_at;
+  std::string updated_by;  // who wrote it last: "user:<id>", "execution:<id>"...
+};
+
+// One page of a user's variables, by key ascending.
+struct VariableQuery {
+  std::string user_id;
+  std::string prefix;     // only keys that start with it (literally; no wildcards)
+  std::string after_key;  // keyset cursor: only keys > after_key
+  int limit = 100;
+};
+
 // Who did something, for the audit log.
 struct Actor {
   std::string type = "system";  // user, token, system, anonymous

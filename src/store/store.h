@@ -127,6 +127,12 @@ class Store {
   virtual Result<ExecutionRecord> GetExecution(const std::string& id) = 0;
   // Newest first.
   virtual Result<std::vector<ExecutionRecord>> ListExecutions(const ExecutionQuery& query) = 0;
+  // What a running script reports through the runtime API: its output (JSON, stored as given)
+  // and its condition. FinishExecution writes the final values later. kNotFound for an unknown
+  // execution, kFailedPrecondition if it is not RUNNING (a script can only report while it runs).
+  virtual Status SetExecutionOutput(const std::string& execution_id,
+                                    const std::string& output_json) = 0;
+  virtual Status SetExecutionCondition(const std::string& execution_id, bool condition) = 0;
 
   // Users. Usernames and emails are unique (kAlreadyExists).
   virtual Status InsertUser(const UserRecord& user, const AuditEntry& audit) = 0;
@@ -135,7 +141,8 @@ class Store {
   virtual Result<UserRecord> FindUserByLogin(const std::string& login) = 0;
   virtual Result<UserRecord> FindUserByInviteHash(const std::string& invite_hash) = 0;
   virtual Status UpdateUser(const UserRecord& user, const AuditEntry& audit) = 0;
-  // Deletes the user with their sessions, tokens and events (and the events' history).
+  // Deletes the user with their sessions, tokens, variables and events (and the events'
+  // history).
   virtual Status DeleteUser(const std::string& id, const AuditEntry& audit) = 0;
   virtual Result<std::vector<UserRecord>> ListUsers(const UserQuery& query) = 0;
   virtual Result<int64_t> CountUsers() = 0;
@@ -156,6 +163,30 @@ class Store {
   virtual Result<std::vector<ApiTokenRecord>> ListApiTokens(const std::string& user_id) = 0;
   virtual Status RevokeApiToken(const std::string& id, TimePoint at, const AuditEntry& audit) = 0;
   virtual Status TouchApiToken(const std::string& id, TimePoint at) = 0;
+
+  // Script variables, per user, keyed by (user_id, key). Values are sealed by the caller; the
+  // store keeps them as opaque bytes. They are deleted with their user. GetVariable and
+  // DeleteVariable: kNotFound if the user has no such variable.
+  virtual Result<VariableRecord> GetVariable(const std::string& user_id,
+                                             const std::string& key) = 0;
+  // Inserts the variable or replaces its sealed_value, updated_at and updated_by. The store sets
+  // the version (1 on insert, the old one + 1 on update) and created_at (the record's updated_at
+  // on insert, kept on update); returns the stored record. A new key when the user already has
+  // `max_per_user` variables is kResourceExhausted and writes nothing; replacing an existing key
+  // is always allowed. kNotFound for an unknown user.
+  virtual Result<VariableRecord> PutVariable(const VariableRecord& variable, int64_t max_per_user,
+                                             const AuditEntry& audit) = 0;
+  virtual Status DeleteVariable(const std::string& user_id, const std::string& key,
+                                const AuditEntry& audit) = 0;
+  // Keys in ascending (byte) order.
+  virtual Result<std::vector<VariableRecord>> ListVariables(const VariableQuery& query) = 0;
+  virtual Result<int64_t> CountVariables(const std::string& user_id) = 0;
+  // Key rotation: replaces the sealed_value of every variable of every user with `rewrite`'s,
+  // all in one transaction (an error from `rewrite` rolls everything back). Versions, times and
+  // updated_by stay: the value did not change. Returns how many variables.
+  virtual Result<int> RewriteVariables(
+      const std::function<Result<std::string>(const VariableRecord&)>& rewrite,
+      const AuditEntry& audit) = 0;
 
   // The audit log: append-only; retention removes the oldest rows.
   virtual Status AppendAudit(const AuditEntry& entry) = 0;

@@ -6,7 +6,9 @@
 #include <functional>
 #include <memory>
 #include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "base/ids.h"
 #include "base/time_format.h"
@@ -861,6 +863,322 @@ TEST_P(StoreContractTest, LedgerIsNewestFirstAndPaged) {
   ASSERT_TRUE(pruned);
   EXPECT_EQ(*pruned, 2);
   EXPECT_EQ(store_->ListLedger(event.id, "", 10)->size(), 1u);
+}
+
+VariableRecord MakeVariable(const std::string& user_id, const std::string& key,
+                            std::string sealed_value, int64_t at_ms,
+                            std::string updated_by = "user:usr_x") {
+  return {.user_id = user_id,
+          .key = key,
+          .sealed_value = std::move(sealed_value),
+          .updated_at = FromUnixMillis(at_ms),
+          .updated_by = std::move(updated_by)};
+}
+
+std::vector<std::string> KeysOf(const Result<std::vector<VariableRecord>>& variables) {
+  std::vector<std::string> keys;
+  if (!variables) {
+    ADD_FAILURE() << variables.error().message;
+    return keys;
+  }
+  for (const auto& v : *variables) keys.push_back(v.key);
+  return keys;
+}
+
+TEST_P(StoreContractTest, VariablesKeepBinaryCiphertextExactly) {
+  UserRecord gina = MakeUser("gina");
+  ASSERT_TRUE(store_->InsertUser(gina, {}));
+  // Ciphertext is any bytes: NULs, bytes that are not UTF-8, and nothing at all.
+  const std::string sealed("\0v1\xff\x80\0tail\0", 11);
+  auto put = store_->PutVariable(MakeVariable(gina.id, "TOKEN", sealed, 5'000), 10, {});
+  ASSERT_TRUE(put) << put.error().message;
+  EXPECT_EQ(put->user_id, gina.id);
+  EXPECT_EQ(put->key, "TOKEN");
+  EXPECT_EQ(put->sealed_value, sealed);
+  EXPECT_EQ(put->version, 1);
+  EXPECT_EQ(put->created_at, FromUnixMillis(5'000));
+  EXPECT_EQ(put->updated_at, FromUnixMillis(5'000));
+  EXPECT_EQ(put->updated_by, "user:usr_x");
+  auto loaded = store_->GetVariable(gina.id, "TOKEN");
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_EQ(loaded->sealed_value.size(), 11u);
+  EXPECT_EQ(loaded->sealed_value, sealed);
+  EXPECT_EQ(loaded->version, 1);
+  EXPECT_EQ(loaded->created_at, FromUnixMillis(5'000));
+  EXPECT_EQ(loaded->updated_by, "user:usr_x");
+  ASSERT_TRUE(store_->PutVariable(MakeVariable(gina.id, "EMPTY", "", 5'001), 10, {}));
+  EXPECT_EQ(store_->GetVariable(gina.id, "EMPTY")->sealed_value, "");
+
+  EXPECT_EQ(store_->GetVariable(gina.id, "token").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->GetVariable("usr_nobody", "TOKEN").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->PutVariable(MakeVariable("usr_nobody", "K", "v", 1), 10, {}).error().code,
+            ErrorCode::kNotFound);
+}
+
+TEST_P(StoreContractTest, UpdatingAVariableBumpsItsVersionAndKeepsItsCreationTime) {
+  UserRecord hank = MakeUser("hank");
+  ASSERT_TRUE(store_->InsertUser(hank, {}));
+  ASSERT_TRUE(store_->PutVariable(MakeVariable(hank.id, "COUNT", "s1", 1'000), 10, {}));
+  VariableRecord update = MakeVariable(hank.id, "COUNT", "s2", 2'000, "execution:exe_1");
+  update.version = 42;                        // set by the store, not by the caller
+  update.created_at = FromUnixMillis(1'500);  // kept from the insert
+  auto second = store_->PutVariable(update, 10, {});
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(second->version, 2);
+  EXPECT_EQ(second->sealed_value, "s2");
+  EXPECT_EQ(second->created_at, FromUnixMillis(1'000));
+  EXPECT_EQ(second->updated_at, FromUnixMillis(2'000));
+  EXPECT_EQ(second->updated_by, "execution:exe_1");
+  auto third = store_->PutVariable(MakeVariable(hank.id, "COUNT", "s3", 3'000), 10, {});
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->version, 3);
+  auto loaded = store_->GetVariable(hank.id, "COUNT");
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(loaded->version, 3);
+  EXPECT_EQ(loaded->sealed_value, "s3");
+  EXPECT_EQ(loaded->created_at, FromUnixMillis(1'000));
+  EXPECT_EQ(loaded->updated_at, FromUnixMillis(3'000));
+  EXPECT_EQ(loaded->updated_by, "user:usr_x");
+  EXPECT_EQ(*store_->CountVariables(hank.id), 1);
+}
+
+TEST_P(StoreContractTest, VariablesBelongToOneUser) {
+  UserRecord ivy = MakeUser("ivy");
+  UserRecord jack = MakeUser("jack");
+  ASSERT_TRUE(store_->InsertUser(ivy, {}));
+  ASSERT_TRUE(store_->InsertUser(jack, {}));
+  ASSERT_TRUE(store_->PutVariable(MakeVariable(ivy.id, "KEY", "ivy's", 1'000), 10, {}));
+  ASSERT_TRUE(store_->PutVariable(MakeVariable(jack.id, "KEY", "jack's", 2'000), 10, {}));
+  auto ivys = store_->GetVariable(ivy.id, "KEY");
+  auto jacks = store_->GetVariable(jack.id, "KEY");
+  ASSERT_TRUE(ivys && jacks);
+  EXPECT_EQ(ivys->sealed_value, "ivy's");
+  EXPECT_EQ(ivys->version, 1);  // jack's write is not an update of ivy's
+  EXPECT_EQ(jacks->sealed_value, "jack's");
+  EXPECT_EQ(jacks->version, 1);
+  EXPECT_EQ(KeysOf(store_->ListVariables({.user_id = ivy.id})), std::vector<std::string>{"KEY"});
+  ASSERT_TRUE(store_->DeleteVariable(ivy.id, "KEY", {}));
+  EXPECT_EQ(store_->GetVariable(ivy.id, "KEY").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->GetVariable(jack.id, "KEY")->sealed_value, "jack's");
+  EXPECT_EQ(*store_->CountVariables(ivy.id), 0);
+  EXPECT_EQ(*store_->CountVariables(jack.id), 1);
+}
+
+TEST_P(StoreContractTest, TheVariableLimitRefusesOnlyNewKeys) {
+  UserRecord kim = MakeUser("kim");
+  UserRecord lee = MakeUser("lee");
+  ASSERT_TRUE(store_->InsertUser(kim, {}));
+  ASSERT_TRUE(store_->InsertUser(lee, {}));
+  ASSERT_TRUE(store_->PutVariable(MakeVariable(kim.id, "A", "a", 1), 2, {}));
+  ASSERT_TRUE(store_->PutVariable(MakeVariable(kim.id, "B", "b", 2), 2, {}));
+  auto refused =
+      store_->PutVariable(MakeVariable(kim.id, "C", "c", 3), 2, Audit("variable.put", "C", 3));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kResourceExhausted);
+  EXPECT_NE(refused.error().message.find('2'), std::string::npos) << refused.error().message;
+  EXPECT_EQ(store_->GetVariable(kim.id, "C").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(*store_->CountVariables(kim.id), 2);
+  EXPECT_EQ(store_->ListAudit({.action = "variable.put"})->size(), 0u);  // nothing written
+  // Replacing a value at the limit is fine, and the limit counts one user's variables only.
+  auto replaced =
+      store_->PutVariable(MakeVariable(kim.id, "A", "a2", 4), 2, Audit("variable.put", "A", 4));
+  ASSERT_TRUE(replaced) << replaced.error().message;
+  EXPECT_EQ(replaced->version, 2);
+  EXPECT_EQ(store_->GetVariable(kim.id, "A")->sealed_value, "a2");
+  EXPECT_EQ(store_->ListAudit({.action = "variable.put"})->size(), 1u);
+  ASSERT_TRUE(store_->PutVariable(MakeVariable(lee.id, "C", "c", 5), 2, {}));
+  // A deleted variable frees its place.
+  ASSERT_TRUE(store_->DeleteVariable(kim.id, "B", {}));
+  EXPECT_TRUE(store_->PutVariable(MakeVariable(kim.id, "C", "c", 6), 2, {}));
+  EXPECT_EQ(store_->PutVariable(MakeVariable(kim.id, "D", "d", 7), 2, {}).error().code,
+            ErrorCode::kResourceExhausted);
+}
+
+TEST_P(StoreContractTest, DeletingAVariable) {
+  UserRecord max = MakeUser("max");
+  ASSERT_TRUE(store_->InsertUser(max, {}));
+  ASSERT_TRUE(store_->PutVariable(MakeVariable(max.id, "GONE", "x", 1), 10, {}));
+  ASSERT_TRUE(store_->PutVariable(MakeVariable(max.id, "KEPT", "y", 1), 10, {}));
+  ASSERT_TRUE(store_->DeleteVariable(max.id, "GONE", Audit("variable.delete", "GONE", 10)));
+  EXPECT_EQ(store_->GetVariable(max.id, "GONE").error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(store_->GetVariable(max.id, "KEPT"));
+  auto again = store_->DeleteVariable(max.id, "GONE", Audit("variable.delete", "GONE", 11));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->DeleteVariable("usr_nobody", "KEPT", {}).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->ListAudit({.action = "variable.delete"})->size(), 1u);
+  // Put again after a delete starts a new history.
+  auto fresh = store_->PutVariable(MakeVariable(max.id, "GONE", "z", 20), 10, {});
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ(fresh->version, 1);
+  EXPECT_EQ(fresh->created_at, FromUnixMillis(20));
+}
+
+TEST_P(StoreContractTest, VariablesListByKeyWithLiteralPrefixesAndPages) {
+  UserRecord nina = MakeUser("nina");
+  UserRecord otto = MakeUser("otto");
+  ASSERT_TRUE(store_->InsertUser(nina, {}));
+  ASSERT_TRUE(store_->InsertUser(otto, {}));
+  // Inserted out of order; '%' and '_' would be wildcards to LIKE, which also ignores case.
+  for (const char* key : {"b", "a_b", "ab", "A/b", "a/c", "a%b", "aXb", "a/b"}) {
+    ASSERT_TRUE(store_->PutVariable(MakeVariable(nina.id, key, "v", 1), 100, {}));
+  }
+  ASSERT_TRUE(store_->PutVariable(MakeVariable(otto.id, "a/z", "v", 1), 100, {}));
+  using Keys = std::vector<std::string>;
+  // Byte order: '%' < '/' < 'X' < '_' < 'b', and upper case before lower case.
+  EXPECT_EQ(KeysOf(store_->ListVariables({.user_id = nina.id})),
+            (Keys{"A/b", "a%b", "a/b", "a/c", "aXb", "a_b", "ab", "b"}));
+  EXPECT_EQ(KeysOf(store_->ListVariables({.user_id = nina.id, .prefix = "a%"})), Keys{"a%b"});
+  EXPECT_EQ(KeysOf(store_->ListVariables({.user_id = nina.id, .prefix = "a_"})), Keys{"a_b"});
+  EXPECT_EQ(KeysOf(store_->ListVariables({.user_id = nina.id, .prefix = "a/"})),
+            (Keys{"a/b", "a/c"}));
+  EXPECT_EQ(KeysOf(store_->ListVariables({.user_id = nina.id, .prefix = "A"})), Keys{"A/b"});
+  EXPECT_EQ(KeysOf(store_->ListVariables({.user_id = nina.id, .prefix = "b"})), Keys{"b"});
+  EXPECT_EQ(KeysOf(store_->ListVariables({.user_id = nina.id, .prefix = "zz"})), Keys{});
+  EXPECT_EQ(KeysOf(store_->ListVariables({.user_id = nina.id, .prefix = "a/b/"})), Keys{});
+
+  // Pages of three, each after the last key of the one before.
+  Keys all;
+  std::string after;
+  for (int page = 0; page < 5; ++page) {
+    Keys keys = KeysOf(store_->ListVariables({.user_id = nina.id, .after_key = after, .limit = 3}));
+    if (keys.empty()) break;
+    EXPECT_LE(keys.size(), 3u);
+    all.insert(all.end(), keys.begin(), keys.end());
+    after = keys.back();
+  }
+  EXPECT_EQ(all, (Keys{"A/b", "a%b", "a/b", "a/c", "aXb", "a_b", "ab", "b"}));
+  EXPECT_EQ(KeysOf(store_->ListVariables({.user_id = nina.id, .after_key = "a/b", .limit = 2})),
+            (Keys{"a/c", "aXb"}));
+  EXPECT_EQ(KeysOf(store_->ListVariables({.user_id = nina.id, .prefix = "a/", .after_key = "a/b"})),
+            Keys{"a/c"});
+  EXPECT_EQ(KeysOf(store_->ListVariables({.user_id = otto.id})), Keys{"a/z"});
+  EXPECT_EQ(KeysOf(store_->ListVariables({.user_id = "usr_nobody"})), Keys{});
+  auto listed = store_->ListVariables({.user_id = nina.id, .prefix = "a%"});
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].user_id, nina.id);
+  EXPECT_EQ((*listed)[0].sealed_value, "v");
+  EXPECT_EQ((*listed)[0].version, 1);
+
+  EXPECT_EQ(*store_->CountVariables(nina.id), 8);
+  EXPECT_EQ(*store_->CountVariables(otto.id), 1);
+  EXPECT_EQ(*store_->CountVariables("usr_nobody"), 0);
+}
+
+TEST_P(StoreContractTest, RewritingVariablesIsAllOrNothing) {
+  UserRecord pam = MakeUser("pam");
+  UserRecord quinn = MakeUser("quinn");
+  ASSERT_TRUE(store_->InsertUser(pam, {}));
+  ASSERT_TRUE(store_->InsertUser(quinn, {}));
+  ASSERT_TRUE(store_->PutVariable(MakeVariable(pam.id, "A", std::string("a\0", 2), 1'000), 10, {}));
+  ASSERT_TRUE(store_->PutVariable(MakeVariable(pam.id, "B", "b", 1'000), 10, {}));
+  ASSERT_TRUE(store_->PutVariable(MakeVariable(pam.id, "B", "b2", 2'000), 10, {}));  // version 2
+  ASSERT_TRUE(store_->PutVariable(MakeVariable(quinn.id, "A", "q", 1'000), 10, {}));
+
+  // The last one fails: nothing is rewritten, and no audit row is written.
+  int calls = 0;
+  auto failed = store_->RewriteVariables(
+      [&](const VariableRecord&) -> Result<std::string> {
+        if (++calls == 3) return Internal("cannot open this one");
+        return std::string("rotated");
+      },
+      Audit("key.rotate", "variables", 5'000));
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().message, "cannot open this one");
+  EXPECT_EQ(calls, 3);
+  EXPECT_EQ(store_->GetVariable(pam.id, "A")->sealed_value, std::string("a\0", 2));
+  EXPECT_EQ(store_->GetVariable(pam.id, "B")->sealed_value, "b2");
+  EXPECT_EQ(store_->GetVariable(quinn.id, "A")->sealed_value, "q");
+  EXPECT_EQ(store_->ListAudit({.action = "key.rotate"})->size(), 0u);
+
+  // Each value is re-sealed from the one stored; versions, times and authors stay.
+  std::set<std::string> seen;
+  auto rewritten = store_->RewriteVariables(
+      [&](const VariableRecord& v) -> Result<std::string> {
+        seen.insert(v.user_id + "/" + v.key);
+        return "v2:" + v.sealed_value;
+      },
+      Audit("key.rotate", "variables", 6'000));
+  ASSERT_TRUE(rewritten) << rewritten.error().message;
+  EXPECT_EQ(*rewritten, 3);
+  EXPECT_EQ(seen, (std::set<std::string>{pam.id + "/A", pam.id + "/B", quinn.id + "/A"}));
+  EXPECT_EQ(store_->GetVariable(pam.id, "A")->sealed_value, std::string("v2:a\0", 5));
+  EXPECT_EQ(store_->GetVariable(quinn.id, "A")->sealed_value, "v2:q");
+  auto b = store_->GetVariable(pam.id, "B");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->sealed_value, "v2:b2");
+  EXPECT_EQ(b->version, 2);
+  EXPECT_EQ(b->created_at, FromUnixMillis(1'000));
+  EXPECT_EQ(b->updated_at, FromUnixMillis(2'000));
+  EXPECT_EQ(b->updated_by, "user:usr_x");
+  EXPECT_EQ(store_->ListAudit({.action = "key.rotate"})->size(), 1u);
+}
+
+TEST_P(StoreContractTest, DeletingAUserDeletesTheirVariables) {
+  UserRecord rob = MakeUser("rob");
+  UserRecord sue = MakeUser("sue");
+  ASSERT_TRUE(store_->InsertUser(rob, {}));
+  ASSERT_TRUE(store_->InsertUser(sue, {}));
+  ASSERT_TRUE(store_->PutVariable(MakeVariable(rob.id, "A", "a", 1), 10, {}));
+  ASSERT_TRUE(store_->PutVariable(MakeVariable(rob.id, "B", "b", 1), 10, {}));
+  ASSERT_TRUE(store_->PutVariable(MakeVariable(sue.id, "A", "s", 1), 10, {}));
+  ASSERT_TRUE(store_->DeleteUser(rob.id, {}));
+  EXPECT_EQ(*store_->CountVariables(rob.id), 0);
+  EXPECT_EQ(store_->GetVariable(rob.id, "A").error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(store_->ListVariables({.user_id = rob.id})->empty());
+  EXPECT_EQ(store_->GetVariable(sue.id, "A")->sealed_value, "s");
+  // A user with the same id later starts with none.
+  ASSERT_TRUE(store_->InsertUser(rob, {}));
+  EXPECT_EQ(*store_->CountVariables(rob.id), 0);
+}
+
+TEST_P(StoreContractTest, ARunningExecutionTakesItsOutputAndCondition) {
+  EventRecord event = MakeEvent("e");
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
+  JobRecord job = Enqueue(event.id);
+  const std::string& exe = job.current_execution_id;
+  // Queued, then leased: the script has not started, so it cannot report yet.
+  EXPECT_EQ(store_->SetExecutionOutput(exe, "1").error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(store_->SetExecutionCondition(exe, true).error().code, ErrorCode::kFailedPrecondition);
+  const TimePoint now = FromUnixMillis(20'000);
+  auto claimed = store_->ClaimNextJob("w1", now, now + milliseconds(30'000));
+  ASSERT_TRUE(claimed && *claimed);
+  EXPECT_EQ(store_->SetExecutionOutput(exe, "1").error().code, ErrorCode::kFailedPrecondition);
+  ASSERT_TRUE(store_->MarkRunning(job.id, exe, "w1", now));
+
+  ASSERT_TRUE(store_->SetExecutionOutput(exe, R"({"rows":3,"ok":true})"));
+  ASSERT_TRUE(store_->SetExecutionCondition(exe, true));
+  auto running = store_->GetExecution(exe);
+  ASSERT_TRUE(running);
+  EXPECT_EQ(running->status, RunStatus::kRunning);
+  EXPECT_EQ(running->output_json, R"({"rows":3,"ok":true})");
+  EXPECT_EQ(running->condition, true);
+  // The last report wins.
+  ASSERT_TRUE(store_->SetExecutionOutput(exe, R"(["again"])"));
+  ASSERT_TRUE(store_->SetExecutionCondition(exe, false));
+  running = store_->GetExecution(exe);
+  EXPECT_EQ(running->output_json, R"(["again"])");
+  EXPECT_EQ(running->condition, false);
+
+  auto unknown = store_->SetExecutionOutput("exe_nope", "{}");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->SetExecutionCondition("exe_nope", true).error().code, ErrorCode::kNotFound);
+
+  // Once it ended, the values FinishExecution wrote stay.
+  ExecutionRecord done = *running;
+  done.status = RunStatus::kSucceeded;
+  done.output_json = R"({"final":1})";
+  done.condition = true;
+  done.finished_at = now + milliseconds(100);
+  ASSERT_TRUE(store_->FinishExecution(done, now + milliseconds(100), std::nullopt, {}));
+  EXPECT_EQ(store_->SetExecutionOutput(exe, "{}").error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(store_->SetExecutionCondition(exe, false).error().code, ErrorCode::kFailedPrecondition);
+  auto finished = store_->GetExecution(exe);
+  ASSERT_TRUE(finished);
+  EXPECT_EQ(finished->output_json, R"({"final":1})");
+  EXPECT_EQ(finished->condition, true);
 }
 
 std::unique_ptr<Store> OpenSqlite(const std::string& dir) {

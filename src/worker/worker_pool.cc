@@ -5,6 +5,7 @@
 
 #include "base/utf8.h"
 #include "live/output_hub.h"
+#include "runtime/runtime_service.h"
 
 namespace cronium::worker {
 namespace {
@@ -37,7 +38,8 @@ store::RunStatus StatusOf(const exec::RunResult& result) {
 std::map<std::string, std::string> ScriptEnvironment(std::map<std::string, std::string> event_vars,
                                                      const std::string& execution_id,
                                                      const std::string& job_id,
-                                                     const std::string& event_id) {
+                                                     const std::string& event_id,
+                                                     const RuntimeAccess* runtime) {
   std::map<std::string, std::string> env = {{"PATH", "/usr/local/bin:/usr/bin:/bin"},
                                             {"HOME", "{workdir}"},
                                             {"TMPDIR", "{workdir}"},
@@ -49,8 +51,29 @@ std::map<std::string, std::string> ScriptEnvironment(std::map<std::string, std::
   env["CRONIUM_JOB_ID"] = job_id;
   env["CRONIUM_EVENT_ID"] = event_id;
   env["CRONIUM_EXECUTION_MODE"] = "process";
+  if (runtime != nullptr) {
+    env["CRONIUM_RUNTIME_API"] = env["CRONIUM_API_ENDPOINT"] = runtime->url;
+    env["CRONIUM_EXECUTION_TOKEN"] = env["CRONIUM_API_TOKEN"] = runtime->token;
+    env["CRONIUM_HELPER_MODE"] = "api";
+    if (!runtime->helpers_dir.empty()) {
+      const std::string& dir = runtime->helpers_dir;
+      auto prepend = [&env](const std::string& name, const std::string& value, char separator) {
+        auto found = env.find(name);
+        env[name] =
+            found == env.end() || found->second.empty() ? value : value + separator + found->second;
+      };
+      env["CRONIUM_HELPERS_DIR"] = dir;
+      prepend("PATH", dir + "/bin", ':');
+      prepend("PYTHONPATH", dir + "/python", ':');
+      prepend("NODE_PATH", dir + "/node", ':');
+      prepend("NODE_OPTIONS", "--require " + dir + "/node/preload.js", ' ');
+      env["BASH_ENV"] = dir + "/bin/cronium.sh";
+    }
+  }
   return env;
 }
+
+std::string RuntimeListenerTag(int index) { return "worker-" + std::to_string(index); }
 
 WorkerPool::WorkerPool(WorkerOptions options, queue::JobQueue& queue, events::EventService& events,
                        exec::Executor& executor, const Clock& clock)
@@ -210,7 +233,7 @@ void WorkerPool::Loop(int index) {
   while (!stopping_) {
     if (next) {
       store::ClaimedJob job = std::move(*next);
-      next = RunJob(std::move(job));
+      next = RunJob(std::move(job), index);
       continue;
     }
     const uint64_t generation = queue_.WorkGeneration();
@@ -242,7 +265,8 @@ void WorkerPool::Loop(int index) {
 }
 
 Result<exec::RunSpec> WorkerPool::BuildSpec(const store::ClaimedJob& claimed,
-                                            const store::EventRecord& event) {
+                                            const store::EventRecord& event,
+                                            const RuntimeAccess* runtime) {
   exec::RunSpec spec;
   switch (event.type) {
     case store::EventType::kBash:
@@ -266,7 +290,8 @@ Result<exec::RunSpec> WorkerPool::BuildSpec(const store::ClaimedJob& claimed,
   spec.args = {"{script}"};
   spec.script = event.content;
   CRONIUM_ASSIGN_OR_RETURN(auto env, events_.UnsealEnvVars(event));
-  spec.env = ScriptEnvironment(std::move(env), claimed.execution.id, claimed.job.id, event.id);
+  spec.env =
+      ScriptEnvironment(std::move(env), claimed.execution.id, claimed.job.id, event.id, runtime);
   spec.work_root = options_.work_root;
   spec.env["CRONIUM_EXECUTION_MODE"] = options_.isolation == "sandbox" ? "sandbox" : "process";
   spec.timeout = claimed.job.timeout;
@@ -295,7 +320,7 @@ Result<exec::RunSpec> WorkerPool::BuildSpec(const store::ClaimedJob& claimed,
   return spec;
 }
 
-std::optional<store::ClaimedJob> WorkerPool::RunJob(store::ClaimedJob claimed) {
+std::optional<store::ClaimedJob> WorkerPool::RunJob(store::ClaimedJob claimed, int index) {
   const std::string& job_id = claimed.job.id;
   auto run = std::make_shared<Running>();
   run->worker_id = claimed.job.lease_owner;
@@ -374,9 +399,46 @@ std::optional<store::ClaimedJob> WorkerPool::RunJob(store::ClaimedJob claimed) {
 
   auto event = events_.GetRecord(claimed.job.event_id);
   if (event) policy = queue::RetryPolicyOf(*event);
-  Result<exec::RunSpec> spec =
-      event ? BuildSpec(claimed, *event) : Result<exec::RunSpec>(tl::unexpected(event.error()));
+  // The runtime API: the run's token works from here until End below. A sandbox with network
+  // "none" reaches the API through this worker's own socket, and its token works only there.
+  std::optional<RuntimeAccess> access;
+  std::string runtime_socket;
+  if (event && options_.runtime != nullptr) {
+    const bool own_socket = static_cast<size_t>(index) < options_.runtime_sockets.size() &&
+                            event->limits.network != "host";
+    if (own_socket) runtime_socket = options_.runtime_sockets[static_cast<size_t>(index)];
+    const TimePoint now = clock_.Now();
+    access = RuntimeAccess{
+        .url = own_socket ? "http://127.0.0.1:8081" : options_.runtime->TcpUrl(),
+        .token = options_.runtime->Begin({.execution_id = record.id,
+                                          .job_id = job_id,
+                                          .event_id = event->id,
+                                          .event_name = event->name,
+                                          .event_type = std::string(ToString(event->type)),
+                                          .user_id = event->owner_id,
+                                          .trigger = record.trigger,
+                                          .attempt = record.attempt,
+                                          .started_at = record.started_at.value_or(now),
+                                          .deadline = now + claimed.job.timeout,
+                                          .input_json = claimed.job.input_json,
+                                          .listener = own_socket ? RuntimeListenerTag(index) : ""}),
+        .helpers_dir = options_.helpers_dir.empty()      ? ""
+                       : options_.isolation == "sandbox" ? std::string(sandbox::kHelpersDir)
+                                                         : options_.helpers_dir};
+  }
+  auto end_runtime = [&] {
+    if (access) {
+      runtime::RunEffects effects = options_.runtime->End(record.id);
+      access.reset();
+      if (effects.output_json) record.output_json = std::move(effects.output_json);
+      if (effects.condition) record.condition = effects.condition;
+    }
+  };
+  Result<exec::RunSpec> spec = event ? BuildSpec(claimed, *event, access ? &*access : nullptr)
+                                     : Result<exec::RunSpec>(tl::unexpected(event.error()));
+  if (spec) spec->runtime_socket = runtime_socket;
   if (!spec) {
+    end_runtime();
     unregister();
     record.status = store::RunStatus::kFailed;
     record.end_reason = fmt::format("could not start: {}", spec.error().message);
@@ -390,6 +452,7 @@ std::optional<store::ClaimedJob> WorkerPool::RunJob(store::ClaimedJob claimed) {
   spdlog::info("execution {} of event {} started (attempt {} of {})", record.id,
                claimed.job.event_id, record.attempt, claimed.job.max_attempts);
   const exec::RunResult result = executor_.Run(*spec, run->token);
+  end_runtime();
   unregister();
 
   record.status = StatusOf(result);

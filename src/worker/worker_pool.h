@@ -28,6 +28,9 @@
 namespace cronium::live {
 class OutputHub;
 }
+namespace cronium::runtime {
+class RuntimeService;
+}
 
 namespace cronium::worker {
 
@@ -44,15 +47,36 @@ struct WorkerOptions {
   std::string isolation = "none";  // what the executor provides ("sandbox" or "none")
   // Sandbox limits of runs whose event leaves them at 0.
   sandbox::Limits default_limits;
+  // The runtime API (optional): each run gets an execution token and the helpers' environment.
+  runtime::RuntimeService* runtime = nullptr;
+  // Sandbox: per worker index, the Unix socket its sandboxes reach the API through (served
+  // with the listener tag RuntimeListenerTag(index)); empty when runs are not sandboxed.
+  std::vector<std::string> runtime_sockets;
+  std::string helpers_dir;  // host dir of the runtime helpers ("" for none)
+};
+
+// The listener tag of worker `index`'s runtime socket.
+std::string RuntimeListenerTag(int index);
+
+// Where a run finds the runtime API and the helpers.
+struct RuntimeAccess {
+  std::string url;          // CRONIUM_RUNTIME_API
+  std::string token;        // the execution token
+  std::string helpers_dir;  // as the script sees it ("" for none)
 };
 
 // The environment of a script, built from scratch (nothing of the server's own reaches it):
 // PATH, HOME and TMPDIR ("{workdir}"), LANG and the Python switches, then the event's env vars
-// (which may override those), then the CRONIUM_* ids of the run (which they may not).
+// (which may override those), then the CRONIUM_* ids of the run (which they may not). With
+// `runtime`, also the API's address and token in both naming families of the original system,
+// and the helpers preloaded: BASH_ENV, the helpers' bin dir first on PATH, PYTHONPATH (for
+// sitecustomize and `import cronium`), NODE_PATH and NODE_OPTIONS --require (ahead of what the
+// event sets for those).
 std::map<std::string, std::string> ScriptEnvironment(std::map<std::string, std::string> event_vars,
                                                      const std::string& execution_id,
                                                      const std::string& job_id,
-                                                     const std::string& event_id);
+                                                     const std::string& event_id,
+                                                     const RuntimeAccess* runtime = nullptr);
 
 struct DrainState {
   bool draining = false;
@@ -101,9 +125,9 @@ class WorkerPool {
   void KeeperLoop();
   // Runs one job and records its end; returns the worker's next job when it could claim one in
   // the same transaction.
-  std::optional<store::ClaimedJob> RunJob(store::ClaimedJob claimed);
-  Result<exec::RunSpec> BuildSpec(const store::ClaimedJob& claimed,
-                                  const store::EventRecord& event);
+  std::optional<store::ClaimedJob> RunJob(store::ClaimedJob claimed, int index);
+  Result<exec::RunSpec> BuildSpec(const store::ClaimedJob& claimed, const store::EventRecord& event,
+                                  const RuntimeAccess* runtime);
   void InterruptAll();
 
   // Immutable after construction.

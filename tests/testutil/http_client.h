@@ -22,6 +22,8 @@ class HttpClient {
   // Authorization header.
   explicit HttpClient(std::string base_url, std::string bearer = "");
   void set_bearer(std::string bearer) { bearer_ = std::move(bearer); }
+  // Connects through this Unix socket instead of the URL's host and port.
+  void set_unix_socket(std::string path) { unix_socket_ = std::move(path); }
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
@@ -45,6 +47,7 @@ class HttpClient {
  private:
   std::string base_url_;
   std::string bearer_;
+  std::string unix_socket_;
   void* curl_;
 };
 

@@ -73,6 +73,12 @@ class Handlers {
   // The execution with its job (attempts, what runs next), for single-execution answers.
   http::Response ExecutionResponse(int status, const store::ExecutionRecord& execution);
 
+  // variable_routes.cc
+  Result<http::Response> ListVariables(http::Request&, const auth::Principal&);
+  Result<http::Response> GetVariable(http::Request&, const auth::Principal&);
+  Result<http::Response> PutVariable(http::Request&, const auth::Principal&);
+  Result<http::Response> DeleteVariable(http::Request&, const auth::Principal&);
+
   // auth_routes.cc
   Result<http::Response> Login(http::Request&);
   Result<http::Response> AcceptInvite(http::Request&);

@@ -27,6 +27,17 @@ Statement& Statement::BindNull(int index) {
   return *this;
 }
 
+Statement& Statement::BindBlob(int index, std::string_view bytes) {
+  // An empty view may have no data pointer, which SQLite would bind as NULL; an empty value is
+  // a zero-length BLOB.
+  if (bytes.empty()) {
+    sqlite3_bind_zeroblob(stmt_, index, 0);
+  } else {
+    sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  }
+  return *this;
+}
+
 Result<bool> Statement::Step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
@@ -50,6 +61,12 @@ std::string Statement::Text(int col) const {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
   if (text == nullptr) return {};
   return std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+}
+
+std::string Statement::Blob(int col) const {
+  const auto* bytes = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
+  if (bytes == nullptr) return {};
+  return std::string(bytes, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
 }
 
 std::optional<int64_t> Statement::OptionalInt(int col) const {

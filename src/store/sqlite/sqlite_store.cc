@@ -1219,6 +1219,49 @@ Result<std::vector<ExecutionRecord>> SqliteStore::ListExecutions(const Execution
 
 namespace {
 
+// The end of an update of a running execution that changed nothing: tells an unknown
+// execution from one that is not RUNNING (inside the caller's transaction).
+Status ExecutionNotRunning(SqliteConnection& conn, const std::string& execution_id) {
+  CRONIUM_ASSIGN_OR_RETURN(auto stmt, conn.Prepare("SELECT status FROM executions WHERE id = ?1"));
+  stmt.Bind(1, execution_id);
+  CRONIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) return NotFound(fmt::format("execution {} not found", execution_id));
+  return FailedPrecondition(
+      fmt::format("execution {} is not running ({})", execution_id, stmt.Text(0)));
+}
+
+}  // namespace
+
+Status SqliteStore::SetExecutionOutput(const std::string& execution_id,
+                                       const std::string& output_json) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Status {
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto stmt,
+        writer_->Prepare("UPDATE executions SET output = ?2 WHERE id = ?1 AND status = 'RUNNING'"));
+    stmt.Bind(1, execution_id).Bind(2, output_json);
+    CRONIUM_ASSIGN_OR_RETURN(int changed, stmt.Run());
+    if (changed == 0) return ExecutionNotRunning(*writer_, execution_id);
+    return OkStatus();
+  });
+}
+
+Status SqliteStore::SetExecutionCondition(const std::string& execution_id, bool condition) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Status {
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto stmt,
+        writer_->Prepare(
+            "UPDATE executions SET condition = ?2 WHERE id = ?1 AND status = 'RUNNING'"));
+    stmt.Bind(1, execution_id).Bind(2, condition);
+    CRONIUM_ASSIGN_OR_RETURN(int changed, stmt.Run());
+    if (changed == 0) return ExecutionNotRunning(*writer_, execution_id);
+    return OkStatus();
+  });
+}
+
+namespace {
+
 constexpr std::string_view kUserColumns =
     "id, email, username, display_name, role, status, password_hash, invite_hash, "
     "invite_expires_at, last_login_at, created_at, updated_at";
@@ -1320,6 +1363,21 @@ AuditEntry ReadAudit(const Statement& stmt) {
   e.outcome = stmt.Text(9);
   e.details_json = stmt.Text(10);
   return e;
+}
+
+constexpr std::string_view kVariableColumns =
+    "user_id, key, value, version, created_at, updated_at, updated_by";
+
+VariableRecord ReadVariable(const Statement& stmt) {
+  VariableRecord r;
+  r.user_id = stmt.Text(0);
+  r.key = stmt.Text(1);
+  r.sealed_value = stmt.Blob(2);
+  r.version = stmt.Int(3);
+  r.created_at = FromUnixMillis(stmt.Int(4));
+  r.updated_at = FromUnixMillis(stmt.Int(5));
+  r.updated_by = stmt.Text(6);
+  return r;
 }
 
 template <class T, class Read>
@@ -1548,6 +1606,140 @@ Status SqliteStore::TouchApiToken(const std::string& id, TimePoint at) {
   stmt.Bind(1, id).Bind(2, ToUnixMillis(at));
   CRONIUM_RETURN_IF_ERROR(stmt.Run());
   return OkStatus();
+}
+
+Result<VariableRecord> SqliteStore::GetVariable(const std::string& user_id,
+                                                const std::string& key) {
+  auto reader = AcquireReader();
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt,
+      reader->Prepare(fmt::format("SELECT {} FROM variables WHERE user_id = ?1 AND key = ?2",
+                                  kVariableColumns)));
+  stmt.Bind(1, user_id).Bind(2, key);
+  CRONIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) return NotFound(fmt::format("variable {} not found", key));
+  return ReadVariable(stmt);
+}
+
+Result<VariableRecord> SqliteStore::PutVariable(const VariableRecord& v, int64_t max_per_user,
+                                                const AuditEntry& audit) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Result<VariableRecord> {
+    // The limit applies to new keys only, so a user at the limit can still change a value. The
+    // check and the insert share the transaction (and the one writer), so concurrent puts
+    // cannot both take the last place.
+    bool exists = false;
+    {
+      CRONIUM_ASSIGN_OR_RETURN(
+          auto lookup, writer_->Prepare("SELECT 1 FROM variables WHERE user_id = ?1 AND key = ?2"));
+      lookup.Bind(1, v.user_id).Bind(2, v.key);
+      CRONIUM_ASSIGN_OR_RETURN(exists, lookup.Step());
+    }
+    if (!exists) {
+      CRONIUM_ASSIGN_OR_RETURN(
+          auto count, writer_->Prepare("SELECT COUNT(*) FROM variables WHERE user_id = ?1"));
+      count.Bind(1, v.user_id);
+      CRONIUM_RETURN_IF_ERROR(count.Step());
+      if (count.Int(0) >= max_per_user) {
+        return ResourceExhausted(
+            fmt::format("a user can have at most {} variables; delete one first", max_per_user));
+      }
+    }
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto stmt,
+        writer_->Prepare(fmt::format(
+            "INSERT INTO variables ({0}) VALUES (?1, ?2, ?3, 1, ?4, ?4, ?5) ON CONFLICT "
+            "(user_id, key) DO UPDATE SET value = excluded.value, version = variables.version + 1, "
+            "updated_at = excluded.updated_at, updated_by = excluded.updated_by RETURNING {0}",
+            kVariableColumns)));
+    stmt.Bind(1, v.user_id)
+        .Bind(2, v.key)
+        .BindBlob(3, v.sealed_value)
+        .Bind(4, ToUnixMillis(v.updated_at))
+        .Bind(5, v.updated_by);
+    auto stored = stmt.Step();
+    if (!stored) {
+      if (stored.error().message.find("FOREIGN KEY") != std::string::npos) {
+        return NotFound(fmt::format("user {} not found", v.user_id));
+      }
+      return tl::unexpected(stored.error());
+    }
+    if (!*stored) return Internal(fmt::format("variable {} was not stored", v.key));
+    VariableRecord record = ReadVariable(stmt);
+    CRONIUM_RETURN_IF_ERROR(stmt.Step());  // finish the statement
+    CRONIUM_RETURN_IF_ERROR(WriteAudit(*writer_, audit));
+    return record;
+  });
+}
+
+Status SqliteStore::DeleteVariable(const std::string& user_id, const std::string& key,
+                                   const AuditEntry& audit) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Status {
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto stmt, writer_->Prepare("DELETE FROM variables WHERE user_id = ?1 AND key = ?2"));
+    stmt.Bind(1, user_id).Bind(2, key);
+    CRONIUM_ASSIGN_OR_RETURN(int changed, stmt.Run());
+    if (changed == 0) return NotFound(fmt::format("variable {} not found", key));
+    return WriteAudit(*writer_, audit);
+  });
+}
+
+Result<std::vector<VariableRecord>> SqliteStore::ListVariables(const VariableQuery& query) {
+  auto reader = AcquireReader();
+  // The prefix is compared with substr, not LIKE: keys may hold '%' and '_', which LIKE reads
+  // as wildcards, and LIKE ignores ASCII case.
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt,
+      reader->Prepare(fmt::format(
+          "SELECT {} FROM variables WHERE user_id = ?1 AND (?2 IS NULL OR key > ?2) AND (?3 IS "
+          "NULL OR substr(key, 1, length(?3)) = ?3) ORDER BY key LIMIT ?4",
+          kVariableColumns)));
+  stmt.Bind(1, query.user_id);
+  if (!query.after_key.empty())
+    stmt.Bind(2, query.after_key);
+  else
+    stmt.BindNull(2);
+  if (!query.prefix.empty())
+    stmt.Bind(3, query.prefix);
+  else
+    stmt.BindNull(3);
+  stmt.Bind(4, query.limit);
+  return CollectRows(stmt, ReadVariable);
+}
+
+Result<int64_t> SqliteStore::CountVariables(const std::string& user_id) {
+  auto reader = AcquireReader();
+  CRONIUM_ASSIGN_OR_RETURN(auto stmt,
+                           reader->Prepare("SELECT COUNT(*) FROM variables WHERE user_id = ?1"));
+  stmt.Bind(1, user_id);
+  CRONIUM_RETURN_IF_ERROR(stmt.Step());
+  return stmt.Int(0);
+}
+
+Result<int> SqliteStore::RewriteVariables(
+    const std::function<Result<std::string>(const VariableRecord&)>& rewrite,
+    const AuditEntry& audit) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Result<int> {
+    std::vector<VariableRecord> variables;
+    {
+      // Read them all first: updating rows while stepping over the same table would be unsafe.
+      CRONIUM_ASSIGN_OR_RETURN(
+          auto select, writer_->Prepare(fmt::format("SELECT {} FROM variables", kVariableColumns)));
+      CRONIUM_ASSIGN_OR_RETURN(variables, CollectRows(select, ReadVariable));
+    }
+    for (const VariableRecord& variable : variables) {
+      CRONIUM_ASSIGN_OR_RETURN(std::string sealed, rewrite(variable));
+      CRONIUM_ASSIGN_OR_RETURN(
+          auto update,
+          writer_->Prepare("UPDATE variables SET value = ?3 WHERE user_id = ?1 AND key = ?2"));
+      update.Bind(1, variable.user_id).Bind(2, variable.key).BindBlob(3, sealed);
+      CRONIUM_RETURN_IF_ERROR(update.Run());
+    }
+    CRONIUM_RETURN_IF_ERROR(WriteAudit(*writer_, audit));
+    return static_cast<int>(variables.size());
+  });
 }
 
 Status SqliteStore::AppendAudit(const AuditEntry& entry) {

@@ -75,6 +75,9 @@ class SqliteStore final : public Store {
   Result<JobRecord> GetJob(const std::string& id) override;
   Result<ExecutionRecord> GetExecution(const std::string& id) override;
   Result<std::vector<ExecutionRecord>> ListExecutions(const ExecutionQuery& query) override;
+  Status SetExecutionOutput(const std::string& execution_id,
+                            const std::string& output_json) override;
+  Status SetExecutionCondition(const std::string& execution_id, bool condition) override;
 
   Status InsertUser(const UserRecord& user, const AuditEntry& audit) override;
   Result<UserRecord> GetUser(const std::string& id) override;
@@ -98,6 +101,17 @@ class SqliteStore final : public Store {
   Result<std::vector<ApiTokenRecord>> ListApiTokens(const std::string& user_id) override;
   Status RevokeApiToken(const std::string& id, TimePoint at, const AuditEntry& audit) override;
   Status TouchApiToken(const std::string& id, TimePoint at) override;
+
+  Result<VariableRecord> GetVariable(const std::string& user_id, const std::string& key) override;
+  Result<VariableRecord> PutVariable(const VariableRecord& variable, int64_t max_per_user,
+                                     const AuditEntry& audit) override;
+  Status DeleteVariable(const std::string& user_id, const std::string& key,
+                        const AuditEntry& audit) override;
+  Result<std::vector<VariableRecord>> ListVariables(const VariableQuery& query) override;
+  Result<int64_t> CountVariables(const std::string& user_id) override;
+  Result<int> RewriteVariables(
+      const std::function<Result<std::string>(const VariableRecord&)>& rewrite,
+      const AuditEntry& audit) override;
 
   Status AppendAudit(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) override;

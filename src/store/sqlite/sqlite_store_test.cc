@@ -83,6 +83,28 @@ TEST(SqliteStoreTest, DataSurvivesReopen) {
   EXPECT_EQ(loaded->name, "keep me");
 }
 
+TEST(SqliteStoreTest, StoresVariableValuesAsBlobs) {
+  // Ciphertext is bytes, not text: as TEXT, SQLite's string functions would stop at a NUL and
+  // a conversion to another encoding would alter it.
+  testutil::TempDir dir;
+  const std::string path = dir.path() + "/c.db";
+  {
+    auto store = SqliteStore::Open({.path = path});
+    ASSERT_TRUE(store);
+    UserRecord user{.id = "usr_blob", .email = "b@example.test", .username = "b"};
+    ASSERT_TRUE((*store)->InsertUser(user, {}));
+    ASSERT_TRUE((*store)->PutVariable({.user_id = user.id,
+                                       .key = "K",
+                                       .sealed_value = std::string("a\0b", 3),
+                                       .updated_at = FromUnixMillis(1)},
+                                      10, {}));
+  }
+  EXPECT_EQ(QueryInt(path,
+                     "SELECT COUNT(*) FROM variables WHERE typeof(value) = 'blob' AND "
+                     "length(value) = 3 AND created_at = 1"),
+            1);
+}
+
 TEST(SqliteStoreTest, UnopenablePathIsUnavailable) {
   auto store = SqliteStore::Open({.path = "/proc/definitely/not/here.db"});
   ASSERT_FALSE(store);

@@ -10,7 +10,7 @@
 
 #include "base/clock.h"
 
-namespace cronium::auth {
+namespace cronium {
 
 struct RateLimit {
   double capacity = 10;     // burst size
@@ -44,4 +44,4 @@ class RateLimiter {
   std::unordered_map<std::string, Bucket> buckets_;  // Guarded by mutex_.
 };
 
-}  // namespace cronium::auth
+}  // namespace cronium

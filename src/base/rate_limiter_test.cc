@@ -1,10 +1,10 @@
-#include "auth/rate_limiter.h"
+#include "base/rate_limiter.h"
 
 #include <gtest/gtest.h>
 
 #include "testutil/fake_clock.h"
 
-namespace cronium::auth {
+namespace cronium {
 namespace {
 
 TEST(RateLimiterTest, AllowsABurstThenRefillsOverTime) {
@@ -40,4 +40,4 @@ TEST(RateLimiterTest, ForgetsFullBucketsWhenItHasTooManyKeys) {
 }
 
 }  // namespace
-}  // namespace cronium::auth
+}  // namespace cronium

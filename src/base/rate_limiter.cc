@@ -1,9 +1,9 @@
-#include "auth/rate_limiter.h"
+#include "base/rate_limiter.h"
 
 #include <algorithm>
 #include <cmath>
 
-namespace cronium::auth {
+namespace cronium {
 
 RateLimiter::RateLimiter(RateLimit limit, const Clock& clock, size_t max_keys)
     : limit_(limit), clock_(clock), max_keys_(max_keys) {}
@@ -57,4 +57,4 @@ void RateLimiter::Reset(const std::string& key) {
   buckets_.erase(key);
 }
 
-}  // namespace cronium::auth
+}  // namespace cronium
