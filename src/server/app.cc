@@ -130,14 +130,14 @@ Result<int> RotateKeys(crypto::KeyFiles& keys, events::EventService& events,
   CRONIUM_ASSIGN_OR_RETURN(
       int count, events.ResealAll(keys.TargetBox(crypto::KeyPurpose::kEventEnvVars),
                                   store::MakeAudit(actor, now, "key.rotate", "key", "master")));
+  // The one audit row of the rotation is the one above.
   CRONIUM_ASSIGN_OR_RETURN(
-      int vars,
-      variables.ResealAll(keys.TargetBox(crypto::KeyPurpose::kUserVariables),
-                          store::MakeAudit(actor, now, "key.rotate", "key", "variables")));
+      int vars, variables.ResealAll(keys.TargetBox(crypto::KeyPurpose::kUserVariables), {}));
+  spdlog::info("key rotation: {} event(s) and {} variable(s) re-encrypted", count, vars);
   CRONIUM_RETURN_IF_ERROR(keys.CommitRotation());
   events.SetEnvBox(keys.Box(crypto::KeyPurpose::kEventEnvVars));
   variables.SetBox(keys.Box(crypto::KeyPurpose::kUserVariables));
-  return count + vars;
+  return count;
 }
 
 struct App::Parts {
@@ -233,7 +233,7 @@ Status App::Start() {
     spdlog::warn("finishing a key rotation that was interrupted");
     CRONIUM_ASSIGN_OR_RETURN(
         int resealed, RotateKeys(*p.keys, *p.events, *p.variables, store::Actor{}, p.clock.Now()));
-    spdlog::info("key rotation finished: {} secret(s) re-encrypted", resealed);
+    spdlog::info("key rotation finished: {} event(s) re-encrypted", resealed);
   }
   p.runtime = std::make_unique<runtime::RuntimeService>(
       runtime::RuntimeOptions{},

@@ -68,6 +68,10 @@ TEST_F(AuthE2eTest, EveryApiEndpointNeedsCredentials) {
       {"POST", "/api/v1/events/evt_x/run"},
       {"GET", "/api/v1/events/evt_x/executions"},
       {"GET", "/api/v1/executions"},
+      {"GET", "/api/v1/variables"},
+      {"GET", "/api/v1/variables/x"},
+      {"PUT", "/api/v1/variables/x"},
+      {"DELETE", "/api/v1/variables/x"},
       {"GET", "/api/v1/executions/exe_x"},
       {"POST", "/api/v1/executions/exe_x/cancel"},
       {"GET", "/api/v1/system/info"},
@@ -444,6 +448,10 @@ TEST_F(AuthE2eTest, KeyRotationReencryptsSecretsWhileTheServerRuns) {
   const std::string old_key = ReadFile(DataDir() + "/master.key");
   const std::string user = UserToken("kim", "USER", "write");
   EXPECT_EQ(As(user, "POST", "/api/v1/admin/keys/rotate", "{}").status, 403);
+  // Variables are secrets too (sealed with a key of their own).
+  ASSERT_EQ(
+      As(user, "PUT", "/api/v1/variables/db%2Fpassword", R"({"value":{"pw":"s3cret"}})").status,
+      201);
 
   const std::map<std::string, std::string> env{{"CRONIUM_SERVER", server_->url()},
                                                {"CRONIUM_TOKEN", admin_token_}};
@@ -465,6 +473,9 @@ TEST_F(AuthE2eTest, KeyRotationReencryptsSecretsWhileTheServerRuns) {
   ASSERT_EQ(server_->Stop(), 0);
   StartServer();
   EXPECT_EQ(RunAndWait(id)["stdout"], "survives-rotation\n");
+  auto variable = As(user, "GET", "/api/v1/variables/db%2Fpassword");
+  ASSERT_EQ(variable.status, 200) << variable.body;
+  EXPECT_EQ(Parse(variable)["value"], json({{"pw", "s3cret"}}));
   auto audit = Parse(client_->Get("/api/v1/audit?action=key.rotate"));
   EXPECT_EQ(audit["items"].size(), 1u);
 }
