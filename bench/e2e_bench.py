@@ -14,13 +14,13 @@ import sys
 import time
 
 
-def start_server(cronium, data_dir):
+def start_server(cronium, data_dir, extra=()):
     token = subprocess.run([cronium, "admin", "bootstrap", "--data-dir", data_dir],
                            capture_output=True, text=True, check=True).stdout.strip()
     # The per-token request limit would otherwise be what the load test measures.
     proc = subprocess.Popen(
         [cronium, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir, "--log-level",
-         "warn", "--token-rate-limit", "10000000"], stdout=subprocess.PIPE,
+         "warn", "--token-rate-limit", "10000000", *extra], stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL, text=True)
     match = None
     for _ in range(20):
@@ -46,6 +46,30 @@ class Api:
         response = self.conn.getresponse()
         data = response.read()
         return response.status, (json.loads(data) if data else None)
+
+
+RUNTIME_SCRIPT = r"""
+import http.client, os, time, urllib.parse
+def percentiles(samples):
+    samples.sort()
+    return [samples[len(samples) // 2] * 1000, samples[int(len(samples) * 0.99)] * 1000]
+def timed(call, n=1000):
+    out = []
+    for i in range(n):
+        start = time.perf_counter()
+        call(i)
+        out.append(time.perf_counter() - start)
+    return percentiles(out)
+url = urllib.parse.urlsplit(os.environ["CRONIUM_RUNTIME_API"])
+bare = http.client.HTTPConnection(url.hostname, url.port)
+def health(_):
+    bare.request("GET", "/health")
+    bare.getresponse().read()
+result = {"health": timed(health)}
+result["set"] = timed(lambda i: cronium.setVariable("bench", {"n": i, "tags": ["a", "b"]}))
+result["get"] = timed(lambda i: cronium.getVariable("bench"))
+cronium.output(result)
+"""
 
 
 def rss_kb(pid):
@@ -110,7 +134,8 @@ def main():
     args = parser.parse_args()
 
     rows = []
-    proc, host, port, token = start_server(args.cronium, os.path.join(args.work, "data"))
+    proc, host, port, token = start_server(args.cronium, os.path.join(args.work, "data"),
+                                           ["--runtime-rate-limit", "100000000"])
     try:
         api = Api(host, port, token)
         status, event = api.call("POST", "/api/v1/events", {
@@ -156,6 +181,35 @@ def main():
         rows.append(("BASH `true` run, POST to recorded end (p50 / p99)",
                      f"{statistics.median(client_ms):.2f} / "
                      f"{sorted(client_ms)[98]:.2f} ms", "-", f"{bare:.2f} ms"))
+
+        # The runtime API as a script sees it: 1,000 getVariable and 1,000 setVariable calls of
+        # the Python helpers from inside the run (through the sandbox's forwarder when the
+        # sandbox runs), next to 1,000 bare GET /health on the same path.
+        status, probe = api.call("POST", "/api/v1/events", {
+            "name": "runtime bench", "type": "PYTHON", "timeoutSeconds": 120,
+            "content": RUNTIME_SCRIPT})
+        assert status == 201, probe
+        status, run = api.call("POST", f"/api/v1/events/{probe['id']}/run", {})
+        assert status == 202, run
+        for _ in range(4):  # bounded: the run's timeout is 120 s
+            status, execution = api.call("GET",
+                                         f"/api/v1/executions/{run['executionId']}?wait=60")
+            if execution.get("status") not in ("QUEUED", "RUNNING"):
+                break
+        assert status == 200 and execution["status"] == "SUCCEEDED", (status, execution)
+        timings = execution["output"]
+        where = "in the sandbox" if execution["isolation"] == "sandbox" else "plain process"
+        get_server = micro(args.micro, "BM_RuntimeGetVariable")
+        set_server = micro(args.micro, "BM_RuntimeSetVariable")
+        rows.append(("getVariable server-side (token, SQLite read, decrypt), mean",
+                     f"{get_server:.3f} ms", "p50 < 1 ms", f"{micro(args.micro, 'BM_SqliteGetEvent'):.3f} ms (SQLite point read)"))
+        rows.append(("setVariable server-side (token, encrypt, write + audit), mean",
+                     f"{set_server:.3f} ms", "p50 < 1 ms", "-"))
+        for name in ("get", "set"):
+            rows.append((f"python {name}Variable round trip {where}, p50 / p99 (1,000 calls)",
+                         f"{timings[name][0]:.2f} / {timings[name][1]:.2f} ms", "-",
+                         f"{timings['health'][0]:.2f} / {timings['health'][1]:.2f} ms "
+                         "(bare GET /health, same path)"))
 
         # Throughput: 400 trivial runs queued at once, until all are recorded.
         count = 400

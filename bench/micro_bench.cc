@@ -10,6 +10,7 @@
 #include "crypto/secrets.h"
 #include "exec/process_executor.h"
 #include "http/router.h"
+#include "runtime/runtime_service.h"
 #include "scheduler/cron_expression.h"
 #include "store/sqlite/sqlite_store.h"
 #include "testutil/temp_dir.h"
@@ -98,6 +99,63 @@ void BM_SealAndOpenEnvVar(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_SealAndOpenEnvVar);
+
+// The server side of a script's getVariable / setVariable: the token check (HS256, the run's
+// registry, the rate limit), then a SQLite read and a decryption, or an encryption and a
+// write transaction with its audit row. The HTTP around it costs what GET /healthz does.
+struct RuntimeFixture {
+  RuntimeFixture() {
+    auto opened = store::sqlite::SqliteStore::Open({.path = dir.path() + "/r.db"});
+    store = std::move(*opened);
+    store::UserRecord user;
+    user.id = NewId("usr", clock.Now());
+    user.username = "bench";
+    user.email = "bench@example.test";
+    user.password_hash = "x";
+    user.created_at = user.updated_at = clock.Now();
+    (void)store->InsertUser(user, {});
+    std::array<unsigned char, crypto::kKeyBytes> bytes{};
+    const auto key = crypto::MasterKey::FromBytesForTest(bytes);
+    variables = std::make_unique<runtime::Variables>(
+        runtime::VariablesOptions{}, *store, key.Box(crypto::KeyPurpose::kUserVariables), clock);
+    service = std::make_unique<runtime::RuntimeService>(
+        runtime::RuntimeOptions{.requests_per_minute = 1'000'000'000},
+        runtime::ExecutionTokens(key.Signer(crypto::KeyPurpose::kExecutionTokens), clock),
+        *variables, *store, clock);
+    header = "Bearer " + service->Begin({.execution_id = "exe_bench",
+                                         .user_id = user.id,
+                                         .started_at = clock.Now(),
+                                         .deadline = clock.Now() + std::chrono::hours(1)});
+  }
+  testutil::TempDir dir;
+  SystemClock clock;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<runtime::Variables> variables;
+  std::unique_ptr<runtime::RuntimeService> service;
+  std::string header;
+};
+
+void BM_RuntimeGetVariable(benchmark::State& state) {
+  RuntimeFixture f;
+  auto caller = *f.service->Authorize(f.header, "exe_bench", "");
+  (void)f.service->SetVariable(caller, "counter", R"({"n":41,"tags":["a","b"]})");
+  for (auto _ : state) {
+    auto authorized = f.service->Authorize(f.header, "exe_bench", "");
+    benchmark::DoNotOptimize(f.service->GetVariable(*authorized, "counter"));
+  }
+}
+BENCHMARK(BM_RuntimeGetVariable)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+void BM_RuntimeSetVariable(benchmark::State& state) {
+  RuntimeFixture f;
+  int n = 0;
+  for (auto _ : state) {
+    auto authorized = f.service->Authorize(f.header, "exe_bench", "");
+    benchmark::DoNotOptimize(f.service->SetVariable(
+        *authorized, "counter", R"({"n":)" + std::to_string(n++) + R"(,"tags":["a","b"]})"));
+  }
+}
+BENCHMARK(BM_RuntimeSetVariable)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 // NextAfter in a DST zone: a typical expression and pathological ones (rare matches).
 void BM_CronNextAfter(benchmark::State& state, const char* text) {

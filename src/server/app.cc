@@ -236,7 +236,7 @@ Status App::Start() {
     spdlog::info("key rotation finished: {} event(s) re-encrypted", resealed);
   }
   p.runtime = std::make_unique<runtime::RuntimeService>(
-      runtime::RuntimeOptions{},
+      runtime::RuntimeOptions{.requests_per_minute = options_.runtime_requests_per_minute},
       runtime::ExecutionTokens(p.keys->Signer(crypto::KeyPurpose::kExecutionTokens), p.clock),
       *p.variables, *p.store, p.clock);
   p.queue = std::make_unique<queue::JobQueue>(*p.store, p.clock);

@@ -194,6 +194,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(int64_t{0}, int64_t{60'000}));
   serve->add_option("--token-rate-limit", serve_options.token_requests_per_second,
                     "Requests per second allowed per API token (default 1000)");
+  serve
+      ->add_option("--runtime-rate-limit", serve_options.runtime_requests_per_minute,
+                   "Runtime API calls a minute allowed per run (default 1000; a minute's worth "
+                   "may come at once)")
+      ->check(CLI::Range(1, 100'000'000));
 
   auto* admin = app.add_subcommand("admin", "Administration on the server's machine");
   admin->require_subcommand(1);

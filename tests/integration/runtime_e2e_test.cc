@@ -281,8 +281,8 @@ class RuntimeSecurityE2eTest : public E2eTest {
                                                       .dump());
     EXPECT_EQ(created.status, 201) << created.body;
     testutil::HttpClient anonymous(server_->url());
-    auto login =
-        anonymous.Post("/api/v1/auth/login", json{{"username", name}, {"password", password}}.dump());
+    auto login = anonymous.Post("/api/v1/auth/login",
+                                json{{"username", name}, {"password", password}}.dump());
     EXPECT_EQ(login.status, 200) << login.body;
     const std::string cookie =
         login.headers["set-cookie"].substr(0, login.headers["set-cookie"].find(';'));
