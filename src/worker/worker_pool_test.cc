@@ -264,3 +264,38 @@ TEST_F(WorkerPoolTest, ARunWhoseLeaseWasTakenOverIsStoppedAndRecordsNothing) {
 
 }  // namespace
 }  // namespace cronium::worker
+
+namespace cronium::worker {
+namespace {
+
+TEST(ScriptEnvironmentTest, TheRuntimeComesFirstAndTheEventsOwnValuesStay) {
+  const RuntimeAccess access{.url = "http://127.0.0.1:8081",
+                             .token = "tok.en.sig",
+                             .helpers_dir = "/opt/cronium"};
+  auto env = ScriptEnvironment({{"PATH", "/opt/tools/bin:/usr/bin"},
+                                {"PYTHONPATH", "/srv/lib"},
+                                {"NODE_OPTIONS", "--max-old-space-size=64"},
+                                {"BASH_ENV", "/srv/mine.sh"}},
+                               "exe_1", "job_1", "evt_1", &access);
+  // Both naming families of the original system.
+  EXPECT_EQ(env["CRONIUM_RUNTIME_API"], "http://127.0.0.1:8081");
+  EXPECT_EQ(env["CRONIUM_API_ENDPOINT"], "http://127.0.0.1:8081");
+  EXPECT_EQ(env["CRONIUM_EXECUTION_TOKEN"], "tok.en.sig");
+  EXPECT_EQ(env["CRONIUM_API_TOKEN"], "tok.en.sig");
+  EXPECT_EQ(env["CRONIUM_EXECUTION_ID"], "exe_1");
+  // The helpers are found first; what the event set still follows.
+  EXPECT_EQ(env["PATH"], "/opt/cronium/bin:/opt/tools/bin:/usr/bin");
+  EXPECT_EQ(env["PYTHONPATH"], "/opt/cronium/python:/srv/lib");
+  EXPECT_EQ(env["NODE_PATH"], "/opt/cronium/node");
+  EXPECT_EQ(env["NODE_OPTIONS"], "--require /opt/cronium/node/preload.js --max-old-space-size=64");
+  EXPECT_EQ(env["BASH_ENV"], "/opt/cronium/bin/cronium.sh");
+
+  // Without a runtime a script gets none of it.
+  auto plain = ScriptEnvironment({}, "exe_1", "job_1", "evt_1");
+  EXPECT_EQ(plain.count("CRONIUM_EXECUTION_TOKEN"), 0u);
+  EXPECT_EQ(plain.count("BASH_ENV"), 0u);
+  EXPECT_EQ(plain["PATH"], "/usr/local/bin:/usr/bin:/bin");
+}
+
+}  // namespace
+}  // namespace cronium::worker
