@@ -305,7 +305,7 @@ json TimeOrNull(const std::optional<TimePoint>& t) {
   return t ? json(FormatRfc3339(*t)) : json(nullptr);
 }
 
-Status ReadPaging(const http::Request& request, int& limit, std::string& cursor) {
+Status ReadLimit(const http::Request& request, int& limit) {
   limit = 50;
   if (auto text = request.QueryParam("limit")) {
     char* end = nullptr;
@@ -315,6 +315,11 @@ Status ReadPaging(const http::Request& request, int& limit, std::string& cursor)
     }
     limit = static_cast<int>(value);
   }
+  return OkStatus();
+}
+
+Status ReadPaging(const http::Request& request, int& limit, std::string& cursor) {
+  CRONIUM_RETURN_IF_ERROR(ReadLimit(request, limit));
   if (auto text = request.QueryParam("cursor")) {
     if (!IsWellFormedId(*text)) return InvalidArgument("cursor: not a cursor this API returned");
     cursor = *text;

@@ -30,14 +30,7 @@ json RenderVariable(const runtime::Variable& variable) {
 
 Result<Response> Handlers::ListVariables(Request& request, const auth::Principal& principal) {
   int limit = 50;
-  if (auto text = request.QueryParam("limit")) {
-    char* end = nullptr;
-    const long value = std::strtol(text->c_str(), &end, 10);
-    if (text->empty() || *end != '\0' || value < 1 || value > 200) {
-      return InvalidArgument("limit: an integer from 1 to 200");
-    }
-    limit = static_cast<int>(value);
-  }
+  CRONIUM_RETURN_IF_ERROR(ReadLimit(request, limit));
   // Keys are the cursor: the list is ordered by key.
   const std::string after = request.QueryParam("cursor").value_or("");
   const std::string prefix = request.QueryParam("prefix").value_or("");

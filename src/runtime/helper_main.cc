@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -114,7 +115,8 @@ std::string EncodePathSegment(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(s.size() * 3);
-  for (unsigned char c : s) {
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
     if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
       out.push_back(static_cast<char>(c));
     } else {
@@ -655,7 +657,8 @@ class Api {
       PrintError("CRONIUM_EXECUTION_ID environment variable not set");
       return false;
     }
-    for (unsigned char c : config_.token) {
+    for (const char ch : config_.token) {
+      const auto c = static_cast<unsigned char>(ch);
       if (c < 0x21 || c == 0x7f) {
         PrintError("CRONIUM_EXECUTION_TOKEN contains invalid characters");
         return false;

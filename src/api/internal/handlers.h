@@ -23,7 +23,9 @@ http::Response JsonResponse(int status, const json& body);
 json TimeOrNull(const std::optional<TimePoint>& t);
 // An authentication failure; 401s tell the client which scheme to use.
 http::Response AuthErrorResponse(const Error& error);
-// Reads ?limit= (1..200, default 50) and ?cursor=.
+// Reads ?limit= (1..200, default 50).
+Status ReadLimit(const http::Request& request, int& limit);
+// Reads ?limit= and ?cursor= (an id this API returned).
 Status ReadPaging(const http::Request& request, int& limit, std::string& cursor);
 
 // Handlers is one reference wide, so each route keeps its own copy.

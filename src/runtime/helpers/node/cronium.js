@@ -183,6 +183,9 @@ class Cronium {
   // -- internals ----------------------------------------------------------------------------
 
   _path(suffix) {
+    if (!this.token) {
+      throw new CroniumError("CRONIUM_EXECUTION_TOKEN environment variable not set");
+    }
     if (!this.executionId) {
       throw new CroniumError("CRONIUM_EXECUTION_ID environment variable not set");
     }

@@ -178,6 +178,8 @@ class Cronium:
 
     def _path(self, suffix):
         from urllib.parse import quote
+        if not self.token:
+            raise CroniumError("CRONIUM_EXECUTION_TOKEN environment variable not set")
         if not self.execution_id:
             raise CroniumError("CRONIUM_EXECUTION_ID environment variable not set")
         return f"/executions/{quote(str(self.execution_id), safe='')}{suffix}"
