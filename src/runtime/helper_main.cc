@@ -7,8 +7,6 @@
 //
 // Environment: CRONIUM_RUNTIME_API (or CRONIUM_API_ENDPOINT; default http://127.0.0.1:8081),
 // CRONIUM_EXECUTION_TOKEN (or CRONIUM_API_TOKEN), CRONIUM_EXECUTION_ID.
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -110,8 +108,10 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-// Percent-encodes everything but RFC 3986 unreserved characters (so '/' becomes %2F).
+// Percent-encodes everything but RFC 3986 unreserved characters (so '/' becomes %2F), and the
+// dots of a "." or ".." segment, which a server could otherwise take for a relative path.
 std::string EncodePathSegment(std::string_view s) {
+  if (s == "." || s == "..") return s.size() == 1 ? "%2E" : "%2E%2E";
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(s.size() * 3);
@@ -637,6 +637,7 @@ std::string ErrorMessage(int status, const std::optional<json>& body) {
     }
   }
   if (message.empty()) message = StatusText(status);
+  if (message.starts_with("HTTP ")) return message;
   if (status == 429 && message.find("rate") == std::string::npos) message += " (rate limited)";
   if (status == 413 && message.find("large") == std::string::npos) message += " (too large)";
   return message + " (HTTP " + std::to_string(status) + ")";
@@ -721,7 +722,7 @@ class Api {
     }
     if (response.body.empty()) return json::object();
     if (!parsed) {
-      ApiError("the runtime API sent a response that is not JSON (or nested too deeply)");
+      ApiError("the runtime API sent a response that is not JSON");
       return std::nullopt;
     }
     if (parsed->is_object()) {
@@ -733,8 +734,6 @@ class Api {
     }
     return parsed;
   }
-
-  const Config& config() const { return config_; }
 
  private:
   Config config_;

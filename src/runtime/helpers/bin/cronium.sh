@@ -1,3 +1,4 @@
+{ __cronium_opts=$-; set +xv; } 2>/dev/null  # quiet under `bash -x`/`-v`; restored at the end
 # Cronium runtime helpers for bash (SDK v2.0.0).
 #
 # Sourced through BASH_ENV by every non-interactive bash of a run (and may be sourced again by
@@ -150,3 +151,4 @@ if [[ -z "${__CRONIUM_SH_LOADED-}" ]]; then
     cronium.event() { "${__CRONIUM_RT:-cronium-rt}" context "$@"; }
   fi
 fi
+{ [[ "$__cronium_opts" == *v* ]] && set -v; [[ "$__cronium_opts" == *x* ]] && set -x; unset __cronium_opts; } 2>/dev/null

@@ -84,7 +84,8 @@ function variableKey(key) {
   if (typeof key !== "string" || key === "") {
     throw new TypeError("variable key must be a non-empty string");
   }
-  return encodeURIComponent(key);
+  // A "." or ".." segment could be taken for a relative path: encode its dots too.
+  return key === "." || key === ".." ? key.replace(/\./g, "%2E") : encodeURIComponent(key);
 }
 
 /** Client of the runtime API of one execution (configured from the environment). */

@@ -190,7 +190,9 @@ class Cronium:
             raise TypeError(f"variable key must be a str, not {type(key).__name__}")
         if not key:
             raise ValueError("variable key must not be empty")
-        return self._path("/variables/" + quote(key, safe=""))
+        # A "." or ".." segment could be taken for a relative path: encode its dots too.
+        encoded = quote(key, safe="") if key not in (".", "..") else key.replace(".", "%2E")
+        return self._path("/variables/" + encoded)
 
     def _input(self):
         return _data(self._request("GET", self._path("/input")))
