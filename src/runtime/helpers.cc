@@ -1,8 +1,12 @@
 #include "runtime/helpers.h"
 
 #include <fmt/format.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <span>
@@ -33,6 +37,26 @@ Status WriteFile(const fs::path& path, std::string_view contents, mode_t mode) {
   return OkStatus();
 }
 
+// Compiles the Python helpers ahead (unchecked-hash .pyc): scripts run with
+// PYTHONDONTWRITEBYTECODE and, in a sandbox, a read-only copy, so without this every Python
+// start would compile sitecustomize.py again (~2 ms). Best effort: without python3 nothing
+// is lost but that time.
+void CompilePython(const std::string& dir) {
+  const char* python = "/usr/bin/python3";
+  if (::access(python, X_OK) != 0) return;
+  const std::string target = dir + "/python";
+  const char* argv[] = {python,           "-m",           "compileall", "-q", "--invalidation-mode",
+                        "unchecked-hash", target.c_str(), nullptr};
+  char* envp[] = {const_cast<char*>("PATH=/usr/bin:/bin"), nullptr};
+  pid_t pid = 0;
+  if (::posix_spawn(&pid, python, nullptr, nullptr, const_cast<char* const*>(argv), envp) != 0) {
+    return;
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+}
+
 }  // namespace
 
 Status InstallHelpers(const std::string& dir, const std::string& client_path) {
@@ -50,7 +74,9 @@ Status InstallHelpers(const std::string& dir, const std::string& client_path) {
   }
   const std::string bytes((std::istreambuf_iterator<char>(client)),
                           std::istreambuf_iterator<char>());
-  return WriteFile(fs::path(dir) / "bin" / "cronium-rt", bytes, 0755);
+  CRONIUM_RETURN_IF_ERROR(WriteFile(fs::path(dir) / "bin" / "cronium-rt", bytes, 0755));
+  CompilePython(dir);
+  return OkStatus();
 }
 
 std::string DefaultClientPath() {
