@@ -48,6 +48,9 @@ Response Failure(int status, std::string_view message) {
     case 404:
       text = "Not Found";
       break;
+    case 409:
+      text = "Conflict";
+      break;
     case 413:
       text = "Payload Too Large";
       break;
@@ -70,6 +73,8 @@ Response FromError(const Error& error, std::string_view failed) {
       return Failure(404, error.message);
     case ErrorCode::kInvalidArgument:
       return Failure(400, error.message);
+    case ErrorCode::kFailedPrecondition:  // e.g. the run ended elsewhere (reaped, cancelled)
+      return Failure(409, error.message);
     case ErrorCode::kResourceExhausted: {
       if (error.retry_after_seconds <= 0) return Failure(413, error.message);
       Response response = Failure(429, error.message);

@@ -41,7 +41,10 @@ Result<Response> Handlers::ListVariables(Request& request, const auth::Principal
                            ctx_.variables->List(principal.user_id, prefix, after, limit));
   json items = json::array();
   for (const auto& variable : variables) items.push_back(RenderVariable(variable));
-  const bool full = static_cast<int>(variables.size()) == limit;
+  // A page ends early once its values are large (Variables::List); then more may follow.
+  size_t bytes = 0;
+  for (const auto& variable : variables) bytes += variable.value_json.size();
+  const bool full = static_cast<int>(variables.size()) == limit || bytes >= (4 << 20);
   return JsonResponse(
       200, {{"items", items}, {"nextCursor", full ? json(variables.back().key) : json(nullptr)}});
 }

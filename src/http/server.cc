@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -690,6 +691,12 @@ Result<uint16_t> Server::Start() {
     port = acceptor.local_endpoint().port();
   }
   for (const UnixListener& spec : impl_->options.unix_listeners) {
+    if (spec.path.empty() || spec.path.size() >= sizeof(sockaddr_un::sun_path)) {
+      for (auto& bound : impl_->unix_acceptors) ::unlink(bound->path.c_str());
+      impl_->unix_acceptors.clear();
+      return InvalidArgument(fmt::format("the Unix socket path {} is longer than {} bytes",
+                                         spec.path, sizeof(sockaddr_un::sun_path) - 1));
+    }
     // A socket file left by a previous server is replaced; anything else at the path is not.
     struct stat info {};
     if (::lstat(spec.path.c_str(), &info) == 0 && S_ISSOCK(info.st_mode)) {

@@ -254,6 +254,15 @@ TEST_F(ServerTest, ServesUnixSocketsTaggedWithTheirListener) {
   EXPECT_FALSE(std::filesystem::exists(b));
 }
 
+TEST_F(ServerTest, ATooLongSocketPathIsAnErrorNotACrash) {
+  Server server(
+      ServerOptions{.host = "", .unix_listeners = {{"/tmp/" + std::string(200, 's'), "t"}}},
+      router_);
+  auto started = server.Start();
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code, ErrorCode::kInvalidArgument);
+}
+
 TEST_F(ServerTest, UnixOnlyServerHasNoPort) {
   testutil::TempDir dir;
   server_ = std::make_unique<Server>(

@@ -1,12 +1,15 @@
 #include "runtime/helpers.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <span>
@@ -45,15 +48,34 @@ void CompilePython(const std::string& dir) {
   const char* python = "/usr/bin/python3";
   if (::access(python, X_OK) != 0) return;
   const std::string target = dir + "/python";
-  const char* argv[] = {python,           "-m",           "compileall", "-q", "--invalidation-mode",
+  // -I: isolated (no user site, no PYTHON* variables, and neither the working directory nor
+  // the script's directory on the path), run from the helpers dir, no inherited descriptors.
+  const char* argv[] = {python,           "-I",           "-m",
+                        "compileall",     "-q",           "--invalidation-mode",
                         "unchecked-hash", target.c_str(), nullptr};
   char* envp[] = {const_cast<char*>("PATH=/usr/bin:/bin"), nullptr};
+  posix_spawn_file_actions_t actions;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
+  ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  ::posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   pid_t pid = 0;
-  if (::posix_spawn(&pid, python, nullptr, nullptr, const_cast<char* const*>(argv), envp) != 0) {
-    return;
-  }
+  const int spawned =
+      ::posix_spawn(&pid, python, &actions, nullptr, const_cast<char* const*>(argv), envp);
+  ::posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) return;
+  // Bounded: a compile of two small files takes milliseconds.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  while (true) {
+    const pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid || (done < 0 && errno != EINTR)) return;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      return;
+    }
+    ::usleep(5'000);
   }
 }
 

@@ -38,23 +38,35 @@ tl::unexpected<Error> RunEnded() {
 RuntimeService::RuntimeService(RuntimeOptions options, ExecutionTokens tokens, Variables& variables,
                                store::Store& store, const Clock& clock)
     : options_(options),
-      tokens_(std::move(tokens)),
       variables_(variables),
       store_(store),
       clock_(clock),
       limiter_({.capacity = static_cast<double>(options.requests_per_minute),
                 .per_second = options.requests_per_minute / 60.0},
-               clock) {}
+               clock),
+      tokens_(std::make_shared<const ExecutionTokens>(std::move(tokens))) {}
+
+std::shared_ptr<const ExecutionTokens> RuntimeService::Tokens() {
+  std::lock_guard lock(mutex_);
+  return tokens_;
+}
+
+void RuntimeService::SetSigner(crypto::JwtSigner signer) {
+  auto tokens = std::make_shared<const ExecutionTokens>(std::move(signer), clock_);
+  std::lock_guard lock(mutex_);
+  tokens_ = std::move(tokens);
+}
 
 RuntimeService::~RuntimeService() = default;
 
 std::string RuntimeService::Begin(RunContext context) {
-  const std::string token = tokens_.Issue({.execution_id = context.execution_id,
-                                           .job_id = context.job_id,
-                                           .user_id = context.user_id,
-                                           .event_id = context.event_id,
-                                           .issued_at = clock_.Now(),
-                                           .expires_at = context.deadline + options_.token_grace});
+  const std::string token =
+      Tokens()->Issue({.execution_id = context.execution_id,
+                       .job_id = context.job_id,
+                       .user_id = context.user_id,
+                       .event_id = context.event_id,
+                       .issued_at = clock_.Now(),
+                       .expires_at = context.deadline + options_.token_grace});
   auto run = std::make_shared<Run>(std::move(context));
   std::lock_guard lock(mutex_);
   runs_[run->context.execution_id] = std::move(run);
@@ -102,7 +114,7 @@ Result<RuntimeService::Caller> RuntimeService::Authorize(
                      "invalid authorization header format: send 'Bearer <execution token>'");
   }
   CRONIUM_ASSIGN_OR_RETURN(ExecutionClaims claims,
-                           tokens_.Verify(authorization->substr(kBearer.size())));
+                           Tokens()->Verify(authorization->substr(kBearer.size())));
   std::shared_ptr<Run> run;
   {
     std::lock_guard lock(mutex_);
@@ -177,8 +189,11 @@ Result<std::optional<std::string>> RuntimeService::GetVariable(const Caller& cal
   return std::optional<std::string>(std::move(variable->value_json));
 }
 
+// Variable writes hold the run's lock too: once End returned, none of its writes lands.
 Status RuntimeService::SetVariable(const Caller& caller, const std::string& key,
                                    const std::string& value_json) {
+  std::lock_guard lock(caller->mutex);
+  if (caller->ended) return RunEnded();
   CRONIUM_ASSIGN_OR_RETURN(auto stored, variables_.Put(caller->context.user_id, key, value_json,
                                                        ActorOf(caller->context)));
   (void)stored;
@@ -186,6 +201,8 @@ Status RuntimeService::SetVariable(const Caller& caller, const std::string& key,
 }
 
 Status RuntimeService::DeleteVariable(const Caller& caller, const std::string& key) {
+  std::lock_guard lock(caller->mutex);
+  if (caller->ended) return RunEnded();
   return variables_.Delete(caller->context.user_id, key, ActorOf(caller->context));
 }
 

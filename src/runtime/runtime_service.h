@@ -96,6 +96,10 @@ class RuntimeService {
   // The context in both naming families as a JSON object.
   std::string Context(const Caller& caller);
 
+  // Key rotation: tokens are signed with the first key of `signer` from now on and verified
+  // with any of its keys (so that the tokens of going runs keep working).
+  void SetSigner(crypto::JwtSigner signer);
+
   // Where scripts that are not in a sandbox of their own reach the API over TCP (the server's
   // listener, known once it listens).
   void SetTcpUrl(std::string url);
@@ -106,7 +110,7 @@ class RuntimeService {
 
  private:
   const RuntimeOptions options_;
-  const ExecutionTokens tokens_;
+  std::shared_ptr<const ExecutionTokens> Tokens();
   Variables& variables_;
   store::Store& store_;
   const Clock& clock_;
@@ -115,6 +119,7 @@ class RuntimeService {
   std::mutex mutex_;
   std::map<std::string, std::shared_ptr<Run>> runs_;  // by execution id; guarded by mutex_
   std::string tcp_url_;                               // Guarded by mutex_.
+  std::shared_ptr<const ExecutionTokens> tokens_;     // Guarded by mutex_.
 };
 
 }  // namespace cronium::runtime

@@ -192,6 +192,10 @@ TEST_F(RuntimeServiceTest, OutputAndConditionReachTheExecutionAtOnceAndTheEnd) {
   auto late = service_->SetOutput(*caller, "1");
   ASSERT_FALSE(late);
   EXPECT_EQ(late.error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(service_->SetCondition(*caller, false).error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(service_->SetVariable(*caller, "late", "1").error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(service_->DeleteVariable(*caller, "late").error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(store_->GetVariable(users_[0], "late").error().code, ErrorCode::kNotFound);
   EXPECT_EQ(service_->ActiveRuns(), 0u);
 }
 
@@ -289,6 +293,41 @@ TEST_F(RuntimeServiceTest, VariableLimitsNameTheProblem) {
   ASSERT_FALSE(fourth);
   EXPECT_EQ(fourth.error().code, ErrorCode::kResourceExhausted);
   EXPECT_TRUE(service_->SetVariable(caller, "a", "2"));  // replacing is fine at the limit
+}
+
+TEST_F(RuntimeServiceTest, ListsStopEarlyOnceTheirValuesAreLarge) {
+  variables_ = std::make_unique<Variables>(VariablesOptions{.max_per_user = 100}, *store_,
+                                           Key(1).Box(crypto::KeyPurpose::kUserVariables), clock_);
+  const std::string value = "\"" + std::string(398, 'v') + "\"";  // 400 bytes of JSON
+  for (const char* key : {"a", "b", "c", "d", "e"}) {
+    ASSERT_TRUE(variables_->Put(users_[0], key, value, {}));
+  }
+  auto first = variables_->List(users_[0], "", "", 10, /*max_bytes=*/1000);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->size(), 3u);  // 400, 800, 1200: the third crosses the line
+  auto rest = variables_->List(users_[0], "", first->back().key, 10, 1000);
+  ASSERT_EQ(rest->size(), 2u);
+  EXPECT_EQ(rest->front().key, "d");
+  EXPECT_EQ(variables_->List(users_[0], "", "", 2, 1000)->size(), 2u);
+  // One value larger than the page is still listed, alone.
+  EXPECT_EQ(variables_->List(users_[0], "", "", 10, 10)->size(), 1u);
+}
+
+TEST_F(RuntimeServiceTest, SigningRotatesWithoutBreakingGoingRuns) {
+  Started before = Start(users_[0]);
+  const crypto::MasterKey next = Key(7);
+  service_->SetSigner(crypto::JwtSigner({next.Derive(crypto::KeyPurpose::kExecutionTokens),
+                                         Key(1).Derive(crypto::KeyPurpose::kExecutionTokens)}));
+  Started after = Start(users_[1]);
+  EXPECT_TRUE(service_->Authorize(before.header, before.execution_id, ""));
+  EXPECT_TRUE(service_->Authorize(after.header, after.execution_id, ""));
+  // The new token is signed with the next key: a server with only the old key rejects it.
+  auto old_only = MakeService(Key(1));
+  EXPECT_NE(after.token.substr(after.token.rfind('.')),
+            before.token.substr(before.token.rfind('.')));
+  service_->SetSigner(next.Signer(crypto::KeyPurpose::kExecutionTokens));
+  EXPECT_FALSE(service_->Authorize(before.header, before.execution_id, ""));
+  EXPECT_TRUE(service_->Authorize(after.header, after.execution_id, ""));
 }
 
 TEST_F(RuntimeServiceTest, ResealingKeepsEveryValueReadable) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <functional>
 #include <nlohmann/json.hpp>
 
@@ -34,13 +35,13 @@ Variables::Variables(VariablesOptions options, store::Store& store, crypto::Secr
       box_(std::make_shared<const crypto::SecretBox>(std::move(box))) {}
 
 std::shared_ptr<const crypto::SecretBox> Variables::Box() const {
-  std::lock_guard lock(box_mutex_);
+  std::shared_lock lock(box_mutex_);
   return box_;
 }
 
 void Variables::SetBox(crypto::SecretBox box) {
   auto replacement = std::make_shared<const crypto::SecretBox>(std::move(box));
-  std::lock_guard lock(box_mutex_);
+  std::unique_lock lock(box_mutex_);  // waits for writes sealed with the old box
   box_ = std::move(replacement);
 }
 
@@ -99,17 +100,18 @@ Result<Variable> Variables::Put(const std::string& user_id, const std::string& k
   if (value.is_discarded()) return InvalidArgument("value: not valid JSON");
   const std::string compact = value.dump(-1, ' ', false, json::error_handler_t::replace);
 
+  std::lock_guard key_lock(KeyMutex(user_id, key));
+  std::shared_lock box_lock(box_mutex_);  // sealed and stored under one key (see SetBox)
   const TimePoint now = clock_.Now();
   store::VariableRecord record{.user_id = user_id,
                                .key = key,
-                               .sealed_value = Box()->Seal(compact, Aad(user_id, key)),
+                               .sealed_value = box_->Seal(compact, Aad(user_id, key)),
                                .created_at = now,
                                .updated_at = now,
                                .updated_by = actor.type + ":" + actor.id};
-  std::lock_guard lock(KeyMutex(user_id, key));
   CRONIUM_ASSIGN_OR_RETURN(
       auto stored,
-      store_.PutVariable(record, options_.max_per_user,
+      store_.PutVariable(record, {options_.max_per_user, options_.max_bytes_per_user},
                          store::MakeAudit(actor, now, "variable.set", "variable", key,
                                           AuditDetails(user_id, key, compact.size()))));
   return Variable{.key = key,
@@ -130,16 +132,27 @@ Status Variables::Delete(const std::string& user_id, const std::string& key,
 }
 
 Result<std::vector<Variable>> Variables::List(const std::string& user_id, const std::string& prefix,
-                                              const std::string& after_key, int limit) {
-  CRONIUM_ASSIGN_OR_RETURN(
-      auto records,
-      store_.ListVariables(
-          {.user_id = user_id, .prefix = prefix, .after_key = after_key, .limit = limit}));
+                                              const std::string& after_key, int limit,
+                                              size_t max_bytes) {
+  // Read in small batches: values may be up to max_value_bytes each.
+  constexpr int kBatch = 16;
   std::vector<Variable> out;
-  out.reserve(records.size());
-  for (const auto& record : records) {
-    CRONIUM_ASSIGN_OR_RETURN(Variable variable, Open(record));
-    out.push_back(std::move(variable));
+  size_t bytes = 0;
+  std::string after = after_key;
+  while (static_cast<int>(out.size()) < limit && (out.empty() || bytes < max_bytes)) {
+    const int want = std::min(kBatch, limit - static_cast<int>(out.size()));
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto records,
+        store_.ListVariables(
+            {.user_id = user_id, .prefix = prefix, .after_key = after, .limit = want}));
+    for (const auto& record : records) {
+      if (!out.empty() && bytes >= max_bytes) break;
+      CRONIUM_ASSIGN_OR_RETURN(Variable variable, Open(record));
+      bytes += variable.value_json.size();
+      out.push_back(std::move(variable));
+    }
+    if (static_cast<int>(records.size()) < want || out.empty()) break;
+    after = out.back().key;
   }
   return out;
 }

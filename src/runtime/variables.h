@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,7 @@ namespace cronium::runtime {
 struct VariablesOptions {
   size_t max_value_bytes = 1 << 20;  // of the value's JSON text
   int64_t max_per_user = 10'000;
+  int64_t max_bytes_per_user = 64 << 20;  // sealed values of one user, in all
   size_t max_key_bytes = 256;
 };
 
@@ -61,9 +63,11 @@ class Variables {
                        const std::string& value_json, const store::Actor& actor);
   // kNotFound when there was none.
   Status Delete(const std::string& user_id, const std::string& key, const store::Actor& actor);
-  // By key; keys after `after_key`, starting with `prefix`.
+  // By key; keys after `after_key`, starting with `prefix`: at most `limit`, and no more once
+  // the values reach `max_bytes` (at least one), so a page of large values stays bounded.
   Result<std::vector<Variable>> List(const std::string& user_id, const std::string& prefix,
-                                     const std::string& after_key, int limit);
+                                     const std::string& after_key, int limit,
+                                     size_t max_bytes = 4 << 20);
 
   // Key rotation: re-encrypts every variable with `target` in one transaction; then SetBox.
   Result<int> ResealAll(const crypto::SecretBox& target, const store::AuditEntry& audit);
@@ -77,7 +81,9 @@ class Variables {
   const VariablesOptions options_;
   store::Store& store_;
   const Clock& clock_;
-  mutable std::mutex box_mutex_;
+  // Held shared by a write from sealing its value to storing it, exclusively by SetBox: once a
+  // key rotation switched the box, no value sealed with the old key can still arrive.
+  mutable std::shared_mutex box_mutex_;
   std::shared_ptr<const crypto::SecretBox> box_;  // Guarded by box_mutex_.
   std::array<std::mutex, 64> key_mutexes_;        // writes of one key, striped
 };

@@ -284,6 +284,18 @@ void BuildRoot(const Request& request, int status_fd, int socket_fd,
   MountOrFail(status_fd, "tmpfs", root + "/work", "tmpfs", MS_NOSUID | MS_NODEV,
               "size=" + std::to_string(request.limits.workdir_bytes) + ",mode=0700,uid=" +
                   std::to_string(request.uid) + ",gid=" + std::to_string(request.gid));
+  // The runtime helpers: read-only, like the system; before the shares, which may not be at or
+  // over /opt/cronium (IsSharePath), so no share decides where they go.
+  if (helpers_fd >= 0) {
+    const std::string path = root + std::string(kHelpersDir);
+    ::mkdir((root + "/opt").c_str(), 0755);
+    if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) FailInside(status_fd, Errno("mkdir"));
+    const std::string source = "/proc/self/fd/" + std::to_string(helpers_fd);
+    MountOrFail(status_fd, source.c_str(), path, nullptr, MS_BIND | MS_REC, "");
+    ::close(helpers_fd);
+    MountOrFail(status_fd, nullptr, path, nullptr,
+                MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, "");
+  }
   // Directories the administrator shares with scripts: read-write, nosuid, nodev.
   for (size_t i = 0; i < request.shares.size(); ++i) {
     const std::string& inside = request.shares[i].second;
@@ -300,17 +312,6 @@ void BuildRoot(const Request& request, int status_fd, int socket_fd,
     MountOrFail(status_fd, source.c_str(), path, nullptr, MS_BIND | MS_REC, "");
     ::close(share_fds[i]);
     MountOrFail(status_fd, nullptr, path, nullptr, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV, "");
-  }
-  // The runtime helpers: read-only, like the system.
-  if (helpers_fd >= 0) {
-    const std::string path = root + std::string(kHelpersDir);
-    ::mkdir((root + "/opt").c_str(), 0755);
-    if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) FailInside(status_fd, Errno("mkdir"));
-    const std::string source = "/proc/self/fd/" + std::to_string(helpers_fd);
-    MountOrFail(status_fd, source.c_str(), path, nullptr, MS_BIND | MS_REC, "");
-    ::close(helpers_fd);
-    MountOrFail(status_fd, nullptr, path, nullptr,
-                MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, "");
   }
   // The runtime socket, where only the sandbox's PID 1 (root) can reach it.
   if (::chmod((root + "/.cronium").c_str(), 0700) != 0) FailInside(status_fd, Errno("chmod"));

@@ -62,9 +62,10 @@ bool IsSharePath(std::string_view path) {
     return false;
   }
   // Not over (or inside) what the sandbox itself provides; inside its private /tmp is fine.
-  if (path == "/tmp") return false;
-  for (std::string_view reserved : {"/proc", "/dev", "/usr", "/etc", "/bin", "/sbin", "/lib",
-                                    "/lib32", "/lib64", "/libx32", "/work", "/.cronium"}) {
+  if (path == "/tmp" || path == "/opt") return false;  // /opt holds the helpers (kHelpersDir)
+  for (std::string_view reserved : std::initializer_list<std::string_view>{
+           "/proc", "/dev", "/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
+           "/work", "/.cronium", kHelpersDir}) {
     if (path == reserved || (path.starts_with(reserved) && path.size() > reserved.size() &&
                              path[reserved.size()] == '/')) {
       return false;

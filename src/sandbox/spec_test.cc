@@ -105,3 +105,20 @@ TEST(SpecTest, ARequestIsNotAReport) {
 
 }  // namespace
 }  // namespace cronium::sandbox
+
+namespace cronium::sandbox {
+namespace {
+
+TEST(SharePathTest, SharesStayOffWhatTheSandboxProvides) {
+  for (const char* good : {"/data", "/srv/exports", "/tmp/inbox", "/opt/tools", "/mnt/x"}) {
+    EXPECT_TRUE(IsSharePath(good)) << good;
+  }
+  for (const char* bad :
+       {"/", "/tmp", "/opt", "/opt/cronium", "/opt/cronium/bin", "/usr/local", "/etc", "/proc/1",
+        "/work", "/.cronium", "/a/../b", "/a/", "rel", "/a//b"}) {
+    EXPECT_FALSE(IsSharePath(bad)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace cronium::sandbox

@@ -4,7 +4,10 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cctype>
 #include <condition_variable>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -122,11 +125,15 @@ Result<std::string> BootstrapAdminToken(const ServeOptions& options) {
 }
 
 Result<int> RotateKeys(crypto::KeyFiles& keys, events::EventService& events,
-                       runtime::Variables& variables, const store::Actor& actor, TimePoint now) {
+                       runtime::Variables& variables, runtime::RuntimeService* runtime,
+                       const store::Actor& actor, TimePoint now) {
   CRONIUM_RETURN_IF_ERROR(keys.BeginRotation());
   // From here new values are sealed with the next key and both keys open.
   events.SetEnvBox(keys.Box(crypto::KeyPurpose::kEventEnvVars));
   variables.SetBox(keys.Box(crypto::KeyPurpose::kUserVariables));
+  // New execution tokens are signed with the next key; those of going runs (signed with the
+  // current one) keep working until their runs end or this process does.
+  if (runtime != nullptr) runtime->SetSigner(keys.Signer(crypto::KeyPurpose::kExecutionTokens));
   CRONIUM_ASSIGN_OR_RETURN(
       int count, events.ResealAll(keys.TargetBox(crypto::KeyPurpose::kEventEnvVars),
                                   store::MakeAudit(actor, now, "key.rotate", "key", "master")));
@@ -208,13 +215,35 @@ Status App::Start() {
   fs::create_directories(work_root, ec);
   ::chmod(work_root.c_str(), 0700);
 
-  // The runtime helpers scripts find preloaded (rewritten at every start, so they always match
-  // this binary). Without them scripts still run, and can use the runtime API directly.
-  const fs::path helpers_dir = data_dir / "helpers";
-  std::string helpers = helpers_dir.string();
+  // The runtime dir: the helpers scripts find preloaded (rewritten at every start, so they
+  // always match this binary) and the sandboxes' runtime sockets. Under the data dir, unless its
+  // path does not suit: too long for a Unix socket (108 bytes), or with characters that PATH,
+  // PYTHONPATH or NODE_OPTIONS would split; then a private dir under /tmp, removed at stop.
+  fs::path runtime_dir = data_dir / "runtime";
+  const bool plain_path =
+      std::all_of(runtime_dir.native().begin(), runtime_dir.native().end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("/._-+@", c) != nullptr;
+      });
+  fs::remove_all(runtime_dir, ec);
+  if (!plain_path ||
+      runtime_dir.native().size() + std::string_view("/sockets/worker-000.sock").size() >= 100) {
+    std::string pattern = "/tmp/cronium-runtime-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      return Unavailable(
+          fmt::format("cannot create a runtime dir under /tmp: {}", std::strerror(errno)));
+    }
+    runtime_dir = pattern;
+    runtime_tmp_dir_ = pattern;
+    spdlog::info("runtime dir: {} (the data dir's path is long or has unusual characters)",
+                 pattern);
+  }
+  fs::create_directories(runtime_dir, ec);
+  ::chmod(runtime_dir.c_str(), 0700);
+  std::string helpers = (runtime_dir / "helpers").string();
   if (auto installed = runtime::InstallHelpers(helpers, runtime::DefaultClientPath()); !installed) {
-    spdlog::error("runtime helpers: {}; scripts get no cronium helpers", installed.error().message);
-    helpers.clear();
+    spdlog::error("runtime helpers: {}", installed.error().message);
+    // Without the client only the Bash helpers are lost; without the files, all of them.
+    if (installed.error().code != ErrorCode::kFailedPrecondition) helpers.clear();
   }
   CRONIUM_ASSIGN_OR_RETURN(std::string isolation_warning,
                            StartExecutor(data_dir.string(), helpers));
@@ -231,8 +260,8 @@ Status App::Start() {
       p.clock);
   if (p.keys->rotating()) {
     spdlog::warn("finishing a key rotation that was interrupted");
-    CRONIUM_ASSIGN_OR_RETURN(
-        int resealed, RotateKeys(*p.keys, *p.events, *p.variables, store::Actor{}, p.clock.Now()));
+    CRONIUM_ASSIGN_OR_RETURN(int resealed, RotateKeys(*p.keys, *p.events, *p.variables, nullptr,
+                                                      store::Actor{}, p.clock.Now()));
     spdlog::info("key rotation finished: {} event(s) re-encrypted", resealed);
   }
   p.runtime = std::make_unique<runtime::RuntimeService>(
@@ -263,8 +292,7 @@ Status App::Start() {
   runtime_options.io_threads = 1;
   runtime_options.handler_threads = std::max(2, cores);
   if (isolation_ == "sandbox") {
-    const fs::path sockets_dir = data_dir / "runtime";
-    fs::remove_all(sockets_dir, ec);
+    const fs::path sockets_dir = runtime_dir / "sockets";
     fs::create_directories(sockets_dir, ec);
     ::chmod(sockets_dir.c_str(), 0700);
     for (int index = 0; index < workers; ++index) {
@@ -317,7 +345,8 @@ Status App::Start() {
   p.api->rotate_keys = [this](const store::Actor& actor) -> Result<int> {
     auto& parts = *parts_;
     std::lock_guard lock(parts.rotation_mutex);
-    return RotateKeys(*parts.keys, *parts.events, *parts.variables, actor, parts.clock.Now());
+    return RotateKeys(*parts.keys, *parts.events, *parts.variables, parts.runtime.get(), actor,
+                      parts.clock.Now());
   };
   p.api->variables = p.variables.get();
   api::RegisterRoutes(p.router, *p.api);
@@ -488,6 +517,10 @@ void App::Stop() {
   if (p.scheduler) p.scheduler->Stop();
   if (p.workers) p.workers->Stop(options_.shutdown_grace);
   if (p.runtime_http) p.runtime_http->Shutdown(std::chrono::milliseconds(1'000));
+  if (!runtime_tmp_dir_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(runtime_tmp_dir_, ec);
+  }
   if (p.queue) p.queue->Shutdown();
   if (p.executor) p.executor->Shutdown();  // prepared sandboxes, before their cgroups' parent
   if (p.sandbox_cgroups) sandbox::RemoveServerCgroups(*p.sandbox_cgroups);

@@ -91,7 +91,8 @@ class App {
   sandbox::Limits DefaultLimits() const;
 
   ServeOptions options_;
-  std::string isolation_;  // "sandbox" or "none"
+  std::string isolation_;        // "sandbox" or "none"
+  std::string runtime_tmp_dir_;  // the runtime dir when it is not under the data dir
   std::unique_ptr<Parts> parts_;
   std::string url_;
   std::optional<std::string> first_admin_password_;

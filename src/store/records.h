@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -266,6 +267,15 @@ struct VariableRecord {
 };
 
 // One page of a user's variables, by key ascending.
+// What one user may keep: this many variables, this many bytes of sealed values in all. A bare
+// count leaves the bytes unlimited.
+struct VariableLimits {
+  VariableLimits(int64_t count, int64_t bytes = std::numeric_limits<int64_t>::max())  // NOLINT
+      : max_count(count), max_bytes(bytes) {}
+  int64_t max_count;
+  int64_t max_bytes;
+};
+
 struct VariableQuery {
   std::string user_id;
   std::string prefix;     // only keys that start with it (literally; no wildcards)

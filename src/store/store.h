@@ -172,9 +172,11 @@ class Store {
   // Inserts the variable or replaces its sealed_value, updated_at and updated_by. The store sets
   // the version (1 on insert, the old one + 1 on update) and created_at (the record's updated_at
   // on insert, kept on update); returns the stored record. A new key when the user already has
-  // `max_per_user` variables is kResourceExhausted and writes nothing; replacing an existing key
-  // is always allowed. kNotFound for an unknown user.
-  virtual Result<VariableRecord> PutVariable(const VariableRecord& variable, int64_t max_per_user,
+  // `limits.max_count` variables, or a value that would take the user's sealed values past
+  // `limits.max_bytes`, is kResourceExhausted and writes nothing; replacing an existing key
+  // is allowed at the count limit. kNotFound for an unknown user.
+  virtual Result<VariableRecord> PutVariable(const VariableRecord& variable,
+                                             const VariableLimits& limits,
                                              const AuditEntry& audit) = 0;
   virtual Status DeleteVariable(const std::string& user_id, const std::string& key,
                                 const AuditEntry& audit) = 0;

@@ -964,6 +964,25 @@ TEST_P(StoreContractTest, VariablesBelongToOneUser) {
   EXPECT_EQ(*store_->CountVariables(jack.id), 1);
 }
 
+TEST_P(StoreContractTest, TheByteQuotaCountsEveryValueButTheOneReplaced) {
+  UserRecord rae = MakeUser("rae");
+  UserRecord sol = MakeUser("sol");
+  ASSERT_TRUE(store_->InsertUser(rae, {}));
+  ASSERT_TRUE(store_->InsertUser(sol, {}));
+  const VariableLimits limits{100, 10};
+  ASSERT_TRUE(store_->PutVariable(MakeVariable(rae.id, "A", "aaaa", 1), limits, {}));
+  ASSERT_TRUE(store_->PutVariable(MakeVariable(rae.id, "B", "bbbb", 2), limits, {}));
+  // 8 bytes stored: 3 more would make 11.
+  auto over = store_->PutVariable(MakeVariable(rae.id, "C", "ccc", 3), limits, {});
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().code, ErrorCode::kResourceExhausted);
+  EXPECT_EQ(store_->GetVariable(rae.id, "C").error().code, ErrorCode::kNotFound);
+  // Replacing A (4 bytes) with 6 makes 10: allowed; another user has a quota of their own.
+  EXPECT_TRUE(store_->PutVariable(MakeVariable(rae.id, "A", "aaaaaa", 4), limits, {}));
+  EXPECT_TRUE(store_->PutVariable(MakeVariable(sol.id, "C", "cccccccccc", 5), limits, {}));
+  EXPECT_FALSE(store_->PutVariable(MakeVariable(rae.id, "A", "aaaaaaa", 6), limits, {}));
+}
+
 TEST_P(StoreContractTest, TheVariableLimitRefusesOnlyNewKeys) {
   UserRecord kim = MakeUser("kim");
   UserRecord lee = MakeUser("lee");

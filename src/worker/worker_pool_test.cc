@@ -269,9 +269,8 @@ namespace cronium::worker {
 namespace {
 
 TEST(ScriptEnvironmentTest, TheRuntimeComesFirstAndTheEventsOwnValuesStay) {
-  const RuntimeAccess access{.url = "http://127.0.0.1:8081",
-                             .token = "tok.en.sig",
-                             .helpers_dir = "/opt/cronium"};
+  const RuntimeAccess access{
+      .url = "http://127.0.0.1:8081", .token = "tok.en.sig", .helpers_dir = "/opt/cronium"};
   auto env = ScriptEnvironment({{"PATH", "/opt/tools/bin:/usr/bin"},
                                 {"PYTHONPATH", "/srv/lib"},
                                 {"NODE_OPTIONS", "--max-old-space-size=64"},

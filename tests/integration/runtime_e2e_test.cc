@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include "e2e.h"
 
@@ -360,6 +361,16 @@ echo "own-other-path: $(code "$CRONIUM_EXECUTION_TOKEN" "$CRONIUM_RUNTIME_API/ex
 echo "own: $(code "$CRONIUM_EXECUTION_TOKEN" "$CRONIUM_RUNTIME_API/executions/$CRONIUM_EXECUTION_ID/input")"
 )SH");
   json attack = RunAndWait(attacker);
+  {
+    // The victim is still running: its token, sent to the server's own listener instead of
+    // through its sandbox, is refused as well.
+    const std::string live = ReadFile(Shared("victim.token"));
+    testutil::HttpClient outside(server_->url());
+    auto refused =
+        outside.Send("GET", "/executions/" + live.substr(0, live.find(' ')) + "/input", "", false,
+                     false, {"Authorization: Bearer " + live.substr(live.find(' ') + 1)});
+    EXPECT_EQ(refused.status, 403) << refused.body;
+  }
   hold.close();
   EXPECT_EQ(attack["stdout"], "stolen: 403\nstolen-own-path: 403\nown-other-path: 403\nown: 200\n")
       << attack.dump(2);
@@ -440,6 +451,44 @@ TEST_F(RuntimeSecurityE2eTest, TheVariablesApiIsOwnerScopedAndChecksItsInput) {
   auto audit = client_->Get("/api/v1/audit?action=variable.set");
   EXPECT_EQ(Parse(audit)["items"].size(), 3u) << audit.body;
   EXPECT_EQ(audit.body.find("db1"), std::string::npos);
+}
+
+// A data dir whose path is too long for a Unix socket, with spaces and a colon in it (which
+// PATH, PYTHONPATH and NODE_OPTIONS would split): the helpers and sockets go elsewhere, and
+// every language's helpers work, sandboxed and not.
+TEST_P(RuntimeE2eTest, HelpersWorkWhateverTheDataDirIsCalled) {
+  const std::string odd_dir =
+      dir_.path() + "/a data dir: with spaces and a name long enough " + std::string(60, 'x');
+  auto token = testutil::RunCronium({"admin", "bootstrap", "--data-dir", odd_dir}, {});
+  ASSERT_EQ(token.exit_code, 0) << token.err;
+  std::string admin = token.out;
+  while (!admin.empty() && admin.back() == '\n') admin.pop_back();
+  testutil::ServerProcess server(odd_dir, {"--isolation", GetParam()});
+  ASSERT_TRUE(server.Start()) << server.error();
+  testutil::HttpClient client(server.url(), admin);
+  const std::vector<std::tuple<std::string, std::string, std::string>> scripts = {
+      {"PYTHON", "cronium.setVariable('py', 1)\nprint(cronium.getVariable('py'))\n", "1\n"},
+      {"NODEJS",
+       "cronium.setVariable('js', 2).then(() => cronium.getVariable('js'))"
+       ".then((v) => console.log(v))\n",
+       "2\n"},
+      {"BASH", "cronium_set_variable sh 3\ncronium_get_variable sh\n", "3\n"}};
+  for (const auto& [type, content, expected] : scripts) {
+    auto made = client.Post("/api/v1/events",
+                            json{{"name", type}, {"type", type}, {"content", content}}.dump());
+    ASSERT_EQ(made.status, 201) << made.body;
+    auto run = client.Post("/api/v1/events/" + Parse(made)["id"].get<std::string>() + "/run", "{}");
+    ASSERT_EQ(run.status, 202) << run.body;
+    json x;
+    for (int attempt = 0; attempt < 10; ++attempt) {
+      x = Parse(client.Get("/api/v1/executions/" + Parse(run)["executionId"].get<std::string>() +
+                           "?wait=30"));
+      if (x["status"] != "QUEUED" && x["status"] != "RUNNING") break;
+    }
+    EXPECT_EQ(x["status"], "SUCCEEDED") << type << ": " << x.dump(2);
+    EXPECT_EQ(x["stdout"], expected) << type << ": " << x.dump(2);
+  }
+  EXPECT_EQ(server.Stop(), 0) << server.Logs();
 }
 
 }  // namespace

@@ -1621,8 +1621,10 @@ Result<VariableRecord> SqliteStore::GetVariable(const std::string& user_id,
   return ReadVariable(stmt);
 }
 
-Result<VariableRecord> SqliteStore::PutVariable(const VariableRecord& v, int64_t max_per_user,
+Result<VariableRecord> SqliteStore::PutVariable(const VariableRecord& v,
+                                                const VariableLimits& limits,
                                                 const AuditEntry& audit) {
+  const int64_t max_per_user = limits.max_count;
   std::lock_guard lock(writer_mutex_);
   return Transact(*writer_, [&]() -> Result<VariableRecord> {
     // The limit applies to new keys only, so a user at the limit can still change a value. The
@@ -1643,6 +1645,21 @@ Result<VariableRecord> SqliteStore::PutVariable(const VariableRecord& v, int64_t
       if (count.Int(0) >= max_per_user) {
         return ResourceExhausted(
             fmt::format("a user can have at most {} variables; delete one first", max_per_user));
+      }
+    }
+    if (limits.max_bytes != std::numeric_limits<int64_t>::max()) {
+      // The other values' bytes plus this one (the value it replaces does not count).
+      CRONIUM_ASSIGN_OR_RETURN(
+          auto bytes, writer_->Prepare("SELECT COALESCE(SUM(length(value)), 0) FROM variables "
+                                       "WHERE user_id = ?1 AND key != ?2"));
+      bytes.Bind(1, v.user_id).Bind(2, v.key);
+      CRONIUM_RETURN_IF_ERROR(bytes.Step());
+      const int64_t total = bytes.Int(0) + static_cast<int64_t>(v.sealed_value.size());
+      if (total > limits.max_bytes) {
+        return ResourceExhausted(fmt::format(
+            "a user's variables may hold at most {} bytes in all ({} with this value); delete "
+            "or shrink some first",
+            limits.max_bytes, total));
       }
     }
     CRONIUM_ASSIGN_OR_RETURN(

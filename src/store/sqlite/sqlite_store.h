@@ -103,7 +103,7 @@ class SqliteStore final : public Store {
   Status TouchApiToken(const std::string& id, TimePoint at) override;
 
   Result<VariableRecord> GetVariable(const std::string& user_id, const std::string& key) override;
-  Result<VariableRecord> PutVariable(const VariableRecord& variable, int64_t max_per_user,
+  Result<VariableRecord> PutVariable(const VariableRecord& variable, const VariableLimits& limits,
                                      const AuditEntry& audit) override;
   Status DeleteVariable(const std::string& user_id, const std::string& key,
                         const AuditEntry& audit) override;
