@@ -178,6 +178,21 @@ void PrintExecution(const json& x) {
             << "duration:  " << (x["durationMs"].is_null() ? "-" : Str(x["durationMs"]) + " ms")
             << "\n"
             << "isolation: " << Str(x["isolation"]) << "\n";
+  // What the script reported through the runtime helpers, and what it was given.
+  auto compact = [](const json& value) {
+    std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
+    if (text.size() > 200) text = text.substr(0, 197) + "...";
+    return text;
+  };
+  if (x.contains("input") && !x["input"].is_null()) {
+    std::cout << "input:     " << compact(x["input"]) << "\n";
+  }
+  if (x.contains("output") && !x["output"].is_null()) {
+    std::cout << "output:    " << compact(x["output"]) << "\n";
+  }
+  if (x.contains("condition") && !x["condition"].is_null()) {
+    std::cout << "condition: " << (x["condition"].get<bool>() ? "true" : "false") << "\n";
+  }
   if (x.contains("job") && x["job"].is_object()) {
     const json& job = x["job"];
     std::cout << "job:       " << Str(job["id"]) << " " << Str(job["status"]) << ", attempt "

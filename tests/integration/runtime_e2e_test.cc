@@ -72,6 +72,16 @@ print("ok")
   EXPECT_EQ(x["output"]["name"], "e2e PYTHON");
   EXPECT_EQ(x["condition"], true);
   EXPECT_EQ(x["input"], kInput);
+  // The CLI shows the same.
+  auto shown =
+      testutil::RunCronium({"execution", "show", x["id"].get<std::string>()},
+                           {{"CRONIUM_SERVER", server_->url()}, {"CRONIUM_TOKEN", admin_token_}});
+  EXPECT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_NE(shown.out.find(R"(input:     {"city":"Zürich","list":[1,2.5,null,true]})"),
+            std::string::npos)
+      << shown.out;
+  EXPECT_NE(shown.out.find("output:    {\"lang\":\"python\""), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("condition: true"), std::string::npos) << shown.out;
   EXPECT_EQ(Variable("py%2Fi"), 42);
   EXPECT_TRUE(Variable("py%2Fi").is_number_integer());
   EXPECT_EQ(Variable("py%2Ff"), 2.5);
