@@ -485,6 +485,7 @@ TEST_F(AuthE2eTest, AnInterruptedKeyRotationIsFinishedAtTheNextStart) {
                                       {"type", "BASH"},
                                       {"content", "echo \"$TOKEN_VALUE\""},
                                       {"envVars", {{"TOKEN_VALUE", "still-readable"}}}});
+  ASSERT_EQ(client_->Put("/api/v1/variables/kept", R"({"value":[1,"two"]})").status, 201);
   ASSERT_EQ(server_->Stop(), 0);
   // What a crash after writing the next key leaves behind.
   const std::string next_path = DataDir() + "/master.key.next";
@@ -498,6 +499,10 @@ TEST_F(AuthE2eTest, AnInterruptedKeyRotationIsFinishedAtTheNextStart) {
   EXPECT_FALSE(std::filesystem::exists(next_path));
   EXPECT_EQ(ReadFile(DataDir() + "/master.key"), next_key);
   EXPECT_EQ(RunAndWait(id)["stdout"], "still-readable\n");
+  // Variables were re-encrypted too: readable under the new key alone.
+  auto kept = client_->Get("/api/v1/variables/kept");
+  ASSERT_EQ(kept.status, 200) << kept.body;
+  EXPECT_EQ(Parse(kept)["value"], json::parse(R"([1,"two"])"));
 }
 
 }  // namespace

@@ -424,6 +424,24 @@ echo "own: $(code "$CRONIUM_EXECUTION_TOKEN" "$CRONIUM_RUNTIME_API/executions/$C
   EXPECT_EQ(server_->Logs().find(token), std::string::npos);
 }
 
+// A sandbox with network "host" has no socket of its own: it reaches the API over loopback TCP
+// like a plain process, and its helpers work the same.
+TEST_F(RuntimeSecurityE2eTest, HostNetworkSandboxesReachTheApiOverLoopback) {
+  ASSERT_EQ(server_->Stop(), 0);
+  StartServer({"--isolation", "sandbox", "--allow-host-network"});
+  const std::string id =
+      CreateEvent({{"name", "host net"}, {"type", "PYTHON"}, {"network", "host"}, {"content", R"PY(
+import os
+assert not os.environ["CRONIUM_RUNTIME_API"].endswith(":8081"), os.environ["CRONIUM_RUNTIME_API"]
+cronium.setVariable("via", "tcp")
+cronium.output({"via": cronium.getVariable("via"), "input": cronium.input()})
+)PY"}});
+  json x = AwaitEnd(Run(id, {{"input", {{"n", 1}}}}));
+  EXPECT_EQ(x["status"], "SUCCEEDED") << x.dump(2);
+  EXPECT_EQ(x["isolation"], "sandbox");
+  EXPECT_EQ(x["output"], json({{"via", "tcp"}, {"input", {{"n", 1}}}}));
+}
+
 TEST_F(RuntimeSecurityE2eTest, TheVariablesApiIsOwnerScopedAndChecksItsInput) {
   const std::string alice = UserToken("alice");
   testutil::HttpClient as_alice(server_->url(), alice);
