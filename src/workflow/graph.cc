@@ -1,0 +1,212 @@
+#include "workflow/graph.h"
+
+#include <fmt/format.h>
+
+#include <set>
+#include <unordered_map>
+
+namespace cronium::workflow {
+namespace {
+
+NodeResult ResultOf(const std::map<std::string, NodeResult>& results, const std::string& id) {
+  const auto found = results.find(id);
+  return found == results.end() ? NodeResult{} : found->second;
+}
+
+bool Ended(NodeState state) {
+  return state == NodeState::kSucceeded || state == NodeState::kFailed ||
+         state == NodeState::kSkipped || state == NodeState::kCancelled;
+}
+
+}  // namespace
+
+std::string_view ToString(EdgeKind kind) {
+  switch (kind) {
+    case EdgeKind::kAlways:
+      return "ALWAYS";
+    case EdgeKind::kOnSuccess:
+      return "ON_SUCCESS";
+    case EdgeKind::kOnFailure:
+      return "ON_FAILURE";
+    case EdgeKind::kOnCondition:
+      return "ON_CONDITION";
+  }
+  return "ALWAYS";
+}
+
+std::optional<EdgeKind> ParseEdgeKind(std::string_view text) {
+  for (EdgeKind kind :
+       {EdgeKind::kAlways, EdgeKind::kOnSuccess, EdgeKind::kOnFailure, EdgeKind::kOnCondition}) {
+    if (text == ToString(kind)) return kind;
+  }
+  return std::nullopt;
+}
+
+Status Validate(const Graph& graph, size_t max_nodes) {
+  if (graph.nodes.empty()) return InvalidArgument("nodes: a workflow needs at least one node");
+  if (graph.nodes.size() > max_nodes) {
+    return InvalidArgument(
+        fmt::format("nodes: {} nodes; the limit is {}", graph.nodes.size(), max_nodes));
+  }
+  std::unordered_map<std::string, size_t> index;
+  for (size_t n = 0; n < graph.nodes.size(); ++n) {
+    const Node& node = graph.nodes[n];
+    if (node.id.empty()) return InvalidArgument(fmt::format("nodes[{}]: id is empty", n));
+    if (node.event_id.empty()) {
+      return InvalidArgument(fmt::format("node {}: eventId is required", node.id));
+    }
+    if (!index.emplace(node.id, n).second) {
+      return InvalidArgument(fmt::format("node {}: the id is used twice", node.id));
+    }
+  }
+  std::vector<std::vector<size_t>> out(graph.nodes.size());
+  std::set<std::pair<std::string, std::string>> pairs;
+  for (const Edge& edge : graph.edges) {
+    const auto from = index.find(edge.from);
+    const auto to = index.find(edge.to);
+    if (from == index.end() || to == index.end()) {
+      return InvalidArgument(fmt::format("edge {} -> {}: node {} is not in this workflow",
+                                         edge.from, edge.to,
+                                         from == index.end() ? edge.from : edge.to));
+    }
+    if (edge.from == edge.to) {
+      return InvalidArgument(
+          fmt::format("edge {} -> {}: a node cannot follow itself", edge.from, edge.to));
+    }
+    if (!pairs.emplace(edge.from, edge.to).second) {
+      return InvalidArgument(
+          fmt::format("edge {} -> {}: at most one edge per pair of nodes (combine them: ALWAYS)",
+                      edge.from, edge.to));
+    }
+    out[from->second].push_back(to->second);
+  }
+  // A depth-first search that names the cycle it finds.
+  enum class Mark { kNew, kOnPath, kDone };
+  std::vector<Mark> mark(graph.nodes.size(), Mark::kNew);
+  std::vector<size_t> path;
+  for (size_t start = 0; start < graph.nodes.size(); ++start) {
+    if (mark[start] != Mark::kNew) continue;
+    std::vector<std::pair<size_t, size_t>> stack{{start, 0}};  // node, next child
+    mark[start] = Mark::kOnPath;
+    path.push_back(start);
+    while (!stack.empty()) {
+      auto& [node, child] = stack.back();
+      if (child == out[node].size()) {
+        mark[node] = Mark::kDone;
+        path.pop_back();
+        stack.pop_back();
+        continue;
+      }
+      const size_t next = out[node][child++];
+      if (mark[next] == Mark::kOnPath) {
+        std::string cycle;
+        bool in_cycle = false;
+        for (size_t on_path : path) {
+          if (on_path == next) in_cycle = true;
+          if (in_cycle) cycle += graph.nodes[on_path].id + " -> ";
+        }
+        return InvalidArgument("edges: a cycle: " + cycle + graph.nodes[next].id);
+      }
+      if (mark[next] == Mark::kNew) {
+        mark[next] = Mark::kOnPath;
+        path.push_back(next);
+        stack.emplace_back(next, 0);
+      }
+    }
+  }
+  return OkStatus();
+}
+
+bool Satisfied(const Edge& edge, const NodeResult& source) {
+  switch (source.state) {
+    case NodeState::kSucceeded:
+      return edge.kind == EdgeKind::kAlways || edge.kind == EdgeKind::kOnSuccess ||
+             (edge.kind == EdgeKind::kOnCondition && source.condition == true);
+    case NodeState::kFailed:
+      return edge.kind == EdgeKind::kAlways || edge.kind == EdgeKind::kOnFailure ||
+             (edge.kind == EdgeKind::kOnCondition && source.condition == true);
+    default:
+      return false;  // not finished, skipped or cancelled
+  }
+}
+
+Step Advance(const Graph& graph, const std::map<std::string, NodeResult>& results) {
+  Step step;
+  for (const Node& node : graph.nodes) {
+    if (ResultOf(results, node.id).state != NodeState::kPending) continue;
+    bool decided = true;
+    bool satisfied = false;
+    bool has_incoming = false;
+    bool cancelled = false;
+    for (const Edge& edge : graph.edges) {
+      if (edge.to != node.id) continue;
+      has_incoming = true;
+      const NodeResult source = ResultOf(results, edge.from);
+      if (source.state == NodeState::kCancelled) cancelled = true;
+      if (!Ended(source.state)) {
+        decided = false;
+        break;
+      }
+      satisfied = satisfied || Satisfied(edge, source);
+    }
+    if (!has_incoming) {
+      step.run.push_back(node.id);
+    } else if (decided && !cancelled) {
+      (satisfied ? step.run : step.skip).push_back(node.id);
+    }
+  }
+  return step;
+}
+
+std::vector<std::string> SatisfiedPredecessors(const Graph& graph, const std::string& node,
+                                               const std::map<std::string, NodeResult>& results) {
+  std::vector<std::string> out;
+  for (const Edge& edge : graph.edges) {
+    if (edge.to == node && Satisfied(edge, ResultOf(results, edge.from))) out.push_back(edge.from);
+  }
+  return out;
+}
+
+bool Finished(const Graph& graph, const std::map<std::string, NodeResult>& results) {
+  for (const Node& node : graph.nodes) {
+    const NodeState state = ResultOf(results, node.id).state;
+    if (state == NodeState::kPending || state == NodeState::kRunning) {
+      // A pending node behind a cancelled one never runs.
+      if (state == NodeState::kPending) {
+        bool blocked = false;
+        for (const Edge& edge : graph.edges) {
+          if (edge.to == node.id && ResultOf(results, edge.from).state == NodeState::kCancelled) {
+            blocked = true;
+          }
+        }
+        if (blocked) continue;
+      }
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Succeeded(const Graph& graph, const std::map<std::string, NodeResult>& results) {
+  for (const Node& node : graph.nodes) {
+    const NodeState state = ResultOf(results, node.id).state;
+    if (state == NodeState::kCancelled) return false;
+    if (state != NodeState::kFailed) continue;
+    bool handled = false;
+    for (const Edge& edge : graph.edges) {
+      if (edge.from != node.id ||
+          (edge.kind != EdgeKind::kOnFailure && edge.kind != EdgeKind::kAlways)) {
+        continue;
+      }
+      const NodeState target = ResultOf(results, edge.to).state;
+      if (target == NodeState::kSucceeded || target == NodeState::kFailed ||
+          target == NodeState::kRunning) {
+        handled = true;
+      }
+    }
+    if (!handled) return false;
+  }
+  return true;
+}
+
+}  // namespace cronium::workflow
