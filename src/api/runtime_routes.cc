@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/api.h"
+#include "api/internal/handlers.h"
 #include "base/time_format.h"
 #include "runtime/runtime_service.h"
 
@@ -17,14 +18,11 @@ using http::Method;
 using http::Request;
 using http::Responder;
 using http::Response;
+using internal::DumpJson;
 using nlohmann::json;
 using runtime::RuntimeService;
 
-std::string Dump(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-Response Envelope(int status, const json& body) { return Response::Json(status, Dump(body)); }
+Response Envelope(int status, const json& body) { return Response::Json(status, DumpJson(body)); }
 
 Response Success() { return Envelope(200, {{"success", true}}); }
 
@@ -126,7 +124,7 @@ void RegisterRuntimeRoutes(http::Router& router, runtime::RuntimeService& servic
         auto body = ObjectBody(request, respond);
         if (!body) return;
         const auto data = body->find("data");
-        auto set = s.SetOutput(caller, data == body->end() ? "null" : Dump(*data));
+        auto set = s.SetOutput(caller, data == body->end() ? "null" : DumpJson(*data));
         respond(set ? Success() : FromError(set.error(), "failed to set output"));
       });
   Add(router, service, Method::kGet, "/executions/{id}/variables/{key}",
@@ -136,8 +134,8 @@ void RegisterRuntimeRoutes(http::Router& router, runtime::RuntimeService& servic
         auto value = s.GetVariable(caller, key);
         if (!value) return respond(FromError(value.error(), "failed to get variable"));
         // The value is JSON text already; a missing variable reads as null, not a 404.
-        respond(
-            SuccessWith(R"({"key":)" + Dump(key) + R"(,"value":)" + value->value_or("null") + "}"));
+        respond(SuccessWith(R"({"key":)" + DumpJson(key) + R"(,"value":)" +
+                            value->value_or("null") + "}"));
       });
   Add(router, service, Method::kPut, "/executions/{id}/variables/{key}",
       [](RuntimeService& s, const RuntimeService::Caller& caller, Request& request,
@@ -148,7 +146,7 @@ void RegisterRuntimeRoutes(http::Router& router, runtime::RuntimeService& servic
         if (value == body->end()) {
           return respond(Failure(400, R"(invalid request body: send {"value": <any JSON>})"));
         }
-        auto set = s.SetVariable(caller, request.PathParam("key"), Dump(*value));
+        auto set = s.SetVariable(caller, request.PathParam("key"), DumpJson(*value));
         respond(set ? Success() : FromError(set.error(), "failed to set variable"));
       });
   Add(router, service, Method::kDelete, "/executions/{id}/variables/{key}",
@@ -172,7 +170,8 @@ void RegisterRuntimeRoutes(http::Router& router, runtime::RuntimeService& servic
   Add(router, service, Method::kGet, "/executions/{id}/condition",
       [](RuntimeService& s, const RuntimeService::Caller& caller, Request&, Responder& respond) {
         const auto condition = s.Condition(caller);
-        respond(SuccessWith(Dump({{"condition", condition ? json(*condition) : json(nullptr)}})));
+        respond(
+            SuccessWith(DumpJson({{"condition", condition ? json(*condition) : json(nullptr)}})));
       });
   Add(router, service, Method::kGet, "/executions/{id}/context",
       [](RuntimeService& s, const RuntimeService::Caller& caller, Request&, Responder& respond) {

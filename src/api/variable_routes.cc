@@ -44,7 +44,7 @@ Result<Response> Handlers::ListVariables(Request& request, const auth::Principal
   // A page ends early once its values are large (Variables::List); then more may follow.
   size_t bytes = 0;
   for (const auto& variable : variables) bytes += variable.value_json.size();
-  const bool full = static_cast<int>(variables.size()) == limit || bytes >= (4 << 20);
+  const bool full = static_cast<int>(variables.size()) == limit || bytes >= runtime::kListPageBytes;
   return JsonResponse(
       200, {{"items", items}, {"nextCursor", full ? json(variables.back().key) : json(nullptr)}});
 }

@@ -34,6 +34,9 @@ struct VariablesOptions {
   size_t max_key_bytes = 256;
 };
 
+// Where a page of List stops growing: its values' JSON reached this many bytes.
+inline constexpr size_t kListPageBytes = 4 << 20;
+
 struct Variable {
   std::string key;
   std::string value_json;  // valid JSON, compact
@@ -67,7 +70,7 @@ class Variables {
   // the values reach `max_bytes` (at least one), so a page of large values stays bounded.
   Result<std::vector<Variable>> List(const std::string& user_id, const std::string& prefix,
                                      const std::string& after_key, int limit,
-                                     size_t max_bytes = 4 << 20);
+                                     size_t max_bytes = kListPageBytes);
 
   // Key rotation: re-encrypts every variable with `target` in one transaction; then SetBox.
   Result<int> ResealAll(const crypto::SecretBox& target, const store::AuditEntry& audit);
