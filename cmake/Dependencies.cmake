@@ -10,6 +10,7 @@ find_package(CLI11 REQUIRED CONFIG)
 find_package(date REQUIRED CONFIG)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(YAML REQUIRED IMPORTED_TARGET yaml-0.1)
 
 find_path(TL_EXPECTED_INCLUDE_DIR tl/expected.hpp REQUIRED)
 

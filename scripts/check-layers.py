@@ -22,14 +22,14 @@ ALLOWED = {
     "events": {"base", "crypto", "store"},
     "queue": {"base", "store"},
     "runtime": {"base", "crypto", "store"},
-    "workflow": {"base"},
+    "workflow": {"base", "queue", "store"},
     "scheduler": {"base", "queue", "store", "events"},
     "worker": {"base", "events", "exec", "live", "queue", "runtime", "sandbox", "store", "crypto"},
     "api": {"base", "auth", "http", "events", "live", "queue", "runtime", "scheduler", "store",
-            "worker", "crypto", "exec", "sandbox"},
+            "worker", "workflow", "crypto", "exec", "sandbox"},
     "cli": {"base", "http"},
     "server": {"base", "api", "auth", "cli", "crypto", "scheduler", "events", "exec", "http", "live",
-               "queue", "runtime", "sandbox", "store", "worker"},
+               "queue", "runtime", "sandbox", "store", "worker", "workflow"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/([^"]+)"', re.M)
 

@@ -6,7 +6,7 @@ set -euo pipefail
 BUILD_PKGS=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libboost-system1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  nlohmann-json3-dev libfmt-dev libspdlog-dev libsqlite3-dev libpq-dev libsodium-dev
+  nlohmann-json3-dev libfmt-dev libspdlog-dev libsqlite3-dev libpq-dev libsodium-dev libyaml-dev
   libseccomp-dev libcap-dev libcurl4-openssl-dev libssh-dev libhowardhinnant-date-dev
   libcli11-dev libexpected-dev googletest libgmock-dev libgtest-dev libbenchmark-dev tzdata
 )

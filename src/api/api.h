@@ -40,6 +40,9 @@ class Store;
 namespace worker {
 class WorkerPool;
 }
+namespace workflow {
+class Engine;
+}
 }  // namespace cronium
 
 namespace cronium::api {
@@ -63,6 +66,7 @@ struct ApiContext {
   // Rotates the master key, re-encrypting every secret; returns how many records changed.
   std::function<Result<int>(const store::Actor&)> rotate_keys;
   runtime::Variables* variables = nullptr;  // /api/v1/variables (absent without it)
+  workflow::Engine* workflows = nullptr;    // /api/v1/workflows (absent without it)
 };
 
 // Adds every route. `context` must outlive the router.

@@ -31,8 +31,6 @@ using http::Responder;
 using http::Response;
 using nlohmann::json;
 
-constexpr size_t kMaxInputBytes = 1 << 20;
-
 json RenderSchedule(store::Store& store, const std::string& event_id) {
   auto record = store.GetSchedule(event_id);
   if (!record) return nullptr;
@@ -47,6 +45,16 @@ json RunStatusNames(const std::vector<store::RunStatus>& statuses) {
   json names = json::array();
   for (store::RunStatus status : statuses) names.push_back(ToString(status));
   return names;
+}
+
+json RenderActions(const std::vector<store::EventAction>& actions) {
+  json out = json::array();
+  for (const auto& action : actions) {
+    out.push_back({{"trigger", action.trigger},
+                   {"type", action.type},
+                   {"targetEventId", action.target_event_id}});
+  }
+  return out;
 }
 
 json RenderEvent(const events::Event& e, bool reveal) {
@@ -89,6 +97,7 @@ json RenderEvent(const events::Event& e, bool reveal) {
             {"diskMb", e.limits.disk_mb},
             {"outputKb", e.limits.output_kb}}},
           {"network", e.limits.network.empty() ? "none" : e.limits.network},
+          {"actions", RenderActions(e.actions)},
           {"lastRunAt", TimeOrNull(e.last_run_at)},
           {"successCount", e.success_count},
           {"failureCount", e.failure_count},
@@ -166,12 +175,59 @@ struct EventInput {
   std::optional<std::optional<scheduler::ScheduleSpec>> schedule;
 };
 
+// "actions": [{"trigger": "ON_SUCCESS", "type": "RUN_EVENT", "targetEventId": "evt_..."}]
+// (type defaults to RUN_EVENT). The event service checks the values.
+Result<std::vector<store::EventAction>> ParseActions(const json& actions) {
+  if (!actions.is_array()) return InvalidArgument("actions: must be an array");
+  std::vector<store::EventAction> parsed;
+  for (size_t i = 0; i < actions.size(); ++i) {
+    const json& item = actions[i];
+    if (!item.is_object()) return InvalidArgument(fmt::format("actions[{}]: must be an object", i));
+    store::EventAction action;
+    action.trigger.clear();
+    for (const auto& [key, value] : item.items()) {
+      if (key != "trigger" && key != "type" && key != "targetEventId") {
+        return InvalidArgument(
+            fmt::format("actions[{}]: unknown field '{}' (known: trigger, type, targetEventId)", i,
+                        key.substr(0, 64)));
+      }
+      if (!value.is_string()) {
+        return InvalidArgument(fmt::format("actions[{}].{}: must be a string", i, key));
+      }
+      (key == "trigger" ? action.trigger
+       : key == "type"  ? action.type
+                        : action.target_event_id) = value.get<std::string>();
+    }
+    if (action.target_event_id.empty()) {
+      return InvalidArgument(fmt::format("actions[{}].targetEventId: required", i));
+    }
+    parsed.push_back(std::move(action));
+  }
+  return parsed;
+}
+
 Result<EventInput> ParseEventInput(const Request& request, TimePoint now) {
   CRONIUM_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(request));
-  CRONIUM_RETURN_IF_ERROR(body.RejectUnknown(
-      {"name", "description", "type", "content", "status", "timeoutSeconds", "retries", "envVars",
-       "tags", "shared", "httpRequest", "schedule", "priority", "maxConcurrent",
-       "retryDelaySeconds", "retryMaxDelaySeconds", "retryOn", "limits", "network"}));
+  CRONIUM_RETURN_IF_ERROR(body.RejectUnknown({"name",
+                                              "description",
+                                              "type",
+                                              "content",
+                                              "status",
+                                              "timeoutSeconds",
+                                              "retries",
+                                              "envVars",
+                                              "tags",
+                                              "shared",
+                                              "httpRequest",
+                                              "schedule",
+                                              "priority",
+                                              "maxConcurrent",
+                                              "retryDelaySeconds",
+                                              "retryMaxDelaySeconds",
+                                              "retryOn",
+                                              "limits",
+                                              "network",
+                                              "actions"}));
   EventInput input;
   if (const json* schedule = body.Get("schedule")) {
     if (schedule->is_null()) {
@@ -247,6 +303,9 @@ Result<EventInput> ParseEventInput(const Request& request, TimePoint now) {
     CRONIUM_ASSIGN_OR_RETURN(f.limits, ParseLimits(*limits));
   }
   CRONIUM_ASSIGN_OR_RETURN(f.network, body.String("network"));
+  if (const json* actions = body.Get("actions")) {
+    CRONIUM_ASSIGN_OR_RETURN(f.actions, ParseActions(*actions));
+  }
   CRONIUM_ASSIGN_OR_RETURN(f.env_vars, body.StringMap("envVars"));
   CRONIUM_ASSIGN_OR_RETURN(f.tags, body.StringArray("tags"));
   CRONIUM_ASSIGN_OR_RETURN(f.shared, body.Bool("shared"));
@@ -352,6 +411,19 @@ bool IsChange(Method method) {
 
 }  // namespace
 
+Status ReadWait(const Request& request, int max_seconds, int& seconds) {
+  seconds = 0;
+  auto text = request.QueryParam("wait");
+  if (!text) return OkStatus();
+  char* end = nullptr;
+  const long value = std::strtol(text->c_str(), &end, 10);
+  if (text->empty() || *end != '\0' || value < 0 || value > max_seconds) {
+    return InvalidArgument(fmt::format("wait: whole seconds from 0 to {}", max_seconds));
+  }
+  seconds = static_cast<int>(value);
+  return OkStatus();
+}
+
 void Handlers::BindPublic(http::Router& router, Method method, std::string pattern,
                           Public handler) {
   router.Add(method, std::move(pattern),
@@ -432,6 +504,7 @@ void Handlers::Register(http::Router& router) {
     Bind(router, Method::kPut, "/api/v1/variables/{key}", &Handlers::PutVariable);
     Bind(router, Method::kDelete, "/api/v1/variables/{key}", &Handlers::DeleteVariable);
   }
+  if (ctx_.workflows != nullptr) RegisterWorkflowRoutes(router);
   RegisterAuthRoutes(router);
 }
 
@@ -721,7 +794,13 @@ Response Handlers::ExecutionResponse(int status, const store::ExecutionRecord& e
                    {"timeoutSeconds", job->timeout.count() / 1000.0},
                    {"currentExecutionId", job->current_execution_id},
                    {"runAfter", FormatRfc3339(job->run_after)},
-                   {"lastError", job->last_error}};
+                   {"lastError", job->last_error},
+                   {"workflowExecutionId",
+                    job->workflow_run_id.empty() ? json(nullptr) : json(job->workflow_run_id)},
+                   {"workflowNodeId",
+                    job->workflow_node_id.empty() ? json(nullptr) : json(job->workflow_node_id)},
+                   {"causedBy", job->caused_by.empty() ? json(nullptr) : json(job->caused_by)},
+                   {"chainDepth", job->chain_depth}};
     const json input = json::parse(job->input_json, nullptr, /*allow_exceptions=*/false);
     body["input"] = input.is_discarded() ? json(nullptr) : input;
   }
@@ -737,15 +816,8 @@ void Handlers::GetExecution(Request& request, Responder respond) {
   auto execution = VisibleExecution(id, *principal);
   if (!execution) return respond(ErrorResponse(execution.error()));
   int wait_seconds = 0;
-  if (auto text = request.QueryParam("wait")) {
-    char* end = nullptr;
-    const long value = std::strtol(text->c_str(), &end, 10);
-    if (text->empty() || *end != '\0' || value < 0 || value > ctx_.max_wait_seconds) {
-      return respond(ErrorResponse(
-          Error{ErrorCode::kInvalidArgument,
-                fmt::format("wait: whole seconds from 0 to {}", ctx_.max_wait_seconds)}));
-    }
-    wait_seconds = static_cast<int>(value);
+  if (Status read = ReadWait(request, ctx_.max_wait_seconds, wait_seconds); !read) {
+    return respond(ErrorResponse(read.error()));
   }
   if (wait_seconds == 0 || store::IsTerminal(execution->status)) {
     return respond(ExecutionResponse(200, *execution));

@@ -65,4 +65,17 @@ bool CanRun(const Principal& principal, const store::EventRecord& event) {
   return CanSee(principal, event);
 }
 
+bool CanSee(const Principal& principal, const store::WorkflowRecord& workflow) {
+  return principal.role == store::UserRole::kAdmin || workflow.owner_id == principal.user_id ||
+         workflow.shared;
+}
+
+bool CanChange(const Principal& principal, const store::WorkflowRecord& workflow) {
+  return principal.role == store::UserRole::kAdmin || workflow.owner_id == principal.user_id;
+}
+
+bool CanRun(const Principal& principal, const store::WorkflowRecord& workflow) {
+  return CanSee(principal, workflow);
+}
+
 }  // namespace cronium::auth

@@ -42,5 +42,10 @@ Status RequireAdmin(const Principal& principal);
 bool CanSee(const Principal& principal, const store::EventRecord& event);
 bool CanChange(const Principal& principal, const store::EventRecord& event);
 bool CanRun(const Principal& principal, const store::EventRecord& event);
+// Workflows: the same rules as events (admins and the owner change; shared ones are seen and
+// run by everyone).
+bool CanSee(const Principal& principal, const store::WorkflowRecord& workflow);
+bool CanChange(const Principal& principal, const store::WorkflowRecord& workflow);
+bool CanRun(const Principal& principal, const store::WorkflowRecord& workflow);
 
 }  // namespace cronium::auth

@@ -16,6 +16,7 @@
 
 #include "base/utf8.h"
 #include "cli/api_client.h"
+#include "cli/yaml.h"
 #include "http/message.h"
 
 namespace cronium::cli {
@@ -1480,6 +1481,260 @@ void AddVariableCommands(CLI::App& app, CliState& state) {
   }
 }
 
+// Prints a workflow run: its status and one row per node.
+void PrintWorkflowRun(const json& run) {
+  std::cout << "Workflow execution " << Str(run["id"]) << " of " << Str(run["workflowId"]) << ": "
+            << Str(run["status"]);
+  if (!Str(run["endReason"]).empty() && run["endReason"] != "") {
+    std::cout << " (" << Str(run["endReason"]) << ")";
+  }
+  std::cout << "\nStarted " << Str(run["createdAt"]) << ", finished " << Str(run["finishedAt"])
+            << ", trigger " << Str(run["trigger"]) << "\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& node : run["nodes"]) {
+    std::string output = node.contains("output") ? Str(node["output"]) : "";
+    if (output.size() > 60) output = output.substr(0, 57) + "...";
+    std::string reason = Str(node["endReason"]);
+    if (reason.size() > 50) reason = reason.substr(0, 47) + "...";
+    rows.push_back({Str(node["id"]), Str(node["status"]), Str(node["executionId"]),
+                    Str(node["durationMs"]), Str(node["condition"]), output, reason});
+  }
+  PrintTable({"NODE", "STATUS", "EXECUTION", "MS", "CONDITION", "OUTPUT", "END REASON"}, rows);
+}
+
+// Reads a workflow definition from a file ('-' for stdin): JSON or YAML.
+Result<json> ReadDefinition(const std::string& path) {
+  std::string text;
+  if (path == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return InvalidArgument(fmt::format("cannot read {}", path));
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  if (text.size() > (4u << 20)) return InvalidArgument(fmt::format("{}: over 4 MiB", path));
+  auto doc = ParseDefinition(text);
+  if (!doc) return InvalidArgument(fmt::format("{}: {}", path, doc.error().message));
+  if (!doc->is_object()) {
+    return InvalidArgument(
+        fmt::format("{}: the definition must be a mapping (name, nodes, edges)", path));
+  }
+  return doc;
+}
+
+void AddWorkflowCommands(CLI::App& app, CliState& state) {
+  auto* workflow = app.add_subcommand(
+      "workflow", "Create, list, show, run and cancel workflows (DAGs of events)");
+  workflow->alias("wf");
+  workflow->require_subcommand(1);
+
+  for (const bool create : {true, false}) {
+    auto* cmd =
+        create ? workflow->add_subcommand("create", "Create a workflow from a JSON or YAML file")
+               : workflow->add_subcommand("update",
+                                          "Replace a workflow's fields with those of a file");
+    auto common = std::make_shared<Common>();
+    auto id = std::make_shared<std::string>();
+    auto file = std::make_shared<std::string>();
+    AddCommon(cmd, *common);
+    if (!create) cmd->add_option("id", *id, "Workflow id")->required();
+    cmd->add_option("-f,--file", *file,
+                    "Definition: name, description, status, tags, shared, nodes [{id, eventId, "
+                    "label, position}], edges [{from, to, kind}] ('-' for stdin)")
+        ->required();
+    cmd->callback([&state, common, id, file, create] {
+      auto doc = ReadDefinition(*file);
+      if (!doc) return void(state.exit_code = Fail(doc.error()));
+      auto saved = CallOrReport(state, *common, create ? "POST" : "PATCH",
+                                create ? std::string("/api/v1/workflows")
+                                       : "/api/v1/workflows/" + http::PercentEncode(*id),
+                                doc->dump());
+      if (!saved) return;
+      if (common->json_output) return void(std::cout << saved->dump(2) << "\n");
+      std::cout << (create ? "Created" : "Updated") << " workflow " << Str((*saved)["id"]) << " ("
+                << Str((*saved)["name"]) << ", " << (*saved)["nodes"].size() << " nodes, "
+                << (*saved)["edges"].size() << " edges)\nRun it with: cronium workflow run "
+                << Str((*saved)["id"]) << " --wait\n";
+    });
+  }
+
+  {
+    auto* cmd = workflow->add_subcommand("list", "List workflows");
+    auto common = std::make_shared<Common>();
+    auto limit = std::make_shared<int>(50);
+    AddCommon(cmd, *common);
+    cmd->add_option("--limit", *limit, "At most this many (1-200)");
+    cmd->callback([&state, common, limit] {
+      ShowList(
+          state, *common, "/api/v1/workflows?limit=" + std::to_string(*limit),
+          {"ID", "NAME", "STATUS", "TRIGGER", "UPDATED"},
+          [](const json& w) -> std::vector<std::string> {
+            return {Str(w["id"]), Str(w["name"]), Str(w["status"]), Str(w["trigger"]),
+                    Str(w["updatedAt"])};
+          },
+          "No workflows yet. Create one with: cronium workflow create -f workflow.yaml\n");
+    });
+  }
+
+  {
+    auto* cmd = workflow->add_subcommand("show", "Show a workflow's nodes and edges");
+    auto common = std::make_shared<Common>();
+    auto id = std::make_shared<std::string>();
+    AddCommon(cmd, *common);
+    cmd->add_option("id", *id, "Workflow id")->required();
+    cmd->callback([&state, common, id] {
+      auto shown =
+          CallOrReport(state, *common, "GET", "/api/v1/workflows/" + http::PercentEncode(*id));
+      if (!shown) return;
+      if (common->json_output) return void(std::cout << shown->dump(2) << "\n");
+      const json& w = *shown;
+      std::cout << "Workflow " << Str(w["id"]) << ": " << Str(w["name"]) << "\nStatus "
+                << Str(w["status"]) << ", trigger " << Str(w["trigger"])
+                << (w["shared"] == true ? ", shared" : "") << "\n";
+      if (!Str(w["description"]).empty()) std::cout << Str(w["description"]) << "\n";
+      std::cout << "\n";
+      std::vector<std::vector<std::string>> nodes;
+      for (const auto& node : w["nodes"]) {
+        nodes.push_back({Str(node["id"]), Str(node["eventId"]), Str(node["label"])});
+      }
+      PrintTable({"NODE", "EVENT", "LABEL"}, nodes);
+      std::cout << "\n";
+      std::vector<std::vector<std::string>> edges;
+      for (const auto& edge : w["edges"]) {
+        edges.push_back({Str(edge["from"]), Str(edge["to"]), Str(edge["kind"])});
+      }
+      if (edges.empty()) {
+        std::cout << "No edges: every node starts with the workflow's input.\n";
+      } else {
+        PrintTable({"FROM", "TO", "KIND"}, edges);
+      }
+    });
+  }
+
+  {
+    auto* cmd = workflow->add_subcommand("run", "Start a run of a workflow");
+    auto common = std::make_shared<Common>();
+    auto id = std::make_shared<std::string>();
+    auto input = std::make_shared<std::string>();
+    auto wait = std::make_shared<bool>(false);
+    AddCommon(cmd, *common);
+    cmd->add_option("id", *id, "Workflow id")->required();
+    cmd->add_option("--input", *input, "JSON input for the start nodes");
+    cmd->add_flag("--wait", *wait,
+                  "Wait for the end, print every node's outcome and exit 0 only on SUCCEEDED");
+    cmd->callback([&state, common, id, input, wait] {
+      json body = json::object();
+      if (!input->empty()) {
+        json parsed = json::parse(*input, nullptr, false);
+        if (parsed.is_discarded()) {
+          return void(state.exit_code =
+                          Fail(Error{ErrorCode::kInvalidArgument, "--input is not valid JSON"}));
+        }
+        body["input"] = parsed;
+      }
+      auto started =
+          CallOrReport(state, *common, "POST",
+                       "/api/v1/workflows/" + http::PercentEncode(*id) + "/run", body.dump());
+      if (!started) return;
+      const std::string run_id = Str((*started)["id"]);
+      if (!*wait) {
+        if (common->json_output) return void(std::cout << started->dump(2) << "\n");
+        std::cout << "Started workflow execution " << run_id
+                  << "\nSee it with: cronium workflow execution " << run_id << "\n";
+        return;
+      }
+      if (!common->json_output) std::cerr << "Running " << run_id << " ...\n";
+      ApiClient client = MakeClient(*common);
+      json run;
+      for (;;) {
+        auto latest = client.Call(
+            "GET", "/api/v1/workflow-executions/" + http::PercentEncode(run_id) + "?wait=30");
+        if (!latest) return void(state.exit_code = Fail(latest.error()));
+        run = std::move(*latest);
+        if (!run["finishedAt"].is_null()) break;
+      }
+      if (common->json_output) {
+        std::cout << run.dump(2) << "\n";
+      } else {
+        PrintWorkflowRun(run);
+      }
+      state.exit_code = run["status"] == "SUCCEEDED" ? 0 : 1;
+    });
+  }
+
+  {
+    auto* cmd = workflow->add_subcommand("executions", "List a workflow's runs, newest first");
+    auto common = std::make_shared<Common>();
+    auto id = std::make_shared<std::string>();
+    auto limit = std::make_shared<int>(20);
+    AddCommon(cmd, *common);
+    cmd->add_option("id", *id, "Workflow id")->required();
+    cmd->add_option("--limit", *limit, "At most this many (1-200)");
+    cmd->callback([&state, common, id, limit] {
+      ShowList(
+          state, *common,
+          "/api/v1/workflows/" + http::PercentEncode(*id) +
+              "/executions?limit=" + std::to_string(*limit),
+          {"ID", "STATUS", "TRIGGER", "STARTED", "MS", "NODES"},
+          [](const json& r) -> std::vector<std::string> {
+            std::string counts;
+            for (const auto& [state_name, count] : r["counts"].items()) {
+              if (!counts.empty()) counts += " ";
+              counts += state_name + ":" + count.dump();
+            }
+            return {Str(r["id"]),        Str(r["status"]),     Str(r["trigger"]),
+                    Str(r["createdAt"]), Str(r["durationMs"]), counts};
+          },
+          "No runs yet.\n");
+    });
+  }
+
+  {
+    auto* cmd = workflow->add_subcommand("execution", "Show one run with every node's outcome");
+    auto common = std::make_shared<Common>();
+    auto id = std::make_shared<std::string>();
+    AddCommon(cmd, *common);
+    cmd->add_option("id", *id, "Workflow execution id")->required();
+    cmd->callback([&state, common, id] {
+      auto shown = CallOrReport(state, *common, "GET",
+                                "/api/v1/workflow-executions/" + http::PercentEncode(*id));
+      if (!shown) return;
+      if (common->json_output) return void(std::cout << shown->dump(2) << "\n");
+      PrintWorkflowRun(*shown);
+    });
+  }
+
+  {
+    auto* cmd = workflow->add_subcommand("cancel", "Cancel a running workflow execution");
+    auto common = std::make_shared<Common>();
+    auto id = std::make_shared<std::string>();
+    AddCommon(cmd, *common);
+    cmd->add_option("id", *id, "Workflow execution id")->required();
+    cmd->callback([&state, common, id] {
+      auto cancelled =
+          CallOrReport(state, *common, "POST",
+                       "/api/v1/workflow-executions/" + http::PercentEncode(*id) + "/cancel");
+      if (!cancelled) return;
+      if (common->json_output) return void(std::cout << cancelled->dump(2) << "\n");
+      std::cout << "Cancelled workflow execution " << *id << "; running nodes are being stopped\n";
+    });
+  }
+
+  {
+    auto* cmd = workflow->add_subcommand("delete", "Delete a workflow and its runs");
+    auto common = std::make_shared<Common>();
+    auto id = std::make_shared<std::string>();
+    AddCommon(cmd, *common, false);
+    cmd->add_option("id", *id, "Workflow id")->required();
+    cmd->callback([&state, common, id] {
+      auto deleted =
+          CallOrReport(state, *common, "DELETE", "/api/v1/workflows/" + http::PercentEncode(*id));
+      if (!deleted) return;
+      std::cout << "Deleted workflow " << *id << "\n";
+    });
+  }
+}
+
 }  // namespace
 
 void AddClientCommands(CLI::App& app, CliState& state) {
@@ -1493,6 +1748,7 @@ void AddClientCommands(CLI::App& app, CliState& state) {
   AddTokenCommands(app, state);
   AddAuditCommand(app, state);
   AddVariableCommands(app, state);
+  AddWorkflowCommands(app, state);
 }
 
 }  // namespace cronium::cli

@@ -132,6 +132,31 @@ Status EventService::Validate(const Event& e) const {
         fmt::format("retryMaxDelaySeconds: must be between retryDelaySeconds ({}) and {}",
                     e.retry_delay_seconds, o.max_retry_delay_seconds));
   }
+  if (e.actions.size() > o.max_actions) {
+    return InvalidArgument(fmt::format("actions: at most {}", o.max_actions));
+  }
+  for (size_t i = 0; i < e.actions.size(); ++i) {
+    const store::EventAction& action = e.actions[i];
+    if (action.trigger != "ALWAYS" && action.trigger != "ON_SUCCESS" &&
+        action.trigger != "ON_FAILURE" && action.trigger != "ON_CONDITION") {
+      return InvalidArgument(fmt::format(
+          "actions[{}].trigger: must be ALWAYS, ON_SUCCESS, ON_FAILURE or ON_CONDITION", i));
+    }
+    if (action.type != "RUN_EVENT") {
+      return InvalidArgument(fmt::format(
+          "actions[{}].type: must be RUN_EVENT (message actions come with tool actions)", i));
+    }
+    // An event may start itself (a retry loop of its own); the chain limit bounds it.
+    if (action.target_event_id == e.id) continue;
+    auto target = store_.GetEvent(action.target_event_id);
+    if (!target && target.error().code != ErrorCode::kNotFound) {
+      return tl::unexpected(target.error());
+    }
+    if (!target || (target->owner_id != e.owner_id && !target->shared)) {
+      return InvalidArgument(fmt::format("actions[{}].targetEventId: event {} not found", i,
+                                         action.target_event_id.substr(0, 64)));
+    }
+  }
   for (store::RunStatus status : e.retry_on) {
     if (status != store::RunStatus::kFailed && status != store::RunStatus::kTimedOut &&
         status != store::RunStatus::kLost) {
@@ -253,6 +278,7 @@ Status EventService::Apply(EventFields f, Event& e, const Event* previous) const
     e.limits.network = std::move(network);
   }
   if (f.network) e.limits.network = std::move(*f.network);
+  if (f.actions) e.actions = std::move(*f.actions);
   if (f.env_vars) {
     std::map<std::string, std::string> vars;
     for (auto& [key, value] : *f.env_vars) {
@@ -296,6 +322,7 @@ store::EventRecord EventService::ToRecord(const Event& e) const {
   r.retry_max_delay_ms = e.retry_max_delay_seconds * 1000;
   r.retry_on = e.retry_on;
   r.limits = e.limits;
+  r.actions = e.actions;
   r.created_at = e.created_at;
   r.updated_at = e.updated_at;
   return r;
@@ -340,6 +367,7 @@ Result<Event> EventService::Decode(const store::EventRecord& r) const {
   e.retry_max_delay_seconds = r.retry_max_delay_ms / 1000;
   e.retry_on = r.retry_on;
   e.limits = r.limits;
+  e.actions = r.actions;
   e.last_run_at = r.last_run_at;
   e.success_count = r.success_count;
   e.failure_count = r.failure_count;

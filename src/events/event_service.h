@@ -49,6 +49,8 @@ struct Event {
                                             store::RunStatus::kLost};
   // Sandbox limits and network policy; 0 (or "") means the server's default.
   store::RunLimits limits;
+  // Conditional actions: what starts when a run of this event ends for good.
+  std::vector<store::EventAction> actions;
   // Kept by the store as runs end.
   std::optional<TimePoint> last_run_at;
   int64_t success_count = 0;
@@ -80,6 +82,7 @@ struct EventFields {
   std::optional<std::vector<store::RunStatus>> retry_on;
   std::optional<store::RunLimits> limits;  // replaces every limit (not the network)
   std::optional<std::string> network;
+  std::optional<std::vector<store::EventAction>> actions;  // replaces all actions
 };
 
 inline constexpr std::string_view kMaskedValue = "********";
@@ -99,6 +102,7 @@ struct EventsOptions {
   size_t max_env_value_bytes = 32 << 10;
   size_t max_tags = 20;
   size_t max_tag_bytes = 50;
+  size_t max_actions = 20;
   int max_page_size = 200;
   // The administrator's ceilings on per-event sandbox limits.
   int64_t max_memory_mb = 8'192;

@@ -39,6 +39,10 @@ std::pair<store::JobRecord, store::ExecutionRecord> NewJob(const JobParams& para
   job.timeout = params.timeout;
   job.unique_key = params.unique_key;
   job.serialize = params.serialize;
+  job.workflow_run_id = params.workflow_run_id;
+  job.workflow_node_id = params.workflow_node_id;
+  job.caused_by = params.caused_by;
+  job.chain_depth = params.chain_depth;
   job.created_at = job.updated_at = now;
   store::ExecutionRecord execution;
   execution.id = NewId("exe", now);

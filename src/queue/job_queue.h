@@ -37,6 +37,10 @@ struct JobParams {
   std::string unique_key;
   bool serialize = false;
   std::chrono::milliseconds delay{0};  // run_after = now + delay
+  std::string workflow_run_id;         // for a node of a workflow run
+  std::string workflow_node_id;
+  std::string caused_by;  // the execution whose conditional action starts it
+  int chain_depth = 0;
 };
 
 // The one place where an event's timeout (seconds, as users write it) becomes a duration.
@@ -131,6 +135,10 @@ class JobQueue {
   void WhenFinished(const std::string& execution_id, std::chrono::milliseconds max_wait,
                     std::function<void(bool finished)> done);
 
+  // Releases the waiters of `id` with done(true): an execution that ended (the queue does this
+  // itself), or anything else waited on by its id (a workflow run).
+  void NotifyFinished(const std::string& id);
+
   // Releases every waiter (done(false)) and stops the timer thread.
   void Shutdown();
 
@@ -146,7 +154,6 @@ class JobQueue {
   Ending PrepareEnd(const store::JobRecord& job, const store::ExecutionRecord& execution,
                     const RetryPolicy& policy, bool interrupted, TimePoint now);
   void Ended(const store::ExecutionRecord& execution, const Ending& ending);
-  void NotifyFinished(const std::string& execution_id);
   void TimerLoop();
   double Random();
 

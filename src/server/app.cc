@@ -29,6 +29,7 @@
 #include "scheduler/scheduler.h"
 #include "store/sqlite/sqlite_store.h"
 #include "worker/worker_pool.h"
+#include "workflow/engine.h"
 
 #ifndef CRONIUM_VERSION
 #define CRONIUM_VERSION "dev"
@@ -155,6 +156,7 @@ struct App::Parts {
   std::unique_ptr<auth::AuthService> auth;
   std::unique_ptr<events::EventService> events;
   std::unique_ptr<queue::JobQueue> queue;
+  std::unique_ptr<workflow::Engine> engine;  // the store's job-end hook
   std::unique_ptr<runtime::Variables> variables;
   std::unique_ptr<runtime::RuntimeService> runtime;
   std::unique_ptr<exec::Executor> executor;
@@ -269,6 +271,11 @@ Status App::Start() {
       runtime::ExecutionTokens(p.keys->Signer(crypto::KeyPurpose::kExecutionTokens), p.clock),
       *p.variables, *p.store, p.clock);
   p.queue = std::make_unique<queue::JobQueue>(*p.store, p.clock);
+  // Before anything can end a job (the recovery below included): workflows move on and
+  // conditional actions fire in the transaction of each job's end.
+  p.engine = std::make_unique<workflow::Engine>(
+      *p.queue, p.clock, workflow::EngineOptions{.max_action_depth = options_.max_action_depth});
+  p.store->SetJobEndHook(p.engine.get());
   // Runs this node held before it stopped cannot still be alive: recover them now (retried
   // per their event's policy) instead of waiting for their leases to lapse.
   CRONIUM_ASSIGN_OR_RETURN(
@@ -349,6 +356,7 @@ Status App::Start() {
                       parts.clock.Now());
   };
   p.api->variables = p.variables.get();
+  p.api->workflows = p.engine.get();
   api::RegisterRoutes(p.router, *p.api);
   api::RegisterRuntimeRoutes(p.router, *p.runtime);
 
@@ -434,6 +442,22 @@ void App::PruneHistory(TimePoint now, int max_batches) {
     if (*pruned == 0) break;
   }
   if (total > 0) spdlog::info("run retention: removed {} finished job(s) and their runs", total);
+  if (options_.execution_retention_days <= 0) return;
+  int runs = 0;
+  for (int batches = 0; max_batches == 0 || batches < max_batches; ++batches) {
+    {
+      std::lock_guard lock(parts.maintenance_mutex);
+      if (parts.stopping) break;
+    }
+    auto pruned = parts.store->PruneWorkflowRuns(before, 500);
+    if (!pruned) {
+      spdlog::warn("workflow run retention: {}", pruned.error().message);
+      break;
+    }
+    runs += *pruned;
+    if (*pruned == 0) break;
+  }
+  if (runs > 0) spdlog::info("run retention: removed {} finished workflow run(s)", runs);
 }
 
 sandbox::Limits App::DefaultLimits() const {
@@ -521,6 +545,7 @@ void App::Stop() {
     std::error_code ec;
     std::filesystem::remove_all(runtime_tmp_dir_, ec);
   }
+  if (p.store) p.store->SetJobEndHook(nullptr);
   if (p.queue) p.queue->Shutdown();
   if (p.executor) p.executor->Shutdown();  // prepared sandboxes, before their cgroups' parent
   if (p.sandbox_cgroups) sandbox::RemoveServerCgroups(*p.sandbox_cgroups);

@@ -36,6 +36,7 @@ struct ServeOptions {
   double token_requests_per_second = 1'000;      // per API token (burst: twice that)
   std::chrono::milliseconds token_cache{2'000};  // reuse of verified tokens (0 = off)
   int runtime_requests_per_minute = 1'000;       // runtime API calls per run
+  int max_action_depth = 16;  // conditional actions started by conditional actions, at most
   // "auto": the sandbox where this machine allows it, else plain processes with a warning;
   // "sandbox": the sandbox or no start; "process": plain processes (no isolation).
   std::string isolation = "auto";

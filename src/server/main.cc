@@ -199,6 +199,11 @@ int main(int argc, char** argv) {
                    "Runtime API calls a minute allowed per run (default 1000; a minute's worth "
                    "may come at once)")
       ->check(CLI::Range(1, 100'000'000));
+  serve
+      ->add_option("--max-action-depth", serve_options.max_action_depth,
+                   "How deep conditional actions may start one another (default 16); a deeper "
+                   "one is stopped and recorded in the audit log")
+      ->check(CLI::Range(0, 1'000));
 
   auto* admin = app.add_subcommand("admin", "Administration on the server's machine");
   admin->require_subcommand(1);

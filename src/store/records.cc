@@ -73,7 +73,21 @@ constexpr std::array<std::pair<UserStatus, std::string_view>, 3> kUserStatuses{{
     {UserStatus::kDisabled, "DISABLED"},
 }};
 
+constexpr std::array<std::pair<NodeRunState, std::string_view>, 6> kNodeRunStates{{
+    {NodeRunState::kPending, "PENDING"},
+    {NodeRunState::kRunning, "RUNNING"},
+    {NodeRunState::kSucceeded, "SUCCEEDED"},
+    {NodeRunState::kFailed, "FAILED"},
+    {NodeRunState::kSkipped, "SKIPPED"},
+    {NodeRunState::kCancelled, "CANCELLED"},
+}};
+
 }  // namespace
+
+std::string_view ToString(NodeRunState state) { return Name(kNodeRunStates, state); }
+std::optional<NodeRunState> ParseNodeRunState(std::string_view text) {
+  return Find(kNodeRunStates, text);
+}
 
 std::string_view ToString(UserRole role) { return Name(kUserRoles, role); }
 std::string_view ToString(UserStatus status) { return Name(kUserStatuses, status); }

@@ -75,6 +75,16 @@ struct RunLimits {
   friend bool operator==(const RunLimits&, const RunLimits&) = default;
 };
 
+// A conditional action of an event: when a run of the event ends for good (after its last
+// retry) and `trigger` holds for that end, the action starts. RUN_EVENT runs target_event_id
+// with the run's output as its input.
+struct EventAction {
+  std::string trigger = "ON_SUCCESS";  // ALWAYS, ON_SUCCESS, ON_FAILURE, ON_CONDITION
+  std::string type = "RUN_EVENT";
+  std::string target_event_id;
+  friend bool operator==(const EventAction&, const EventAction&) = default;
+};
+
 struct EventRecord {
   std::string id;
   std::string owner_id;
@@ -98,6 +108,7 @@ struct EventRecord {
   int64_t retry_max_delay_ms = 300'000;
   std::vector<RunStatus> retry_on = {RunStatus::kFailed, RunStatus::kTimedOut, RunStatus::kLost};
   RunLimits limits;
+  std::vector<EventAction> actions;
   // Counters the store keeps as executions end (read-only for callers).
   std::optional<TimePoint> last_run_at;
   int64_t success_count = 0;
@@ -125,8 +136,12 @@ struct JobRecord {
   std::string cancel_reason;  // set when a cancel was requested
   std::string last_error;     // end reason of the last failed attempt
   std::string current_execution_id;
-  std::string unique_key;  // e.g. schedule occurrence "evt_...@1767225600000"; "" = none
-  bool serialize = false;  // not claimed while another job of the event is RUNNING
+  std::string unique_key;        // e.g. schedule occurrence "evt_...@1767225600000"; "" = none
+  bool serialize = false;        // not claimed while another job of the event is RUNNING
+  std::string workflow_run_id;   // the workflow run whose node this job runs ("" = none)
+  std::string workflow_node_id;  // that node
+  std::string caused_by;         // the execution whose conditional action started it ("" = none)
+  int chain_depth = 0;           // conditional actions between a direct run and this one
   TimePoint created_at;
   TimePoint updated_at;
   std::optional<TimePoint> finished_at;
@@ -321,6 +336,88 @@ struct AuditQuery {
   std::string action;
   std::string target_type;
   std::string target_id;
+  std::string before_id;
+  int limit = 50;
+};
+
+// A workflow as saved: its nodes (each runs one event) and the edges between them.
+struct WorkflowNodeRecord {
+  std::string id;  // unique in its workflow, chosen by the user
+  std::string event_id;
+  std::string label;
+  double x = 0;  // where the editor draws it
+  double y = 0;
+  friend bool operator==(const WorkflowNodeRecord&, const WorkflowNodeRecord&) = default;
+};
+
+struct WorkflowEdgeRecord {
+  std::string from;
+  std::string to;
+  std::string kind = "ALWAYS";  // ALWAYS, ON_SUCCESS, ON_FAILURE, ON_CONDITION
+  friend bool operator==(const WorkflowEdgeRecord&, const WorkflowEdgeRecord&) = default;
+};
+
+struct WorkflowRecord {
+  std::string id;
+  std::string owner_id;
+  std::string name;
+  std::string description;
+  EventStatus status = EventStatus::kDraft;
+  std::vector<std::string> tags;
+  bool shared = false;
+  std::string trigger = "MANUAL";  // MANUAL, SCHEDULE, WEBHOOK
+  std::string schedule_json;       // the schedule spec of a SCHEDULE trigger, "" otherwise
+  std::vector<WorkflowNodeRecord> nodes;
+  std::vector<WorkflowEdgeRecord> edges;
+  TimePoint created_at;
+  TimePoint updated_at;
+};
+
+struct WorkflowQuery {
+  std::string visible_to;  // a user id: only their workflows and shared ones; "" = all
+  std::string before_id;   // keyset cursor (newest first)
+  int limit = 50;
+};
+
+// Where one node of a workflow run stands.
+enum class NodeRunState { kPending, kRunning, kSucceeded, kFailed, kSkipped, kCancelled };
+std::string_view ToString(NodeRunState state);
+std::optional<NodeRunState> ParseNodeRunState(std::string_view text);
+
+struct WorkflowNodeRun {
+  std::string node_id;
+  std::string event_id;
+  NodeRunState state = NodeRunState::kPending;
+  std::string job_id;
+  std::string execution_id;  // the first attempt while it runs, the last once it ended
+  std::optional<std::string> output_json;  // what its script set
+  std::optional<bool> condition;
+  std::string end_reason;
+  std::optional<TimePoint> started_at;
+  std::optional<TimePoint> finished_at;
+};
+
+// One run of a workflow. `graph_json` is the workflow's nodes and edges when it started.
+struct WorkflowRunRecord {
+  std::string id;
+  std::string workflow_id;
+  std::string owner_id;
+  RunStatus status = RunStatus::kRunning;  // RUNNING, SUCCEEDED, FAILED, CANCELLED
+  std::string trigger = "MANUAL";
+  std::string requested_by;
+  std::string input_json = "{}";
+  std::string graph_json;
+  std::string unique_key;  // a schedule occurrence or webhook delivery; "" = none
+  std::string cancel_reason;
+  std::string end_reason;
+  TimePoint created_at;
+  std::optional<TimePoint> finished_at;  // once no node is running
+  std::vector<WorkflowNodeRun> nodes;    // in graph order; outputs only from GetWorkflowRun
+};
+
+struct WorkflowRunQuery {
+  std::string workflow_id;  // "" = every workflow
+  std::string visible_to;   // a user id: only runs of workflows they can see; "" = all
   std::string before_id;
   int limit = 50;
 };

@@ -23,6 +23,8 @@ enum class CancelOutcome {
   kCancelRequested,       // the job is running; its worker must stop it and record the end
 };
 
+class JobEndHook;
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -134,6 +136,43 @@ class Store {
                                     const std::string& output_json) = 0;
   virtual Status SetExecutionCondition(const std::string& execution_id, bool condition) = 0;
 
+  // Workflows. Every node's event must exist (kNotFound naming it). Nodes and edges are
+  // replaced as a whole on update. An event that a workflow uses cannot be deleted:
+  // DeleteEvent answers kFailedPrecondition naming the workflow.
+  virtual Status InsertWorkflow(const WorkflowRecord& workflow, const AuditEntry& audit) = 0;
+  virtual Result<WorkflowRecord> GetWorkflow(const std::string& id) = 0;
+  virtual Status UpdateWorkflow(const WorkflowRecord& workflow, const AuditEntry& audit) = 0;
+  // Deletes the workflow and its runs. Jobs of its running nodes finish on their own.
+  virtual Status DeleteWorkflow(const std::string& id, const AuditEntry& audit) = 0;
+  // Newest first, without nodes and edges.
+  virtual Result<std::vector<WorkflowRecord>> ListWorkflows(const WorkflowQuery& query) = 0;
+
+  // Workflow runs. StartWorkflowRun writes the run with every node's row and the jobs of the
+  // nodes that start it, in one transaction; kAlreadyExists for a repeated unique_key (nothing
+  // written).
+  virtual Status StartWorkflowRun(const WorkflowRunRecord& run,
+                                  const std::vector<std::pair<JobRecord, ExecutionRecord>>& jobs,
+                                  const AuditEntry& audit) = 0;
+  // With its nodes and their outputs.
+  virtual Result<WorkflowRunRecord> GetWorkflowRun(const std::string& id) = 0;
+  // Newest first, with nodes but without their outputs.
+  virtual Result<std::vector<WorkflowRunRecord>> ListWorkflowRuns(
+      const WorkflowRunQuery& query) = 0;
+  // The run becomes CANCELLED (with `reason`) and its pending nodes CANCELLED, so nothing else
+  // starts. Returns the jobs of its running nodes, which the caller cancels (their ends are
+  // recorded as usual). kFailedPrecondition if the run already ended.
+  virtual Result<std::vector<JobRecord>> CancelWorkflowRun(const std::string& id,
+                                                           const std::string& reason, TimePoint now,
+                                                           const AuditEntry& audit) = 0;
+  // Retention, one batch: deletes up to `batch` runs that finished before `before`.
+  virtual Result<int> PruneWorkflowRuns(TimePoint before, int batch) = 0;
+
+  // What happens when a job ends for good (FinishExecution without a retry, or CancelJob of a
+  // queued job): the store calls the hook inside the transaction that records the end and
+  // writes what it returns in that same transaction, so follow-ups (a workflow's next nodes,
+  // conditional actions) happen exactly once even across a crash. Set once, before use.
+  virtual void SetJobEndHook(JobEndHook* hook) = 0;
+
   // Users. Usernames and emails are unique (kAlreadyExists).
   virtual Status InsertUser(const UserRecord& user, const AuditEntry& audit) = 0;
   virtual Result<UserRecord> GetUser(const std::string& id) = 0;
@@ -195,6 +234,46 @@ class Store {
   virtual Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) = 0;
   // Deletes rows older than `before`; returns how many.
   virtual Result<int> PruneAudit(TimePoint before) = 0;
+};
+
+// A job's end for good, as the store shows it to the hook.
+struct JobEnd {
+  const JobRecord& job;              // with its final status
+  const ExecutionRecord& execution;  // its last attempt, as recorded
+  // The job's workflow run (nodes without outputs) when it runs a node of one that still
+  // exists; null otherwise.
+  const WorkflowRunRecord* run;
+  TimePoint now;
+};
+
+// What the hook may read inside the transaction.
+class JobEndReads {
+ public:
+  virtual ~JobEndReads() = default;
+  // nullopt when there is no such event.
+  virtual Result<std::optional<EventRecord>> Event(const std::string& id) = 0;
+  // What a node of the run set as its output (nullopt: nothing).
+  virtual Result<std::optional<std::string>> NodeOutput(const std::string& run_id,
+                                                        const std::string& node_id) = 0;
+};
+
+// What the hook asks the store to write with the job's end.
+struct JobEndEffects {
+  std::vector<WorkflowNodeRun> nodes;  // node rows of the job's run to replace
+  // The run's new status, end reason and finished_at (the rest of the record is ignored).
+  std::optional<WorkflowRunRecord> run;
+  std::vector<std::pair<JobRecord, ExecutionRecord>> jobs;  // to enqueue
+  std::vector<AuditEntry> audit;
+  bool empty() const { return nodes.empty() && !run && jobs.empty() && audit.empty(); }
+};
+
+class JobEndHook {
+ public:
+  virtual ~JobEndHook() = default;
+  // Inside the transaction; an error rolls the job's end back too.
+  virtual Result<JobEndEffects> OnJobEnd(const JobEnd& end, JobEndReads& reads) = 0;
+  // After the transaction committed with these effects (to wake workers and waiters).
+  virtual void Committed(const JobEndEffects& effects) = 0;
 };
 
 }  // namespace cronium::store

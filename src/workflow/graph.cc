@@ -187,11 +187,11 @@ bool Finished(const Graph& graph, const std::map<std::string, NodeResult>& resul
   return true;
 }
 
-bool Succeeded(const Graph& graph, const std::map<std::string, NodeResult>& results) {
+std::vector<std::string> UnhandledFailures(const Graph& graph,
+                                           const std::map<std::string, NodeResult>& results) {
+  std::vector<std::string> unhandled;
   for (const Node& node : graph.nodes) {
-    const NodeState state = ResultOf(results, node.id).state;
-    if (state == NodeState::kCancelled) return false;
-    if (state != NodeState::kFailed) continue;
+    if (ResultOf(results, node.id).state != NodeState::kFailed) continue;
     bool handled = false;
     for (const Edge& edge : graph.edges) {
       if (edge.from != node.id ||
@@ -204,9 +204,16 @@ bool Succeeded(const Graph& graph, const std::map<std::string, NodeResult>& resu
         handled = true;
       }
     }
-    if (!handled) return false;
+    if (!handled) unhandled.push_back(node.id);
   }
-  return true;
+  return unhandled;
+}
+
+bool Succeeded(const Graph& graph, const std::map<std::string, NodeResult>& results) {
+  for (const Node& node : graph.nodes) {
+    if (ResultOf(results, node.id).state == NodeState::kCancelled) return false;
+  }
+  return UnhandledFailures(graph, results).empty();
 }
 
 }  // namespace cronium::workflow

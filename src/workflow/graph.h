@@ -86,4 +86,8 @@ bool Finished(const Graph& graph, const std::map<std::string, NodeResult>& resul
 // it has an outgoing ON_FAILURE or ALWAYS edge whose target ran.
 bool Succeeded(const Graph& graph, const std::map<std::string, NodeResult>& results);
 
+// The failed nodes whose failure no ON_FAILURE or ALWAYS edge handled, in graph order.
+std::vector<std::string> UnhandledFailures(const Graph& graph,
+                                           const std::map<std::string, NodeResult>& results);
+
 }  // namespace cronium::workflow

@@ -23,6 +23,11 @@ http::Response JsonResponse(int status, const json& body);
 json TimeOrNull(const std::optional<TimePoint>& t);
 // An authentication failure; 401s tell the client which scheme to use.
 http::Response AuthErrorResponse(const Error& error);
+// The largest run input a client may send, as JSON.
+inline constexpr size_t kMaxInputBytes = 1 << 20;
+
+// Reads ?wait= (whole seconds, 0..max_seconds; 0 when absent).
+Status ReadWait(const http::Request& request, int max_seconds, int& seconds);
 // Reads ?limit= (1..200, default 50).
 Status ReadLimit(const http::Request& request, int& limit);
 // Reads ?limit= and ?cursor= (an id this API returned).
@@ -74,6 +79,21 @@ class Handlers {
   Result<store::ExecutionRecord> LoadExecution(const std::string& id);
   // The execution with its job (attempts, what runs next), for single-execution answers.
   http::Response ExecutionResponse(int status, const store::ExecutionRecord& execution);
+
+  // workflow_routes.cc
+  void RegisterWorkflowRoutes(http::Router& router);
+  Result<http::Response> ListWorkflows(http::Request&, const auth::Principal&);
+  Result<http::Response> CreateWorkflow(http::Request&, const auth::Principal&);
+  Result<http::Response> GetWorkflow(http::Request&, const auth::Principal&);
+  Result<http::Response> UpdateWorkflow(http::Request&, const auth::Principal&);
+  Result<http::Response> DeleteWorkflow(http::Request&, const auth::Principal&);
+  Result<http::Response> RunWorkflow(http::Request&, const auth::Principal&);
+  Result<http::Response> ListWorkflowExecutions(http::Request&, const auth::Principal&);
+  void GetWorkflowExecution(http::Request& request, http::Responder respond);
+  Result<http::Response> CancelWorkflowExecution(http::Request&, const auth::Principal&);
+  Result<store::WorkflowRecord> VisibleWorkflow(const std::string& id, const auth::Principal&);
+  Result<store::WorkflowRunRecord> VisibleWorkflowRun(const std::string& id,
+                                                      const auth::Principal&);
 
   // variable_routes.cc
   Result<http::Response> ListVariables(http::Request&, const auth::Principal&);

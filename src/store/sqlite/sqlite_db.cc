@@ -22,6 +22,11 @@ Statement& Statement::Bind(int index, int64_t value) {
   return *this;
 }
 
+Statement& Statement::Bind(int index, double value) {
+  sqlite3_bind_double(stmt_, index, value);
+  return *this;
+}
+
 Statement& Statement::BindNull(int index) {
   sqlite3_bind_null(stmt_, index);
   return *this;
@@ -56,6 +61,8 @@ Result<int> Statement::Run() {
 bool Statement::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
 int64_t Statement::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+double Statement::Real(int col) const { return sqlite3_column_double(stmt_, col); }
 
 std::string Statement::Text(int col) const {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));

@@ -42,6 +42,7 @@ class Statement {
   Statement& Bind(int index, int64_t value);
   Statement& Bind(int index, int value) { return Bind(index, static_cast<int64_t>(value)); }
   Statement& Bind(int index, bool value) { return Bind(index, static_cast<int64_t>(value)); }
+  Statement& Bind(int index, double value);
   Statement& BindNull(int index);
   // Binds bytes as a BLOB: stored as given (NUL bytes included), never read as UTF-8.
   Statement& BindBlob(int index, std::string_view bytes);
@@ -57,6 +58,7 @@ class Statement {
 
   bool IsNull(int col) const;
   int64_t Int(int col) const;
+  double Real(int col) const;
   std::string Text(int col) const;
   std::string Blob(int col) const;
   std::optional<int64_t> OptionalInt(int col) const;

@@ -128,6 +128,29 @@ std::vector<SealedEnvVar> EnvVarsFromJson(const std::string& text) {
   return vars;
 }
 
+std::string ActionsToJson(const std::vector<EventAction>& actions) {
+  json array = json::array();
+  for (const auto& action : actions) {
+    array.push_back({{"trigger", action.trigger},
+                     {"type", action.type},
+                     {"targetEventId", action.target_event_id}});
+  }
+  return array.dump();
+}
+
+std::vector<EventAction> ActionsFromJson(const std::string& text) {
+  std::vector<EventAction> actions;
+  const json array = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!array.is_array()) return actions;
+  for (const auto& item : array) {
+    if (!item.is_object()) continue;
+    actions.push_back({.trigger = item.value("trigger", ""),
+                       .type = item.value("type", ""),
+                       .target_event_id = item.value("targetEventId", "")});
+  }
+  return actions;
+}
+
 std::vector<std::string> TagsFromJson(const std::string& text) {
   std::vector<std::string> tags;
   const json array = json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -143,13 +166,13 @@ constexpr std::string_view kEventWriteColumns =
     "id, owner_id, name, description, type, content, status, run_location, timeout_seconds, "
     "retries, env_vars, tags, shared, http_request, created_at, updated_at, priority, "
     "max_concurrent, retry_delay_ms, retry_max_delay_ms, retry_on, limit_memory_mb, limit_pids, "
-    "limit_cpu_seconds, limit_cpu_millis, limit_disk_mb, limit_output_kb, network";
+    "limit_cpu_seconds, limit_cpu_millis, limit_disk_mb, limit_output_kb, network, actions";
 constexpr std::string_view kEventColumns =
     "id, owner_id, name, description, type, content, status, run_location, timeout_seconds, "
     "retries, env_vars, tags, shared, http_request, created_at, updated_at, priority, "
     "max_concurrent, retry_delay_ms, retry_max_delay_ms, retry_on, limit_memory_mb, limit_pids, "
     "limit_cpu_seconds, limit_cpu_millis, limit_disk_mb, limit_output_kb, network, last_run_at, "
-    "success_count, failure_count";
+    "success_count, failure_count, actions";
 
 std::string RunStatusList(const std::vector<RunStatus>& statuses) {
   std::string text;
@@ -208,6 +231,7 @@ EventRecord ReadEvent(const Statement& stmt) {
   event.last_run_at = OptionalTime(stmt, 28);
   event.success_count = stmt.Int(29);
   event.failure_count = stmt.Int(30);
+  event.actions = ActionsFromJson(stmt.Text(31));
   return event;
 }
 
@@ -240,14 +264,15 @@ void BindEventFields(Statement& stmt, const EventRecord& event) {
       .Bind(25, event.limits.cpu_millis)
       .Bind(26, event.limits.disk_mb)
       .Bind(27, event.limits.output_kb)
-      .Bind(28, event.limits.network);
+      .Bind(28, event.limits.network)
+      .Bind(29, ActionsToJson(event.actions));
 }
 
 constexpr std::string_view kJobColumns =
     "id, event_id, owner_id, trigger_kind, status, input, priority, run_after, attempts, "
     "max_attempts, timeout_ms, lease_owner, lease_expires_at, cancel_reason, created_at, "
     "updated_at, finished_at, current_execution_id, requested_by, unique_key, serialize, kind, "
-    "last_error";
+    "last_error, workflow_run_id, workflow_node_id, caused_by, chain_depth";
 
 JobRecord ReadJob(const Statement& stmt) {
   JobRecord job;
@@ -274,6 +299,10 @@ JobRecord ReadJob(const Statement& stmt) {
   job.serialize = stmt.Int(20) != 0;
   job.kind = ParseJobKind(stmt.Text(21)).value_or(JobKind::kScript);
   job.last_error = stmt.Text(22);
+  job.workflow_run_id = stmt.Text(23);
+  job.workflow_node_id = stmt.Text(24);
+  job.caused_by = stmt.Text(25);
+  job.chain_depth = static_cast<int>(stmt.Int(26));
   return job;
 }
 
@@ -446,7 +475,7 @@ Status SqliteStore::InsertEvent(const EventRecord& event, const AuditEntry& audi
         auto stmt,
         writer_->Prepare(fmt::format("INSERT INTO events ({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,"
                                      "?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,"
-                                     "?24,?25,?26,?27,?28)",
+                                     "?24,?25,?26,?27,?28,?29)",
                                      kEventWriteColumns)));
     BindEventFields(stmt, event);
     CRONIUM_RETURN_IF_ERROR(stmt.Run());
@@ -476,7 +505,7 @@ Status SqliteStore::UpdateEvent(const EventRecord& event, const AuditEntry& audi
                          "retry_delay_ms=?19, retry_max_delay_ms=?20, retry_on=?21, "
                          "limit_memory_mb=?22, limit_pids=?23, limit_cpu_seconds=?24, "
                          "limit_cpu_millis=?25, limit_disk_mb=?26, limit_output_kb=?27, "
-                         "network=?28 WHERE id=?1"));
+                         "network=?28, actions=?29 WHERE id=?1"));
     BindEventFields(stmt, event);
     CRONIUM_ASSIGN_OR_RETURN(int changed, stmt.Run());
     if (changed == 0) return NotFound(fmt::format("event {} not found", event.id));
@@ -487,6 +516,16 @@ Status SqliteStore::UpdateEvent(const EventRecord& event, const AuditEntry& audi
 Status SqliteStore::DeleteEvent(const std::string& id, const AuditEntry& audit) {
   std::lock_guard lock(writer_mutex_);
   return Transact(*writer_, [&]() -> Status {
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto used, writer_->Prepare("SELECT w.id, w.name FROM workflow_nodes AS n JOIN workflows "
+                                    "AS w ON w.id = n.workflow_id WHERE n.event_id = ?1 LIMIT 1"));
+    used.Bind(1, id);
+    CRONIUM_ASSIGN_OR_RETURN(bool in_use, used.Step());
+    if (in_use) {
+      return FailedPrecondition(
+          fmt::format("event {} is used by workflow {} ({}); remove it from the workflow first", id,
+                      used.Text(0), used.Text(1)));
+    }
     CRONIUM_ASSIGN_OR_RETURN(auto stmt, writer_->Prepare("DELETE FROM events WHERE id = ?1"));
     stmt.Bind(1, id);
     CRONIUM_ASSIGN_OR_RETURN(int changed, stmt.Run());
@@ -588,10 +627,10 @@ namespace {
 Status InsertJob(SqliteConnection& conn, const JobRecord& job,
                  const ExecutionRecord& first_execution) {
   CRONIUM_ASSIGN_OR_RETURN(
-      auto stmt,
-      conn.Prepare(fmt::format("INSERT INTO jobs ({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
-                               "?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23)",
-                               kJobColumns)));
+      auto stmt, conn.Prepare(fmt::format(
+                     "INSERT INTO jobs ({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
+                     "?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)",
+                     kJobColumns)));
   stmt.Bind(1, job.id)
       .Bind(2, job.event_id)
       .Bind(3, job.owner_id)
@@ -613,7 +652,11 @@ Status InsertJob(SqliteConnection& conn, const JobRecord& job,
       .Bind(19, job.requested_by)
       .Bind(21, job.serialize)
       .Bind(22, ToString(job.kind))
-      .Bind(23, job.last_error);
+      .Bind(23, job.last_error)
+      .Bind(24, job.workflow_run_id)
+      .Bind(25, job.workflow_node_id)
+      .Bind(26, job.caused_by)
+      .Bind(27, job.chain_depth);
   if (job.unique_key.empty())
     stmt.BindNull(20);
   else
@@ -914,9 +957,15 @@ Result<std::optional<ClaimedJob>> ClaimInTransaction(SqliteConnection& conn,
   return std::optional<ClaimedJob>(ClaimedJob{std::move(job), std::move(execution)});
 }
 
-// The writes of FinishExecution, inside the caller's transaction.
-Status FinishInTransaction(SqliteConnection& conn, const ExecutionRecord& e, TimePoint now,
-                           const std::optional<RetryPlan>& retry, const AuditEntry& audit) {
+Result<JobEndEffects> RunJobEndHook(SqliteConnection& conn, JobEndHook* hook,
+                                    const std::string& job_id, TimePoint now);
+
+// The writes of FinishExecution, inside the caller's transaction, with the hook's follow-ups
+// when the job ended for good.
+Result<JobEndEffects> FinishInTransaction(SqliteConnection& conn, JobEndHook* hook,
+                                          const ExecutionRecord& e, TimePoint now,
+                                          const std::optional<RetryPlan>& retry,
+                                          const AuditEntry& audit) {
   const std::string last_error = e.status == RunStatus::kSucceeded ? "" : e.end_reason;
   if (retry) {
     CRONIUM_ASSIGN_OR_RETURN(
@@ -987,7 +1036,9 @@ Status FinishInTransaction(SqliteConnection& conn, const ExecutionRecord& e, Tim
       .Bind(3, succeeded ? 1 : 0)
       .Bind(4, failed ? 1 : 0);
   CRONIUM_RETURN_IF_ERROR(counters.Run());
-  return WriteAudit(conn, audit);
+  CRONIUM_RETURN_IF_ERROR(WriteAudit(conn, audit));
+  if (retry) return JobEndEffects{};
+  return RunJobEndHook(conn, hook, e.job_id, now);
 }
 
 }  // namespace
@@ -1058,47 +1109,83 @@ Result<std::vector<LeaseState>> SqliteStore::ExtendLeases(
 Status SqliteStore::FinishExecution(const ExecutionRecord& e, TimePoint now,
                                     const std::optional<RetryPlan>& retry,
                                     const AuditEntry& audit) {
-  std::lock_guard lock(writer_mutex_);
-  return Transact(*writer_,
-                  [&]() -> Status { return FinishInTransaction(*writer_, e, now, retry, audit); });
+  JobEndHook* hook = hook_.load();
+  Result<JobEndEffects> effects;
+  {
+    std::lock_guard lock(writer_mutex_);
+    effects = Transact(*writer_, [&]() -> Result<JobEndEffects> {
+      return FinishInTransaction(*writer_, hook, e, now, retry, audit);
+    });
+  }
+  if (!effects) return tl::unexpected(effects.error());
+  if (hook != nullptr && !effects->empty()) hook->Committed(*effects);
+  return OkStatus();
 }
 
 Result<std::optional<ClaimedJob>> SqliteStore::FinishAndClaimNext(
     const ExecutionRecord& e, TimePoint now, const std::optional<RetryPlan>& retry,
     const AuditEntry& audit, const std::string& worker_id, TimePoint lease_expires_at) {
-  std::lock_guard lock(writer_mutex_);
-  return Transact(*writer_, [&]() -> Result<std::optional<ClaimedJob>> {
-    CRONIUM_RETURN_IF_ERROR(FinishInTransaction(*writer_, e, now, retry, audit));
-    return ClaimInTransaction(*writer_, worker_id, now, lease_expires_at, /*start=*/true);
-  });
+  JobEndHook* hook = hook_.load();
+  JobEndEffects effects;
+  Result<std::optional<ClaimedJob>> claimed;
+  {
+    std::lock_guard lock(writer_mutex_);
+    claimed = Transact(*writer_, [&]() -> Result<std::optional<ClaimedJob>> {
+      CRONIUM_ASSIGN_OR_RETURN(effects, FinishInTransaction(*writer_, hook, e, now, retry, audit));
+      return ClaimInTransaction(*writer_, worker_id, now, lease_expires_at, /*start=*/true);
+    });
+  }
+  if (claimed && hook != nullptr && !effects.empty()) hook->Committed(effects);
+  return claimed;
 }
+
+namespace {
+
+// CancelJob inside the caller's transaction; `effects` gets the hook's follow-ups when a queued
+// job ends.
+Result<CancelOutcome> CancelInTransaction(SqliteConnection& conn, JobEndHook* hook,
+                                          const std::string& job_id, const std::string& reason,
+                                          TimePoint now, const AuditEntry& audit,
+                                          JobEndEffects& effects) {
+  CRONIUM_ASSIGN_OR_RETURN(auto job, ReadJobById(conn, job_id));
+  if (!job) return NotFound(fmt::format("job {} not found", job_id));
+  if (IsTerminal(job->status)) {
+    return FailedPrecondition(fmt::format("the run already ended ({})", ToString(job->status)));
+  }
+  const bool queued = job->status == RunStatus::kQueued;
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto job_stmt,
+      conn.Prepare(queued ? "UPDATE jobs SET status='CANCELLED', cancel_reason=?2, "
+                            "updated_at=?3, finished_at=?3 WHERE id=?1"
+                          : "UPDATE jobs SET cancel_reason=?2, updated_at=?3 WHERE id=?1"));
+  job_stmt.Bind(1, job_id).Bind(2, reason).Bind(3, ToUnixMillis(now));
+  CRONIUM_RETURN_IF_ERROR(job_stmt.Run());
+  CRONIUM_RETURN_IF_ERROR(WriteAudit(conn, audit));
+  if (!queued) return CancelOutcome::kCancelRequested;
+  CRONIUM_ASSIGN_OR_RETURN(auto exec_stmt,
+                           conn.Prepare("UPDATE executions SET status='CANCELLED', end_reason=?2, "
+                                        "finished_at=?3 WHERE id=?1"));
+  exec_stmt.Bind(1, job->current_execution_id).Bind(2, reason).Bind(3, ToUnixMillis(now));
+  CRONIUM_RETURN_IF_ERROR(exec_stmt.Run());
+  CRONIUM_ASSIGN_OR_RETURN(effects, RunJobEndHook(conn, hook, job_id, now));
+  return CancelOutcome::kCancelledWhileQueued;
+}
+
+}  // namespace
 
 Result<CancelOutcome> SqliteStore::CancelJob(const std::string& job_id, const std::string& reason,
                                              TimePoint now, const AuditEntry& audit) {
-  std::lock_guard lock(writer_mutex_);
-  return Transact(*writer_, [&]() -> Result<CancelOutcome> {
-    CRONIUM_ASSIGN_OR_RETURN(auto job, ReadJobById(*writer_, job_id));
-    if (!job) return NotFound(fmt::format("job {} not found", job_id));
-    if (IsTerminal(job->status)) {
-      return FailedPrecondition(fmt::format("the run already ended ({})", ToString(job->status)));
-    }
-    const bool queued = job->status == RunStatus::kQueued;
-    CRONIUM_ASSIGN_OR_RETURN(
-        auto job_stmt,
-        writer_->Prepare(queued ? "UPDATE jobs SET status='CANCELLED', cancel_reason=?2, "
-                                  "updated_at=?3, finished_at=?3 WHERE id=?1"
-                                : "UPDATE jobs SET cancel_reason=?2, updated_at=?3 WHERE id=?1"));
-    job_stmt.Bind(1, job_id).Bind(2, reason).Bind(3, ToUnixMillis(now));
-    CRONIUM_RETURN_IF_ERROR(job_stmt.Run());
-    CRONIUM_RETURN_IF_ERROR(WriteAudit(*writer_, audit));
-    if (!queued) return CancelOutcome::kCancelRequested;
-    CRONIUM_ASSIGN_OR_RETURN(
-        auto exec_stmt, writer_->Prepare("UPDATE executions SET status='CANCELLED', end_reason=?2, "
-                                         "finished_at=?3 WHERE id=?1"));
-    exec_stmt.Bind(1, job->current_execution_id).Bind(2, reason).Bind(3, ToUnixMillis(now));
-    CRONIUM_RETURN_IF_ERROR(exec_stmt.Run());
-    return CancelOutcome::kCancelledWhileQueued;
-  });
+  JobEndHook* hook = hook_.load();
+  JobEndEffects effects;
+  Result<CancelOutcome> outcome;
+  {
+    std::lock_guard lock(writer_mutex_);
+    outcome = Transact(*writer_, [&]() -> Result<CancelOutcome> {
+      return CancelInTransaction(*writer_, hook, job_id, reason, now, audit, effects);
+    });
+  }
+  if (outcome && hook != nullptr && !effects.empty()) hook->Committed(effects);
+  return outcome;
 }
 
 Result<std::vector<JobRecord>> SqliteStore::ListLapsedLeases(TimePoint now,
@@ -1756,6 +1843,492 @@ Result<int> SqliteStore::RewriteVariables(
     }
     CRONIUM_RETURN_IF_ERROR(WriteAudit(*writer_, audit));
     return static_cast<int>(variables.size());
+  });
+}
+
+// ---- Workflows ----
+
+namespace {
+
+constexpr std::string_view kWorkflowColumns =
+    "id, owner_id, name, description, status, tags, shared, trigger_kind, schedule, created_at, "
+    "updated_at";
+
+WorkflowRecord ReadWorkflow(const Statement& stmt) {
+  WorkflowRecord w;
+  w.id = stmt.Text(0);
+  w.owner_id = stmt.Text(1);
+  w.name = stmt.Text(2);
+  w.description = stmt.Text(3);
+  w.status = ParseEventStatus(stmt.Text(4)).value_or(EventStatus::kDraft);
+  w.tags = TagsFromJson(stmt.Text(5));
+  w.shared = stmt.Int(6) != 0;
+  w.trigger = stmt.Text(7);
+  w.schedule_json = stmt.Text(8);
+  w.created_at = FromUnixMillis(stmt.Int(9));
+  w.updated_at = FromUnixMillis(stmt.Int(10));
+  return w;
+}
+
+void BindWorkflowFields(Statement& stmt, const WorkflowRecord& w) {
+  stmt.Bind(1, w.id)
+      .Bind(2, w.owner_id)
+      .Bind(3, w.name)
+      .Bind(4, w.description)
+      .Bind(5, ToString(w.status))
+      .Bind(6, json(w.tags).dump())
+      .Bind(7, w.shared)
+      .Bind(8, w.trigger)
+      .Bind(9, w.schedule_json)
+      .Bind(10, ToUnixMillis(w.created_at))
+      .Bind(11, ToUnixMillis(w.updated_at));
+}
+
+// Replaces the workflow's nodes and edges (inside the caller's transaction).
+Status WriteWorkflowGraph(SqliteConnection& conn, const WorkflowRecord& w) {
+  for (const char* sql : {"DELETE FROM workflow_edges WHERE workflow_id = ?1",
+                          "DELETE FROM workflow_nodes WHERE workflow_id = ?1"}) {
+    CRONIUM_ASSIGN_OR_RETURN(auto stmt, conn.Prepare(sql));
+    stmt.Bind(1, w.id);
+    CRONIUM_RETURN_IF_ERROR(stmt.Run());
+  }
+  int ord = 0;
+  for (const WorkflowNodeRecord& node : w.nodes) {
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto stmt,
+        conn.Prepare("INSERT INTO workflow_nodes (workflow_id, node_id, event_id, "
+                     "label, position_x, position_y, ord) VALUES (?1,?2,?3,?4,?5,?6,?7)"));
+    stmt.Bind(1, w.id)
+        .Bind(2, node.id)
+        .Bind(3, node.event_id)
+        .Bind(4, node.label)
+        .Bind(5, node.x)
+        .Bind(6, node.y)
+        .Bind(7, ord++);
+    if (auto ran = stmt.Run(); !ran) {
+      if (ran.error().message.find("FOREIGN KEY") != std::string::npos) {
+        return NotFound(fmt::format("node {}: event {} not found", node.id, node.event_id));
+      }
+      if (ran.error().code == ErrorCode::kAlreadyExists) {
+        return InvalidArgument(fmt::format("node id {} is used twice", node.id));
+      }
+      return tl::unexpected(ran.error());
+    }
+  }
+  ord = 0;
+  for (const WorkflowEdgeRecord& edge : w.edges) {
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto stmt, conn.Prepare("INSERT INTO workflow_edges (workflow_id, from_node, to_node, "
+                                "kind, ord) VALUES (?1,?2,?3,?4,?5)"));
+    stmt.Bind(1, w.id).Bind(2, edge.from).Bind(3, edge.to).Bind(4, edge.kind).Bind(5, ord++);
+    if (auto ran = stmt.Run(); !ran) {
+      if (ran.error().code == ErrorCode::kAlreadyExists) {
+        return InvalidArgument(fmt::format("edge {} -> {} is given twice", edge.from, edge.to));
+      }
+      return tl::unexpected(ran.error());
+    }
+  }
+  return OkStatus();
+}
+
+Status ReadWorkflowGraph(SqliteConnection& conn, WorkflowRecord& w) {
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto nodes, conn.Prepare("SELECT node_id, event_id, label, position_x, position_y FROM "
+                               "workflow_nodes WHERE workflow_id = ?1 ORDER BY ord"));
+  nodes.Bind(1, w.id);
+  CRONIUM_ASSIGN_OR_RETURN(w.nodes, CollectRows(nodes, [](const Statement& row) {
+                             return WorkflowNodeRecord{.id = row.Text(0),
+                                                       .event_id = row.Text(1),
+                                                       .label = row.Text(2),
+                                                       .x = row.Real(3),
+                                                       .y = row.Real(4)};
+                           }));
+  CRONIUM_ASSIGN_OR_RETURN(auto edges,
+                           conn.Prepare("SELECT from_node, to_node, kind FROM workflow_edges "
+                                        "WHERE workflow_id = ?1 ORDER BY ord"));
+  edges.Bind(1, w.id);
+  CRONIUM_ASSIGN_OR_RETURN(w.edges, CollectRows(edges, [](const Statement& row) {
+                             return WorkflowEdgeRecord{
+                                 .from = row.Text(0), .to = row.Text(1), .kind = row.Text(2)};
+                           }));
+  return OkStatus();
+}
+
+constexpr std::string_view kRunColumns =
+    "id, workflow_id, owner_id, status, trigger_kind, requested_by, input, graph, unique_key, "
+    "cancel_reason, end_reason, created_at, finished_at";
+
+WorkflowRunRecord ReadRun(const Statement& stmt) {
+  WorkflowRunRecord r;
+  r.id = stmt.Text(0);
+  r.workflow_id = stmt.Text(1);
+  r.owner_id = stmt.Text(2);
+  r.status = ParseRunStatus(stmt.Text(3)).value_or(RunStatus::kFailed);
+  r.trigger = stmt.Text(4);
+  r.requested_by = stmt.Text(5);
+  r.input_json = stmt.Text(6);
+  r.graph_json = stmt.Text(7);
+  r.unique_key = stmt.Text(8);
+  r.cancel_reason = stmt.Text(9);
+  r.end_reason = stmt.Text(10);
+  r.created_at = FromUnixMillis(stmt.Int(11));
+  r.finished_at = OptionalTime(stmt, 12);
+  return r;
+}
+
+WorkflowNodeRun ReadNodeRun(const Statement& stmt) {
+  WorkflowNodeRun n;
+  n.node_id = stmt.Text(0);
+  n.event_id = stmt.Text(1);
+  n.state = ParseNodeRunState(stmt.Text(2)).value_or(NodeRunState::kFailed);
+  n.job_id = stmt.Text(3);
+  n.execution_id = stmt.Text(4);
+  if (!stmt.IsNull(5)) n.output_json = stmt.Text(5);
+  if (auto v = stmt.OptionalInt(6)) n.condition = *v != 0;
+  n.end_reason = stmt.Text(7);
+  n.started_at = OptionalTime(stmt, 8);
+  n.finished_at = OptionalTime(stmt, 9);
+  return n;
+}
+
+// The run's node rows, in graph order; outputs only when asked for.
+Status ReadRunNodes(SqliteConnection& conn, WorkflowRunRecord& run, bool with_outputs) {
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt,
+      conn.Prepare(with_outputs
+                       ? "SELECT node_id, event_id, state, job_id, execution_id, output, "
+                         "condition, end_reason, started_at, finished_at FROM workflow_run_nodes "
+                         "WHERE run_id = ?1 ORDER BY ord"
+                       : "SELECT node_id, event_id, state, job_id, execution_id, NULL, "
+                         "condition, end_reason, started_at, finished_at FROM workflow_run_nodes "
+                         "WHERE run_id = ?1 ORDER BY ord"));
+  stmt.Bind(1, run.id);
+  CRONIUM_ASSIGN_OR_RETURN(run.nodes, CollectRows(stmt, ReadNodeRun));
+  return OkStatus();
+}
+
+Result<std::optional<WorkflowRunRecord>> ReadRunById(SqliteConnection& conn, const std::string& id,
+                                                     bool with_outputs) {
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt,
+      conn.Prepare(fmt::format("SELECT {} FROM workflow_runs WHERE id = ?1", kRunColumns)));
+  stmt.Bind(1, id);
+  CRONIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) return std::optional<WorkflowRunRecord>();
+  WorkflowRunRecord run = ReadRun(stmt);
+  CRONIUM_RETURN_IF_ERROR(ReadRunNodes(conn, run, with_outputs));
+  return std::optional<WorkflowRunRecord>(std::move(run));
+}
+
+Status WriteNodeRun(SqliteConnection& conn, const std::string& run_id, const WorkflowNodeRun& n) {
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt, conn.Prepare("UPDATE workflow_run_nodes SET state=?3, job_id=?4, "
+                              "execution_id=?5, output=?6, condition=?7, end_reason=?8, "
+                              "started_at=?9, finished_at=?10 WHERE run_id=?1 AND node_id=?2"));
+  stmt.Bind(1, run_id)
+      .Bind(2, n.node_id)
+      .Bind(3, ToString(n.state))
+      .Bind(4, n.job_id)
+      .Bind(5, n.execution_id)
+      .Bind(6, n.output_json)
+      .Bind(7, n.condition)
+      .Bind(8, n.end_reason)
+      .Bind(9, OptionalMillis(n.started_at))
+      .Bind(10, OptionalMillis(n.finished_at));
+  CRONIUM_ASSIGN_OR_RETURN(int changed, stmt.Run());
+  if (changed == 0) {
+    return Internal(fmt::format("workflow run {} has no node {}", run_id, n.node_id));
+  }
+  return OkStatus();
+}
+
+Status WriteRunEnd(SqliteConnection& conn, const WorkflowRunRecord& run) {
+  CRONIUM_ASSIGN_OR_RETURN(auto stmt,
+                           conn.Prepare("UPDATE workflow_runs SET status=?2, end_reason=?3, "
+                                        "finished_at=?4 WHERE id=?1"));
+  stmt.Bind(1, run.id)
+      .Bind(2, ToString(run.status))
+      .Bind(3, run.end_reason)
+      .Bind(4, OptionalMillis(run.finished_at));
+  CRONIUM_RETURN_IF_ERROR(stmt.Run());
+  return OkStatus();
+}
+
+// What the hook reads, on the writer inside its transaction.
+class WriterReads final : public JobEndReads {
+ public:
+  explicit WriterReads(SqliteConnection& conn) : conn_(conn) {}
+
+  Result<std::optional<EventRecord>> Event(const std::string& id) override {
+    CRONIUM_ASSIGN_OR_RETURN(auto stmt, conn_.Prepare(fmt::format(
+                                            "SELECT {} FROM events WHERE id = ?1", kEventColumns)));
+    stmt.Bind(1, id);
+    CRONIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
+    if (!found) return std::optional<EventRecord>();
+    return std::optional<EventRecord>(ReadEvent(stmt));
+  }
+
+  Result<std::optional<std::string>> NodeOutput(const std::string& run_id,
+                                                const std::string& node_id) override {
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto stmt,
+        conn_.Prepare("SELECT output FROM workflow_run_nodes WHERE run_id = ?1 AND node_id = ?2"));
+    stmt.Bind(1, run_id).Bind(2, node_id);
+    CRONIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
+    if (!found || stmt.IsNull(0)) return std::optional<std::string>();
+    return std::optional<std::string>(stmt.Text(0));
+  }
+
+ private:
+  SqliteConnection& conn_;
+};
+
+Result<JobEndEffects> RunJobEndHook(SqliteConnection& conn, JobEndHook* hook,
+                                    const std::string& job_id, TimePoint now) {
+  if (hook == nullptr) return JobEndEffects{};
+  CRONIUM_ASSIGN_OR_RETURN(auto job, ReadJobById(conn, job_id));
+  if (!job) return Internal(fmt::format("job {} vanished as it ended", job_id));
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto exec_stmt,
+      conn.Prepare(fmt::format("SELECT {} FROM executions WHERE id = ?1", kExecutionColumns)));
+  exec_stmt.Bind(1, job->current_execution_id);
+  CRONIUM_ASSIGN_OR_RETURN(bool found, exec_stmt.Step());
+  if (!found) return Internal(fmt::format("job {} lost its execution row", job_id));
+  const ExecutionRecord execution = ReadExecution(exec_stmt);
+  std::optional<WorkflowRunRecord> run;
+  if (!job->workflow_run_id.empty()) {
+    CRONIUM_ASSIGN_OR_RETURN(run, ReadRunById(conn, job->workflow_run_id, false));
+  }
+  WriterReads reads(conn);
+  CRONIUM_ASSIGN_OR_RETURN(
+      JobEndEffects effects,
+      hook->OnJobEnd(JobEnd{*job, execution, run ? &*run : nullptr, now}, reads));
+  if (run) {
+    for (const WorkflowNodeRun& node : effects.nodes) {
+      CRONIUM_RETURN_IF_ERROR(WriteNodeRun(conn, run->id, node));
+    }
+  }
+  if (effects.run) CRONIUM_RETURN_IF_ERROR(WriteRunEnd(conn, *effects.run));
+  for (const auto& [next_job, next_execution] : effects.jobs) {
+    CRONIUM_RETURN_IF_ERROR(InsertJob(conn, next_job, next_execution));
+  }
+  for (const AuditEntry& entry : effects.audit) CRONIUM_RETURN_IF_ERROR(WriteAudit(conn, entry));
+  return effects;
+}
+
+}  // namespace
+
+Status SqliteStore::InsertWorkflow(const WorkflowRecord& w, const AuditEntry& audit) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Status {
+    CRONIUM_ASSIGN_OR_RETURN(auto stmt,
+                             writer_->Prepare(fmt::format("INSERT INTO workflows ({}) VALUES "
+                                                          "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+                                                          kWorkflowColumns)));
+    BindWorkflowFields(stmt, w);
+    CRONIUM_RETURN_IF_ERROR(stmt.Run());
+    CRONIUM_RETURN_IF_ERROR(WriteWorkflowGraph(*writer_, w));
+    return WriteAudit(*writer_, audit);
+  });
+}
+
+Result<WorkflowRecord> SqliteStore::GetWorkflow(const std::string& id) {
+  auto reader = AcquireReader();
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt,
+      reader->Prepare(fmt::format("SELECT {} FROM workflows WHERE id = ?1", kWorkflowColumns)));
+  stmt.Bind(1, id);
+  CRONIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) return NotFound(fmt::format("workflow {} not found", id));
+  WorkflowRecord w = ReadWorkflow(stmt);
+  CRONIUM_RETURN_IF_ERROR(ReadWorkflowGraph(*reader, w));
+  return w;
+}
+
+Status SqliteStore::UpdateWorkflow(const WorkflowRecord& w, const AuditEntry& audit) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Status {
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto stmt,
+        writer_->Prepare("UPDATE workflows SET owner_id=?2, name=?3, description=?4, status=?5, "
+                         "tags=?6, shared=?7, trigger_kind=?8, schedule=?9, created_at=?10, "
+                         "updated_at=?11 WHERE id=?1"));
+    BindWorkflowFields(stmt, w);
+    CRONIUM_ASSIGN_OR_RETURN(int changed, stmt.Run());
+    if (changed == 0) return NotFound(fmt::format("workflow {} not found", w.id));
+    CRONIUM_RETURN_IF_ERROR(WriteWorkflowGraph(*writer_, w));
+    return WriteAudit(*writer_, audit);
+  });
+}
+
+Status SqliteStore::DeleteWorkflow(const std::string& id, const AuditEntry& audit) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Status {
+    CRONIUM_ASSIGN_OR_RETURN(auto stmt, writer_->Prepare("DELETE FROM workflows WHERE id = ?1"));
+    stmt.Bind(1, id);
+    CRONIUM_ASSIGN_OR_RETURN(int changed, stmt.Run());
+    if (changed == 0) return NotFound(fmt::format("workflow {} not found", id));
+    return WriteAudit(*writer_, audit);
+  });
+}
+
+Result<std::vector<WorkflowRecord>> SqliteStore::ListWorkflows(const WorkflowQuery& query) {
+  auto reader = AcquireReader();
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt, reader->Prepare(fmt::format(
+                     "SELECT {} FROM workflows WHERE (?1 IS NULL OR id < ?1) AND (?2 IS NULL OR "
+                     "owner_id = ?2 OR shared = 1) ORDER BY id DESC LIMIT ?3",
+                     kWorkflowColumns)));
+  if (!query.before_id.empty())
+    stmt.Bind(1, query.before_id);
+  else
+    stmt.BindNull(1);
+  if (!query.visible_to.empty())
+    stmt.Bind(2, query.visible_to);
+  else
+    stmt.BindNull(2);
+  stmt.Bind(3, query.limit);
+  return CollectRows(stmt, ReadWorkflow);
+}
+
+Status SqliteStore::StartWorkflowRun(const WorkflowRunRecord& run,
+                                     const std::vector<std::pair<JobRecord, ExecutionRecord>>& jobs,
+                                     const AuditEntry& audit) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Status {
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto stmt, writer_->Prepare(fmt::format("INSERT INTO workflow_runs ({}) VALUES "
+                                                "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+                                                kRunColumns)));
+    stmt.Bind(1, run.id)
+        .Bind(2, run.workflow_id)
+        .Bind(3, run.owner_id)
+        .Bind(4, ToString(run.status))
+        .Bind(5, run.trigger)
+        .Bind(6, run.requested_by)
+        .Bind(7, run.input_json)
+        .Bind(8, run.graph_json)
+        .Bind(10, run.cancel_reason)
+        .Bind(11, run.end_reason)
+        .Bind(12, ToUnixMillis(run.created_at))
+        .Bind(13, OptionalMillis(run.finished_at));
+    if (run.unique_key.empty())
+      stmt.BindNull(9);
+    else
+      stmt.Bind(9, run.unique_key);
+    if (auto ran = stmt.Run(); !ran) {
+      if (ran.error().message.find("FOREIGN KEY") != std::string::npos) {
+        return NotFound(fmt::format("workflow {} not found", run.workflow_id));
+      }
+      if (ran.error().code == ErrorCode::kAlreadyExists) {
+        return AlreadyExists(fmt::format("a run for {} exists already", run.unique_key));
+      }
+      return tl::unexpected(ran.error());
+    }
+    int ord = 0;
+    for (const WorkflowNodeRun& node : run.nodes) {
+      CRONIUM_ASSIGN_OR_RETURN(
+          auto insert, writer_->Prepare("INSERT INTO workflow_run_nodes (run_id, node_id, "
+                                        "event_id, state, ord) VALUES (?1,?2,?3,'PENDING',?4)"));
+      insert.Bind(1, run.id).Bind(2, node.node_id).Bind(3, node.event_id).Bind(4, ord++);
+      CRONIUM_RETURN_IF_ERROR(insert.Run());
+      if (node.state != NodeRunState::kPending) {
+        CRONIUM_RETURN_IF_ERROR(WriteNodeRun(*writer_, run.id, node));
+      }
+    }
+    for (const auto& [job, execution] : jobs) {
+      CRONIUM_RETURN_IF_ERROR(InsertJob(*writer_, job, execution));
+    }
+    return WriteAudit(*writer_, audit);
+  });
+}
+
+Result<WorkflowRunRecord> SqliteStore::GetWorkflowRun(const std::string& id) {
+  auto reader = AcquireReader();
+  CRONIUM_ASSIGN_OR_RETURN(auto run, ReadRunById(*reader, id, /*with_outputs=*/true));
+  if (!run) return NotFound(fmt::format("workflow execution {} not found", id));
+  return std::move(*run);
+}
+
+Result<std::vector<WorkflowRunRecord>> SqliteStore::ListWorkflowRuns(
+    const WorkflowRunQuery& query) {
+  auto reader = AcquireReader();
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt,
+      reader->Prepare(fmt::format(
+          "SELECT {} FROM workflow_runs WHERE (?1 IS NULL OR workflow_id = ?1) AND (?2 IS NULL "
+          "OR id < ?2) AND (?3 IS NULL OR workflow_id IN (SELECT id FROM workflows WHERE "
+          "owner_id = ?3 OR shared = 1)) ORDER BY id DESC LIMIT ?4",
+          kRunColumns)));
+  if (!query.workflow_id.empty())
+    stmt.Bind(1, query.workflow_id);
+  else
+    stmt.BindNull(1);
+  if (!query.before_id.empty())
+    stmt.Bind(2, query.before_id);
+  else
+    stmt.BindNull(2);
+  if (!query.visible_to.empty())
+    stmt.Bind(3, query.visible_to);
+  else
+    stmt.BindNull(3);
+  stmt.Bind(4, query.limit);
+  CRONIUM_ASSIGN_OR_RETURN(auto runs, CollectRows(stmt, ReadRun));
+  for (WorkflowRunRecord& run : runs) {
+    CRONIUM_RETURN_IF_ERROR(ReadRunNodes(*reader, run, /*with_outputs=*/false));
+  }
+  return runs;
+}
+
+Result<std::vector<JobRecord>> SqliteStore::CancelWorkflowRun(const std::string& id,
+                                                              const std::string& reason,
+                                                              TimePoint now,
+                                                              const AuditEntry& audit) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Result<std::vector<JobRecord>> {
+    CRONIUM_ASSIGN_OR_RETURN(auto run, ReadRunById(*writer_, id, /*with_outputs=*/false));
+    if (!run) return NotFound(fmt::format("workflow execution {} not found", id));
+    if (run->status != RunStatus::kRunning) {
+      return FailedPrecondition(
+          fmt::format("the workflow execution already ended ({})", ToString(run->status)));
+    }
+    CRONIUM_ASSIGN_OR_RETURN(auto nodes,
+                             writer_->Prepare("UPDATE workflow_run_nodes SET state='CANCELLED', "
+                                              "end_reason=?2, finished_at=?3 WHERE run_id=?1 AND "
+                                              "state='PENDING'"));
+    nodes.Bind(1, id).Bind(2, reason).Bind(3, ToUnixMillis(now));
+    CRONIUM_RETURN_IF_ERROR(nodes.Run());
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto jobs_stmt,
+        writer_->Prepare(fmt::format(
+            "SELECT {} FROM jobs WHERE id IN (SELECT job_id FROM workflow_run_nodes WHERE "
+            "run_id = ?1 AND state = 'RUNNING') ORDER BY id",
+            kJobColumns)));
+    jobs_stmt.Bind(1, id);
+    CRONIUM_ASSIGN_OR_RETURN(auto jobs, CollectRows(jobs_stmt, ReadJob));
+    WorkflowRunRecord end = *run;
+    end.status = RunStatus::kCancelled;
+    end.end_reason = reason;
+    if (jobs.empty()) end.finished_at = now;
+    CRONIUM_RETURN_IF_ERROR(WriteRunEnd(*writer_, end));
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto cancel, writer_->Prepare("UPDATE workflow_runs SET cancel_reason=?2 WHERE id=?1"));
+    cancel.Bind(1, id).Bind(2, reason);
+    CRONIUM_RETURN_IF_ERROR(cancel.Run());
+    CRONIUM_RETURN_IF_ERROR(WriteAudit(*writer_, audit));
+    return jobs;
+  });
+}
+
+Result<int> SqliteStore::PruneWorkflowRuns(TimePoint before, int batch) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Result<int> {
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto stmt, writer_->Prepare("DELETE FROM workflow_runs WHERE id IN (SELECT id FROM "
+                                    "workflow_runs WHERE finished_at IS NOT NULL AND "
+                                    "finished_at < ?1 LIMIT ?2)"));
+    stmt.Bind(1, ToUnixMillis(before)).Bind(2, batch);
+    return stmt.Run();
   });
 }
 

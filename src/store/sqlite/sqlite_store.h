@@ -4,6 +4,7 @@
 // mutex (SQLite has one writer anyway); reads use a small pool of connections so GETs proceed
 // while a write is in flight. Thread-safe.
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -113,6 +114,21 @@ class SqliteStore final : public Store {
       const std::function<Result<std::string>(const VariableRecord&)>& rewrite,
       const AuditEntry& audit) override;
 
+  Status InsertWorkflow(const WorkflowRecord& workflow, const AuditEntry& audit) override;
+  Result<WorkflowRecord> GetWorkflow(const std::string& id) override;
+  Status UpdateWorkflow(const WorkflowRecord& workflow, const AuditEntry& audit) override;
+  Status DeleteWorkflow(const std::string& id, const AuditEntry& audit) override;
+  Result<std::vector<WorkflowRecord>> ListWorkflows(const WorkflowQuery& query) override;
+  Status StartWorkflowRun(const WorkflowRunRecord& run,
+                          const std::vector<std::pair<JobRecord, ExecutionRecord>>& jobs,
+                          const AuditEntry& audit) override;
+  Result<WorkflowRunRecord> GetWorkflowRun(const std::string& id) override;
+  Result<std::vector<WorkflowRunRecord>> ListWorkflowRuns(const WorkflowRunQuery& query) override;
+  Result<std::vector<JobRecord>> CancelWorkflowRun(const std::string& id, const std::string& reason,
+                                                   TimePoint now, const AuditEntry& audit) override;
+  Result<int> PruneWorkflowRuns(TimePoint before, int batch) override;
+  void SetJobEndHook(JobEndHook* hook) override { hook_.store(hook); }
+
   Status AppendAudit(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) override;
   Result<int> PruneAudit(TimePoint before) override;
@@ -126,6 +142,8 @@ class SqliteStore final : public Store {
   ReaderLease AcquireReader();
   void ReleaseReader(std::unique_ptr<SqliteConnection> conn);
   void CheckpointLoop();
+
+  std::atomic<JobEndHook*> hook_{nullptr};
 
   // Guarded by writer_mutex_.
   std::mutex writer_mutex_;

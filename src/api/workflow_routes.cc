@@ -1,0 +1,402 @@
+// /api/v1/workflows and /api/v1/workflow-executions: workflows (DAGs of events), their runs
+// with the state of every node, and cancel. The engine checks graphs and moves runs on.
+
+#include <fmt/format.h>
+
+#include "api/errors.h"
+#include "api/internal/handlers.h"
+#include "api/json_body.h"
+#include "base/ids.h"
+#include "base/time_format.h"
+#include "workflow/engine.h"
+
+namespace cronium::api::internal {
+
+using http::Method;
+using http::Request;
+using http::Responder;
+using http::Response;
+
+namespace {
+
+constexpr size_t kMaxNodes = 1000;
+constexpr size_t kMaxEdges = 10'000;
+
+json Nullable(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
+
+json RenderWorkflow(const store::WorkflowRecord& w, bool with_graph) {
+  json body{{"id", w.id},
+            {"ownerId", w.owner_id},
+            {"name", w.name},
+            {"description", w.description},
+            {"status", ToString(w.status)},
+            {"tags", w.tags},
+            {"shared", w.shared},
+            {"trigger", w.trigger},
+            {"createdAt", FormatRfc3339(w.created_at)},
+            {"updatedAt", FormatRfc3339(w.updated_at)}};
+  if (with_graph) {
+    json nodes = json::array();
+    for (const auto& node : w.nodes) {
+      nodes.push_back({{"id", node.id},
+                       {"eventId", node.event_id},
+                       {"label", node.label},
+                       {"position", {{"x", node.x}, {"y", node.y}}}});
+    }
+    json edges = json::array();
+    for (const auto& edge : w.edges) {
+      edges.push_back({{"from", edge.from}, {"to", edge.to}, {"kind", edge.kind}});
+    }
+    body["nodes"] = std::move(nodes);
+    body["edges"] = std::move(edges);
+  }
+  return body;
+}
+
+json ParsedOrNull(const std::optional<std::string>& text) {
+  if (!text) return nullptr;
+  json value = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  return value.is_discarded() ? json(nullptr) : value;
+}
+
+json RenderRun(const store::WorkflowRunRecord& run, bool with_outputs) {
+  json nodes = json::array();
+  std::map<std::string, int> counts;
+  for (const auto& node : run.nodes) {
+    counts[std::string(ToString(node.state))]++;
+    json item{{"id", node.node_id},
+              {"eventId", node.event_id},
+              {"status", ToString(node.state)},
+              {"jobId", Nullable(node.job_id)},
+              {"executionId", Nullable(node.execution_id)},
+              {"condition", node.condition ? json(*node.condition) : json(nullptr)},
+              {"endReason", node.end_reason},
+              {"startedAt", TimeOrNull(node.started_at)},
+              {"finishedAt", TimeOrNull(node.finished_at)}};
+    if (node.started_at && node.finished_at) {
+      item["durationMs"] = std::chrono::duration_cast<std::chrono::milliseconds>(*node.finished_at -
+                                                                                 *node.started_at)
+                               .count();
+    } else {
+      item["durationMs"] = nullptr;
+    }
+    if (with_outputs) item["output"] = ParsedOrNull(node.output_json);
+    nodes.push_back(std::move(item));
+  }
+  json input = json::parse(run.input_json, nullptr, /*allow_exceptions=*/false);
+  json body{{"id", run.id},
+            {"workflowId", run.workflow_id},
+            {"status", ToString(run.status)},
+            {"trigger", run.trigger},
+            {"requestedBy", Nullable(run.requested_by)},
+            {"input", input.is_discarded() ? json(nullptr) : input},
+            {"endReason", run.end_reason},
+            {"createdAt", FormatRfc3339(run.created_at)},
+            {"finishedAt", TimeOrNull(run.finished_at)},
+            {"counts", counts},
+            {"nodes", std::move(nodes)}};
+  if (run.finished_at) {
+    body["durationMs"] =
+        std::chrono::duration_cast<std::chrono::milliseconds>(*run.finished_at - run.created_at)
+            .count();
+  } else {
+    body["durationMs"] = nullptr;
+  }
+  return body;
+}
+
+// The graph and fields of a create (every graph field required) or an update (only what is
+// given changes; nodes and edges each replace the whole list).
+Status ParseWorkflow(const JsonBody& body, store::WorkflowRecord& w, bool create) {
+  CRONIUM_RETURN_IF_ERROR(body.RejectUnknown(
+      {"name", "description", "status", "tags", "shared", "trigger", "nodes", "edges"}));
+  if (auto name = body.String("name"); !name) {
+    return tl::unexpected(name.error());
+  } else if (*name) {
+    w.name = std::move(**name);
+  } else if (create) {
+    return InvalidArgument("name: required");
+  }
+  CRONIUM_ASSIGN_OR_RETURN(auto description, body.String("description"));
+  if (description) w.description = std::move(*description);
+  CRONIUM_ASSIGN_OR_RETURN(auto status, body.String("status"));
+  if (status) {
+    auto parsed = store::ParseEventStatus(*status);
+    if (!parsed) {
+      return InvalidArgument(
+          fmt::format("status: '{}' is not one of DRAFT, ACTIVE, PAUSED, "
+                      "ARCHIVED",
+                      status->substr(0, 32)));
+    }
+    w.status = *parsed;
+  }
+  CRONIUM_ASSIGN_OR_RETURN(auto tags, body.StringArray("tags"));
+  if (tags) w.tags = std::move(*tags);
+  CRONIUM_ASSIGN_OR_RETURN(auto shared, body.Bool("shared"));
+  if (shared) w.shared = *shared;
+  CRONIUM_ASSIGN_OR_RETURN(auto trigger, body.String("trigger"));
+  if (trigger) {
+    if (*trigger != "MANUAL" && *trigger != "SCHEDULE" && *trigger != "WEBHOOK") {
+      return InvalidArgument(fmt::format("trigger: '{}' is not one of MANUAL, SCHEDULE, WEBHOOK",
+                                         trigger->substr(0, 32)));
+    }
+    w.trigger = std::move(*trigger);
+  }
+  if (const json* nodes = body.Get("nodes")) {
+    if (!nodes->is_array()) return InvalidArgument("nodes: must be an array");
+    if (nodes->size() > kMaxNodes) {
+      return InvalidArgument(fmt::format("nodes: at most {}", kMaxNodes));
+    }
+    w.nodes.clear();
+    for (size_t i = 0; i < nodes->size(); ++i) {
+      const json& item = (*nodes)[i];
+      if (!item.is_object()) return InvalidArgument(fmt::format("nodes[{}]: must be an object", i));
+      store::WorkflowNodeRecord node;
+      for (const auto& [key, value] : item.items()) {
+        if (key == "id" || key == "eventId" || key == "label") {
+          if (!value.is_string()) {
+            return InvalidArgument(fmt::format("nodes[{}].{}: must be a string", i, key));
+          }
+          (key == "id"        ? node.id
+           : key == "eventId" ? node.event_id
+                              : node.label) = value.get<std::string>();
+        } else if (key == "position") {
+          if (!value.is_object() || !value.contains("x") || !value.contains("y") ||
+              !value["x"].is_number() || !value["y"].is_number() || value.size() != 2) {
+            return InvalidArgument(
+                fmt::format("nodes[{}].position: must be {{\"x\": number, \"y\": number}}", i));
+          }
+          node.x = value["x"].get<double>();
+          node.y = value["y"].get<double>();
+        } else {
+          return InvalidArgument(
+              fmt::format("nodes[{}]: unknown field '{}' (known: id, eventId, label, position)", i,
+                          key.substr(0, 64)));
+        }
+      }
+      if (node.id.empty()) return InvalidArgument(fmt::format("nodes[{}].id: required", i));
+      if (node.event_id.empty()) {
+        return InvalidArgument(fmt::format("nodes[{}].eventId: required", i));
+      }
+      w.nodes.push_back(std::move(node));
+    }
+  } else if (create) {
+    return InvalidArgument("nodes: required (at least one node)");
+  }
+  if (const json* edges = body.Get("edges")) {
+    if (!edges->is_array()) return InvalidArgument("edges: must be an array");
+    if (edges->size() > kMaxEdges) {
+      return InvalidArgument(fmt::format("edges: at most {}", kMaxEdges));
+    }
+    w.edges.clear();
+    for (size_t i = 0; i < edges->size(); ++i) {
+      const json& item = (*edges)[i];
+      if (!item.is_object()) return InvalidArgument(fmt::format("edges[{}]: must be an object", i));
+      store::WorkflowEdgeRecord edge;
+      for (const auto& [key, value] : item.items()) {
+        if (key != "from" && key != "to" && key != "kind") {
+          return InvalidArgument(fmt::format(
+              "edges[{}]: unknown field '{}' (known: from, to, kind)", i, key.substr(0, 64)));
+        }
+        if (!value.is_string()) {
+          return InvalidArgument(fmt::format("edges[{}].{}: must be a string", i, key));
+        }
+        (key == "from" ? edge.from : key == "to" ? edge.to : edge.kind) = value.get<std::string>();
+      }
+      if (edge.from.empty() || edge.to.empty()) {
+        return InvalidArgument(fmt::format("edges[{}]: from and to are required", i));
+      }
+      w.edges.push_back(std::move(edge));
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+void Handlers::RegisterWorkflowRoutes(http::Router& router) {
+  Bind(router, Method::kGet, "/api/v1/workflows", &Handlers::ListWorkflows);
+  Bind(router, Method::kPost, "/api/v1/workflows", &Handlers::CreateWorkflow);
+  Bind(router, Method::kGet, "/api/v1/workflows/{id}", &Handlers::GetWorkflow);
+  Bind(router, Method::kPatch, "/api/v1/workflows/{id}", &Handlers::UpdateWorkflow);
+  Bind(router, Method::kPut, "/api/v1/workflows/{id}", &Handlers::UpdateWorkflow);
+  Bind(router, Method::kDelete, "/api/v1/workflows/{id}", &Handlers::DeleteWorkflow);
+  Bind(router, Method::kPost, "/api/v1/workflows/{id}/run", &Handlers::RunWorkflow);
+  Bind(router, Method::kGet, "/api/v1/workflows/{id}/executions",
+       &Handlers::ListWorkflowExecutions);
+  router.Add(Method::kGet, "/api/v1/workflow-executions/{id}",
+             [self = *this](Request& request, Responder respond) mutable {
+               self.GetWorkflowExecution(request, std::move(respond));
+             });
+  Bind(router, Method::kPost, "/api/v1/workflow-executions/{id}/cancel",
+       &Handlers::CancelWorkflowExecution);
+}
+
+Result<store::WorkflowRecord> Handlers::VisibleWorkflow(const std::string& id,
+                                                        const auth::Principal& principal) {
+  auto workflow = ctx_.store.GetWorkflow(id);
+  // Someone else's private workflow does not exist as far as this caller knows.
+  if (!workflow || !auth::CanSee(principal, *workflow)) {
+    if (workflow || workflow.error().code == ErrorCode::kNotFound) {
+      return NotFound(fmt::format("workflow {} not found", id.substr(0, 64)));
+    }
+    return tl::unexpected(workflow.error());
+  }
+  return workflow;
+}
+
+Result<store::WorkflowRunRecord> Handlers::VisibleWorkflowRun(const std::string& id,
+                                                              const auth::Principal& principal) {
+  auto run = ctx_.store.GetWorkflowRun(id);
+  if (!run && run.error().code != ErrorCode::kNotFound) return tl::unexpected(run.error());
+  if (run) {
+    auto workflow = VisibleWorkflow(run->workflow_id, principal);
+    if (workflow) return run;
+    if (workflow.error().code != ErrorCode::kNotFound) return tl::unexpected(workflow.error());
+  }
+  return NotFound(fmt::format("workflow execution {} not found", id.substr(0, 64)));
+}
+
+Result<Response> Handlers::ListWorkflows(Request& request, const auth::Principal& principal) {
+  store::WorkflowQuery query;
+  if (principal.role != store::UserRole::kAdmin) query.visible_to = principal.user_id;
+  CRONIUM_RETURN_IF_ERROR(ReadPaging(request, query.limit, query.before_id));
+  CRONIUM_ASSIGN_OR_RETURN(auto workflows, ctx_.store.ListWorkflows(query));
+  json items = json::array();
+  for (const auto& workflow : workflows) items.push_back(RenderWorkflow(workflow, false));
+  const bool full = static_cast<int>(workflows.size()) == query.limit;
+  return JsonResponse(
+      200, {{"items", items}, {"nextCursor", full ? json(workflows.back().id) : json(nullptr)}});
+}
+
+Result<Response> Handlers::CreateWorkflow(Request& request, const auth::Principal& principal) {
+  CRONIUM_RETURN_IF_ERROR(auth::RequireWrite(principal));
+  CRONIUM_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(request));
+  store::WorkflowRecord w;
+  CRONIUM_RETURN_IF_ERROR(ParseWorkflow(body, w, /*create=*/true));
+  const TimePoint now = ctx_.clock.Now();
+  w.id = NewId("wfl", now);
+  w.owner_id = principal.user_id;
+  w.created_at = w.updated_at = now;
+  CRONIUM_RETURN_IF_ERROR(ctx_.workflows->Check(w, principal.role == store::UserRole::kAdmin));
+  CRONIUM_RETURN_IF_ERROR(ctx_.store.InsertWorkflow(
+      w, store::MakeAudit(principal.ToActor(), now, "workflow.create", "workflow", w.id,
+                          json{{"name", w.name}, {"nodes", w.nodes.size()}}.dump())));
+  Response response = JsonResponse(201, RenderWorkflow(w, true));
+  response.headers.emplace_back("Location", "/api/v1/workflows/" + w.id);
+  return response;
+}
+
+Result<Response> Handlers::GetWorkflow(Request& request, const auth::Principal& principal) {
+  CRONIUM_ASSIGN_OR_RETURN(auto workflow, VisibleWorkflow(request.PathParam("id"), principal));
+  return JsonResponse(200, RenderWorkflow(workflow, true));
+}
+
+Result<Response> Handlers::UpdateWorkflow(Request& request, const auth::Principal& principal) {
+  CRONIUM_RETURN_IF_ERROR(auth::RequireWrite(principal));
+  CRONIUM_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(request));
+  CRONIUM_ASSIGN_OR_RETURN(auto w, VisibleWorkflow(request.PathParam("id"), principal));
+  if (!auth::CanChange(principal, w)) {
+    return MakeError(ErrorCode::kPermissionDenied, "only its owner or an admin may change it");
+  }
+  CRONIUM_RETURN_IF_ERROR(ParseWorkflow(body, w, /*create=*/false));
+  const TimePoint now = ctx_.clock.Now();
+  w.updated_at = now;
+  CRONIUM_RETURN_IF_ERROR(ctx_.workflows->Check(w, principal.role == store::UserRole::kAdmin));
+  CRONIUM_RETURN_IF_ERROR(ctx_.store.UpdateWorkflow(
+      w, store::MakeAudit(principal.ToActor(), now, "workflow.update", "workflow", w.id,
+                          json{{"name", w.name}, {"nodes", w.nodes.size()}}.dump())));
+  return JsonResponse(200, RenderWorkflow(w, true));
+}
+
+Result<Response> Handlers::DeleteWorkflow(Request& request, const auth::Principal& principal) {
+  CRONIUM_RETURN_IF_ERROR(auth::RequireWrite(principal));
+  CRONIUM_ASSIGN_OR_RETURN(auto w, VisibleWorkflow(request.PathParam("id"), principal));
+  if (!auth::CanChange(principal, w)) {
+    return MakeError(ErrorCode::kPermissionDenied, "only its owner or an admin may delete it");
+  }
+  CRONIUM_RETURN_IF_ERROR(ctx_.store.DeleteWorkflow(
+      w.id, store::MakeAudit(principal.ToActor(), ctx_.clock.Now(), "workflow.delete", "workflow",
+                             w.id, json{{"name", w.name}}.dump())));
+  return Response{.status = 204};
+}
+
+Result<Response> Handlers::RunWorkflow(Request& request, const auth::Principal& principal) {
+  CRONIUM_RETURN_IF_ERROR(auth::RequireWrite(principal));
+  CRONIUM_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(request, /*allow_empty=*/true));
+  CRONIUM_RETURN_IF_ERROR(body.RejectUnknown({"input"}));
+  workflow::StartOptions options;
+  options.actor = principal.ToActor();
+  options.trigger = "MANUAL";
+  if (const json* input = body.Get("input"); input != nullptr && !input->is_null()) {
+    options.input_json = DumpJson(*input);
+    if (options.input_json.size() > kMaxInputBytes) {
+      return InvalidArgument(fmt::format("input: at most {} bytes of JSON", kMaxInputBytes));
+    }
+  }
+  CRONIUM_ASSIGN_OR_RETURN(auto w, VisibleWorkflow(request.PathParam("id"), principal));
+  if (!auth::CanRun(principal, w)) {
+    return MakeError(ErrorCode::kPermissionDenied, "you may not run this workflow");
+  }
+  CRONIUM_ASSIGN_OR_RETURN(std::string run_id, ctx_.workflows->Start(w, options));
+  CRONIUM_ASSIGN_OR_RETURN(auto run, ctx_.store.GetWorkflowRun(run_id));
+  Response response = JsonResponse(202, RenderRun(run, false));
+  response.headers.emplace_back("Location", "/api/v1/workflow-executions/" + run_id);
+  return response;
+}
+
+Result<Response> Handlers::ListWorkflowExecutions(Request& request,
+                                                  const auth::Principal& principal) {
+  CRONIUM_ASSIGN_OR_RETURN(auto w, VisibleWorkflow(request.PathParam("id"), principal));
+  store::WorkflowRunQuery query;
+  query.workflow_id = w.id;
+  CRONIUM_RETURN_IF_ERROR(ReadPaging(request, query.limit, query.before_id));
+  CRONIUM_ASSIGN_OR_RETURN(auto runs, ctx_.store.ListWorkflowRuns(query));
+  json items = json::array();
+  for (const auto& run : runs) items.push_back(RenderRun(run, false));
+  const bool full = static_cast<int>(runs.size()) == query.limit;
+  return JsonResponse(
+      200, {{"items", items}, {"nextCursor", full ? json(runs.back().id) : json(nullptr)}});
+}
+
+// GET /api/v1/workflow-executions/{id}[?wait=SECONDS]: with wait, answers once the run has
+// finished (no node running) or the wait is over (a long poll; no thread is held).
+void Handlers::GetWorkflowExecution(Request& request, Responder respond) {
+  auto principal = Authenticate(request);
+  if (!principal) return respond(AuthErrorResponse(principal.error()));
+  const std::string id = request.PathParam("id");
+  auto run = VisibleWorkflowRun(id, *principal);
+  if (!run) return respond(ErrorResponse(run.error()));
+  int wait_seconds = 0;
+  if (Status read = ReadWait(request, ctx_.max_wait_seconds, wait_seconds); !read) {
+    return respond(ErrorResponse(read.error()));
+  }
+  if (wait_seconds == 0 || run->finished_at)
+    return respond(JsonResponse(200, RenderRun(*run, true)));
+  store::Store& store = ctx_.store;
+  ctx_.workflows->WhenFinished(id, std::chrono::seconds(wait_seconds),
+                               [&store, id, respond](bool) mutable {
+                                 auto latest = store.GetWorkflowRun(id);
+                                 respond(latest ? JsonResponse(200, RenderRun(*latest, true))
+                                                : ErrorResponse(latest.error()));
+                               });
+  // It may have finished between the first read and the subscription.
+  auto again = ctx_.store.GetWorkflowRun(id);
+  if (again && again->finished_at) respond(JsonResponse(200, RenderRun(*again, true)));
+}
+
+Result<Response> Handlers::CancelWorkflowExecution(Request& request,
+                                                   const auth::Principal& principal) {
+  CRONIUM_RETURN_IF_ERROR(auth::RequireWrite(principal));
+  CRONIUM_ASSIGN_OR_RETURN(auto run, VisibleWorkflowRun(request.PathParam("id"), principal));
+  CRONIUM_ASSIGN_OR_RETURN(auto w, VisibleWorkflow(run.workflow_id, principal));
+  if (!auth::CanRun(principal, w)) {
+    return MakeError(ErrorCode::kPermissionDenied, "you may not cancel this workflow's runs");
+  }
+  CRONIUM_RETURN_IF_ERROR(ctx_.workflows->Cancel(
+      run.id, fmt::format("cancelled by {}", principal.username), principal.ToActor()));
+  CRONIUM_ASSIGN_OR_RETURN(auto latest, ctx_.store.GetWorkflowRun(run.id));
+  return JsonResponse(202, RenderRun(latest, true));
+}
+
+}  // namespace cronium::api::internal

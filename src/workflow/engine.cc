@@ -1,0 +1,511 @@
+#include "workflow/engine.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "base/ids.h"
+#include "base/utf8.h"
+
+namespace cronium::workflow {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxNameChars = 200;
+constexpr size_t kMaxDescriptionBytes = 10'000;
+constexpr size_t kMaxNodeIdChars = 64;
+constexpr size_t kMaxLabelChars = 200;
+constexpr size_t kMaxTags = 20;
+constexpr size_t kMaxTagChars = 50;
+
+// Code points of valid UTF-8: the bytes that do not continue a sequence.
+size_t CountCodePoints(std::string_view text) {
+  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+bool ValidNodeId(std::string_view id) {
+  if (id.empty() || id.size() > kMaxNodeIdChars) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
+  });
+}
+
+NodeState StateOf(store::NodeRunState state) {
+  switch (state) {
+    case store::NodeRunState::kPending:
+      return NodeState::kPending;
+    case store::NodeRunState::kRunning:
+      return NodeState::kRunning;
+    case store::NodeRunState::kSucceeded:
+      return NodeState::kSucceeded;
+    case store::NodeRunState::kFailed:
+      return NodeState::kFailed;
+    case store::NodeRunState::kSkipped:
+      return NodeState::kSkipped;
+    case store::NodeRunState::kCancelled:
+      return NodeState::kCancelled;
+  }
+  return NodeState::kFailed;
+}
+
+std::map<std::string, NodeResult> ResultsOf(
+    const std::map<std::string, store::WorkflowNodeRun>& nodes) {
+  std::map<std::string, NodeResult> results;
+  for (const auto& [id, node] : nodes) {
+    results[id] = NodeResult{.state = StateOf(node.state), .condition = node.condition};
+  }
+  return results;
+}
+
+// The state a node takes from its job's final status.
+store::NodeRunState NodeStateOf(store::RunStatus status) {
+  switch (status) {
+    case store::RunStatus::kSucceeded:
+      return store::NodeRunState::kSucceeded;
+    case store::RunStatus::kCancelled:
+      return store::NodeRunState::kCancelled;
+    default:
+      return store::NodeRunState::kFailed;
+  }
+}
+
+bool ActionMatches(const store::EventAction& action, const store::JobRecord& job,
+                   const store::ExecutionRecord& execution) {
+  if (action.trigger == "ALWAYS") return true;
+  if (action.trigger == "ON_SUCCESS") return job.status == store::RunStatus::kSucceeded;
+  if (action.trigger == "ON_FAILURE") {
+    return job.status == store::RunStatus::kFailed || job.status == store::RunStatus::kTimedOut ||
+           job.status == store::RunStatus::kLost;
+  }
+  if (action.trigger == "ON_CONDITION") return execution.condition == true;
+  return false;
+}
+
+}  // namespace
+
+Graph GraphOf(const store::WorkflowRecord& workflow) {
+  Graph graph;
+  for (const auto& node : workflow.nodes) graph.nodes.push_back({node.id, node.event_id});
+  for (const auto& edge : workflow.edges) {
+    graph.edges.push_back(
+        {edge.from, edge.to, ParseEdgeKind(edge.kind).value_or(EdgeKind::kAlways)});
+  }
+  return graph;
+}
+
+std::string GraphJson(const store::WorkflowRecord& workflow) {
+  json nodes = json::array();
+  for (const auto& node : workflow.nodes) {
+    nodes.push_back({{"id", node.id}, {"eventId", node.event_id}});
+  }
+  json edges = json::array();
+  for (const auto& edge : workflow.edges) {
+    edges.push_back({{"from", edge.from}, {"to", edge.to}, {"kind", edge.kind}});
+  }
+  return json{{"nodes", nodes}, {"edges", edges}}.dump();
+}
+
+Result<Graph> GraphFromJson(const std::string& text) {
+  const json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || !doc.contains("nodes") || !doc["nodes"].is_array() ||
+      !doc.contains("edges") || !doc["edges"].is_array()) {
+    return Internal("a workflow run's graph is unreadable");
+  }
+  Graph graph;
+  for (const auto& node : doc["nodes"]) {
+    graph.nodes.push_back({node.value("id", ""), node.value("eventId", "")});
+  }
+  for (const auto& edge : doc["edges"]) {
+    graph.edges.push_back({edge.value("from", ""), edge.value("to", ""),
+                           ParseEdgeKind(edge.value("kind", "")).value_or(EdgeKind::kAlways)});
+  }
+  return graph;
+}
+
+Engine::Engine(queue::JobQueue& queue, const Clock& clock, EngineOptions options)
+    : queue_(queue), store_(queue.store()), clock_(clock), options_(options) {}
+
+Status Engine::Check(const store::WorkflowRecord& workflow, bool admin) {
+  if (workflow.name.empty() || !IsValidUtf8(workflow.name) ||
+      CountCodePoints(workflow.name) > kMaxNameChars) {
+    return InvalidArgument(fmt::format("name: 1 to {} characters", kMaxNameChars));
+  }
+  if (workflow.description.size() > kMaxDescriptionBytes || !IsValidUtf8(workflow.description)) {
+    return InvalidArgument(
+        fmt::format("description: at most {} bytes of UTF-8", kMaxDescriptionBytes));
+  }
+  if (workflow.tags.size() > kMaxTags) {
+    return InvalidArgument(fmt::format("tags: at most {}", kMaxTags));
+  }
+  for (const auto& tag : workflow.tags) {
+    if (tag.empty() || !IsValidUtf8(tag) || CountCodePoints(tag) > kMaxTagChars) {
+      return InvalidArgument(fmt::format("tags: each 1 to {} characters", kMaxTagChars));
+    }
+  }
+  if (workflow.trigger != "MANUAL") {
+    return InvalidArgument(fmt::format(
+        "trigger: {} triggers of workflows are not available yet; use MANUAL and start runs "
+        "through the API or the CLI",
+        workflow.trigger));
+  }
+  for (const auto& node : workflow.nodes) {
+    if (!ValidNodeId(node.id)) {
+      return InvalidArgument(
+          fmt::format("node \"{}\": ids are 1 to {} letters, digits, '_', '-' or '.'", node.id,
+                      kMaxNodeIdChars));
+    }
+    if (!IsValidUtf8(node.label) || CountCodePoints(node.label) > kMaxLabelChars) {
+      return InvalidArgument(
+          fmt::format("node {}: label: at most {} characters", node.id, kMaxLabelChars));
+    }
+  }
+  for (const auto& edge : workflow.edges) {
+    if (!ParseEdgeKind(edge.kind)) {
+      return InvalidArgument(
+          fmt::format("edge {} -> {}: kind must be ALWAYS, ON_SUCCESS, ON_FAILURE or "
+                      "ON_CONDITION",
+                      edge.from, edge.to));
+    }
+  }
+  CRONIUM_RETURN_IF_ERROR(Validate(GraphOf(workflow), options_.max_nodes));
+  std::map<std::string, bool> checked;
+  for (const auto& node : workflow.nodes) {
+    if (checked.contains(node.event_id)) continue;
+    auto event = store_.GetEvent(node.event_id);
+    if (!event && event.error().code == ErrorCode::kNotFound) {
+      return InvalidArgument(fmt::format("node {}: event {} not found", node.id, node.event_id));
+    }
+    if (!event) return tl::unexpected(event.error());
+    if (!admin && event->owner_id != workflow.owner_id && !event->shared) {
+      // Someone else's private event: the same answer as for one that does not exist.
+      return InvalidArgument(fmt::format("node {}: event {} not found", node.id, node.event_id));
+    }
+    checked[node.event_id] = true;
+  }
+  return OkStatus();
+}
+
+Result<std::string> Engine::Start(const store::WorkflowRecord& workflow,
+                                  const StartOptions& options) {
+  if (workflow.status == store::EventStatus::kArchived) {
+    return FailedPrecondition("the workflow is archived; set it ACTIVE or PAUSED to run it");
+  }
+  const TimePoint now = clock_.Now();
+  const Graph graph = GraphOf(workflow);
+  CRONIUM_RETURN_IF_ERROR(Validate(graph, options_.max_nodes));
+  store::WorkflowRunRecord run;
+  run.id = NewId("wfr", now);
+  run.workflow_id = workflow.id;
+  run.owner_id = workflow.owner_id;
+  run.status = store::RunStatus::kRunning;
+  run.trigger = options.trigger;
+  run.requested_by = options.actor.id;
+  run.input_json = options.input_json;
+  run.graph_json = GraphJson(workflow);
+  run.unique_key = options.unique_key;
+  run.created_at = now;
+  NodeRuns nodes;
+  for (const auto& node : workflow.nodes) {
+    nodes[node.id] = store::WorkflowNodeRun{.node_id = node.id, .event_id = node.event_id};
+  }
+  const EventLookup event =
+      [this](const std::string& id) -> Result<std::optional<store::EventRecord>> {
+    auto found = store_.GetEvent(id);
+    if (!found && found.error().code == ErrorCode::kNotFound) {
+      return std::optional<store::EventRecord>();
+    }
+    if (!found) return tl::unexpected(found.error());
+    return std::optional<store::EventRecord>(std::move(*found));
+  };
+  const OutputLookup no_output = [](const std::string&) -> Result<std::optional<std::string>> {
+    return std::optional<std::string>();
+  };
+  std::map<std::string, bool> changed;
+  std::vector<std::pair<store::JobRecord, store::ExecutionRecord>> jobs;
+  CRONIUM_ASSIGN_OR_RETURN(auto end,
+                           Progress(graph, run, nodes, event, no_output, now, changed, jobs));
+  if (end) {  // every start node failed at once (its event is archived...)
+    run.status = end->status;
+    run.end_reason = end->end_reason;
+    run.finished_at = end->finished_at;
+  }
+  for (const auto& node : workflow.nodes) run.nodes.push_back(nodes[node.id]);
+  CRONIUM_RETURN_IF_ERROR(store_.StartWorkflowRun(
+      run, jobs,
+      store::MakeAudit(options.actor, now, "workflow.run", "workflow_execution", run.id,
+                       json{{"workflowId", workflow.id}, {"trigger", options.trigger}}.dump())));
+  if (!jobs.empty()) queue_.Wake();
+  if (run.finished_at) queue_.NotifyFinished(run.id);
+  return run.id;
+}
+
+Status Engine::Cancel(const std::string& run_id, const std::string& reason,
+                      const store::Actor& actor) {
+  const TimePoint now = clock_.Now();
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto jobs,
+      store_.CancelWorkflowRun(run_id, reason, now,
+                               store::MakeAudit(actor, now, "workflow.cancel", "workflow_execution",
+                                                run_id, json{{"reason", reason}}.dump())));
+  if (jobs.empty()) queue_.NotifyFinished(run_id);
+  for (const store::JobRecord& job : jobs) {
+    auto cancelled = queue_.Cancel(job.id, job.current_execution_id, reason, actor);
+    // A job that ended meanwhile is fine: its end was recorded with the run cancelled.
+    if (!cancelled && cancelled.error().code != ErrorCode::kFailedPrecondition) {
+      spdlog::warn("cancelling job {} of workflow run {}: {}", job.id, run_id,
+                   cancelled.error().message);
+    }
+  }
+  return OkStatus();
+}
+
+void Engine::WhenFinished(const std::string& run_id, std::chrono::milliseconds max_wait,
+                          std::function<void(bool finished)> done) {
+  queue_.WhenFinished(run_id, max_wait, std::move(done));
+}
+
+Result<std::string> Engine::InputOf(const Graph& graph, const std::string& node,
+                                    const std::map<std::string, NodeResult>& results,
+                                    const store::WorkflowRunRecord& run,
+                                    const OutputLookup& output) {
+  bool start = true;
+  for (const Edge& edge : graph.edges) {
+    if (edge.to == node) start = false;
+  }
+  if (start) return run.input_json;
+  const std::vector<std::string> from = SatisfiedPredecessors(graph, node, results);
+  if (from.size() == 1) {
+    CRONIUM_ASSIGN_OR_RETURN(auto text, output(from[0]));
+    return text ? *text : std::string("{}");
+  }
+  std::string joined = "{";
+  for (const std::string& id : from) {
+    CRONIUM_ASSIGN_OR_RETURN(auto text, output(id));
+    if (joined.size() > 1) joined += ',';
+    joined += json(id).dump();
+    joined += ':';
+    joined += text ? *text : std::string("null");
+    if (joined.size() > options_.max_input_bytes) {
+      return ResourceExhausted(fmt::format("the outputs of its {} predecessors exceed {} bytes",
+                                           from.size(), options_.max_input_bytes));
+    }
+  }
+  joined += '}';
+  return joined;
+}
+
+Result<std::optional<store::WorkflowRunRecord>> Engine::Progress(
+    const Graph& graph, const store::WorkflowRunRecord& run, NodeRuns& nodes,
+    const EventLookup& event, const OutputLookup& output, TimePoint now,
+    std::map<std::string, bool>& changed,
+    std::vector<std::pair<store::JobRecord, store::ExecutionRecord>>& jobs) {
+  auto end_node = [&](store::WorkflowNodeRun& node, store::NodeRunState state, std::string reason) {
+    node.state = state;
+    node.end_reason = std::move(reason);
+    node.finished_at = now;
+    changed[node.node_id] = true;
+  };
+  // Each pass decides at least one node, so this ends; the bound is a guard.
+  for (size_t pass = 0; pass <= 2 * graph.nodes.size() + 1; ++pass) {
+    bool moved = false;
+    // Behind a cancelled node nothing runs: its pending successors are cancelled too.
+    for (const Edge& edge : graph.edges) {
+      auto& target = nodes[edge.to];
+      if (target.state == store::NodeRunState::kPending &&
+          nodes[edge.from].state == store::NodeRunState::kCancelled) {
+        end_node(target, store::NodeRunState::kCancelled, "an upstream node was cancelled");
+        moved = true;
+      }
+    }
+    auto results = ResultsOf(nodes);
+    const Step step = Advance(graph, results);
+    for (const std::string& id : step.skip) {
+      end_node(nodes[id], store::NodeRunState::kSkipped, "no incoming edge was satisfied");
+      moved = true;
+    }
+    for (const std::string& id : step.run) {
+      moved = true;
+      store::WorkflowNodeRun& node = nodes[id];
+      CRONIUM_ASSIGN_OR_RETURN(auto found, event(node.event_id));
+      if (!found) {
+        end_node(node, store::NodeRunState::kFailed,
+                 fmt::format("its event {} no longer exists", node.event_id));
+        continue;
+      }
+      if (found->status == store::EventStatus::kArchived) {
+        end_node(node, store::NodeRunState::kFailed,
+                 fmt::format("its event {} is archived", node.event_id));
+        continue;
+      }
+      auto input = InputOf(graph, id, results, run, output);
+      if (!input && input.error().code == ErrorCode::kResourceExhausted) {
+        end_node(node, store::NodeRunState::kFailed, "input too large: " + input.error().message);
+        continue;
+      }
+      if (!input) return tl::unexpected(input.error());
+      queue::JobParams params = queue::ParamsFor(*found);
+      params.trigger = "WORKFLOW";
+      params.requested_by = run.requested_by;
+      params.input_json = std::move(*input);
+      params.workflow_run_id = run.id;
+      params.workflow_node_id = id;
+      auto [job, execution] = queue::NewJob(params, now);
+      node.state = store::NodeRunState::kRunning;
+      node.job_id = job.id;
+      node.execution_id = execution.id;
+      node.started_at = now;
+      changed[id] = true;
+      jobs.emplace_back(std::move(job), std::move(execution));
+    }
+    if (!moved) break;
+  }
+  const auto results = ResultsOf(nodes);
+  if (!Finished(graph, results)) return std::optional<store::WorkflowRunRecord>();
+  store::WorkflowRunRecord end = run;
+  end.finished_at = now;
+  bool cancelled = run.status == store::RunStatus::kCancelled;
+  for (const auto& [id, node] : nodes) {
+    if (node.state == store::NodeRunState::kCancelled) cancelled = true;
+  }
+  if (cancelled) {
+    end.status = store::RunStatus::kCancelled;
+    if (end.end_reason.empty()) end.end_reason = "a node was cancelled";
+  } else if (const auto failed = UnhandledFailures(graph, results); !failed.empty()) {
+    end.status = store::RunStatus::kFailed;
+    end.end_reason = fmt::format("{} {} failed without an ON_FAILURE or ALWAYS edge to handle it",
+                                 failed.size() == 1 ? "node" : "nodes", fmt::join(failed, ", "));
+  } else {
+    end.status = store::RunStatus::kSucceeded;
+    end.end_reason.clear();
+  }
+  return std::optional<store::WorkflowRunRecord>(std::move(end));
+}
+
+Status Engine::AdvanceRun(const store::JobEnd& end, store::JobEndReads& reads,
+                          store::JobEndEffects& effects) {
+  const store::WorkflowRunRecord& run = *end.run;
+  NodeRuns nodes;
+  for (const auto& node : run.nodes) nodes[node.node_id] = node;
+  auto it = nodes.find(end.job.workflow_node_id);
+  // Only the node's own job, once: anything else is stale and changes nothing.
+  if (it == nodes.end() || it->second.job_id != end.job.id ||
+      it->second.state != store::NodeRunState::kRunning) {
+    return OkStatus();
+  }
+  store::WorkflowNodeRun& node = it->second;
+  node.state = NodeStateOf(end.job.status);
+  node.execution_id = end.execution.id;
+  node.output_json = end.execution.output_json;
+  node.condition = end.execution.condition;
+  node.end_reason = end.execution.end_reason;
+  node.finished_at = end.execution.finished_at.value_or(end.now);
+  std::map<std::string, bool> changed{{node.node_id, true}};
+  const std::string ended_node = node.node_id;
+  const std::string ended_output = node.output_json.value_or("");
+  const bool ended_has_output = node.output_json.has_value();
+
+  if (run.status != store::RunStatus::kRunning) {
+    // Cancelled: record the node; the run is finished once nothing runs.
+    effects.nodes.push_back(node);
+    const bool running = std::any_of(nodes.begin(), nodes.end(), [](const auto& entry) {
+      return entry.second.state == store::NodeRunState::kRunning;
+    });
+    if (!running && !run.finished_at) {
+      store::WorkflowRunRecord finished = run;
+      finished.finished_at = end.now;
+      effects.run = std::move(finished);
+    }
+    return OkStatus();
+  }
+  CRONIUM_ASSIGN_OR_RETURN(const Graph graph, GraphFromJson(run.graph_json));
+  const EventLookup event = [&reads](const std::string& id) { return reads.Event(id); };
+  // The node that just ended has not been written yet: its output comes from here.
+  const OutputLookup output = [&](const std::string& id) -> Result<std::optional<std::string>> {
+    if (id == ended_node) {
+      return ended_has_output ? std::optional<std::string>(ended_output)
+                              : std::optional<std::string>();
+    }
+    return reads.NodeOutput(run.id, id);
+  };
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto finished, Progress(graph, run, nodes, event, output, end.now, changed, effects.jobs));
+  for (const auto& [id, unused] : changed) effects.nodes.push_back(nodes[id]);
+  if (finished) effects.run = std::move(*finished);
+  return OkStatus();
+}
+
+Status Engine::FireActions(const store::JobEnd& end, store::JobEndReads& reads,
+                           store::JobEndEffects& effects) {
+  CRONIUM_ASSIGN_OR_RETURN(auto source, reads.Event(end.job.event_id));
+  if (!source || source->actions.empty()) return OkStatus();
+  const store::Actor system{.type = "system", .id = "", .name = "conditional action"};
+  for (size_t i = 0; i < source->actions.size(); ++i) {
+    const store::EventAction& action = source->actions[i];
+    if (!ActionMatches(action, end.job, end.execution)) continue;
+    json details{{"eventId", source->id},
+                 {"executionId", end.execution.id},
+                 {"action", i},
+                 {"trigger", action.trigger},
+                 {"targetEventId", action.target_event_id}};
+    const int depth = end.job.chain_depth + 1;
+    if (depth > options_.max_action_depth) {
+      details["reason"] = fmt::format("the chain of conditional actions is deeper than {}; stopped",
+                                      options_.max_action_depth);
+      auto audit = store::MakeAudit(system, end.now, "action.stopped", "execution",
+                                    end.execution.id, details.dump());
+      audit.outcome = "failure";
+      effects.audit.push_back(std::move(audit));
+      spdlog::warn("conditional action {} of event {} not started: chain deeper than {}", i,
+                   source->id, options_.max_action_depth);
+      continue;
+    }
+    CRONIUM_ASSIGN_OR_RETURN(auto target, reads.Event(action.target_event_id));
+    std::string refused;
+    if (!target || (target->owner_id != source->owner_id && !target->shared)) {
+      refused = fmt::format("event {} not found", action.target_event_id);
+    } else if (target->status == store::EventStatus::kArchived) {
+      refused = fmt::format("event {} is archived", action.target_event_id);
+    }
+    if (!refused.empty()) {
+      details["reason"] = refused;
+      auto audit = store::MakeAudit(system, end.now, "action.skipped", "execution",
+                                    end.execution.id, details.dump());
+      audit.outcome = "failure";
+      effects.audit.push_back(std::move(audit));
+      continue;
+    }
+    queue::JobParams params = queue::ParamsFor(*target);
+    params.trigger = "ACTION";
+    params.requested_by = end.job.requested_by;
+    params.input_json = end.execution.output_json.value_or("{}");
+    params.caused_by = end.execution.id;
+    params.chain_depth = depth;
+    auto [job, execution] = queue::NewJob(params, end.now);
+    details["startedExecutionId"] = execution.id;
+    effects.audit.push_back(store::MakeAudit(system, end.now, "action.fire", "execution",
+                                             end.execution.id, details.dump()));
+    effects.jobs.emplace_back(std::move(job), std::move(execution));
+  }
+  return OkStatus();
+}
+
+Result<store::JobEndEffects> Engine::OnJobEnd(const store::JobEnd& end, store::JobEndReads& reads) {
+  store::JobEndEffects effects;
+  if (end.run != nullptr) CRONIUM_RETURN_IF_ERROR(AdvanceRun(end, reads, effects));
+  CRONIUM_RETURN_IF_ERROR(FireActions(end, reads, effects));
+  return effects;
+}
+
+void Engine::Committed(const store::JobEndEffects& effects) {
+  if (!effects.jobs.empty()) queue_.Wake();
+  if (effects.run && effects.run->finished_at) queue_.NotifyFinished(effects.run->id);
+}
+
+}  // namespace cronium::workflow
