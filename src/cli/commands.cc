@@ -146,6 +146,12 @@ void PrintEvent(const json& e) {
   for (const auto& [key, value] : e["envVars"].items()) {
     std::cout << "env:       " << key << "=" << Str(value) << "\n";
   }
+  if (e.contains("actions")) {
+    for (const auto& action : e["actions"]) {
+      std::cout << "action:    " << Str(action["trigger"]) << " -> run "
+                << Str(action["targetEventId"]) << "\n";
+    }
+  }
   std::cout << "created:   " << Str(e["createdAt"]) << "\n"
             << "updated:   " << Str(e["updatedAt"]) << "\n";
   if (e.contains("schedule") && e["schedule"].is_object()) {
@@ -334,7 +340,26 @@ struct EventFlags {
   int64_t memory_mb = -1, pids = -1, cpu_seconds = -1, disk_mb = -1, output_kb = -1;
   double cpus = -1;
   std::string network;
+  std::vector<std::string> actions;  // TRIGGER=EVENT_ID
 };
+
+// "--action ON_FAILURE=evt_..." as the API's {"trigger", "type", "targetEventId"}.
+Result<json> ActionsJson(const std::vector<std::string>& actions) {
+  json out = json::array();
+  for (const auto& text : actions) {
+    const size_t eq = text.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == text.size()) {
+      return InvalidArgument(fmt::format(
+          "--action '{}': write TRIGGER=EVENT_ID, e.g. ON_FAILURE=evt_... (triggers: ALWAYS, "
+          "ON_SUCCESS, ON_FAILURE, ON_CONDITION)",
+          text));
+    }
+    out.push_back({{"trigger", text.substr(0, eq)},
+                   {"type", "RUN_EVENT"},
+                   {"targetEventId", text.substr(eq + 1)}});
+  }
+  return out;
+}
 
 Result<json> EventBody(const EventFlags& f) {
   json body = json::object();
@@ -389,6 +414,9 @@ Result<json> EventBody(const EventFlags& f) {
   if (!f.network.empty()) body["network"] = f.network;
   if (!f.tags.empty()) body["tags"] = f.tags;
   if (f.shared) body["shared"] = true;
+  if (!f.actions.empty()) {
+    CRONIUM_ASSIGN_OR_RETURN(body["actions"], ActionsJson(f.actions));
+  }
   if (f.schedule.Given()) body["schedule"] = f.schedule.ToJson();
   if (!f.http_url.empty()) {
     json headers = json::object();
@@ -449,6 +477,10 @@ void AddEventCommands(CLI::App& app, CliState& state) {
     cmd->add_option("--env", flags->env, "Environment variable KEY=VALUE (repeatable)");
     cmd->add_option("--tag", flags->tags, "Tag (repeatable)");
     cmd->add_flag("--shared", flags->shared, "Share with all users (read and run)");
+    cmd->add_option("--action", flags->actions,
+                    "Conditional action TRIGGER=EVENT_ID: when a run ends for good (after its "
+                    "retries) and TRIGGER (ALWAYS, ON_SUCCESS, ON_FAILURE, ON_CONDITION) holds, "
+                    "run EVENT_ID with this run's output as input (repeatable)");
     cmd->add_option("--method", flags->http_method, "HTTP_REQUEST: method (default GET)");
     cmd->add_option("--url", flags->http_url, "HTTP_REQUEST: URL");
     cmd->add_option("--header", flags->http_headers, "HTTP_REQUEST: 'Name: value' (repeatable)");
@@ -648,6 +680,40 @@ void AddEventCommands(CLI::App& app, CliState& state) {
         std::cout << "; next run " << Str((*updated)["schedule"]["nextRunAt"]);
       }
       std::cout << "\n";
+    });
+  }
+
+  {
+    auto* cmd = event->add_subcommand(
+        "actions", "Set (or clear) an event's conditional actions: what runs after it ends");
+    auto common = std::make_shared<Common>();
+    auto id = std::make_shared<std::string>();
+    auto actions = std::make_shared<std::vector<std::string>>();
+    auto clear = std::make_shared<bool>(false);
+    AddCommon(cmd, *common);
+    cmd->add_option("id", *id, "Event id")->required();
+    cmd->add_option("--action", *actions,
+                    "TRIGGER=EVENT_ID (repeatable; replaces all): ALWAYS, ON_SUCCESS, ON_FAILURE "
+                    "or ON_CONDITION");
+    cmd->add_flag("--clear", *clear, "Remove every action");
+    cmd->callback([&state, common, id, actions, clear] {
+      if (*clear == !actions->empty()) {
+        return void(state.exit_code = Fail(Error{ErrorCode::kInvalidArgument,
+                                                 "give --action (repeatable) or --clear"}));
+      }
+      auto list = ActionsJson(*actions);
+      if (!list) return void(state.exit_code = Fail(list.error()));
+      auto updated =
+          CallOrReport(state, *common, "PATCH", "/api/v1/events/" + http::PercentEncode(*id),
+                       json{{"actions", *list}}.dump());
+      if (!updated) return;
+      if (common->json_output) return void(std::cout << updated->dump(2) << "\n");
+      const json& now = (*updated)["actions"];
+      if (now.empty()) return void(std::cout << "Event " << *id << " has no actions now.\n");
+      for (const auto& action : now) {
+        std::cout << "Event " << *id << ": " << Str(action["trigger"]) << " -> run "
+                  << Str(action["targetEventId"]) << "\n";
+      }
     });
   }
 

@@ -398,11 +398,11 @@ Result<Event> EventService::Create(EventFields fields, const store::Actor& actor
   }
   Event event;
   event.timeout_seconds = options_.default_timeout_seconds;
+  event.owner_id = actor.id;  // before Validate: actions may only target what the owner sees
   CRONIUM_RETURN_IF_ERROR(Apply(std::move(fields), event, nullptr));
   CRONIUM_RETURN_IF_ERROR(Validate(event));
   const TimePoint now = clock_.Now();
   event.id = NewId("evt", now);
-  event.owner_id = actor.id;
   event.created_at = event.updated_at = now;
   CRONIUM_RETURN_IF_ERROR(store_.InsertEvent(
       ToRecord(event),

@@ -273,8 +273,16 @@ Status App::Start() {
   p.queue = std::make_unique<queue::JobQueue>(*p.store, p.clock);
   // Before anything can end a job (the recovery below included): workflows move on and
   // conditional actions fire in the transaction of each job's end.
-  p.engine = std::make_unique<workflow::Engine>(
-      *p.queue, p.clock, workflow::EngineOptions{.max_action_depth = options_.max_action_depth});
+  workflow::EngineOptions engine_options{.max_action_depth = options_.max_action_depth};
+  // Through the workers once they exist, which stop a local run at once.
+  engine_options.cancel_execution = [&p](const std::string& job_id, const std::string& execution_id,
+                                         const std::string& reason,
+                                         const store::Actor& actor) -> Status {
+    if (p.workers) return p.workers->Cancel(execution_id, reason, actor);
+    CRONIUM_RETURN_IF_ERROR(p.queue->Cancel(job_id, execution_id, reason, actor));
+    return OkStatus();
+  };
+  p.engine = std::make_unique<workflow::Engine>(*p.queue, p.clock, std::move(engine_options));
   p.store->SetJobEndHook(p.engine.get());
   // Runs this node held before it stopped cannot still be alive: recover them now (retried
   // per their event's policy) instead of waiting for their leases to lapse.

@@ -130,7 +130,16 @@ Result<Graph> GraphFromJson(const std::string& text) {
 }
 
 Engine::Engine(queue::JobQueue& queue, const Clock& clock, EngineOptions options)
-    : queue_(queue), store_(queue.store()), clock_(clock), options_(options) {}
+    : queue_(queue), store_(queue.store()), clock_(clock), options_(std::move(options)) {
+  if (!options_.cancel_execution) {
+    options_.cancel_execution = [this](const std::string& job_id, const std::string& execution_id,
+                                       const std::string& reason,
+                                       const store::Actor& actor) -> Status {
+      CRONIUM_RETURN_IF_ERROR(queue_.Cancel(job_id, execution_id, reason, actor));
+      return OkStatus();
+    };
+  }
+}
 
 Status Engine::Check(const store::WorkflowRecord& workflow, bool admin) {
   if (workflow.name.empty() || !IsValidUtf8(workflow.name) ||
@@ -256,7 +265,7 @@ Status Engine::Cancel(const std::string& run_id, const std::string& reason,
                                                 run_id, json{{"reason", reason}}.dump())));
   if (jobs.empty()) queue_.NotifyFinished(run_id);
   for (const store::JobRecord& job : jobs) {
-    auto cancelled = queue_.Cancel(job.id, job.current_execution_id, reason, actor);
+    auto cancelled = options_.cancel_execution(job.id, job.current_execution_id, reason, actor);
     // A job that ended meanwhile is fine: its end was recorded with the run cancelled.
     if (!cancelled && cancelled.error().code != ErrorCode::kFailedPrecondition) {
       spdlog::warn("cancelling job {} of workflow run {}: {}", job.id, run_id,

@@ -31,6 +31,12 @@ struct EngineOptions {
   // The input of a node that joins several outputs, in bytes; a larger one fails the node.
   size_t max_input_bytes = 4 << 20;
   size_t max_nodes = 1000;
+  // Cancels a node's execution (queued or running). The server passes the worker pool's, which
+  // stops a local run at once; by default the queue's, which a run's worker notices at its
+  // next heartbeat.
+  std::function<Status(const std::string& job_id, const std::string& execution_id,
+                       const std::string& reason, const store::Actor& actor)>
+      cancel_execution;
 };
 
 // The graph of a workflow, and of a run (from its snapshot).
@@ -96,7 +102,7 @@ class Engine final : public store::JobEndHook {
   queue::JobQueue& queue_;
   store::Store& store_;
   const Clock& clock_;
-  const EngineOptions options_;
+  EngineOptions options_;  // immutable after construction
 };
 
 }  // namespace cronium::workflow

@@ -66,6 +66,28 @@ class E2eTest : public ::testing::Test {
     return token;
   }
 
+  // Creates a USER with the admin token, logs in and returns a write API token of theirs.
+  std::string UserToken(const std::string& name) {
+    const std::string password = "pw-" + name + "-correct-horse";
+    auto created = client_->Post("/api/v1/users", json{{"username", name},
+                                                       {"email", name + "@example.test"},
+                                                       {"password", password},
+                                                       {"role", "USER"}}
+                                                      .dump());
+    EXPECT_EQ(created.status, 201) << created.body;
+    testutil::HttpClient anonymous(server_->url());
+    auto login = anonymous.Post("/api/v1/auth/login",
+                                json{{"username", name}, {"password", password}}.dump());
+    EXPECT_EQ(login.status, 200) << login.body;
+    const std::string cookie =
+        login.headers["set-cookie"].substr(0, login.headers["set-cookie"].find(';'));
+    auto token = anonymous.Send(
+        "POST", "/api/v1/tokens", json{{"name", name}, {"scope", "write"}}.dump(), true, false,
+        {"Cookie: " + cookie, "X-CSRF-Token: " + Parse(login)["csrfToken"].get<std::string>()});
+    EXPECT_EQ(token.status, 201) << token.body;
+    return Parse(token)["token"];
+  }
+
   static json Parse(const testutil::HttpResult& result) {
     json doc = json::parse(result.body, nullptr, false);
     EXPECT_FALSE(doc.is_discarded()) << "not JSON: " << result.body;

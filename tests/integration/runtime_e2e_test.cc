@@ -280,27 +280,6 @@ INSTANTIATE_TEST_SUITE_P(Runtime, RuntimeE2eTest, ::testing::Values("sandbox", "
 class RuntimeSecurityE2eTest : public E2eTest {
  protected:
   // A user with a write-scoped API token.
-  std::string UserToken(const std::string& name) {
-    const std::string password = "pw-" + name + "-correct-horse";
-    auto created = client_->Post("/api/v1/users", json{{"username", name},
-                                                       {"email", name + "@example.test"},
-                                                       {"password", password},
-                                                       {"role", "USER"}}
-                                                      .dump());
-    EXPECT_EQ(created.status, 201) << created.body;
-    testutil::HttpClient anonymous(server_->url());
-    auto login = anonymous.Post("/api/v1/auth/login",
-                                json{{"username", name}, {"password", password}}.dump());
-    EXPECT_EQ(login.status, 200) << login.body;
-    const std::string cookie =
-        login.headers["set-cookie"].substr(0, login.headers["set-cookie"].find(';'));
-    auto token = anonymous.Send(
-        "POST", "/api/v1/tokens", json{{"name", name}, {"scope", "write"}}.dump(), true, false,
-        {"Cookie: " + cookie, "X-CSRF-Token: " + Parse(login)["csrfToken"].get<std::string>()});
-    EXPECT_EQ(token.status, 201) << token.body;
-    return Parse(token)["token"];
-  }
-
   static std::string ReadFile(const std::string& path) {
     std::ifstream in(path);
     std::stringstream text;
