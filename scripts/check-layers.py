@@ -22,7 +22,7 @@ ALLOWED = {
     "events": {"base", "crypto", "store"},
     "queue": {"base", "store"},
     "runtime": {"base", "crypto", "store"},
-    "workflow": {"base", "queue", "store"},
+    "workflow": {"base", "crypto", "queue", "store"},
     "scheduler": {"base", "queue", "store", "events"},
     "worker": {"base", "events", "exec", "live", "queue", "runtime", "sandbox", "store", "crypto"},
     "api": {"base", "auth", "http", "events", "live", "queue", "runtime", "scheduler", "store",

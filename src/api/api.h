@@ -42,7 +42,8 @@ class WorkerPool;
 }
 namespace workflow {
 class Engine;
-}
+class Webhooks;
+}  // namespace workflow
 }  // namespace cronium
 
 namespace cronium::api {
@@ -67,6 +68,7 @@ struct ApiContext {
   std::function<Result<int>(const store::Actor&)> rotate_keys;
   runtime::Variables* variables = nullptr;  // /api/v1/variables (absent without it)
   workflow::Engine* workflows = nullptr;    // /api/v1/workflows (absent without it)
+  workflow::Webhooks* webhooks = nullptr;   // webhooks and /api/v1/hooks (absent without it)
 };
 
 // Adds every route. `context` must outlive the router.

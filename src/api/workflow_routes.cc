@@ -9,6 +9,7 @@
 #include "base/ids.h"
 #include "base/time_format.h"
 #include "workflow/engine.h"
+#include "workflow/webhooks.h"
 
 namespace cronium::api::internal {
 
@@ -212,6 +213,15 @@ Status ParseWorkflow(const JsonBody& body, store::WorkflowRecord& w, bool create
   return OkStatus();
 }
 
+json RenderWebhook(const store::WebhookRecord& w) {
+  return {{"id", w.id},
+          {"targetType", w.target_type},
+          {"targetId", w.target_id},
+          {"url", "/api/v1/hooks/" + w.key},
+          {"createdAt", FormatRfc3339(w.created_at)},
+          {"lastUsedAt", TimeOrNull(w.last_used_at)}};
+}
+
 }  // namespace
 
 void Handlers::RegisterWorkflowRoutes(http::Router& router) {
@@ -230,6 +240,14 @@ void Handlers::RegisterWorkflowRoutes(http::Router& router) {
              });
   Bind(router, Method::kPost, "/api/v1/workflow-executions/{id}/cancel",
        &Handlers::CancelWorkflowExecution);
+  if (ctx_.webhooks != nullptr) {
+    for (const char* target : {"/api/v1/workflows/{id}/webhooks", "/api/v1/events/{id}/webhooks"}) {
+      Bind(router, Method::kPost, target, &Handlers::CreateWebhook);
+      Bind(router, Method::kGet, target, &Handlers::ListWebhooks);
+    }
+    Bind(router, Method::kDelete, "/api/v1/webhooks/{id}", &Handlers::DeleteWebhook);
+    BindPublic(router, Method::kPost, "/api/v1/hooks/{key}", &Handlers::DeliverWebhook);
+  }
 }
 
 Result<store::WorkflowRecord> Handlers::VisibleWorkflow(const std::string& id,
@@ -397,6 +415,92 @@ Result<Response> Handlers::CancelWorkflowExecution(Request& request,
       run.id, fmt::format("cancelled by {}", principal.username), principal.ToActor()));
   CRONIUM_ASSIGN_OR_RETURN(auto latest, ctx_.store.GetWorkflowRun(run.id));
   return JsonResponse(202, RenderRun(latest, true));
+}
+
+Result<std::pair<std::string, std::string>> Handlers::WebhookTarget(
+    const Request& request, const auth::Principal& principal, bool change) {
+  const std::string id = request.PathParam("id");
+  if (request.path.rfind("/api/v1/workflows/", 0) == 0) {
+    CRONIUM_ASSIGN_OR_RETURN(auto w, VisibleWorkflow(id, principal));
+    if (change && !auth::CanChange(principal, w)) {
+      return MakeError(ErrorCode::kPermissionDenied, "only its owner or an admin may do this");
+    }
+    return std::pair<std::string, std::string>("WORKFLOW", w.id);
+  }
+  CRONIUM_ASSIGN_OR_RETURN(auto event, VisibleEvent(id, principal));
+  if (change && !auth::CanChange(principal, event)) {
+    return MakeError(ErrorCode::kPermissionDenied, "only its owner or an admin may do this");
+  }
+  return std::pair<std::string, std::string>("EVENT", event.id);
+}
+
+// POST /api/v1/{workflows,events}/{id}/webhooks: a new webhook; its secret is in this answer
+// only.
+Result<Response> Handlers::CreateWebhook(Request& request, const auth::Principal& principal) {
+  CRONIUM_RETURN_IF_ERROR(auth::RequireWrite(principal));
+  CRONIUM_ASSIGN_OR_RETURN(auto target, WebhookTarget(request, principal, /*change=*/true));
+  CRONIUM_ASSIGN_OR_RETURN(auto existing, ctx_.webhooks->List(target.first, target.second));
+  if (existing.size() >= 20) {
+    return FailedPrecondition("at most 20 webhooks per workflow or event; delete one first");
+  }
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto created,
+      ctx_.webhooks->Create(target.first, target.second, principal.user_id, principal.ToActor()));
+  json body = RenderWebhook(created.record);
+  body["secret"] = created.secret;
+  body["signing"] =
+      "X-Cronium-Timestamp: <Unix seconds>; X-Cronium-Signature: sha256=<hex HMAC-SHA256 of "
+      "\"<timestamp>.<body>\" with the secret as key>";
+  return JsonResponse(201, body);
+}
+
+Result<Response> Handlers::ListWebhooks(Request& request, const auth::Principal& principal) {
+  CRONIUM_ASSIGN_OR_RETURN(auto target, WebhookTarget(request, principal, /*change=*/false));
+  CRONIUM_ASSIGN_OR_RETURN(auto webhooks, ctx_.webhooks->List(target.first, target.second));
+  json items = json::array();
+  for (const auto& webhook : webhooks) items.push_back(RenderWebhook(webhook));
+  return JsonResponse(200, {{"items", items}, {"nextCursor", nullptr}});
+}
+
+Result<Response> Handlers::DeleteWebhook(Request& request, const auth::Principal& principal) {
+  CRONIUM_RETURN_IF_ERROR(auth::RequireWrite(principal));
+  const std::string id = request.PathParam("id");
+  auto webhook = ctx_.store.GetWebhook(id);
+  if (!webhook && webhook.error().code != ErrorCode::kNotFound) {
+    return tl::unexpected(webhook.error());
+  }
+  if (!webhook ||
+      (principal.role != store::UserRole::kAdmin && webhook->owner_id != principal.user_id)) {
+    return NotFound(fmt::format("webhook {} not found", id.substr(0, 64)));
+  }
+  CRONIUM_RETURN_IF_ERROR(ctx_.webhooks->Delete(id, principal.ToActor()));
+  return Response{.status = 204};
+}
+
+// POST /api/v1/hooks/{key}: public; the signature is the credential.
+Result<Response> Handlers::DeliverWebhook(Request& request) {
+  if (request.body.size() > kMaxInputBytes) {
+    return http::Response::Json(
+        413, http::ErrorBody("PAYLOAD_TOO_LARGE",
+                             fmt::format("the body is over {} bytes", kMaxInputBytes)));
+  }
+  auto header = [&](std::string_view name) -> std::optional<std::string> {
+    auto value = request.Header(name);
+    if (!value) return std::nullopt;
+    return std::string(*value);
+  };
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto delivery,
+      ctx_.webhooks->Deliver(request.PathParam("key"), header("x-cronium-timestamp"),
+                             header("x-cronium-signature"), request.body, request.remote_address));
+  json body{{"targetType", delivery.target_type}};
+  if (delivery.target_type == "WORKFLOW") {
+    body["workflowExecutionId"] = delivery.run_id;
+  } else {
+    body["executionId"] = delivery.run_id;
+    body["jobId"] = delivery.job_id;
+  }
+  return JsonResponse(202, body);
 }
 
 }  // namespace cronium::api::internal

@@ -1801,6 +1801,75 @@ void AddWorkflowCommands(CLI::App& app, CliState& state) {
   }
 }
 
+void AddWebhookCommands(CLI::App& app, CliState& state) {
+  auto* webhook = app.add_subcommand(
+      "webhook", "Webhook triggers: signed POSTs that start a workflow or an event");
+  webhook->require_subcommand(1);
+  struct Target {
+    std::string workflow, event;
+    Result<std::string> Path() const {
+      if (workflow.empty() == event.empty()) {
+        return InvalidArgument("give --workflow ID or --event ID");
+      }
+      return workflow.empty() ? "/api/v1/events/" + http::PercentEncode(event) + "/webhooks"
+                              : "/api/v1/workflows/" + http::PercentEncode(workflow) + "/webhooks";
+    }
+  };
+  {
+    auto* cmd = webhook->add_subcommand("create", "Create a webhook; prints its URL and secret");
+    auto common = std::make_shared<Common>();
+    auto target = std::make_shared<Target>();
+    AddCommon(cmd, *common);
+    cmd->add_option("--workflow", target->workflow, "The workflow it starts");
+    cmd->add_option("--event", target->event, "The event it runs");
+    cmd->callback([&state, common, target] {
+      auto path = target->Path();
+      if (!path) return void(state.exit_code = Fail(path.error()));
+      auto created = CallOrReport(state, *common, "POST", *path, "{}");
+      if (!created) return;
+      if (common->json_output) return void(std::cout << created->dump(2) << "\n");
+      std::cout << "Created webhook " << Str((*created)["id"]) << "\n"
+                << "URL:    " << ServerOf(*common) << Str((*created)["url"]) << "\n"
+                << "Secret: " << Str((*created)["secret"]) << "   (shown only now; keep it safe)\n"
+                << "Sign each POST: X-Cronium-Timestamp: <Unix seconds>\n"
+                << "                X-Cronium-Signature: sha256=<hex HMAC-SHA256 of "
+                   "\"<timestamp>.<body>\" keyed with the secret>\n"
+                << "The JSON body becomes the run's input; the target must be ACTIVE.\n";
+    });
+  }
+  {
+    auto* cmd = webhook->add_subcommand("list", "List the webhooks of a workflow or event");
+    auto common = std::make_shared<Common>();
+    auto target = std::make_shared<Target>();
+    AddCommon(cmd, *common);
+    cmd->add_option("--workflow", target->workflow, "The workflow");
+    cmd->add_option("--event", target->event, "The event");
+    cmd->callback([&state, common, target] {
+      auto path = target->Path();
+      if (!path) return void(state.exit_code = Fail(path.error()));
+      ShowList(
+          state, *common, *path, {"ID", "URL", "CREATED", "LAST USED"},
+          [](const json& w) -> std::vector<std::string> {
+            return {Str(w["id"]), Str(w["url"]), Str(w["createdAt"]), Str(w["lastUsedAt"])};
+          },
+          "No webhooks.\n");
+    });
+  }
+  {
+    auto* cmd = webhook->add_subcommand("delete", "Delete a webhook");
+    auto common = std::make_shared<Common>();
+    auto id = std::make_shared<std::string>();
+    AddCommon(cmd, *common, false);
+    cmd->add_option("id", *id, "Webhook id")->required();
+    cmd->callback([&state, common, id] {
+      if (!CallOrReport(state, *common, "DELETE", "/api/v1/webhooks/" + http::PercentEncode(*id))) {
+        return;
+      }
+      std::cout << "Deleted webhook " << *id << "\n";
+    });
+  }
+}
+
 }  // namespace
 
 void AddClientCommands(CLI::App& app, CliState& state) {
@@ -1815,6 +1884,7 @@ void AddClientCommands(CLI::App& app, CliState& state) {
   AddAuditCommand(app, state);
   AddVariableCommands(app, state);
   AddWorkflowCommands(app, state);
+  AddWebhookCommands(app, state);
 }
 
 }  // namespace cronium::cli

@@ -287,6 +287,19 @@ Status KeyFiles::CommitRotation() {
   return OkStatus();
 }
 
+std::string HmacSha256Hex(std::string_view key, std::string_view message) {
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()),
+                              key.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(message.data()),
+                                message.size());
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_final(&state, mac);
+  char hex[2 * crypto_auth_hmacsha256_BYTES + 1];
+  sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
+  return std::string(hex, 2 * crypto_auth_hmacsha256_BYTES);
+}
+
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   // Hash both sides first so the comparison time does not leak the length either.
   unsigned char ha[crypto_generichash_BYTES], hb[crypto_generichash_BYTES];

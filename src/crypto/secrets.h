@@ -27,6 +27,7 @@ enum class KeyPurpose : uint64_t {
   kCredentials = 3,
   kExecutionTokens = 4,
   kTokenHashing = 5,  // keyed hashes of API tokens, session cookies and invites
+  kWebhookSecrets = 6,
 };
 
 class Key {
@@ -149,6 +150,9 @@ class KeyFiles {
 
 // Compares two secrets in time independent of where they differ.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+// HMAC-SHA256 of `message` under `key` (any length), as 64 lowercase hex digits.
+std::string HmacSha256Hex(std::string_view key, std::string_view message);
 
 // Initialises libsodium; safe to call many times and from many threads.
 void EnsureSodium();

@@ -228,3 +228,17 @@ TEST(Base64UrlTest, RoundTripsAndRejectsOtherAlphabets) {
 
 }  // namespace
 }  // namespace cronium::crypto
+
+namespace cronium::crypto {
+namespace {
+
+TEST(HmacSha256Test, MatchesRfc4231) {
+  // RFC 4231, test case 2.
+  EXPECT_EQ(HmacSha256Hex("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_NE(HmacSha256Hex("Jefe", "what do ya want for nothing!"),
+            HmacSha256Hex("Jefe", "what do ya want for nothing?"));
+}
+
+}  // namespace
+}  // namespace cronium::crypto

@@ -102,6 +102,7 @@ Result<EnqueuedRun> JobQueue::Enqueue(const store::EventRecord& event,
   params.input_json = options.input_json;
   if (options.priority) params.priority = *options.priority;
   params.delay = options.delay;
+  params.unique_key = options.unique_key;
   auto [job, execution] = NewJob(params, now);
   CRONIUM_RETURN_IF_ERROR(store_.EnqueueJob(
       job, execution,

@@ -67,6 +67,7 @@ struct EnqueueOptions {
   std::optional<store::Priority> priority;  // the event's priority if unset
   std::string input_json = "null";          // valid JSON, checked by the caller
   std::chrono::milliseconds delay{0};       // not run before now + delay
+  std::string unique_key;  // refuse a second run with this key (kAlreadyExists); "" = none
 };
 
 struct EnqueuedRun {

@@ -30,6 +30,7 @@
 #include "store/sqlite/sqlite_store.h"
 #include "worker/worker_pool.h"
 #include "workflow/engine.h"
+#include "workflow/webhooks.h"
 
 #ifndef CRONIUM_VERSION
 #define CRONIUM_VERSION "dev"
@@ -125,13 +126,14 @@ Result<std::string> BootstrapAdminToken(const ServeOptions& options) {
   return token.secret;
 }
 
-Result<int> RotateKeys(crypto::KeyFiles& keys, events::EventService& events,
+Result<int> RotateKeys(crypto::KeyFiles& keys, store::Store& store, events::EventService& events,
                        runtime::Variables& variables, runtime::RuntimeService* runtime,
-                       const store::Actor& actor, TimePoint now) {
+                       workflow::Webhooks* webhooks, const store::Actor& actor, TimePoint now) {
   CRONIUM_RETURN_IF_ERROR(keys.BeginRotation());
   // From here new values are sealed with the next key and both keys open.
   events.SetEnvBox(keys.Box(crypto::KeyPurpose::kEventEnvVars));
   variables.SetBox(keys.Box(crypto::KeyPurpose::kUserVariables));
+  if (webhooks != nullptr) webhooks->SetBox(keys.Box(crypto::KeyPurpose::kWebhookSecrets));
   // New execution tokens are signed with the next key; those of going runs (signed with the
   // current one) keep working until their runs end or this process does.
   if (runtime != nullptr) runtime->SetSigner(keys.Signer(crypto::KeyPurpose::kExecutionTokens));
@@ -141,10 +143,15 @@ Result<int> RotateKeys(crypto::KeyFiles& keys, events::EventService& events,
   // The one audit row of the rotation is the one above.
   CRONIUM_ASSIGN_OR_RETURN(
       int vars, variables.ResealAll(keys.TargetBox(crypto::KeyPurpose::kUserVariables), {}));
-  spdlog::info("key rotation: {} event(s) and {} variable(s) re-encrypted", count, vars);
+  CRONIUM_ASSIGN_OR_RETURN(int hooks, workflow::ResealWebhookSecrets(
+                                          store, keys.Box(crypto::KeyPurpose::kWebhookSecrets),
+                                          keys.TargetBox(crypto::KeyPurpose::kWebhookSecrets), {}));
+  spdlog::info("key rotation: {} event(s), {} variable(s) and {} webhook secret(s) re-encrypted",
+               count, vars, hooks);
   CRONIUM_RETURN_IF_ERROR(keys.CommitRotation());
   events.SetEnvBox(keys.Box(crypto::KeyPurpose::kEventEnvVars));
   variables.SetBox(keys.Box(crypto::KeyPurpose::kUserVariables));
+  if (webhooks != nullptr) webhooks->SetBox(keys.Box(crypto::KeyPurpose::kWebhookSecrets));
   return count;
 }
 
@@ -157,6 +164,7 @@ struct App::Parts {
   std::unique_ptr<events::EventService> events;
   std::unique_ptr<queue::JobQueue> queue;
   std::unique_ptr<workflow::Engine> engine;  // the store's job-end hook
+  std::unique_ptr<workflow::Webhooks> webhooks;
   std::unique_ptr<runtime::Variables> variables;
   std::unique_ptr<runtime::RuntimeService> runtime;
   std::unique_ptr<exec::Executor> executor;
@@ -262,8 +270,9 @@ Status App::Start() {
       p.clock);
   if (p.keys->rotating()) {
     spdlog::warn("finishing a key rotation that was interrupted");
-    CRONIUM_ASSIGN_OR_RETURN(int resealed, RotateKeys(*p.keys, *p.events, *p.variables, nullptr,
-                                                      store::Actor{}, p.clock.Now()));
+    CRONIUM_ASSIGN_OR_RETURN(
+        int resealed, RotateKeys(*p.keys, *p.store, *p.events, *p.variables, nullptr, nullptr,
+                                 store::Actor{}, p.clock.Now()));
     spdlog::info("key rotation finished: {} event(s) re-encrypted", resealed);
   }
   p.runtime = std::make_unique<runtime::RuntimeService>(
@@ -284,6 +293,8 @@ Status App::Start() {
   };
   p.engine = std::make_unique<workflow::Engine>(*p.queue, p.clock, std::move(engine_options));
   p.store->SetJobEndHook(p.engine.get());
+  p.webhooks = std::make_unique<workflow::Webhooks>(
+      *p.store, *p.queue, *p.engine, p.clock, p.keys->Box(crypto::KeyPurpose::kWebhookSecrets));
   // Runs this node held before it stopped cannot still be alive: recover them now (retried
   // per their event's policy) instead of waiting for their leases to lapse.
   CRONIUM_ASSIGN_OR_RETURN(
@@ -360,11 +371,12 @@ Status App::Start() {
   p.api->rotate_keys = [this](const store::Actor& actor) -> Result<int> {
     auto& parts = *parts_;
     std::lock_guard lock(parts.rotation_mutex);
-    return RotateKeys(*parts.keys, *parts.events, *parts.variables, parts.runtime.get(), actor,
-                      parts.clock.Now());
+    return RotateKeys(*parts.keys, *parts.store, *parts.events, *parts.variables,
+                      parts.runtime.get(), parts.webhooks.get(), actor, parts.clock.Now());
   };
   p.api->variables = p.variables.get();
   p.api->workflows = p.engine.get();
+  p.api->webhooks = p.webhooks.get();
   api::RegisterRoutes(p.router, *p.api);
   api::RegisterRuntimeRoutes(p.router, *p.runtime);
 

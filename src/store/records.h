@@ -422,6 +422,18 @@ struct WorkflowRunQuery {
   int limit = 50;
 };
 
+// A webhook trigger of a workflow or an event. The secret is sealed by the caller.
+struct WebhookRecord {
+  std::string id;
+  std::string key;  // in the URL
+  std::string owner_id;
+  std::string target_type;  // WORKFLOW or EVENT
+  std::string target_id;
+  std::string sealed_secret;
+  TimePoint created_at;
+  std::optional<TimePoint> last_used_at;
+};
+
 // A job a worker has just claimed, with the execution row of this attempt.
 struct ClaimedJob {
   JobRecord job;

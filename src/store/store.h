@@ -167,6 +167,20 @@ class Store {
   // Retention, one batch: deletes up to `batch` runs that finished before `before`.
   virtual Result<int> PruneWorkflowRuns(TimePoint before, int batch) = 0;
 
+  // Webhooks. Deleted with their workflow or event. FindWebhookByKey: kNotFound if none.
+  virtual Status InsertWebhook(const WebhookRecord& webhook, const AuditEntry& audit) = 0;
+  virtual Result<WebhookRecord> GetWebhook(const std::string& id) = 0;
+  virtual Result<WebhookRecord> FindWebhookByKey(const std::string& key) = 0;
+  // Oldest first.
+  virtual Result<std::vector<WebhookRecord>> ListWebhooks(const std::string& target_type,
+                                                          const std::string& target_id) = 0;
+  virtual Status DeleteWebhook(const std::string& id, const AuditEntry& audit) = 0;
+  virtual Status TouchWebhook(const std::string& id, TimePoint at) = 0;
+  // Key rotation: replaces every webhook's sealed secret with `rewrite`'s, in one transaction.
+  virtual Result<int> RewriteWebhookSecrets(
+      const std::function<Result<std::string>(const WebhookRecord&)>& rewrite,
+      const AuditEntry& audit) = 0;
+
   // What happens when a job ends for good (FinishExecution without a retry, or CancelJob of a
   // queued job): the store calls the hook inside the transaction that records the end and
   // writes what it returns in that same transaction, so follow-ups (a workflow's next nodes,
@@ -180,8 +194,9 @@ class Store {
   virtual Result<UserRecord> FindUserByLogin(const std::string& login) = 0;
   virtual Result<UserRecord> FindUserByInviteHash(const std::string& invite_hash) = 0;
   virtual Status UpdateUser(const UserRecord& user, const AuditEntry& audit) = 0;
-  // Deletes the user with their sessions, tokens, variables and events (and the events'
-  // history).
+  // Deletes the user with their sessions, tokens, variables, workflows, webhooks and events
+  // (and the events' history). kFailedPrecondition when another user's workflow uses one of
+  // their events.
   virtual Status DeleteUser(const std::string& id, const AuditEntry& audit) = 0;
   virtual Result<std::vector<UserRecord>> ListUsers(const UserQuery& query) = 0;
   virtual Result<int64_t> CountUsers() = 0;

@@ -158,10 +158,9 @@ Status Engine::Check(const store::WorkflowRecord& workflow, bool admin) {
       return InvalidArgument(fmt::format("tags: each 1 to {} characters", kMaxTagChars));
     }
   }
-  if (workflow.trigger != "MANUAL") {
+  if (workflow.trigger != "MANUAL" && workflow.trigger != "WEBHOOK") {
     return InvalidArgument(fmt::format(
-        "trigger: {} triggers of workflows are not available yet; use MANUAL and start runs "
-        "through the API or the CLI",
+        "trigger: {} triggers of workflows are not available yet; use MANUAL or WEBHOOK",
         workflow.trigger));
   }
   for (const auto& node : workflow.nodes) {

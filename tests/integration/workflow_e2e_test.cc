@@ -5,6 +5,7 @@
 #include <fstream>
 #include <set>
 
+#include "crypto/secrets.h"
 #include "e2e.h"
 
 namespace cronium::e2e {
@@ -419,6 +420,102 @@ TEST_F(WorkflowE2eTest, AWorkflowKilledMidRunContinuesWithoutRerunningFinishedNo
   EXPECT_EQ(Executions(first), 1u);
   EXPECT_EQ(Executions(middle), 2u);
   EXPECT_EQ(Executions(last), 1u);
+}
+
+TEST_F(WorkflowE2eTest, WebhooksStartRunsOnlyWhenSignedFreshAndNew) {
+  const std::string echo =
+      Bash("echo", "cronium_output \"$(cronium_input)\"\n", {{"status", "ACTIVE"}});
+  const std::string id = CreateWorkflow({{"name", "hooked"},
+                                         {"status", "ACTIVE"},
+                                         {"trigger", "WEBHOOK"},
+                                         {"nodes", {{{"id", "echo"}, {"eventId", echo}}}}});
+  // Through the CLI, as a user sets it up.
+  auto created = Cli({"webhook", "create", "--workflow", id, "--json"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const json hook = json::parse(created.out);
+  const std::string url = hook["url"];
+  const std::string secret = hook["secret"];
+  ASSERT_EQ(secret.rfind("whsec_", 0), 0u);
+  testutil::HttpClient anonymous(server_->url());
+  auto deliver = [&](const std::string& body, const std::string& timestamp,
+                     const std::string& signature) {
+    std::vector<std::string> headers;
+    if (!timestamp.empty()) headers.push_back("X-Cronium-Timestamp: " + timestamp);
+    if (!signature.empty()) headers.push_back("X-Cronium-Signature: " + signature);
+    return anonymous.Send("POST", url, body, true, false, headers);
+  };
+  const std::string now = std::to_string(std::time(nullptr));
+  const std::string body = R"({"order":{"id":7,"items":["a","b"]}})";
+  const std::string signature = "sha256=" + crypto::HmacSha256Hex(secret, now + "." + body);
+
+  auto accepted = deliver(body, now, signature);
+  ASSERT_EQ(accepted.status, 202) << accepted.body;
+  json run = AwaitRun(Parse(accepted)["workflowExecutionId"]);
+  EXPECT_EQ(run["status"], "SUCCEEDED");
+  EXPECT_EQ(run["trigger"], "WEBHOOK");
+  EXPECT_EQ(Node(run, "echo")["output"]["order"]["items"][1], "b");
+
+  // Replay, wrong or missing signature, stale timestamp, not JSON, too big: refused, and
+  // nothing started.
+  EXPECT_EQ(deliver(body, now, signature).status, 409);
+  EXPECT_EQ(deliver(body, now, "sha256=" + std::string(64, '0')).status, 401);
+  EXPECT_EQ(deliver(body, now, "").status, 401);
+  EXPECT_EQ(deliver(body, "", signature).status, 401);
+  EXPECT_EQ(deliver(R"({"order":1})", now, signature).status, 401);  // body changed
+  const std::string stale = std::to_string(std::time(nullptr) - 600);
+  EXPECT_EQ(
+      deliver(body, stale, "sha256=" + crypto::HmacSha256Hex(secret, stale + "." + body)).status,
+      400);
+  EXPECT_EQ(
+      deliver("not json", now, "sha256=" + crypto::HmacSha256Hex(secret, now + ".not json")).status,
+      400);
+  const std::string big = "[" + std::string(2 << 20, '1') + "]";
+  EXPECT_EQ(deliver(big, now, "sha256=" + crypto::HmacSha256Hex(secret, now + "." + big)).status,
+            413);
+  EXPECT_EQ(anonymous
+                .Send("POST", "/api/v1/hooks/nope", body, true, false,
+                      {"X-Cronium-Timestamp: " + now, "X-Cronium-Signature: " + signature})
+                .status,
+            404);
+  EXPECT_EQ(Parse(client_->Get("/api/v1/workflows/" + id + "/executions"))["items"].size(), 1u);
+
+  // A paused workflow accepts nothing.
+  ASSERT_EQ(client_->Patch("/api/v1/workflows/" + id, R"({"status":"PAUSED"})").status, 200);
+  const std::string body2 = R"({"n":2})";
+  EXPECT_EQ(
+      deliver(body2, now, "sha256=" + crypto::HmacSha256Hex(secret, now + "." + body2)).status,
+      409);
+
+  // An event's webhook runs the event with the body as input.
+  auto event_hook = Parse(client_->Post("/api/v1/events/" + echo + "/webhooks", "{}"));
+  const std::string event_secret = event_hook["secret"];
+  testutil::HttpClient sender(server_->url());
+  auto ran = sender.Send(
+      "POST", event_hook["url"].get<std::string>(), body2, true, false,
+      {"X-Cronium-Timestamp: " + now,
+       "X-Cronium-Signature: sha256=" + crypto::HmacSha256Hex(event_secret, now + "." + body2)});
+  ASSERT_EQ(ran.status, 202) << ran.body;
+  json x = AwaitEnd(Parse(ran)["executionId"]);
+  EXPECT_EQ(x["output"], (json{{"n", 2}}));
+  EXPECT_EQ(x["trigger"], "WEBHOOK");
+
+  // Listing shows no secrets; the secret never reaches the log or the audit trail.
+  auto listed = Cli({"webhook", "list", "--workflow", id});
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_EQ(listed.out.find(secret), std::string::npos);
+  EXPECT_NE(listed.out.find(url), std::string::npos);
+  EXPECT_EQ(server_->Logs().find(secret), std::string::npos);
+  EXPECT_EQ(client_->Get("/api/v1/audit?limit=200").body.find(secret), std::string::npos);
+  // Another user cannot see or delete it.
+  testutil::HttpClient as_bob(server_->url(), UserToken("bob"));
+  EXPECT_EQ(as_bob.Get("/api/v1/workflows/" + id + "/webhooks").status, 404);
+  EXPECT_EQ(as_bob.Delete("/api/v1/webhooks/" + hook["id"].get<std::string>()).status, 404);
+  auto deleted = Cli({"webhook", "delete", hook["id"]});
+  EXPECT_EQ(deleted.exit_code, 0) << deleted.err;
+  ASSERT_EQ(client_->Patch("/api/v1/workflows/" + id, R"({"status":"ACTIVE"})").status, 200);
+  EXPECT_EQ(
+      deliver(body2, now, "sha256=" + crypto::HmacSha256Hex(secret, now + "." + body2)).status,
+      404);
 }
 
 }  // namespace

@@ -91,6 +91,14 @@ class Handlers {
   Result<http::Response> ListWorkflowExecutions(http::Request&, const auth::Principal&);
   void GetWorkflowExecution(http::Request& request, http::Responder respond);
   Result<http::Response> CancelWorkflowExecution(http::Request&, const auth::Principal&);
+  Result<http::Response> CreateWebhook(http::Request&, const auth::Principal&);
+  Result<http::Response> ListWebhooks(http::Request&, const auth::Principal&);
+  Result<http::Response> DeleteWebhook(http::Request&, const auth::Principal&);
+  Result<http::Response> DeliverWebhook(http::Request&);
+  // The target of /api/v1/{workflows,events}/{id}/webhooks, checked for the caller: its type
+  // and id. Changing needs CanChange.
+  Result<std::pair<std::string, std::string>> WebhookTarget(const http::Request&,
+                                                            const auth::Principal&, bool change);
   Result<store::WorkflowRecord> VisibleWorkflow(const std::string& id, const auth::Principal&);
   Result<store::WorkflowRunRecord> VisibleWorkflowRun(const std::string& id,
                                                       const auth::Principal&);

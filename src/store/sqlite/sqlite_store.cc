@@ -513,6 +513,10 @@ Status SqliteStore::UpdateEvent(const EventRecord& event, const AuditEntry& audi
   });
 }
 
+namespace {
+Status DeleteWebhooksOf(SqliteConnection& conn, std::string_view type, const std::string& id);
+}  // namespace
+
 Status SqliteStore::DeleteEvent(const std::string& id, const AuditEntry& audit) {
   std::lock_guard lock(writer_mutex_);
   return Transact(*writer_, [&]() -> Status {
@@ -530,6 +534,7 @@ Status SqliteStore::DeleteEvent(const std::string& id, const AuditEntry& audit) 
     stmt.Bind(1, id);
     CRONIUM_ASSIGN_OR_RETURN(int changed, stmt.Run());
     if (changed == 0) return NotFound(fmt::format("event {} not found", id));
+    CRONIUM_RETURN_IF_ERROR(DeleteWebhooksOf(*writer_, "EVENT", id));
     return WriteAudit(*writer_, audit);
   });
 }
@@ -1535,6 +1540,24 @@ Status SqliteStore::UpdateUser(const UserRecord& user, const AuditEntry& audit) 
 Status SqliteStore::DeleteUser(const std::string& id, const AuditEntry& audit) {
   std::lock_guard lock(writer_mutex_);
   return Transact(*writer_, [&]() -> Status {
+    for (const char* sql : {"DELETE FROM webhooks WHERE owner_id = ?1",
+                            "DELETE FROM workflows WHERE owner_id = ?1"}) {
+      CRONIUM_ASSIGN_OR_RETURN(auto owned, writer_->Prepare(sql));
+      owned.Bind(1, id);
+      CRONIUM_RETURN_IF_ERROR(owned.Run());
+    }
+    // Someone else's workflow may use one of this user's shared events.
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto used, writer_->Prepare("SELECT n.workflow_id, n.event_id FROM workflow_nodes AS n "
+                                    "JOIN events AS e ON e.id = n.event_id WHERE e.owner_id = ?1 "
+                                    "LIMIT 1"));
+    used.Bind(1, id);
+    CRONIUM_ASSIGN_OR_RETURN(bool in_use, used.Step());
+    if (in_use) {
+      return FailedPrecondition(fmt::format(
+          "the user's event {} is used by workflow {} of another user; remove it there first",
+          used.Text(1), used.Text(0)));
+    }
     CRONIUM_ASSIGN_OR_RETURN(auto events,
                              writer_->Prepare("DELETE FROM events WHERE owner_id = ?1"));
     events.Bind(1, id);
@@ -2168,6 +2191,7 @@ Status SqliteStore::DeleteWorkflow(const std::string& id, const AuditEntry& audi
     stmt.Bind(1, id);
     CRONIUM_ASSIGN_OR_RETURN(int changed, stmt.Run());
     if (changed == 0) return NotFound(fmt::format("workflow {} not found", id));
+    CRONIUM_RETURN_IF_ERROR(DeleteWebhooksOf(*writer_, "WORKFLOW", id));
     return WriteAudit(*writer_, audit);
   });
 }
@@ -2329,6 +2353,135 @@ Result<int> SqliteStore::PruneWorkflowRuns(TimePoint before, int batch) {
                                     "finished_at < ?1 LIMIT ?2)"));
     stmt.Bind(1, ToUnixMillis(before)).Bind(2, batch);
     return stmt.Run();
+  });
+}
+
+// ---- Webhooks ----
+
+namespace {
+
+constexpr std::string_view kWebhookColumns =
+    "id, key, owner_id, target_type, target_id, secret, created_at, last_used_at";
+
+WebhookRecord ReadWebhook(const Statement& stmt) {
+  WebhookRecord w;
+  w.id = stmt.Text(0);
+  w.key = stmt.Text(1);
+  w.owner_id = stmt.Text(2);
+  w.target_type = stmt.Text(3);
+  w.target_id = stmt.Text(4);
+  w.sealed_secret = stmt.Blob(5);
+  w.created_at = FromUnixMillis(stmt.Int(6));
+  w.last_used_at = OptionalTime(stmt, 7);
+  return w;
+}
+
+// Deletes the webhooks of a workflow or event (inside the caller's transaction).
+Status DeleteWebhooksOf(SqliteConnection& conn, std::string_view type, const std::string& id) {
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt, conn.Prepare("DELETE FROM webhooks WHERE target_type = ?1 AND target_id = ?2"));
+  stmt.Bind(1, type).Bind(2, id);
+  CRONIUM_RETURN_IF_ERROR(stmt.Run());
+  return OkStatus();
+}
+
+}  // namespace
+
+Status SqliteStore::InsertWebhook(const WebhookRecord& w, const AuditEntry& audit) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Status {
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto stmt,
+        writer_->Prepare(fmt::format("INSERT INTO webhooks ({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+                                     kWebhookColumns)));
+    stmt.Bind(1, w.id)
+        .Bind(2, w.key)
+        .Bind(3, w.owner_id)
+        .Bind(4, w.target_type)
+        .Bind(5, w.target_id)
+        .BindBlob(6, w.sealed_secret)
+        .Bind(7, ToUnixMillis(w.created_at))
+        .Bind(8, OptionalMillis(w.last_used_at));
+    CRONIUM_RETURN_IF_ERROR(stmt.Run());
+    return WriteAudit(*writer_, audit);
+  });
+}
+
+Result<WebhookRecord> SqliteStore::GetWebhook(const std::string& id) {
+  auto reader = AcquireReader();
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt,
+      reader->Prepare(fmt::format("SELECT {} FROM webhooks WHERE id = ?1", kWebhookColumns)));
+  stmt.Bind(1, id);
+  CRONIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) return NotFound(fmt::format("webhook {} not found", id));
+  return ReadWebhook(stmt);
+}
+
+Result<WebhookRecord> SqliteStore::FindWebhookByKey(const std::string& key) {
+  auto reader = AcquireReader();
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt,
+      reader->Prepare(fmt::format("SELECT {} FROM webhooks WHERE key = ?1", kWebhookColumns)));
+  stmt.Bind(1, key);
+  CRONIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
+  if (!found) return NotFound("no webhook has this key");
+  return ReadWebhook(stmt);
+}
+
+Result<std::vector<WebhookRecord>> SqliteStore::ListWebhooks(const std::string& target_type,
+                                                             const std::string& target_id) {
+  auto reader = AcquireReader();
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt, reader->Prepare(fmt::format("SELECT {} FROM webhooks WHERE target_type = ?1 AND "
+                                             "target_id = ?2 ORDER BY id",
+                                             kWebhookColumns)));
+  stmt.Bind(1, target_type).Bind(2, target_id);
+  return CollectRows(stmt, ReadWebhook);
+}
+
+Status SqliteStore::DeleteWebhook(const std::string& id, const AuditEntry& audit) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Status {
+    CRONIUM_ASSIGN_OR_RETURN(auto stmt, writer_->Prepare("DELETE FROM webhooks WHERE id = ?1"));
+    stmt.Bind(1, id);
+    CRONIUM_ASSIGN_OR_RETURN(int changed, stmt.Run());
+    if (changed == 0) return NotFound(fmt::format("webhook {} not found", id));
+    return WriteAudit(*writer_, audit);
+  });
+}
+
+Status SqliteStore::TouchWebhook(const std::string& id, TimePoint at) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Status {
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto stmt, writer_->Prepare("UPDATE webhooks SET last_used_at = ?2 WHERE id = ?1"));
+    stmt.Bind(1, id).Bind(2, ToUnixMillis(at));
+    CRONIUM_RETURN_IF_ERROR(stmt.Run());
+    return OkStatus();
+  });
+}
+
+Result<int> SqliteStore::RewriteWebhookSecrets(
+    const std::function<Result<std::string>(const WebhookRecord&)>& rewrite,
+    const AuditEntry& audit) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Result<int> {
+    std::vector<WebhookRecord> webhooks;
+    {
+      CRONIUM_ASSIGN_OR_RETURN(
+          auto select, writer_->Prepare(fmt::format("SELECT {} FROM webhooks", kWebhookColumns)));
+      CRONIUM_ASSIGN_OR_RETURN(webhooks, CollectRows(select, ReadWebhook));
+    }
+    for (const WebhookRecord& webhook : webhooks) {
+      CRONIUM_ASSIGN_OR_RETURN(std::string sealed, rewrite(webhook));
+      CRONIUM_ASSIGN_OR_RETURN(auto update,
+                               writer_->Prepare("UPDATE webhooks SET secret = ?2 WHERE id = ?1"));
+      update.Bind(1, webhook.id).BindBlob(2, sealed);
+      CRONIUM_RETURN_IF_ERROR(update.Run());
+    }
+    CRONIUM_RETURN_IF_ERROR(WriteAudit(*writer_, audit));
+    return static_cast<int>(webhooks.size());
   });
 }
 

@@ -128,6 +128,16 @@ class SqliteStore final : public Store {
                                                    TimePoint now, const AuditEntry& audit) override;
   Result<int> PruneWorkflowRuns(TimePoint before, int batch) override;
   void SetJobEndHook(JobEndHook* hook) override { hook_.store(hook); }
+  Status InsertWebhook(const WebhookRecord& webhook, const AuditEntry& audit) override;
+  Result<WebhookRecord> GetWebhook(const std::string& id) override;
+  Result<WebhookRecord> FindWebhookByKey(const std::string& key) override;
+  Result<std::vector<WebhookRecord>> ListWebhooks(const std::string& target_type,
+                                                  const std::string& target_id) override;
+  Status DeleteWebhook(const std::string& id, const AuditEntry& audit) override;
+  Status TouchWebhook(const std::string& id, TimePoint at) override;
+  Result<int> RewriteWebhookSecrets(
+      const std::function<Result<std::string>(const WebhookRecord&)>& rewrite,
+      const AuditEntry& audit) override;
 
   Status AppendAudit(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) override;
