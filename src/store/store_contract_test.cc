@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "base/ids.h"
@@ -1198,6 +1199,217 @@ TEST_P(StoreContractTest, ARunningExecutionTakesItsOutputAndCondition) {
   ASSERT_TRUE(finished);
   EXPECT_EQ(finished->output_json, R"({"final":1})");
   EXPECT_EQ(finished->condition, true);
+}
+
+TEST_P(StoreContractTest, WorkflowsRoundTripWithTheirGraphAndActions) {
+  EventRecord a = MakeEvent("a");
+  a.actions = {{.trigger = "ON_FAILURE", .type = "RUN_EVENT", .target_event_id = "evt_x"}};
+  ASSERT_TRUE(store_->InsertEvent(a, {}));
+  EXPECT_EQ(store_->GetEvent(a.id)->actions, a.actions);
+  WorkflowRecord w;
+  w.id = NewId("wfl", FromUnixMillis(2'000));
+  w.owner_id = "usr_1";
+  w.name = "w";
+  w.status = EventStatus::kActive;
+  w.tags = {"t"};
+  w.trigger = "WEBHOOK";
+  w.nodes = {{.id = "n1", .event_id = a.id, .label = "first", .x = 1.5, .y = -2},
+             {.id = "n2", .event_id = a.id}};
+  w.edges = {{.from = "n1", .to = "n2", .kind = "ON_CONDITION"}};
+  w.created_at = w.updated_at = FromUnixMillis(2'000);
+  ASSERT_TRUE(
+      store_->InsertWorkflow(w, MakeAudit({}, w.created_at, "workflow.create", "workflow", w.id)));
+  auto got = store_->GetWorkflow(w.id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->nodes, w.nodes);
+  EXPECT_EQ(got->edges, w.edges);
+  EXPECT_EQ(got->trigger, "WEBHOOK");
+  EXPECT_EQ(got->tags, w.tags);
+  // Nodes and edges are replaced as a whole.
+  w.nodes.pop_back();
+  w.edges.clear();
+  ASSERT_TRUE(store_->UpdateWorkflow(w, {}));
+  EXPECT_EQ(store_->GetWorkflow(w.id)->nodes.size(), 1u);
+  // A node's event must exist; an event in use cannot be deleted.
+  WorkflowRecord bad = w;
+  bad.id = NewId("wfl", FromUnixMillis(2'001));
+  bad.nodes = {{.id = "n", .event_id = "evt_missing"}};
+  EXPECT_EQ(store_->InsertWorkflow(bad, {}).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store_->DeleteEvent(a.id, {}).error().code, ErrorCode::kFailedPrecondition);
+  auto listed = store_->ListWorkflows({.visible_to = "usr_2"});
+  ASSERT_TRUE(listed);
+  EXPECT_TRUE(listed->empty());
+  EXPECT_EQ(store_->ListWorkflows({.visible_to = "usr_1"})->size(), 1u);
+  ASSERT_TRUE(store_->DeleteWorkflow(w.id, {}));
+  EXPECT_EQ(store_->GetWorkflow(w.id).error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(store_->DeleteEvent(a.id, {}));
+}
+
+// A hook that records what it saw and asks for a follow-up job once.
+class RecordingHook final : public JobEndHook {
+ public:
+  Result<JobEndEffects> OnJobEnd(const JobEnd& end, JobEndReads& reads) override {
+    ended.push_back(end.job.id + ":" + std::string(ToString(end.job.status)));
+    JobEndEffects effects;
+    if (follow_up) {
+      CRONIUM_ASSIGN_OR_RETURN(auto event, reads.Event(end.job.event_id));
+      if (!event) return Internal("the job's event is gone");
+      effects.jobs.push_back(*std::exchange(follow_up, std::nullopt));
+    }
+    if (fail) return Internal("hook failed");
+    return effects;
+  }
+  void Committed(const JobEndEffects& effects) override { committed += effects.jobs.size(); }
+
+  std::vector<std::string> ended;
+  std::optional<std::pair<JobRecord, ExecutionRecord>> follow_up;
+  bool fail = false;
+  size_t committed = 0;
+};
+
+TEST_P(StoreContractTest, TheJobEndHookRunsOnceInTheEndsTransaction) {
+  EventRecord a = MakeEvent("a");
+  a.retries = 1;
+  ASSERT_TRUE(store_->InsertEvent(a, {}));
+  RecordingHook hook;
+  store_->SetJobEndHook(&hook);
+  const JobRecord job = Enqueue(a.id);
+  const TimePoint now = FromUnixMillis(20'000);
+  auto claimed = store_->ClaimNextJob("w1", now, now + std::chrono::seconds(30));
+  ASSERT_TRUE(claimed && *claimed);
+  ExecutionRecord ended = (*claimed)->execution;
+  ended.status = RunStatus::kFailed;
+  // A retry is not an end: no hook.
+  RetryPlan retry;
+  retry.next_execution = ended;
+  retry.next_execution.id = NewId("exe", now);
+  retry.next_execution.attempt = 2;
+  retry.next_execution.status = RunStatus::kQueued;
+  retry.run_after = now;
+  ASSERT_TRUE(store_->FinishExecution(ended, now, retry, {}));
+  EXPECT_TRUE(hook.ended.empty());
+  // The last attempt: the hook fails, and the end rolls back with it.
+  claimed = store_->ClaimNextJob("w1", now, now + std::chrono::seconds(30));
+  ASSERT_TRUE(claimed && *claimed);
+  ExecutionRecord last = (*claimed)->execution;
+  last.status = RunStatus::kFailed;
+  hook.fail = true;
+  EXPECT_FALSE(store_->FinishExecution(last, now, std::nullopt, {}));
+  EXPECT_EQ(store_->GetJob(job.id)->status, RunStatus::kLeased);
+  // Then it succeeds, with a follow-up job written in the same transaction.
+  hook.fail = false;
+  hook.ended.clear();
+  JobRecord next = job;
+  next.id = NewId("job", now);
+  next.status = RunStatus::kQueued;
+  next.caused_by = last.id;
+  next.chain_depth = 1;
+  ExecutionRecord next_exec;
+  next_exec.id = NewId("exe", now);
+  next_exec.job_id = next.id;
+  next_exec.event_id = a.id;
+  next_exec.created_at = now;
+  next.current_execution_id = next_exec.id;
+  hook.follow_up = std::make_pair(next, next_exec);
+  ASSERT_TRUE(store_->FinishExecution(last, now, std::nullopt, {}));
+  EXPECT_EQ(hook.ended, (std::vector<std::string>{job.id + ":FAILED"}));
+  EXPECT_EQ(hook.committed, 1u);
+  auto follow = store_->GetJob(next.id);
+  ASSERT_TRUE(follow);
+  EXPECT_EQ(follow->caused_by, last.id);
+  EXPECT_EQ(follow->chain_depth, 1);
+  // The end is recorded once: a second finish changes nothing and calls no hook.
+  EXPECT_FALSE(store_->FinishExecution(last, now, std::nullopt, {}));
+  EXPECT_EQ(hook.ended.size(), 1u);
+  // A queued job cancelled is an end too.
+  ASSERT_TRUE(store_->CancelJob(next.id, "stop", now, {}));
+  EXPECT_EQ(hook.ended.back(), next.id + ":CANCELLED");
+  store_->SetJobEndHook(nullptr);
+}
+
+TEST_P(StoreContractTest, WorkflowRunsKeepNodeStateAndCancel) {
+  EventRecord a = MakeEvent("a");
+  ASSERT_TRUE(store_->InsertEvent(a, {}));
+  WorkflowRecord w;
+  w.id = NewId("wfl", FromUnixMillis(3'000));
+  w.owner_id = "usr_1";
+  w.name = "w";
+  w.nodes = {{.id = "n1", .event_id = a.id}, {.id = "n2", .event_id = a.id}};
+  ASSERT_TRUE(store_->InsertWorkflow(w, {}));
+  const TimePoint now = FromUnixMillis(30'000);
+  WorkflowRunRecord run;
+  run.id = NewId("wfr", now);
+  run.workflow_id = w.id;
+  run.owner_id = "usr_1";
+  run.graph_json = "{}";
+  run.unique_key = "webhook:x:y";
+  run.created_at = now;
+  JobRecord job;
+  job.id = NewId("job", now);
+  job.event_id = a.id;
+  job.workflow_run_id = run.id;
+  job.workflow_node_id = "n1";
+  job.created_at = job.updated_at = job.run_after = now;
+  ExecutionRecord exec;
+  exec.id = NewId("exe", now);
+  exec.job_id = job.id;
+  exec.event_id = a.id;
+  exec.created_at = now;
+  job.current_execution_id = exec.id;
+  run.nodes = {{.node_id = "n1",
+                .event_id = a.id,
+                .state = NodeRunState::kRunning,
+                .job_id = job.id,
+                .execution_id = exec.id,
+                .started_at = now},
+               {.node_id = "n2", .event_id = a.id}};
+  ASSERT_TRUE(store_->StartWorkflowRun(run, {{job, exec}}, {}));
+  EXPECT_EQ(store_->StartWorkflowRun(run, {}, {}).error().code, ErrorCode::kAlreadyExists);
+  auto got = store_->GetWorkflowRun(run.id);
+  ASSERT_TRUE(got);
+  ASSERT_EQ(got->nodes.size(), 2u);
+  EXPECT_EQ(got->nodes[0].state, NodeRunState::kRunning);
+  EXPECT_EQ(got->nodes[1].state, NodeRunState::kPending);
+  EXPECT_EQ(store_->GetJob(job.id)->workflow_run_id, run.id);
+  auto cancelled = store_->CancelWorkflowRun(run.id, "stop", now, {});
+  ASSERT_TRUE(cancelled);
+  ASSERT_EQ(cancelled->size(), 1u);  // the running node's job, for the caller to cancel
+  EXPECT_EQ(cancelled->front().id, job.id);
+  got = store_->GetWorkflowRun(run.id);
+  EXPECT_EQ(got->status, RunStatus::kCancelled);
+  EXPECT_EQ(got->nodes[1].state, NodeRunState::kCancelled);
+  EXPECT_FALSE(got->finished_at);  // n1 still runs
+  EXPECT_EQ(store_->CancelWorkflowRun(run.id, "again", now, {}).error().code,
+            ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(store_->ListWorkflowRuns({.workflow_id = w.id})->size(), 1u);
+  EXPECT_EQ(*store_->PruneWorkflowRuns(now + std::chrono::hours(1), 100), 0);  // not finished
+}
+
+TEST_P(StoreContractTest, WebhooksAreFoundByKeyAndGoWithTheirTarget) {
+  EventRecord a = MakeEvent("a");
+  ASSERT_TRUE(store_->InsertEvent(a, {}));
+  WebhookRecord hook;
+  hook.id = NewId("whk", FromUnixMillis(4'000));
+  hook.key = "k1";
+  hook.owner_id = "usr_1";
+  hook.target_type = "EVENT";
+  hook.target_id = a.id;
+  hook.sealed_secret = std::string("v1.\0sealed", 10);
+  hook.created_at = FromUnixMillis(4'000);
+  ASSERT_TRUE(store_->InsertWebhook(hook, {}));
+  auto found = store_->FindWebhookByKey("k1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->sealed_secret, hook.sealed_secret);
+  EXPECT_EQ(store_->FindWebhookByKey("k2").error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(store_->TouchWebhook(hook.id, FromUnixMillis(5'000)));
+  EXPECT_EQ(store_->GetWebhook(hook.id)->last_used_at, FromUnixMillis(5'000));
+  auto rewritten = store_->RewriteWebhookSecrets(
+      [](const WebhookRecord& w) -> Result<std::string> { return w.sealed_secret + "!"; }, {});
+  ASSERT_TRUE(rewritten);
+  EXPECT_EQ(*rewritten, 1);
+  EXPECT_EQ(store_->GetWebhook(hook.id)->sealed_secret, hook.sealed_secret + "!");
+  ASSERT_TRUE(store_->DeleteEvent(a.id, {}));
+  EXPECT_TRUE(store_->ListWebhooks("EVENT", a.id)->empty());
 }
 
 std::unique_ptr<Store> OpenSqlite(const std::string& dir) {
