@@ -24,6 +24,7 @@ Webhooks::Webhooks(store::Store& store, queue::JobQueue& queue, Engine& engine, 
       engine_(engine),
       clock_(clock),
       options_(options),
+      limiter_(options.rate, clock),
       box_(std::make_shared<const crypto::SecretBox>(std::move(box))) {}
 
 std::shared_ptr<const crypto::SecretBox> Webhooks::Box() const {
@@ -74,6 +75,12 @@ Result<Delivery> Webhooks::Deliver(const std::string& key,
                                    const std::string& body, const std::string& source) {
   if (key.empty() || key.size() > 128) return NotFound("no webhook has this key");
   CRONIUM_ASSIGN_OR_RETURN(store::WebhookRecord webhook, store_.FindWebhookByKey(key));
+  if (const int64_t wait = limiter_.Take(webhook.id); wait > 0) {
+    Error error{ErrorCode::kResourceExhausted,
+                fmt::format("too many deliveries to this webhook; retry in {} s", wait)};
+    error.retry_after_seconds = wait;
+    return tl::unexpected(std::move(error));
+  }
   if (!timestamp || !signature) {
     return MakeError(ErrorCode::kUnauthenticated,
                      "sign the delivery: X-Cronium-Timestamp (Unix seconds) and "

@@ -18,6 +18,7 @@
 
 #include "base/clock.h"
 #include "base/error.h"
+#include "base/rate_limiter.h"
 #include "crypto/secrets.h"
 #include "queue/job_queue.h"
 #include "store/records.h"
@@ -28,6 +29,8 @@ namespace cronium::workflow {
 
 struct WebhookOptions {
   std::chrono::seconds window{300};  // a delivery's timestamp may be this far from now
+  // Deliveries per webhook (checked before the signature): a burst, then a steady rate.
+  RateLimit rate{.capacity = 120, .per_second = 10};
 };
 
 struct NewWebhook {
@@ -62,6 +65,7 @@ class Webhooks {
   // Checks a delivery and starts its run. kNotFound: unknown key. kUnauthenticated: missing or
   // malformed headers or a signature that does not match. kInvalidArgument: a timestamp
   // outside the window, or a body that is not JSON. kAlreadyExists: a replay.
+  // kResourceExhausted (with retry_after_seconds): over the webhook's rate.
   // kFailedPrecondition: the target is not ACTIVE.
   Result<Delivery> Deliver(const std::string& key, const std::optional<std::string>& timestamp,
                            const std::optional<std::string>& signature, const std::string& body,
@@ -79,6 +83,7 @@ class Webhooks {
   Engine& engine_;
   const Clock& clock_;
   const WebhookOptions options_;
+  RateLimiter limiter_;  // by webhook id
   mutable std::shared_mutex box_mutex_;
   std::shared_ptr<const crypto::SecretBox> box_;  // guarded by box_mutex_
 };

@@ -135,6 +135,24 @@ TEST_F(WebhooksTest, BadDeliveriesStartNothing) {
   EXPECT_TRUE(runs->empty());
 }
 
+TEST_F(WebhooksTest, DeliveriesAreRateLimitedPerWebhook) {
+  Webhooks limited(*store_, *queue_, *engine_, clock_, BoxOf(1),
+                   {.rate = {.capacity = 2, .per_second = 1}});
+  auto hook = limited.Create("WORKFLOW", "wfl_1", "u1", {});
+  ASSERT_TRUE(hook);
+  const std::string ts = Now();
+  for (int i = 0; i < 2; ++i) {
+    const std::string body = "[" + std::to_string(i) + "]";
+    EXPECT_TRUE(limited.Deliver(hook->record.key, ts, Sign(hook->secret, ts, body), body, ""));
+  }
+  auto over = limited.Deliver(hook->record.key, ts, Sign(hook->secret, ts, "[9]"), "[9]", "");
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().code, ErrorCode::kResourceExhausted);
+  EXPECT_EQ(over.error().retry_after_seconds, 1);
+  clock_.Advance(milliseconds(1'000));
+  EXPECT_TRUE(limited.Deliver(hook->record.key, ts, Sign(hook->secret, ts, "[9]"), "[9]", ""));
+}
+
 TEST_F(WebhooksTest, SecretsSurviveAKeyRotationAndGoWithTheirTarget) {
   auto hook = webhooks_->Create("WORKFLOW", "wfl_1", "u1", {});
   ASSERT_TRUE(hook);
