@@ -296,7 +296,7 @@ Result<Response> Handlers::CreateWorkflow(Request& request, const auth::Principa
   w.id = NewId("wfl", now);
   w.owner_id = principal.user_id;
   w.created_at = w.updated_at = now;
-  CRONIUM_RETURN_IF_ERROR(ctx_.workflows->Check(w, principal.role == store::UserRole::kAdmin));
+  CRONIUM_RETURN_IF_ERROR(ctx_.workflows->Check(w));
   CRONIUM_RETURN_IF_ERROR(ctx_.store.InsertWorkflow(
       w, store::MakeAudit(principal.ToActor(), now, "workflow.create", "workflow", w.id,
                           json{{"name", w.name}, {"nodes", w.nodes.size()}}.dump())));
@@ -320,7 +320,7 @@ Result<Response> Handlers::UpdateWorkflow(Request& request, const auth::Principa
   CRONIUM_RETURN_IF_ERROR(ParseWorkflow(body, w, /*create=*/false));
   const TimePoint now = ctx_.clock.Now();
   w.updated_at = now;
-  CRONIUM_RETURN_IF_ERROR(ctx_.workflows->Check(w, principal.role == store::UserRole::kAdmin));
+  CRONIUM_RETURN_IF_ERROR(ctx_.workflows->Check(w));
   CRONIUM_RETURN_IF_ERROR(ctx_.store.UpdateWorkflow(
       w, store::MakeAudit(principal.ToActor(), now, "workflow.update", "workflow", w.id,
                           json{{"name", w.name}, {"nodes", w.nodes.size()}}.dump())));
@@ -455,7 +455,8 @@ Result<Response> Handlers::CreateWebhook(Request& request, const auth::Principal
 }
 
 Result<Response> Handlers::ListWebhooks(Request& request, const auth::Principal& principal) {
-  CRONIUM_ASSIGN_OR_RETURN(auto target, WebhookTarget(request, principal, /*change=*/false));
+  // Webhooks are part of their target's configuration: only those who may change it see them.
+  CRONIUM_ASSIGN_OR_RETURN(auto target, WebhookTarget(request, principal, /*change=*/true));
   CRONIUM_ASSIGN_OR_RETURN(auto webhooks, ctx_.webhooks->List(target.first, target.second));
   json items = json::array();
   for (const auto& webhook : webhooks) items.push_back(RenderWebhook(webhook));
@@ -469,10 +470,19 @@ Result<Response> Handlers::DeleteWebhook(Request& request, const auth::Principal
   if (!webhook && webhook.error().code != ErrorCode::kNotFound) {
     return tl::unexpected(webhook.error());
   }
-  if (!webhook ||
-      (principal.role != store::UserRole::kAdmin && webhook->owner_id != principal.user_id)) {
-    return NotFound(fmt::format("webhook {} not found", id.substr(0, 64)));
+  // Its maker, an admin, or whoever may change its target.
+  bool allowed = webhook && (principal.role == store::UserRole::kAdmin ||
+                             webhook->owner_id == principal.user_id);
+  if (webhook && !allowed) {
+    if (webhook->target_type == "WORKFLOW") {
+      auto target = ctx_.store.GetWorkflow(webhook->target_id);
+      allowed = target && auth::CanChange(principal, *target);
+    } else {
+      auto target = ctx_.store.GetEvent(webhook->target_id);
+      allowed = target && auth::CanChange(principal, *target);
+    }
   }
+  if (!allowed) return NotFound(fmt::format("webhook {} not found", id.substr(0, 64)));
   CRONIUM_RETURN_IF_ERROR(ctx_.webhooks->Delete(id, principal.ToActor()));
   return Response{.status = 204};
 }

@@ -1578,7 +1578,8 @@ Result<json> ReadDefinition(const std::string& path) {
     if (!in) return InvalidArgument(fmt::format("cannot read {}", path));
     text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
-  if (text.size() > (4u << 20)) return InvalidArgument(fmt::format("{}: over 4 MiB", path));
+  // The server takes request bodies up to 2 MiB.
+  if (text.size() > (2u << 20)) return InvalidArgument(fmt::format("{}: over 2 MiB", path));
   auto doc = ParseDefinition(text);
   if (!doc) return InvalidArgument(fmt::format("{}: {}", path, doc.error().message));
   if (!doc->is_object()) {

@@ -146,7 +146,13 @@ Status EventService::Validate(const Event& e) const {
       return InvalidArgument(fmt::format(
           "actions[{}].type: must be RUN_EVENT (message actions come with tool actions)", i));
     }
-    // An event may start itself (a retry loop of its own); the chain limit bounds it.
+    for (size_t j = 0; j < i; ++j) {
+      if (e.actions[j].trigger == action.trigger &&
+          e.actions[j].target_event_id == action.target_event_id) {
+        return InvalidArgument(fmt::format("actions[{}]: the same as actions[{}]", i, j));
+      }
+    }
+    // An event may start itself (a retry loop of its own); the chain limits bound it.
     if (action.target_event_id == e.id) continue;
     auto target = store_.GetEvent(action.target_event_id);
     if (!target && target.error().code != ErrorCode::kNotFound) {

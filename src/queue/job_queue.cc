@@ -43,6 +43,7 @@ std::pair<store::JobRecord, store::ExecutionRecord> NewJob(const JobParams& para
   job.workflow_node_id = params.workflow_node_id;
   job.caused_by = params.caused_by;
   job.chain_depth = params.chain_depth;
+  job.chain_root = params.chain_root;
   job.created_at = job.updated_at = now;
   store::ExecutionRecord execution;
   execution.id = NewId("exe", now);

@@ -41,6 +41,7 @@ struct JobParams {
   std::string workflow_node_id;
   std::string caused_by;  // the execution whose conditional action starts it
   int chain_depth = 0;
+  std::string chain_root;
 };
 
 // The one place where an event's timeout (seconds, as users write it) becomes a duration.

@@ -142,6 +142,7 @@ struct JobRecord {
   std::string workflow_node_id;  // that node
   std::string caused_by;         // the execution whose conditional action started it ("" = none)
   int chain_depth = 0;           // conditional actions between a direct run and this one
+  std::string chain_root;        // the execution whose run started the chain ("" = none)
   TimePoint created_at;
   TimePoint updated_at;
   std::optional<TimePoint> finished_at;

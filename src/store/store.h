@@ -65,7 +65,8 @@ class Store {
       TimePoint now) = 0;
   // Records the end of a held job's current execution, and bumps its event's counters, in one
   // transaction. Without `retry` the job gets the execution's status and is finished; with
-  // it the job goes back to QUEUED with the plan's next execution. kFailedPrecondition if the
+  // it the job goes back to QUEUED with the plan's next execution, unless a cancel of the job
+  // was requested meanwhile: then it is finished, as without `retry`. kFailedPrecondition if the
   // execution is no longer its job's current one or the job is not held (it ended elsewhere).
   virtual Status FinishExecution(const ExecutionRecord& execution, TimePoint now,
                                  const std::optional<RetryPlan>& retry,
@@ -155,7 +156,7 @@ class Store {
                                   const AuditEntry& audit) = 0;
   // With its nodes and their outputs.
   virtual Result<WorkflowRunRecord> GetWorkflowRun(const std::string& id) = 0;
-  // Newest first, with nodes but without their outputs.
+  // Newest first, with nodes but without their outputs, and without the graph.
   virtual Result<std::vector<WorkflowRunRecord>> ListWorkflowRuns(
       const WorkflowRunQuery& query) = 0;
   // The run becomes CANCELLED (with `reason`) and its pending nodes CANCELLED, so nothing else
@@ -270,6 +271,8 @@ class JobEndReads {
   // What a node of the run set as its output (nullopt: nothing).
   virtual Result<std::optional<std::string>> NodeOutput(const std::string& run_id,
                                                         const std::string& node_id) = 0;
+  // How many jobs conditional actions have started in the chain that `chain_root` started.
+  virtual Result<int64_t> ChainSize(const std::string& chain_root) = 0;
 };
 
 // What the hook asks the store to write with the job's end.

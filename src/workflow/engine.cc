@@ -141,7 +141,7 @@ Engine::Engine(queue::JobQueue& queue, const Clock& clock, EngineOptions options
   }
 }
 
-Status Engine::Check(const store::WorkflowRecord& workflow, bool admin) {
+Status Engine::Check(const store::WorkflowRecord& workflow) {
   if (workflow.name.empty() || !IsValidUtf8(workflow.name) ||
       CountCodePoints(workflow.name) > kMaxNameChars) {
     return InvalidArgument(fmt::format("name: 1 to {} characters", kMaxNameChars));
@@ -191,7 +191,7 @@ Status Engine::Check(const store::WorkflowRecord& workflow, bool admin) {
       return InvalidArgument(fmt::format("node {}: event {} not found", node.id, node.event_id));
     }
     if (!event) return tl::unexpected(event.error());
-    if (!admin && event->owner_id != workflow.owner_id && !event->shared) {
+    if (event->owner_id != workflow.owner_id && !event->shared) {
       // Someone else's private event: the same answer as for one that does not exist.
       return InvalidArgument(fmt::format("node {}: event {} not found", node.id, node.event_id));
     }
@@ -320,41 +320,42 @@ Result<std::optional<store::WorkflowRunRecord>> Engine::Progress(
     node.finished_at = now;
     changed[node.node_id] = true;
   };
-  // Each pass decides at least one node, so this ends; the bound is a guard.
-  for (size_t pass = 0; pass <= 2 * graph.nodes.size() + 1; ++pass) {
-    bool moved = false;
-    // Behind a cancelled node nothing runs: its pending successors are cancelled too.
-    for (const Edge& edge : graph.edges) {
-      auto& target = nodes[edge.to];
-      if (target.state == store::NodeRunState::kPending &&
-          nodes[edge.from].state == store::NodeRunState::kCancelled) {
-        end_node(target, store::NodeRunState::kCancelled, "an upstream node was cancelled");
-        moved = true;
-      }
-    }
+  // One Settle decides everything that can be decided; another pass is needed only when a
+  // ready node failed at once (its event is gone or archived), which may decide more.
+  for (size_t pass = 0; pass <= graph.nodes.size(); ++pass) {
     auto results = ResultsOf(nodes);
-    const Step step = Advance(graph, results);
-    for (const std::string& id : step.skip) {
-      end_node(nodes[id], store::NodeRunState::kSkipped, "no incoming edge was satisfied");
-      moved = true;
+    const Settled settled = Settle(graph, results);
+    for (const std::string& id : settled.cancel) {
+      end_node(nodes[id], store::NodeRunState::kCancelled, "an upstream node was cancelled");
     }
-    for (const std::string& id : step.run) {
-      moved = true;
+    for (const std::string& id : settled.skip) {
+      end_node(nodes[id], store::NodeRunState::kSkipped, "no incoming edge was satisfied");
+    }
+    bool failed_at_once = false;
+    for (const std::string& id : settled.run) {
       store::WorkflowNodeRun& node = nodes[id];
+      auto fail = [&](std::string reason) {
+        end_node(node, store::NodeRunState::kFailed, std::move(reason));
+        failed_at_once = true;
+      };
       CRONIUM_ASSIGN_OR_RETURN(auto found, event(node.event_id));
       if (!found) {
-        end_node(node, store::NodeRunState::kFailed,
-                 fmt::format("its event {} no longer exists", node.event_id));
+        fail(fmt::format("its event {} no longer exists", node.event_id));
         continue;
       }
       if (found->status == store::EventStatus::kArchived) {
-        end_node(node, store::NodeRunState::kFailed,
-                 fmt::format("its event {} is archived", node.event_id));
+        fail(fmt::format("its event {} is archived", node.event_id));
+        continue;
+      }
+      // Checked when the workflow was saved, and again now: the event may have been unshared.
+      if (found->owner_id != run.owner_id && !found->shared) {
+        fail(fmt::format("its event {} is no longer shared with the workflow's owner",
+                         node.event_id));
         continue;
       }
       auto input = InputOf(graph, id, results, run, output);
       if (!input && input.error().code == ErrorCode::kResourceExhausted) {
-        end_node(node, store::NodeRunState::kFailed, "input too large: " + input.error().message);
+        fail("input too large: " + input.error().message);
         continue;
       }
       if (!input) return tl::unexpected(input.error());
@@ -372,7 +373,7 @@ Result<std::optional<store::WorkflowRunRecord>> Engine::Progress(
       changed[id] = true;
       jobs.emplace_back(std::move(job), std::move(execution));
     }
-    if (!moved) break;
+    if (!failed_at_once) break;
   }
   const auto results = ResultsOf(nodes);
   if (!Finished(graph, results)) return std::optional<store::WorkflowRunRecord>();
@@ -474,6 +475,19 @@ Status Engine::FireActions(const store::JobEnd& end, store::JobEndReads& reads,
                    source->id, options_.max_action_depth);
       continue;
     }
+    const std::string root = end.job.chain_root.empty() ? end.execution.id : end.job.chain_root;
+    CRONIUM_ASSIGN_OR_RETURN(int64_t chain_size, reads.ChainSize(root));
+    for (const auto& pending : effects.jobs) chain_size += pending.first.chain_root == root;
+    if (chain_size >= options_.max_action_runs) {
+      details["reason"] =
+          fmt::format("the chain of conditional actions started {} runs already; stopped",
+                      options_.max_action_runs);
+      auto audit = store::MakeAudit(system, end.now, "action.stopped", "execution",
+                                    end.execution.id, details.dump());
+      audit.outcome = "failure";
+      effects.audit.push_back(std::move(audit));
+      continue;
+    }
     CRONIUM_ASSIGN_OR_RETURN(auto target, reads.Event(action.target_event_id));
     std::string refused;
     if (!target || (target->owner_id != source->owner_id && !target->shared)) {
@@ -495,6 +509,7 @@ Status Engine::FireActions(const store::JobEnd& end, store::JobEndReads& reads,
     params.input_json = end.execution.output_json.value_or("{}");
     params.caused_by = end.execution.id;
     params.chain_depth = depth;
+    params.chain_root = root;
     auto [job, execution] = queue::NewJob(params, end.now);
     details["startedExecutionId"] = execution.id;
     effects.audit.push_back(store::MakeAudit(system, end.now, "action.fire", "execution",

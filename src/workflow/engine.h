@@ -28,6 +28,9 @@ namespace cronium::workflow {
 struct EngineOptions {
   // A run started by a conditional action of a run started by one ... at most this deep.
   int max_action_depth = 16;
+  // Runs conditional actions may start in one chain (everything that follows from one direct
+  // run), so that several actions per event cannot multiply without bound.
+  int64_t max_action_runs = 256;
   // The input of a node that joins several outputs, in bytes; a larger one fails the node.
   size_t max_input_bytes = 4 << 20;
   size_t max_nodes = 1000;
@@ -56,9 +59,10 @@ class Engine final : public store::JobEndHook {
   Engine(queue::JobQueue& queue, const Clock& clock, EngineOptions options = {});
 
   // Checks a workflow before it is saved: its fields, its graph (see Validate) and that every
-  // node's event exists and is the owner's or shared (any event for an admin). Errors name the
-  // offending node or field.
-  Status Check(const store::WorkflowRecord& workflow, bool admin);
+  // node's event exists and is the workflow owner's or shared (whoever edits it, admins too: a
+  // workflow must not reach events its owner cannot run). Errors name the offending node or
+  // field.
+  Status Check(const store::WorkflowRecord& workflow);
 
   // Starts a run: every node PENDING, the start nodes' jobs queued. Returns the run's id.
   // kFailedPrecondition for an ARCHIVED workflow; kAlreadyExists for a repeated unique_key.

@@ -62,7 +62,7 @@ class EngineTest : public ::testing::Test {
     }
     w.edges = edges;
     w.created_at = w.updated_at = clock_.Now();
-    EXPECT_TRUE(engine_->Check(w, false)) << engine_->Check(w, false).error().message;
+    EXPECT_TRUE(engine_->Check(w)) << engine_->Check(w).error().message;
     EXPECT_TRUE(store_->InsertWorkflow(w, {}));
     return w;
   }
@@ -260,21 +260,25 @@ TEST_F(EngineTest, CheckNamesTheProblem) {
   w.name = "w";
   w.nodes = {{.id = "a", .event_id = "evt_a"}, {.id = "b", .event_id = "evt_a"}};
   w.edges = {{"a", "b", "ALWAYS"}, {"b", "a", "ALWAYS"}};
-  auto checked = engine_->Check(w, false);
+  auto checked = engine_->Check(w);
   ASSERT_FALSE(checked);
   EXPECT_NE(checked.error().message.find("cycle"), std::string::npos) << checked.error().message;
   w.edges = {{"a", "b", "SOMETIMES"}};
-  EXPECT_NE(engine_->Check(w, false).error().message.find("kind"), std::string::npos);
+  EXPECT_NE(engine_->Check(w).error().message.find("kind"), std::string::npos);
   w.edges = {{"a", "zz", "ALWAYS"}};
-  EXPECT_NE(engine_->Check(w, false).error().message.find("zz"), std::string::npos);
+  EXPECT_NE(engine_->Check(w).error().message.find("zz"), std::string::npos);
   w.edges = {};
   w.nodes[1].event_id = "evt_private";
-  auto hidden = engine_->Check(w, false);
+  auto hidden = engine_->Check(w);
   ASSERT_FALSE(hidden);
   EXPECT_NE(hidden.error().message.find("node b: event evt_private not found"), std::string::npos);
-  EXPECT_TRUE(engine_->Check(w, /*admin=*/true));
+  // What counts is the workflow owner's view (admins editing it included): their own pass.
+  w.owner_id = "someone-else";
+  w.nodes[0].event_id = "evt_private";
+  EXPECT_TRUE(engine_->Check(w));
+  w.owner_id = "u1";
   w.nodes[1] = {.id = "bad id!", .event_id = "evt_a"};
-  EXPECT_NE(engine_->Check(w, false).error().message.find("bad id!"), std::string::npos);
+  EXPECT_NE(engine_->Check(w).error().message.find("bad id!"), std::string::npos);
 }
 
 TEST_F(EngineTest, ConditionalActionsFireOnceAfterTheLastRetry) {
@@ -313,6 +317,23 @@ TEST_F(EngineTest, MutualTriggersStopAtTheChainLimit) {
   EXPECT_NE(stopped->front().details_json.find("deeper than 3"), std::string::npos);
 }
 
+TEST_F(EngineTest, SeveralActionsPerEventCannotMultiplyWithoutBound) {
+  Engine bounded(*queue_, clock_, EngineOptions{.max_action_depth = 16, .max_action_runs = 10});
+  store_->SetJobEndHook(&bounded);
+  auto& rabbit = AddEvent("evt_rabbit");
+  rabbit.actions = {{.trigger = "ON_SUCCESS", .target_event_id = "evt_rabbit"},
+                    {.trigger = "ALWAYS", .target_event_id = "evt_rabbit"}};
+  ASSERT_TRUE(store_->UpdateEvent(rabbit, {}));
+  ASSERT_TRUE(queue_->Enqueue(rabbit, {}));
+  // Unbounded, depth 16 would be 2^17 - 1 runs; the chain stops after 10 started by actions.
+  EXPECT_EQ(Drain().size(), 11u);
+  auto stopped = store_->ListAudit({.action = "action.stopped", .limit = 200});
+  ASSERT_TRUE(stopped);
+  ASSERT_FALSE(stopped->empty());
+  EXPECT_NE(stopped->front().details_json.find("started 10 runs"), std::string::npos);
+  store_->SetJobEndHook(engine_.get());
+}
+
 TEST_F(EngineTest, ActionsOfOtherUsersPrivateEventsAreSkipped) {
   AddEvent("evt_theirs", 0, "u2");
   auto& mine = AddEvent("evt_mine");
@@ -345,6 +366,43 @@ TEST_F(EngineTest, EventsUsedByAWorkflowCannotBeDeleted) {
   EXPECT_NE(deleted.error().message.find(w.id), std::string::npos);
   ASSERT_TRUE(store_->DeleteWorkflow(w.id, {}));
   EXPECT_TRUE(store_->DeleteEvent("evt_a", {}));
+}
+
+TEST_F(EngineTest, AnEventRunningAsANodeCannotBeDeletedFromUnderItsRun) {
+  auto w = Workflow({"a"}, {});
+  auto run = engine_->Start(w, {});
+  ASSERT_TRUE(run);
+  // Take the event out of the workflow while its node runs: still not deletable.
+  AddEvent("evt_b");
+  w.nodes = {{.id = "b", .event_id = "evt_b"}};
+  ASSERT_TRUE(store_->UpdateWorkflow(w, {}));
+  auto deleted = store_->DeleteEvent("evt_a", {});
+  ASSERT_FALSE(deleted);
+  EXPECT_NE(deleted.error().message.find(*run), std::string::npos) << deleted.error().message;
+  ASSERT_TRUE(engine_->Cancel(*run, "stop", {}));
+  EXPECT_TRUE(store_->GetWorkflowRun(*run)->finished_at);
+  EXPECT_TRUE(store_->DeleteEvent("evt_a", {}));
+}
+
+TEST_F(EngineTest, ACancelledRunsNodeIsNotRetried) {
+  AddEvent("evt_flaky", /*retries=*/3);
+  auto w = Workflow({"flaky"}, {});
+  auto run = engine_->Start(w, {});
+  ASSERT_TRUE(run);
+  auto claimed = queue_->Claim("w1", milliseconds(30'000));
+  ASSERT_TRUE(claimed && *claimed);
+  ASSERT_TRUE(queue_->MarkRunning(**claimed));
+  // The cancel is recorded, then the attempt fails before its worker heard of it: no retry.
+  ASSERT_TRUE(store_->CancelWorkflowRun(*run, "stop", clock_.Now(), {}));
+  store::ExecutionRecord failed = (*claimed)->execution;
+  failed.status = RunStatus::kFailed;
+  failed.finished_at = clock_.Now();
+  ASSERT_TRUE(queue_->Finish((*claimed)->job, failed, queue::RetryPolicyOf(events_["evt_flaky"])));
+  EXPECT_EQ(store_->GetJob((*claimed)->job.id)->status, RunStatus::kFailed);
+  EXPECT_TRUE(Drain().empty());
+  auto record = store_->GetWorkflowRun(*run);
+  EXPECT_EQ(record->status, RunStatus::kCancelled);
+  EXPECT_TRUE(record->finished_at);
 }
 
 }  // namespace

@@ -18,6 +18,25 @@ bool Ended(NodeState state) {
          state == NodeState::kSkipped || state == NodeState::kCancelled;
 }
 
+// The edges into and out of each node (by node index), for linear-time passes.
+struct Index {
+  std::unordered_map<std::string, size_t> position;
+  std::vector<std::vector<size_t>> incoming;  // edge indices
+  std::vector<std::vector<size_t>> outgoing;
+
+  explicit Index(const Graph& graph) : incoming(graph.nodes.size()), outgoing(graph.nodes.size()) {
+    position.reserve(graph.nodes.size());
+    for (size_t n = 0; n < graph.nodes.size(); ++n) position.emplace(graph.nodes[n].id, n);
+    for (size_t e = 0; e < graph.edges.size(); ++e) {
+      const auto from = position.find(graph.edges[e].from);
+      const auto to = position.find(graph.edges[e].to);
+      if (from == position.end() || to == position.end()) continue;  // not validated
+      outgoing[from->second].push_back(e);
+      incoming[to->second].push_back(e);
+    }
+  }
+};
+
 }  // namespace
 
 std::string_view ToString(EdgeKind kind) {
@@ -131,16 +150,16 @@ bool Satisfied(const Edge& edge, const NodeResult& source) {
 }
 
 Step Advance(const Graph& graph, const std::map<std::string, NodeResult>& results) {
+  const Index index(graph);
   Step step;
-  for (const Node& node : graph.nodes) {
+  for (size_t n = 0; n < graph.nodes.size(); ++n) {
+    const Node& node = graph.nodes[n];
     if (ResultOf(results, node.id).state != NodeState::kPending) continue;
     bool decided = true;
     bool satisfied = false;
-    bool has_incoming = false;
     bool cancelled = false;
-    for (const Edge& edge : graph.edges) {
-      if (edge.to != node.id) continue;
-      has_incoming = true;
+    for (size_t e : index.incoming[n]) {
+      const Edge& edge = graph.edges[e];
       const NodeResult source = ResultOf(results, edge.from);
       if (source.state == NodeState::kCancelled) cancelled = true;
       if (!Ended(source.state)) {
@@ -149,13 +168,60 @@ Step Advance(const Graph& graph, const std::map<std::string, NodeResult>& result
       }
       satisfied = satisfied || Satisfied(edge, source);
     }
-    if (!has_incoming) {
+    if (index.incoming[n].empty()) {
       step.run.push_back(node.id);
     } else if (decided && !cancelled) {
       (satisfied ? step.run : step.skip).push_back(node.id);
     }
   }
   return step;
+}
+
+Settled Settle(const Graph& graph, std::map<std::string, NodeResult>& results) {
+  const Index index(graph);
+  // Kahn's order over the validated (acyclic) graph.
+  std::vector<size_t> waiting(graph.nodes.size());
+  std::vector<size_t> order;
+  order.reserve(graph.nodes.size());
+  for (size_t n = 0; n < graph.nodes.size(); ++n) {
+    waiting[n] = index.incoming[n].size();
+    if (waiting[n] == 0) order.push_back(n);
+  }
+  for (size_t k = 0; k < order.size(); ++k) {
+    for (size_t e : index.outgoing[order[k]]) {
+      const size_t to = index.position.at(graph.edges[e].to);
+      if (--waiting[to] == 0) order.push_back(to);
+    }
+  }
+  Settled settled;
+  for (size_t n : order) {
+    const Node& node = graph.nodes[n];
+    NodeResult& result = results[node.id];
+    if (result.state != NodeState::kPending) continue;
+    if (index.incoming[n].empty()) {
+      result.state = NodeState::kRunning;
+      settled.run.push_back(node.id);
+      continue;
+    }
+    bool decided = true;
+    bool satisfied = false;
+    bool cancelled = false;
+    for (size_t e : index.incoming[n]) {
+      const Edge& edge = graph.edges[e];
+      const NodeResult& source = results[edge.from];
+      if (source.state == NodeState::kCancelled) cancelled = true;
+      if (!Ended(source.state)) decided = false;
+      satisfied = satisfied || Satisfied(edge, source);
+    }
+    if (cancelled) {
+      result.state = NodeState::kCancelled;
+      settled.cancel.push_back(node.id);
+    } else if (decided) {
+      result.state = satisfied ? NodeState::kRunning : NodeState::kSkipped;
+      (satisfied ? settled.run : settled.skip).push_back(node.id);
+    }
+  }
+  return settled;
 }
 
 std::vector<std::string> SatisfiedPredecessors(const Graph& graph, const std::string& node,
@@ -168,43 +234,38 @@ std::vector<std::string> SatisfiedPredecessors(const Graph& graph, const std::st
 }
 
 bool Finished(const Graph& graph, const std::map<std::string, NodeResult>& results) {
-  for (const Node& node : graph.nodes) {
-    const NodeState state = ResultOf(results, node.id).state;
-    if (state == NodeState::kPending || state == NodeState::kRunning) {
-      // A pending node behind a cancelled one never runs.
-      if (state == NodeState::kPending) {
-        bool blocked = false;
-        for (const Edge& edge : graph.edges) {
-          if (edge.to == node.id && ResultOf(results, edge.from).state == NodeState::kCancelled) {
-            blocked = true;
-          }
-        }
-        if (blocked) continue;
-      }
-      return false;
+  const Index index(graph);
+  for (size_t n = 0; n < graph.nodes.size(); ++n) {
+    const NodeState state = ResultOf(results, graph.nodes[n].id).state;
+    if (state == NodeState::kRunning) return false;
+    if (state != NodeState::kPending) continue;
+    // A pending node behind a cancelled one never runs.
+    bool blocked = false;
+    for (size_t e : index.incoming[n]) {
+      if (ResultOf(results, graph.edges[e].from).state == NodeState::kCancelled) blocked = true;
     }
+    if (!blocked) return false;
   }
   return true;
 }
 
 std::vector<std::string> UnhandledFailures(const Graph& graph,
                                            const std::map<std::string, NodeResult>& results) {
+  const Index index(graph);
   std::vector<std::string> unhandled;
-  for (const Node& node : graph.nodes) {
-    if (ResultOf(results, node.id).state != NodeState::kFailed) continue;
+  for (size_t n = 0; n < graph.nodes.size(); ++n) {
+    if (ResultOf(results, graph.nodes[n].id).state != NodeState::kFailed) continue;
     bool handled = false;
-    for (const Edge& edge : graph.edges) {
-      if (edge.from != node.id ||
-          (edge.kind != EdgeKind::kOnFailure && edge.kind != EdgeKind::kAlways)) {
-        continue;
-      }
+    for (size_t e : index.outgoing[n]) {
+      const Edge& edge = graph.edges[e];
+      if (edge.kind != EdgeKind::kOnFailure && edge.kind != EdgeKind::kAlways) continue;
       const NodeState target = ResultOf(results, edge.to).state;
       if (target == NodeState::kSucceeded || target == NodeState::kFailed ||
           target == NodeState::kRunning) {
         handled = true;
       }
     }
-    if (!handled) unhandled.push_back(node.id);
+    if (!handled) unhandled.push_back(graph.nodes[n].id);
   }
   return unhandled;
 }

@@ -70,6 +70,19 @@ struct Step {
 // recorded before the nodes it decides are looked at.
 Step Advance(const Graph& graph, const std::map<std::string, NodeResult>& results);
 
+// What Settle decided.
+struct Settled {
+  std::vector<std::string> run;     // ready now (set to kRunning in `results`)
+  std::vector<std::string> skip;    // no incoming edge satisfied (set to kSkipped)
+  std::vector<std::string> cancel;  // behind a cancelled node (set to kCancelled)
+};
+
+// Everything Advance would decide, repeated until nothing changes, in one pass over the graph
+// in topological order (O(nodes + edges)): skips and cancels propagate downstream at once.
+// Updates `results` and returns the changes, each list in topological order. A node behind a
+// cancelled one is cancelled, whatever its other predecessors did.
+Settled Settle(const Graph& graph, std::map<std::string, NodeResult>& results);
+
 // Whether `edge` is satisfied by its source's result.
 bool Satisfied(const Edge& edge, const NodeResult& source);
 

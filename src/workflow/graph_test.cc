@@ -165,4 +165,57 @@ TEST(WorkflowGraphTest, EdgeKindsRoundTrip) {
 }
 
 }  // namespace
+TEST(WorkflowGraphTest, SettleDecidesEverythingInOnePass) {
+  // a fails: b (ON_SUCCESS) is skipped, and so is everything that only b could satisfy; e
+  // (ON_FAILURE from a) runs; f waits for e.
+  const Graph graph = Make({"a", "b", "c", "d", "e", "f"}, {{"a", "b", EdgeKind::kOnSuccess},
+                                                            {"b", "c", EdgeKind::kAlways},
+                                                            {"c", "d", EdgeKind::kAlways},
+                                                            {"a", "e", EdgeKind::kOnFailure},
+                                                            {"e", "f", EdgeKind::kAlways},
+                                                            {"d", "f", EdgeKind::kAlways}});
+  Results results{{"a", Failed()}};
+  const Settled settled = Settle(graph, results);
+  EXPECT_EQ(settled.skip, (std::vector<std::string>{"b", "c", "d"}));
+  EXPECT_EQ(settled.run, std::vector<std::string>{"e"});
+  EXPECT_TRUE(settled.cancel.empty());
+  EXPECT_EQ(results["d"].state, NodeState::kSkipped);
+  EXPECT_EQ(results["e"].state, NodeState::kRunning);
+  EXPECT_EQ(results["f"].state, NodeState::kPending);
+  // Settling again changes nothing; once e ends, f runs (d's skip satisfies nothing, e's end
+  // does).
+  EXPECT_TRUE(Settle(graph, results).run.empty());
+  results["e"] = Succeeded();
+  EXPECT_EQ(Settle(graph, results).run, std::vector<std::string>{"f"});
+}
+
+TEST(WorkflowGraphTest, SettleCancelsEverythingBehindACancelledNode) {
+  const Graph graph = Make({"a", "b", "c", "d"}, {{"a", "b", EdgeKind::kAlways},
+                                                  {"b", "c", EdgeKind::kAlways},
+                                                  {"d", "c", EdgeKind::kAlways}});
+  Results results{{"a", {NodeState::kCancelled, std::nullopt}}};
+  const Settled settled = Settle(graph, results);
+  EXPECT_EQ(settled.cancel, (std::vector<std::string>{"b", "c"}));
+  EXPECT_EQ(settled.run, std::vector<std::string>{"d"});
+}
+
+TEST(WorkflowGraphTest, SettleScalesToAThousandNodesAndTenThousandEdges) {
+  // Each node feeds the next ten; the first fails, and one pass skips the other 999.
+  std::vector<std::string> nodes;
+  std::vector<Edge> edges;
+  for (int n = 0; n < 1000; ++n) nodes.push_back("n" + std::to_string(n));
+  for (int n = 0; n < 1000; ++n) {
+    for (int k = n + 1; k <= n + 10 && k < 1000; ++k) {
+      edges.push_back({nodes[n], nodes[k], EdgeKind::kOnSuccess});
+    }
+  }
+  const Graph graph = Make(nodes, edges);
+  ASSERT_TRUE(Validate(graph));
+  Results results{{"n0", Failed()}};
+  const Settled settled = Settle(graph, results);
+  EXPECT_EQ(settled.skip.size(), 999u);
+  EXPECT_TRUE(Finished(graph, results));
+  EXPECT_EQ(UnhandledFailures(graph, results), std::vector<std::string>{"n0"});
+}
+
 }  // namespace cronium::workflow

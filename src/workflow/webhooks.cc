@@ -52,7 +52,10 @@ Result<NewWebhook> Webhooks::Create(const std::string& target_type, const std::s
   w.target_id = target_id;
   w.created_at = now;
   created.secret = crypto::NewSecretToken("whsec_");
-  w.sealed_secret = Box()->Seal(created.secret, Aad(w.id));
+  // Sealed and stored under the box lock that a key rotation's switch takes exclusively, so no
+  // secret lands under a retired key.
+  std::shared_lock lock(box_mutex_);
+  w.sealed_secret = box_->Seal(created.secret, Aad(w.id));
   CRONIUM_RETURN_IF_ERROR(store_.InsertWebhook(
       w, store::MakeAudit(actor, now, "webhook.create", "webhook", w.id,
                           json{{"targetType", target_type}, {"targetId", target_id}}.dump())));
@@ -75,12 +78,6 @@ Result<Delivery> Webhooks::Deliver(const std::string& key,
                                    const std::string& body, const std::string& source) {
   if (key.empty() || key.size() > 128) return NotFound("no webhook has this key");
   CRONIUM_ASSIGN_OR_RETURN(store::WebhookRecord webhook, store_.FindWebhookByKey(key));
-  if (const int64_t wait = limiter_.Take(webhook.id); wait > 0) {
-    Error error{ErrorCode::kResourceExhausted,
-                fmt::format("too many deliveries to this webhook; retry in {} s", wait)};
-    error.retry_after_seconds = wait;
-    return tl::unexpected(std::move(error));
-  }
   if (!timestamp || !signature) {
     return MakeError(ErrorCode::kUnauthenticated,
                      "sign the delivery: X-Cronium-Timestamp (Unix seconds) and "
@@ -107,6 +104,14 @@ Result<Delivery> Webhooks::Deliver(const std::string& key,
   for (char& c : given) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (!crypto::ConstantTimeEquals(given, expected)) {
     return MakeError(ErrorCode::kUnauthenticated, "the signature does not match this webhook");
+  }
+  // Only signed deliveries count against the webhook's rate, so that unsigned floods cannot use
+  // up its budget.
+  if (const int64_t wait = limiter_.Take(webhook.id); wait > 0) {
+    Error error{ErrorCode::kResourceExhausted,
+                fmt::format("too many deliveries to this webhook; retry in {} s", wait)};
+    error.retry_after_seconds = wait;
+    return tl::unexpected(std::move(error));
   }
   // Only a correctly signed delivery learns whether its timestamp is stale.
   const TimePoint now = clock_.Now();

@@ -29,7 +29,7 @@ namespace cronium::workflow {
 
 struct WebhookOptions {
   std::chrono::seconds window{300};  // a delivery's timestamp may be this far from now
-  // Deliveries per webhook (checked before the signature): a burst, then a steady rate.
+  // Correctly signed deliveries per webhook: a burst, then a steady rate.
   RateLimit rate{.capacity = 120, .per_second = 10};
 };
 

@@ -272,7 +272,7 @@ constexpr std::string_view kJobColumns =
     "id, event_id, owner_id, trigger_kind, status, input, priority, run_after, attempts, "
     "max_attempts, timeout_ms, lease_owner, lease_expires_at, cancel_reason, created_at, "
     "updated_at, finished_at, current_execution_id, requested_by, unique_key, serialize, kind, "
-    "last_error, workflow_run_id, workflow_node_id, caused_by, chain_depth";
+    "last_error, workflow_run_id, workflow_node_id, caused_by, chain_depth, chain_root";
 
 JobRecord ReadJob(const Statement& stmt) {
   JobRecord job;
@@ -303,6 +303,7 @@ JobRecord ReadJob(const Statement& stmt) {
   job.workflow_node_id = stmt.Text(24);
   job.caused_by = stmt.Text(25);
   job.chain_depth = static_cast<int>(stmt.Int(26));
+  job.chain_root = stmt.Text(27);
   return job;
 }
 
@@ -521,14 +522,34 @@ Status SqliteStore::DeleteEvent(const std::string& id, const AuditEntry& audit) 
   std::lock_guard lock(writer_mutex_);
   return Transact(*writer_, [&]() -> Status {
     CRONIUM_ASSIGN_OR_RETURN(
-        auto used, writer_->Prepare("SELECT w.id, w.name FROM workflow_nodes AS n JOIN workflows "
-                                    "AS w ON w.id = n.workflow_id WHERE n.event_id = ?1 LIMIT 1"));
+        auto used,
+        writer_->Prepare("SELECT w.id, w.name, w.owner_id = e.owner_id FROM workflow_nodes AS n "
+                         "JOIN workflows AS w ON w.id = n.workflow_id JOIN events AS e ON e.id = "
+                         "n.event_id WHERE n.event_id = ?1 LIMIT 1"));
     used.Bind(1, id);
     CRONIUM_ASSIGN_OR_RETURN(bool in_use, used.Step());
     if (in_use) {
+      // Another user's workflow is named by nothing but that.
       return FailedPrecondition(
-          fmt::format("event {} is used by workflow {} ({}); remove it from the workflow first", id,
-                      used.Text(0), used.Text(1)));
+          used.Int(2) != 0
+              ? fmt::format("event {} is used by workflow {} ({}); remove it from the workflow "
+                            "first",
+                            id, used.Text(0), used.Text(1))
+              : fmt::format("event {} is used by another user's workflow; unshare it to keep "
+                            "new runs from using it",
+                            id));
+    }
+    // A workflow run whose node is running this event would never learn of its end.
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto running, writer_->Prepare("SELECT workflow_run_id FROM jobs WHERE event_id = ?1 AND "
+                                       "status IN ('QUEUED', 'LEASED', 'RUNNING') AND "
+                                       "workflow_run_id != '' LIMIT 1"));
+    running.Bind(1, id);
+    CRONIUM_ASSIGN_OR_RETURN(bool node_running, running.Step());
+    if (node_running) {
+      return FailedPrecondition(fmt::format(
+          "event {} is running as a node of workflow execution {}; wait for it or cancel it", id,
+          running.Text(0)));
     }
     CRONIUM_ASSIGN_OR_RETURN(auto stmt, writer_->Prepare("DELETE FROM events WHERE id = ?1"));
     stmt.Bind(1, id);
@@ -634,7 +655,7 @@ Status InsertJob(SqliteConnection& conn, const JobRecord& job,
   CRONIUM_ASSIGN_OR_RETURN(
       auto stmt, conn.Prepare(fmt::format(
                      "INSERT INTO jobs ({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
-                     "?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27)",
+                     "?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28)",
                      kJobColumns)));
   stmt.Bind(1, job.id)
       .Bind(2, job.event_id)
@@ -661,7 +682,8 @@ Status InsertJob(SqliteConnection& conn, const JobRecord& job,
       .Bind(24, job.workflow_run_id)
       .Bind(25, job.workflow_node_id)
       .Bind(26, job.caused_by)
-      .Bind(27, job.chain_depth);
+      .Bind(27, job.chain_depth)
+      .Bind(28, job.chain_root);
   if (job.unique_key.empty())
     stmt.BindNull(20);
   else
@@ -969,9 +991,18 @@ Result<JobEndEffects> RunJobEndHook(SqliteConnection& conn, JobEndHook* hook,
 // when the job ended for good.
 Result<JobEndEffects> FinishInTransaction(SqliteConnection& conn, JobEndHook* hook,
                                           const ExecutionRecord& e, TimePoint now,
-                                          const std::optional<RetryPlan>& retry,
+                                          const std::optional<RetryPlan>& planned_retry,
                                           const AuditEntry& audit) {
   const std::string last_error = e.status == RunStatus::kSucceeded ? "" : e.end_reason;
+  std::optional<RetryPlan> retry = planned_retry;
+  if (retry) {
+    // A cancel requested meanwhile (perhaps on another node) wins over the retry.
+    CRONIUM_ASSIGN_OR_RETURN(auto cancel,
+                             conn.Prepare("SELECT cancel_reason FROM jobs WHERE id = ?1"));
+    cancel.Bind(1, e.job_id);
+    CRONIUM_ASSIGN_OR_RETURN(bool found, cancel.Step());
+    if (found && !cancel.Text(0).empty()) retry.reset();
+  }
   if (retry) {
     CRONIUM_ASSIGN_OR_RETURN(
         auto job_stmt,
@@ -1540,11 +1571,29 @@ Status SqliteStore::UpdateUser(const UserRecord& user, const AuditEntry& audit) 
 Status SqliteStore::DeleteUser(const std::string& id, const AuditEntry& audit) {
   std::lock_guard lock(writer_mutex_);
   return Transact(*writer_, [&]() -> Status {
-    for (const char* sql : {"DELETE FROM webhooks WHERE owner_id = ?1",
-                            "DELETE FROM workflows WHERE owner_id = ?1"}) {
+    // Webhooks they made, and those of their workflows and events (whoever made them).
+    for (const char* sql :
+         {"DELETE FROM webhooks WHERE owner_id = ?1 OR (target_type = 'WORKFLOW' AND target_id "
+          "IN (SELECT id FROM workflows WHERE owner_id = ?1)) OR (target_type = 'EVENT' AND "
+          "target_id IN (SELECT id FROM events WHERE owner_id = ?1))",
+          "DELETE FROM workflows WHERE owner_id = ?1"}) {
       CRONIUM_ASSIGN_OR_RETURN(auto owned, writer_->Prepare(sql));
       owned.Bind(1, id);
       CRONIUM_RETURN_IF_ERROR(owned.Run());
+    }
+    // A workflow run of someone else may be running one of their shared events.
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto running,
+        writer_->Prepare("SELECT j.workflow_run_id FROM jobs AS j JOIN events AS e ON e.id = "
+                         "j.event_id WHERE e.owner_id = ?1 AND j.status IN ('QUEUED', 'LEASED', "
+                         "'RUNNING') AND j.workflow_run_id != '' LIMIT 1"));
+    running.Bind(1, id);
+    CRONIUM_ASSIGN_OR_RETURN(bool node_running, running.Step());
+    if (node_running) {
+      return FailedPrecondition(fmt::format(
+          "one of the user's events is running as a node of workflow execution {}; wait for it "
+          "or cancel it",
+          running.Text(0)));
     }
     // Someone else's workflow may use one of this user's shared events.
     CRONIUM_ASSIGN_OR_RETURN(
@@ -2102,6 +2151,14 @@ class WriterReads final : public JobEndReads {
     return std::optional<std::string>(stmt.Text(0));
   }
 
+  Result<int64_t> ChainSize(const std::string& chain_root) override {
+    CRONIUM_ASSIGN_OR_RETURN(auto stmt,
+                             conn_.Prepare("SELECT COUNT(*) FROM jobs WHERE chain_root = ?1"));
+    stmt.Bind(1, chain_root);
+    CRONIUM_RETURN_IF_ERROR(stmt.Step());
+    return stmt.Int(0);
+  }
+
  private:
   SqliteConnection& conn_;
 };
@@ -2277,13 +2334,23 @@ Result<WorkflowRunRecord> SqliteStore::GetWorkflowRun(const std::string& id) {
 Result<std::vector<WorkflowRunRecord>> SqliteStore::ListWorkflowRuns(
     const WorkflowRunQuery& query) {
   auto reader = AcquireReader();
+  // Two statements, so that a workflow's runs come from its index; lists leave out the graph.
+  constexpr std::string_view kListColumns =
+      "id, workflow_id, owner_id, status, trigger_kind, requested_by, input, '', unique_key, "
+      "cancel_reason, end_reason, created_at, finished_at";
   CRONIUM_ASSIGN_OR_RETURN(
       auto stmt,
-      reader->Prepare(fmt::format(
-          "SELECT {} FROM workflow_runs WHERE (?1 IS NULL OR workflow_id = ?1) AND (?2 IS NULL "
-          "OR id < ?2) AND (?3 IS NULL OR workflow_id IN (SELECT id FROM workflows WHERE "
-          "owner_id = ?3 OR shared = 1)) ORDER BY id DESC LIMIT ?4",
-          kRunColumns)));
+      reader->Prepare(
+          query.workflow_id.empty()
+              ? fmt::format("SELECT {} FROM workflow_runs WHERE (?2 IS NULL OR id < ?2) AND (?3 "
+                            "IS NULL OR workflow_id IN (SELECT id FROM workflows WHERE owner_id "
+                            "= ?3 OR shared = 1)) AND ?1 IS NULL ORDER BY id DESC LIMIT ?4",
+                            kListColumns)
+              : fmt::format("SELECT {} FROM workflow_runs WHERE workflow_id = ?1 AND (?2 IS NULL "
+                            "OR id < ?2) AND (?3 IS NULL OR workflow_id IN (SELECT id FROM "
+                            "workflows WHERE owner_id = ?3 OR shared = 1)) ORDER BY id DESC "
+                            "LIMIT ?4",
+                            kListColumns)));
   if (!query.workflow_id.empty())
     stmt.Bind(1, query.workflow_id);
   else
@@ -2330,6 +2397,15 @@ Result<std::vector<JobRecord>> SqliteStore::CancelWorkflowRun(const std::string&
             kJobColumns)));
     jobs_stmt.Bind(1, id);
     CRONIUM_ASSIGN_OR_RETURN(auto jobs, CollectRows(jobs_stmt, ReadJob));
+    // Recorded on the jobs in this transaction: an attempt that ends before the caller cancels
+    // it is not retried, and a worker that claims one learns of the cancel at once.
+    for (const JobRecord& job : jobs) {
+      CRONIUM_ASSIGN_OR_RETURN(
+          auto mark, writer_->Prepare("UPDATE jobs SET cancel_reason = ?2, updated_at = ?3 WHERE "
+                                      "id = ?1 AND status IN ('QUEUED', 'LEASED', 'RUNNING')"));
+      mark.Bind(1, job.id).Bind(2, reason).Bind(3, ToUnixMillis(now));
+      CRONIUM_RETURN_IF_ERROR(mark.Run());
+    }
     WorkflowRunRecord end = *run;
     end.status = RunStatus::kCancelled;
     end.end_reason = reason;

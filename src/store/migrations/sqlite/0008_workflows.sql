@@ -6,12 +6,14 @@
 ALTER TABLE events ADD COLUMN actions TEXT NOT NULL DEFAULT '[]';
 
 -- Where a job comes from: the workflow run and node it runs ('' for none), and for runs started
--- by a conditional action, the execution that fired it and how deep the chain is (0 = not
--- started by an action).
+-- by a conditional action, the execution that fired it, how deep the chain is (0 = not started
+-- by an action) and the execution that started the chain (its size is bounded).
 ALTER TABLE jobs ADD COLUMN workflow_run_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE jobs ADD COLUMN workflow_node_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE jobs ADD COLUMN caused_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE jobs ADD COLUMN chain_depth INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN chain_root TEXT NOT NULL DEFAULT '';
+CREATE INDEX jobs_by_chain_root ON jobs(chain_root) WHERE chain_root != '';
 
 CREATE TABLE workflows (
   id           TEXT PRIMARY KEY,
