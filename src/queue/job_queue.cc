@@ -1,6 +1,7 @@
 #include "queue/job_queue.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <random>
@@ -224,9 +225,13 @@ Result<int> JobQueue::ReapLapsedLeases(const std::string& owner_prefix, const st
   for (;;) {
     CRONIUM_ASSIGN_OR_RETURN(auto lapsed,
                              store_.ListLapsedLeases(clock_.Now(), owner_prefix, kBatch));
+    int recovered_here = 0;
     for (const store::JobRecord& job : lapsed) {
       auto execution = store_.GetExecution(job.current_execution_id);
-      if (!execution) return tl::unexpected(execution.error());
+      if (!execution) {
+        spdlog::warn("lease recovery: job {}: {}", job.id, execution.error().message);
+        continue;
+      }
       RetryPolicy policy;
       if (auto event = store_.GetEvent(job.event_id)) policy = RetryPolicyOf(*event);
       const TimePoint now = clock_.Now();
@@ -240,13 +245,15 @@ Result<int> JobQueue::ReapLapsedLeases(const std::string& owner_prefix, const st
                 .count();
       }
       Status finished = Finish(job, *execution, policy);
-      // Another node may have finished or reaped it meanwhile; that is fine.
+      // Another node may have finished or reaped it meanwhile; that is fine. Any other failure
+      // leaves this job for the next pass and does not hold up the others.
       if (!finished && finished.error().code != ErrorCode::kFailedPrecondition) {
-        return tl::unexpected(finished.error());
+        spdlog::warn("lease recovery: job {}: {}", job.id, finished.error().message);
       }
-      if (finished) ++recovered;
+      if (finished) ++recovered, ++recovered_here;
     }
-    if (static_cast<int>(lapsed.size()) < kBatch) return recovered;
+    // A batch that recovered nothing would come back the same: stop until the next pass.
+    if (static_cast<int>(lapsed.size()) < kBatch || recovered_here == 0) return recovered;
   }
 }
 

@@ -124,7 +124,8 @@ class JobQueue {
       const RetryPolicy& policy, const std::string& worker_id, std::chrono::milliseconds lease);
   // Recovers held jobs whose lease lapsed (their worker died), or every job held by a worker
   // whose id starts with `owner_prefix` (a restarted node's own): the attempt ends LOST with
-  // `reason` and is retried per its event's policy. Returns how many jobs were recovered.
+  // `reason` and is retried per its event's policy. Returns how many jobs were recovered; a job
+  // that cannot be recovered now is logged and left for the next pass.
   Result<int> ReapLapsedLeases(const std::string& owner_prefix, const std::string& reason);
   // See store::Store::CancelJob; `execution_id` is the job's current execution (the caller
   // has read it). Waiters are notified when a queued job is cancelled.

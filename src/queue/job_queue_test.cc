@@ -305,3 +305,41 @@ TEST_F(JobQueueTest, HeartbeatsKeepLeasesAlive) {
 
 }  // namespace
 }  // namespace cronium::queue
+
+namespace cronium::queue {
+namespace {
+
+// A job-end hook that refuses the end of one job (as a broken follow-up would).
+class RefusingHook final : public store::JobEndHook {
+ public:
+  explicit RefusingHook(std::string job_id) : job_id_(std::move(job_id)) {}
+  Result<store::JobEndEffects> OnJobEnd(const store::JobEnd& end, store::JobEndReads&) override {
+    if (end.job.id == job_id_) return Internal("refused");
+    return store::JobEndEffects{};
+  }
+  void Committed(const store::JobEndEffects&) override {}
+
+ private:
+  std::string job_id_;
+};
+
+TEST_F(JobQueueTest, LeaseRecoveryGoesOnPastAJobItCannotRecover) {
+  event_.retries = 0;
+  ASSERT_TRUE(store_->UpdateEvent(event_, {}));
+  auto first = queue_->Enqueue(event_, {});
+  auto second = queue_->Enqueue(event_, {});
+  ASSERT_TRUE(first && second);
+  ClaimAndStart("node/w1");
+  ClaimAndStart("node/w2");
+  RefusingHook hook(first->job_id);
+  store_->SetJobEndHook(&hook);
+  auto recovered = queue_->ReapLapsedLeases("node/", "lost");
+  store_->SetJobEndHook(nullptr);
+  ASSERT_TRUE(recovered) << recovered.error().message;
+  EXPECT_EQ(*recovered, 1);
+  EXPECT_EQ(store_->GetJob(first->job_id)->status, store::RunStatus::kRunning);  // left held
+  EXPECT_EQ(store_->GetJob(second->job_id)->status, store::RunStatus::kLost);
+}
+
+}  // namespace
+}  // namespace cronium::queue

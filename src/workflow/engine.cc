@@ -433,7 +433,8 @@ Status Engine::AdvanceRun(const store::JobEnd& end, store::JobEndReads& reads,
     }
     return OkStatus();
   }
-  CRONIUM_ASSIGN_OR_RETURN(const Graph graph, GraphFromJson(run.graph_json));
+  CRONIUM_ASSIGN_OR_RETURN(const auto cached, GraphOfRun(run));
+  const Graph& graph = *cached;
   const EventLookup event = [&reads](const std::string& id) { return reads.Event(id); };
   // The node that just ended has not been written yet: its output comes from here.
   const OutputLookup output = [&](const std::string& id) -> Result<std::optional<std::string>> {
@@ -446,8 +447,30 @@ Status Engine::AdvanceRun(const store::JobEnd& end, store::JobEndReads& reads,
   CRONIUM_ASSIGN_OR_RETURN(
       auto finished, Progress(graph, run, nodes, event, output, end.now, changed, effects.jobs));
   for (const auto& [id, unused] : changed) effects.nodes.push_back(nodes[id]);
-  if (finished) effects.run = std::move(*finished);
+  if (finished) {
+    effects.run = std::move(*finished);
+    ForgetGraph(run.id);  // were this end rolled back, the graph is parsed again
+  }
   return OkStatus();
+}
+
+Result<std::shared_ptr<const Graph>> Engine::GraphOfRun(const store::WorkflowRunRecord& run) {
+  {
+    std::lock_guard lock(graphs_mutex_);
+    if (auto found = graphs_.find(run.id); found != graphs_.end()) return found->second;
+  }
+  CRONIUM_ASSIGN_OR_RETURN(Graph parsed, GraphFromJson(run.graph_json));
+  auto graph = std::make_shared<const Graph>(std::move(parsed));
+  std::lock_guard lock(graphs_mutex_);
+  // Ids are time-ordered: the first entry is the oldest run.
+  if (graphs_.size() >= kCachedGraphs) graphs_.erase(graphs_.begin());
+  graphs_.emplace(run.id, graph);
+  return graph;
+}
+
+void Engine::ForgetGraph(const std::string& run_id) {
+  std::lock_guard lock(graphs_mutex_);
+  graphs_.erase(run_id);
 }
 
 Status Engine::FireActions(const store::JobEnd& end, store::JobEndReads& reads,

@@ -14,6 +14,8 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "base/clock.h"
@@ -102,11 +104,18 @@ class Engine final : public store::JobEndHook {
                     store::JobEndEffects& effects);
   Status FireActions(const store::JobEnd& end, store::JobEndReads& reads,
                      store::JobEndEffects& effects);
+  // The parsed graph of a run (it never changes), kept for the runs in flight.
+  Result<std::shared_ptr<const Graph>> GraphOfRun(const store::WorkflowRunRecord& run);
+  void ForgetGraph(const std::string& run_id);
 
   queue::JobQueue& queue_;
   store::Store& store_;
   const Clock& clock_;
   EngineOptions options_;  // immutable after construction
+
+  static constexpr size_t kCachedGraphs = 64;
+  std::mutex graphs_mutex_;
+  std::map<std::string, std::shared_ptr<const Graph>> graphs_;  // by run id; guarded
 };
 
 }  // namespace cronium::workflow
