@@ -408,15 +408,17 @@ TEST_P(StoreContractTest, PruneJobsKeepsRecentAndTheNewestPerEvent) {
   }
   JobRecord open = Enqueue(event.id);
   // Older than 21.5 s: the first two.
-  auto pruned = store_->PruneJobs(FromUnixMillis(21'500), 0, 100);
+  auto pruned = store_->PruneJobs(FromUnixMillis(21'500), 0, 100, FromUnixMillis(0));
   ASSERT_TRUE(pruned);
   EXPECT_EQ(*pruned, 2);
   EXPECT_EQ(store_->GetJob(jobs[0].id).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(store_->GetExecution(jobs[0].current_execution_id).error().code, ErrorCode::kNotFound);
+  // Jobs that finished since keep_since stay, however many there are.
+  EXPECT_EQ(*store_->PruneJobs(FromUnixMillis(0), 1, 100, FromUnixMillis(22'000)), 0);
   // Keep the newest two finished ones, in batches of one.
   int total = 0;
   for (;;) {
-    auto batch = store_->PruneJobs(FromUnixMillis(0), 2, 1);
+    auto batch = store_->PruneJobs(FromUnixMillis(0), 2, 1, FromUnixMillis(1'000'000));
     ASSERT_TRUE(batch);
     if (*batch == 0) break;
     EXPECT_EQ(*batch, 1);

@@ -1247,16 +1247,17 @@ Result<std::vector<std::pair<RunStatus, int64_t>>> SqliteStore::CountJobs() {
   });
 }
 
-Result<int> SqliteStore::PruneJobs(TimePoint before, int keep_per_event, int batch) {
+Result<int> SqliteStore::PruneJobs(TimePoint before, int keep_per_event, int batch,
+                                   TimePoint keep_since) {
   std::lock_guard lock(writer_mutex_);
   return Transact(*writer_, [&]() -> Result<int> {
     CRONIUM_ASSIGN_OR_RETURN(
         auto stmt,
         writer_->Prepare(
             "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE id < ?4 AND finished_at IS "
-            "NOT NULL AND finished_at < ?1 UNION SELECT id FROM (SELECT id, ROW_NUMBER() OVER "
-            "(PARTITION BY event_id ORDER BY id DESC) AS newer FROM jobs WHERE finished_at IS NOT "
-            "NULL) WHERE ?2 > 0 AND newer > ?2 LIMIT ?3)"));
+            "NOT NULL AND finished_at < ?1 UNION SELECT id FROM (SELECT id, finished_at, "
+            "ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY id DESC) AS newer FROM jobs WHERE "
+            "finished_at IS NOT NULL) WHERE ?2 > 0 AND newer > ?2 AND finished_at < ?5 LIMIT ?3)"));
     // A job that finished before `before` was created before it, so its time-ordered id sorts
     // before this prefix: the primary key bounds the scan. (After a clock step back a job's id
     // may sort later; it is then pruned once `before` passes its id's time.)
@@ -1264,7 +1265,8 @@ Result<int> SqliteStore::PruneJobs(TimePoint before, int keep_per_event, int bat
     stmt.Bind(1, ToUnixMillis(before))
         .Bind(2, keep_per_event)
         .Bind(3, batch)
-        .Bind(4, created_before);
+        .Bind(4, created_before)
+        .Bind(5, ToUnixMillis(keep_since));
     return stmt.Run();
   });
 }

@@ -55,7 +55,8 @@ class SqliteStore final : public Store {
   Result<std::vector<JobRecord>> ListLapsedLeases(TimePoint now, const std::string& owner_prefix,
                                                   int limit) override;
   Result<std::vector<std::pair<RunStatus, int64_t>>> CountJobs() override;
-  Result<int> PruneJobs(TimePoint before, int keep_per_event, int batch) override;
+  Result<int> PruneJobs(TimePoint before, int keep_per_event, int batch,
+                        TimePoint keep_since) override;
   Result<int> RewriteEventEnvVars(
       const std::function<Result<std::vector<SealedEnvVar>>(const EventRecord&)>& rewrite,
       const AuditEntry& audit) override;
