@@ -453,7 +453,7 @@ void App::PruneHistory(TimePoint now, int max_batches) {
       std::lock_guard lock(parts.maintenance_mutex);
       if (parts.stopping) break;
     }
-    // Jobs of the last 10 minutes stay: a webhook delivery's replay key is on its job.
+    // Webhook jobs of the last 10 minutes stay: a delivery's replay key is on its job.
     auto pruned = parts.store->PruneJobs(before, options_.executions_per_event, 500,
                                          now - std::chrono::minutes(10));
     if (!pruned) {

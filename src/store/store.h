@@ -90,9 +90,9 @@ class Store {
   virtual Result<std::vector<std::pair<RunStatus, int64_t>>> CountJobs() = 0;
   // Retention, one batch: deletes up to `batch` finished jobs (with their executions) that
   // finished before `before`, or that are beyond the newest `keep_per_event` finished jobs of
-  // their event and finished before `keep_since` (a webhook delivery's replay key lives on its
-  // job: it must outlast the delivery window). Returns how many jobs were deleted; call again
-  // until it returns 0.
+  // their event (a job started by a webhook only once it finished before `keep_since`: a
+  // delivery's replay key lives on its job and must outlast the delivery window). Returns how many
+  // jobs were deleted; call again until it returns 0.
   virtual Result<int> PruneJobs(TimePoint before, int keep_per_event, int batch,
                                 TimePoint keep_since) = 0;
 

@@ -1256,8 +1256,9 @@ Result<int> SqliteStore::PruneJobs(TimePoint before, int keep_per_event, int bat
         writer_->Prepare(
             "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE id < ?4 AND finished_at IS "
             "NOT NULL AND finished_at < ?1 UNION SELECT id FROM (SELECT id, finished_at, "
-            "ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY id DESC) AS newer FROM jobs WHERE "
-            "finished_at IS NOT NULL) WHERE ?2 > 0 AND newer > ?2 AND finished_at < ?5 LIMIT ?3)"));
+            "trigger_kind, ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY id DESC) AS newer "
+            "FROM jobs WHERE finished_at IS NOT NULL) WHERE ?2 > 0 AND newer > ?2 AND "
+            "(trigger_kind != 'WEBHOOK' OR finished_at < ?5) LIMIT ?3)"));
     // A job that finished before `before` was created before it, so its time-ordered id sorts
     // before this prefix: the primary key bounds the scan. (After a clock step back a job's id
     // may sort later; it is then pruned once `before` passes its id's time.)
