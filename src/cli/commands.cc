@@ -361,6 +361,15 @@ Result<json> ActionsJson(const std::vector<std::string>& actions) {
   return out;
 }
 
+// The whole of a file named on the command line ('-' for stdin).
+Result<std::string> ReadInputFile(const std::string& path) {
+  std::ifstream in(path == "-" ? "/dev/stdin" : path, std::ios::binary);
+  if (!in) return InvalidArgument(fmt::format("cannot read {}", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 Result<json> EventBody(const EventFlags& f) {
   json body = json::object();
   if (!f.name.empty()) body["name"] = f.name;
@@ -372,11 +381,8 @@ Result<json> EventBody(const EventFlags& f) {
   }
   if (!f.content.empty()) body["content"] = f.content;
   if (!f.file.empty()) {
-    std::ifstream in(f.file == "-" ? "/dev/stdin" : f.file, std::ios::binary);
-    if (!in) return InvalidArgument(fmt::format("cannot read {}", f.file));
-    std::stringstream text;
-    text << in.rdbuf();
-    body["content"] = text.str();
+    CRONIUM_ASSIGN_OR_RETURN(std::string text, ReadInputFile(f.file));
+    body["content"] = std::move(text);
   }
   if (f.timeout > 0) body["timeoutSeconds"] = f.timeout;
   if (f.retries >= 0) body["retries"] = f.retries;
@@ -1570,14 +1576,7 @@ void PrintWorkflowRun(const json& run) {
 
 // Reads a workflow definition from a file ('-' for stdin): JSON or YAML.
 Result<json> ReadDefinition(const std::string& path) {
-  std::string text;
-  if (path == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  } else {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return InvalidArgument(fmt::format("cannot read {}", path));
-    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
+  CRONIUM_ASSIGN_OR_RETURN(std::string text, ReadInputFile(path));
   // The server takes request bodies up to 2 MiB.
   if (text.size() > (2u << 20)) return InvalidArgument(fmt::format("{}: over 2 MiB", path));
   auto doc = ParseDefinition(text);

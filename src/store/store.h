@@ -262,6 +262,7 @@ struct JobEnd {
   // The job's workflow run (nodes without outputs) when it runs a node of one that still
   // exists; null otherwise.
   const WorkflowRunRecord* run;
+  const std::vector<EventAction>& actions;  // the conditional actions of the job's event
   TimePoint now;
 };
 

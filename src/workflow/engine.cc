@@ -235,7 +235,7 @@ Result<std::string> Engine::Start(const store::WorkflowRecord& workflow,
   const OutputLookup no_output = [](const std::string&) -> Result<std::optional<std::string>> {
     return std::optional<std::string>();
   };
-  std::map<std::string, bool> changed;
+  std::set<std::string> changed;  // every node is written at the start anyway
   std::vector<std::pair<store::JobRecord, store::ExecutionRecord>> jobs;
   CRONIUM_ASSIGN_OR_RETURN(auto end,
                            Progress(graph, run, nodes, event, no_output, now, changed, jobs));
@@ -312,13 +312,13 @@ Result<std::string> Engine::InputOf(const Graph& graph, const std::string& node,
 Result<std::optional<store::WorkflowRunRecord>> Engine::Progress(
     const Graph& graph, const store::WorkflowRunRecord& run, NodeRuns& nodes,
     const EventLookup& event, const OutputLookup& output, TimePoint now,
-    std::map<std::string, bool>& changed,
+    std::set<std::string>& changed,
     std::vector<std::pair<store::JobRecord, store::ExecutionRecord>>& jobs) {
   auto end_node = [&](store::WorkflowNodeRun& node, store::NodeRunState state, std::string reason) {
     node.state = state;
     node.end_reason = std::move(reason);
     node.finished_at = now;
-    changed[node.node_id] = true;
+    changed.insert(node.node_id);
   };
   // One Settle decides everything that can be decided; another pass is needed only when a
   // ready node failed at once (its event is gone or archived), which may decide more.
@@ -370,7 +370,7 @@ Result<std::optional<store::WorkflowRunRecord>> Engine::Progress(
       node.job_id = job.id;
       node.execution_id = execution.id;
       node.started_at = now;
-      changed[id] = true;
+      changed.insert(id);
       jobs.emplace_back(std::move(job), std::move(execution));
     }
     if (!failed_at_once) break;
@@ -415,7 +415,7 @@ Status Engine::AdvanceRun(const store::JobEnd& end, store::JobEndReads& reads,
   node.condition = end.execution.condition;
   node.end_reason = end.execution.end_reason;
   node.finished_at = end.execution.finished_at.value_or(end.now);
-  std::map<std::string, bool> changed{{node.node_id, true}};
+  std::set<std::string> changed{node.node_id};
   const std::string ended_node = node.node_id;
   const std::string ended_output = node.output_json.value_or("");
   const bool ended_has_output = node.output_json.has_value();
@@ -446,7 +446,7 @@ Status Engine::AdvanceRun(const store::JobEnd& end, store::JobEndReads& reads,
   };
   CRONIUM_ASSIGN_OR_RETURN(
       auto finished, Progress(graph, run, nodes, event, output, end.now, changed, effects.jobs));
-  for (const auto& [id, unused] : changed) effects.nodes.push_back(nodes[id]);
+  for (const std::string& id : changed) effects.nodes.push_back(nodes[id]);
   if (finished) {
     effects.run = std::move(*finished);
     ForgetGraph(run.id);  // were this end rolled back, the graph is parsed again
@@ -475,11 +475,13 @@ void Engine::ForgetGraph(const std::string& run_id) {
 
 Status Engine::FireActions(const store::JobEnd& end, store::JobEndReads& reads,
                            store::JobEndEffects& effects) {
+  // Most events have none: then nothing more is read.
+  if (end.actions.empty()) return OkStatus();
   CRONIUM_ASSIGN_OR_RETURN(auto source, reads.Event(end.job.event_id));
-  if (!source || source->actions.empty()) return OkStatus();
+  if (!source) return OkStatus();
   const store::Actor system{.type = "system", .id = "", .name = "conditional action"};
-  for (size_t i = 0; i < source->actions.size(); ++i) {
-    const store::EventAction& action = source->actions[i];
+  for (size_t i = 0; i < end.actions.size(); ++i) {
+    const store::EventAction& action = end.actions[i];
     if (!ActionMatches(action, end.job, end.execution)) continue;
     json details{{"eventId", source->id},
                  {"executionId", end.execution.id},

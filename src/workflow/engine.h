@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "base/clock.h"
@@ -95,7 +96,7 @@ class Engine final : public store::JobEndHook {
   Result<std::optional<store::WorkflowRunRecord>> Progress(
       const Graph& graph, const store::WorkflowRunRecord& run, NodeRuns& nodes,
       const EventLookup& event, const OutputLookup& output, TimePoint now,
-      std::map<std::string, bool>& changed,
+      std::set<std::string>& changed,
       std::vector<std::pair<store::JobRecord, store::ExecutionRecord>>& jobs);
   Result<std::string> InputOf(const Graph& graph, const std::string& node,
                               const std::map<std::string, NodeResult>& results,

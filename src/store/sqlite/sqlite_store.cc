@@ -984,8 +984,10 @@ Result<std::optional<ClaimedJob>> ClaimInTransaction(SqliteConnection& conn,
   return std::optional<ClaimedJob>(ClaimedJob{std::move(job), std::move(execution)});
 }
 
-Result<JobEndEffects> RunJobEndHook(SqliteConnection& conn, JobEndHook* hook,
-                                    const std::string& job_id, TimePoint now);
+// `actions_json` is the ended job's event's `actions` column.
+Result<JobEndEffects> RunJobEndHook(SqliteConnection& conn, JobEndHook* hook, const JobRecord& job,
+                                    const ExecutionRecord& execution,
+                                    const std::string& actions_json, TimePoint now);
 
 // The writes of FinishExecution, inside the caller's transaction, with the hook's follow-ups
 // when the job ended for good.
@@ -1021,19 +1023,25 @@ Result<JobEndEffects> FinishInTransaction(SqliteConnection& conn, JobEndHook* ho
     CRONIUM_ASSIGN_OR_RETURN(int changed, job_stmt.Run());
     if (changed == 0) return FailedPrecondition(fmt::format("job {} is not held", e.job_id));
     CRONIUM_RETURN_IF_ERROR(InsertExecution(conn, retry->next_execution));
-  } else {
+  }
+  // The job as it ended for good, for the hook (read back by the update itself).
+  std::optional<JobRecord> ended;
+  if (!retry) {
     CRONIUM_ASSIGN_OR_RETURN(
         auto job_stmt,
         conn.Prepare("UPDATE jobs SET status=?3, lease_owner='', lease_expires_at=NULL, "
                      "updated_at=?4, finished_at=?4, last_error=?5 WHERE id=?1 AND "
-                     "current_execution_id=?2 AND status IN ('LEASED', 'RUNNING')"));
+                     "current_execution_id=?2 AND status IN ('LEASED', 'RUNNING') RETURNING " +
+                     std::string(kJobColumns)));
     job_stmt.Bind(1, e.job_id)
         .Bind(2, e.id)
         .Bind(3, ToString(e.status))
         .Bind(4, ToUnixMillis(now))
         .Bind(5, last_error);
-    CRONIUM_ASSIGN_OR_RETURN(int changed, job_stmt.Run());
-    if (changed == 0) return FailedPrecondition(fmt::format("job {} is not held", e.job_id));
+    CRONIUM_ASSIGN_OR_RETURN(bool held, job_stmt.Step());
+    if (!held) return FailedPrecondition(fmt::format("job {} is not held", e.job_id));
+    ended = ReadJob(job_stmt);
+    CRONIUM_RETURN_IF_ERROR(job_stmt.Step());  // finish the statement
   }
   CRONIUM_ASSIGN_OR_RETURN(
       auto stmt,
@@ -1066,15 +1074,18 @@ Result<JobEndEffects> FinishInTransaction(SqliteConnection& conn, JobEndHook* ho
   CRONIUM_ASSIGN_OR_RETURN(
       auto counters,
       conn.Prepare("UPDATE events SET last_run_at=?2, success_count=success_count+?3, "
-                   "failure_count=failure_count+?4 WHERE id=?1"));
+                   "failure_count=failure_count+?4 WHERE id=?1 RETURNING actions"));
   counters.Bind(1, e.event_id)
       .Bind(2, ToUnixMillis(e.finished_at.value_or(now)))
       .Bind(3, succeeded ? 1 : 0)
       .Bind(4, failed ? 1 : 0);
-  CRONIUM_RETURN_IF_ERROR(counters.Run());
+  CRONIUM_ASSIGN_OR_RETURN(bool event_found, counters.Step());
+  const std::string actions_json = event_found ? counters.Text(0) : "[]";
+  if (event_found) CRONIUM_RETURN_IF_ERROR(counters.Step());  // finish the statement
   CRONIUM_RETURN_IF_ERROR(WriteAudit(conn, audit));
-  if (retry) return JobEndEffects{};
-  return RunJobEndHook(conn, hook, e.job_id, now);
+  if (!ended) return JobEndEffects{};
+  // `e` is the execution as just recorded.
+  return RunJobEndHook(conn, hook, *ended, e, actions_json, now);
 }
 
 }  // namespace
@@ -1198,12 +1209,26 @@ Result<CancelOutcome> CancelInTransaction(SqliteConnection& conn, JobEndHook* ho
   CRONIUM_RETURN_IF_ERROR(job_stmt.Run());
   CRONIUM_RETURN_IF_ERROR(WriteAudit(conn, audit));
   if (!queued) return CancelOutcome::kCancelRequested;
-  CRONIUM_ASSIGN_OR_RETURN(auto exec_stmt,
-                           conn.Prepare("UPDATE executions SET status='CANCELLED', end_reason=?2, "
-                                        "finished_at=?3 WHERE id=?1"));
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto exec_stmt,
+      conn.Prepare(fmt::format("UPDATE executions SET status='CANCELLED', end_reason=?2, "
+                               "finished_at=?3 WHERE id=?1 RETURNING {}",
+                               kExecutionColumns)));
   exec_stmt.Bind(1, job->current_execution_id).Bind(2, reason).Bind(3, ToUnixMillis(now));
-  CRONIUM_RETURN_IF_ERROR(exec_stmt.Run());
-  CRONIUM_ASSIGN_OR_RETURN(effects, RunJobEndHook(conn, hook, job_id, now));
+  CRONIUM_ASSIGN_OR_RETURN(bool exec_found, exec_stmt.Step());
+  if (!exec_found) return Internal(fmt::format("job {} lost its execution row", job_id));
+  const ExecutionRecord execution = ReadExecution(exec_stmt);
+  CRONIUM_RETURN_IF_ERROR(exec_stmt.Step());  // finish the statement
+  if (hook == nullptr) return CancelOutcome::kCancelledWhileQueued;
+  job->status = RunStatus::kCancelled;
+  job->cancel_reason = reason;
+  job->updated_at = now;
+  job->finished_at = now;
+  CRONIUM_ASSIGN_OR_RETURN(auto actions, conn.Prepare("SELECT actions FROM events WHERE id = ?1"));
+  actions.Bind(1, job->event_id);
+  CRONIUM_ASSIGN_OR_RETURN(bool event_found, actions.Step());
+  const std::string actions_json = event_found ? actions.Text(0) : "[]";
+  CRONIUM_ASSIGN_OR_RETURN(effects, RunJobEndHook(conn, hook, *job, execution, actions_json, now));
   return CancelOutcome::kCancelledWhileQueued;
 }
 
@@ -2166,26 +2191,19 @@ class WriterReads final : public JobEndReads {
   SqliteConnection& conn_;
 };
 
-Result<JobEndEffects> RunJobEndHook(SqliteConnection& conn, JobEndHook* hook,
-                                    const std::string& job_id, TimePoint now) {
+Result<JobEndEffects> RunJobEndHook(SqliteConnection& conn, JobEndHook* hook, const JobRecord& job,
+                                    const ExecutionRecord& execution,
+                                    const std::string& actions_json, TimePoint now) {
   if (hook == nullptr) return JobEndEffects{};
-  CRONIUM_ASSIGN_OR_RETURN(auto job, ReadJobById(conn, job_id));
-  if (!job) return Internal(fmt::format("job {} vanished as it ended", job_id));
-  CRONIUM_ASSIGN_OR_RETURN(
-      auto exec_stmt,
-      conn.Prepare(fmt::format("SELECT {} FROM executions WHERE id = ?1", kExecutionColumns)));
-  exec_stmt.Bind(1, job->current_execution_id);
-  CRONIUM_ASSIGN_OR_RETURN(bool found, exec_stmt.Step());
-  if (!found) return Internal(fmt::format("job {} lost its execution row", job_id));
-  const ExecutionRecord execution = ReadExecution(exec_stmt);
   std::optional<WorkflowRunRecord> run;
-  if (!job->workflow_run_id.empty()) {
-    CRONIUM_ASSIGN_OR_RETURN(run, ReadRunById(conn, job->workflow_run_id, false));
+  if (!job.workflow_run_id.empty()) {
+    CRONIUM_ASSIGN_OR_RETURN(run, ReadRunById(conn, job.workflow_run_id, false));
   }
+  const std::vector<EventAction> actions = ActionsFromJson(actions_json);
   WriterReads reads(conn);
   CRONIUM_ASSIGN_OR_RETURN(
       JobEndEffects effects,
-      hook->OnJobEnd(JobEnd{*job, execution, run ? &*run : nullptr, now}, reads));
+      hook->OnJobEnd(JobEnd{job, execution, run ? &*run : nullptr, actions, now}, reads));
   if (run) {
     for (const WorkflowNodeRun& node : effects.nodes) {
       CRONIUM_RETURN_IF_ERROR(WriteNodeRun(conn, run->id, node));
@@ -2392,32 +2410,27 @@ Result<std::vector<JobRecord>> SqliteStore::CancelWorkflowRun(const std::string&
                                               "state='PENDING'"));
     nodes.Bind(1, id).Bind(2, reason).Bind(3, ToUnixMillis(now));
     CRONIUM_RETURN_IF_ERROR(nodes.Run());
+    // The cancel is recorded on the running nodes' jobs in this transaction: an attempt that
+    // ends before the caller cancels it is not retried, and a worker that claims one learns of
+    // the cancel at once.
     CRONIUM_ASSIGN_OR_RETURN(
         auto jobs_stmt,
         writer_->Prepare(fmt::format(
-            "SELECT {} FROM jobs WHERE id IN (SELECT job_id FROM workflow_run_nodes WHERE "
-            "run_id = ?1 AND state = 'RUNNING') ORDER BY id",
+            "UPDATE jobs SET cancel_reason = ?2, updated_at = ?3 WHERE id IN (SELECT job_id FROM "
+            "workflow_run_nodes WHERE run_id = ?1 AND state = 'RUNNING') AND status IN "
+            "('QUEUED', 'LEASED', 'RUNNING') RETURNING {}",
             kJobColumns)));
-    jobs_stmt.Bind(1, id);
+    jobs_stmt.Bind(1, id).Bind(2, reason).Bind(3, ToUnixMillis(now));
     CRONIUM_ASSIGN_OR_RETURN(auto jobs, CollectRows(jobs_stmt, ReadJob));
-    // Recorded on the jobs in this transaction: an attempt that ends before the caller cancels
-    // it is not retried, and a worker that claims one learns of the cancel at once.
-    for (const JobRecord& job : jobs) {
-      CRONIUM_ASSIGN_OR_RETURN(
-          auto mark, writer_->Prepare("UPDATE jobs SET cancel_reason = ?2, updated_at = ?3 WHERE "
-                                      "id = ?1 AND status IN ('QUEUED', 'LEASED', 'RUNNING')"));
-      mark.Bind(1, job.id).Bind(2, reason).Bind(3, ToUnixMillis(now));
-      CRONIUM_RETURN_IF_ERROR(mark.Run());
-    }
-    WorkflowRunRecord end = *run;
-    end.status = RunStatus::kCancelled;
-    end.end_reason = reason;
-    if (jobs.empty()) end.finished_at = now;
-    CRONIUM_RETURN_IF_ERROR(WriteRunEnd(*writer_, end));
     CRONIUM_ASSIGN_OR_RETURN(
-        auto cancel, writer_->Prepare("UPDATE workflow_runs SET cancel_reason=?2 WHERE id=?1"));
-    cancel.Bind(1, id).Bind(2, reason);
-    CRONIUM_RETURN_IF_ERROR(cancel.Run());
+        auto end, writer_->Prepare("UPDATE workflow_runs SET status = 'CANCELLED', end_reason = "
+                                   "?2, cancel_reason = ?2, finished_at = ?3 WHERE id = ?1"));
+    end.Bind(1, id).Bind(2, reason);
+    if (jobs.empty())
+      end.Bind(3, ToUnixMillis(now));
+    else
+      end.BindNull(3);
+    CRONIUM_RETURN_IF_ERROR(end.Run());
     CRONIUM_RETURN_IF_ERROR(WriteAudit(*writer_, audit));
     return jobs;
   });
