@@ -84,7 +84,7 @@ int Main(int argc, char** argv) {
                  {"timezone", zones[n % 7]},
                  {"overlapPolicy", "ALLOW"}};
     (void)store.PutSchedule(
-        {.event_id = event.id, .spec_json = spec.dump(), .updated_at = clock.Now()}, {});
+        {.target_id = event.id, .spec_json = spec.dump(), .updated_at = clock.Now()}, {});
   }
   const double insert_s = std::chrono::duration<double>(Steady::now() - insert_start).count();
 

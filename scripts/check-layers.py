@@ -23,7 +23,7 @@ ALLOWED = {
     "queue": {"base", "store"},
     "runtime": {"base", "crypto", "store"},
     "workflow": {"base", "crypto", "queue", "store"},
-    "scheduler": {"base", "queue", "store", "events"},
+    "scheduler": {"base", "queue", "store", "events", "workflow"},
     "worker": {"base", "events", "exec", "live", "queue", "runtime", "sandbox", "store", "crypto"},
     "api": {"base", "auth", "http", "events", "live", "queue", "runtime", "scheduler", "store",
             "worker", "workflow", "crypto", "exec", "sandbox"},

@@ -17,10 +17,10 @@ using std::chrono::milliseconds;
 
 const store::Actor kSchedulerActor{.type = "system", .id = "", .name = "scheduler", .source = ""};
 
-// Drops what an in-memory schedule state does not need: the map key names the event and the
-// store keeps the spec text. Swapping with empty strings frees their buffers.
+// Drops what an in-memory schedule state does not need: the map key names the event or
+// workflow and the store keeps the spec text. Swapping with empty strings frees their buffers.
 void Slim(store::ScheduleRecord& state) {
-  std::string().swap(state.event_id);
+  std::string().swap(state.target_id);
   std::string().swap(state.spec_json);
 }
 
@@ -28,11 +28,21 @@ int64_t Millis(std::chrono::system_clock::duration d) {
   return std::chrono::duration_cast<milliseconds>(d).count();
 }
 
+const char* TargetName(store::ScheduleTarget target) {
+  return target == store::ScheduleTarget::kWorkflow ? "workflow" : "event";
+}
+
 }  // namespace
 
 Scheduler::Scheduler(SchedulerOptions options, store::Store& store, queue::JobQueue& queue,
-                     events::EventService& events, const Clock& clock)
-    : options_(options), store_(store), queue_(queue), events_(events), clock_(clock) {}
+                     events::EventService& events, const Clock& clock,
+                     workflow::Engine* workflows)
+    : options_(options),
+      store_(store),
+      queue_(queue),
+      events_(events),
+      clock_(clock),
+      workflows_(workflows) {}
 
 Scheduler::~Scheduler() { Stop(); }
 
@@ -43,47 +53,74 @@ void Scheduler::Push(const std::string& event_id, Entry& entry) {
   }
 }
 
+Status Scheduler::ReadTarget(const std::string& id, Entry& entry, TimePoint* created_at) {
+  if (entry.target == store::ScheduleTarget::kWorkflow) {
+    CRONIUM_ASSIGN_OR_RETURN(auto workflow, store_.GetWorkflow(id));
+    entry.active = workflow.status == store::EventStatus::kActive;
+    entry.paused = workflow.status == store::EventStatus::kPaused;
+    entry.owner_id = workflow.owner_id;
+    if (created_at != nullptr) *created_at = workflow.created_at;
+    return OkStatus();
+  }
+  CRONIUM_ASSIGN_OR_RETURN(auto event, store_.GetEvent(id));
+  entry.active = event.status == store::EventStatus::kActive;
+  entry.paused = event.status == store::EventStatus::kPaused;
+  entry.owner_id = event.owner_id;
+  entry.retries = event.retries;
+  entry.timeout_seconds = event.timeout_seconds;
+  entry.priority = event.priority;
+  entry.kind = store::JobKindOf(event.type);
+  if (created_at != nullptr) *created_at = event.created_at;
+  return OkStatus();
+}
+
 Status Scheduler::LoadOne(const store::ScheduleRecord& record, TimePoint now) {
-  auto event = store_.GetEvent(record.event_id);
-  if (!event) {
-    entries_.erase(record.event_id);
+  Entry probe;
+  probe.target = record.target;
+  TimePoint created_at;
+  if (!ReadTarget(record.target_id, probe, &created_at)) {
+    entries_.erase(record.target_id);
     ++next_version_;
     return OkStatus();
   }
   LoadEntry({.schedule = record,
-             .event_status = event->status,
-             .owner_id = event->owner_id,
-             .retries = event->retries,
-             .timeout_seconds = event->timeout_seconds,
-             .priority = event->priority,
-             .kind = store::JobKindOf(event->type),
-             .event_created_at = event->created_at},
+             .status = probe.active   ? store::EventStatus::kActive
+                       : probe.paused ? store::EventStatus::kPaused
+                                      : store::EventStatus::kDraft,
+             .owner_id = probe.owner_id,
+             .retries = probe.retries,
+             .timeout_seconds = probe.timeout_seconds,
+             .priority = probe.priority,
+             .kind = probe.kind,
+             .created_at = created_at},
             now);
   return OkStatus();
 }
 
-void Scheduler::LoadEntry(const store::ScheduleWithEvent& item, TimePoint now) {
+void Scheduler::LoadEntry(const store::ScheduleWithTarget& item, TimePoint now) {
   const store::ScheduleRecord& record = item.schedule;
   Entry entry;
+  entry.target = record.target;
   entry.state = record;
   const json doc = json::parse(record.spec_json, nullptr, false);
   auto spec = ScheduleSpecFromJson(doc);
   if (!spec) {
-    spdlog::warn("schedule of event {} cannot be loaded: {}", record.event_id,
-                 spec.error().message);
+    spdlog::warn("schedule of {} {} cannot be loaded: {}", TargetName(record.target),
+                 record.target_id, spec.error().message);
     return;
   }
-  auto compiled = CompiledSchedule::Compile(*spec, item.event_created_at);
+  auto compiled = CompiledSchedule::Compile(*spec, item.created_at);
   if (!compiled) {
-    spdlog::warn("schedule of event {} is invalid: {}", record.event_id, compiled.error().message);
+    spdlog::warn("schedule of {} {} is invalid: {}", TargetName(record.target), record.target_id,
+                 compiled.error().message);
     return;
   }
   entry.compiled = std::move(*compiled);
   // In memory the map key names the event and the store keeps the spec text: drop both
   // (swapping with an empty string frees the buffers; clear() would keep them).
   Slim(entry.state);
-  entry.active = item.event_status == store::EventStatus::kActive;
-  entry.paused = item.event_status == store::EventStatus::kPaused;
+  entry.active = item.status == store::EventStatus::kActive;
+  entry.paused = item.status == store::EventStatus::kPaused;
   entry.owner_id = item.owner_id;
   entry.retries = item.retries;
   entry.timeout_seconds = item.timeout_seconds;
@@ -99,13 +136,13 @@ void Scheduler::LoadEntry(const store::ScheduleWithEvent& item, TimePoint now) {
     auto next = entry.compiled->NextAfter(*entry.state.last_planned_at);
     if (next && next->instant == *entry.state.next_due_at) entry.next = *next;
   }
-  auto& slot = entries_[record.event_id];
+  auto& slot = entries_[record.target_id];
   slot = std::move(entry);
-  Push(record.event_id, slot);
+  Push(record.target_id, slot);
 }
 
 Status Scheduler::Load() {
-  CRONIUM_ASSIGN_OR_RETURN(auto records, store_.ListSchedulesWithEvents());
+  CRONIUM_ASSIGN_OR_RETURN(auto records, store_.ListSchedulesWithTargets());
   std::lock_guard lock(mutex_);
   const TimePoint now = clock_.Now();
   for (const auto& record : records) LoadEntry(record, now);
@@ -154,17 +191,35 @@ void Scheduler::Loop() {
 Result<store::ScheduleRecord> Scheduler::SetSchedule(const std::string& event_id,
                                                      const ScheduleSpec& spec,
                                                      const store::Actor& actor) {
-  CRONIUM_ASSIGN_OR_RETURN(auto event, store_.GetEvent(event_id));
-  CRONIUM_ASSIGN_OR_RETURN(auto compiled, CompiledSchedule::Compile(spec, event.created_at));
+  return Set(store::ScheduleTarget::kEvent, event_id, spec, actor);
+}
+
+Result<store::ScheduleRecord> Scheduler::SetWorkflowSchedule(const std::string& workflow_id,
+                                                             const ScheduleSpec& spec,
+                                                             const store::Actor& actor) {
+  if (workflows_ == nullptr) {
+    return FailedPrecondition("this scheduler does not run workflows");
+  }
+  return Set(store::ScheduleTarget::kWorkflow, workflow_id, spec, actor);
+}
+
+Result<store::ScheduleRecord> Scheduler::Set(store::ScheduleTarget target, const std::string& id,
+                                             const ScheduleSpec& spec, const store::Actor& actor) {
+  Entry fresh;
+  fresh.target = target;
+  TimePoint created_at;
+  CRONIUM_RETURN_IF_ERROR(ReadTarget(id, fresh, &created_at));
+  CRONIUM_ASSIGN_OR_RETURN(auto compiled, CompiledSchedule::Compile(spec, created_at));
   std::lock_guard lock(mutex_);
   const TimePoint now = clock_.Now();
   store::ScheduleRecord record;
-  if (auto existing = entries_.find(event_id); existing != entries_.end()) {
+  if (auto existing = entries_.find(id); existing != entries_.end()) {
     record = existing->second.state;  // keep the run count and what was planned
-  } else if (auto stored = store_.GetSchedule(event_id)) {
+  } else if (auto stored = store_.GetSchedule(id)) {
     record = *stored;  // an inactive or unloaded schedule keeps its run count too
   }
-  record.event_id = event_id;
+  record.target = target;
+  record.target_id = id;
   record.spec_json = ScheduleSpecToJson(spec).dump();
   record.next_due_at.reset();
   Occurrence mark;
@@ -174,52 +229,43 @@ Result<store::ScheduleRecord> Scheduler::SetSchedule(const std::string& event_id
   }
   record.updated_at = now;
   CRONIUM_RETURN_IF_ERROR(store_.PutSchedule(
-      record, store::MakeAudit(actor, now, "schedule.set", "event", event_id, record.spec_json)));
-  Entry& entry = entries_[event_id];
+      record,
+      store::MakeAudit(actor, now, "schedule.set", TargetName(target), id, record.spec_json)));
+  Entry& entry = entries_[id];
+  entry = std::move(fresh);
   entry.compiled = std::move(compiled);
   entry.state = record;
   Slim(entry.state);
   entry.next = mark;
-  entry.active = event.status == store::EventStatus::kActive;
-  entry.paused = event.status == store::EventStatus::kPaused;
-  entry.owner_id = event.owner_id;
-  entry.retries = event.retries;
-  entry.timeout_seconds = event.timeout_seconds;
-  entry.priority = event.priority;
-  entry.kind = store::JobKindOf(event.type);
-  Push(event_id, entry);
+  Push(id, entry);
   cv_.notify_all();
   return record;
 }
 
-Status Scheduler::RemoveSchedule(const std::string& event_id, const store::Actor& actor) {
+Status Scheduler::RemoveSchedule(const std::string& target_id, const store::Actor& actor) {
   std::lock_guard lock(mutex_);
+  CRONIUM_ASSIGN_OR_RETURN(auto record, store_.GetSchedule(target_id));
   CRONIUM_RETURN_IF_ERROR(store_.DeleteSchedule(
-      event_id, store::MakeAudit(actor, clock_.Now(), "schedule.remove", "event", event_id)));
-  entries_.erase(event_id);
+      target_id, store::MakeAudit(actor, clock_.Now(), "schedule.remove",
+                                  TargetName(record.target), target_id)));
+  entries_.erase(target_id);
   ++next_version_;
   cv_.notify_all();
   return OkStatus();
 }
 
-void Scheduler::Refresh(const std::string& event_id) {
+void Scheduler::Refresh(const std::string& target_id) {
   std::lock_guard lock(mutex_);
-  auto it = entries_.find(event_id);
+  auto it = entries_.find(target_id);
   if (it == entries_.end()) return;
-  auto event = store_.GetEvent(event_id);
-  if (!event) {
+  Entry& entry = it->second;
+  const bool was_active = entry.active;
+  if (!ReadTarget(target_id, entry, nullptr)) {
     entries_.erase(it);  // deleted
     ++next_version_;
     return;
   }
-  Entry& entry = it->second;
-  entry.owner_id = event->owner_id;
-  entry.retries = event->retries;
-  entry.timeout_seconds = event->timeout_seconds;
-  entry.priority = event->priority;
-  entry.kind = store::JobKindOf(event->type);
-  const bool active = event->status == store::EventStatus::kActive;
-  if (active && !entry.active && entry.compiled) {
+  if (entry.active && !was_active && entry.compiled) {
     // Resumed: what would have fired while paused is not owed; plan from now.
     const TimePoint now = clock_.Now();
     entry.state.next_due_at.reset();
@@ -228,16 +274,15 @@ void Scheduler::Refresh(const std::string& event_id) {
       entry.next = *next;
     }
     entry.state.updated_at = now;
-    if (auto stored = store_.GetSchedule(event_id)) {
+    if (auto stored = store_.GetSchedule(target_id)) {
       store::ScheduleRecord record = entry.state;
-      record.event_id = event_id;
+      record.target = entry.target;
+      record.target_id = target_id;
       record.spec_json = stored->spec_json;
       (void)store_.PutSchedule(record, {});
     }
   }
-  entry.active = active;
-  entry.paused = event->status == store::EventStatus::kPaused;
-  Push(event_id, entry);
+  Push(target_id, entry);
   cv_.notify_all();
 }
 
@@ -266,14 +311,26 @@ Result<int> Scheduler::RunDue(TimePoint now) {
     if (batch.steps.size() >= 256) fired += Flush(batch);
   }
   fired += Flush(batch);
-  // Pausing is a change of the event, audited as such; it comes after every job of the pass
-  // is visible, so that a burst of finished schedules does not delay the others.
-  for (const auto& event_id : batch.to_pause) {
-    events::EventFields pause;
-    pause.status = store::EventStatus::kPaused;
-    auto paused = events_.Update(event_id, pause, kSchedulerActor);
+  // Pausing is a change of the event or workflow, audited as such; it comes after every job
+  // of the pass is visible, so that a burst of finished schedules does not delay the others.
+  for (const auto& [target, id] : batch.to_pause) {
+    Status paused = OkStatus();
+    if (target == store::ScheduleTarget::kWorkflow) {
+      const TimePoint at = clock_.Now();
+      paused = store_.SetWorkflowStatus(
+          id, store::EventStatus::kPaused, at,
+          store::MakeAudit(kSchedulerActor, at, "workflow.update", "workflow", id,
+                           json{{"status", "PAUSED"}, {"reason", "its schedule is over"}}.dump()));
+    } else {
+      events::EventFields pause;
+      pause.status = store::EventStatus::kPaused;
+      if (auto updated = events_.Update(id, pause, kSchedulerActor); !updated) {
+        paused = tl::unexpected(updated.error());
+      }
+    }
     if (!paused && paused.error().code != ErrorCode::kNotFound) {
-      spdlog::warn("scheduler: cannot pause event {}: {}", event_id, paused.error().message);
+      spdlog::warn("scheduler: cannot pause {} {}: {}", TargetName(target), id,
+                   paused.error().message);
     }
   }
   return fired;
@@ -296,12 +353,17 @@ int Scheduler::Flush(Batch& batch) {
       spdlog::warn("scheduler: cannot record {} occurrence(s): {}", batch.steps.size(),
                    written.error().message);
       const TimePoint now = clock_.Now();
-      for (const auto& event_id : batch.events) {
-        if (auto record = store_.GetSchedule(event_id)) (void)LoadOne(*record, now);
+      for (const auto& id : batch.events) {
+        if (auto record = store_.GetSchedule(id)) (void)LoadOne(*record, now);
       }
     } else {
       for (size_t idx = 0; idx < written->size(); ++idx) {
-        if ((*written)[idx] && batch.steps[idx].job) ++fired;
+        if (!(*written)[idx]) continue;
+        if (batch.steps[idx].job) ++fired;
+        if (batch.steps[idx].workflow_run) {
+          ++fired;
+          workflows_->Written(*batch.steps[idx].workflow_run);
+        }
       }
       if (fired > 0) queue_.Wake();
     }
@@ -312,7 +374,7 @@ int Scheduler::Flush(Batch& batch) {
   return fired;
 }
 
-Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint now, Batch& batch) {
+Status Scheduler::Handle(const std::string& id, Entry& entry, TimePoint now, Batch& batch) {
   const CompiledSchedule& schedule = *entry.compiled;
   const ScheduleSpec& spec = schedule.spec();
   // Every occurrence due by now, in order; the first not yet due becomes the next due.
@@ -358,7 +420,7 @@ Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint no
       // Wall-clock times that a spring-forward change removed, under dstGapPolicy SKIP.
       store::LedgerRecord gap;
       gap.id = NewId("led", now);
-      gap.event_id = event_id;
+      gap.target_id = id;
       gap.planned_at = occurrence.skipped_at;
       gap.fate = "DST_SKIPPED";
       gap.detail = fmt::format(
@@ -366,18 +428,20 @@ Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint no
           FormatRfc3339(TimePoint(std::chrono::seconds(occurrence.skipped_first.count())))
               .substr(0, 19));
       store::ScheduleRecord unchanged = entry.state;
-      unchanged.event_id = event_id;
+      unchanged.target = entry.target;
+      unchanged.target_id = id;
       batch.steps.push_back({.ledger = gap, .state = unchanged});
     }
     const bool last = idx + 1 == due.size();
     store::ScheduleRecord state = entry.state;
-    state.event_id = event_id;
+    state.target = entry.target;
+    state.target_id = id;
     state.last_planned_at = occurrence.instant;
     state.next_due_at = last ? next_due : std::optional<TimePoint>(due[idx + 1].instant);
     state.updated_at = now;
     store::LedgerRecord ledger;
     ledger.id = NewId("led", now);
-    ledger.event_id = event_id;
+    ledger.target_id = id;
     ledger.planned_at = occurrence.instant;
     const int64_t lateness = Millis(now - occurrence.instant);
     const bool missed = now - occurrence.instant > options_.misfire_grace;
@@ -392,7 +456,9 @@ Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint no
     };
 
     if (entry.paused) {
-      CRONIUM_RETURN_IF_ERROR(record("PAUSED", "the event is paused; resuming plans from then"));
+      CRONIUM_RETURN_IF_ERROR(record(
+          "PAUSED", fmt::format("the {} is paused; resuming plans from then",
+                                TargetName(entry.target))));
       continue;
     }
     if (missed && !catch_up[idx]) {
@@ -405,8 +471,9 @@ Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint no
       state.next_due_at.reset();
       CRONIUM_RETURN_IF_ERROR(
           record("RUN_LIMIT_REACHED",
-                 fmt::format("maxRuns {} reached; the event was paused", spec.max_runs)));
-      batch.to_pause.push_back(event_id);
+                 fmt::format("maxRuns {} reached; the {} was paused", spec.max_runs,
+                             TargetName(entry.target))));
+      batch.to_pause.emplace_back(entry.target, id);
       entry.active = false;
       return OkStatus();
     }
@@ -417,22 +484,31 @@ Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint no
                        : occurrence.dst == DstMark::kShifted ? "DST_SHIFTED"
                                                              : "FIRED";
     std::string detail = occurrence.dst == DstMark::kRepeated ? "repeated wall-clock time" : "";
+    // What is still active: an event's jobs, or a workflow's runs (a run held QUEUED counts as
+    // buffered, like a QUEUED job).
+    const bool workflow = entry.target == store::ScheduleTarget::kWorkflow;
     std::vector<store::JobRecord> active_jobs;
-    if (spec.overlap != OverlapPolicy::kAllow) {  // ALLOW needs no look at running jobs
-      CRONIUM_ASSIGN_OR_RETURN(active_jobs, store_.ActiveJobs(event_id));
+    std::vector<store::WorkflowRunRecord> active_runs;
+    if (spec.overlap != OverlapPolicy::kAllow) {  // ALLOW needs no look at what runs
+      if (workflow) {
+        CRONIUM_ASSIGN_OR_RETURN(active_runs, store_.ActiveWorkflowRuns(id));
+      } else {
+        CRONIUM_ASSIGN_OR_RETURN(active_jobs, store_.ActiveJobs(id));
+      }
     }
-    const int pending = batch.pending_fires[event_id];  // queued by this pass, not yet stored
-    if (!active_jobs.empty() || pending > 0) {
+    const bool any_queued =
+        std::any_of(active_jobs.begin(), active_jobs.end(),
+                    [](auto& j) { return j.status == store::RunStatus::kQueued; }) ||
+        std::any_of(active_runs.begin(), active_runs.end(),
+                    [](auto& r) { return r.status == store::RunStatus::kQueued; });
+    const int pending = batch.pending_fires[id];  // fired by this pass, not yet stored
+    if (!active_jobs.empty() || !active_runs.empty() || pending > 0) {
       switch (spec.overlap) {
         case OverlapPolicy::kSkip:
           CRONIUM_RETURN_IF_ERROR(record("SKIPPED_OVERLAP", "the previous run is still active"));
           continue;
         case OverlapPolicy::kBufferOne: {
-          const bool buffered =
-              pending > 0 || std::any_of(active_jobs.begin(), active_jobs.end(), [](auto& j) {
-                return j.status == store::RunStatus::kQueued;
-              });
-          if (buffered) {
+          if (pending > 0 || any_queued) {
             CRONIUM_RETURN_IF_ERROR(record("SKIPPED_OVERLAP", "one run is already buffered"));
             continue;
           }
@@ -444,48 +520,53 @@ Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint no
           serialize = true;
           fate = "BUFFERED";
           break;
-        case OverlapPolicy::kCancelPrevious:
+        case OverlapPolicy::kCancelPrevious: {
+          size_t cancelled = 0;
           for (const auto& job : active_jobs) {
             if (cancel_run) cancel_run(job.current_execution_id);
+            ++cancelled;
           }
-          detail = fmt::format("cancelled {} previous run(s)", active_jobs.size());
+          for (const auto& run : active_runs) {
+            if (run.status == store::RunStatus::kCancelled) continue;  // stopping already
+            Status stopped = workflows_->Cancel(
+                run.id, "cancelled by the next scheduled run (overlap policy CANCEL_PREVIOUS)",
+                kSchedulerActor);
+            if (!stopped && stopped.error().code != ErrorCode::kFailedPrecondition) {
+              spdlog::warn("scheduler: cannot cancel workflow execution {}: {}", run.id,
+                           stopped.error().message);
+            }
+            ++cancelled;
+          }
+          detail = fmt::format("cancelled {} previous run(s)", cancelled);
           break;
+        }
         case OverlapPolicy::kAllow:
           break;
       }
     }
 
-    auto [job, execution] = queue::NewJob(
-        {.event_id = event_id,
-         .owner_id = entry.owner_id,
-         .kind = entry.kind,
-         .trigger = "SCHEDULE",
-         .priority = entry.priority,
-         .max_attempts = 1 + entry.retries,
-         .timeout = queue::TimeoutOf(entry.timeout_seconds),
-         .unique_key = fmt::format("{}@{}", event_id, ToUnixMillis(occurrence.instant)),
-         .serialize = serialize},
-        now);
+    store::ScheduleStep step;
     ledger.fate = fate;
     ledger.detail = detail;
     // Lateness is measured when this job is enqueued, not when the pass started.
     const TimePoint enqueued = std::max(now, clock_.Now());
     ledger.enqueued_at = enqueued;
     ledger.lateness_ms = Millis(enqueued - occurrence.instant);
-    ledger.job_id = job.id;
-    ledger.execution_id = execution.id;
     state.run_count = entry.state.run_count + 1;
-    batch.steps.push_back({.job = job,
-                           .execution = execution,
-                           .ledger = ledger,
-                           .state = state,
-                           .audit = store::MakeAudit(
-                               kSchedulerActor, enqueued, "run.start", "execution", execution.id,
-                               json{{"eventId", event_id},
-                                    {"trigger", "SCHEDULE"},
-                                    {"plannedAt", FormatRfc3339(occurrence.instant)}}
-                                   .dump())});
-    ++batch.pending_fires[event_id];
+    step.ledger = std::move(ledger);
+    step.state = state;
+    if (Status fired = Fire(id, entry, occurrence, serialize, now, enqueued, step); !fired) {
+      // The workflow cannot start (it was archived, or its graph no longer holds): say so in the
+      // ledger rather than trying again forever.
+      state.run_count = entry.state.run_count;
+      ledger = std::move(step.ledger);
+      ledger.enqueued_at.reset();
+      ledger.lateness_ms.reset();
+      CRONIUM_RETURN_IF_ERROR(record("START_FAILED", fired.error().message));
+      continue;
+    }
+    batch.steps.push_back(std::move(step));
+    ++batch.pending_fires[id];
     entry.state = state;
     Slim(entry.state);
   }
@@ -493,9 +574,48 @@ Status Scheduler::Handle(const std::string& event_id, Entry& entry, TimePoint no
   if (!next_due && (entry.active || entry.paused)) {
     // The schedule is over (a one-time run happened, or the end time passed): say so by
     // pausing the event rather than leaving it ACTIVE with nothing to do.
-    batch.to_pause.push_back(event_id);
+    batch.to_pause.emplace_back(entry.target, id);
     entry.active = false;
   }
+  return OkStatus();
+}
+
+Status Scheduler::Fire(const std::string& id, Entry& entry, const Occurrence& occurrence,
+                       bool serialize, TimePoint now, TimePoint enqueued,
+                       store::ScheduleStep& step) {
+  const std::string unique_key = fmt::format("{}@{}", id, ToUnixMillis(occurrence.instant));
+  json details{{"trigger", "SCHEDULE"}, {"plannedAt", FormatRfc3339(occurrence.instant)}};
+  if (entry.target == store::ScheduleTarget::kWorkflow) {
+    CRONIUM_ASSIGN_OR_RETURN(auto workflow, store_.GetWorkflow(id));
+    CRONIUM_ASSIGN_OR_RETURN(auto start, workflows_->Plan(workflow, {.actor = kSchedulerActor,
+                                                                      .trigger = "SCHEDULE",
+                                                                      .input_json = "{}",
+                                                                      .unique_key = unique_key,
+                                                                      .hold = serialize}));
+    step.ledger.execution_id = start.run.id;
+    details["workflowId"] = id;
+    step.audit = store::MakeAudit(kSchedulerActor, enqueued, "workflow.run", "workflow_execution",
+                                  start.run.id, details.dump());
+    step.workflow_run = std::move(start);
+    return OkStatus();
+  }
+  auto [job, execution] = queue::NewJob({.event_id = id,
+                                         .owner_id = entry.owner_id,
+                                         .kind = entry.kind,
+                                         .trigger = "SCHEDULE",
+                                         .priority = entry.priority,
+                                         .max_attempts = 1 + entry.retries,
+                                         .timeout = queue::TimeoutOf(entry.timeout_seconds),
+                                         .unique_key = unique_key,
+                                         .serialize = serialize},
+                                        now);
+  step.ledger.job_id = job.id;
+  step.ledger.execution_id = execution.id;
+  details["eventId"] = id;
+  step.audit = store::MakeAudit(kSchedulerActor, enqueued, "run.start", "execution", execution.id,
+                                details.dump());
+  step.job = std::move(job);
+  step.execution = std::move(execution);
   return OkStatus();
 }
 

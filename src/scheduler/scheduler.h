@@ -1,7 +1,8 @@
 #pragma once
 
-// The scheduler: turns planned occurrences of ACTIVE events' schedules into jobs, exactly once,
-// and records the fate of every occurrence in the ledger. A min-heap of next due instants is
+// The scheduler: turns planned occurrences of the schedules of ACTIVE events into jobs, and of
+// ACTIVE workflows into workflow runs, exactly once, and records the fate of every occurrence
+// in the ledger. A min-heap of next due instants is
 // served by one thread that sleeps until the earliest one (or a change); RunDue does the work
 // and is public so tests drive it with a FakeClock. The schedule's state (next due, last
 // planned, run count) advances in the same transaction as each occurrence's job or ledger row,
@@ -22,6 +23,7 @@
 #include "queue/job_queue.h"
 #include "scheduler/schedule_spec.h"
 #include "store/store.h"
+#include "workflow/engine.h"
 
 namespace cronium::scheduler {
 
@@ -35,8 +37,10 @@ struct SchedulerOptions {
 
 class Scheduler {
  public:
+  // Without `workflows`, schedules of workflows are refused (kFailedPrecondition).
   Scheduler(SchedulerOptions options, store::Store& store, queue::JobQueue& queue,
-            events::EventService& events, const Clock& clock);
+            events::EventService& events, const Clock& clock,
+            workflow::Engine* workflows = nullptr);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -46,28 +50,36 @@ class Scheduler {
   void Start();
   void Stop();
 
-  // Creates or replaces the schedule of an event (validated; kInvalidArgument names the
-  // field). Takes effect at once: the next occurrence is computed from now.
+  // Creates or replaces the schedule of an event or a workflow (validated; kInvalidArgument
+  // names the field). Takes effect at once: the next occurrence is computed from now.
   Result<store::ScheduleRecord> SetSchedule(const std::string& event_id, const ScheduleSpec& spec,
                                             const store::Actor& actor);
-  Status RemoveSchedule(const std::string& event_id, const store::Actor& actor);
-  // The event changed (status, deletion): re-read it. Resuming plans from now, not the past.
-  void Refresh(const std::string& event_id);
+  Result<store::ScheduleRecord> SetWorkflowSchedule(const std::string& workflow_id,
+                                                    const ScheduleSpec& spec,
+                                                    const store::Actor& actor);
+  // Removes the schedule of an event or workflow, and its ledger.
+  Status RemoveSchedule(const std::string& target_id, const store::Actor& actor);
+  // The event or workflow changed (status, deletion): re-read it. Resuming plans from now, not
+  // the past.
+  void Refresh(const std::string& target_id);
 
   // Handles every occurrence due at or before `now`; returns how many jobs it enqueued.
   Result<int> RunDue(TimePoint now);
 
-  // Stops a run for CANCEL_PREVIOUS (wired to the worker pool by the server).
+  // Stops an event's run for CANCEL_PREVIOUS (wired to the worker pool by the server); a
+  // workflow's runs are cancelled through the engine.
   std::function<void(const std::string& execution_id)> cancel_run;
 
  private:
   struct Entry {
+    store::ScheduleTarget target = store::ScheduleTarget::kEvent;
     std::optional<CompiledSchedule> compiled;
     store::ScheduleRecord state;
     bool active = false;
     bool paused = false;  // status PAUSED: occurrences are recorded as PAUSED, not run
     Occurrence next;      // state.next_due_at with its DST mark and what a gap skipped before it
-    // What a job needs from its event, kept so firing needs no read (refreshed on changes).
+    // What a job needs from its event, kept so firing needs no read (refreshed on changes). A
+    // workflow's run reads the workflow when it fires.
     std::string owner_id;
     int retries = 0;
     int64_t timeout_seconds = 30;
@@ -78,16 +90,25 @@ class Scheduler {
   using HeapItem = std::pair<TimePoint, std::pair<std::string, uint64_t>>;
 
   Status LoadOne(const store::ScheduleRecord& record, TimePoint now);   // REQUIRES: mutex_
-  void LoadEntry(const store::ScheduleWithEvent& item, TimePoint now);  // REQUIRES: mutex_
+  void LoadEntry(const store::ScheduleWithTarget& item, TimePoint now);  // REQUIRES: mutex_
+  Result<store::ScheduleRecord> Set(store::ScheduleTarget target, const std::string& id,
+                                    const ScheduleSpec& spec, const store::Actor& actor);
+  // The fields of an entry that come from its event or workflow (kNotFound when it is gone).
+  Status ReadTarget(const std::string& id, Entry& entry, TimePoint* created_at);
   void Push(const std::string& event_id, Entry& entry);                 // REQUIRES: mutex_
   // What one RunDue pass will write, in one transaction per batch.
   struct Batch {
     std::vector<store::ScheduleStep> steps;
     std::map<std::string, int> pending_fires;  // by event: jobs in this batch, not yet stored
     std::vector<std::string> events;           // touched, to resync if the write fails
-    std::vector<std::string> to_pause;         // schedules that are over: paused after the pass
+    // Schedules that are over: their event or workflow is paused after the pass.
+    std::vector<std::pair<store::ScheduleTarget, std::string>> to_pause;
   };
-  Status Handle(const std::string& event_id, Entry& entry, TimePoint now, Batch& batch);
+  Status Handle(const std::string& id, Entry& entry, TimePoint now, Batch& batch);
+  // The job, or workflow run, of one occurrence that fires (written with its ledger row).
+  // `enqueued` is when the step is expected to be written (audited).
+  Status Fire(const std::string& id, Entry& entry, const Occurrence& occurrence, bool serialize,
+              TimePoint now, TimePoint enqueued, store::ScheduleStep& step);
   int Flush(Batch& batch);  // REQUIRES: mutex_; returns how many jobs were enqueued
   void Loop();
 
@@ -97,6 +118,7 @@ class Scheduler {
   queue::JobQueue& queue_;
   events::EventService& events_;
   const Clock& clock_;
+  workflow::Engine* const workflows_;
 
   std::mutex mutex_;
   std::condition_variable cv_;

@@ -192,9 +192,13 @@ struct ExecutionQuery {
   int limit = 50;
 };
 
+// What a schedule starts: a job of an event, or a run of a workflow.
+enum class ScheduleTarget { kEvent, kWorkflow };
+
 // A schedule: its spec (JSON owned by the scheduler) and where it stands.
 struct ScheduleRecord {
-  std::string event_id;
+  ScheduleTarget target = ScheduleTarget::kEvent;
+  std::string target_id;  // the event's or the workflow's id
   std::string spec_json;
   std::optional<TimePoint> next_due_at;
   std::optional<TimePoint> last_planned_at;
@@ -202,28 +206,29 @@ struct ScheduleRecord {
   TimePoint updated_at;
 };
 
-// A schedule with what the scheduler needs from its event, read in one query at start-up.
-struct ScheduleWithEvent {
+// A schedule with what the scheduler needs from its event or workflow, read in one query at
+// start-up. Retries, timeout, priority and kind are an event's; a workflow's nodes have their own.
+struct ScheduleWithTarget {
   ScheduleRecord schedule;
-  EventStatus event_status = EventStatus::kDraft;
+  EventStatus status = EventStatus::kDraft;
   std::string owner_id;
   int retries = 0;
   int64_t timeout_seconds = 30;
   Priority priority = Priority::kNormal;
   JobKind kind = JobKind::kScript;
-  TimePoint event_created_at;
+  TimePoint created_at;
 };
 
 // What happened to one planned occurrence.
 struct LedgerRecord {
   std::string id;
-  std::string event_id;
+  std::string target_id;  // the schedule's event or workflow
   TimePoint planned_at;
   std::optional<TimePoint> enqueued_at;
   std::optional<int64_t> lateness_ms;
   std::string fate;  // FIRED, CAUGHT_UP, BUFFERED, SKIPPED_OVERLAP, MISSED_DOWNTIME, ...
-  std::string job_id;
-  std::string execution_id;
+  std::string job_id;        // an event's job ("" for a workflow)
+  std::string execution_id;  // an event's execution, or a workflow's run
   std::string detail;
 };
 
@@ -319,16 +324,6 @@ struct AuditEntry {
   std::string details_json = "{}";  // secret values masked by the caller
 };
 
-// One step of the scheduler: a ledger row with the schedule's new state, and (when the
-// occurrence fires) the job and first execution it creates.
-struct ScheduleStep {
-  std::optional<JobRecord> job;
-  std::optional<ExecutionRecord> execution;
-  LedgerRecord ledger;
-  ScheduleRecord state;
-  AuditEntry audit;
-};
-
 AuditEntry MakeAudit(const Actor& actor, TimePoint at, std::string action, std::string target_type,
                      std::string target_id, std::string details_json = "{}");
 
@@ -366,8 +361,7 @@ struct WorkflowRecord {
   EventStatus status = EventStatus::kDraft;
   std::vector<std::string> tags;
   bool shared = false;
-  std::string trigger = "MANUAL";  // MANUAL, SCHEDULE, WEBHOOK
-  std::string schedule_json;       // the schedule spec of a SCHEDULE trigger, "" otherwise
+  std::string trigger = "MANUAL";  // MANUAL, SCHEDULE (its schedule is in the schedules), WEBHOOK
   std::vector<WorkflowNodeRecord> nodes;
   std::vector<WorkflowEdgeRecord> edges;
   TimePoint created_at;
@@ -403,7 +397,9 @@ struct WorkflowRunRecord {
   std::string id;
   std::string workflow_id;
   std::string owner_id;
-  RunStatus status = RunStatus::kRunning;  // RUNNING, SUCCEEDED, FAILED, CANCELLED
+  // QUEUED (held behind another run of its workflow by a BUFFER overlap policy), RUNNING,
+  // SUCCEEDED, FAILED, CANCELLED.
+  RunStatus status = RunStatus::kRunning;
   std::string trigger = "MANUAL";
   std::string requested_by;
   std::string input_json = "{}";
@@ -414,6 +410,25 @@ struct WorkflowRunRecord {
   TimePoint created_at;
   std::optional<TimePoint> finished_at;  // once no node is running
   std::vector<WorkflowNodeRun> nodes;    // in graph order; outputs only from GetWorkflowRun
+};
+
+// A workflow run to write: the run with every node's row, and the jobs of the nodes that
+// start it (none for a run held QUEUED behind another).
+struct WorkflowRunStart {
+  WorkflowRunRecord run;
+  std::vector<std::pair<JobRecord, ExecutionRecord>> jobs;
+};
+
+// One step of the scheduler: a ledger row with the schedule's new state, and, when the
+// occurrence fires, the job and first execution it creates (an event's) or the run it starts
+// (a workflow's).
+struct ScheduleStep {
+  std::optional<JobRecord> job;
+  std::optional<ExecutionRecord> execution;
+  std::optional<WorkflowRunStart> workflow_run;
+  LedgerRecord ledger;
+  ScheduleRecord state;
+  AuditEntry audit;
 };
 
 struct WorkflowRunQuery {

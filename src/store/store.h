@@ -102,27 +102,23 @@ class Store {
       const std::function<Result<std::vector<SealedEnvVar>>(const EventRecord&)>& rewrite,
       const AuditEntry& audit) = 0;
 
-  // Schedules. PutSchedule inserts or replaces the spec and state of an event's schedule.
+  // Schedules, of events and of workflows, keyed by the event's or workflow's id. PutSchedule
+  // inserts or replaces the spec and state (kNotFound if the event or workflow is gone);
+  // DeleteSchedule removes the schedule and its ledger.
   virtual Status PutSchedule(const ScheduleRecord& schedule, const AuditEntry& audit) = 0;
-  virtual Result<ScheduleRecord> GetSchedule(const std::string& event_id) = 0;
-  virtual Status DeleteSchedule(const std::string& event_id, const AuditEntry& audit) = 0;
+  virtual Result<ScheduleRecord> GetSchedule(const std::string& target_id) = 0;
+  virtual Status DeleteSchedule(const std::string& target_id, const AuditEntry& audit) = 0;
   virtual Result<std::vector<ScheduleRecord>> ListSchedules() = 0;
-  // Every schedule joined with its event's status, owner, retries, timeout and creation time.
-  virtual Result<std::vector<ScheduleWithEvent>> ListSchedulesWithEvents() = 0;
-  // One occurrence became a job: the job, its first execution, the ledger row and the
-  // schedule's new state, in one transaction. kAlreadyExists when a job with the same
-  // unique_key exists (the occurrence fired before): nothing is written then.
-  virtual Status FireScheduled(const JobRecord& job, const ExecutionRecord& first_execution,
-                               const LedgerRecord& ledger, const ScheduleRecord& state,
-                               const AuditEntry& audit) = 0;
-  // Many steps in one transaction, in order. A step whose job's unique_key exists already
-  // writes nothing (the occurrence fired before); the others still apply. Returns, per step,
-  // whether it was written.
+  // Every schedule joined with its event's or workflow's status, owner and creation time (and an
+  // event's retries, timeout, priority and kind).
+  virtual Result<std::vector<ScheduleWithTarget>> ListSchedulesWithTargets() = 0;
+  // Many steps in one transaction, in order: each writes its ledger row, the schedule's new
+  // state, and the job or workflow run it fires. A step whose job's or run's unique_key exists
+  // already writes nothing (the occurrence fired before); the others still apply. Returns, per
+  // step, whether it was written.
   virtual Result<std::vector<bool>> ApplyScheduleSteps(const std::vector<ScheduleStep>& steps) = 0;
-  // An occurrence that did not become a job (skipped, missed, limit reached...).
-  virtual Status RecordOccurrence(const LedgerRecord& ledger, const ScheduleRecord& state) = 0;
   // Newest first.
-  virtual Result<std::vector<LedgerRecord>> ListLedger(const std::string& event_id,
+  virtual Result<std::vector<LedgerRecord>> ListLedger(const std::string& target_id,
                                                        const std::string& before_id, int limit) = 0;
   // Deletes ledger rows planned before `before`; returns how many.
   virtual Result<int> PruneLedger(TimePoint before) = 0;
@@ -146,6 +142,9 @@ class Store {
   virtual Status InsertWorkflow(const WorkflowRecord& workflow, const AuditEntry& audit) = 0;
   virtual Result<WorkflowRecord> GetWorkflow(const std::string& id) = 0;
   virtual Status UpdateWorkflow(const WorkflowRecord& workflow, const AuditEntry& audit) = 0;
+  // Only the status (the scheduler pauses a workflow whose schedule is over).
+  virtual Status SetWorkflowStatus(const std::string& id, EventStatus status, TimePoint now,
+                                   const AuditEntry& audit) = 0;
   // Deletes the workflow and its runs. Jobs of its running nodes finish on their own.
   virtual Status DeleteWorkflow(const std::string& id, const AuditEntry& audit) = 0;
   // Newest first, without nodes and edges.
@@ -157,13 +156,21 @@ class Store {
   virtual Status StartWorkflowRun(const WorkflowRunRecord& run,
                                   const std::vector<std::pair<JobRecord, ExecutionRecord>>& jobs,
                                   const AuditEntry& audit) = 0;
+  // A run held QUEUED starts: `start.run`'s status, end and every node row are written with
+  // the jobs. kFailedPrecondition (nothing written) unless the run is still QUEUED and no other
+  // run of its workflow is active.
+  virtual Status ActivateWorkflowRun(const WorkflowRunStart& start, const AuditEntry& audit) = 0;
+  // Runs of the workflow ("" = of every workflow) that have not finished (QUEUED, RUNNING, or
+  // cancelled while nodes stop), oldest first, without graph and nodes.
+  virtual Result<std::vector<WorkflowRunRecord>> ActiveWorkflowRuns(
+      const std::string& workflow_id) = 0;
   // With its nodes and their outputs.
   virtual Result<WorkflowRunRecord> GetWorkflowRun(const std::string& id) = 0;
   // Newest first, with nodes but without their outputs, and without the graph.
   virtual Result<std::vector<WorkflowRunRecord>> ListWorkflowRuns(
       const WorkflowRunQuery& query) = 0;
-  // The run becomes CANCELLED (with `reason`) and its pending nodes CANCELLED, so nothing else
-  // starts. Returns the jobs of its running nodes, which the caller cancels (their ends are
+  // The run (RUNNING or QUEUED) becomes CANCELLED (with `reason`) and its pending nodes
+  // CANCELLED, so nothing else starts. Returns the jobs of its running nodes, which the caller cancels (their ends are
   // recorded as usual). kFailedPrecondition if the run already ended.
   virtual Result<std::vector<JobRecord>> CancelWorkflowRun(const std::string& id,
                                                            const std::string& reason, TimePoint now,
@@ -275,6 +282,11 @@ class JobEndReads {
   // What a node of the run set as its output (nullopt: nothing).
   virtual Result<std::optional<std::string>> NodeOutput(const std::string& run_id,
                                                         const std::string& node_id) = 0;
+  // The oldest runs (at most `limit`, nodes without outputs) of the workflow held QUEUED, when no
+  // run of it other than `except_run_id` is active; none otherwise.
+  virtual Result<std::vector<WorkflowRunRecord>> HeldRuns(const std::string& workflow_id,
+                                                          const std::string& except_run_id,
+                                                          int limit) = 0;
   // How many jobs conditional actions have started in the chain that `chain_root` started.
   virtual Result<int64_t> ChainSize(const std::string& chain_root) = 0;
 };
@@ -284,9 +296,14 @@ struct JobEndEffects {
   std::vector<WorkflowNodeRun> nodes;  // node rows of the job's run to replace
   // The run's new status, end reason and finished_at (the rest of the record is ignored).
   std::optional<WorkflowRunRecord> run;
+  // Held runs of the workflow that start now: status, end and every node row (their jobs are in
+  // `jobs`).
+  std::vector<WorkflowRunRecord> released;
   std::vector<std::pair<JobRecord, ExecutionRecord>> jobs;  // to enqueue
   std::vector<AuditEntry> audit;
-  bool empty() const { return nodes.empty() && !run && jobs.empty() && audit.empty(); }
+  bool empty() const {
+    return nodes.empty() && !run && released.empty() && jobs.empty() && audit.empty();
+  }
 };
 
 class JobEndHook {

@@ -786,7 +786,7 @@ TEST_P(StoreContractTest, VisibilityLimitsListsToOwnAndSharedEvents) {
 TEST_P(StoreContractTest, SchedulesRoundTripAndCascade) {
   EventRecord event = MakeEvent("scheduled");
   ASSERT_TRUE(store_->InsertEvent(event, {}));
-  ScheduleRecord schedule{.event_id = event.id,
+  ScheduleRecord schedule{.target_id = event.id,
                           .spec_json = R"({"kind":"CRON"})",
                           .next_due_at = FromUnixMillis(5'000),
                           .run_count = 0,
@@ -799,16 +799,57 @@ TEST_P(StoreContractTest, SchedulesRoundTripAndCascade) {
   EXPECT_EQ(loaded->spec_json, R"({"kind":"INTERVAL"})");
   EXPECT_EQ(loaded->next_due_at, FromUnixMillis(5'000));
   EXPECT_EQ(store_->ListSchedules()->size(), 1u);
-  auto joined = store_->ListSchedulesWithEvents();
+  auto joined = store_->ListSchedulesWithTargets();
   ASSERT_TRUE(joined);
   ASSERT_EQ(joined->size(), 1u);
-  EXPECT_EQ((*joined)[0].event_status, EventStatus::kActive);
+  EXPECT_EQ((*joined)[0].schedule.target, ScheduleTarget::kEvent);
+  EXPECT_EQ((*joined)[0].status, EventStatus::kActive);
   EXPECT_EQ((*joined)[0].owner_id, "usr_1");
   EXPECT_EQ((*joined)[0].retries, 2);
   EXPECT_EQ((*joined)[0].timeout_seconds, 45);
   EXPECT_EQ((*joined)[0].schedule.next_due_at, FromUnixMillis(5'000));
-  EXPECT_EQ(store_->PutSchedule({.event_id = "evt_none", .spec_json = "{}"}, {}).error().code,
+  EXPECT_EQ(store_->PutSchedule({.target_id = "evt_none", .spec_json = "{}"}, {}).error().code,
             ErrorCode::kNotFound);
+  EXPECT_EQ(store_
+                ->PutSchedule({.target = ScheduleTarget::kWorkflow,
+                               .target_id = "wfl_none",
+                               .spec_json = "{}"},
+                              {})
+                .error()
+                .code,
+            ErrorCode::kNotFound);
+
+  // A workflow's schedule: listed with the workflow's status, deleted with it.
+  WorkflowRecord w;
+  w.id = NewId("wfl", FromUnixMillis(2'000));
+  w.owner_id = "usr_2";
+  w.name = "nightly";
+  w.status = EventStatus::kPaused;
+  w.trigger = "SCHEDULE";
+  w.created_at = FromUnixMillis(1'500);
+  w.nodes = {{.id = "n1", .event_id = event.id}};
+  ASSERT_TRUE(store_->InsertWorkflow(w, {}));
+  ASSERT_TRUE(store_->PutSchedule({.target = ScheduleTarget::kWorkflow,
+                                   .target_id = w.id,
+                                   .spec_json = R"({"kind":"INTERVAL"})",
+                                   .next_due_at = FromUnixMillis(9'000)},
+                                  {}));
+  EXPECT_EQ(store_->GetSchedule(w.id)->target, ScheduleTarget::kWorkflow);
+  joined = store_->ListSchedulesWithTargets();
+  ASSERT_EQ(joined->size(), 2u);
+  const auto& of_workflow =
+      (*joined)[0].schedule.target == ScheduleTarget::kWorkflow ? (*joined)[0] : (*joined)[1];
+  EXPECT_EQ(of_workflow.schedule.target_id, w.id);
+  EXPECT_EQ(of_workflow.status, EventStatus::kPaused);
+  EXPECT_EQ(of_workflow.owner_id, "usr_2");
+  EXPECT_EQ(of_workflow.created_at, FromUnixMillis(1'500));
+  ASSERT_TRUE(store_->SetWorkflowStatus(w.id, EventStatus::kActive, FromUnixMillis(3'000), {}));
+  EXPECT_EQ(store_->GetWorkflow(w.id)->status, EventStatus::kActive);
+  EXPECT_EQ(store_->SetWorkflowStatus("wfl_none", EventStatus::kActive, {}, {}).error().code,
+            ErrorCode::kNotFound);
+  ASSERT_TRUE(store_->DeleteWorkflow(w.id, {}));
+  EXPECT_EQ(store_->GetSchedule(w.id).error().code, ErrorCode::kNotFound);
+
   ASSERT_TRUE(store_->DeleteEvent(event.id, {}));
   EXPECT_EQ(store_->GetSchedule(event.id).error().code, ErrorCode::kNotFound);
 }
@@ -816,7 +857,7 @@ TEST_P(StoreContractTest, SchedulesRoundTripAndCascade) {
 TEST_P(StoreContractTest, AnOccurrenceFiresOnlyOnce) {
   EventRecord event = MakeEvent("once");
   ASSERT_TRUE(store_->InsertEvent(event, {}));
-  ASSERT_TRUE(store_->PutSchedule({.event_id = event.id, .spec_json = "{}"}, {}));
+  ASSERT_TRUE(store_->PutSchedule({.target_id = event.id, .spec_json = "{}"}, {}));
   auto fire = [&](const std::string& suffix) {
     JobRecord job;
     job.id = "job_" + suffix;
@@ -825,20 +866,21 @@ TEST_P(StoreContractTest, AnOccurrenceFiresOnlyOnce) {
     job.current_execution_id = "exe_" + suffix;
     ExecutionRecord exec{.id = "exe_" + suffix, .job_id = job.id, .event_id = event.id};
     LedgerRecord ledger{.id = "led_" + suffix,
-                        .event_id = event.id,
+                        .target_id = event.id,
                         .planned_at = FromUnixMillis(60'000),
                         .fate = "FIRED",
                         .job_id = job.id};
-    ScheduleRecord state{.event_id = event.id,
+    ScheduleRecord state{.target_id = event.id,
                          .next_due_at = FromUnixMillis(120'000),
                          .last_planned_at = FromUnixMillis(60'000),
                          .run_count = 1};
-    return store_->FireScheduled(job, exec, ledger, state, {});
+    return store_->ApplyScheduleSteps(
+        {{.job = job, .execution = exec, .ledger = ledger, .state = state}});
   };
-  ASSERT_TRUE(fire("a"));
+  ASSERT_EQ(*fire("a"), std::vector<bool>{true});
   auto again = fire("b");
-  ASSERT_FALSE(again);
-  EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, std::vector<bool>{false});
   EXPECT_EQ(store_->GetJob("job_b").error().code, ErrorCode::kNotFound);
   EXPECT_EQ(store_->ListLedger(event.id, "", 10)->size(), 1u);
   EXPECT_EQ(store_->GetSchedule(event.id)->run_count, 1);
@@ -876,14 +918,15 @@ TEST_P(StoreContractTest, SerializedJobsWaitForTheRunningOne) {
 TEST_P(StoreContractTest, LedgerIsNewestFirstAndPaged) {
   EventRecord event = MakeEvent("ledger");
   ASSERT_TRUE(store_->InsertEvent(event, {}));
-  ASSERT_TRUE(store_->PutSchedule({.event_id = event.id, .spec_json = "{}"}, {}));
+  ASSERT_TRUE(store_->PutSchedule({.target_id = event.id, .spec_json = "{}"}, {}));
   for (int n = 0; n < 3; ++n) {
     LedgerRecord r{.id = NewId("led", FromUnixMillis(1'000 + n)),
-                   .event_id = event.id,
+                   .target_id = event.id,
                    .planned_at = FromUnixMillis(1'000 * n),
                    .lateness_ms = 2,
                    .fate = n == 1 ? "SKIPPED_OVERLAP" : "MISSED_DOWNTIME"};
-    ASSERT_TRUE(store_->RecordOccurrence(r, {.event_id = event.id, .run_count = n}));
+    ASSERT_TRUE(store_->ApplyScheduleSteps(
+        {{.ledger = r, .state = {.target_id = event.id, .run_count = n}}}));
   }
   auto page = store_->ListLedger(event.id, "", 2);
   ASSERT_EQ(page->size(), 2u);
@@ -894,6 +937,9 @@ TEST_P(StoreContractTest, LedgerIsNewestFirstAndPaged) {
   ASSERT_TRUE(pruned);
   EXPECT_EQ(*pruned, 2);
   EXPECT_EQ(store_->ListLedger(event.id, "", 10)->size(), 1u);
+  // Removing the schedule removes its ledger.
+  ASSERT_TRUE(store_->DeleteSchedule(event.id, {}));
+  EXPECT_TRUE(store_->ListLedger(event.id, "", 10)->empty());
 }
 
 VariableRecord MakeVariable(const std::string& user_id, const std::string& key,

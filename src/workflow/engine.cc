@@ -21,6 +21,10 @@ constexpr size_t kMaxNodeIdChars = 64;
 constexpr size_t kMaxLabelChars = 200;
 constexpr size_t kMaxTags = 20;
 constexpr size_t kMaxTagChars = 50;
+// Held runs started in one go, when each ends at once (its start nodes' events are gone).
+constexpr int kMaxReleasesAtOnce = 16;
+
+const store::Actor kReleaseActor{.type = "system", .id = "", .name = "workflow engine"};
 
 // Code points of valid UTF-8: the bytes that do not continue a sequence.
 size_t CountCodePoints(std::string_view text) {
@@ -158,10 +162,10 @@ Status Engine::Check(const store::WorkflowRecord& workflow) {
       return InvalidArgument(fmt::format("tags: each 1 to {} characters", kMaxTagChars));
     }
   }
-  if (workflow.trigger != "MANUAL" && workflow.trigger != "WEBHOOK") {
-    return InvalidArgument(fmt::format(
-        "trigger: {} triggers of workflows are not available yet; use MANUAL or WEBHOOK",
-        workflow.trigger));
+  if (workflow.trigger != "MANUAL" && workflow.trigger != "SCHEDULE" &&
+      workflow.trigger != "WEBHOOK") {
+    return InvalidArgument(fmt::format("trigger: '{}' is not one of MANUAL, SCHEDULE, WEBHOOK",
+                                       workflow.trigger.substr(0, 32)));
   }
   for (const auto& node : workflow.nodes) {
     if (!ValidNodeId(node.id)) {
@@ -202,17 +206,30 @@ Status Engine::Check(const store::WorkflowRecord& workflow) {
 
 Result<std::string> Engine::Start(const store::WorkflowRecord& workflow,
                                   const StartOptions& options) {
+  CRONIUM_ASSIGN_OR_RETURN(auto start, Plan(workflow, options));
+  CRONIUM_RETURN_IF_ERROR(store_.StartWorkflowRun(
+      start.run, start.jobs,
+      store::MakeAudit(options.actor, start.run.created_at, "workflow.run", "workflow_execution",
+                       start.run.id,
+                       json{{"workflowId", workflow.id}, {"trigger", options.trigger}}.dump())));
+  Written(start);
+  return start.run.id;
+}
+
+Result<store::WorkflowRunStart> Engine::Plan(const store::WorkflowRecord& workflow,
+                                             const StartOptions& options) {
   if (workflow.status == store::EventStatus::kArchived) {
     return FailedPrecondition("the workflow is archived; set it ACTIVE or PAUSED to run it");
   }
   const TimePoint now = clock_.Now();
   const Graph graph = GraphOf(workflow);
   CRONIUM_RETURN_IF_ERROR(Validate(graph, options_.max_nodes));
-  store::WorkflowRunRecord run;
+  store::WorkflowRunStart start;
+  store::WorkflowRunRecord& run = start.run;
   run.id = NewId("wfr", now);
   run.workflow_id = workflow.id;
   run.owner_id = workflow.owner_id;
-  run.status = store::RunStatus::kRunning;
+  run.status = options.hold ? store::RunStatus::kQueued : store::RunStatus::kRunning;
   run.trigger = options.trigger;
   run.requested_by = options.actor.id;
   run.input_json = options.input_json;
@@ -223,35 +240,130 @@ Result<std::string> Engine::Start(const store::WorkflowRecord& workflow,
   for (const auto& node : workflow.nodes) {
     nodes[node.id] = store::WorkflowNodeRun{.node_id = node.id, .event_id = node.event_id};
   }
-  const EventLookup event =
-      [this](const std::string& id) -> Result<std::optional<store::EventRecord>> {
-    auto found = store_.GetEvent(id);
-    if (!found && found.error().code == ErrorCode::kNotFound) {
-      return std::optional<store::EventRecord>();
+  if (!options.hold) {
+    const EventLookup event =
+        [this](const std::string& id) -> Result<std::optional<store::EventRecord>> {
+      auto found = store_.GetEvent(id);
+      if (!found && found.error().code == ErrorCode::kNotFound) {
+        return std::optional<store::EventRecord>();
+      }
+      if (!found) return tl::unexpected(found.error());
+      return std::optional<store::EventRecord>(std::move(*found));
+    };
+    const OutputLookup no_output = [](const std::string&) -> Result<std::optional<std::string>> {
+      return std::optional<std::string>();
+    };
+    std::set<std::string> changed;  // every node is written at the start anyway
+    CRONIUM_ASSIGN_OR_RETURN(
+        auto end, Progress(graph, run, nodes, event, no_output, now, changed, start.jobs));
+    if (end) {  // every start node failed at once (its event is archived...)
+      run.status = end->status;
+      run.end_reason = end->end_reason;
+      run.finished_at = end->finished_at;
     }
-    if (!found) return tl::unexpected(found.error());
-    return std::optional<store::EventRecord>(std::move(*found));
-  };
+  }
+  for (const auto& node : workflow.nodes) run.nodes.push_back(nodes[node.id]);
+  return start;
+}
+
+void Engine::Written(const store::WorkflowRunStart& start) {
+  if (!start.jobs.empty()) queue_.Wake();
+  if (start.run.finished_at) queue_.NotifyFinished(start.run.id);
+  // A held run starts once nothing else runs, which may already be the case (the run it was
+  // held behind ended between the check and the write); one that ended at once frees the way.
+  if (start.run.finished_at || start.run.status == store::RunStatus::kQueued) {
+    if (Status released = ReleaseHeld(start.run.workflow_id); !released) {
+      spdlog::warn("workflow {}: cannot start a held run: {}", start.run.workflow_id,
+                   released.error().message);
+    }
+  }
+}
+
+Result<bool> Engine::Release(store::WorkflowRunRecord& run, const EventLookup& event,
+                             TimePoint now,
+                             std::vector<std::pair<store::JobRecord, store::ExecutionRecord>>& jobs) {
+  CRONIUM_ASSIGN_OR_RETURN(const auto graph, GraphOfRun(run));
+  NodeRuns nodes;
+  for (const auto& node : run.nodes) nodes[node.node_id] = node;
+  run.status = store::RunStatus::kRunning;
   const OutputLookup no_output = [](const std::string&) -> Result<std::optional<std::string>> {
     return std::optional<std::string>();
   };
-  std::set<std::string> changed;  // every node is written at the start anyway
-  std::vector<std::pair<store::JobRecord, store::ExecutionRecord>> jobs;
+  std::set<std::string> changed;
   CRONIUM_ASSIGN_OR_RETURN(auto end,
-                           Progress(graph, run, nodes, event, no_output, now, changed, jobs));
-  if (end) {  // every start node failed at once (its event is archived...)
-    run.status = end->status;
-    run.end_reason = end->end_reason;
-    run.finished_at = end->finished_at;
+                           Progress(*graph, run, nodes, event, no_output, now, changed, jobs));
+  for (auto& node : run.nodes) node = nodes[node.node_id];
+  if (!end) return false;
+  run.status = end->status;
+  run.end_reason = end->end_reason;
+  run.finished_at = end->finished_at;
+  ForgetGraph(run.id);
+  return true;
+}
+
+Status Engine::ReleaseHeld(const std::string& workflow_id) {
+  // Each pass starts one run; the next pass only when that one ended at once.
+  for (int pass = 0; pass < kMaxReleasesAtOnce; ++pass) {
+    CRONIUM_ASSIGN_OR_RETURN(auto active, store_.ActiveWorkflowRuns(workflow_id));
+    const store::WorkflowRunRecord* held = nullptr;
+    for (const auto& run : active) {
+      if (run.status != store::RunStatus::kQueued) return OkStatus();  // one still runs
+      if (held == nullptr) held = &run;
+    }
+    if (held == nullptr) return OkStatus();
+    CRONIUM_ASSIGN_OR_RETURN(auto run, store_.GetWorkflowRun(held->id));
+    const EventLookup event =
+        [this](const std::string& id) -> Result<std::optional<store::EventRecord>> {
+      auto found = store_.GetEvent(id);
+      if (!found && found.error().code == ErrorCode::kNotFound) {
+        return std::optional<store::EventRecord>();
+      }
+      if (!found) return tl::unexpected(found.error());
+      return std::optional<store::EventRecord>(std::move(*found));
+    };
+    store::WorkflowRunStart start;
+    const TimePoint now = clock_.Now();
+    CRONIUM_ASSIGN_OR_RETURN(bool ended, Release(run, event, now, start.jobs));
+    start.run = std::move(run);
+    Status activated = store_.ActivateWorkflowRun(
+        start, store::MakeAudit(kReleaseActor, now, "workflow.release", "workflow_execution",
+                                start.run.id, json{{"workflowId", workflow_id}}.dump()));
+    if (!activated && activated.error().code == ErrorCode::kFailedPrecondition) {
+      ForgetGraph(start.run.id);
+      return OkStatus();  // another run started meanwhile, or a job end released this one
+    }
+    CRONIUM_RETURN_IF_ERROR(activated);
+    if (!start.jobs.empty()) queue_.Wake();
+    if (!ended) return OkStatus();
+    queue_.NotifyFinished(start.run.id);
   }
-  for (const auto& node : workflow.nodes) run.nodes.push_back(nodes[node.id]);
-  CRONIUM_RETURN_IF_ERROR(store_.StartWorkflowRun(
-      run, jobs,
-      store::MakeAudit(options.actor, now, "workflow.run", "workflow_execution", run.id,
-                       json{{"workflowId", workflow.id}, {"trigger", options.trigger}}.dump())));
-  if (!jobs.empty()) queue_.Wake();
-  if (run.finished_at) queue_.NotifyFinished(run.id);
-  return run.id;
+  return OkStatus();
+}
+
+Status Engine::ReleaseAllHeld() {
+  CRONIUM_ASSIGN_OR_RETURN(auto active, store_.ActiveWorkflowRuns(""));
+  std::set<std::string> workflows;
+  for (const auto& run : active) {
+    if (run.status == store::RunStatus::kQueued) workflows.insert(run.workflow_id);
+  }
+  for (const std::string& id : workflows) CRONIUM_RETURN_IF_ERROR(ReleaseHeld(id));
+  return OkStatus();
+}
+
+Status Engine::ReleaseAfter(const store::WorkflowRunRecord& ended, store::JobEndReads& reads,
+                            store::JobEndEffects& effects, TimePoint now) {
+  CRONIUM_ASSIGN_OR_RETURN(auto held,
+                           reads.HeldRuns(ended.workflow_id, ended.id, kMaxReleasesAtOnce));
+  const EventLookup event = [&reads](const std::string& id) { return reads.Event(id); };
+  for (store::WorkflowRunRecord& run : held) {
+    CRONIUM_ASSIGN_OR_RETURN(bool ended_at_once, Release(run, event, now, effects.jobs));
+    effects.audit.push_back(store::MakeAudit(kReleaseActor, now, "workflow.release",
+                                             "workflow_execution", run.id,
+                                             json{{"workflowId", run.workflow_id}}.dump()));
+    effects.released.push_back(std::move(run));
+    if (!ended_at_once) break;
+  }
+  return OkStatus();
 }
 
 Status Engine::Cancel(const std::string& run_id, const std::string& reason,
@@ -262,7 +374,16 @@ Status Engine::Cancel(const std::string& run_id, const std::string& reason,
       store_.CancelWorkflowRun(run_id, reason, now,
                                store::MakeAudit(actor, now, "workflow.cancel", "workflow_execution",
                                                 run_id, json{{"reason", reason}}.dump())));
-  if (jobs.empty()) queue_.NotifyFinished(run_id);
+  if (jobs.empty()) {
+    // It ended now: a run held behind it may start.
+    queue_.NotifyFinished(run_id);
+    if (auto run = store_.GetWorkflowRun(run_id)) {
+      if (Status released = ReleaseHeld(run->workflow_id); !released) {
+        spdlog::warn("workflow {}: cannot start a held run: {}", run->workflow_id,
+                     released.error().message);
+      }
+    }
+  }
   for (const store::JobRecord& job : jobs) {
     auto cancelled = options_.cancel_execution(job.id, job.current_execution_id, reason, actor);
     // A job that ended meanwhile is fine: its end was recorded with the run cancelled.
@@ -546,7 +667,12 @@ Status Engine::FireActions(const store::JobEnd& end, store::JobEndReads& reads,
 
 Result<store::JobEndEffects> Engine::OnJobEnd(const store::JobEnd& end, store::JobEndReads& reads) {
   store::JobEndEffects effects;
-  if (end.run != nullptr) CRONIUM_RETURN_IF_ERROR(AdvanceRun(end, reads, effects));
+  if (end.run != nullptr) {
+    CRONIUM_RETURN_IF_ERROR(AdvanceRun(end, reads, effects));
+    if (effects.run && effects.run->finished_at) {
+      CRONIUM_RETURN_IF_ERROR(ReleaseAfter(*end.run, reads, effects, end.now));
+    }
+  }
   CRONIUM_RETURN_IF_ERROR(FireActions(end, reads, effects));
   return effects;
 }
@@ -554,6 +680,9 @@ Result<store::JobEndEffects> Engine::OnJobEnd(const store::JobEnd& end, store::J
 void Engine::Committed(const store::JobEndEffects& effects) {
   if (!effects.jobs.empty()) queue_.Wake();
   if (effects.run && effects.run->finished_at) queue_.NotifyFinished(effects.run->id);
+  for (const auto& run : effects.released) {
+    if (run.finished_at) queue_.NotifyFinished(run.id);
+  }
 }
 
 }  // namespace cronium::workflow

@@ -55,6 +55,9 @@ struct StartOptions {
   std::string trigger = "MANUAL";
   std::string input_json = "{}";  // valid JSON, checked by the caller
   std::string unique_key;         // a schedule occurrence or webhook delivery ("" = none)
+  // Held QUEUED, with no node started, until no other run of the workflow is active (the
+  // BUFFER overlap policies of schedules); then it starts as if just started.
+  bool hold = false;
 };
 
 class Engine final : public store::JobEndHook {
@@ -70,6 +73,19 @@ class Engine final : public store::JobEndHook {
   // Starts a run: every node PENDING, the start nodes' jobs queued. Returns the run's id.
   // kFailedPrecondition for an ARCHIVED workflow; kAlreadyExists for a repeated unique_key.
   Result<std::string> Start(const store::WorkflowRecord& workflow, const StartOptions& options);
+  // Start in two halves, for a caller that writes the run in a transaction of its own (the
+  // scheduler, with its ledger): Plan builds the run and its jobs; Written, once they are
+  // stored, wakes workers and waiters and releases a held run if this one could not start.
+  Result<store::WorkflowRunStart> Plan(const store::WorkflowRecord& workflow,
+                                       const StartOptions& options);
+  void Written(const store::WorkflowRunStart& start);
+
+  // Starts the oldest run of the workflow held QUEUED, if no other run of it is active (runs
+  // that end at once let the next start too). Idempotent and safe to race with job ends: the
+  // store re-checks both conditions when it writes. ReleaseAllHeld does it for every workflow
+  // with a held run (at start-up, after a crash between a run's write and its release).
+  Status ReleaseHeld(const std::string& workflow_id);
+  Status ReleaseAllHeld();
 
   // Cancels a running run: nothing else starts and its running nodes' jobs are cancelled.
   // kFailedPrecondition if it already ended.
@@ -103,6 +119,13 @@ class Engine final : public store::JobEndHook {
                               const store::WorkflowRunRecord& run, const OutputLookup& output);
   Status AdvanceRun(const store::JobEnd& end, store::JobEndReads& reads,
                     store::JobEndEffects& effects);
+  // A held run starts: RUNNING with its start nodes' jobs (or ended at once). Returns whether
+  // it ended at once.
+  Result<bool> Release(store::WorkflowRunRecord& run, const EventLookup& event, TimePoint now,
+                       std::vector<std::pair<store::JobRecord, store::ExecutionRecord>>& jobs);
+  // In the job-end hook: the run ended, so held runs of its workflow may start.
+  Status ReleaseAfter(const store::WorkflowRunRecord& ended, store::JobEndReads& reads,
+                      store::JobEndEffects& effects, TimePoint now);
   Status FireActions(const store::JobEnd& end, store::JobEndReads& reads,
                      store::JobEndEffects& effects);
   // The parsed graph of a run (it never changes), kept for the runs in flight.

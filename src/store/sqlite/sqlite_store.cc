@@ -703,13 +703,17 @@ Status InsertJob(SqliteConnection& conn, const JobRecord& job,
   return InsertExecution(conn, first_execution);
 }
 
+// Defined with the workflows below.
+Status InsertRun(SqliteConnection& conn, const WorkflowRunRecord& run,
+                 const std::vector<std::pair<JobRecord, ExecutionRecord>>& jobs);
+
 Status WriteLedger(SqliteConnection& conn, const LedgerRecord& r) {
   CRONIUM_ASSIGN_OR_RETURN(
-      auto stmt, conn.Prepare("INSERT INTO schedule_ledger (id, event_id, planned_at, "
+      auto stmt, conn.Prepare("INSERT INTO schedule_ledger (id, target_id, planned_at, "
                               "enqueued_at, lateness_ms, fate, job_id, execution_id, detail) "
                               "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)"));
   stmt.Bind(1, r.id)
-      .Bind(2, r.event_id)
+      .Bind(2, r.target_id)
       .Bind(3, ToUnixMillis(r.planned_at))
       .Bind(4, OptionalMillis(r.enqueued_at))
       .Bind(5, r.lateness_ms)
@@ -725,8 +729,8 @@ Status WriteLedger(SqliteConnection& conn, const LedgerRecord& r) {
 Status WriteProgress(SqliteConnection& conn, const ScheduleRecord& r) {
   CRONIUM_ASSIGN_OR_RETURN(
       auto stmt, conn.Prepare("UPDATE schedules SET next_due_at = ?2, last_planned_at = ?3, "
-                              "run_count = ?4, updated_at = ?5 WHERE event_id = ?1"));
-  stmt.Bind(1, r.event_id)
+                              "run_count = ?4, updated_at = ?5 WHERE target_id = ?1"));
+  stmt.Bind(1, r.target_id)
       .Bind(2, OptionalMillis(r.next_due_at))
       .Bind(3, OptionalMillis(r.last_planned_at))
       .Bind(4, r.run_count)
@@ -736,16 +740,18 @@ Status WriteProgress(SqliteConnection& conn, const ScheduleRecord& r) {
 }
 
 constexpr std::string_view kScheduleColumns =
-    "event_id, spec, next_due_at, last_planned_at, run_count, updated_at";
+    "target_id, workflow_id IS NOT NULL, spec, next_due_at, last_planned_at, run_count, "
+    "updated_at";
 
 ScheduleRecord ReadSchedule(const Statement& stmt) {
   ScheduleRecord r;
-  r.event_id = stmt.Text(0);
-  r.spec_json = stmt.Text(1);
-  r.next_due_at = OptionalTime(stmt, 2);
-  r.last_planned_at = OptionalTime(stmt, 3);
-  r.run_count = stmt.Int(4);
-  r.updated_at = FromUnixMillis(stmt.Int(5));
+  r.target_id = stmt.Text(0);
+  r.target = stmt.Int(1) != 0 ? ScheduleTarget::kWorkflow : ScheduleTarget::kEvent;
+  r.spec_json = stmt.Text(2);
+  r.next_due_at = OptionalTime(stmt, 3);
+  r.last_planned_at = OptionalTime(stmt, 4);
+  r.run_count = stmt.Int(5);
+  r.updated_at = FromUnixMillis(stmt.Int(6));
   return r;
 }
 
@@ -763,23 +769,28 @@ Status SqliteStore::EnqueueJob(const JobRecord& job, const ExecutionRecord& firs
 Status SqliteStore::PutSchedule(const ScheduleRecord& r, const AuditEntry& audit) {
   std::lock_guard lock(writer_mutex_);
   return Transact(*writer_, [&]() -> Status {
+    const bool workflow = r.target == ScheduleTarget::kWorkflow;
     CRONIUM_ASSIGN_OR_RETURN(
-        auto stmt, writer_->Prepare(fmt::format(
-                       "INSERT INTO schedules ({}) VALUES (?1,?2,?3,?4,?5,?6) ON CONFLICT "
-                       "(event_id) DO UPDATE SET spec = excluded.spec, next_due_at = "
-                       "excluded.next_due_at, last_planned_at = excluded.last_planned_at, "
-                       "run_count = excluded.run_count, updated_at = excluded.updated_at",
-                       kScheduleColumns)));
-    stmt.Bind(1, r.event_id)
-        .Bind(2, r.spec_json)
-        .Bind(3, OptionalMillis(r.next_due_at))
-        .Bind(4, OptionalMillis(r.last_planned_at))
-        .Bind(5, r.run_count)
-        .Bind(6, ToUnixMillis(r.updated_at));
+        auto stmt,
+        writer_->Prepare(
+            "INSERT INTO schedules (target_id, event_id, workflow_id, spec, next_due_at, "
+            "last_planned_at, run_count, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT "
+            "(target_id) DO UPDATE SET spec = excluded.spec, next_due_at = "
+            "excluded.next_due_at, last_planned_at = excluded.last_planned_at, "
+            "run_count = excluded.run_count, updated_at = excluded.updated_at"));
+    stmt.Bind(1, r.target_id)
+        .Bind(4, r.spec_json)
+        .Bind(5, OptionalMillis(r.next_due_at))
+        .Bind(6, OptionalMillis(r.last_planned_at))
+        .Bind(7, r.run_count)
+        .Bind(8, ToUnixMillis(r.updated_at));
+    stmt.BindNull(workflow ? 2 : 3);
+    stmt.Bind(workflow ? 3 : 2, r.target_id);
     auto ran = stmt.Run();
     if (!ran) {
       if (ran.error().message.find("FOREIGN KEY") != std::string::npos) {
-        return NotFound(fmt::format("event {} not found", r.event_id));
+        return NotFound(
+            fmt::format("{} {} not found", workflow ? "workflow" : "event", r.target_id));
       }
       return tl::unexpected(ran.error());
     }
@@ -787,23 +798,23 @@ Status SqliteStore::PutSchedule(const ScheduleRecord& r, const AuditEntry& audit
   });
 }
 
-Result<ScheduleRecord> SqliteStore::GetSchedule(const std::string& event_id) {
+Result<ScheduleRecord> SqliteStore::GetSchedule(const std::string& target_id) {
   auto reader = AcquireReader();
   CRONIUM_ASSIGN_OR_RETURN(
-      auto stmt, reader->Prepare(fmt::format("SELECT {} FROM schedules WHERE event_id = ?1",
+      auto stmt, reader->Prepare(fmt::format("SELECT {} FROM schedules WHERE target_id = ?1",
                                              kScheduleColumns)));
-  stmt.Bind(1, event_id);
+  stmt.Bind(1, target_id);
   CRONIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
-  if (!found) return NotFound(fmt::format("event {} has no schedule", event_id));
+  if (!found) return NotFound(fmt::format("{} has no schedule", target_id));
   return ReadSchedule(stmt);
 }
 
-Status SqliteStore::DeleteSchedule(const std::string& event_id, const AuditEntry& audit) {
+Status SqliteStore::DeleteSchedule(const std::string& target_id, const AuditEntry& audit) {
   std::lock_guard lock(writer_mutex_);
   return Transact(*writer_, [&]() -> Status {
     CRONIUM_ASSIGN_OR_RETURN(auto stmt,
-                             writer_->Prepare("DELETE FROM schedules WHERE event_id = ?1"));
-    stmt.Bind(1, event_id);
+                             writer_->Prepare("DELETE FROM schedules WHERE target_id = ?1"));
+    stmt.Bind(1, target_id);
     CRONIUM_RETURN_IF_ERROR(stmt.Run());
     return WriteAudit(*writer_, audit);
   });
@@ -816,37 +827,31 @@ Result<std::vector<ScheduleRecord>> SqliteStore::ListSchedules() {
   return CollectRows(stmt, ReadSchedule);
 }
 
-Result<std::vector<ScheduleWithEvent>> SqliteStore::ListSchedulesWithEvents() {
+Result<std::vector<ScheduleWithTarget>> SqliteStore::ListSchedulesWithTargets() {
   auto reader = AcquireReader();
   CRONIUM_ASSIGN_OR_RETURN(
       auto stmt,
-      reader->Prepare("SELECT s.event_id, s.spec, s.next_due_at, s.last_planned_at, s.run_count, "
-                      "s.updated_at, e.status, e.owner_id, e.retries, e.timeout_seconds, "
-                      "e.created_at, e.priority, e.type FROM schedules AS s JOIN events AS e ON "
-                      "e.id = s.event_id"));
+      reader->Prepare(
+          "SELECT s.target_id, 0, s.spec, s.next_due_at, s.last_planned_at, s.run_count, "
+          "s.updated_at, e.status, e.owner_id, e.retries, e.timeout_seconds, e.created_at, "
+          "e.priority, e.type FROM schedules AS s JOIN events AS e ON e.id = s.event_id "
+          "UNION ALL "
+          "SELECT s.target_id, 1, s.spec, s.next_due_at, s.last_planned_at, s.run_count, "
+          "s.updated_at, w.status, w.owner_id, 0, 0, w.created_at, 0, '' FROM schedules AS s "
+          "JOIN workflows AS w ON w.id = s.workflow_id"));
   return CollectRows(stmt, [](const Statement& row) {
-    ScheduleWithEvent item;
+    ScheduleWithTarget item;
     item.schedule = ReadSchedule(row);
-    item.event_status = ParseEventStatus(row.Text(6)).value_or(EventStatus::kDraft);
-    item.owner_id = row.Text(7);
-    item.retries = static_cast<int>(row.Int(8));
-    item.timeout_seconds = row.Int(9);
-    item.event_created_at = FromUnixMillis(row.Int(10));
-    item.priority = PriorityFrom(row.Int(11));
-    item.kind = JobKindOf(ParseEventType(row.Text(12)).value_or(EventType::kBash));
+    item.status = ParseEventStatus(row.Text(7)).value_or(EventStatus::kDraft);
+    item.owner_id = row.Text(8);
+    item.created_at = FromUnixMillis(row.Int(11));
+    if (item.schedule.target == ScheduleTarget::kEvent) {
+      item.retries = static_cast<int>(row.Int(9));
+      item.timeout_seconds = row.Int(10);
+      item.priority = PriorityFrom(row.Int(12));
+      item.kind = JobKindOf(ParseEventType(row.Text(13)).value_or(EventType::kBash));
+    }
     return item;
-  });
-}
-
-Status SqliteStore::FireScheduled(const JobRecord& job, const ExecutionRecord& first_execution,
-                                  const LedgerRecord& ledger, const ScheduleRecord& state,
-                                  const AuditEntry& audit) {
-  std::lock_guard lock(writer_mutex_);
-  return Transact(*writer_, [&]() -> Status {
-    CRONIUM_RETURN_IF_ERROR(InsertJob(*writer_, job, first_execution));
-    CRONIUM_RETURN_IF_ERROR(WriteLedger(*writer_, ledger));
-    CRONIUM_RETURN_IF_ERROR(WriteProgress(*writer_, state));
-    return WriteAudit(*writer_, audit);
   });
 }
 
@@ -856,14 +861,17 @@ Result<std::vector<bool>> SqliteStore::ApplyScheduleSteps(const std::vector<Sche
     std::vector<bool> written;
     written.reserve(steps.size());
     for (const ScheduleStep& step : steps) {
+      Status inserted = OkStatus();
       if (step.job) {
-        Status inserted = InsertJob(*writer_, *step.job, *step.execution);
-        if (!inserted && inserted.error().code == ErrorCode::kAlreadyExists) {
-          written.push_back(false);
-          continue;
-        }
-        CRONIUM_RETURN_IF_ERROR(inserted);
+        inserted = InsertJob(*writer_, *step.job, *step.execution);
+      } else if (step.workflow_run) {
+        inserted = InsertRun(*writer_, step.workflow_run->run, step.workflow_run->jobs);
       }
+      if (!inserted && inserted.error().code == ErrorCode::kAlreadyExists) {
+        written.push_back(false);
+        continue;
+      }
+      CRONIUM_RETURN_IF_ERROR(inserted);
       CRONIUM_RETURN_IF_ERROR(WriteLedger(*writer_, step.ledger));
       CRONIUM_RETURN_IF_ERROR(WriteProgress(*writer_, step.state));
       CRONIUM_RETURN_IF_ERROR(WriteAudit(*writer_, step.audit));
@@ -873,23 +881,15 @@ Result<std::vector<bool>> SqliteStore::ApplyScheduleSteps(const std::vector<Sche
   });
 }
 
-Status SqliteStore::RecordOccurrence(const LedgerRecord& ledger, const ScheduleRecord& state) {
-  std::lock_guard lock(writer_mutex_);
-  return Transact(*writer_, [&]() -> Status {
-    CRONIUM_RETURN_IF_ERROR(WriteLedger(*writer_, ledger));
-    return WriteProgress(*writer_, state);
-  });
-}
-
-Result<std::vector<LedgerRecord>> SqliteStore::ListLedger(const std::string& event_id,
+Result<std::vector<LedgerRecord>> SqliteStore::ListLedger(const std::string& target_id,
                                                           const std::string& before_id, int limit) {
   auto reader = AcquireReader();
   CRONIUM_ASSIGN_OR_RETURN(
       auto stmt,
-      reader->Prepare("SELECT id, event_id, planned_at, enqueued_at, lateness_ms, fate, job_id, "
-                      "execution_id, detail FROM schedule_ledger WHERE event_id = ?1 AND (?2 IS "
+      reader->Prepare("SELECT id, target_id, planned_at, enqueued_at, lateness_ms, fate, job_id, "
+                      "execution_id, detail FROM schedule_ledger WHERE target_id = ?1 AND (?2 IS "
                       "NULL OR id < ?2) ORDER BY id DESC LIMIT ?3"));
-  stmt.Bind(1, event_id);
+  stmt.Bind(1, target_id);
   if (before_id.empty())
     stmt.BindNull(2);
   else
@@ -898,7 +898,7 @@ Result<std::vector<LedgerRecord>> SqliteStore::ListLedger(const std::string& eve
   return CollectRows(stmt, [](const Statement& row) {
     LedgerRecord r;
     r.id = row.Text(0);
-    r.event_id = row.Text(1);
+    r.target_id = row.Text(1);
     r.planned_at = FromUnixMillis(row.Int(2));
     r.enqueued_at = OptionalTime(row, 3);
     r.lateness_ms = row.OptionalInt(4);
@@ -1951,8 +1951,7 @@ Result<int> SqliteStore::RewriteVariables(
 namespace {
 
 constexpr std::string_view kWorkflowColumns =
-    "id, owner_id, name, description, status, tags, shared, trigger_kind, schedule, created_at, "
-    "updated_at";
+    "id, owner_id, name, description, status, tags, shared, trigger_kind, created_at, updated_at";
 
 WorkflowRecord ReadWorkflow(const Statement& stmt) {
   WorkflowRecord w;
@@ -1964,9 +1963,8 @@ WorkflowRecord ReadWorkflow(const Statement& stmt) {
   w.tags = TagsFromJson(stmt.Text(5));
   w.shared = stmt.Int(6) != 0;
   w.trigger = stmt.Text(7);
-  w.schedule_json = stmt.Text(8);
-  w.created_at = FromUnixMillis(stmt.Int(9));
-  w.updated_at = FromUnixMillis(stmt.Int(10));
+  w.created_at = FromUnixMillis(stmt.Int(8));
+  w.updated_at = FromUnixMillis(stmt.Int(9));
   return w;
 }
 
@@ -1979,9 +1977,8 @@ void BindWorkflowFields(Statement& stmt, const WorkflowRecord& w) {
       .Bind(6, json(w.tags).dump())
       .Bind(7, w.shared)
       .Bind(8, w.trigger)
-      .Bind(9, w.schedule_json)
-      .Bind(10, ToUnixMillis(w.created_at))
-      .Bind(11, ToUnixMillis(w.updated_at));
+      .Bind(9, ToUnixMillis(w.created_at))
+      .Bind(10, ToUnixMillis(w.updated_at));
 }
 
 // Replaces the workflow's nodes and edges (inside the caller's transaction).
@@ -2154,6 +2151,86 @@ Status WriteRunEnd(SqliteConnection& conn, const WorkflowRunRecord& run) {
   return OkStatus();
 }
 
+// Writes a new run with every node's row and the jobs of the nodes that start it.
+Status InsertRun(SqliteConnection& conn, const WorkflowRunRecord& run,
+                 const std::vector<std::pair<JobRecord, ExecutionRecord>>& jobs) {
+    CRONIUM_ASSIGN_OR_RETURN(
+    auto stmt, conn.Prepare(fmt::format("INSERT INTO workflow_runs ({}) VALUES "
+                                            "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+                                            kRunColumns)));
+  stmt.Bind(1, run.id)
+    .Bind(2, run.workflow_id)
+    .Bind(3, run.owner_id)
+    .Bind(4, ToString(run.status))
+    .Bind(5, run.trigger)
+    .Bind(6, run.requested_by)
+    .Bind(7, run.input_json)
+    .Bind(8, run.graph_json)
+    .Bind(10, run.cancel_reason)
+    .Bind(11, run.end_reason)
+    .Bind(12, ToUnixMillis(run.created_at))
+    .Bind(13, OptionalMillis(run.finished_at));
+  if (run.unique_key.empty())
+    stmt.BindNull(9);
+  else
+    stmt.Bind(9, run.unique_key);
+  if (auto ran = stmt.Run(); !ran) {
+    if (ran.error().message.find("FOREIGN KEY") != std::string::npos) {
+    return NotFound(fmt::format("workflow {} not found", run.workflow_id));
+    }
+    if (ran.error().code == ErrorCode::kAlreadyExists) {
+    return AlreadyExists(fmt::format("a run for {} exists already", run.unique_key));
+    }
+    return tl::unexpected(ran.error());
+  }
+  int ord = 0;
+  for (const WorkflowNodeRun& node : run.nodes) {
+    CRONIUM_ASSIGN_OR_RETURN(
+      auto insert, conn.Prepare("INSERT INTO workflow_run_nodes (run_id, node_id, "
+                                    "event_id, state, ord) VALUES (?1,?2,?3,'PENDING',?4)"));
+    insert.Bind(1, run.id).Bind(2, node.node_id).Bind(3, node.event_id).Bind(4, ord++);
+    CRONIUM_RETURN_IF_ERROR(insert.Run());
+    if (node.state != NodeRunState::kPending) {
+    CRONIUM_RETURN_IF_ERROR(WriteNodeRun(conn, run.id, node));
+    }
+  }
+  for (const auto& [job, execution] : jobs) {
+    CRONIUM_RETURN_IF_ERROR(InsertJob(conn, job, execution));
+  }
+  return OkStatus();
+}
+
+// Runs of the workflow ("" = of every workflow) that have not finished (QUEUED, RUNNING, or
+// cancelled with nodes still stopping), oldest first, without graph or nodes.
+Result<std::vector<WorkflowRunRecord>> ReadActiveRuns(SqliteConnection& conn,
+                                                      const std::string& workflow_id) {
+  constexpr std::string_view kColumns =
+      "id, workflow_id, owner_id, status, trigger_kind, requested_by, '', '', unique_key, "
+      "cancel_reason, end_reason, created_at, finished_at";
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto stmt,
+      conn.Prepare(workflow_id.empty()
+                       ? fmt::format("SELECT {} FROM workflow_runs WHERE finished_at IS NULL "
+                                     "ORDER BY id",
+                                     kColumns)
+                       : fmt::format("SELECT {} FROM workflow_runs WHERE workflow_id = ?1 AND "
+                                     "finished_at IS NULL ORDER BY id",
+                                     kColumns)));
+  if (!workflow_id.empty()) stmt.Bind(1, workflow_id);
+  return CollectRows(stmt, ReadRun);
+}
+
+// A held run that starts: its status and end, every node row, the jobs of its start nodes.
+Status WriteReleasedRun(SqliteConnection& conn, const WorkflowRunRecord& run,
+                        const std::vector<std::pair<JobRecord, ExecutionRecord>>& jobs) {
+  for (const WorkflowNodeRun& node : run.nodes) {
+    CRONIUM_RETURN_IF_ERROR(WriteNodeRun(conn, run.id, node));
+  }
+  CRONIUM_RETURN_IF_ERROR(WriteRunEnd(conn, run));
+  for (const auto& [job, execution] : jobs) CRONIUM_RETURN_IF_ERROR(InsertJob(conn, job, execution));
+  return OkStatus();
+}
+
 // What the hook reads, on the writer inside its transaction.
 class WriterReads final : public JobEndReads {
  public:
@@ -2177,6 +2254,23 @@ class WriterReads final : public JobEndReads {
     CRONIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
     if (!found || stmt.IsNull(0)) return std::optional<std::string>();
     return std::optional<std::string>(stmt.Text(0));
+  }
+
+  Result<std::vector<WorkflowRunRecord>> HeldRuns(const std::string& workflow_id,
+                                                  const std::string& except_run_id,
+                                                  int limit) override {
+    CRONIUM_ASSIGN_OR_RETURN(auto active, ReadActiveRuns(conn_, workflow_id));
+    std::vector<WorkflowRunRecord> held;
+    for (WorkflowRunRecord& run : active) {
+      if (run.id == except_run_id) continue;
+      if (run.status != RunStatus::kQueued) return std::vector<WorkflowRunRecord>();
+      if (static_cast<int>(held.size()) < limit) held.push_back(std::move(run));
+    }
+    for (WorkflowRunRecord& run : held) {
+      CRONIUM_ASSIGN_OR_RETURN(auto full, ReadRunById(conn_, run.id, /*with_outputs=*/false));
+      if (full) run = std::move(*full);
+    }
+    return held;
   }
 
   Result<int64_t> ChainSize(const std::string& chain_root) override {
@@ -2210,6 +2304,9 @@ Result<JobEndEffects> RunJobEndHook(SqliteConnection& conn, JobEndHook* hook, co
     }
   }
   if (effects.run) CRONIUM_RETURN_IF_ERROR(WriteRunEnd(conn, *effects.run));
+  for (const WorkflowRunRecord& released : effects.released) {
+    CRONIUM_RETURN_IF_ERROR(WriteReleasedRun(conn, released, {}));
+  }
   for (const auto& [next_job, next_execution] : effects.jobs) {
     CRONIUM_RETURN_IF_ERROR(InsertJob(conn, next_job, next_execution));
   }
@@ -2224,7 +2321,7 @@ Status SqliteStore::InsertWorkflow(const WorkflowRecord& w, const AuditEntry& au
   return Transact(*writer_, [&]() -> Status {
     CRONIUM_ASSIGN_OR_RETURN(auto stmt,
                              writer_->Prepare(fmt::format("INSERT INTO workflows ({}) VALUES "
-                                                          "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+                                                          "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
                                                           kWorkflowColumns)));
     BindWorkflowFields(stmt, w);
     CRONIUM_RETURN_IF_ERROR(stmt.Run());
@@ -2252,8 +2349,8 @@ Status SqliteStore::UpdateWorkflow(const WorkflowRecord& w, const AuditEntry& au
     CRONIUM_ASSIGN_OR_RETURN(
         auto stmt,
         writer_->Prepare("UPDATE workflows SET owner_id=?2, name=?3, description=?4, status=?5, "
-                         "tags=?6, shared=?7, trigger_kind=?8, schedule=?9, created_at=?10, "
-                         "updated_at=?11 WHERE id=?1"));
+                         "tags=?6, shared=?7, trigger_kind=?8, created_at=?9, updated_at=?10 "
+                         "WHERE id=?1"));
     BindWorkflowFields(stmt, w);
     CRONIUM_ASSIGN_OR_RETURN(int changed, stmt.Run());
     if (changed == 0) return NotFound(fmt::format("workflow {} not found", w.id));
@@ -2298,49 +2395,48 @@ Status SqliteStore::StartWorkflowRun(const WorkflowRunRecord& run,
                                      const AuditEntry& audit) {
   std::lock_guard lock(writer_mutex_);
   return Transact(*writer_, [&]() -> Status {
+    CRONIUM_RETURN_IF_ERROR(InsertRun(*writer_, run, jobs));
+    return WriteAudit(*writer_, audit);
+  });
+}
+
+Result<std::vector<WorkflowRunRecord>> SqliteStore::ActiveWorkflowRuns(
+    const std::string& workflow_id) {
+  auto reader = AcquireReader();
+  return ReadActiveRuns(*reader, workflow_id);
+}
+
+Status SqliteStore::ActivateWorkflowRun(const WorkflowRunStart& start, const AuditEntry& audit) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Status {
+    CRONIUM_ASSIGN_OR_RETURN(auto active, ReadActiveRuns(*writer_, start.run.workflow_id));
+    bool held = false;
+    for (const WorkflowRunRecord& other : active) {
+      if (other.id == start.run.id) {
+        held = other.status == RunStatus::kQueued;
+      } else if (other.status != RunStatus::kQueued) {
+        return FailedPrecondition(fmt::format("workflow execution {} of {} is still active",
+                                              other.id, start.run.workflow_id));
+      }
+    }
+    if (!held) {
+      return FailedPrecondition(
+          fmt::format("workflow execution {} is not waiting to start", start.run.id));
+    }
+    CRONIUM_RETURN_IF_ERROR(WriteReleasedRun(*writer_, start.run, start.jobs));
+    return WriteAudit(*writer_, audit);
+  });
+}
+
+Status SqliteStore::SetWorkflowStatus(const std::string& id, EventStatus status, TimePoint now,
+                                      const AuditEntry& audit) {
+  std::lock_guard lock(writer_mutex_);
+  return Transact(*writer_, [&]() -> Status {
     CRONIUM_ASSIGN_OR_RETURN(
-        auto stmt, writer_->Prepare(fmt::format("INSERT INTO workflow_runs ({}) VALUES "
-                                                "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
-                                                kRunColumns)));
-    stmt.Bind(1, run.id)
-        .Bind(2, run.workflow_id)
-        .Bind(3, run.owner_id)
-        .Bind(4, ToString(run.status))
-        .Bind(5, run.trigger)
-        .Bind(6, run.requested_by)
-        .Bind(7, run.input_json)
-        .Bind(8, run.graph_json)
-        .Bind(10, run.cancel_reason)
-        .Bind(11, run.end_reason)
-        .Bind(12, ToUnixMillis(run.created_at))
-        .Bind(13, OptionalMillis(run.finished_at));
-    if (run.unique_key.empty())
-      stmt.BindNull(9);
-    else
-      stmt.Bind(9, run.unique_key);
-    if (auto ran = stmt.Run(); !ran) {
-      if (ran.error().message.find("FOREIGN KEY") != std::string::npos) {
-        return NotFound(fmt::format("workflow {} not found", run.workflow_id));
-      }
-      if (ran.error().code == ErrorCode::kAlreadyExists) {
-        return AlreadyExists(fmt::format("a run for {} exists already", run.unique_key));
-      }
-      return tl::unexpected(ran.error());
-    }
-    int ord = 0;
-    for (const WorkflowNodeRun& node : run.nodes) {
-      CRONIUM_ASSIGN_OR_RETURN(
-          auto insert, writer_->Prepare("INSERT INTO workflow_run_nodes (run_id, node_id, "
-                                        "event_id, state, ord) VALUES (?1,?2,?3,'PENDING',?4)"));
-      insert.Bind(1, run.id).Bind(2, node.node_id).Bind(3, node.event_id).Bind(4, ord++);
-      CRONIUM_RETURN_IF_ERROR(insert.Run());
-      if (node.state != NodeRunState::kPending) {
-        CRONIUM_RETURN_IF_ERROR(WriteNodeRun(*writer_, run.id, node));
-      }
-    }
-    for (const auto& [job, execution] : jobs) {
-      CRONIUM_RETURN_IF_ERROR(InsertJob(*writer_, job, execution));
-    }
+        auto stmt, writer_->Prepare("UPDATE workflows SET status = ?2, updated_at = ?3 WHERE id = ?1"));
+    stmt.Bind(1, id).Bind(2, ToString(status)).Bind(3, ToUnixMillis(now));
+    CRONIUM_ASSIGN_OR_RETURN(int changed, stmt.Run());
+    if (changed == 0) return NotFound(fmt::format("workflow {} not found", id));
     return WriteAudit(*writer_, audit);
   });
 }
@@ -2400,7 +2496,8 @@ Result<std::vector<JobRecord>> SqliteStore::CancelWorkflowRun(const std::string&
   return Transact(*writer_, [&]() -> Result<std::vector<JobRecord>> {
     CRONIUM_ASSIGN_OR_RETURN(auto run, ReadRunById(*writer_, id, /*with_outputs=*/false));
     if (!run) return NotFound(fmt::format("workflow execution {} not found", id));
-    if (run->status != RunStatus::kRunning) {
+    if ((run->status != RunStatus::kRunning && run->status != RunStatus::kQueued) ||
+        run->finished_at) {
       return FailedPrecondition(
           fmt::format("the workflow execution already ended ({})", ToString(run->status)));
     }

@@ -61,16 +61,12 @@ class SqliteStore final : public Store {
       const std::function<Result<std::vector<SealedEnvVar>>(const EventRecord&)>& rewrite,
       const AuditEntry& audit) override;
   Status PutSchedule(const ScheduleRecord& schedule, const AuditEntry& audit) override;
-  Result<ScheduleRecord> GetSchedule(const std::string& event_id) override;
-  Status DeleteSchedule(const std::string& event_id, const AuditEntry& audit) override;
+  Result<ScheduleRecord> GetSchedule(const std::string& target_id) override;
+  Status DeleteSchedule(const std::string& target_id, const AuditEntry& audit) override;
   Result<std::vector<ScheduleRecord>> ListSchedules() override;
-  Result<std::vector<ScheduleWithEvent>> ListSchedulesWithEvents() override;
-  Status FireScheduled(const JobRecord& job, const ExecutionRecord& first_execution,
-                       const LedgerRecord& ledger, const ScheduleRecord& state,
-                       const AuditEntry& audit) override;
-  Status RecordOccurrence(const LedgerRecord& ledger, const ScheduleRecord& state) override;
+  Result<std::vector<ScheduleWithTarget>> ListSchedulesWithTargets() override;
   Result<std::vector<bool>> ApplyScheduleSteps(const std::vector<ScheduleStep>& steps) override;
-  Result<std::vector<LedgerRecord>> ListLedger(const std::string& event_id,
+  Result<std::vector<LedgerRecord>> ListLedger(const std::string& target_id,
                                                const std::string& before_id, int limit) override;
   Result<int> PruneLedger(TimePoint before) override;
   Result<std::vector<JobRecord>> ActiveJobs(const std::string& event_id) override;
@@ -118,11 +114,16 @@ class SqliteStore final : public Store {
   Status InsertWorkflow(const WorkflowRecord& workflow, const AuditEntry& audit) override;
   Result<WorkflowRecord> GetWorkflow(const std::string& id) override;
   Status UpdateWorkflow(const WorkflowRecord& workflow, const AuditEntry& audit) override;
+  Status SetWorkflowStatus(const std::string& id, EventStatus status, TimePoint now,
+                           const AuditEntry& audit) override;
   Status DeleteWorkflow(const std::string& id, const AuditEntry& audit) override;
   Result<std::vector<WorkflowRecord>> ListWorkflows(const WorkflowQuery& query) override;
   Status StartWorkflowRun(const WorkflowRunRecord& run,
                           const std::vector<std::pair<JobRecord, ExecutionRecord>>& jobs,
                           const AuditEntry& audit) override;
+  Status ActivateWorkflowRun(const WorkflowRunStart& start, const AuditEntry& audit) override;
+  Result<std::vector<WorkflowRunRecord>> ActiveWorkflowRuns(
+      const std::string& workflow_id) override;
   Result<WorkflowRunRecord> GetWorkflowRun(const std::string& id) override;
   Result<std::vector<WorkflowRunRecord>> ListWorkflowRuns(const WorkflowRunQuery& query) override;
   Result<std::vector<JobRecord>> CancelWorkflowRun(const std::string& id, const std::string& reason,
