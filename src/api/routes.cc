@@ -31,16 +31,6 @@ using http::Responder;
 using http::Response;
 using nlohmann::json;
 
-json RenderSchedule(store::Store& store, const std::string& event_id) {
-  auto record = store.GetSchedule(event_id);
-  if (!record) return nullptr;
-  json doc = json::parse(record->spec_json, nullptr, false);
-  if (!doc.is_object()) return nullptr;
-  doc["nextRunAt"] = TimeOrNull(record->next_due_at);
-  doc["runCount"] = record->run_count;
-  return doc;
-}
-
 json RunStatusNames(const std::vector<store::RunStatus>& statuses) {
   json names = json::array();
   for (store::RunStatus status : statuses) names.push_back(ToString(status));
@@ -169,6 +159,14 @@ Result<store::RunLimits> ParseLimits(const json& limits) {
   return parsed;
 }
 
+// A "schedule" value, validated now so that a bad schedule never leaves a half-made event or
+// workflow behind.
+Result<scheduler::ScheduleSpec> ParseSchedule(const json& schedule, TimePoint now) {
+  CRONIUM_ASSIGN_OR_RETURN(auto spec, scheduler::ScheduleSpecFromJson(schedule));
+  CRONIUM_RETURN_IF_ERROR(scheduler::CompiledSchedule::Compile(spec, now));
+  return spec;
+}
+
 // An event's fields plus its schedule: absent (unchanged), null (none) or a spec.
 struct EventInput {
   events::EventFields fields;
@@ -233,9 +231,7 @@ Result<EventInput> ParseEventInput(const Request& request, TimePoint now) {
     if (schedule->is_null()) {
       input.schedule = std::optional<scheduler::ScheduleSpec>();
     } else {
-      CRONIUM_ASSIGN_OR_RETURN(auto spec, scheduler::ScheduleSpecFromJson(*schedule));
-      // Validate now, so that a bad schedule never leaves a half-made event behind.
-      CRONIUM_RETURN_IF_ERROR(scheduler::CompiledSchedule::Compile(spec, now));
+      CRONIUM_ASSIGN_OR_RETURN(auto spec, ParseSchedule(*schedule, now));
       input.schedule = std::optional<scheduler::ScheduleSpec>(std::move(spec));
     }
   }
@@ -608,7 +604,7 @@ Result<Response> Handlers::ListEvents(Request& request, const auth::Principal& p
   json items = json::array();
   for (const auto& event : events) {
     json item = RenderEvent(event, false);
-    item["schedule"] = RenderSchedule(ctx_.store, event.id);
+    item["schedule"] = RenderSchedule(event.id);
     items.push_back(std::move(item));
   }
   const bool full = static_cast<int>(events.size()) == query.limit;
@@ -645,7 +641,7 @@ Result<Response> Handlers::GetEvent(Request& request, const auth::Principal& pri
 
 Response Handlers::EventResponse(int status, const events::Event& event, bool reveal) {
   json body = RenderEvent(event, reveal);
-  body["schedule"] = RenderSchedule(ctx_.store, event.id);
+  body["schedule"] = RenderSchedule(event.id);
   Response response = JsonResponse(status, body);
   if (status == 201) response.headers.emplace_back("Location", "/api/v1/events/" + event.id);
   return response;
@@ -687,25 +683,70 @@ Result<Response> Handlers::DeleteEvent(Request& request, const auth::Principal& 
 // GET /api/v1/events/{id}/ledger: what happened to each planned occurrence, newest first.
 Result<Response> Handlers::Ledger(Request& request, const auth::Principal& principal) {
   CRONIUM_ASSIGN_OR_RETURN(auto event, VisibleEvent(request.PathParam("id"), principal));
+  return LedgerOf(request, event.id);
+}
+
+Result<Response> Handlers::LedgerOf(Request& request, const std::string& target_id) {
   int limit = 50;
   std::string cursor;
   CRONIUM_RETURN_IF_ERROR(ReadPaging(request, limit, cursor));
-  CRONIUM_ASSIGN_OR_RETURN(auto rows, ctx_.store.ListLedger(event.id, cursor, limit));
+  CRONIUM_ASSIGN_OR_RETURN(auto rows, ctx_.store.ListLedger(target_id, cursor, limit));
+  // A workflow's occurrences start runs (workflow executions), an event's start jobs.
+  const bool workflow = target_id.starts_with("wfl_");
   json items = json::array();
   for (const auto& row : rows) {
-    items.push_back(
-        {{"id", row.id},
-         {"plannedAt", FormatRfc3339(row.planned_at)},
-         {"enqueuedAt", TimeOrNull(row.enqueued_at)},
-         {"latenessMs", row.lateness_ms ? json(*row.lateness_ms) : json(nullptr)},
-         {"fate", row.fate},
-         {"jobId", row.job_id.empty() ? json(nullptr) : json(row.job_id)},
-         {"executionId", row.execution_id.empty() ? json(nullptr) : json(row.execution_id)},
-         {"detail", row.detail}});
+    json item{{"id", row.id},
+              {"plannedAt", FormatRfc3339(row.planned_at)},
+              {"enqueuedAt", TimeOrNull(row.enqueued_at)},
+              {"latenessMs", row.lateness_ms ? json(*row.lateness_ms) : json(nullptr)},
+              {"fate", row.fate},
+              {"detail", row.detail}};
+    const json execution = row.execution_id.empty() ? json(nullptr) : json(row.execution_id);
+    if (workflow) {
+      item["workflowExecutionId"] = execution;
+    } else {
+      item["jobId"] = row.job_id.empty() ? json(nullptr) : json(row.job_id);
+      item["executionId"] = execution;
+    }
+    items.push_back(std::move(item));
   }
   const bool full = static_cast<int>(rows.size()) == limit;
   return JsonResponse(
       200, {{"items", items}, {"nextCursor", full ? json(rows.back().id) : json(nullptr)}});
+}
+
+Status Handlers::CheckSchedule(const json& schedule) {
+  return ParseSchedule(schedule, ctx_.clock.Now()).map([](auto&&) {});
+}
+
+Status Handlers::SetSchedule(const std::string& target_id, bool workflow, const json& schedule,
+                             const auth::Principal& principal) {
+  if (schedule.is_null()) {
+    if (!ctx_.store.GetSchedule(target_id)) return OkStatus();
+    return ctx_.scheduler.RemoveSchedule(target_id, principal.ToActor());
+  }
+  CRONIUM_ASSIGN_OR_RETURN(auto spec, ParseSchedule(schedule, ctx_.clock.Now()));
+  if (workflow) {
+    CRONIUM_RETURN_IF_ERROR(
+        ctx_.scheduler.SetWorkflowSchedule(target_id, spec, principal.ToActor()));
+  } else {
+    CRONIUM_RETURN_IF_ERROR(ctx_.scheduler.SetSchedule(target_id, spec, principal.ToActor()));
+  }
+  return OkStatus();
+}
+
+void Handlers::RefreshSchedule(const std::string& target_id) {
+  ctx_.scheduler.Refresh(target_id);
+}
+
+json Handlers::RenderSchedule(const std::string& target_id) {
+  auto record = ctx_.store.GetSchedule(target_id);
+  if (!record) return nullptr;
+  json doc = json::parse(record->spec_json, nullptr, false);
+  if (!doc.is_object()) return nullptr;
+  doc["nextRunAt"] = TimeOrNull(record->next_due_at);
+  doc["runCount"] = record->run_count;
+  return doc;
 }
 
 Result<Response> Handlers::RunEvent(Request& request, const auth::Principal& principal) {
@@ -918,11 +959,16 @@ Result<Response> Handlers::PreviewSchedule(Request& request, const auth::Princip
 Result<Response> Handlers::PreviewEventSchedule(Request& request,
                                                 const auth::Principal& principal) {
   CRONIUM_ASSIGN_OR_RETURN(auto event, VisibleEvent(request.PathParam("id"), principal));
-  CRONIUM_ASSIGN_OR_RETURN(auto record, ctx_.store.GetSchedule(event.id));
+  return PreviewOf(request, event.id, event.created_at,
+                   {{"eventId", event.id}, {"status", ToString(event.status)}});
+}
+
+Result<Response> Handlers::PreviewOf(Request& request, const std::string& target_id,
+                                     TimePoint created_at, json head) {
+  CRONIUM_ASSIGN_OR_RETURN(auto record, ctx_.store.GetSchedule(target_id));
   CRONIUM_ASSIGN_OR_RETURN(
       auto spec, scheduler::ScheduleSpecFromJson(json::parse(record.spec_json, nullptr, false)));
-  CRONIUM_ASSIGN_OR_RETURN(auto compiled,
-                           scheduler::CompiledSchedule::Compile(spec, event.created_at));
+  CRONIUM_ASSIGN_OR_RETURN(auto compiled, scheduler::CompiledSchedule::Compile(spec, created_at));
   CRONIUM_ASSIGN_OR_RETURN(const int count, ReadCount(request));
   json instants = json::array();
   TimePoint cursor = ctx_.clock.Now();
@@ -932,11 +978,10 @@ Result<Response> Handlers::PreviewEventSchedule(Request& request,
     AppendPreview(instants, *next, compiled.zone());
     cursor = next->instant;
   }
-  return JsonResponse(200, {{"eventId", event.id},
-                            {"timezone", compiled.zone().name()},
-                            {"status", ToString(event.status)},
-                            {"instants", instants},
-                            {"never", instants.empty()}});
+  head["timezone"] = compiled.zone().name();
+  head["instants"] = instants;
+  head["never"] = instants.empty();
+  return JsonResponse(200, head);
 }
 
 }  // namespace internal

@@ -109,8 +109,8 @@ json RenderRun(const store::WorkflowRunRecord& run, bool with_outputs) {
 // The graph and fields of a create (every graph field required) or an update (only what is
 // given changes; nodes and edges each replace the whole list).
 Status ParseWorkflow(const JsonBody& body, store::WorkflowRecord& w, bool create) {
-  CRONIUM_RETURN_IF_ERROR(body.RejectUnknown(
-      {"name", "description", "status", "tags", "shared", "trigger", "nodes", "edges"}));
+  CRONIUM_RETURN_IF_ERROR(body.RejectUnknown({"name", "description", "status", "tags", "shared",
+                                              "trigger", "schedule", "nodes", "edges"}));
   if (auto name = body.String("name"); !name) {
     return tl::unexpected(name.error());
   } else if (*name) {
@@ -213,6 +213,24 @@ Status ParseWorkflow(const JsonBody& body, store::WorkflowRecord& w, bool create
   return OkStatus();
 }
 
+// A workflow has a schedule exactly when its trigger is SCHEDULE. `schedule` is the request's
+// value (null: none; absent: as stored); `stored` whether it has one now.
+Status CheckTriggerAndSchedule(const store::WorkflowRecord& w, const json* schedule, bool stored) {
+  if (w.trigger == "SCHEDULE") {
+    if (schedule != nullptr && schedule->is_null()) {
+      return InvalidArgument(
+          "schedule: a workflow with trigger SCHEDULE needs one; change the trigger to drop it");
+    }
+    if (schedule == nullptr && !stored) {
+      return InvalidArgument("schedule: required when the trigger is SCHEDULE");
+    }
+  } else if (schedule != nullptr && !schedule->is_null()) {
+    return InvalidArgument(fmt::format(
+        "schedule: only a workflow with trigger SCHEDULE has one (this one's is {})", w.trigger));
+  }
+  return OkStatus();
+}
+
 json RenderWebhook(const store::WebhookRecord& w) {
   return {{"id", w.id},
           {"targetType", w.target_type},
@@ -240,6 +258,9 @@ void Handlers::RegisterWorkflowRoutes(http::Router& router) {
              });
   Bind(router, Method::kPost, "/api/v1/workflow-executions/{id}/cancel",
        &Handlers::CancelWorkflowExecution);
+  Bind(router, Method::kGet, "/api/v1/workflows/{id}/ledger", &Handlers::WorkflowLedger);
+  Bind(router, Method::kGet, "/api/v1/workflows/{id}/schedule/preview",
+       &Handlers::PreviewWorkflowSchedule);
   if (ctx_.webhooks != nullptr) {
     for (const char* target : {"/api/v1/workflows/{id}/webhooks", "/api/v1/events/{id}/webhooks"}) {
       Bind(router, Method::kPost, target, &Handlers::CreateWebhook);
@@ -281,7 +302,11 @@ Result<Response> Handlers::ListWorkflows(Request& request, const auth::Principal
   CRONIUM_RETURN_IF_ERROR(ReadPaging(request, query.limit, query.before_id));
   CRONIUM_ASSIGN_OR_RETURN(auto workflows, ctx_.store.ListWorkflows(query));
   json items = json::array();
-  for (const auto& workflow : workflows) items.push_back(RenderWorkflow(workflow, false));
+  for (const auto& workflow : workflows) {
+    json item = RenderWorkflow(workflow, false);
+    item["schedule"] = RenderSchedule(workflow.id);
+    items.push_back(std::move(item));
+  }
   const bool full = static_cast<int>(workflows.size()) == query.limit;
   return JsonResponse(
       200, {{"items", items}, {"nextCursor", full ? json(workflows.back().id) : json(nullptr)}});
@@ -297,17 +322,27 @@ Result<Response> Handlers::CreateWorkflow(Request& request, const auth::Principa
   w.owner_id = principal.user_id;
   w.created_at = w.updated_at = now;
   CRONIUM_RETURN_IF_ERROR(ctx_.workflows->Check(w));
+  const json* schedule = body.Get("schedule");
+  CRONIUM_RETURN_IF_ERROR(CheckTriggerAndSchedule(w, schedule, /*stored=*/false));
+  if (schedule != nullptr && !schedule->is_null()) CRONIUM_RETURN_IF_ERROR(CheckSchedule(*schedule));
   CRONIUM_RETURN_IF_ERROR(ctx_.store.InsertWorkflow(
       w, store::MakeAudit(principal.ToActor(), now, "workflow.create", "workflow", w.id,
                           json{{"name", w.name}, {"nodes", w.nodes.size()}}.dump())));
-  Response response = JsonResponse(201, RenderWorkflow(w, true));
+  if (schedule != nullptr) CRONIUM_RETURN_IF_ERROR(SetSchedule(w.id, true, *schedule, principal));
+  Response response = JsonResponse(201, WorkflowBody(w));
   response.headers.emplace_back("Location", "/api/v1/workflows/" + w.id);
   return response;
 }
 
 Result<Response> Handlers::GetWorkflow(Request& request, const auth::Principal& principal) {
   CRONIUM_ASSIGN_OR_RETURN(auto workflow, VisibleWorkflow(request.PathParam("id"), principal));
-  return JsonResponse(200, RenderWorkflow(workflow, true));
+  return JsonResponse(200, WorkflowBody(workflow));
+}
+
+json Handlers::WorkflowBody(const store::WorkflowRecord& w) {
+  json body = RenderWorkflow(w, true);
+  body["schedule"] = RenderSchedule(w.id);
+  return body;
 }
 
 Result<Response> Handlers::UpdateWorkflow(Request& request, const auth::Principal& principal) {
@@ -321,10 +356,20 @@ Result<Response> Handlers::UpdateWorkflow(Request& request, const auth::Principa
   const TimePoint now = ctx_.clock.Now();
   w.updated_at = now;
   CRONIUM_RETURN_IF_ERROR(ctx_.workflows->Check(w));
+  const json* schedule = body.Get("schedule");
+  const bool stored = ctx_.store.GetSchedule(w.id).has_value();
+  CRONIUM_RETURN_IF_ERROR(CheckTriggerAndSchedule(w, schedule, stored));
+  if (schedule != nullptr && !schedule->is_null()) CRONIUM_RETURN_IF_ERROR(CheckSchedule(*schedule));
   CRONIUM_RETURN_IF_ERROR(ctx_.store.UpdateWorkflow(
       w, store::MakeAudit(principal.ToActor(), now, "workflow.update", "workflow", w.id,
                           json{{"name", w.name}, {"nodes", w.nodes.size()}}.dump())));
-  return JsonResponse(200, RenderWorkflow(w, true));
+  if (schedule != nullptr) {
+    CRONIUM_RETURN_IF_ERROR(SetSchedule(w.id, true, *schedule, principal));
+  } else if (w.trigger != "SCHEDULE" && stored) {
+    CRONIUM_RETURN_IF_ERROR(SetSchedule(w.id, true, json(nullptr), principal));
+  }
+  RefreshSchedule(w.id);  // a status change starts or stops the schedule
+  return JsonResponse(200, WorkflowBody(w));
 }
 
 Result<Response> Handlers::DeleteWorkflow(Request& request, const auth::Principal& principal) {
@@ -336,6 +381,7 @@ Result<Response> Handlers::DeleteWorkflow(Request& request, const auth::Principa
   CRONIUM_RETURN_IF_ERROR(ctx_.store.DeleteWorkflow(
       w.id, store::MakeAudit(principal.ToActor(), ctx_.clock.Now(), "workflow.delete", "workflow",
                              w.id, json{{"name", w.name}}.dump())));
+  RefreshSchedule(w.id);  // its schedule went with it
   return Response{.status = 204};
 }
 
@@ -415,6 +461,20 @@ Result<Response> Handlers::CancelWorkflowExecution(Request& request,
       run.id, fmt::format("cancelled by {}", principal.username), principal.ToActor()));
   CRONIUM_ASSIGN_OR_RETURN(auto latest, ctx_.store.GetWorkflowRun(run.id));
   return JsonResponse(202, RenderRun(latest, true));
+}
+
+// GET /api/v1/workflows/{id}/ledger: what happened to each planned occurrence, newest first.
+Result<Response> Handlers::WorkflowLedger(Request& request, const auth::Principal& principal) {
+  CRONIUM_ASSIGN_OR_RETURN(auto w, VisibleWorkflow(request.PathParam("id"), principal));
+  return LedgerOf(request, w.id);
+}
+
+// GET /api/v1/workflows/{id}/schedule/preview?count=N: the next runs of its schedule.
+Result<Response> Handlers::PreviewWorkflowSchedule(Request& request,
+                                                   const auth::Principal& principal) {
+  CRONIUM_ASSIGN_OR_RETURN(auto w, VisibleWorkflow(request.PathParam("id"), principal));
+  return PreviewOf(request, w.id, w.created_at,
+                   {{"workflowId", w.id}, {"status", ToString(w.status)}});
 }
 
 Result<std::pair<std::string, std::string>> Handlers::WebhookTarget(

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/ids.h"
 #include "base/time_format.h"
 #include "store/sqlite/sqlite_store.h"
 #include "testutil/fake_clock.h"
@@ -30,14 +31,19 @@ class SchedulerTest : public ::testing::Test {
         events::EventsOptions{}, *store_,
         crypto::MasterKey::FromBytesForTest(key).Box(crypto::KeyPurpose::kEventEnvVars), clock_);
     queue_ = std::make_unique<queue::JobQueue>(*store_, clock_);
+    engine_ = std::make_unique<workflow::Engine>(*queue_, clock_);
+    store_->SetJobEndHook(engine_.get());
     scheduler_ = NewScheduler();
   }
 
-  void TearDown() override { queue_->Shutdown(); }
+  void TearDown() override {
+    store_->SetJobEndHook(nullptr);
+    queue_->Shutdown();
+  }
 
   std::unique_ptr<Scheduler> NewScheduler() {
-    auto scheduler =
-        std::make_unique<Scheduler>(SchedulerOptions{}, *store_, *queue_, *events_, clock_);
+    auto scheduler = std::make_unique<Scheduler>(SchedulerOptions{}, *store_, *queue_, *events_,
+                                                 clock_, engine_.get());
     EXPECT_TRUE(scheduler->Load());
     scheduler->cancel_run = [this](const std::string& id) { cancelled_.push_back(id); };
     return scheduler;
@@ -54,11 +60,53 @@ class SchedulerTest : public ::testing::Test {
     return created->id;
   }
 
-  void Schedule(const std::string& event_id, json spec) {
+  void Schedule(const std::string& id, json spec) {
     auto parsed = ScheduleSpecFromJson(spec);
     ASSERT_TRUE(parsed) << parsed.error().message;
-    auto set = scheduler_->SetSchedule(event_id, *parsed, store::Actor{});
+    auto set = id.starts_with("wfl_") ? scheduler_->SetWorkflowSchedule(id, *parsed, {})
+                                      : scheduler_->SetSchedule(id, *parsed, store::Actor{});
     ASSERT_TRUE(set) << set.error().message;
+  }
+
+  // An ACTIVE workflow of two events in a chain.
+  std::string ActiveWorkflow() {
+    store::WorkflowRecord w;
+    w.id = NewId("wfl", clock_.Now());
+    w.owner_id = "usr_1";
+    w.name = "nightly";
+    w.status = store::EventStatus::kActive;
+    w.trigger = "SCHEDULE";
+    const std::string first = ActiveEvent();
+    const std::string second = ActiveEvent();
+    w.nodes = {{.id = "extract", .event_id = first}, {.id = "load", .event_id = second}};
+    w.edges = {{.from = "extract", .to = "load", .kind = "ON_SUCCESS"}};
+    w.created_at = w.updated_at = clock_.Now();
+    EXPECT_TRUE(engine_->Check(w));
+    EXPECT_TRUE(store_->InsertWorkflow(w, {}));
+    return w.id;
+  }
+
+  // Plays the worker: claims and succeeds every runnable job; returns how many ran.
+  int RunAllJobs() {
+    int ran = 0;
+    for (int guard = 0; guard < 100; ++guard) {
+      auto claimed = queue_->Claim("w1", std::chrono::minutes(1));
+      if (!claimed || !*claimed) break;
+      store::ClaimedJob job = std::move(**claimed);
+      EXPECT_TRUE(queue_->MarkRunning(job));
+      store::ExecutionRecord done = job.execution;
+      done.status = store::RunStatus::kSucceeded;
+      done.finished_at = clock_.Now();
+      EXPECT_TRUE(queue_->Finish(job.job, done, {}));
+      ++ran;
+    }
+    return ran;
+  }
+
+  store::WorkflowRunRecord RunOf(const store::LedgerRecord& row) {
+    auto run = store_->GetWorkflowRun(row.execution_id);
+    EXPECT_TRUE(run) << row.fate << " " << row.detail;
+    return run ? *run : store::WorkflowRunRecord{};
   }
 
   // Moves the clock forward in steps, running what is due at each step.
@@ -85,6 +133,7 @@ class SchedulerTest : public ::testing::Test {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<events::EventService> events_;
   std::unique_ptr<queue::JobQueue> queue_;
+  std::unique_ptr<workflow::Engine> engine_;
   std::unique_ptr<Scheduler> scheduler_;
   std::vector<std::string> cancelled_;
 };
@@ -313,6 +362,139 @@ TEST_F(SchedulerTest, DstSkippedOccurrencesAreRecorded) {
             std::string::npos)
       << ledger->back().detail;
   EXPECT_EQ(ledger->front().planned_at, U("2026-03-30T00:30:00Z"));
+}
+
+TEST_F(SchedulerTest, WorkflowSchedulesStartRunsIntoTheLedger) {
+  const std::string id = ActiveWorkflow();
+  Schedule(id, {{"kind", "CRON"},
+                {"cron", "*/10 * * * * *"},
+                {"timezone", "UTC"},
+                {"overlapPolicy", "ALLOW"}});
+  EXPECT_EQ(Advance(seconds(35)), 3);
+  auto ledger = store_->ListLedger(id, "", 10);
+  ASSERT_EQ(ledger->size(), 3u);
+  const auto& first = ledger->back();
+  EXPECT_EQ(first.fate, "FIRED");
+  EXPECT_EQ(first.planned_at, U("2026-01-01T00:00:10Z"));
+  EXPECT_EQ(first.lateness_ms, 0);
+  EXPECT_TRUE(first.job_id.empty());
+  store::WorkflowRunRecord run = RunOf(first);
+  EXPECT_EQ(run.workflow_id, id);
+  EXPECT_EQ(run.trigger, "SCHEDULE");
+  EXPECT_EQ(run.input_json, "{}");
+  EXPECT_EQ(run.unique_key, id + "@" + std::to_string(ToUnixMillis(first.planned_at)));
+  EXPECT_EQ(run.status, store::RunStatus::kRunning);
+  EXPECT_EQ(run.nodes[0].state, store::NodeRunState::kRunning);  // its start node is queued
+  EXPECT_EQ(run.nodes[1].state, store::NodeRunState::kPending);
+  EXPECT_EQ(store_->GetSchedule(id)->run_count, 3);
+  EXPECT_EQ(store_->GetSchedule(id)->target, store::ScheduleTarget::kWorkflow);
+  EXPECT_EQ(RunAllJobs(), 6);  // two nodes of three runs
+  EXPECT_EQ(RunOf(first).status, store::RunStatus::kSucceeded);
+
+  // A restart (or a second node) at the same instant fires nothing again; neither does a
+  // schedule state rolled back: the run's unique key stops a second run of an occurrence.
+  auto other = NewScheduler();
+  EXPECT_EQ(*other->RunDue(clock_.Now()), 0);
+  auto state = *store_->GetSchedule(id);
+  state.next_due_at = U("2026-01-01T00:00:20Z");
+  state.last_planned_at = U("2026-01-01T00:00:10Z");
+  ASSERT_TRUE(store_->PutSchedule(state, {}));
+  auto stale = NewScheduler();
+  EXPECT_EQ(*stale->RunDue(clock_.Now()), 0);
+  EXPECT_EQ(store_->ListWorkflowRuns({.workflow_id = id})->size(), 3u);
+}
+
+TEST_F(SchedulerTest, WorkflowOverlapSkipAndBufferOne) {
+  const std::string skip = ActiveWorkflow();
+  Schedule(skip,
+           {{"kind", "INTERVAL"}, {"intervalSeconds", 5}, {"startAt", "2026-01-01T00:00:05Z"}});
+  const std::string buffer = ActiveWorkflow();
+  Schedule(buffer, {{"kind", "INTERVAL"},
+                    {"intervalSeconds", 5},
+                    {"startAt", "2026-01-01T00:00:05Z"},
+                    {"overlapPolicy", "BUFFER_ONE"}});
+  EXPECT_EQ(Advance(seconds(15)), 3);  // the first runs still have their first node queued
+  EXPECT_EQ(Fates(skip), (std::vector<std::string>{"FIRED", "SKIPPED_OVERLAP", "SKIPPED_OVERLAP"}));
+  EXPECT_EQ(Fates(buffer), (std::vector<std::string>{"FIRED", "BUFFERED", "SKIPPED_OVERLAP"}));
+  auto ledger = *store_->ListLedger(buffer, "", 10);
+  const store::WorkflowRunRecord held = RunOf(ledger[1]);
+  EXPECT_EQ(held.status, store::RunStatus::kQueued);
+  EXPECT_EQ(held.nodes[0].state, store::NodeRunState::kPending);
+  // The first run ends; the held one starts then, and runs to its end.
+  EXPECT_EQ(RunAllJobs(), 2 + 2 + 2);
+  EXPECT_EQ(RunOf(ledger[2]).status, store::RunStatus::kSucceeded);
+  EXPECT_EQ(RunOf(ledger[1]).status, store::RunStatus::kSucceeded);
+  EXPECT_GE(*RunOf(ledger[1]).nodes[0].started_at, *RunOf(ledger[2]).finished_at);
+}
+
+TEST_F(SchedulerTest, WorkflowOverlapBufferAllAndCancelPrevious) {
+  const std::string all = ActiveWorkflow();
+  Schedule(all, {{"kind", "INTERVAL"},
+                 {"intervalSeconds", 5},
+                 {"startAt", "2026-01-01T00:00:05Z"},
+                 {"overlapPolicy", "BUFFER_ALL"}});
+  const std::string cancel = ActiveWorkflow();
+  Schedule(cancel, {{"kind", "INTERVAL"},
+                    {"intervalSeconds", 5},
+                    {"startAt", "2026-01-01T00:00:05Z"},
+                    {"overlapPolicy", "CANCEL_PREVIOUS"}});
+  EXPECT_EQ(Advance(seconds(15)), 6);
+  EXPECT_EQ(Fates(all), (std::vector<std::string>{"FIRED", "BUFFERED", "BUFFERED"}));
+  EXPECT_EQ(Fates(cancel), (std::vector<std::string>{"FIRED", "FIRED", "FIRED"}));
+  auto cancels = *store_->ListLedger(cancel, "", 10);
+  EXPECT_EQ(RunOf(cancels[2]).status, store::RunStatus::kCancelled);
+  EXPECT_NE(RunOf(cancels[2]).end_reason.find("CANCEL_PREVIOUS"), std::string::npos);
+  EXPECT_EQ(RunOf(cancels[1]).status, store::RunStatus::kCancelled);
+  EXPECT_EQ(RunOf(cancels[0]).status, store::RunStatus::kRunning);
+  EXPECT_EQ(cancels[0].detail, "cancelled 1 previous run(s)");
+  // Buffered runs of BUFFER_ALL run one after another, all of them.
+  EXPECT_EQ(RunAllJobs(), 3 * 2 + 2);
+  const auto buffered = *store_->ListLedger(all, "", 10);
+  for (const auto& row : buffered) {
+    EXPECT_EQ(RunOf(row).status, store::RunStatus::kSucceeded);
+  }
+}
+
+TEST_F(SchedulerTest, WorkflowRunLimitPausesItAndPausedWorkflowsDoNotFire) {
+  const std::string id = ActiveWorkflow();
+  Schedule(id, {{"kind", "INTERVAL"},
+                {"intervalSeconds", 5},
+                {"maxRuns", 2},
+                {"startAt", "2026-01-01T00:00:05Z"},
+                {"overlapPolicy", "ALLOW"}});
+  EXPECT_EQ(Advance(seconds(30)), 2);
+  EXPECT_EQ(Fates(id), (std::vector<std::string>{"FIRED", "FIRED", "RUN_LIMIT_REACHED"}));
+  EXPECT_EQ(store_->GetWorkflow(id)->status, store::EventStatus::kPaused);
+
+  const std::string paused = ActiveWorkflow();
+  Schedule(paused, {{"kind", "INTERVAL"}, {"intervalSeconds", 5}, {"overlapPolicy", "ALLOW"}});
+  ASSERT_TRUE(store_->SetWorkflowStatus(paused, store::EventStatus::kPaused, clock_.Now(), {}));
+  scheduler_->Refresh(paused);
+  EXPECT_EQ(Advance(seconds(10)), 0);
+  ASSERT_TRUE(store_->SetWorkflowStatus(paused, store::EventStatus::kActive, clock_.Now(), {}));
+  scheduler_->Refresh(paused);
+  EXPECT_EQ(Advance(seconds(5)), 1);
+  EXPECT_EQ(Fates(paused), (std::vector<std::string>{"PAUSED", "PAUSED", "FIRED"}));
+  // A DRAFT workflow's schedule waits until it is ACTIVE; a deleted one's is gone.
+  ASSERT_TRUE(store_->DeleteWorkflow(paused, {}));
+  scheduler_->Refresh(paused);
+  EXPECT_EQ(Advance(seconds(10)), 0);
+  EXPECT_EQ(store_->GetSchedule(paused).error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(SchedulerTest, AWorkflowThatCannotStartIsRecordedNotRetriedForever) {
+  const std::string id = ActiveWorkflow();
+  Schedule(id, {{"kind", "INTERVAL"}, {"intervalSeconds", 5}, {"overlapPolicy", "ALLOW"}});
+  // Its graph went bad behind the API's back (a cycle written straight to the store).
+  auto w = *store_->GetWorkflow(id);
+  w.edges.push_back({.from = "load", .to = "extract", .kind = "ALWAYS"});
+  ASSERT_TRUE(store_->UpdateWorkflow(w, {}));
+  EXPECT_EQ(Advance(seconds(10)), 0);
+  auto ledger = *store_->ListLedger(id, "", 10);
+  ASSERT_EQ(ledger.size(), 2u);
+  EXPECT_EQ(ledger[0].fate, "START_FAILED");
+  EXPECT_NE(ledger[0].detail.find("cycle"), std::string::npos) << ledger[0].detail;
+  EXPECT_EQ(store_->GetSchedule(id)->run_count, 0);
 }
 
 }  // namespace

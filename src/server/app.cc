@@ -307,6 +307,11 @@ Status App::Start() {
         "their event's policy)",
         recovered);
   }
+  // A run held QUEUED behind one that ended while this process was down (or between its write
+  // and its release) starts now.
+  if (Status released = p.engine->ReleaseAllHeld(); !released) {
+    spdlog::warn("workflows: cannot start held runs: {}", released.error().message);
+  }
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int workers = options_.workers > 0 ? options_.workers : cores;
 
@@ -346,7 +351,7 @@ Status App::Start() {
                                            *p.queue, *p.events, *p.executor, p.clock);
   p.scheduler = std::make_unique<scheduler::Scheduler>(
       scheduler::SchedulerOptions{.misfire_grace = options_.misfire_grace}, *p.store, *p.queue,
-      *p.events, p.clock);
+      *p.events, p.clock, p.engine.get());
   p.scheduler->cancel_run = [this](const std::string& execution_id) {
     auto cancelled = parts_->workers->Cancel(
         execution_id, "cancelled by the schedule's CANCEL_PREVIOUS overlap policy",

@@ -405,5 +405,116 @@ TEST_F(EngineTest, ACancelledRunsNodeIsNotRetried) {
   EXPECT_TRUE(record->finished_at);
 }
 
+// The run ids of jobs as Drain runs them, one job at a time.
+class HeldRunsTest : public EngineTest {
+ protected:
+  std::vector<std::string> DrainRuns() {
+    std::vector<std::string> runs;
+    for (int guard = 0; guard < 100; ++guard) {
+      auto claimed = queue_->Claim("w1", milliseconds(30'000));
+      EXPECT_TRUE(claimed);
+      if (!claimed || !*claimed) break;
+      store::ClaimedJob job = std::move(**claimed);
+      EXPECT_TRUE(queue_->MarkRunning(job));
+      runs.push_back(job.job.workflow_run_id);
+      // While one of its runs has a node running, every other run of the workflow waits.
+      auto active = store_->ActiveWorkflowRuns(store_->GetWorkflowRun(runs.back())->workflow_id);
+      for (const auto& other : *active) {
+        if (other.id != runs.back()) {
+          EXPECT_EQ(other.status, RunStatus::kQueued) << other.id;
+        }
+      }
+      store::ExecutionRecord done = job.execution;
+      done.status = RunStatus::kSucceeded;
+      done.finished_at = clock_.Now();
+      EXPECT_TRUE(queue_->Finish(job.job, done, queue::RetryPolicyOf(events_[job.job.event_id])));
+    }
+    return runs;
+  }
+};
+
+TEST_F(HeldRunsTest, HeldRunsStartOneAfterAnotherWhenThePreviousEnds) {
+  auto w = Workflow({"a", "b"}, {{"a", "b", "ALWAYS"}});
+  auto first = engine_->Start(w, {});
+  auto second = engine_->Start(w, {.hold = true});
+  auto third = engine_->Start(w, {.hold = true});
+  ASSERT_TRUE(first && second && third);
+  auto held = store_->GetWorkflowRun(*second);
+  EXPECT_EQ(held->status, RunStatus::kQueued);
+  EXPECT_FALSE(held->finished_at);
+  for (const auto& node : held->nodes) EXPECT_EQ(node.state, NodeRunState::kPending);
+  EXPECT_EQ(DrainRuns(),
+            (std::vector<std::string>{*first, *first, *second, *second, *third, *third}));
+  for (const auto& id : {*first, *second, *third}) {
+    EXPECT_EQ(store_->GetWorkflowRun(id)->status, RunStatus::kSucceeded) << id;
+  }
+  EXPECT_TRUE(store_->ActiveWorkflowRuns(w.id)->empty());
+}
+
+TEST_F(HeldRunsTest, AHeldRunStartsAtOnceWhenNothingElseRuns) {
+  auto w = Workflow({"a"}, {});
+  auto run = engine_->Start(w, {.hold = true});
+  ASSERT_TRUE(run);
+  EXPECT_EQ(store_->GetWorkflowRun(*run)->status, RunStatus::kRunning);
+  EXPECT_EQ(DrainRuns(), (std::vector<std::string>{*run}));
+}
+
+TEST_F(HeldRunsTest, CancellingHeldOrRunningRunsLetsTheNextStart) {
+  auto w = Workflow({"a"}, {});
+  auto first = engine_->Start(w, {});
+  auto second = engine_->Start(w, {.hold = true});
+  auto third = engine_->Start(w, {.hold = true});
+  ASSERT_TRUE(first && second && third);
+  // A held run cancelled ends at once, every node CANCELLED; it never starts.
+  ASSERT_TRUE(engine_->Cancel(*second, "not needed", {}));
+  auto cancelled = store_->GetWorkflowRun(*second);
+  EXPECT_EQ(cancelled->status, RunStatus::kCancelled);
+  EXPECT_TRUE(cancelled->finished_at);
+  EXPECT_EQ(cancelled->nodes[0].state, NodeRunState::kCancelled);
+  EXPECT_EQ(store_->GetWorkflowRun(*third)->status, RunStatus::kQueued);
+  // The running one cancelled (its job still queued): the third starts.
+  ASSERT_TRUE(engine_->Cancel(*first, "stop", {}));
+  EXPECT_EQ(store_->GetWorkflowRun(*first)->status, RunStatus::kCancelled);
+  EXPECT_EQ(store_->GetWorkflowRun(*third)->status, RunStatus::kRunning);
+  EXPECT_EQ(DrainRuns(), (std::vector<std::string>{*third}));
+  EXPECT_EQ(engine_->Cancel(*second, "again", {}).error().code, ErrorCode::kFailedPrecondition);
+}
+
+TEST_F(HeldRunsTest, AHeldRunLeftBehindByACrashStartsAtStartUp) {
+  auto w = Workflow({"a", "b"}, {});
+  // Written held, but the process died before releasing it: nothing else is active.
+  auto planned = engine_->Plan(w, {.hold = true});
+  ASSERT_TRUE(planned);
+  ASSERT_TRUE(store_->StartWorkflowRun(planned->run, planned->jobs, {}));
+  EXPECT_EQ(store_->GetWorkflowRun(planned->run.id)->status, RunStatus::kQueued);
+  ASSERT_TRUE(engine_->ReleaseAllHeld());
+  auto run = store_->GetWorkflowRun(planned->run.id);
+  EXPECT_EQ(run->status, RunStatus::kRunning);
+  EXPECT_EQ(run->nodes[0].state, NodeRunState::kRunning);
+  ASSERT_TRUE(engine_->ReleaseAllHeld());  // idempotent: nothing starts twice
+  EXPECT_EQ(DrainRuns(), (std::vector<std::string>{run->id, run->id}));
+  // The store refuses to start a run that is not held, or while another one is active.
+  EXPECT_EQ(store_->ActivateWorkflowRun(*planned, {}).error().code,
+            ErrorCode::kFailedPrecondition);
+}
+
+TEST_F(HeldRunsTest, AHeldRunWhoseStartFailsAtOnceLetsTheNextOneStart) {
+  auto w = Workflow({"a"}, {});
+  auto first = engine_->Start(w, {});
+  auto second = engine_->Start(w, {.hold = true});
+  auto third = engine_->Start(w, {.hold = true});
+  ASSERT_TRUE(first && second && third);
+  // The node's event is archived while they wait: the second fails at once when released...
+  events_["evt_a"].status = store::EventStatus::kArchived;
+  ASSERT_TRUE(store_->UpdateEvent(events_["evt_a"], {}));
+  EXPECT_EQ(DrainRuns(), (std::vector<std::string>{*first}));
+  auto second_run = store_->GetWorkflowRun(*second);
+  EXPECT_EQ(second_run->status, RunStatus::kFailed);
+  EXPECT_NE(second_run->nodes[0].end_reason.find("archived"), std::string::npos);
+  // ... and so does the third, released in the same end: nothing is left waiting.
+  EXPECT_EQ(store_->GetWorkflowRun(*third)->status, RunStatus::kFailed);
+  EXPECT_TRUE(store_->ActiveWorkflowRuns(w.id)->empty());
+}
+
 }  // namespace
 }  // namespace cronium::workflow

@@ -66,6 +66,19 @@ class Handlers {
   Result<http::Response> ListEventExecutions(http::Request&, const auth::Principal&);
   Result<http::Response> Ledger(http::Request&, const auth::Principal&);
   Result<http::Response> PreviewEventSchedule(http::Request&, const auth::Principal&);
+  // Schedules of events and workflows (`target_id` names either). CheckSchedule validates a
+  // "schedule" value (not null) before anything is written; SetSchedule sets it (null removes
+  // the schedule, if there is one).
+  Status CheckSchedule(const json& schedule);
+  Status SetSchedule(const std::string& target_id, bool workflow, const json& schedule,
+                     const auth::Principal& principal);
+  json RenderSchedule(const std::string& target_id);
+  // The event or workflow changed (status, deletion): the scheduler re-reads it.
+  void RefreshSchedule(const std::string& target_id);
+  // A page of the ledger, newest first; the next runs of the schedule, after `head`'s fields.
+  Result<http::Response> LedgerOf(http::Request& request, const std::string& target_id);
+  Result<http::Response> PreviewOf(http::Request& request, const std::string& target_id,
+                                   TimePoint created_at, json head);
   http::Response EventResponse(int status, const events::Event& event, bool reveal);
   Result<http::Response> ListExecutions(http::Request&, const auth::Principal&);
   Result<http::Response> CancelExecution(http::Request&, const auth::Principal&);
@@ -91,6 +104,8 @@ class Handlers {
   Result<http::Response> ListWorkflowExecutions(http::Request&, const auth::Principal&);
   void GetWorkflowExecution(http::Request& request, http::Responder respond);
   Result<http::Response> CancelWorkflowExecution(http::Request&, const auth::Principal&);
+  Result<http::Response> WorkflowLedger(http::Request&, const auth::Principal&);
+  Result<http::Response> PreviewWorkflowSchedule(http::Request&, const auth::Principal&);
   Result<http::Response> CreateWebhook(http::Request&, const auth::Principal&);
   Result<http::Response> ListWebhooks(http::Request&, const auth::Principal&);
   Result<http::Response> DeleteWebhook(http::Request&, const auth::Principal&);
@@ -100,6 +115,7 @@ class Handlers {
   Result<std::pair<std::string, std::string>> WebhookTarget(const http::Request&,
                                                             const auth::Principal&, bool change);
   Result<store::WorkflowRecord> VisibleWorkflow(const std::string& id, const auth::Principal&);
+  json WorkflowBody(const store::WorkflowRecord& workflow);  // with its graph and schedule
   Result<store::WorkflowRunRecord> VisibleWorkflowRun(const std::string& id,
                                                       const auth::Principal&);
 
