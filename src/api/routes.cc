@@ -735,9 +735,7 @@ Status Handlers::SetSchedule(const std::string& target_id, bool workflow, const 
   return OkStatus();
 }
 
-void Handlers::RefreshSchedule(const std::string& target_id) {
-  ctx_.scheduler.Refresh(target_id);
-}
+void Handlers::RefreshSchedule(const std::string& target_id) { ctx_.scheduler.Refresh(target_id); }
 
 json Handlers::RenderSchedule(const std::string& target_id) {
   auto record = ctx_.store.GetSchedule(target_id);

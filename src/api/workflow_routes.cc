@@ -324,7 +324,8 @@ Result<Response> Handlers::CreateWorkflow(Request& request, const auth::Principa
   CRONIUM_RETURN_IF_ERROR(ctx_.workflows->Check(w));
   const json* schedule = body.Get("schedule");
   CRONIUM_RETURN_IF_ERROR(CheckTriggerAndSchedule(w, schedule, /*stored=*/false));
-  if (schedule != nullptr && !schedule->is_null()) CRONIUM_RETURN_IF_ERROR(CheckSchedule(*schedule));
+  if (schedule != nullptr && !schedule->is_null())
+    CRONIUM_RETURN_IF_ERROR(CheckSchedule(*schedule));
   CRONIUM_RETURN_IF_ERROR(ctx_.store.InsertWorkflow(
       w, store::MakeAudit(principal.ToActor(), now, "workflow.create", "workflow", w.id,
                           json{{"name", w.name}, {"nodes", w.nodes.size()}}.dump())));
@@ -359,7 +360,8 @@ Result<Response> Handlers::UpdateWorkflow(Request& request, const auth::Principa
   const json* schedule = body.Get("schedule");
   const bool stored = ctx_.store.GetSchedule(w.id).has_value();
   CRONIUM_RETURN_IF_ERROR(CheckTriggerAndSchedule(w, schedule, stored));
-  if (schedule != nullptr && !schedule->is_null()) CRONIUM_RETURN_IF_ERROR(CheckSchedule(*schedule));
+  if (schedule != nullptr && !schedule->is_null())
+    CRONIUM_RETURN_IF_ERROR(CheckSchedule(*schedule));
   CRONIUM_RETURN_IF_ERROR(ctx_.store.UpdateWorkflow(
       w, store::MakeAudit(principal.ToActor(), now, "workflow.update", "workflow", w.id,
                           json{{"name", w.name}, {"nodes", w.nodes.size()}}.dump())));

@@ -109,6 +109,16 @@ void PrintTable(const std::vector<std::string>& header,
   for (const auto& row : rows) print_row(row);
 }
 
+// "CRON '0 2 * * *' (tz Europe/Paris, overlap SKIP, next ..., runs 3)"
+std::string DescribeSchedule(const json& sc) {
+  std::string what = Str(sc["kind"]);
+  if (sc["cron"].is_string()) what += " '" + sc["cron"].get<std::string>() + "'";
+  if (sc["intervalSeconds"].is_number()) what += " every " + Str(sc["intervalSeconds"]) + "s";
+  if (sc["at"].is_string()) what += " at " + Str(sc["at"]);
+  return what + " (tz " + Str(sc["timezone"]) + ", overlap " + Str(sc["overlapPolicy"]) +
+         ", next " + Str(sc["nextRunAt"]) + ", runs " + Str(sc["runCount"]) + ")";
+}
+
 void PrintEvent(const json& e) {
   std::cout << "id:        " << Str(e["id"]) << "\n"
             << "name:      " << Str(e["name"]) << "\n"
@@ -155,13 +165,7 @@ void PrintEvent(const json& e) {
   std::cout << "created:   " << Str(e["createdAt"]) << "\n"
             << "updated:   " << Str(e["updatedAt"]) << "\n";
   if (e.contains("schedule") && e["schedule"].is_object()) {
-    const json& sc = e["schedule"];
-    std::string what = Str(sc["kind"]);
-    if (sc["cron"].is_string()) what += " '" + sc["cron"].get<std::string>() + "'";
-    if (sc["intervalSeconds"].is_number()) what += " every " + Str(sc["intervalSeconds"]) + "s";
-    if (sc["at"].is_string()) what += " at " + Str(sc["at"]);
-    std::cout << "schedule:  " << what << " (tz " << Str(sc["timezone"]) << ", next "
-              << Str(sc["nextRunAt"]) << ", runs " << Str(sc["runCount"]) << ")\n";
+    std::cout << "schedule:  " << DescribeSchedule(e["schedule"]) << "\n";
   }
   if (e["httpRequest"].is_object()) {
     std::cout << "request:   " << Str(e["httpRequest"]["method"]) << " "
@@ -286,7 +290,7 @@ void ShowList(CliState& state, const Common& common, const std::string& path,
   PrintTable(header, rows);
 }
 
-// Schedule flags shared by `event create` and `event schedule`.
+// Schedule flags shared by `event create`, `event schedule` and `workflow schedule`.
 struct ScheduleFlags {
   std::string cron, at, tz, misfire, overlap, start, end;
   int64_t interval = 0;
@@ -303,7 +307,8 @@ struct ScheduleFlags {
     cmd->add_option("--tz", tz, "IANA time zone of the schedule (default: the server's)");
     cmd->add_option("--start", start, "Nothing runs before this RFC 3339 time");
     cmd->add_option("--end", end, "Nothing runs after this RFC 3339 time");
-    cmd->add_option("--max-runs", max_runs, "Pause the event after this many scheduled runs");
+    cmd->add_option("--max-runs", max_runs,
+                    "Pause the event (or workflow) after this many scheduled runs");
     cmd->add_option("--misfire", misfire, "SKIP (default), RUN_ONCE or RUN_ALL");
     cmd->add_option("--overlap", overlap,
                     "SKIP (default), BUFFER_ONE, BUFFER_ALL, CANCEL_PREVIOUS or ALLOW");
@@ -1633,9 +1638,14 @@ void AddWorkflowCommands(CLI::App& app, CliState& state) {
     cmd->callback([&state, common, limit] {
       ShowList(
           state, *common, "/api/v1/workflows?limit=" + std::to_string(*limit),
-          {"ID", "NAME", "STATUS", "TRIGGER", "UPDATED"},
+          {"ID", "NAME", "STATUS", "TRIGGER", "NEXT RUN", "UPDATED"},
           [](const json& w) -> std::vector<std::string> {
-            return {Str(w["id"]), Str(w["name"]), Str(w["status"]), Str(w["trigger"]),
+            const bool scheduled = w["schedule"].is_object();
+            return {Str(w["id"]),
+                    Str(w["name"]),
+                    Str(w["status"]),
+                    Str(w["trigger"]),
+                    scheduled ? Str(w["schedule"]["nextRunAt"]) : std::string("-"),
                     Str(w["updatedAt"])};
           },
           "No workflows yet. Create one with: cronium workflow create -f workflow.yaml\n");
@@ -1657,6 +1667,9 @@ void AddWorkflowCommands(CLI::App& app, CliState& state) {
       std::cout << "Workflow " << Str(w["id"]) << ": " << Str(w["name"]) << "\nStatus "
                 << Str(w["status"]) << ", trigger " << Str(w["trigger"])
                 << (w["shared"] == true ? ", shared" : "") << "\n";
+      if (w["schedule"].is_object()) {
+        std::cout << "Schedule " << DescribeSchedule(w["schedule"]) << "\n";
+      }
       if (!Str(w["description"]).empty()) std::cout << Str(w["description"]) << "\n";
       std::cout << "\n";
       std::vector<std::vector<std::string>> nodes;
@@ -1783,6 +1796,84 @@ void AddWorkflowCommands(CLI::App& app, CliState& state) {
       if (!cancelled) return;
       if (common->json_output) return void(std::cout << cancelled->dump(2) << "\n");
       std::cout << "Cancelled workflow execution " << *id << "; running nodes are being stopped\n";
+    });
+  }
+
+  {
+    auto* cmd = workflow->add_subcommand(
+        "schedule", "Run a workflow on a schedule (trigger SCHEDULE), or stop with --clear");
+    auto common = std::make_shared<Common>();
+    auto id = std::make_shared<std::string>();
+    auto flags = std::make_shared<ScheduleFlags>();
+    auto clear = std::make_shared<bool>(false);
+    AddCommon(cmd, *common);
+    cmd->add_option("id", *id, "Workflow id")->required();
+    flags->Add(cmd);
+    cmd->add_flag("--clear", *clear, "Remove the schedule (the trigger becomes MANUAL)");
+    cmd->callback([&state, common, id, flags, clear] {
+      if (*clear == flags->Given()) {
+        return void(state.exit_code =
+                        Fail(Error{ErrorCode::kInvalidArgument,
+                                   "give --cron, --interval or --at, or else --clear"}));
+      }
+      json body = *clear ? json{{"trigger", "MANUAL"}}
+                         : json{{"trigger", "SCHEDULE"}, {"schedule", flags->ToJson()}};
+      auto updated = CallOrReport(state, *common, "PATCH",
+                                  "/api/v1/workflows/" + http::PercentEncode(*id), body.dump());
+      if (!updated) return;
+      if (common->json_output) return void(std::cout << updated->dump(2) << "\n");
+      const json& schedule = (*updated)["schedule"];
+      if (schedule.is_null()) {
+        std::cout << "Workflow " << *id << " has no schedule now (trigger MANUAL).\n";
+      } else {
+        std::cout << "Workflow " << *id << ": " << DescribeSchedule(schedule) << "\nStatus "
+                  << Str((*updated)["status"]) << "; only ACTIVE workflows run on schedule"
+                  << ((*updated)["status"] == "ACTIVE"
+                          ? ".\n"
+                          : " (cronium workflow resume " + *id + ").\n");
+      }
+    });
+  }
+
+  {
+    auto* cmd = workflow->add_subcommand("ledger", "What happened to each planned occurrence");
+    auto common = std::make_shared<Common>();
+    auto id = std::make_shared<std::string>();
+    auto limit = std::make_shared<int>(50);
+    AddCommon(cmd, *common);
+    cmd->add_option("id", *id, "Workflow id")->required();
+    cmd->add_option("--limit", *limit, "At most this many (1-200)");
+    cmd->callback([&state, common, id, limit] {
+      ShowList(state, *common,
+               "/api/v1/workflows/" + http::PercentEncode(*id) +
+                   "/ledger?limit=" + std::to_string(*limit),
+               {"PLANNED", "FATE", "LATE MS", "WORKFLOW EXECUTION", "DETAIL"},
+               [](const json& r) -> std::vector<std::string> {
+                 return {Str(r["plannedAt"]), Str(r["fate"]), Str(r["latenessMs"]),
+                         Str(r["workflowExecutionId"]), Str(r["detail"])};
+               });
+    });
+  }
+
+  for (const auto& [verb, status] : {std::pair{"pause", "PAUSED"}, std::pair{"resume", "ACTIVE"}}) {
+    auto* cmd = workflow->add_subcommand(
+        verb, std::string(verb == std::string("pause") ? "Stop scheduled runs (status PAUSED)"
+                                                       : "Start scheduled runs (status ACTIVE)"));
+    auto common = std::make_shared<Common>();
+    auto id = std::make_shared<std::string>();
+    AddCommon(cmd, *common, false);
+    cmd->add_option("id", *id, "Workflow id")->required();
+    const std::string new_status = status;
+    cmd->callback([&state, common, id, new_status] {
+      auto updated =
+          CallOrReport(state, *common, "PATCH", "/api/v1/workflows/" + http::PercentEncode(*id),
+                       json{{"status", new_status}}.dump());
+      if (!updated) return;
+      std::cout << "Workflow " << *id << " is " << new_status;
+      if ((*updated)["schedule"].is_object()) {
+        std::cout << "; next run " << Str((*updated)["schedule"]["nextRunAt"]);
+      }
+      std::cout << "\n";
     });
   }
 

@@ -35,8 +35,7 @@ const char* TargetName(store::ScheduleTarget target) {
 }  // namespace
 
 Scheduler::Scheduler(SchedulerOptions options, store::Store& store, queue::JobQueue& queue,
-                     events::EventService& events, const Clock& clock,
-                     workflow::Engine* workflows)
+                     events::EventService& events, const Clock& clock, workflow::Engine* workflows)
     : options_(options),
       store_(store),
       queue_(queue),
@@ -245,9 +244,9 @@ Result<store::ScheduleRecord> Scheduler::Set(store::ScheduleTarget target, const
 Status Scheduler::RemoveSchedule(const std::string& target_id, const store::Actor& actor) {
   std::lock_guard lock(mutex_);
   CRONIUM_ASSIGN_OR_RETURN(auto record, store_.GetSchedule(target_id));
-  CRONIUM_RETURN_IF_ERROR(store_.DeleteSchedule(
-      target_id, store::MakeAudit(actor, clock_.Now(), "schedule.remove",
-                                  TargetName(record.target), target_id)));
+  CRONIUM_RETURN_IF_ERROR(
+      store_.DeleteSchedule(target_id, store::MakeAudit(actor, clock_.Now(), "schedule.remove",
+                                                        TargetName(record.target), target_id)));
   entries_.erase(target_id);
   ++next_version_;
   cv_.notify_all();
@@ -457,8 +456,8 @@ Status Scheduler::Handle(const std::string& id, Entry& entry, TimePoint now, Bat
 
     if (entry.paused) {
       CRONIUM_RETURN_IF_ERROR(record(
-          "PAUSED", fmt::format("the {} is paused; resuming plans from then",
-                                TargetName(entry.target))));
+          "PAUSED",
+          fmt::format("the {} is paused; resuming plans from then", TargetName(entry.target))));
       continue;
     }
     if (missed && !catch_up[idx]) {
@@ -470,9 +469,8 @@ Status Scheduler::Handle(const std::string& id, Entry& entry, TimePoint now, Bat
     if (spec.max_runs > 0 && entry.state.run_count >= spec.max_runs) {
       state.next_due_at.reset();
       CRONIUM_RETURN_IF_ERROR(
-          record("RUN_LIMIT_REACHED",
-                 fmt::format("maxRuns {} reached; the {} was paused", spec.max_runs,
-                             TargetName(entry.target))));
+          record("RUN_LIMIT_REACHED", fmt::format("maxRuns {} reached; the {} was paused",
+                                                  spec.max_runs, TargetName(entry.target))));
       batch.to_pause.emplace_back(entry.target, id);
       entry.active = false;
       return OkStatus();
@@ -588,10 +586,10 @@ Status Scheduler::Fire(const std::string& id, Entry& entry, const Occurrence& oc
   if (entry.target == store::ScheduleTarget::kWorkflow) {
     CRONIUM_ASSIGN_OR_RETURN(auto workflow, store_.GetWorkflow(id));
     CRONIUM_ASSIGN_OR_RETURN(auto start, workflows_->Plan(workflow, {.actor = kSchedulerActor,
-                                                                      .trigger = "SCHEDULE",
-                                                                      .input_json = "{}",
-                                                                      .unique_key = unique_key,
-                                                                      .hold = serialize}));
+                                                                     .trigger = "SCHEDULE",
+                                                                     .input_json = "{}",
+                                                                     .unique_key = unique_key,
+                                                                     .hold = serialize}));
     step.ledger.execution_id = start.run.id;
     details["workflowId"] = id;
     step.audit = store::MakeAudit(kSchedulerActor, enqueued, "workflow.run", "workflow_execution",

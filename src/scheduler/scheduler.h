@@ -89,13 +89,13 @@ class Scheduler {
   };
   using HeapItem = std::pair<TimePoint, std::pair<std::string, uint64_t>>;
 
-  Status LoadOne(const store::ScheduleRecord& record, TimePoint now);   // REQUIRES: mutex_
+  Status LoadOne(const store::ScheduleRecord& record, TimePoint now);    // REQUIRES: mutex_
   void LoadEntry(const store::ScheduleWithTarget& item, TimePoint now);  // REQUIRES: mutex_
   Result<store::ScheduleRecord> Set(store::ScheduleTarget target, const std::string& id,
                                     const ScheduleSpec& spec, const store::Actor& actor);
   // The fields of an entry that come from its event or workflow (kNotFound when it is gone).
   Status ReadTarget(const std::string& id, Entry& entry, TimePoint* created_at);
-  void Push(const std::string& event_id, Entry& entry);                 // REQUIRES: mutex_
+  void Push(const std::string& event_id, Entry& entry);  // REQUIRES: mutex_
   // What one RunDue pass will write, in one transaction per batch.
   struct Batch {
     std::vector<store::ScheduleStep> steps;

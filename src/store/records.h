@@ -226,7 +226,7 @@ struct LedgerRecord {
   TimePoint planned_at;
   std::optional<TimePoint> enqueued_at;
   std::optional<int64_t> lateness_ms;
-  std::string fate;  // FIRED, CAUGHT_UP, BUFFERED, SKIPPED_OVERLAP, MISSED_DOWNTIME, ...
+  std::string fate;          // FIRED, CAUGHT_UP, BUFFERED, SKIPPED_OVERLAP, MISSED_DOWNTIME, ...
   std::string job_id;        // an event's job ("" for a workflow)
   std::string execution_id;  // an event's execution, or a workflow's run
   std::string detail;

@@ -170,8 +170,8 @@ class Store {
   virtual Result<std::vector<WorkflowRunRecord>> ListWorkflowRuns(
       const WorkflowRunQuery& query) = 0;
   // The run (RUNNING or QUEUED) becomes CANCELLED (with `reason`) and its pending nodes
-  // CANCELLED, so nothing else starts. Returns the jobs of its running nodes, which the caller cancels (their ends are
-  // recorded as usual). kFailedPrecondition if the run already ended.
+  // CANCELLED, so nothing else starts. Returns the jobs of its running nodes, which the caller
+  // cancels (their ends are recorded as usual). kFailedPrecondition if the run already ended.
   virtual Result<std::vector<JobRecord>> CancelWorkflowRun(const std::string& id,
                                                            const std::string& reason, TimePoint now,
                                                            const AuditEntry& audit) = 0;

@@ -810,14 +810,13 @@ TEST_P(StoreContractTest, SchedulesRoundTripAndCascade) {
   EXPECT_EQ((*joined)[0].schedule.next_due_at, FromUnixMillis(5'000));
   EXPECT_EQ(store_->PutSchedule({.target_id = "evt_none", .spec_json = "{}"}, {}).error().code,
             ErrorCode::kNotFound);
-  EXPECT_EQ(store_
-                ->PutSchedule({.target = ScheduleTarget::kWorkflow,
-                               .target_id = "wfl_none",
-                               .spec_json = "{}"},
-                              {})
-                .error()
-                .code,
-            ErrorCode::kNotFound);
+  EXPECT_EQ(
+      store_
+          ->PutSchedule(
+              {.target = ScheduleTarget::kWorkflow, .target_id = "wfl_none", .spec_json = "{}"}, {})
+          .error()
+          .code,
+      ErrorCode::kNotFound);
 
   // A workflow's schedule: listed with the workflow's status, deleted with it.
   WorkflowRecord w;

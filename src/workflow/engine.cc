@@ -279,9 +279,9 @@ void Engine::Written(const store::WorkflowRunStart& start) {
   }
 }
 
-Result<bool> Engine::Release(store::WorkflowRunRecord& run, const EventLookup& event,
-                             TimePoint now,
-                             std::vector<std::pair<store::JobRecord, store::ExecutionRecord>>& jobs) {
+Result<bool> Engine::Release(
+    store::WorkflowRunRecord& run, const EventLookup& event, TimePoint now,
+    std::vector<std::pair<store::JobRecord, store::ExecutionRecord>>& jobs) {
   CRONIUM_ASSIGN_OR_RETURN(const auto graph, GraphOfRun(run));
   NodeRuns nodes;
   for (const auto& node : run.nodes) nodes[node.node_id] = node;

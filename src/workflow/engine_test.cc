@@ -494,8 +494,7 @@ TEST_F(HeldRunsTest, AHeldRunLeftBehindByACrashStartsAtStartUp) {
   ASSERT_TRUE(engine_->ReleaseAllHeld());  // idempotent: nothing starts twice
   EXPECT_EQ(DrainRuns(), (std::vector<std::string>{run->id, run->id}));
   // The store refuses to start a run that is not held, or while another one is active.
-  EXPECT_EQ(store_->ActivateWorkflowRun(*planned, {}).error().code,
-            ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(store_->ActivateWorkflowRun(*planned, {}).error().code, ErrorCode::kFailedPrecondition);
 }
 
 TEST_F(HeldRunsTest, AHeldRunWhoseStartFailsAtOnceLetsTheNextOneStart) {

@@ -6,11 +6,14 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "testutil/http_client.h"
@@ -128,6 +131,17 @@ class E2eTest : public ::testing::Test {
   }
 
   json RunAndWait(const std::string& event_id) { return AwaitEnd(Run(event_id)); }
+
+  // For wall-clock behaviour (schedules): polls `ready` every 50 ms for at most `limit`.
+  bool Eventually(const std::function<bool()>& ready,
+                  std::chrono::seconds limit = std::chrono::seconds(30)) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (ready()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return ready();
+  }
 
   // A FIFO the test writes to once the script has opened it: opening blocks until the script
   // is really running, without sleeping.

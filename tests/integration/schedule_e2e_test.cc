@@ -16,17 +16,6 @@ namespace {
 
 class ScheduleE2eTest : public E2eTest {
  protected:
-  // Polls `ready` every 50 ms for at most `limit`.
-  bool Eventually(const std::function<bool()>& ready,
-                  std::chrono::seconds limit = std::chrono::seconds(30)) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (ready()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return ready();
-  }
-
   json Ledger(const std::string& id) {
     return Parse(client_->Get("/api/v1/events/" + id + "/ledger?limit=200"))["items"];
   }

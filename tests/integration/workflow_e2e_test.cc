@@ -2,6 +2,7 @@
 // data along edges, branches, joins, parallel branches, cancel, bad definitions, and the
 // exactly-once guarantees across retries and kill -9.
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -516,6 +517,178 @@ TEST_F(WorkflowE2eTest, WebhooksStartRunsOnlyWhenSignedFreshAndNew) {
   EXPECT_EQ(
       deliver(body2, now, "sha256=" + crypto::HmacSha256Hex(secret, now + "." + body2)).status,
       404);
+}
+
+// Scheduled workflows wait for real seconds to pass; every wait is bounded and polls the API.
+TEST_F(WorkflowE2eTest, AScheduledWorkflowFiresEachOccurrenceOnceAcrossKill9AndPausesAtItsLimit) {
+  // A node killed mid-run is LOST, then retried (its event's policy), so every run succeeds.
+  const json retry = {{"retries", 2}, {"retryDelaySeconds", 0}};
+  const std::string extract = Bash("extract", "cronium_output '{\"rows\":2}'\n", retry);
+  const std::string load =
+      Bash("load", "cronium_output \"$(cronium_input | jq -c '{loaded: .rows}')\"\n", retry);
+  const std::string yaml =
+      "name: every second\n"
+      "status: ACTIVE\n"
+      "trigger: SCHEDULE\n"
+      "schedule:\n"
+      "  kind: CRON\n"
+      "  cron: '* * * * * *'\n"
+      "  timezone: UTC\n"
+      "  maxRuns: 4\n"
+      "  overlapPolicy: ALLOW\n"
+      "nodes:\n"
+      "  - {id: extract, eventId: " +
+      extract + "}\n  - {id: load, eventId: " + load +
+      "}\n"
+      "edges:\n"
+      "  - {from: extract, to: load, kind: ON_SUCCESS}\n";
+  const std::string file = dir_.path() + "/scheduled.yaml";
+  std::ofstream(file) << yaml;
+  auto created = Cli({"workflow", "create", "-f", file, "--json"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const std::string id = json::parse(created.out)["id"];
+  EXPECT_EQ(json::parse(created.out)["schedule"]["cron"], "* * * * * *");
+  auto shown = Cli({"workflow", "show", id});
+  EXPECT_NE(shown.out.find("Schedule CRON '* * * * * *'"), std::string::npos) << shown.out;
+  auto preview = Parse(client_->Get("/api/v1/workflows/" + id + "/schedule/preview?count=3"));
+  EXPECT_EQ(preview["instants"].size(), 3u) << preview.dump();
+  EXPECT_EQ(preview["workflowId"], id);
+
+  auto ledger = [&] { return Parse(client_->Get("/api/v1/workflows/" + id + "/ledger"))["items"]; };
+  auto fired = [&](const json& rows) {
+    int count = 0;
+    for (const auto& row : rows) count += row["fate"] == "FIRED";
+    return count;
+  };
+  ASSERT_TRUE(Eventually([&] { return fired(ledger()) >= 2; })) << ledger().dump();
+  server_->Kill();
+  StartServer({"--workers", "4", "--max-action-depth", "3"});
+  ASSERT_TRUE(Eventually([&] {
+    return Parse(client_->Get("/api/v1/workflows/" + id))["status"] == "PAUSED";
+  })) << ledger().dump();
+
+  const json rows = ledger();
+  std::set<std::string> planned;
+  int runs = 0;
+  for (const auto& row : rows) {
+    EXPECT_TRUE(planned.insert(row["plannedAt"].get<std::string>()).second)
+        << "occurrence recorded twice: " << row.dump();
+    if (row["fate"] != "FIRED") continue;
+    ++runs;
+    EXPECT_FALSE(row.contains("executionId") || row.contains("jobId")) << row.dump();
+    const json run = AwaitRun(row["workflowExecutionId"]);
+    EXPECT_EQ(run["status"], "SUCCEEDED") << run.dump();
+    EXPECT_EQ(run["trigger"], "SCHEDULE");
+    EXPECT_EQ(run["input"], json::object());
+    EXPECT_EQ(Node(run, "load")["output"], (json{{"loaded", 2}}));
+  }
+  EXPECT_EQ(runs, 4) << rows.dump();
+  EXPECT_EQ(rows[0]["fate"], "RUN_LIMIT_REACHED") << rows.dump();
+  auto all = Parse(client_->Get("/api/v1/workflows/" + id + "/executions?limit=200"));
+  EXPECT_EQ(all["items"].size(), 4u);  // one run per fired occurrence, none twice
+  auto listed = Cli({"workflow", "ledger", id});
+  EXPECT_NE(listed.out.find("RUN_LIMIT_REACHED"), std::string::npos) << listed.out;
+}
+
+TEST_F(WorkflowE2eTest, BufferedScheduledRunsWaitForThePreviousRunToEnd) {
+  // Each run takes more than two periods of the schedule: BUFFER_ONE keeps one run waiting and
+  // skips the next occurrence, and runs never overlap.
+  const std::string slow = Bash("slow", "sleep 2.5\n");
+  const std::string id = CreateWorkflow({{"name", "slow nightly"},
+                                         {"status", "ACTIVE"},
+                                         {"trigger", "SCHEDULE"},
+                                         {"schedule",
+                                          {{"kind", "CRON"},
+                                           {"cron", "* * * * * *"},
+                                           {"maxRuns", 3},
+                                           {"overlapPolicy", "BUFFER_ONE"}}},
+                                         {"nodes", {{{"id", "only"}, {"eventId", slow}}}}});
+  ASSERT_TRUE(Eventually(
+      [&] { return Parse(client_->Get("/api/v1/workflows/" + id))["status"] == "PAUSED"; },
+      std::chrono::seconds(40)));
+  const json rows = Parse(client_->Get("/api/v1/workflows/" + id + "/ledger"))["items"];
+  std::vector<std::pair<std::string, std::string>> spans;  // execution start and end
+  int buffered = 0;
+  int skipped = 0;
+  for (const auto& row : rows) {
+    buffered += row["fate"] == "BUFFERED";
+    skipped += row["fate"] == "SKIPPED_OVERLAP";
+    if (row["workflowExecutionId"].is_null()) continue;
+    const json run = AwaitRun(row["workflowExecutionId"]);
+    EXPECT_EQ(run["status"], "SUCCEEDED") << run.dump();
+    const json x = AwaitEnd(Node(run, "only")["executionId"]);
+    spans.emplace_back(x["startedAt"], x["finishedAt"]);
+  }
+  EXPECT_EQ(spans.size(), 3u) << rows.dump();
+  EXPECT_GE(buffered, 1) << rows.dump();
+  EXPECT_GE(skipped, 1) << rows.dump();
+  std::sort(spans.begin(), spans.end());
+  for (size_t i = 1; i < spans.size(); ++i) {
+    EXPECT_GE(spans[i].first, spans[i - 1].second)
+        << "runs " << i - 1 << " and " << i << " overlapped";
+  }
+}
+
+TEST_F(WorkflowE2eTest, ScheduleAndTriggerMustAgree) {
+  const std::string a = Bash("a", "true\n");
+  const json nodes = {{{"id", "a"}, {"eventId", a}}};
+  const json every_minute = {{"kind", "CRON"}, {"cron", "0 * * * * *"}};
+  auto refused = [&](const std::string& method, const std::string& path, const json& body,
+                     const std::string& expected) {
+    auto result =
+        method == "POST" ? client_->Post(path, body.dump()) : client_->Patch(path, body.dump());
+    EXPECT_EQ(result.status, 400) << body.dump() << " " << result.body;
+    EXPECT_NE(result.body.find(expected), std::string::npos) << result.body;
+  };
+  refused("POST", "/api/v1/workflows", {{"name", "w"}, {"trigger", "SCHEDULE"}, {"nodes", nodes}},
+          "schedule: required when the trigger is SCHEDULE");
+  refused("POST", "/api/v1/workflows",
+          {{"name", "w"}, {"trigger", "MANUAL"}, {"schedule", every_minute}, {"nodes", nodes}},
+          "only a workflow with trigger SCHEDULE has one");
+  refused("POST", "/api/v1/workflows",
+          {{"name", "w"},
+           {"trigger", "SCHEDULE"},
+           {"schedule", {{"kind", "CRON"}, {"cron", "61 * * * *"}}},
+           {"nodes", nodes}},
+          "cron");
+  refused("POST", "/api/v1/workflows",
+          {{"name", "w"},
+           {"trigger", "SCHEDULE"},
+           {"schedule", {{"kind", "CRON"}, {"cron", "* * * * *"}, {"overlapPolicy", "SOMETIMES"}}},
+           {"nodes", nodes}},
+          "overlapPolicy");
+  refused("POST", "/api/v1/workflows",
+          {{"name", "w"}, {"trigger", "SCHEDULE"}, {"schedule", "hourly"}, {"nodes", nodes}},
+          "schedule");
+  EXPECT_EQ(Parse(client_->Get("/api/v1/workflows"))["items"].size(), 0u);  // nothing half-made
+
+  const std::string id = CreateWorkflow(
+      {{"name", "w"}, {"trigger", "SCHEDULE"}, {"schedule", every_minute}, {"nodes", nodes}});
+  const std::string path = "/api/v1/workflows/" + id;
+  EXPECT_EQ(Parse(client_->Get(path))["schedule"]["runCount"], 0);
+  refused("PATCH", path, {{"schedule", nullptr}}, "needs one; change the trigger to drop it");
+  // A new schedule replaces the old; another trigger takes it away.
+  auto changed = client_->Patch(
+      path, json{{"schedule", {{"kind", "INTERVAL"}, {"intervalSeconds", 3600}}}}.dump());
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  EXPECT_EQ(Parse(changed)["schedule"]["kind"], "INTERVAL");
+  auto manual = Cli({"workflow", "schedule", id, "--clear"});
+  EXPECT_EQ(manual.exit_code, 0) << manual.err;
+  EXPECT_TRUE(Parse(client_->Get(path))["schedule"].is_null());
+  EXPECT_EQ(Parse(client_->Get(path))["trigger"], "MANUAL");
+  EXPECT_EQ(client_->Get(path + "/schedule/preview").status, 404);
+  auto again = Cli({"workflow", "schedule", id, "--interval", "600", "--overlap", "BUFFER_ALL"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("only ACTIVE workflows run on schedule"), std::string::npos)
+      << again.out;
+  EXPECT_EQ(Parse(client_->Get(path))["schedule"]["overlapPolicy"], "BUFFER_ALL");
+  EXPECT_EQ(Cli({"workflow", "resume", id}).exit_code, 0);
+  EXPECT_EQ(Parse(client_->Get(path))["status"], "ACTIVE");
+  EXPECT_EQ(client_->Get("/api/v1/workflows/wfl_nope/ledger").status, 404);
+  EXPECT_EQ(client_->Get("/api/v1/workflows/wfl_nope/schedule/preview").status, 404);
+  // Deleting the workflow takes its schedule away; nothing fires for it afterwards.
+  ASSERT_EQ(client_->Delete(path).status, 204);
+  EXPECT_EQ(client_->Get(path + "/ledger").status, 404);
 }
 
 }  // namespace

@@ -2154,44 +2154,44 @@ Status WriteRunEnd(SqliteConnection& conn, const WorkflowRunRecord& run) {
 // Writes a new run with every node's row and the jobs of the nodes that start it.
 Status InsertRun(SqliteConnection& conn, const WorkflowRunRecord& run,
                  const std::vector<std::pair<JobRecord, ExecutionRecord>>& jobs) {
-    CRONIUM_ASSIGN_OR_RETURN(
-    auto stmt, conn.Prepare(fmt::format("INSERT INTO workflow_runs ({}) VALUES "
-                                            "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
-                                            kRunColumns)));
+  CRONIUM_ASSIGN_OR_RETURN(auto stmt,
+                           conn.Prepare(fmt::format("INSERT INTO workflow_runs ({}) VALUES "
+                                                    "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+                                                    kRunColumns)));
   stmt.Bind(1, run.id)
-    .Bind(2, run.workflow_id)
-    .Bind(3, run.owner_id)
-    .Bind(4, ToString(run.status))
-    .Bind(5, run.trigger)
-    .Bind(6, run.requested_by)
-    .Bind(7, run.input_json)
-    .Bind(8, run.graph_json)
-    .Bind(10, run.cancel_reason)
-    .Bind(11, run.end_reason)
-    .Bind(12, ToUnixMillis(run.created_at))
-    .Bind(13, OptionalMillis(run.finished_at));
+      .Bind(2, run.workflow_id)
+      .Bind(3, run.owner_id)
+      .Bind(4, ToString(run.status))
+      .Bind(5, run.trigger)
+      .Bind(6, run.requested_by)
+      .Bind(7, run.input_json)
+      .Bind(8, run.graph_json)
+      .Bind(10, run.cancel_reason)
+      .Bind(11, run.end_reason)
+      .Bind(12, ToUnixMillis(run.created_at))
+      .Bind(13, OptionalMillis(run.finished_at));
   if (run.unique_key.empty())
     stmt.BindNull(9);
   else
     stmt.Bind(9, run.unique_key);
   if (auto ran = stmt.Run(); !ran) {
     if (ran.error().message.find("FOREIGN KEY") != std::string::npos) {
-    return NotFound(fmt::format("workflow {} not found", run.workflow_id));
+      return NotFound(fmt::format("workflow {} not found", run.workflow_id));
     }
     if (ran.error().code == ErrorCode::kAlreadyExists) {
-    return AlreadyExists(fmt::format("a run for {} exists already", run.unique_key));
+      return AlreadyExists(fmt::format("a run for {} exists already", run.unique_key));
     }
     return tl::unexpected(ran.error());
   }
   int ord = 0;
   for (const WorkflowNodeRun& node : run.nodes) {
-    CRONIUM_ASSIGN_OR_RETURN(
-      auto insert, conn.Prepare("INSERT INTO workflow_run_nodes (run_id, node_id, "
-                                    "event_id, state, ord) VALUES (?1,?2,?3,'PENDING',?4)"));
+    CRONIUM_ASSIGN_OR_RETURN(auto insert,
+                             conn.Prepare("INSERT INTO workflow_run_nodes (run_id, node_id, "
+                                          "event_id, state, ord) VALUES (?1,?2,?3,'PENDING',?4)"));
     insert.Bind(1, run.id).Bind(2, node.node_id).Bind(3, node.event_id).Bind(4, ord++);
     CRONIUM_RETURN_IF_ERROR(insert.Run());
     if (node.state != NodeRunState::kPending) {
-    CRONIUM_RETURN_IF_ERROR(WriteNodeRun(conn, run.id, node));
+      CRONIUM_RETURN_IF_ERROR(WriteNodeRun(conn, run.id, node));
     }
   }
   for (const auto& [job, execution] : jobs) {
@@ -2227,7 +2227,8 @@ Status WriteReleasedRun(SqliteConnection& conn, const WorkflowRunRecord& run,
     CRONIUM_RETURN_IF_ERROR(WriteNodeRun(conn, run.id, node));
   }
   CRONIUM_RETURN_IF_ERROR(WriteRunEnd(conn, run));
-  for (const auto& [job, execution] : jobs) CRONIUM_RETURN_IF_ERROR(InsertJob(conn, job, execution));
+  for (const auto& [job, execution] : jobs)
+    CRONIUM_RETURN_IF_ERROR(InsertJob(conn, job, execution));
   return OkStatus();
 }
 
@@ -2433,7 +2434,8 @@ Status SqliteStore::SetWorkflowStatus(const std::string& id, EventStatus status,
   std::lock_guard lock(writer_mutex_);
   return Transact(*writer_, [&]() -> Status {
     CRONIUM_ASSIGN_OR_RETURN(
-        auto stmt, writer_->Prepare("UPDATE workflows SET status = ?2, updated_at = ?3 WHERE id = ?1"));
+        auto stmt,
+        writer_->Prepare("UPDATE workflows SET status = ?2, updated_at = ?3 WHERE id = ?1"));
     stmt.Bind(1, id).Bind(2, ToString(status)).Bind(3, ToUnixMillis(now));
     CRONIUM_ASSIGN_OR_RETURN(int changed, stmt.Run());
     if (changed == 0) return NotFound(fmt::format("workflow {} not found", id));
