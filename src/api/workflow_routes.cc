@@ -214,14 +214,16 @@ Status ParseWorkflow(const JsonBody& body, store::WorkflowRecord& w, bool create
 }
 
 // A workflow has a schedule exactly when its trigger is SCHEDULE. `schedule` is the request's
-// value (null: none; absent: as stored); `stored` whether it has one now.
-Status CheckTriggerAndSchedule(const store::WorkflowRecord& w, const json* schedule, bool stored) {
+// value (null: none; absent: as stored); `stored` whether it has one now; `new_trigger` whether
+// this request sets the trigger to SCHEDULE (on create, or from another trigger).
+Status CheckTriggerAndSchedule(const store::WorkflowRecord& w, const json* schedule, bool stored,
+                               bool new_trigger) {
   if (w.trigger == "SCHEDULE") {
     if (schedule != nullptr && schedule->is_null()) {
       return InvalidArgument(
           "schedule: a workflow with trigger SCHEDULE needs one; change the trigger to drop it");
     }
-    if (schedule == nullptr && !stored) {
+    if (schedule == nullptr && !stored && new_trigger) {
       return InvalidArgument("schedule: required when the trigger is SCHEDULE");
     }
   } else if (schedule != nullptr && !schedule->is_null()) {
@@ -323,7 +325,8 @@ Result<Response> Handlers::CreateWorkflow(Request& request, const auth::Principa
   w.created_at = w.updated_at = now;
   CRONIUM_RETURN_IF_ERROR(ctx_.workflows->Check(w));
   const json* schedule = body.Get("schedule");
-  CRONIUM_RETURN_IF_ERROR(CheckTriggerAndSchedule(w, schedule, /*stored=*/false));
+  CRONIUM_RETURN_IF_ERROR(
+      CheckTriggerAndSchedule(w, schedule, /*stored=*/false, /*new_trigger=*/true));
   if (schedule != nullptr && !schedule->is_null())
     CRONIUM_RETURN_IF_ERROR(CheckSchedule(*schedule));
   CRONIUM_RETURN_IF_ERROR(ctx_.store.InsertWorkflow(
@@ -353,13 +356,15 @@ Result<Response> Handlers::UpdateWorkflow(Request& request, const auth::Principa
   if (!auth::CanChange(principal, w)) {
     return MakeError(ErrorCode::kPermissionDenied, "only its owner or an admin may change it");
   }
+  const std::string old_trigger = w.trigger;
   CRONIUM_RETURN_IF_ERROR(ParseWorkflow(body, w, /*create=*/false));
   const TimePoint now = ctx_.clock.Now();
   w.updated_at = now;
   CRONIUM_RETURN_IF_ERROR(ctx_.workflows->Check(w));
   const json* schedule = body.Get("schedule");
   const bool stored = ctx_.store.GetSchedule(w.id).has_value();
-  CRONIUM_RETURN_IF_ERROR(CheckTriggerAndSchedule(w, schedule, stored));
+  CRONIUM_RETURN_IF_ERROR(
+      CheckTriggerAndSchedule(w, schedule, stored, /*new_trigger=*/old_trigger != w.trigger));
   if (schedule != nullptr && !schedule->is_null())
     CRONIUM_RETURN_IF_ERROR(CheckSchedule(*schedule));
   CRONIUM_RETURN_IF_ERROR(ctx_.store.UpdateWorkflow(
@@ -371,6 +376,9 @@ Result<Response> Handlers::UpdateWorkflow(Request& request, const auth::Principa
     CRONIUM_RETURN_IF_ERROR(SetSchedule(w.id, true, json(nullptr), principal));
   }
   RefreshSchedule(w.id);  // a status change starts or stops the schedule
+  // Runs held by a BUFFER overlap policy start once it is ACTIVE again, and end if it was
+  // archived.
+  CRONIUM_RETURN_IF_ERROR(ctx_.workflows->ReleaseHeld(w.id));
   return JsonResponse(200, WorkflowBody(w));
 }
 

@@ -54,6 +54,7 @@ void Scheduler::Push(const std::string& event_id, Entry& entry) {
 
 Status Scheduler::ReadTarget(const std::string& id, Entry& entry, TimePoint* created_at) {
   if (entry.target == store::ScheduleTarget::kWorkflow) {
+    if (workflows_ == nullptr) return FailedPrecondition("this scheduler runs no workflows");
     CRONIUM_ASSIGN_OR_RETURN(auto workflow, store_.GetWorkflow(id));
     entry.active = workflow.status == store::EventStatus::kActive;
     entry.paused = workflow.status == store::EventStatus::kPaused;
@@ -98,6 +99,11 @@ Status Scheduler::LoadOne(const store::ScheduleRecord& record, TimePoint now) {
 
 void Scheduler::LoadEntry(const store::ScheduleWithTarget& item, TimePoint now) {
   const store::ScheduleRecord& record = item.schedule;
+  if (record.target == store::ScheduleTarget::kWorkflow && workflows_ == nullptr) {
+    spdlog::warn("schedule of workflow {} not loaded: this scheduler runs no workflows",
+                 record.target_id);
+    return;
+  }
   Entry entry;
   entry.target = record.target;
   entry.state = record;
@@ -181,8 +187,16 @@ void Scheduler::Loop() {
       if (stopping_) break;
     }
     lock.unlock();
-    auto fired = RunDue(clock_.Now());
+    const TimePoint now = clock_.Now();
+    auto fired = RunDue(now);
     if (!fired) spdlog::warn("scheduler: {}", fired.error().message);
+    if (workflows_ != nullptr && now - last_sweep_ >= options_.max_sleep) {
+      // Held workflow runs start when a run ends; should that ever fail, they start here.
+      last_sweep_ = now;
+      if (Status swept = workflows_->ReleaseAllHeld(); !swept) {
+        spdlog::warn("scheduler: held workflow runs: {}", swept.error().message);
+      }
+    }
     lock.lock();
   }
 }
@@ -341,7 +355,7 @@ int Scheduler::Flush(Batch& batch) {
     // Jobs become visible when this transaction commits: that is when they are enqueued.
     const TimePoint at = clock_.Now();
     for (auto& step : batch.steps) {
-      if (!step.job) continue;
+      if (!step.job && !step.workflow_run) continue;
       const TimePoint enqueued = std::max(at, *step.ledger.enqueued_at);
       step.ledger.enqueued_at = enqueued;
       step.ledger.lateness_ms = Millis(enqueued - step.ledger.planned_at);
@@ -357,7 +371,16 @@ int Scheduler::Flush(Batch& batch) {
       }
     } else {
       for (size_t idx = 0; idx < written->size(); ++idx) {
-        if (!(*written)[idx]) continue;
+        if (!(*written)[idx]) {
+          // Its event or workflow was deleted behind the scheduler's back (with its user):
+          // forget the schedule.
+          const std::string& id = batch.steps[idx].state.target_id;
+          auto stored = store_.GetSchedule(id);
+          if (!stored && stored.error().code == ErrorCode::kNotFound && entries_.erase(id) > 0) {
+            ++next_version_;
+          }
+          continue;
+        }
         if (batch.steps[idx].job) ++fired;
         if (batch.steps[idx].workflow_run) {
           ++fired;
@@ -369,6 +392,7 @@ int Scheduler::Flush(Batch& batch) {
   }
   batch.steps.clear();
   batch.pending_fires.clear();
+  batch.pending_held.clear();
   batch.events.clear();
   return fired;
 }
@@ -490,6 +514,16 @@ Status Scheduler::Handle(const std::string& id, Entry& entry, TimePoint now, Bat
     if (spec.overlap != OverlapPolicy::kAllow) {  // ALLOW needs no look at what runs
       if (workflow) {
         CRONIUM_ASSIGN_OR_RETURN(active_runs, store_.ActiveWorkflowRuns(id));
+        const bool only_held =
+            !active_runs.empty() &&
+            std::all_of(active_runs.begin(), active_runs.end(),
+                        [](auto& r) { return r.status == store::RunStatus::kQueued; });
+        if (only_held) {
+          // Held runs with nothing running before them: start them now rather than let them
+          // block this occurrence.
+          CRONIUM_RETURN_IF_ERROR(workflows_->ReleaseHeld(id));
+          CRONIUM_ASSIGN_OR_RETURN(active_runs, store_.ActiveWorkflowRuns(id));
+        }
       } else {
         CRONIUM_ASSIGN_OR_RETURN(active_jobs, store_.ActiveJobs(id));
       }
@@ -500,13 +534,16 @@ Status Scheduler::Handle(const std::string& id, Entry& entry, TimePoint now, Bat
         std::any_of(active_runs.begin(), active_runs.end(),
                     [](auto& r) { return r.status == store::RunStatus::kQueued; });
     const int pending = batch.pending_fires[id];  // fired by this pass, not yet stored
+    // Waiting ones among them: every job of an event waits to be claimed; a workflow's run
+    // waits only when it was held.
+    const int pending_waiting = workflow ? batch.pending_held[id] : pending;
     if (!active_jobs.empty() || !active_runs.empty() || pending > 0) {
       switch (spec.overlap) {
         case OverlapPolicy::kSkip:
           CRONIUM_RETURN_IF_ERROR(record("SKIPPED_OVERLAP", "the previous run is still active"));
           continue;
         case OverlapPolicy::kBufferOne: {
-          if (pending > 0 || any_queued) {
+          if (pending_waiting > 0 || any_queued) {
             CRONIUM_RETURN_IF_ERROR(record("SKIPPED_OVERLAP", "one run is already buffered"));
             continue;
           }
@@ -554,6 +591,11 @@ Status Scheduler::Handle(const std::string& id, Entry& entry, TimePoint now, Bat
     step.ledger = std::move(ledger);
     step.state = state;
     if (Status fired = Fire(id, entry, occurrence, serialize, now, enqueued, step); !fired) {
+      const ErrorCode code = fired.error().code;
+      if (code != ErrorCode::kInvalidArgument && code != ErrorCode::kNotFound &&
+          code != ErrorCode::kFailedPrecondition) {
+        return fired;  // the store is unwell: this occurrence is tried again shortly
+      }
       // The workflow cannot start (it was archived, or its graph no longer holds): say so in the
       // ledger rather than trying again forever.
       state.run_count = entry.state.run_count;
@@ -565,6 +607,7 @@ Status Scheduler::Handle(const std::string& id, Entry& entry, TimePoint now, Bat
     }
     batch.steps.push_back(std::move(step));
     ++batch.pending_fires[id];
+    if (serialize) ++batch.pending_held[id];
     entry.state = state;
     Slim(entry.state);
   }
@@ -584,6 +627,7 @@ Status Scheduler::Fire(const std::string& id, Entry& entry, const Occurrence& oc
   const std::string unique_key = fmt::format("{}@{}", id, ToUnixMillis(occurrence.instant));
   json details{{"trigger", "SCHEDULE"}, {"plannedAt", FormatRfc3339(occurrence.instant)}};
   if (entry.target == store::ScheduleTarget::kWorkflow) {
+    if (workflows_ == nullptr) return FailedPrecondition("this scheduler runs no workflows");
     CRONIUM_ASSIGN_OR_RETURN(auto workflow, store_.GetWorkflow(id));
     CRONIUM_ASSIGN_OR_RETURN(auto start, workflows_->Plan(workflow, {.actor = kSchedulerActor,
                                                                      .trigger = "SCHEDULE",

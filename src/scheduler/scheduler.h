@@ -99,7 +99,8 @@ class Scheduler {
   // What one RunDue pass will write, in one transaction per batch.
   struct Batch {
     std::vector<store::ScheduleStep> steps;
-    std::map<std::string, int> pending_fires;  // by event: jobs in this batch, not yet stored
+    std::map<std::string, int> pending_fires;  // by target: fired in this batch, not yet stored
+    std::map<std::string, int> pending_held;   // by workflow: runs held among those
     std::vector<std::string> events;           // touched, to resync if the write fails
     // Schedules that are over: their event or workflow is paused after the pass.
     std::vector<std::pair<store::ScheduleTarget, std::string>> to_pause;
@@ -126,6 +127,7 @@ class Scheduler {
   std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<>> heap_;  // Guarded.
   uint64_t next_version_ = 1;                                                  // Guarded by mutex_.
   bool stopping_ = false;                                                      // Guarded by mutex_.
+  TimePoint last_sweep_{};  // the last ReleaseAllHeld; only the scheduler thread uses it
   std::thread thread_;
 };
 

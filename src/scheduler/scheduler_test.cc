@@ -497,5 +497,49 @@ TEST_F(SchedulerTest, AWorkflowThatCannotStartIsRecordedNotRetriedForever) {
   EXPECT_EQ(store_->GetSchedule(id)->run_count, 0);
 }
 
+TEST_F(SchedulerTest, WorkflowBufferOneCatchingUpBuffersOneRun) {
+  const std::string id = ActiveWorkflow();
+  Schedule(id, {{"kind", "INTERVAL"},
+                {"intervalSeconds", 60},
+                {"startAt", "2026-01-01T00:01:00Z"},
+                {"overlapPolicy", "BUFFER_ONE"},
+                {"misfirePolicy", "RUN_ALL"},
+                {"catchUpWindowSeconds", 3600}});
+  // Six occurrences due while the server was down, handled in one pass.
+  clock_.Advance(std::chrono::minutes(5) + seconds(90));
+  scheduler_ = NewScheduler();
+  EXPECT_EQ(*scheduler_->RunDue(clock_.Now()), 2);
+  EXPECT_EQ(Fates(id),
+            (std::vector<std::string>{"CAUGHT_UP", "BUFFERED", "SKIPPED_OVERLAP",
+                                      "SKIPPED_OVERLAP", "SKIPPED_OVERLAP", "SKIPPED_OVERLAP"}));
+}
+
+TEST_F(SchedulerTest, HeldWorkflowRunsWithNothingBeforeThemStartAtTheNextOccurrence) {
+  const std::string id = ActiveWorkflow();
+  Schedule(id, {{"kind", "INTERVAL"},
+                {"intervalSeconds", 5},
+                {"startAt", "2026-01-01T00:00:05Z"},
+                {"overlapPolicy", "BUFFER_ONE"}});
+  // A held run that nothing released (its release failed): the next occurrence starts it.
+  auto planned = engine_->Plan(*store_->GetWorkflow(id), {.hold = true});
+  ASSERT_TRUE(planned);
+  ASSERT_TRUE(store_->StartWorkflowRun(planned->run, planned->jobs, {}));
+  EXPECT_EQ(Advance(seconds(5)), 1);
+  EXPECT_EQ(store_->GetWorkflowRun(planned->run.id)->status, store::RunStatus::kRunning);
+  EXPECT_EQ(Fates(id), (std::vector<std::string>{"BUFFERED"}));
+}
+
+TEST_F(SchedulerTest, SchedulesDeletedBehindTheSchedulersBackStopWithoutHarmingOthers) {
+  const std::string workflow = ActiveWorkflow();
+  Schedule(workflow, {{"kind", "INTERVAL"}, {"intervalSeconds", 5}, {"overlapPolicy", "ALLOW"}});
+  const std::string event = ActiveEvent();
+  Schedule(event, {{"kind", "INTERVAL"}, {"intervalSeconds", 5}, {"overlapPolicy", "ALLOW"}});
+  // Deleted with their user, say: the store drops the schedule, the scheduler is not told.
+  ASSERT_TRUE(store_->DeleteWorkflow(workflow, {}));
+  EXPECT_EQ(Advance(seconds(10)), 2);  // the event's two; the workflow's steps write nothing
+  EXPECT_EQ(Fates(event), (std::vector<std::string>{"FIRED", "FIRED"}));
+  EXPECT_TRUE(store_->ListLedger(workflow, "", 10)->empty());
+}
+
 }  // namespace
 }  // namespace cronium::scheduler

@@ -114,8 +114,8 @@ class Store {
   virtual Result<std::vector<ScheduleWithTarget>> ListSchedulesWithTargets() = 0;
   // Many steps in one transaction, in order: each writes its ledger row, the schedule's new
   // state, and the job or workflow run it fires. A step whose job's or run's unique_key exists
-  // already writes nothing (the occurrence fired before); the others still apply. Returns, per
-  // step, whether it was written.
+  // already (the occurrence fired before), or whose schedule is gone (its event or workflow was
+  // deleted), writes nothing; the others still apply. Returns, per step, whether it was written.
   virtual Result<std::vector<bool>> ApplyScheduleSteps(const std::vector<ScheduleStep>& steps) = 0;
   // Newest first.
   virtual Result<std::vector<LedgerRecord>> ListLedger(const std::string& target_id,
@@ -282,6 +282,8 @@ class JobEndReads {
   // What a node of the run set as its output (nullopt: nothing).
   virtual Result<std::optional<std::string>> NodeOutput(const std::string& run_id,
                                                         const std::string& node_id) = 0;
+  // nullopt when there is no such workflow.
+  virtual Result<std::optional<EventStatus>> WorkflowStatus(const std::string& id) = 0;
   // The oldest runs (at most `limit`, nodes without outputs) of the workflow held QUEUED, when no
   // run of it other than `except_run_id` is active; none otherwise.
   virtual Result<std::vector<WorkflowRunRecord>> HeldRuns(const std::string& workflow_id,

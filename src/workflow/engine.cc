@@ -302,8 +302,9 @@ Result<bool> Engine::Release(
 }
 
 Status Engine::ReleaseHeld(const std::string& workflow_id) {
-  // Each pass starts one run; the next pass only when that one ended at once.
-  for (int pass = 0; pass < kMaxReleasesAtOnce; ++pass) {
+  // Each pass starts one run (or cancels one, for an archived workflow); the next pass only
+  // when that one ended at once. Bounded by the held runs: each pass ends one or returns.
+  for (;;) {
     CRONIUM_ASSIGN_OR_RETURN(auto active, store_.ActiveWorkflowRuns(workflow_id));
     const store::WorkflowRunRecord* held = nullptr;
     for (const auto& run : active) {
@@ -311,6 +312,15 @@ Status Engine::ReleaseHeld(const std::string& workflow_id) {
       if (held == nullptr) held = &run;
     }
     if (held == nullptr) return OkStatus();
+    auto workflow = store_.GetWorkflow(workflow_id);
+    if (!workflow && workflow.error().code != ErrorCode::kNotFound) {
+      return tl::unexpected(workflow.error());
+    }
+    // Gone or archived: its held runs never start.
+    const bool archived = !workflow || workflow->status == store::EventStatus::kArchived;
+    if (!archived && workflow->status != store::EventStatus::kActive) {
+      return OkStatus();  // PAUSED or DRAFT: held until it is ACTIVE again
+    }
     CRONIUM_ASSIGN_OR_RETURN(auto run, store_.GetWorkflowRun(held->id));
     const EventLookup event =
         [this](const std::string& id) -> Result<std::optional<store::EventRecord>> {
@@ -323,11 +333,19 @@ Status Engine::ReleaseHeld(const std::string& workflow_id) {
     };
     store::WorkflowRunStart start;
     const TimePoint now = clock_.Now();
-    CRONIUM_ASSIGN_OR_RETURN(bool ended, Release(run, event, now, start.jobs));
+    bool ended = true;
+    if (archived) {
+      CancelHeld(run, now);
+    } else {
+      CRONIUM_ASSIGN_OR_RETURN(ended, Release(run, event, now, start.jobs));
+    }
     start.run = std::move(run);
     Status activated = store_.ActivateWorkflowRun(
         start, store::MakeAudit(kReleaseActor, now, "workflow.release", "workflow_execution",
-                                start.run.id, json{{"workflowId", workflow_id}}.dump()));
+                                start.run.id,
+                                json{{"workflowId", workflow_id},
+                                     {"status", ToString(start.run.status)}}
+                                    .dump()));
     if (!activated && activated.error().code == ErrorCode::kFailedPrecondition) {
       ForgetGraph(start.run.id);
       return OkStatus();  // another run started meanwhile, or a job end released this one
@@ -337,7 +355,18 @@ Status Engine::ReleaseHeld(const std::string& workflow_id) {
     if (!ended) return OkStatus();
     queue_.NotifyFinished(start.run.id);
   }
-  return OkStatus();
+}
+
+void Engine::CancelHeld(store::WorkflowRunRecord& run, TimePoint now) {
+  const std::string reason = "the workflow was archived before this run could start";
+  run.status = store::RunStatus::kCancelled;
+  run.cancel_reason = run.end_reason = reason;
+  run.finished_at = now;
+  for (auto& node : run.nodes) {
+    node.state = store::NodeRunState::kCancelled;
+    node.end_reason = reason;
+    node.finished_at = now;
+  }
 }
 
 Status Engine::ReleaseAllHeld() {
@@ -352,14 +381,24 @@ Status Engine::ReleaseAllHeld() {
 
 Status Engine::ReleaseAfter(const store::WorkflowRunRecord& ended, store::JobEndReads& reads,
                             store::JobEndEffects& effects, TimePoint now) {
+  CRONIUM_ASSIGN_OR_RETURN(auto status, reads.WorkflowStatus(ended.workflow_id));
+  const bool archived = !status.has_value() || status == store::EventStatus::kArchived;
+  if (!archived && status != store::EventStatus::kActive) {
+    return OkStatus();  // PAUSED or DRAFT: its held runs wait until it is ACTIVE again
+  }
   CRONIUM_ASSIGN_OR_RETURN(auto held,
                            reads.HeldRuns(ended.workflow_id, ended.id, kMaxReleasesAtOnce));
   const EventLookup event = [&reads](const std::string& id) { return reads.Event(id); };
   for (store::WorkflowRunRecord& run : held) {
-    CRONIUM_ASSIGN_OR_RETURN(bool ended_at_once, Release(run, event, now, effects.jobs));
-    effects.audit.push_back(store::MakeAudit(kReleaseActor, now, "workflow.release",
-                                             "workflow_execution", run.id,
-                                             json{{"workflowId", run.workflow_id}}.dump()));
+    bool ended_at_once = true;
+    if (archived) {
+      CancelHeld(run, now);
+    } else {
+      CRONIUM_ASSIGN_OR_RETURN(ended_at_once, Release(run, event, now, effects.jobs));
+    }
+    effects.audit.push_back(store::MakeAudit(
+        kReleaseActor, now, "workflow.release", "workflow_execution", run.id,
+        json{{"workflowId", run.workflow_id}, {"status", ToString(run.status)}}.dump()));
     effects.released.push_back(std::move(run));
     if (!ended_at_once) break;
   }
@@ -682,6 +721,15 @@ void Engine::Committed(const store::JobEndEffects& effects) {
   if (effects.run && effects.run->finished_at) queue_.NotifyFinished(effects.run->id);
   for (const auto& run : effects.released) {
     if (run.finished_at) queue_.NotifyFinished(run.id);
+  }
+  // One transaction starts a bounded number of held runs; when all of those ended at once
+  // (their events archived, their workflow archived), the rest go on here.
+  if (!effects.released.empty() && effects.released.back().finished_at) {
+    const std::string& workflow_id = effects.released.back().workflow_id;
+    if (Status released = ReleaseHeld(workflow_id); !released) {
+      spdlog::warn("workflow {}: cannot start a held run: {}", workflow_id,
+                   released.error().message);
+    }
   }
 }
 

@@ -80,8 +80,9 @@ class Engine final : public store::JobEndHook {
                                        const StartOptions& options);
   void Written(const store::WorkflowRunStart& start);
 
-  // Starts the oldest run of the workflow held QUEUED, if no other run of it is active (runs
-  // that end at once let the next start too). Idempotent and safe to race with job ends: the
+  // Starts the oldest run of the workflow held QUEUED, if no other run of it is active and the
+  // workflow is ACTIVE (runs that end at once let the next start too; an ARCHIVED workflow's
+  // held runs are cancelled; a PAUSED or DRAFT one's wait). Idempotent and safe to race with job ends: the
   // store re-checks both conditions when it writes. ReleaseAllHeld does it for every workflow
   // with a held run (at start-up, after a crash between a run's write and its release).
   Status ReleaseHeld(const std::string& workflow_id);
@@ -123,6 +124,8 @@ class Engine final : public store::JobEndHook {
   // it ended at once.
   Result<bool> Release(store::WorkflowRunRecord& run, const EventLookup& event, TimePoint now,
                        std::vector<std::pair<store::JobRecord, store::ExecutionRecord>>& jobs);
+  // A held run of an archived (or deleted) workflow never starts: it ends CANCELLED.
+  static void CancelHeld(store::WorkflowRunRecord& run, TimePoint now);
   // In the job-end hook: the run ended, so held runs of its workflow may start.
   Status ReleaseAfter(const store::WorkflowRunRecord& ended, store::JobEndReads& reads,
                       store::JobEndEffects& effects, TimePoint now);

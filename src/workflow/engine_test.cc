@@ -497,22 +497,55 @@ TEST_F(HeldRunsTest, AHeldRunLeftBehindByACrashStartsAtStartUp) {
   EXPECT_EQ(store_->ActivateWorkflowRun(*planned, {}).error().code, ErrorCode::kFailedPrecondition);
 }
 
-TEST_F(HeldRunsTest, AHeldRunWhoseStartFailsAtOnceLetsTheNextOneStart) {
+TEST_F(HeldRunsTest, HeldRunsWhoseStartFailsAtOnceLetTheNextStartHoweverMany) {
   auto w = Workflow({"a"}, {});
   auto first = engine_->Start(w, {});
-  auto second = engine_->Start(w, {.hold = true});
-  auto third = engine_->Start(w, {.hold = true});
-  ASSERT_TRUE(first && second && third);
-  // The node's event is archived while they wait: the second fails at once when released...
+  ASSERT_TRUE(first);
+  std::vector<std::string> held;
+  for (int i = 0; i < 40; ++i) {  // more than one job end starts in its own transaction
+    auto run = engine_->Start(w, {.hold = true});
+    ASSERT_TRUE(run);
+    held.push_back(*run);
+  }
+  // The node's event is archived while they wait: each fails at once when released...
   events_["evt_a"].status = store::EventStatus::kArchived;
   ASSERT_TRUE(store_->UpdateEvent(events_["evt_a"], {}));
   EXPECT_EQ(DrainRuns(), (std::vector<std::string>{*first}));
-  auto second_run = store_->GetWorkflowRun(*second);
-  EXPECT_EQ(second_run->status, RunStatus::kFailed);
-  EXPECT_NE(second_run->nodes[0].end_reason.find("archived"), std::string::npos);
-  // ... and so does the third, released in the same end: nothing is left waiting.
-  EXPECT_EQ(store_->GetWorkflowRun(*third)->status, RunStatus::kFailed);
+  auto second = store_->GetWorkflowRun(held[0]);
+  EXPECT_EQ(second->status, RunStatus::kFailed);
+  EXPECT_NE(second->nodes[0].end_reason.find("archived"), std::string::npos);
+  // ... and so does every other one: nothing is left waiting.
+  for (const auto& id : held) EXPECT_EQ(store_->GetWorkflowRun(id)->status, RunStatus::kFailed);
   EXPECT_TRUE(store_->ActiveWorkflowRuns(w.id)->empty());
+}
+
+TEST_F(HeldRunsTest, HeldRunsWaitWhileTheWorkflowIsPausedAndEndWhenItIsArchived) {
+  auto w = Workflow({"a"}, {});
+  auto first = engine_->Start(w, {});
+  auto second = engine_->Start(w, {.hold = true});
+  ASSERT_TRUE(first && second);
+  ASSERT_TRUE(store_->SetWorkflowStatus(w.id, store::EventStatus::kPaused, clock_.Now(), {}));
+  EXPECT_EQ(DrainRuns(), (std::vector<std::string>{*first}));
+  EXPECT_EQ(store_->GetWorkflowRun(*second)->status, RunStatus::kQueued);  // paused: it waits
+  ASSERT_TRUE(engine_->ReleaseHeld(w.id));
+  EXPECT_EQ(store_->GetWorkflowRun(*second)->status, RunStatus::kQueued);
+  ASSERT_TRUE(store_->SetWorkflowStatus(w.id, store::EventStatus::kActive, clock_.Now(), {}));
+  ASSERT_TRUE(engine_->ReleaseHeld(w.id));
+  EXPECT_EQ(store_->GetWorkflowRun(*second)->status, RunStatus::kRunning);
+
+  // Archived: its held runs never start, whether released by a job end or by ReleaseHeld.
+  auto third = engine_->Start(w, {.hold = true});
+  auto fourth = engine_->Start(w, {.hold = true});
+  ASSERT_TRUE(third && fourth);
+  ASSERT_TRUE(store_->SetWorkflowStatus(w.id, store::EventStatus::kArchived, clock_.Now(), {}));
+  EXPECT_EQ(DrainRuns(), (std::vector<std::string>{*second}));
+  for (const auto& id : {*third, *fourth}) {
+    auto run = store_->GetWorkflowRun(id);
+    EXPECT_EQ(run->status, RunStatus::kCancelled) << id;
+    EXPECT_TRUE(run->finished_at);
+    EXPECT_EQ(run->nodes[0].state, NodeRunState::kCancelled);
+    EXPECT_NE(run->end_reason.find("archived"), std::string::npos) << run->end_reason;
+  }
 }
 
 }  // namespace

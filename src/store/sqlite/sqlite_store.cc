@@ -861,6 +861,15 @@ Result<std::vector<bool>> SqliteStore::ApplyScheduleSteps(const std::vector<Sche
     std::vector<bool> written;
     written.reserve(steps.size());
     for (const ScheduleStep& step : steps) {
+      // A schedule removed meanwhile (its event or workflow deleted) takes nothing more.
+      CRONIUM_ASSIGN_OR_RETURN(
+          auto exists, writer_->Prepare("SELECT 1 FROM schedules WHERE target_id = ?1"));
+      exists.Bind(1, step.state.target_id);
+      CRONIUM_ASSIGN_OR_RETURN(bool scheduled, exists.Step());
+      if (!scheduled) {
+        written.push_back(false);
+        continue;
+      }
       Status inserted = OkStatus();
       if (step.job) {
         inserted = InsertJob(*writer_, *step.job, *step.execution);
@@ -2255,6 +2264,15 @@ class WriterReads final : public JobEndReads {
     CRONIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
     if (!found || stmt.IsNull(0)) return std::optional<std::string>();
     return std::optional<std::string>(stmt.Text(0));
+  }
+
+  Result<std::optional<EventStatus>> WorkflowStatus(const std::string& id) override {
+    CRONIUM_ASSIGN_OR_RETURN(auto stmt,
+                             conn_.Prepare("SELECT status FROM workflows WHERE id = ?1"));
+    stmt.Bind(1, id);
+    CRONIUM_ASSIGN_OR_RETURN(bool found, stmt.Step());
+    if (!found) return std::optional<EventStatus>();
+    return ParseEventStatus(stmt.Text(0));
   }
 
   Result<std::vector<WorkflowRunRecord>> HeldRuns(const std::string& workflow_id,
