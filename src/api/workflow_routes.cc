@@ -376,8 +376,7 @@ Result<Response> Handlers::UpdateWorkflow(Request& request, const auth::Principa
     CRONIUM_RETURN_IF_ERROR(SetSchedule(w.id, true, json(nullptr), principal));
   }
   RefreshSchedule(w.id);  // a status change starts or stops the schedule
-  // Runs held by a BUFFER overlap policy start once it is ACTIVE again, and end if it was
-  // archived.
+  // Runs held by a BUFFER overlap policy end if it was archived.
   CRONIUM_RETURN_IF_ERROR(ctx_.workflows->ReleaseHeld(w.id));
   return JsonResponse(200, WorkflowBody(w));
 }

@@ -514,10 +514,10 @@ Status Scheduler::Handle(const std::string& id, Entry& entry, TimePoint now, Bat
     if (spec.overlap != OverlapPolicy::kAllow) {  // ALLOW needs no look at what runs
       if (workflow) {
         CRONIUM_ASSIGN_OR_RETURN(active_runs, store_.ActiveWorkflowRuns(id));
-        const bool only_held =
-            !active_runs.empty() &&
-            std::all_of(active_runs.begin(), active_runs.end(),
-                        [](auto& r) { return r.status == store::RunStatus::kQueued; });
+        const bool only_held = !active_runs.empty() &&
+                               std::all_of(active_runs.begin(), active_runs.end(), [](auto& r) {
+                                 return r.status == store::RunStatus::kQueued;
+                               });
         if (only_held) {
           // Held runs with nothing running before them: start them now rather than let them
           // block this occurrence.

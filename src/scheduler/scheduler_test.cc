@@ -510,8 +510,8 @@ TEST_F(SchedulerTest, WorkflowBufferOneCatchingUpBuffersOneRun) {
   scheduler_ = NewScheduler();
   EXPECT_EQ(*scheduler_->RunDue(clock_.Now()), 2);
   EXPECT_EQ(Fates(id),
-            (std::vector<std::string>{"CAUGHT_UP", "BUFFERED", "SKIPPED_OVERLAP",
-                                      "SKIPPED_OVERLAP", "SKIPPED_OVERLAP", "SKIPPED_OVERLAP"}));
+            (std::vector<std::string>{"CAUGHT_UP", "BUFFERED", "SKIPPED_OVERLAP", "SKIPPED_OVERLAP",
+                                      "SKIPPED_OVERLAP", "SKIPPED_OVERLAP"}));
 }
 
 TEST_F(SchedulerTest, HeldWorkflowRunsWithNothingBeforeThemStartAtTheNextOccurrence) {

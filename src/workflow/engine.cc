@@ -316,11 +316,10 @@ Status Engine::ReleaseHeld(const std::string& workflow_id) {
     if (!workflow && workflow.error().code != ErrorCode::kNotFound) {
       return tl::unexpected(workflow.error());
     }
-    // Gone or archived: its held runs never start.
+    // Gone or archived: its held runs never start. (Pausing stops new occurrences; runs that
+    // fired already, held ones too, still run: the schedule pauses its workflow itself once
+    // maxRuns fired, and the last of them may be held.)
     const bool archived = !workflow || workflow->status == store::EventStatus::kArchived;
-    if (!archived && workflow->status != store::EventStatus::kActive) {
-      return OkStatus();  // PAUSED or DRAFT: held until it is ACTIVE again
-    }
     CRONIUM_ASSIGN_OR_RETURN(auto run, store_.GetWorkflowRun(held->id));
     const EventLookup event =
         [this](const std::string& id) -> Result<std::optional<store::EventRecord>> {
@@ -341,11 +340,10 @@ Status Engine::ReleaseHeld(const std::string& workflow_id) {
     }
     start.run = std::move(run);
     Status activated = store_.ActivateWorkflowRun(
-        start, store::MakeAudit(kReleaseActor, now, "workflow.release", "workflow_execution",
-                                start.run.id,
-                                json{{"workflowId", workflow_id},
-                                     {"status", ToString(start.run.status)}}
-                                    .dump()));
+        start,
+        store::MakeAudit(
+            kReleaseActor, now, "workflow.release", "workflow_execution", start.run.id,
+            json{{"workflowId", workflow_id}, {"status", ToString(start.run.status)}}.dump()));
     if (!activated && activated.error().code == ErrorCode::kFailedPrecondition) {
       ForgetGraph(start.run.id);
       return OkStatus();  // another run started meanwhile, or a job end released this one
@@ -383,9 +381,6 @@ Status Engine::ReleaseAfter(const store::WorkflowRunRecord& ended, store::JobEnd
                             store::JobEndEffects& effects, TimePoint now) {
   CRONIUM_ASSIGN_OR_RETURN(auto status, reads.WorkflowStatus(ended.workflow_id));
   const bool archived = !status.has_value() || status == store::EventStatus::kArchived;
-  if (!archived && status != store::EventStatus::kActive) {
-    return OkStatus();  // PAUSED or DRAFT: its held runs wait until it is ACTIVE again
-  }
   CRONIUM_ASSIGN_OR_RETURN(auto held,
                            reads.HeldRuns(ended.workflow_id, ended.id, kMaxReleasesAtOnce));
   const EventLookup event = [&reads](const std::string& id) { return reads.Event(id); };

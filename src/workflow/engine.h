@@ -80,11 +80,11 @@ class Engine final : public store::JobEndHook {
                                        const StartOptions& options);
   void Written(const store::WorkflowRunStart& start);
 
-  // Starts the oldest run of the workflow held QUEUED, if no other run of it is active and the
-  // workflow is ACTIVE (runs that end at once let the next start too; an ARCHIVED workflow's
-  // held runs are cancelled; a PAUSED or DRAFT one's wait). Idempotent and safe to race with job ends: the
-  // store re-checks both conditions when it writes. ReleaseAllHeld does it for every workflow
-  // with a held run (at start-up, after a crash between a run's write and its release).
+  // Starts the oldest run of the workflow held QUEUED, if no other run of it is active (runs
+  // that end at once let the next start too; an ARCHIVED workflow's held runs are cancelled).
+  // Idempotent and safe to race with job ends: the store re-checks both conditions when it writes.
+  // ReleaseAllHeld does it for every workflow with a held run (at start-up, after a crash between a
+  // run's write and its release).
   Status ReleaseHeld(const std::string& workflow_id);
   Status ReleaseAllHeld();
 

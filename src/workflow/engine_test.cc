@@ -519,27 +519,26 @@ TEST_F(HeldRunsTest, HeldRunsWhoseStartFailsAtOnceLetTheNextStartHoweverMany) {
   EXPECT_TRUE(store_->ActiveWorkflowRuns(w.id)->empty());
 }
 
-TEST_F(HeldRunsTest, HeldRunsWaitWhileTheWorkflowIsPausedAndEndWhenItIsArchived) {
+TEST_F(HeldRunsTest, HeldRunsStillRunWhenTheWorkflowIsPausedAndEndWhenItIsArchived) {
   auto w = Workflow({"a"}, {});
   auto first = engine_->Start(w, {});
   auto second = engine_->Start(w, {.hold = true});
   ASSERT_TRUE(first && second);
+  // Pausing stops new occurrences; a run that fired already (held) still runs.
   ASSERT_TRUE(store_->SetWorkflowStatus(w.id, store::EventStatus::kPaused, clock_.Now(), {}));
-  EXPECT_EQ(DrainRuns(), (std::vector<std::string>{*first}));
-  EXPECT_EQ(store_->GetWorkflowRun(*second)->status, RunStatus::kQueued);  // paused: it waits
-  ASSERT_TRUE(engine_->ReleaseHeld(w.id));
-  EXPECT_EQ(store_->GetWorkflowRun(*second)->status, RunStatus::kQueued);
-  ASSERT_TRUE(store_->SetWorkflowStatus(w.id, store::EventStatus::kActive, clock_.Now(), {}));
-  ASSERT_TRUE(engine_->ReleaseHeld(w.id));
-  EXPECT_EQ(store_->GetWorkflowRun(*second)->status, RunStatus::kRunning);
+  EXPECT_EQ(DrainRuns(), (std::vector<std::string>{*first, *second}));
+  EXPECT_EQ(store_->GetWorkflowRun(*second)->status, RunStatus::kSucceeded);
 
-  // Archived: its held runs never start, whether released by a job end or by ReleaseHeld.
-  auto third = engine_->Start(w, {.hold = true});
+  // Archived: held runs never start; they end when released (here by the running run's end).
+  auto third = engine_->Start(w, {});
   auto fourth = engine_->Start(w, {.hold = true});
-  ASSERT_TRUE(third && fourth);
+  auto fifth = engine_->Start(w, {.hold = true});
+  ASSERT_TRUE(third && fourth && fifth);
   ASSERT_TRUE(store_->SetWorkflowStatus(w.id, store::EventStatus::kArchived, clock_.Now(), {}));
-  EXPECT_EQ(DrainRuns(), (std::vector<std::string>{*second}));
-  for (const auto& id : {*third, *fourth}) {
+  EXPECT_EQ(engine_->Start(*store_->GetWorkflow(w.id), {}).error().code,
+            ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(DrainRuns(), (std::vector<std::string>{*third}));  // it had started already
+  for (const auto& id : {*fourth, *fifth}) {
     auto run = store_->GetWorkflowRun(id);
     EXPECT_EQ(run->status, RunStatus::kCancelled) << id;
     EXPECT_TRUE(run->finished_at);

@@ -862,8 +862,8 @@ Result<std::vector<bool>> SqliteStore::ApplyScheduleSteps(const std::vector<Sche
     written.reserve(steps.size());
     for (const ScheduleStep& step : steps) {
       // A schedule removed meanwhile (its event or workflow deleted) takes nothing more.
-      CRONIUM_ASSIGN_OR_RETURN(
-          auto exists, writer_->Prepare("SELECT 1 FROM schedules WHERE target_id = ?1"));
+      CRONIUM_ASSIGN_OR_RETURN(auto exists,
+                               writer_->Prepare("SELECT 1 FROM schedules WHERE target_id = ?1"));
       exists.Bind(1, step.state.target_id);
       CRONIUM_ASSIGN_OR_RETURN(bool scheduled, exists.Step());
       if (!scheduled) {
