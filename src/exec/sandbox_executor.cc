@@ -67,6 +67,7 @@ struct SandboxExecutor::Launch {
   Fd run_channel;  // warm only: a memfd for the run's own request
   Fd out_read, err_read;
   sandbox::Request request;  // what it was started with
+  bool attached = false;     // warm: told to move into its cgroups ('a' sent)
 };
 
 SandboxExecutor::SandboxExecutor(SandboxOptions options, bool prepare_ahead)
@@ -189,7 +190,7 @@ std::unique_ptr<SandboxExecutor::Launch> SandboxExecutor::TakeWarm(
   return nullptr;
 }
 
-void SandboxExecutor::PrepareNext(const RunSpec& spec) {
+void SandboxExecutor::Prepare(const RunSpec& spec, bool attach) {
   if (!prepare_ahead_ || spec.network != sandbox::Network::kNone) return;
   {
     std::lock_guard lock(mutex_);
@@ -198,6 +199,7 @@ void SandboxExecutor::PrepareNext(const RunSpec& spec) {
   std::string error;
   auto launch = Spawn(BaseRequest(spec), /*warm=*/true, &error);
   if (!launch) return;  // the next run starts cold and reports the problem
+  if (attach) launch->attached = ::send(launch->go.get(), "a", 1, MSG_NOSIGNAL) == 1;
   std::lock_guard lock(mutex_);
   if (shut_down_) {
     launch->go.reset();
@@ -205,6 +207,21 @@ void SandboxExecutor::PrepareNext(const RunSpec& spec) {
     return;
   }
   warm_[std::this_thread::get_id()] = std::move(launch);
+}
+
+void SandboxExecutor::Attach(const RunSpec& spec) {
+  {
+    std::lock_guard lock(mutex_);
+    auto found = warm_.find(std::this_thread::get_id());
+    if (found != warm_.end()) {
+      Launch& launch = *found->second;
+      if (!launch.attached) {
+        launch.attached = ::send(launch.go.get(), "a", 1, MSG_NOSIGNAL) == 1;
+      }
+      return;
+    }
+  }
+  Prepare(spec, /*attach=*/true);
 }
 
 RunResult SandboxExecutor::Run(const RunSpec& spec, CancelToken& cancel) {
@@ -239,6 +256,11 @@ RunResult SandboxExecutor::Run(const RunSpec& spec, CancelToken& cancel) {
   const pid_t pid = launch->pid;
   Fd& out_read = launch->out_read;
   Fd& err_read = launch->err_read;
+  // The next run's sandbox is built while this one runs: namespaces, file system, runtime
+  // listener; its move into its cgroups waits until this run has ended (Attach below), since
+  // on cgroup v1 a move stalls every fork and exit of the machine (this run's start too) for
+  // an RCU grace period. A chain of runs (a workflow's nodes) then finds the next sandbox ready.
+  Prepare(spec, /*attach=*/false);
 
   // The launcher enforces the timeout and the grace itself and reports; this deadline is only a
   // backstop. A cancel becomes SIGTERM to the launcher, which passes it on.
@@ -253,10 +275,7 @@ RunResult SandboxExecutor::Run(const RunSpec& spec, CancelToken& cancel) {
   result.duration = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
 
   const auto report = sandbox::DecodeReport(ReadAll(launch->channel.get()));
-  // The next run's sandbox is built now, not while this one starts: built concurrently, it
-  // delayed this run's start by ~12 ms (kernel mount and cgroup locks), far more than the
-  // ~2 ms it saves a chain of runs between two of them.
-  PrepareNext(spec);
+  Attach(spec);
   if (!report) {
     // The launcher died before it could report (killed by the backstop or by someone, or
     // crashed): its sandbox died with it (parent-death signals), its cgroups are left over.

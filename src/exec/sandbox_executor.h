@@ -36,10 +36,11 @@ struct SandboxOptions {
   std::string helpers_dir;
 };
 
-// After each run, the calling thread gets its next sandbox prepared ("warm"): a launcher that
-// has built the namespaces and the file system and moved its PID 1 into a cgroup, and waits for
-// the run's request. The next run of that thread (network "none") then only sends the request;
-// a run that does not fit, or the first one, starts a launcher of its own ("cold").
+// While each run goes, the calling thread gets its next sandbox prepared ("warm"): a launcher
+// that builds the namespaces and the file system and, once the run has ended, moves its PID 1
+// into a cgroup, and waits for the run's request. The next run of that thread (network "none") then
+// only sends the request; a run that does not fit, or the first one, starts a launcher of its own
+// ("cold").
 class SandboxExecutor final : public Executor {
  public:
   explicit SandboxExecutor(SandboxOptions options, bool prepare_ahead = true);
@@ -55,7 +56,10 @@ class SandboxExecutor final : public Executor {
   sandbox::Request BaseRequest(const RunSpec& spec);
   std::unique_ptr<Launch> Spawn(const sandbox::Request& request, bool warm, std::string* error);
   std::unique_ptr<Launch> TakeWarm(const sandbox::Request& request);
-  void PrepareNext(const RunSpec& spec);
+  // Starts this thread's next sandbox, told to move into its cgroups now or not yet.
+  void Prepare(const RunSpec& spec, bool attach);
+  // Tells this thread's next sandbox to move into its cgroups (preparing one if there is none).
+  void Attach(const RunSpec& spec);
 
   const SandboxOptions options_;
   const bool prepare_ahead_;

@@ -261,6 +261,67 @@ TEST_F(SandboxExecutorTest, PreparedSandboxesTakeEachRunsOwnSettings) {
   EXPECT_EQ(count_runs(), 0);  // shut down: every prepared sandbox is gone with its cgroup
 }
 
+// The next run's sandbox is built while a run goes, but moved into its cgroups only once that
+// run has ended: on cgroup v1 a move stalls every fork and exit of the machine for an RCU grace
+// period, which would land on the running script.
+TEST_F(SandboxExecutorTest, TheNextSandboxIsBuiltDuringARunAndMovedIntoItsCgroupsAfterIt) {
+  auto children = [] {
+    int runs = 0;
+    for (const auto& entry : options_->cgroups.entries) {
+      std::error_code ec;
+      for (const auto& child :
+           std::filesystem::directory_iterator(entry.substr(entry.find('=') + 1), ec)) {
+        runs += child.is_directory() ? 1 : 0;
+      }
+      break;  // one controller is enough: every run has a cgroup in each
+    }
+    return runs;
+  };
+  auto launchers = [] {
+    int count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+      const std::string name = entry.path().filename();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::ifstream stat(entry.path() / "stat");
+      std::string line;
+      std::getline(stat, line);
+      const size_t open = line.find('('), close = line.rfind(')');
+      if (open == std::string::npos || close == std::string::npos) continue;
+      std::istringstream rest(line.substr(close + 2));
+      std::string state;
+      pid_t parent = 0;
+      rest >> state >> parent;
+      count += line.substr(open + 1, close - open - 1) == "cronium-sandbox" &&
+               parent == ::getpid() && state != "Z";
+    }
+    return count;
+  };
+  SandboxExecutor executor(*options_);
+  CancelToken cancel;
+  RunResult waiting, next;
+  // One thread, as a worker: its next run takes the sandbox prepared for it.
+  std::thread run([&] {
+    waiting = executor.Run(Bash("echo started; exec sleep 30"), cancel);
+    CancelToken fresh;
+    next = executor.Run(Bash("echo next"), fresh);
+  });
+  // Both launchers are up, the run's in its cgroup; the next one's has none, and gets none
+  // while the run goes.
+  bool both = false;
+  for (int round = 0; round < 10'000 && !both; ++round) {
+    both = launchers() == 2 && children() == 1;
+    if (!both) std::this_thread::sleep_for(milliseconds(1));
+  }
+  ASSERT_TRUE(both);
+  EXPECT_EQ(children(), 1);
+  cancel.Cancel();
+  run.join();
+  EXPECT_EQ(waiting.end_reason, EndReason::kCancelled) << waiting.Describe(milliseconds(20'000));
+  // Then the prepared one was moved in, and the next run used it.
+  EXPECT_EQ(next.stdout_text, "next\n") << next.error;
+  EXPECT_EQ(executor.warm_runs(), 1u);
+}
+
 // A prepared launcher that died meanwhile costs the next run a cold start, nothing else (no
 // SIGPIPE for the caller, which here does not ignore it).
 TEST_F(SandboxExecutorTest, APreparedLauncherThatDiedIsReplacedByAColdStart) {

@@ -754,23 +754,32 @@ int LauncherMain() {
   ::close(go_pipe[0]);
   ::close(status_pipe[1]);
   RunCgroup cgroup;
-  if (!request->cgroup_parents.empty() &&
-      (!cgroup.Create(request->cgroup_parents, request->cgroup_v2, request->cgroup_name,
-                      &report.error) ||
-       !cgroup.SetLimits(request->limits, &report.error) ||
-       !cgroup.AddProcess(init, &report.error))) {
+  // Moves PID 1 into the run's cgroups. On cgroup v1 a move makes every fork and exit of the
+  // machine wait for an RCU grace period (~10 ms when the machine was idle), so a warm sandbox
+  // is moved only when the server says so: 'a' on the go socket ("attach"), or the run's 'g'.
+  bool attached = false;
+  auto attach = [&]() -> bool {
+    attached = true;
+    if (request->cgroup_parents.empty()) return true;
+    if (cgroup.Create(request->cgroup_parents, request->cgroup_v2, request->cgroup_name,
+                      &report.error) &&
+        cgroup.SetLimits(request->limits, &report.error) &&
+        cgroup.AddProcess(init, &report.error)) {
+      return true;
+    }
     ::kill(init, SIGKILL);
     ::waitpid(init, nullptr, 0);
     // A sandbox that failed by itself (and so could not be moved) says why.
     if (std::string inside = ReadInsideStatus(status_pipe[0]).error; !inside.empty()) {
       report.error = std::move(inside);
     }
-    return finish(report);
-  }
+    return false;
+  };
+  if (!warm && !attach()) return finish(report);
   const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, init, 0));
 
   if (warm) {
-    // Built and in its cgroups: wait for the run. Nothing to report if none comes.
+    // Built (or being built): wait for the run. Nothing to report if none comes.
     auto abandon = [&] {
       ::kill(init, SIGKILL);
       ::waitpid(init, nullptr, 0);
@@ -798,7 +807,8 @@ int LauncherMain() {
       if (fds[0].revents != 0) {
         char go = 0;
         if (::read(kGoFd, &go, 1) != 1) return abandon();  // the server closed it: not needed
-        break;
+        if (!attached && !attach()) return finish(report);
+        if (go == 'g') break;  // else 'a': attached ahead of the run
       }
     }
     ::close(kGoFd);
