@@ -70,13 +70,26 @@ struct SandboxExecutor::Launch {
   bool attached = false;     // warm: told to move into its cgroups ('a' sent)
 };
 
+namespace {
+
+// Which thread a prepared sandbox belongs to. Not std::thread::id: a thread's id may be reused
+// by a later thread, whose run would then take a launcher that the parent-death signal of the
+// first thread's exit (PR_SET_PDEATHSIG goes by thread) is taking down.
+uint64_t ThreadKey() {
+  static std::atomic<uint64_t> next{1};
+  thread_local const uint64_t key = next.fetch_add(1);
+  return key;
+}
+
+}  // namespace
+
 SandboxExecutor::SandboxExecutor(SandboxOptions options, bool prepare_ahead)
     : options_(std::move(options)), prepare_ahead_(prepare_ahead) {}
 
 SandboxExecutor::~SandboxExecutor() { Shutdown(); }
 
 void SandboxExecutor::Shutdown() {
-  std::map<std::thread::id, std::unique_ptr<Launch>> warm;
+  std::map<uint64_t, std::unique_ptr<Launch>> warm;
   {
     std::lock_guard lock(mutex_);
     shut_down_ = true;
@@ -167,7 +180,7 @@ std::unique_ptr<SandboxExecutor::Launch> SandboxExecutor::TakeWarm(
   std::unique_ptr<Launch> launch;
   {
     std::lock_guard lock(mutex_);
-    auto found = warm_.find(std::this_thread::get_id());
+    auto found = warm_.find(ThreadKey());
     if (found == warm_.end()) return nullptr;
     launch = std::move(found->second);
     warm_.erase(found);
@@ -194,7 +207,7 @@ void SandboxExecutor::Prepare(const RunSpec& spec, bool attach) {
   if (!prepare_ahead_ || spec.network != sandbox::Network::kNone) return;
   {
     std::lock_guard lock(mutex_);
-    if (shut_down_ || warm_.count(std::this_thread::get_id())) return;
+    if (shut_down_ || warm_.count(ThreadKey())) return;
   }
   std::string error;
   auto launch = Spawn(BaseRequest(spec), /*warm=*/true, &error);
@@ -206,13 +219,13 @@ void SandboxExecutor::Prepare(const RunSpec& spec, bool attach) {
     ::waitpid(launch->pid, nullptr, 0);
     return;
   }
-  warm_[std::this_thread::get_id()] = std::move(launch);
+  warm_[ThreadKey()] = std::move(launch);
 }
 
 void SandboxExecutor::Attach(const RunSpec& spec) {
   {
     std::lock_guard lock(mutex_);
-    auto found = warm_.find(std::this_thread::get_id());
+    auto found = warm_.find(ThreadKey());
     if (found != warm_.end()) {
       Launch& launch = *found->second;
       if (!launch.attached) {

@@ -66,7 +66,7 @@ class SandboxExecutor final : public Executor {
   std::mutex mutex_;
   bool shut_down_ = false;
   std::atomic<uint64_t> warm_runs_{0};
-  std::map<std::thread::id, std::unique_ptr<Launch>> warm_;  // one per calling thread
+  std::map<uint64_t, std::unique_ptr<Launch>> warm_;  // one per calling thread (ThreadKey)
 };
 
 // The launcher beside this process's own executable ("<dir of /proc/self/exe>/cronium-sandbox").
