@@ -11,7 +11,9 @@ BUILD_PKGS=(
   libcli11-dev libexpected-dev googletest libgmock-dev libgtest-dev libbenchmark-dev tzdata
 )
 RUN_PKGS=(bash python3 nodejs curl jq procps)
-TEST_PKGS=(wrk sqlite3 strace)  # strace: the sandbox tests check that ptrace is refused
+# strace: the sandbox tests check that ptrace is refused; postgresql-15: a throwaway cluster
+# for the PostgreSQL tests (scripts/with-postgres.sh).
+TEST_PKGS=(wrk sqlite3 strace postgresql-15)
 
 want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}")
 if [[ "${1:-}" == "--test" || "${1:-}" == "--bench" ]]; then want+=("${TEST_PKGS[@]}"); fi

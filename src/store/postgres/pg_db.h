@@ -1,0 +1,125 @@
+#pragma once
+
+// A thin RAII layer over libpq with the shape of store/sqlite/sqlite_db.h, so that SQL written
+// for the store runs on either: a connection with a cache of server-side prepared statements,
+// and a statement handle that binds, steps and reads columns. Placeholders are SQLite's `?N`
+// (and `?`), turned into PostgreSQL's `$N`. Parameters go as text, their types inferred by the
+// server from where they are used (a parameter used only as `? IS NULL` needs a
+// `CAST(? AS TEXT)`, which SQLite reads the same way), BLOBs as binary bytea; results come as
+// text. Only store/postgres uses it (issue #9).
+//
+// A PgConnection is not thread-safe; its owner hands it to one thread at a time.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "base/error.h"
+
+struct pg_conn;
+struct pg_result;
+
+namespace cronium::store::postgres {
+
+class PgConnection;
+
+// SQL with `?N` / `?` placeholders rewritten to `$N`, leaving quoted text, quoted names and
+// comments alone. Exposed for tests.
+std::string TranslatePlaceholders(std::string_view sql);
+
+// A prepared statement of a connection, executed on the first Step() or Run().
+class Statement {
+ public:
+  Statement(PgConnection& conn, std::string name, int param_count)
+      : conn_(&conn), name_(std::move(name)), params_(static_cast<size_t>(param_count)) {}
+  Statement(Statement&& other) noexcept;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
+  // Parameters are 1-based. Binding an index the statement does not have is ignored.
+  Statement& Bind(int index, std::string_view text);
+  Statement& Bind(int index, const std::string& text) {
+    return Bind(index, std::string_view(text));
+  }
+  Statement& Bind(int index, const char* text) { return Bind(index, std::string_view(text)); }
+  Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, int value) { return Bind(index, static_cast<int64_t>(value)); }
+  Statement& Bind(int index, bool value) { return Bind(index, static_cast<int64_t>(value)); }
+  Statement& Bind(int index, double value);
+  Statement& BindNull(int index);
+  // Bytes as bytea: stored as given (NUL bytes included).
+  Statement& BindBlob(int index, std::string_view bytes);
+  template <class T>
+  Statement& Bind(int index, const std::optional<T>& value) {
+    return value ? Bind(index, *value) : BindNull(index);
+  }
+
+  // true when a row is available, false when done.
+  Result<bool> Step();
+  // Runs to completion; returns the number of rows changed (or returned, for a SELECT).
+  Result<int> Run();
+
+  bool IsNull(int col) const;
+  int64_t Int(int col) const;  // also reads booleans ('t' is 1)
+  double Real(int col) const;
+  std::string Text(int col) const;
+  std::string Blob(int col) const;  // bytea, decoded
+  std::optional<int64_t> OptionalInt(int col) const;
+
+ private:
+  struct Param {
+    std::optional<std::string> value;  // nullopt: NULL
+    bool binary = false;
+  };
+  Status Execute();
+  const char* Value(int col) const;
+
+  PgConnection* conn_;
+  std::string name_;
+  std::vector<Param> params_;
+  pg_result* result_ = nullptr;
+  int row_ = -1;  // the current row; -1 before the first Step
+  int rows_ = 0;
+};
+
+class PgConnection {
+ public:
+  // Connects with a libpq URI or key=value string. kUnavailable when it cannot.
+  static Result<std::unique_ptr<PgConnection>> Open(const std::string& conninfo);
+  ~PgConnection();
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+
+  // Runs SQL through the simple protocol (several statements allowed, no parameters).
+  Status Exec(std::string_view sql);
+  // Prepares (once per connection and text) and returns a handle to bind and run.
+  Result<Statement> Prepare(std::string_view sql);
+  // Whether the connection is still usable (after a server restart it is not).
+  bool Healthy() const;
+  // The SQLSTATE of the last error ("" if none), e.g. "40001" for a serialization failure.
+  const std::string& last_sqlstate() const { return last_sqlstate_; }
+
+  // The store's error for a failed result: unique, foreign-key and check violations are
+  // kAlreadyExists (a foreign-key message contains "FOREIGN KEY", as SQLite's does), lost
+  // connections and serialization failures kUnavailable, the rest kInternal.
+  Error ToError(const pg_result* result, std::string_view what);
+
+ private:
+  friend class Statement;
+  explicit PgConnection(pg_conn* conn) : conn_(conn) {}
+
+  struct Prepared {
+    std::string name;
+    int param_count = 0;
+  };
+  pg_conn* conn_;
+  std::unordered_map<std::string, Prepared> cache_;
+  std::string last_sqlstate_;
+};
+
+}  // namespace cronium::store::postgres
