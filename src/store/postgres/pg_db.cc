@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -228,7 +229,18 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& conn
 
 PgConnection::~PgConnection() { PQfinish(conn_); }
 
-bool PgConnection::Healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+bool PgConnection::Healthy() const {
+  // Reads what the server sent meanwhile without waiting: a backend that was ended said so
+  // and closed the socket, which this notices.
+  // An idle connection gets nothing unasked: what it can read now is the server's goodbye
+  // (an error, then the end of the stream).
+  for (int round = 0; round < 4 && PQstatus(conn_) == CONNECTION_OK; ++round) {
+    pollfd ready{.fd = PQsocket(conn_), .events = POLLIN, .revents = 0};
+    if (ready.fd < 0 || ::poll(&ready, 1, 0) <= 0) break;
+    if (PQconsumeInput(conn_) == 0) return false;
+  }
+  return PQstatus(conn_) == CONNECTION_OK;
+}
 
 Status PgConnection::Exec(std::string_view sql) {
   const std::string text(sql);

@@ -99,7 +99,8 @@ class PgConnection {
   Status Exec(std::string_view sql);
   // Prepares (once per connection and text) and returns a handle to bind and run.
   Result<Statement> Prepare(std::string_view sql);
-  // Whether the connection is still usable (after a server restart it is not).
+  // Whether the connection is still usable (after a server restart, or once its backend was
+  // ended, it is not). Reads pending input, never waits.
   bool Healthy() const;
   // The SQLSTATE of the last error ("" if none), e.g. "40001" for a serialization failure.
   const std::string& last_sqlstate() const { return last_sqlstate_; }

@@ -1,0 +1,96 @@
+#pragma once
+
+// A pool of PostgreSQL connections, and transactions that retry what PostgreSQL asks to retry.
+// Part of the PostgreSQL backend under way (issue #9). Thread-safe.
+//
+// Connections are opened on demand up to `size` and kept; one found broken (the server
+// restarted, an administrator ended its backend) is replaced when it is next handed out. One
+// that breaks while lent fails that use (kUnavailable) and is replaced after. Every
+// connection uses `schema` first in its search_path when one is given (tests use a schema each).
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/error.h"
+#include "store/postgres/pg_db.h"
+
+namespace cronium::store::postgres {
+
+struct PgPoolOptions {
+  std::string conninfo;
+  std::string schema;  // "" for the server's default search_path
+  int size = 8;
+};
+
+class PgPool {
+ public:
+  // Opens one connection to check the server is there (kUnavailable otherwise).
+  static Result<std::unique_ptr<PgPool>> Open(PgPoolOptions options);
+  ~PgPool();
+
+  // A connection lent to one thread; it goes back to the pool when the lease ends.
+  class Lease {
+   public:
+    Lease(PgPool* pool, std::unique_ptr<PgConnection> conn) : pool_(pool), conn_(std::move(conn)) {}
+    Lease(Lease&&) noexcept = default;
+    Lease& operator=(Lease&&) noexcept = default;
+    ~Lease();
+    PgConnection& operator*() const { return *conn_; }
+    PgConnection* operator->() const { return conn_.get(); }
+
+   private:
+    PgPool* pool_;
+    std::unique_ptr<PgConnection> conn_;
+  };
+
+  // Waits for a free connection (opening one while fewer than `size` exist).
+  Result<Lease> Acquire();
+
+ private:
+  explicit PgPool(PgPoolOptions options) : options_(std::move(options)) {}
+  Result<std::unique_ptr<PgConnection>> Connect();
+  void Release(std::unique_ptr<PgConnection> conn);
+
+  const PgPoolOptions options_;
+  std::mutex mutex_;
+  std::condition_variable freed_;
+  std::vector<std::unique_ptr<PgConnection>> idle_;  // Guarded by mutex_.
+  int open_ = 0;                                     // Guarded by mutex_: idle and lent.
+};
+
+enum class Isolation { kReadCommitted, kSerializable };
+
+// Runs `fn(conn)` in a transaction: BEGIN, fn, COMMIT. What fn returns in error rolls back. A
+// serialization failure or deadlock (SQLSTATE 40001, 40P01) rolls back and runs fn again, up to
+// `attempts` times in all, so fn must not have effects outside the database it relies on.
+template <class F>
+auto Transact(PgConnection& conn, Isolation isolation, F&& fn, int attempts = 10)
+    -> decltype(fn()) {
+  for (int attempt = 1;; ++attempt) {
+    Status begun =
+        conn.Exec(isolation == Isolation::kSerializable ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                                                        : "BEGIN ISOLATION LEVEL READ COMMITTED");
+    if (!begun) return tl::unexpected(begun.error());
+    auto result = fn();
+    std::string state;
+    if (result) {
+      Status committed = conn.Exec("COMMIT");  // a COMMIT that fails has rolled back
+      if (committed) return result;
+      state = conn.last_sqlstate();
+      result = tl::unexpected(committed.error());
+    } else {
+      state = conn.last_sqlstate();
+      (void)conn.Exec("ROLLBACK");
+    }
+    if (attempt >= attempts || (state != "40001" && state != "40P01")) return result;
+    // Let the transaction that won go first.
+    std::this_thread::sleep_for(std::chrono::microseconds(100 << std::min(attempt, 6)));
+  }
+}
+
+}  // namespace cronium::store::postgres
