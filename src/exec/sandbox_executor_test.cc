@@ -77,6 +77,29 @@ class SandboxExecutorTest : public ::testing::Test {
 SandboxOptions* SandboxExecutorTest::options_ = nullptr;
 std::string* SandboxExecutorTest::unavailable_ = nullptr;
 
+// The live (not zombie) cronium-sandbox children of this process: its launchers.
+std::vector<pid_t> ChildLaunchers() {
+  std::vector<pid_t> launchers;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    const size_t open = line.find('('), close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    std::string state;
+    pid_t parent = 0;
+    rest >> state >> parent;
+    if (line.substr(open + 1, close - open - 1) == "cronium-sandbox" && parent == ::getpid() &&
+        state != "Z") {
+      launchers.push_back(std::stoi(name));
+    }
+  }
+  return launchers;
+}
+
 TEST_F(SandboxExecutorTest, RunsAScriptAndCapturesItsOutput) {
   RunResult result = Run(Bash("echo hello; echo oops >&2; echo \"$HOME $(pwd) $(id -u)\"; exit 3"));
   EXPECT_EQ(result.end_reason, EndReason::kExited) << result.error;
@@ -277,25 +300,6 @@ TEST_F(SandboxExecutorTest, TheNextSandboxIsBuiltDuringARunAndMovedIntoItsCgroup
     }
     return runs;
   };
-  auto launchers = [] {
-    int count = 0;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-      const std::string name = entry.path().filename();
-      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-      std::ifstream stat(entry.path() / "stat");
-      std::string line;
-      std::getline(stat, line);
-      const size_t open = line.find('('), close = line.rfind(')');
-      if (open == std::string::npos || close == std::string::npos) continue;
-      std::istringstream rest(line.substr(close + 2));
-      std::string state;
-      pid_t parent = 0;
-      rest >> state >> parent;
-      count += line.substr(open + 1, close - open - 1) == "cronium-sandbox" &&
-               parent == ::getpid() && state != "Z";
-    }
-    return count;
-  };
   SandboxExecutor executor(*options_);
   CancelToken cancel;
   RunResult waiting, next;
@@ -309,7 +313,7 @@ TEST_F(SandboxExecutorTest, TheNextSandboxIsBuiltDuringARunAndMovedIntoItsCgroup
   // while the run goes.
   bool both = false;
   for (int round = 0; round < 10'000 && !both; ++round) {
-    both = launchers() == 2 && children() == 1;
+    both = ChildLaunchers().size() == 2 && children() == 1;
     if (!both) std::this_thread::sleep_for(milliseconds(1));
   }
   ASSERT_TRUE(both);
@@ -329,24 +333,9 @@ TEST_F(SandboxExecutorTest, APreparedLauncherThatDiedIsReplacedByAColdStart) {
   CancelToken cancel;
   ASSERT_EQ(executor.Run(Bash("echo one"), cancel).stdout_text, "one\n");
   // The prepared launcher is this process's child named cronium-sandbox.
-  pid_t prepared = 0;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string line;
-    std::getline(stat, line);
-    const size_t open = line.find('('), close = line.rfind(')');
-    if (open == std::string::npos || close == std::string::npos) continue;
-    std::istringstream rest(line.substr(close + 2));
-    std::string state;
-    pid_t parent = 0;
-    rest >> state >> parent;
-    if (line.substr(open + 1, close - open - 1) == "cronium-sandbox" && parent == ::getpid()) {
-      prepared = std::stoi(name);
-    }
-  }
-  ASSERT_GT(prepared, 0);
+  const std::vector<pid_t> prepared_launchers = ChildLaunchers();
+  ASSERT_EQ(prepared_launchers.size(), 1u);
+  const pid_t prepared = prepared_launchers.front();
   ASSERT_EQ(::kill(prepared, SIGKILL), 0);
   // SIGKILL is delivered asynchronously: wait (bounded) for the kernel to make it a zombie.
   for (int round = 0; round < 5000 && !testutil::ProcessIsGone(prepared); ++round) {
