@@ -112,6 +112,7 @@ class PgConnection {
 
  private:
   friend class Statement;
+  friend class PgListener;  // waits on the socket and reads notifications
   explicit PgConnection(pg_conn* conn) : conn_(conn) {}
 
   struct Prepared {
