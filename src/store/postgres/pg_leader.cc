@@ -60,7 +60,14 @@ bool PgLeaderLock::Verify() {
 }
 
 void PgLeaderLock::Resign() {
-  conn_.reset();  // the session ends, and its advisory locks with it
+  if (leads_ && conn_ != nullptr && conn_->Healthy()) {
+    // Released now, not when the server gets round to ending the session.
+    if (auto unlock = conn_->Prepare("SELECT pg_advisory_unlock(?1)")) {
+      unlock->Bind(1, key_);
+      (void)unlock->Step();
+    }
+  }
+  conn_.reset();  // the session ends, and any advisory lock with it
   leads_ = false;
   backend_pid_ = 0;
 }

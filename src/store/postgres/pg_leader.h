@@ -34,7 +34,7 @@ class PgLeaderLock {
   // Asks the server whether this connection still holds the lock (one round trip). A
   // connection that fails is given up: false.
   bool Verify();
-  // Gives leadership up (ends the lock connection).
+  // Gives leadership up: releases the lock at once, then ends the lock connection.
   void Resign();
   // The backend pid of the lock connection (0 if none), for operators and tests.
   int BackendPid() const { return backend_pid_; }
