@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -26,6 +27,9 @@ using std::chrono::milliseconds;
 // The sandbox needs root (namespaces, mounts, cgroups). Where it cannot work the tests skip,
 // unless CRONIUM_REQUIRE_SANDBOX is set (as `make test` does): then they fail.
 class SandboxExecutorTest : public ::testing::Test {
+ public:
+  static const SandboxOptions& Options() { return *options_; }
+
  protected:
   static void SetUpTestSuite() {
     options_ = new SandboxOptions{.launcher = CRONIUM_SANDBOX_LAUNCHER};
@@ -76,6 +80,21 @@ class SandboxExecutorTest : public ::testing::Test {
 
 SandboxOptions* SandboxExecutorTest::options_ = nullptr;
 std::string* SandboxExecutorTest::unavailable_ = nullptr;
+
+// The run cgroups under the server's own, counted in the first `controllers` of them (a run
+// has one in each).
+int RunCgroups(size_t controllers = SIZE_MAX) {
+  int runs = 0;
+  const auto& entries = SandboxExecutorTest::Options().cgroups.entries;
+  for (size_t i = 0; i < entries.size() && i < controllers; ++i) {
+    std::error_code ec;
+    for (const auto& child :
+         std::filesystem::directory_iterator(entries[i].substr(entries[i].find('=') + 1), ec)) {
+      runs += child.is_directory() ? 1 : 0;
+    }
+  }
+  return runs;
+}
 
 // The live (not zombie) cronium-sandbox children of this process: its launchers.
 std::vector<pid_t> ChildLaunchers() {
@@ -236,17 +255,6 @@ TEST_F(SandboxExecutorTest, NothingOfTheHostIsVisibleOrWritable) {
 // Runs after the first find their sandbox prepared; each still gets its own limits, sizes,
 // script and output, and a run that does not fit the prepared sandbox starts its own.
 TEST_F(SandboxExecutorTest, PreparedSandboxesTakeEachRunsOwnSettings) {
-  auto count_runs = [] {
-    int runs = 0;
-    for (const auto& entry : options_->cgroups.entries) {
-      std::error_code ec;
-      for (const auto& child :
-           std::filesystem::directory_iterator(entry.substr(entry.find('=') + 1), ec)) {
-        runs += child.is_directory() ? 1 : 0;
-      }
-    }
-    return runs;
-  };
   {
     SandboxExecutor executor(*options_);
     CancelToken cancel;
@@ -281,25 +289,13 @@ TEST_F(SandboxExecutorTest, PreparedSandboxesTakeEachRunsOwnSettings) {
     EXPECT_EQ(fifth.exit_code, 3);
     EXPECT_EQ(executor.warm_runs(), 2u);
   }
-  EXPECT_EQ(count_runs(), 0);  // shut down: every prepared sandbox is gone with its cgroup
+  EXPECT_EQ(RunCgroups(), 0);  // shut down: every prepared sandbox is gone with its cgroup
 }
 
 // The next run's sandbox is built while a run goes, but moved into its cgroups only once that
 // run has ended: on cgroup v1 a move stalls every fork and exit of the machine for an RCU grace
 // period, which would land on the running script.
 TEST_F(SandboxExecutorTest, TheNextSandboxIsBuiltDuringARunAndMovedIntoItsCgroupsAfterIt) {
-  auto children = [] {
-    int runs = 0;
-    for (const auto& entry : options_->cgroups.entries) {
-      std::error_code ec;
-      for (const auto& child :
-           std::filesystem::directory_iterator(entry.substr(entry.find('=') + 1), ec)) {
-        runs += child.is_directory() ? 1 : 0;
-      }
-      break;  // one controller is enough: every run has a cgroup in each
-    }
-    return runs;
-  };
   SandboxExecutor executor(*options_);
   CancelToken cancel;
   RunResult waiting, next;
@@ -313,11 +309,11 @@ TEST_F(SandboxExecutorTest, TheNextSandboxIsBuiltDuringARunAndMovedIntoItsCgroup
   // while the run goes.
   bool both = false;
   for (int round = 0; round < 10'000 && !both; ++round) {
-    both = ChildLaunchers().size() == 2 && children() == 1;
+    both = ChildLaunchers().size() == 2 && RunCgroups(/*controllers=*/1) == 1;
     if (!both) std::this_thread::sleep_for(milliseconds(1));
   }
   ASSERT_TRUE(both);
-  EXPECT_EQ(children(), 1);
+  EXPECT_EQ(RunCgroups(/*controllers=*/1), 1);
   cancel.Cancel();
   run.join();
   EXPECT_EQ(waiting.end_reason, EndReason::kCancelled) << waiting.Describe(milliseconds(20'000));

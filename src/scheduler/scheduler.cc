@@ -52,48 +52,48 @@ void Scheduler::Push(const std::string& event_id, Entry& entry) {
   }
 }
 
-Status Scheduler::ReadTarget(const std::string& id, Entry& entry, TimePoint* created_at) {
-  if (entry.target == store::ScheduleTarget::kWorkflow) {
-    if (workflows_ == nullptr) return FailedPrecondition("this scheduler runs no workflows");
+Result<store::ScheduleWithTarget> Scheduler::ReadTarget(store::ScheduleTarget target,
+                                                        const std::string& id) {
+  store::ScheduleWithTarget read;
+  read.schedule.target = target;
+  read.schedule.target_id = id;
+  if (target == store::ScheduleTarget::kWorkflow) {
     CRONIUM_ASSIGN_OR_RETURN(auto workflow, store_.GetWorkflow(id));
-    entry.active = workflow.status == store::EventStatus::kActive;
-    entry.paused = workflow.status == store::EventStatus::kPaused;
-    entry.owner_id = workflow.owner_id;
-    if (created_at != nullptr) *created_at = workflow.created_at;
-    return OkStatus();
+    read.status = workflow.status;
+    read.owner_id = workflow.owner_id;
+    read.created_at = workflow.created_at;
+    return read;
   }
   CRONIUM_ASSIGN_OR_RETURN(auto event, store_.GetEvent(id));
-  entry.active = event.status == store::EventStatus::kActive;
-  entry.paused = event.status == store::EventStatus::kPaused;
-  entry.owner_id = event.owner_id;
-  entry.retries = event.retries;
-  entry.timeout_seconds = event.timeout_seconds;
-  entry.priority = event.priority;
-  entry.kind = store::JobKindOf(event.type);
-  if (created_at != nullptr) *created_at = event.created_at;
-  return OkStatus();
+  read.status = event.status;
+  read.owner_id = event.owner_id;
+  read.retries = event.retries;
+  read.timeout_seconds = event.timeout_seconds;
+  read.priority = event.priority;
+  read.kind = store::JobKindOf(event.type);
+  read.created_at = event.created_at;
+  return read;
+}
+
+void Scheduler::ApplyTarget(const store::ScheduleWithTarget& target, Entry& entry) {
+  entry.active = target.status == store::EventStatus::kActive;
+  entry.paused = target.status == store::EventStatus::kPaused;
+  entry.owner_id = target.owner_id;
+  entry.retries = target.retries;
+  entry.timeout_seconds = target.timeout_seconds;
+  entry.priority = target.priority;
+  entry.kind = target.kind;
 }
 
 Status Scheduler::LoadOne(const store::ScheduleRecord& record, TimePoint now) {
-  Entry probe;
-  probe.target = record.target;
-  TimePoint created_at;
-  if (!ReadTarget(record.target_id, probe, &created_at)) {
+  auto target = ReadTarget(record.target, record.target_id);
+  if (!target) {
     entries_.erase(record.target_id);
     ++next_version_;
     return OkStatus();
   }
-  LoadEntry({.schedule = record,
-             .status = probe.active   ? store::EventStatus::kActive
-                       : probe.paused ? store::EventStatus::kPaused
-                                      : store::EventStatus::kDraft,
-             .owner_id = probe.owner_id,
-             .retries = probe.retries,
-             .timeout_seconds = probe.timeout_seconds,
-             .priority = probe.priority,
-             .kind = probe.kind,
-             .created_at = created_at},
-            now);
+  target->schedule = record;
+  LoadEntry(*target, now);
   return OkStatus();
 }
 
@@ -124,13 +124,7 @@ void Scheduler::LoadEntry(const store::ScheduleWithTarget& item, TimePoint now) 
   // In memory the map key names the event and the store keeps the spec text: drop both
   // (swapping with an empty string frees the buffers; clear() would keep them).
   Slim(entry.state);
-  entry.active = item.status == store::EventStatus::kActive;
-  entry.paused = item.status == store::EventStatus::kPaused;
-  entry.owner_id = item.owner_id;
-  entry.retries = item.retries;
-  entry.timeout_seconds = item.timeout_seconds;
-  entry.priority = item.priority;
-  entry.kind = item.kind;
+  ApplyTarget(item, entry);
   if (entry.active && !entry.state.next_due_at && !entry.state.last_planned_at) {
     // Never planned yet: start from now.
     if (auto next = entry.compiled->NextAfter(now)) {
@@ -218,11 +212,8 @@ Result<store::ScheduleRecord> Scheduler::SetWorkflowSchedule(const std::string& 
 
 Result<store::ScheduleRecord> Scheduler::Set(store::ScheduleTarget target, const std::string& id,
                                              const ScheduleSpec& spec, const store::Actor& actor) {
-  Entry fresh;
-  fresh.target = target;
-  TimePoint created_at;
-  CRONIUM_RETURN_IF_ERROR(ReadTarget(id, fresh, &created_at));
-  CRONIUM_ASSIGN_OR_RETURN(auto compiled, CompiledSchedule::Compile(spec, created_at));
+  CRONIUM_ASSIGN_OR_RETURN(auto read, ReadTarget(target, id));
+  CRONIUM_ASSIGN_OR_RETURN(auto compiled, CompiledSchedule::Compile(spec, read.created_at));
   std::lock_guard lock(mutex_);
   const TimePoint now = clock_.Now();
   store::ScheduleRecord record;
@@ -245,7 +236,9 @@ Result<store::ScheduleRecord> Scheduler::Set(store::ScheduleTarget target, const
       record,
       store::MakeAudit(actor, now, "schedule.set", TargetName(target), id, record.spec_json)));
   Entry& entry = entries_[id];
-  entry = std::move(fresh);
+  entry = Entry{};
+  entry.target = target;
+  ApplyTarget(read, entry);
   entry.compiled = std::move(compiled);
   entry.state = record;
   Slim(entry.state);
@@ -273,11 +266,13 @@ void Scheduler::Refresh(const std::string& target_id) {
   if (it == entries_.end()) return;
   Entry& entry = it->second;
   const bool was_active = entry.active;
-  if (!ReadTarget(target_id, entry, nullptr)) {
+  auto read = ReadTarget(entry.target, target_id);
+  if (!read) {
     entries_.erase(it);  // deleted
     ++next_version_;
     return;
   }
+  ApplyTarget(*read, entry);
   if (entry.active && !was_active && entry.compiled) {
     // Resumed: what would have fired while paused is not owed; plan from now.
     const TimePoint now = clock_.Now();

@@ -93,8 +93,10 @@ class Scheduler {
   void LoadEntry(const store::ScheduleWithTarget& item, TimePoint now);  // REQUIRES: mutex_
   Result<store::ScheduleRecord> Set(store::ScheduleTarget target, const std::string& id,
                                     const ScheduleSpec& spec, const store::Actor& actor);
-  // The fields of an entry that come from its event or workflow (kNotFound when it is gone).
-  Status ReadTarget(const std::string& id, Entry& entry, TimePoint* created_at);
+  // What a schedule needs from its event or workflow (kNotFound when it is gone), and its
+  // copy into an entry.
+  Result<store::ScheduleWithTarget> ReadTarget(store::ScheduleTarget target, const std::string& id);
+  static void ApplyTarget(const store::ScheduleWithTarget& target, Entry& entry);
   void Push(const std::string& event_id, Entry& entry);  // REQUIRES: mutex_
   // What one RunDue pass will write, in one transaction per batch.
   struct Batch {

@@ -58,22 +58,28 @@ class StoreContractTest : public ::testing::TestWithParam<Backend> {
   }
 
   // Enqueues a job (and its first execution) for `event_id`; returns the job.
-  JobRecord Enqueue(const std::string& event_id, int priority = 1, int64_t run_after_ms = 0) {
-    const TimePoint now = FromUnixMillis(10'000 + counter_++);
+  // A job of the event, due at `now`, with its first execution.
+  static std::pair<JobRecord, ExecutionRecord> NewJobFor(const std::string& event_id,
+                                                         TimePoint now) {
     JobRecord job;
     job.id = NewId("job", now);
     job.event_id = event_id;
-    job.priority = static_cast<Priority>(priority);
-    job.run_after = FromUnixMillis(run_after_ms);
-    job.created_at = job.updated_at = now;
-    job.input_json = R"({"a":1})";
+    job.created_at = job.updated_at = job.run_after = now;
     ExecutionRecord exec;
     exec.id = NewId("exe", now);
     exec.job_id = job.id;
     exec.event_id = event_id;
-    exec.trigger = "MANUAL";
     exec.created_at = now;
     job.current_execution_id = exec.id;
+    return {job, exec};
+  }
+
+  JobRecord Enqueue(const std::string& event_id, int priority = 1, int64_t run_after_ms = 0) {
+    auto [job, exec] = NewJobFor(event_id, FromUnixMillis(10'000 + counter_++));
+    job.priority = static_cast<Priority>(priority);
+    job.run_after = FromUnixMillis(run_after_ms);
+    job.input_json = R"({"a":1})";
+    exec.trigger = "MANUAL";
     EXPECT_TRUE(store_->EnqueueJob(job, exec, {}));
     return job;
   }
@@ -403,19 +409,9 @@ TEST_P(StoreContractTest, PruneJobsKeepsRecentWebhookJobsBeyondTheNewestPerEvent
   ASSERT_TRUE(store_->InsertEvent(event, {}));
   std::vector<std::string> ids;
   for (int n = 0; n < 3; ++n) {
-    const TimePoint now = FromUnixMillis(10'000 + n);
-    JobRecord job;
-    job.id = NewId("job", now);
-    job.event_id = event.id;
+    auto [job, exec] = NewJobFor(event.id, FromUnixMillis(10'000 + n));
     job.trigger = "WEBHOOK";
     job.unique_key = "webhook:whk_1:" + std::to_string(n);
-    job.created_at = job.updated_at = job.run_after = now;
-    ExecutionRecord exec;
-    exec.id = NewId("exe", now);
-    exec.job_id = job.id;
-    exec.event_id = event.id;
-    exec.created_at = now;
-    job.current_execution_id = exec.id;
     ASSERT_TRUE(store_->EnqueueJob(job, exec, {}));
     ASSERT_TRUE(store_->CancelJob(job.id, "x", FromUnixMillis(20'000 + n * 1'000), {}));
     ids.push_back(job.id);
@@ -1419,18 +1415,9 @@ TEST_P(StoreContractTest, WorkflowRunsKeepNodeStateAndCancel) {
   run.graph_json = "{}";
   run.unique_key = "webhook:x:y";
   run.created_at = now;
-  JobRecord job;
-  job.id = NewId("job", now);
-  job.event_id = a.id;
+  auto [job, exec] = NewJobFor(a.id, now);
   job.workflow_run_id = run.id;
   job.workflow_node_id = "n1";
-  job.created_at = job.updated_at = job.run_after = now;
-  ExecutionRecord exec;
-  exec.id = NewId("exe", now);
-  exec.job_id = job.id;
-  exec.event_id = a.id;
-  exec.created_at = now;
-  job.current_execution_id = exec.id;
   run.nodes = {{.node_id = "n1",
                 .event_id = a.id,
                 .state = NodeRunState::kRunning,

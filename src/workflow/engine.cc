@@ -204,6 +204,17 @@ Status Engine::Check(const store::WorkflowRecord& workflow) {
   return OkStatus();
 }
 
+Engine::EventLookup Engine::StoreEvents() {
+  return [this](const std::string& id) -> Result<std::optional<store::EventRecord>> {
+    auto found = store_.GetEvent(id);
+    if (!found && found.error().code == ErrorCode::kNotFound) {
+      return std::optional<store::EventRecord>();
+    }
+    if (!found) return tl::unexpected(found.error());
+    return std::optional<store::EventRecord>(std::move(*found));
+  };
+}
+
 Result<std::string> Engine::Start(const store::WorkflowRecord& workflow,
                                   const StartOptions& options) {
   CRONIUM_ASSIGN_OR_RETURN(auto start, Plan(workflow, options));
@@ -241,15 +252,7 @@ Result<store::WorkflowRunStart> Engine::Plan(const store::WorkflowRecord& workfl
     nodes[node.id] = store::WorkflowNodeRun{.node_id = node.id, .event_id = node.event_id};
   }
   if (!options.hold) {
-    const EventLookup event =
-        [this](const std::string& id) -> Result<std::optional<store::EventRecord>> {
-      auto found = store_.GetEvent(id);
-      if (!found && found.error().code == ErrorCode::kNotFound) {
-        return std::optional<store::EventRecord>();
-      }
-      if (!found) return tl::unexpected(found.error());
-      return std::optional<store::EventRecord>(std::move(*found));
-    };
+    const EventLookup event = StoreEvents();
     const OutputLookup no_output = [](const std::string&) -> Result<std::optional<std::string>> {
       return std::optional<std::string>();
     };
@@ -321,15 +324,7 @@ Status Engine::ReleaseHeld(const std::string& workflow_id) {
     // maxRuns fired, and the last of them may be held.)
     const bool archived = !workflow || workflow->status == store::EventStatus::kArchived;
     CRONIUM_ASSIGN_OR_RETURN(auto run, store_.GetWorkflowRun(held->id));
-    const EventLookup event =
-        [this](const std::string& id) -> Result<std::optional<store::EventRecord>> {
-      auto found = store_.GetEvent(id);
-      if (!found && found.error().code == ErrorCode::kNotFound) {
-        return std::optional<store::EventRecord>();
-      }
-      if (!found) return tl::unexpected(found.error());
-      return std::optional<store::EventRecord>(std::move(*found));
-    };
+    const EventLookup event = StoreEvents();
     store::WorkflowRunStart start;
     const TimePoint now = clock_.Now();
     bool ended = true;

@@ -107,6 +107,9 @@ class Engine final : public store::JobEndHook {
   using OutputLookup = std::function<Result<std::optional<std::string>>(const std::string&)>;
   using NodeRuns = std::map<std::string, store::WorkflowNodeRun>;
 
+  // Events as the store has them now (outside a job end's transaction).
+  EventLookup StoreEvents();
+
   // Applies Advance until nothing changes: skips, cancels behind cancelled nodes, and queues
   // (or fails at once) the nodes that are ready. Adds what changed to `changed` and the jobs
   // to `jobs`; returns the run's end when it finished.
