@@ -57,7 +57,7 @@ BENCHMARK(BM_ProcessExecutorBashTrue)->Unit(benchmark::kMillisecond)->UseRealTim
 
 void BM_SqliteGetEvent(benchmark::State& state) {
   testutil::TempDir dir;
-  auto store = store::sqlite::SqliteStore::Open({.path = dir.path() + "/b.db"});
+  auto store = store::sqlite::OpenStore({.path = dir.path() + "/b.db"});
   store::EventRecord event;
   event.id = NewId("evt", FromUnixMillis(1));
   event.name = "bench";
@@ -105,7 +105,7 @@ BENCHMARK(BM_SealAndOpenEnvVar);
 // write transaction with its audit row. The HTTP around it costs what GET /healthz does.
 struct RuntimeFixture {
   RuntimeFixture() {
-    auto opened = store::sqlite::SqliteStore::Open({.path = dir.path() + "/r.db"});
+    auto opened = store::sqlite::OpenStore({.path = dir.path() + "/r.db"});
     store = std::move(*opened);
     store::UserRecord user;
     user.id = NewId("usr", clock.Now());

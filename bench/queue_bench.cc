@@ -277,7 +277,7 @@ class TimingExecutor final : public exec::Executor {
 // going to `inner`.
 struct Harness {
   Harness(int workers, const std::string& script, exec::Executor& inner) : executor(inner) {
-    auto opened = store::sqlite::SqliteStore::Open({.path = dir.path() + "/bench.db"});
+    auto opened = store::sqlite::OpenStore({.path = dir.path() + "/bench.db"});
     if (!opened) Fail("cannot open the store: " + opened.error().message);
     store = std::move(*opened);
     std::array<unsigned char, crypto::kKeyBytes> key{};
@@ -557,7 +557,7 @@ StoreRates MeasureStoreCycles(int threads, int cycles, bool bare) {
   testutil::TempDir dir;
   SystemClock clock;
   const std::string path = dir.path() + "/bench.db";
-  auto opened = store::sqlite::SqliteStore::Open({.path = path});
+  auto opened = store::sqlite::OpenStore({.path = path});
   if (!opened) Fail("cannot open the store: " + opened.error().message);
   auto& store = **opened;
   store::EventRecord event;

@@ -56,7 +56,7 @@ int Main(int argc, char** argv) {
   const int count = argc > 1 ? std::atoi(argv[1]) : 100'000;
   testutil::TempDir dir;
   SystemClock clock;
-  auto opened = store::sqlite::SqliteStore::Open({.path = dir.path() + "/bench.db"});
+  auto opened = store::sqlite::OpenStore({.path = dir.path() + "/bench.db"});
   if (!opened) return 1;
   auto& store = **opened;
   std::array<unsigned char, crypto::kKeyBytes> key{};

@@ -15,7 +15,7 @@ using store::UserStatus;
 class AuthServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = store::sqlite::SqliteStore::Open({.path = dir_.path() + "/c.db"});
+    auto opened = store::sqlite::OpenStore({.path = dir_.path() + "/c.db"});
     ASSERT_TRUE(opened);
     store_ = std::move(*opened);
     std::array<unsigned char, crypto::kKeyBytes> key{};

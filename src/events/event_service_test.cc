@@ -22,7 +22,7 @@ crypto::MasterKey TestKey() {
 class EventServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = store::sqlite::SqliteStore::Open({.path = dir_.path() + "/c.db"});
+    auto opened = store::sqlite::OpenStore({.path = dir_.path() + "/c.db"});
     ASSERT_TRUE(opened);
     store_ = std::move(*opened);
     service_ = std::make_unique<EventService>(

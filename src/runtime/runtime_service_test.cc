@@ -26,7 +26,7 @@ crypto::MasterKey Key(unsigned char fill) {
 class RuntimeServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = store::sqlite::SqliteStore::Open({.path = dir_.path() + "/r.db"});
+    auto opened = store::sqlite::OpenStore({.path = dir_.path() + "/r.db"});
     ASSERT_TRUE(opened) << opened.error().message;
     store_ = std::move(*opened);
     for (const char* name : {"alice", "bob"}) {

@@ -23,7 +23,7 @@ class SchedulerTest : public ::testing::Test {
   SchedulerTest() : clock_(U("2026-01-01T00:00:00Z")) {}
 
   void SetUp() override {
-    auto opened = store::sqlite::SqliteStore::Open({.path = dir_.path() + "/c.db"});
+    auto opened = store::sqlite::OpenStore({.path = dir_.path() + "/c.db"});
     ASSERT_TRUE(opened);
     store_ = std::move(*opened);
     std::array<unsigned char, crypto::kKeyBytes> key{};

@@ -102,8 +102,7 @@ Result<Storage> OpenStorage(const ServeOptions& options) {
   CRONIUM_ASSIGN_OR_RETURN(
       auto hash_key, crypto::MasterKey::LoadOrCreate((storage.data_dir / "hash.key").string()));
   storage.hash_key.emplace(std::move(hash_key));
-  CRONIUM_ASSIGN_OR_RETURN(storage.store,
-                           store::sqlite::SqliteStore::Open({.path = storage.db_path}));
+  CRONIUM_ASSIGN_OR_RETURN(storage.store, store::sqlite::OpenStore({.path = storage.db_path}));
   return storage;
 }
 
@@ -205,7 +204,7 @@ Status App::Start() {
   p.keys = std::move(storage.keys);
   p.store = std::move(storage.store);
   spdlog::info("store: SQLite at {} (schema version {})", storage.db_path,
-               store::sqlite::SqliteStore::LatestSchemaVersion());
+               store::sqlite::LatestSchemaVersion());
   p.auth = std::make_unique<auth::AuthService>(
       AuthOptionsFor(options_), *p.store,
       storage.hash_key->Hasher(crypto::KeyPurpose::kTokenHashing), p.clock);

@@ -13,8 +13,11 @@
 
 #include "base/ids.h"
 #include "base/time_format.h"
+#include "store/postgres/pg_db.h"
+#include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
+#include "testutil/postgres.h"
 #include "testutil/temp_dir.h"
 
 namespace cronium::store {
@@ -24,14 +27,23 @@ using std::chrono::milliseconds;
 
 struct Backend {
   std::string name;
+  // Opens an empty store for the test whose temp dir is `dir` (nullptr: skip the test).
   std::function<std::unique_ptr<Store>(const std::string& dir)> open;
+  // Removes what `open` made outside `dir` (may be empty).
+  std::function<void(const std::string& dir)> drop;
 };
+
+void PrintTo(const Backend& backend, std::ostream* out) { *out << backend.name; }
 
 class StoreContractTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
     store_ = GetParam().open(dir_.path());
-    ASSERT_NE(store_, nullptr);
+    if (store_ == nullptr) GTEST_SKIP() << GetParam().name << " is not available";
+  }
+  void TearDown() override {
+    store_.reset();
+    if (GetParam().drop) GetParam().drop(dir_.path());
   }
 
   EventRecord MakeEvent(const std::string& name, int64_t created_ms = 1'000) {
@@ -1475,7 +1487,42 @@ TEST_P(StoreContractTest, WebhooksAreFoundByKeyAndGoWithTheirTarget) {
 }
 
 std::unique_ptr<Store> OpenSqlite(const std::string& dir) {
-  auto store = sqlite::SqliteStore::Open({.path = dir + "/cronium.db"});
+  auto store = sqlite::OpenStore({.path = dir + "/cronium.db"});
+  if (!store) {
+    ADD_FAILURE() << store.error().message;
+    return nullptr;
+  }
+  return std::move(*store);
+}
+
+// Each test gets a schema of its own on the test cluster, named after its temp dir.
+std::string SchemaFor(const std::string& dir) {
+  return "contract_" + std::to_string(std::hash<std::string>{}(dir) % 1'000'000'000'000);
+}
+
+void DropSchema(const std::string& dir) {
+  const auto url = testutil::PostgresUrl();
+  if (!url) return;
+  auto conn = postgres::PgConnection::Open(*url);
+  ASSERT_TRUE(conn) << conn.error().message;
+  EXPECT_TRUE((*conn)->Exec("DROP SCHEMA IF EXISTS " + SchemaFor(dir) + " CASCADE"));
+}
+
+std::unique_ptr<Store> OpenPostgres(const std::string& dir) {
+  const auto url = testutil::PostgresUrl();
+  if (!url) return nullptr;
+  {
+    auto conn = postgres::PgConnection::Open(*url);
+    if (!conn) {
+      ADD_FAILURE() << conn.error().message;
+      return nullptr;
+    }
+    if (Status made = (*conn)->Exec("CREATE SCHEMA " + SchemaFor(dir)); !made) {
+      ADD_FAILURE() << made.error().message;
+      return nullptr;
+    }
+  }
+  auto store = postgres::OpenStore({.url = *url, .schema = SchemaFor(dir)});
   if (!store) {
     ADD_FAILURE() << store.error().message;
     return nullptr;
@@ -1484,7 +1531,8 @@ std::unique_ptr<Store> OpenSqlite(const std::string& dir) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest,
-                         ::testing::Values(Backend{"sqlite", OpenSqlite}),
+                         ::testing::Values(Backend{"sqlite", OpenSqlite, {}},
+                                           Backend{"postgres", OpenPostgres, DropSchema}),
                          [](const auto& param_info) { return param_info.param.name; });
 
 }  // namespace

@@ -21,7 +21,7 @@ using store::RunStatus;
 class EngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = store::sqlite::SqliteStore::Open({.path = dir_.path() + "/c.db"});
+    auto opened = store::sqlite::OpenStore({.path = dir_.path() + "/c.db"});
     ASSERT_TRUE(opened);
     store_ = std::move(*opened);
     queue_ = std::make_unique<queue::JobQueue>(*store_, clock_);

@@ -22,7 +22,7 @@ class WebhooksTest : public ::testing::Test {
  protected:
   void SetUp() override {
     clock_.Advance(std::chrono::hours(24 * 365 * 50));  // a realistic "now"
-    auto opened = store::sqlite::SqliteStore::Open({.path = dir_.path() + "/c.db"});
+    auto opened = store::sqlite::OpenStore({.path = dir_.path() + "/c.db"});
     ASSERT_TRUE(opened);
     store_ = std::move(*opened);
     queue_ = std::make_unique<queue::JobQueue>(*store_, clock_);

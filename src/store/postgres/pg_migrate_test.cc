@@ -58,7 +58,7 @@ class PgMigrateTest : public ::testing::Test {
 std::pair<std::set<std::string>, std::set<std::string>> SqliteShape() {
   testutil::TempDir dir;
   const std::string path = dir.path() + "/shape.db";
-  EXPECT_TRUE(sqlite::SqliteStore::Open({.path = path}));
+  EXPECT_TRUE(sqlite::OpenStore({.path = path}));
   sqlite3* db = nullptr;
   sqlite3_open(path.c_str(), &db);
   std::set<std::string> columns, indexes;
@@ -95,7 +95,7 @@ TEST_F(PgMigrateTest, TheSchemaHasSqlitesTablesColumnsAndIndexes) {
   EXPECT_EQ(Strings("SELECT indexname FROM pg_indexes WHERE schemaname = ?1 AND indexname NOT "
                     "IN (SELECT conname FROM pg_constraint WHERE contype IN ('p', 'u'))"),
             indexes);
-  EXPECT_EQ(LatestPgSchemaVersion(), sqlite::SqliteStore::LatestSchemaVersion());
+  EXPECT_EQ(LatestPgSchemaVersion(), sqlite::LatestSchemaVersion());
 }
 
 TEST_F(PgMigrateTest, MigratingTwiceOrTogetherAppliesEachMigrationOnce) {

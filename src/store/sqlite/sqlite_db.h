@@ -3,7 +3,8 @@
 // A thin RAII layer over sqlite3: a connection with a cache of prepared statements, and a
 // statement handle that binds, steps and resets. Only store/sqlite uses it.
 //
-// A SqliteConnection is not thread-safe; SqliteStore hands each one to one thread at a time.
+// A SqliteConnection is not thread-safe; the store (store/sqlite/sqlite_store.cc) hands each one to
+// one thread at a time.
 
 #include <cstdint>
 #include <functional>
@@ -79,7 +80,7 @@ class SqliteConnection {
 
   Status Exec(std::string_view sql);
   // Calls `on_commit(frames in the WAL)` after every commit, on the committing thread. It
-  // replaces SQLite's automatic checkpoints, so the owner must checkpoint (see SqliteStore).
+  // replaces SQLite's automatic checkpoints, so the owner must checkpoint (see sqlite_store.cc).
   void OnWalCommit(std::function<void(int frames)> on_commit);
   Result<Statement> Prepare(std::string_view sql);
   std::string LastError() const;

@@ -39,12 +39,10 @@ void ExecSql(const std::string& path, const char* sql) {
 TEST(SqliteStoreTest, RecordsAppliedMigrationsOnce) {
   testutil::TempDir dir;
   const std::string path = dir.path() + "/c.db";
-  ASSERT_TRUE(SqliteStore::Open({.path = path}));
-  ASSERT_TRUE(SqliteStore::Open({.path = path}));
-  EXPECT_EQ(QueryInt(path, "SELECT COUNT(*) FROM schema_migrations"),
-            SqliteStore::LatestSchemaVersion());
-  EXPECT_EQ(QueryInt(path, "SELECT MAX(version) FROM schema_migrations"),
-            SqliteStore::LatestSchemaVersion());
+  ASSERT_TRUE(OpenStore({.path = path}));
+  ASSERT_TRUE(OpenStore({.path = path}));
+  EXPECT_EQ(QueryInt(path, "SELECT COUNT(*) FROM schema_migrations"), LatestSchemaVersion());
+  EXPECT_EQ(QueryInt(path, "SELECT MAX(version) FROM schema_migrations"), LatestSchemaVersion());
 }
 
 // A database made by an older binary (schema 9): an event's schedule and ledger survive the
@@ -76,7 +74,7 @@ TEST(SqliteStoreTest, MigrationKeepsSchedulesAndTheirLedger) {
           "'evt_a', 8000, 'FIRED'), ('led_2', 'evt_b', 7000, 'FIRED');"
           "INSERT INTO workflows (id, owner_id, name, status, trigger_kind, schedule, created_at, "
           "updated_at) VALUES ('wfl_1', 'usr_1', 'w', 'ACTIVE', 'MANUAL', '', 1, 1);");
-  auto store = SqliteStore::Open({.path = path});
+  auto store = OpenStore({.path = path});
   ASSERT_TRUE(store) << store.error().message;
   auto schedule = (*store)->GetSchedule("evt_a");
   ASSERT_TRUE(schedule);
@@ -96,7 +94,7 @@ TEST(SqliteStoreTest, MigrationKeepsSchedulesAndTheirLedger) {
 TEST(SqliteStoreTest, UsesWalMode) {
   testutil::TempDir dir;
   const std::string path = dir.path() + "/c.db";
-  ASSERT_TRUE(SqliteStore::Open({.path = path}));
+  ASSERT_TRUE(OpenStore({.path = path}));
   sqlite3* db = nullptr;
   sqlite3_open(path.c_str(), &db);
   sqlite3_stmt* stmt = nullptr;
@@ -110,9 +108,9 @@ TEST(SqliteStoreTest, UsesWalMode) {
 TEST(SqliteStoreTest, RefusesSchemaNewerThanBinary) {
   testutil::TempDir dir;
   const std::string path = dir.path() + "/c.db";
-  ASSERT_TRUE(SqliteStore::Open({.path = path}));
+  ASSERT_TRUE(OpenStore({.path = path}));
   ExecSql(path, "INSERT INTO schema_migrations VALUES (9999, '9999_future.sql', 0)");
-  auto reopened = SqliteStore::Open({.path = path});
+  auto reopened = OpenStore({.path = path});
   ASSERT_FALSE(reopened);
   EXPECT_EQ(reopened.error().code, ErrorCode::kFailedPrecondition);
   EXPECT_NE(reopened.error().message.find("9999"), std::string::npos);
@@ -126,11 +124,11 @@ TEST(SqliteStoreTest, DataSurvivesReopen) {
   event.name = "keep me";
   event.created_at = event.updated_at = FromUnixMillis(1);
   {
-    auto store = SqliteStore::Open({.path = path});
+    auto store = OpenStore({.path = path});
     ASSERT_TRUE(store);
     ASSERT_TRUE((*store)->InsertEvent(event, {}));
   }
-  auto store = SqliteStore::Open({.path = path});
+  auto store = OpenStore({.path = path});
   ASSERT_TRUE(store);
   auto loaded = (*store)->GetEvent("evt_keep");
   ASSERT_TRUE(loaded);
@@ -143,7 +141,7 @@ TEST(SqliteStoreTest, StoresVariableValuesAsBlobs) {
   testutil::TempDir dir;
   const std::string path = dir.path() + "/c.db";
   {
-    auto store = SqliteStore::Open({.path = path});
+    auto store = OpenStore({.path = path});
     ASSERT_TRUE(store);
     UserRecord user{.id = "usr_blob", .email = "b@example.test", .username = "b"};
     ASSERT_TRUE((*store)->InsertUser(user, {}));
@@ -160,7 +158,7 @@ TEST(SqliteStoreTest, StoresVariableValuesAsBlobs) {
 }
 
 TEST(SqliteStoreTest, UnopenablePathIsUnavailable) {
-  auto store = SqliteStore::Open({.path = "/proc/definitely/not/here.db"});
+  auto store = OpenStore({.path = "/proc/definitely/not/here.db"});
   ASSERT_FALSE(store);
   EXPECT_EQ(store.error().code, ErrorCode::kUnavailable);
 }

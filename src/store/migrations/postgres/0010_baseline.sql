@@ -1,30 +1,31 @@
 -- The PostgreSQL schema as of version 10 of the SQLite migrations (issue #9): the same tables,
 -- columns, keys and indexes, in PostgreSQL's types (times are Unix milliseconds in BIGINT,
--- booleans 0/1 in BIGINT as in SQLite, BLOBs are BYTEA). Later migrations come in both
+-- booleans 0/1 in BIGINT as in SQLite, BLOBs are BYTEA, and text compares and sorts by bytes
+-- (COLLATE "C") as in SQLite, whatever the database's locale). Later migrations come in both
 -- dialects under the same number.
 
 CREATE TABLE events (
-  id              TEXT PRIMARY KEY,
-  owner_id        TEXT NOT NULL DEFAULT '',
-  name            TEXT NOT NULL,
-  description     TEXT NOT NULL DEFAULT '',
-  type            TEXT NOT NULL,
-  content         TEXT NOT NULL DEFAULT '',
-  status          TEXT NOT NULL,
-  run_location    TEXT NOT NULL DEFAULT 'LOCAL',
+  id              TEXT COLLATE "C" PRIMARY KEY,
+  owner_id        TEXT COLLATE "C" NOT NULL DEFAULT '',
+  name            TEXT COLLATE "C" NOT NULL,
+  description     TEXT COLLATE "C" NOT NULL DEFAULT '',
+  type            TEXT COLLATE "C" NOT NULL,
+  content         TEXT COLLATE "C" NOT NULL DEFAULT '',
+  status          TEXT COLLATE "C" NOT NULL,
+  run_location    TEXT COLLATE "C" NOT NULL DEFAULT 'LOCAL',
   timeout_seconds BIGINT NOT NULL,
   retries         BIGINT NOT NULL DEFAULT 0,
-  env_vars        TEXT NOT NULL DEFAULT '[]',  -- JSON [{"key":..., "sealed":...}], values sealed
-  tags            TEXT NOT NULL DEFAULT '[]',  -- JSON array of strings
+  env_vars        TEXT COLLATE "C" NOT NULL DEFAULT '[]',  -- JSON [{"key":..., "sealed":...}], values sealed
+  tags            TEXT COLLATE "C" NOT NULL DEFAULT '[]',  -- JSON array of strings
   shared          BIGINT NOT NULL DEFAULT 0,
-  http_request    TEXT NOT NULL DEFAULT '',    -- JSON object for HTTP_REQUEST events
+  http_request    TEXT COLLATE "C" NOT NULL DEFAULT '',    -- JSON object for HTTP_REQUEST events
   created_at      BIGINT NOT NULL,            -- Unix milliseconds
   updated_at      BIGINT NOT NULL,
   priority BIGINT NOT NULL DEFAULT 1,
   max_concurrent BIGINT NOT NULL DEFAULT 0,
   retry_delay_ms BIGINT NOT NULL DEFAULT 1000,
   retry_max_delay_ms BIGINT NOT NULL DEFAULT 300000,
-  retry_on TEXT NOT NULL DEFAULT 'FAILED,TIMED_OUT,LOST',
+  retry_on TEXT COLLATE "C" NOT NULL DEFAULT 'FAILED,TIMED_OUT,LOST',
   last_run_at BIGINT,
   success_count BIGINT NOT NULL DEFAULT 0,
   failure_count BIGINT NOT NULL DEFAULT 0,
@@ -34,74 +35,74 @@ CREATE TABLE events (
   limit_cpu_millis BIGINT NOT NULL DEFAULT 0,
   limit_disk_mb BIGINT NOT NULL DEFAULT 0,
   limit_output_kb BIGINT NOT NULL DEFAULT 0,
-  network TEXT NOT NULL DEFAULT '',
-  actions TEXT NOT NULL DEFAULT '[]');
+  network TEXT COLLATE "C" NOT NULL DEFAULT '',
+  actions TEXT COLLATE "C" NOT NULL DEFAULT '[]');
 CREATE INDEX events_by_status ON events(status, id);
 CREATE TABLE jobs (
-  id                   TEXT PRIMARY KEY,
-  event_id             TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
-  owner_id             TEXT NOT NULL DEFAULT '',
-  trigger_kind         TEXT NOT NULL,
-  status               TEXT NOT NULL,
-  input                TEXT NOT NULL DEFAULT 'null',
+  id                   TEXT COLLATE "C" PRIMARY KEY,
+  event_id             TEXT COLLATE "C" NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+  owner_id             TEXT COLLATE "C" NOT NULL DEFAULT '',
+  trigger_kind         TEXT COLLATE "C" NOT NULL,
+  status               TEXT COLLATE "C" NOT NULL,
+  input                TEXT COLLATE "C" NOT NULL DEFAULT 'null',
   priority             BIGINT NOT NULL DEFAULT 1,
   run_after            BIGINT NOT NULL,
   attempts             BIGINT NOT NULL DEFAULT 0,
   max_attempts         BIGINT NOT NULL DEFAULT 1,
   timeout_ms           BIGINT NOT NULL,
-  current_execution_id TEXT NOT NULL,
-  lease_owner          TEXT NOT NULL DEFAULT '',
+  current_execution_id TEXT COLLATE "C" NOT NULL,
+  lease_owner          TEXT COLLATE "C" NOT NULL DEFAULT '',
   lease_expires_at     BIGINT,
-  cancel_reason        TEXT NOT NULL DEFAULT '',
+  cancel_reason        TEXT COLLATE "C" NOT NULL DEFAULT '',
   created_at           BIGINT NOT NULL,
   updated_at           BIGINT NOT NULL,
   finished_at          BIGINT,
-  requested_by TEXT NOT NULL DEFAULT '',
-  unique_key TEXT,
+  requested_by TEXT COLLATE "C" NOT NULL DEFAULT '',
+  unique_key TEXT COLLATE "C",
   serialize BIGINT NOT NULL DEFAULT 0,
-  kind TEXT NOT NULL DEFAULT 'SCRIPT',
-  last_error TEXT NOT NULL DEFAULT '',
-  workflow_run_id TEXT NOT NULL DEFAULT '',
-  workflow_node_id TEXT NOT NULL DEFAULT '',
-  caused_by TEXT NOT NULL DEFAULT '',
+  kind TEXT COLLATE "C" NOT NULL DEFAULT 'SCRIPT',
+  last_error TEXT COLLATE "C" NOT NULL DEFAULT '',
+  workflow_run_id TEXT COLLATE "C" NOT NULL DEFAULT '',
+  workflow_node_id TEXT COLLATE "C" NOT NULL DEFAULT '',
+  caused_by TEXT COLLATE "C" NOT NULL DEFAULT '',
   chain_depth BIGINT NOT NULL DEFAULT 0,
-  chain_root TEXT NOT NULL DEFAULT '');
+  chain_root TEXT COLLATE "C" NOT NULL DEFAULT '');
 CREATE INDEX jobs_by_event ON jobs(event_id);
 CREATE TABLE executions (
-  id               TEXT PRIMARY KEY,
-  job_id           TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
-  event_id         TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+  id               TEXT COLLATE "C" PRIMARY KEY,
+  job_id           TEXT COLLATE "C" NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  event_id         TEXT COLLATE "C" NOT NULL REFERENCES events(id) ON DELETE CASCADE,
   attempt          BIGINT NOT NULL,
-  status           TEXT NOT NULL,
+  status           TEXT COLLATE "C" NOT NULL,
   exit_code        BIGINT,
   signal           BIGINT,
-  stdout           TEXT NOT NULL DEFAULT '',
-  stderr           TEXT NOT NULL DEFAULT '',
+  stdout           TEXT COLLATE "C" NOT NULL DEFAULT '',
+  stderr           TEXT COLLATE "C" NOT NULL DEFAULT '',
   stdout_truncated BIGINT NOT NULL DEFAULT 0,
   stderr_truncated BIGINT NOT NULL DEFAULT 0,
-  output           TEXT,
+  output           TEXT COLLATE "C",
   condition        BIGINT,
-  end_reason       TEXT NOT NULL DEFAULT '',
-  isolation        TEXT NOT NULL DEFAULT '',
-  trigger_kind     TEXT NOT NULL DEFAULT '',
+  end_reason       TEXT COLLATE "C" NOT NULL DEFAULT '',
+  isolation        TEXT COLLATE "C" NOT NULL DEFAULT '',
+  trigger_kind     TEXT COLLATE "C" NOT NULL DEFAULT '',
   started_at       BIGINT,
   finished_at      BIGINT,
   duration_ms      BIGINT,
   created_at       BIGINT NOT NULL,
-  worker_id TEXT NOT NULL DEFAULT '',
+  worker_id TEXT COLLATE "C" NOT NULL DEFAULT '',
   cpu_time_ms BIGINT,
   max_rss_kb BIGINT);
 CREATE INDEX executions_by_event ON executions(event_id, id);
 CREATE INDEX executions_by_job ON executions(job_id);
 CREATE TABLE users (
-  id                TEXT PRIMARY KEY,
-  email             TEXT NOT NULL,
-  username          TEXT NOT NULL,
-  display_name      TEXT NOT NULL DEFAULT '',
-  role              TEXT NOT NULL,              -- ADMIN, USER, VIEWER
-  status            TEXT NOT NULL,              -- ACTIVE, INVITED, DISABLED
-  password_hash     TEXT NOT NULL DEFAULT '',   -- libsodium crypto_pwhash_str (Argon2id)
-  invite_hash       TEXT,                       -- keyed hash of the one-time invite token
+  id                TEXT COLLATE "C" PRIMARY KEY,
+  email             TEXT COLLATE "C" NOT NULL,
+  username          TEXT COLLATE "C" NOT NULL,
+  display_name      TEXT COLLATE "C" NOT NULL DEFAULT '',
+  role              TEXT COLLATE "C" NOT NULL,              -- ADMIN, USER, VIEWER
+  status            TEXT COLLATE "C" NOT NULL,              -- ACTIVE, INVITED, DISABLED
+  password_hash     TEXT COLLATE "C" NOT NULL DEFAULT '',   -- libsodium crypto_pwhash_str (Argon2id)
+  invite_hash       TEXT COLLATE "C",                       -- keyed hash of the one-time invite token
   invite_expires_at BIGINT,
   last_login_at     BIGINT,
   created_at        BIGINT NOT NULL,
@@ -111,23 +112,23 @@ CREATE UNIQUE INDEX users_email ON users(email);
 CREATE UNIQUE INDEX users_username ON users(username);
 CREATE UNIQUE INDEX users_invite ON users(invite_hash) WHERE invite_hash IS NOT NULL;
 CREATE TABLE sessions (
-  id           TEXT PRIMARY KEY,
-  token_hash   TEXT NOT NULL UNIQUE,             -- keyed hash of the cookie value
-  user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-  csrf_token   TEXT NOT NULL,
+  id           TEXT COLLATE "C" PRIMARY KEY,
+  token_hash   TEXT COLLATE "C" NOT NULL UNIQUE,             -- keyed hash of the cookie value
+  user_id      TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  csrf_token   TEXT COLLATE "C" NOT NULL,
   created_at   BIGINT NOT NULL,
   expires_at   BIGINT NOT NULL,
   revoked_at   BIGINT,
-  source       TEXT NOT NULL DEFAULT ''
+  source       TEXT COLLATE "C" NOT NULL DEFAULT ''
 );
 CREATE INDEX sessions_by_user ON sessions(user_id);
 CREATE TABLE api_tokens (
-  id           TEXT PRIMARY KEY,
-  token_hash   TEXT NOT NULL UNIQUE,             -- keyed hash; the token itself is shown once
-  user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-  name         TEXT NOT NULL,
-  scope        TEXT NOT NULL,                    -- read, write, admin
-  prefix       TEXT NOT NULL,                    -- first characters, to recognise a token
+  id           TEXT COLLATE "C" PRIMARY KEY,
+  token_hash   TEXT COLLATE "C" NOT NULL UNIQUE,             -- keyed hash; the token itself is shown once
+  user_id      TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name         TEXT COLLATE "C" NOT NULL,
+  scope        TEXT COLLATE "C" NOT NULL,                    -- read, write, admin
+  prefix       TEXT COLLATE "C" NOT NULL,                    -- first characters, to recognise a token
   created_at   BIGINT NOT NULL,
   expires_at   BIGINT,
   last_used_at BIGINT,
@@ -135,17 +136,17 @@ CREATE TABLE api_tokens (
 );
 CREATE INDEX api_tokens_by_user ON api_tokens(user_id, id);
 CREATE TABLE audit_log (
-  id           TEXT PRIMARY KEY,                 -- time-ordered
+  id           TEXT COLLATE "C" PRIMARY KEY,                 -- time-ordered
   at           BIGINT NOT NULL,
-  actor_type   TEXT NOT NULL,                    -- user, token, system, anonymous
-  actor_id     TEXT NOT NULL DEFAULT '',
-  actor_name   TEXT NOT NULL DEFAULT '',
-  source       TEXT NOT NULL DEFAULT '',         -- client address
-  action       TEXT NOT NULL,                    -- e.g. event.create, auth.login
-  target_type  TEXT NOT NULL DEFAULT '',
-  target_id    TEXT NOT NULL DEFAULT '',
-  outcome      TEXT NOT NULL,                    -- success, failure
-  details      TEXT NOT NULL DEFAULT '{}'        -- JSON, secret values masked
+  actor_type   TEXT COLLATE "C" NOT NULL,                    -- user, token, system, anonymous
+  actor_id     TEXT COLLATE "C" NOT NULL DEFAULT '',
+  actor_name   TEXT COLLATE "C" NOT NULL DEFAULT '',
+  source       TEXT COLLATE "C" NOT NULL DEFAULT '',         -- client address
+  action       TEXT COLLATE "C" NOT NULL,                    -- e.g. event.create, auth.login
+  target_type  TEXT COLLATE "C" NOT NULL DEFAULT '',
+  target_id    TEXT COLLATE "C" NOT NULL DEFAULT '',
+  outcome      TEXT COLLATE "C" NOT NULL,                    -- success, failure
+  details      TEXT COLLATE "C" NOT NULL DEFAULT '{}'        -- JSON, secret values masked
 );
 CREATE INDEX audit_by_actor ON audit_log(actor_id, id);
 CREATE INDEX audit_by_target ON audit_log(target_type, target_id, id);
@@ -156,34 +157,34 @@ CREATE INDEX jobs_queued ON jobs(priority DESC, run_after, id) WHERE status = 'Q
 CREATE INDEX jobs_held ON jobs(lease_expires_at) WHERE status IN ('LEASED', 'RUNNING');
 CREATE INDEX jobs_active_by_event ON jobs(event_id) WHERE status IN ('QUEUED', 'LEASED', 'RUNNING');
 CREATE TABLE variables (
-  user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-  key        TEXT NOT NULL,
+  user_id    TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  key        TEXT COLLATE "C" NOT NULL,
   value      BYTEA NOT NULL,              -- sealed ciphertext, opaque to the store
   version    BIGINT NOT NULL,           -- 1 on insert, +1 on each update
   created_at BIGINT NOT NULL,           -- Unix milliseconds
   updated_at BIGINT NOT NULL,
-  updated_by TEXT NOT NULL DEFAULT '',   -- "user:<id>", "execution:<id>", ...
+  updated_by TEXT COLLATE "C" NOT NULL DEFAULT '',   -- "user:<id>", "execution:<id>", ...
   PRIMARY KEY (user_id, key)
 );
 CREATE INDEX jobs_by_chain_root ON jobs(chain_root) WHERE chain_root != '';
 CREATE TABLE workflows (
-  id           TEXT PRIMARY KEY,
-  owner_id     TEXT NOT NULL,
-  name         TEXT NOT NULL,
-  description  TEXT NOT NULL DEFAULT '',
-  status       TEXT NOT NULL,               -- DRAFT, ACTIVE, PAUSED, ARCHIVED
-  tags         TEXT NOT NULL DEFAULT '[]',  -- JSON array of strings
+  id           TEXT COLLATE "C" PRIMARY KEY,
+  owner_id     TEXT COLLATE "C" NOT NULL,
+  name         TEXT COLLATE "C" NOT NULL,
+  description  TEXT COLLATE "C" NOT NULL DEFAULT '',
+  status       TEXT COLLATE "C" NOT NULL,               -- DRAFT, ACTIVE, PAUSED, ARCHIVED
+  tags         TEXT COLLATE "C" NOT NULL DEFAULT '[]',  -- JSON array of strings
   shared       BIGINT NOT NULL DEFAULT 0,
-  trigger_kind TEXT NOT NULL,               -- MANUAL, SCHEDULE, WEBHOOK
+  trigger_kind TEXT COLLATE "C" NOT NULL,               -- MANUAL, SCHEDULE, WEBHOOK
   created_at   BIGINT NOT NULL,            -- Unix milliseconds
   updated_at   BIGINT NOT NULL
 );
 CREATE INDEX workflows_by_owner ON workflows(owner_id, id);
 CREATE TABLE workflow_nodes (
-  workflow_id TEXT NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
-  node_id     TEXT NOT NULL,
-  event_id    TEXT NOT NULL REFERENCES events(id),
-  label       TEXT NOT NULL DEFAULT '',
+  workflow_id TEXT COLLATE "C" NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
+  node_id     TEXT COLLATE "C" NOT NULL,
+  event_id    TEXT COLLATE "C" NOT NULL REFERENCES events(id),
+  label       TEXT COLLATE "C" NOT NULL DEFAULT '',
   position_x  DOUBLE PRECISION NOT NULL DEFAULT 0,      -- where the editor draws it
   position_y  DOUBLE PRECISION NOT NULL DEFAULT 0,
   ord         BIGINT NOT NULL,             -- the order the user gave
@@ -191,61 +192,61 @@ CREATE TABLE workflow_nodes (
 );
 CREATE INDEX workflow_nodes_by_event ON workflow_nodes(event_id);
 CREATE TABLE workflow_edges (
-  workflow_id TEXT NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
-  from_node   TEXT NOT NULL,
-  to_node     TEXT NOT NULL,
-  kind        TEXT NOT NULL,                -- ALWAYS, ON_SUCCESS, ON_FAILURE, ON_CONDITION
+  workflow_id TEXT COLLATE "C" NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
+  from_node   TEXT COLLATE "C" NOT NULL,
+  to_node     TEXT COLLATE "C" NOT NULL,
+  kind        TEXT COLLATE "C" NOT NULL,                -- ALWAYS, ON_SUCCESS, ON_FAILURE, ON_CONDITION
   ord         BIGINT NOT NULL,
   PRIMARY KEY (workflow_id, from_node, to_node)
 );
 CREATE TABLE workflow_runs (
-  id            TEXT PRIMARY KEY,
-  workflow_id   TEXT NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
-  owner_id      TEXT NOT NULL,
-  status        TEXT NOT NULL,              -- RUNNING, SUCCEEDED, FAILED, CANCELLED
-  trigger_kind  TEXT NOT NULL,              -- MANUAL, API, SCHEDULE, WEBHOOK
-  requested_by  TEXT NOT NULL DEFAULT '',
-  input         TEXT NOT NULL DEFAULT '{}',
-  graph         TEXT NOT NULL,              -- JSON {"nodes": [...], "edges": [...]}
-  unique_key    TEXT UNIQUE,                -- a schedule occurrence or webhook delivery
-  cancel_reason TEXT NOT NULL DEFAULT '',
-  end_reason    TEXT NOT NULL DEFAULT '',
+  id            TEXT COLLATE "C" PRIMARY KEY,
+  workflow_id   TEXT COLLATE "C" NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
+  owner_id      TEXT COLLATE "C" NOT NULL,
+  status        TEXT COLLATE "C" NOT NULL,              -- RUNNING, SUCCEEDED, FAILED, CANCELLED
+  trigger_kind  TEXT COLLATE "C" NOT NULL,              -- MANUAL, API, SCHEDULE, WEBHOOK
+  requested_by  TEXT COLLATE "C" NOT NULL DEFAULT '',
+  input         TEXT COLLATE "C" NOT NULL DEFAULT '{}',
+  graph         TEXT COLLATE "C" NOT NULL,              -- JSON {"nodes": [...], "edges": [...]}
+  unique_key    TEXT COLLATE "C" UNIQUE,                -- a schedule occurrence or webhook delivery
+  cancel_reason TEXT COLLATE "C" NOT NULL DEFAULT '',
+  end_reason    TEXT COLLATE "C" NOT NULL DEFAULT '',
   created_at    BIGINT NOT NULL,
   finished_at   BIGINT                     -- set once no node is running
 );
 CREATE INDEX workflow_runs_by_workflow ON workflow_runs(workflow_id, id);
 CREATE INDEX workflow_runs_finished ON workflow_runs(finished_at) WHERE finished_at IS NOT NULL;
 CREATE TABLE workflow_run_nodes (
-  run_id       TEXT NOT NULL REFERENCES workflow_runs(id) ON DELETE CASCADE,
-  node_id      TEXT NOT NULL,
-  event_id     TEXT NOT NULL,
-  state        TEXT NOT NULL,               -- PENDING, RUNNING, SUCCEEDED, FAILED, SKIPPED, CANCELLED
-  job_id       TEXT NOT NULL DEFAULT '',
-  execution_id TEXT NOT NULL DEFAULT '',    -- the first attempt while running, the last at the end
-  output       TEXT,                        -- JSON its script set
+  run_id       TEXT COLLATE "C" NOT NULL REFERENCES workflow_runs(id) ON DELETE CASCADE,
+  node_id      TEXT COLLATE "C" NOT NULL,
+  event_id     TEXT COLLATE "C" NOT NULL,
+  state        TEXT COLLATE "C" NOT NULL,               -- PENDING, RUNNING, SUCCEEDED, FAILED, SKIPPED, CANCELLED
+  job_id       TEXT COLLATE "C" NOT NULL DEFAULT '',
+  execution_id TEXT COLLATE "C" NOT NULL DEFAULT '',    -- the first attempt while running, the last at the end
+  output       TEXT COLLATE "C",                        -- JSON its script set
   condition    BIGINT,
-  end_reason   TEXT NOT NULL DEFAULT '',
+  end_reason   TEXT COLLATE "C" NOT NULL DEFAULT '',
   started_at   BIGINT,
   finished_at  BIGINT,
   ord          BIGINT NOT NULL,
   PRIMARY KEY (run_id, node_id)
 );
 CREATE TABLE webhooks (
-  id           TEXT PRIMARY KEY,
-  key          TEXT NOT NULL UNIQUE,  -- the URL's last segment (random; names the webhook)
-  owner_id     TEXT NOT NULL,
-  target_type  TEXT NOT NULL,         -- WORKFLOW or EVENT; deleted with its target
-  target_id    TEXT NOT NULL,
+  id           TEXT COLLATE "C" PRIMARY KEY,
+  key          TEXT COLLATE "C" NOT NULL UNIQUE,  -- the URL's last segment (random; names the webhook)
+  owner_id     TEXT COLLATE "C" NOT NULL,
+  target_type  TEXT COLLATE "C" NOT NULL,         -- WORKFLOW or EVENT; deleted with its target
+  target_id    TEXT COLLATE "C" NOT NULL,
   secret       BYTEA NOT NULL,         -- the HMAC secret, sealed (opaque to the store)
   created_at   BIGINT NOT NULL,      -- Unix milliseconds
   last_used_at BIGINT
 );
 CREATE INDEX webhooks_by_target ON webhooks(target_type, target_id);
 CREATE TABLE schedules (
-  target_id       TEXT PRIMARY KEY,
-  event_id        TEXT UNIQUE REFERENCES events(id) ON DELETE CASCADE,
-  workflow_id     TEXT UNIQUE REFERENCES workflows(id) ON DELETE CASCADE,
-  spec            TEXT NOT NULL,      -- JSON: kind, cron/interval/at, zone, limits, policies
+  target_id       TEXT COLLATE "C" PRIMARY KEY,
+  event_id        TEXT COLLATE "C" UNIQUE REFERENCES events(id) ON DELETE CASCADE,
+  workflow_id     TEXT COLLATE "C" UNIQUE REFERENCES workflows(id) ON DELETE CASCADE,
+  spec            TEXT COLLATE "C" NOT NULL,      -- JSON: kind, cron/interval/at, zone, limits, policies
   next_due_at     BIGINT,            -- the next planned occurrence (ms); NULL when none
   last_planned_at BIGINT,            -- the last occurrence handled (ms)
   run_count       BIGINT NOT NULL DEFAULT 0,
@@ -254,15 +255,15 @@ CREATE TABLE schedules (
          (workflow_id IS NOT NULL AND event_id IS NULL AND target_id = workflow_id))
 );
 CREATE TABLE schedule_ledger (
-  id           TEXT PRIMARY KEY,
-  target_id    TEXT NOT NULL REFERENCES schedules(target_id) ON DELETE CASCADE,
+  id           TEXT COLLATE "C" PRIMARY KEY,
+  target_id    TEXT COLLATE "C" NOT NULL REFERENCES schedules(target_id) ON DELETE CASCADE,
   planned_at   BIGINT NOT NULL,
   enqueued_at  BIGINT,
   lateness_ms  BIGINT,
-  fate         TEXT NOT NULL,         -- FIRED, SKIPPED_OVERLAP, BUFFERED, MISSED_DOWNTIME, ...
-  job_id       TEXT NOT NULL DEFAULT '',
-  execution_id TEXT NOT NULL DEFAULT '',  -- an event's execution or a workflow's run
-  detail       TEXT NOT NULL DEFAULT ''
+  fate         TEXT COLLATE "C" NOT NULL,         -- FIRED, SKIPPED_OVERLAP, BUFFERED, MISSED_DOWNTIME, ...
+  job_id       TEXT COLLATE "C" NOT NULL DEFAULT '',
+  execution_id TEXT COLLATE "C" NOT NULL DEFAULT '',  -- an event's execution or a workflow's run
+  detail       TEXT COLLATE "C" NOT NULL DEFAULT ''
 );
 CREATE INDEX schedule_ledger_by_target ON schedule_ledger(target_id, id);
 CREATE INDEX workflow_runs_active ON workflow_runs(workflow_id, id) WHERE finished_at IS NULL;

@@ -1,0 +1,71 @@
+#include "store/postgres/pg_store.h"
+
+#include <utility>
+
+#include "store/postgres/pg_db.h"
+#include "store/postgres/pg_migrate.h"
+#include "store/postgres/pg_pool.h"
+#include "store/sql/sql_store.h"
+#include "store/sql/sql_store_impl.inc"
+
+namespace cronium::store::postgres {
+
+// PostgreSQL's SQL for what differs (see sql::Dialect).
+const sql::Dialect& DialectOf(const PgConnection& /*conn*/) {
+  static constexpr sql::Dialect kDialect{
+      .ilike = "ILIKE",
+      .has_tag =
+          "EXISTS (SELECT 1 FROM json_array_elements_text(CAST(events.tags AS json)) AS t(value) "
+          "WHERE t.value = ?4)",
+      .skip_locked = " FOR UPDATE OF j SKIP LOCKED",
+      .claim_exclude = " AND j.event_id <> ALL(string_to_array(CAST(?2 AS TEXT), ','))",
+      // Transaction-scoped, in a key space of its own (two int4 keys; 0x43524e00 names ours).
+      .event_lock = "SELECT pg_advisory_xact_lock(1129467392, hashtext(?1))",
+      .row_locks = true,
+  };
+  return kDialect;
+}
+
+// The pool, and the two kinds of transaction sql::SqlStore asks for.
+class PgDb {
+ public:
+  using Connection = PgConnection;
+
+  explicit PgDb(std::unique_ptr<PgPool> pool) : pool_(std::move(pool)) {}
+
+  Result<PgPool::Lease> Reader() { return pool_->Acquire(); }
+
+  template <class F>
+  auto Write(F&& fn) -> decltype(fn(std::declval<PgConnection&>())) {
+    return Run(Isolation::kSerializable, std::forward<F>(fn));
+  }
+  template <class F>
+  auto WriteLocking(F&& fn) -> decltype(fn(std::declval<PgConnection&>())) {
+    return Run(Isolation::kReadCommitted, std::forward<F>(fn));
+  }
+
+ private:
+  template <class F>
+  auto Run(Isolation isolation, F&& fn) -> decltype(fn(std::declval<PgConnection&>())) {
+    CRONIUM_ASSIGN_OR_RETURN(auto lease, pool_->Acquire());
+    return Transact(*lease, isolation, [&] { return fn(*lease); });
+  }
+
+  std::unique_ptr<PgPool> pool_;
+};
+
+Result<std::unique_ptr<Store>> OpenStore(const PgStoreOptions& options) {
+  CRONIUM_ASSIGN_OR_RETURN(auto pool, PgPool::Open({.conninfo = options.url,
+                                                    .schema = options.schema,
+                                                    .size = std::max(2, options.pool_size)}));
+  {
+    CRONIUM_ASSIGN_OR_RETURN(auto conn, pool->Acquire());
+    CRONIUM_RETURN_IF_ERROR(ApplyPgMigrations(*conn));
+  }
+  return std::unique_ptr<Store>(
+      std::make_unique<sql::SqlStore<PgDb>>(std::make_unique<PgDb>(std::move(pool))));
+}
+
+}  // namespace cronium::store::postgres
+
+template class cronium::store::sql::SqlStore<cronium::store::postgres::PgDb>;
