@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <barrier>
 #include <functional>
+#include <latch>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -593,6 +596,157 @@ TEST_P(StoreContractTest, ConcurrentClaimsNeverDuplicate) {
   EXPECT_EQ(claimed_ids.size(), static_cast<size_t>(kJobs));
   EXPECT_EQ(std::set<std::string>(claimed_ids.begin(), claimed_ids.end()).size(),
             static_cast<size_t>(kJobs));
+}
+
+TEST_P(StoreContractTest, ConcurrentClaimsKeepTheEventsLimits) {
+  // Claims from many workers at once (on PostgreSQL, each its own transaction on its own
+  // connection) never take an event past max_concurrent, nor a serialized event past one.
+  EventRecord limited = MakeEvent("limited");
+  limited.max_concurrent = 2;
+  ASSERT_TRUE(store_->InsertEvent(limited, {}));
+  EventRecord serial = MakeEvent("serial");
+  ASSERT_TRUE(store_->InsertEvent(serial, {}));
+  for (int n = 0; n < 10; ++n) {
+    Enqueue(limited.id);
+    auto [job, exec] = NewJobFor(serial.id, FromUnixMillis(10'000 + counter_++));
+    job.serialize = true;
+    job.run_after = FromUnixMillis(0);
+    ASSERT_TRUE(store_->EnqueueJob(job, exec, {}));
+  }
+  constexpr int kWorkers = 8;
+  std::latch start(kWorkers);
+  std::mutex mutex;
+  std::multiset<std::string> claimed_events;
+  std::vector<std::thread> workers;
+  for (int w = 0; w < kWorkers; ++w) {
+    workers.emplace_back([&, w] {
+      start.arrive_and_wait();
+      for (int attempt = 0; attempt < 3; ++attempt) {
+        auto claimed = store_->ClaimNextJob("w" + std::to_string(w), FromUnixMillis(99'000),
+                                            FromUnixMillis(199'000));
+        ASSERT_TRUE(claimed) << claimed.error().message;
+        if (!*claimed) continue;
+        std::lock_guard lock(mutex);
+        claimed_events.insert((*claimed)->job.event_id);
+      }
+    });
+  }
+  for (auto& t : workers) t.join();
+  EXPECT_EQ(claimed_events.count(limited.id), 2u);
+  EXPECT_EQ(claimed_events.count(serial.id), 1u);
+}
+
+// Ends each node it is told of, and ends the run when every other node had ended.
+class JoinHook final : public JobEndHook {
+ public:
+  Result<JobEndEffects> OnJobEnd(const JobEnd& end, JobEndReads& /*reads*/) override {
+    JobEndEffects effects;
+    if (end.run == nullptr) return effects;
+    bool others_ended = true;
+    for (const WorkflowNodeRun& node : end.run->nodes) {
+      if (node.node_id == end.job.workflow_node_id) {
+        WorkflowNodeRun ended = node;
+        ended.state = NodeRunState::kSucceeded;
+        ended.finished_at = end.now;
+        effects.nodes.push_back(ended);
+      } else if (node.state != NodeRunState::kSucceeded) {
+        others_ended = false;
+      }
+    }
+    if (others_ended) {
+      WorkflowRunRecord run = *end.run;
+      run.status = RunStatus::kSucceeded;
+      run.finished_at = end.now;
+      effects.run = run;
+    }
+    return effects;
+  }
+  void Committed(const JobEndEffects& effects) override { runs_ended += effects.run ? 1 : 0; }
+
+  std::atomic<int> runs_ended{0};
+};
+
+TEST_P(StoreContractTest, NodesOfOneRunEndingAtOnceSeeEachOther) {
+  // Two nodes of a run end on two workers at once: the second to commit must see the first's
+  // end, or the run would never end (on PostgreSQL, the run's row lock orders them).
+  // (Two events: ends of one event's jobs queue behind each other on its counters.)
+  EventRecord a = MakeEvent("a");
+  ASSERT_TRUE(store_->InsertEvent(a, {}));
+  EventRecord b = MakeEvent("b");
+  ASSERT_TRUE(store_->InsertEvent(b, {}));
+  WorkflowRecord w;
+  w.id = NewId("wfl", FromUnixMillis(3'000));
+  w.owner_id = "usr_1";
+  w.name = "join";
+  w.nodes = {{.id = "n1", .event_id = a.id}, {.id = "n2", .event_id = b.id}};
+  ASSERT_TRUE(store_->InsertWorkflow(w, {}));
+  JoinHook hook;
+  store_->SetJobEndHook(&hook);
+  constexpr int kRuns = 20;
+  const TimePoint now = FromUnixMillis(30'000);
+  std::vector<std::string> run_ids;
+  for (int r = 0; r < kRuns; ++r) {
+    WorkflowRunRecord run;
+    run.id = NewId("wfr", now);
+    run.workflow_id = w.id;
+    run.owner_id = "usr_1";
+    run.graph_json = "{}";
+    run.created_at = now;
+    std::vector<std::pair<JobRecord, ExecutionRecord>> jobs;
+    for (const char* node : {"n1", "n2"}) {
+      const std::string& event_id = node == std::string_view("n1") ? a.id : b.id;
+      auto [job, exec] = NewJobFor(event_id, FromUnixMillis(10'000 + counter_++));
+      job.run_after = FromUnixMillis(0);
+      job.workflow_run_id = run.id;
+      job.workflow_node_id = node;
+      run.nodes.push_back({.node_id = node,
+                           .event_id = event_id,
+                           .state = NodeRunState::kRunning,
+                           .job_id = job.id,
+                           .execution_id = exec.id,
+                           .started_at = now});
+      jobs.emplace_back(job, exec);
+    }
+    ASSERT_TRUE(store_->StartWorkflowRun(run, jobs, {}));
+    run_ids.push_back(run.id);
+  }
+  // Claim every job, then end the n1s on one thread and the n2s on another.
+  std::vector<ExecutionRecord> by_node[2];
+  for (int n = 0; n < 2 * kRuns; ++n) {
+    auto claimed = store_->ClaimNextJob("w", now, now + std::chrono::minutes(5));
+    ASSERT_TRUE(claimed && *claimed);
+    ExecutionRecord ended = (*claimed)->execution;
+    ended.status = RunStatus::kSucceeded;
+    ended.finished_at = now;
+    by_node[(*claimed)->job.workflow_node_id == "n1" ? 0 : 1].push_back(ended);
+  }
+  ASSERT_EQ(by_node[0].size(), static_cast<size_t>(kRuns));
+  // Runs in the same order on both threads, so that their ends meet.
+  for (auto& list : by_node) {
+    std::sort(list.begin(), list.end(), [&](const auto& x, const auto& y) {
+      return store_->GetJob(x.job_id)->workflow_run_id < store_->GetJob(y.job_id)->workflow_run_id;
+    });
+  }
+  std::barrier step(2);  // both threads end their node of a run at the same moment
+  std::vector<std::thread> threads;
+  for (auto& list : by_node) {
+    threads.emplace_back([&, list] {
+      for (const ExecutionRecord& e : list) {
+        step.arrive_and_wait();
+        Status finished = store_->FinishExecution(e, now, std::nullopt, {});
+        EXPECT_TRUE(finished) << finished.error().message;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  store_->SetJobEndHook(nullptr);
+  EXPECT_EQ(hook.runs_ended.load(), kRuns);
+  for (const std::string& id : run_ids) {
+    auto run = store_->GetWorkflowRun(id);
+    ASSERT_TRUE(run);
+    EXPECT_EQ(run->status, RunStatus::kSucceeded) << id;
+    EXPECT_TRUE(run->finished_at) << id;
+  }
 }
 
 AuditEntry Audit(const std::string& action, const std::string& target_id, int64_t at_ms) {
