@@ -27,6 +27,8 @@
 #include "runtime/variables.h"
 #include "sandbox/cgroup.h"
 #include "scheduler/scheduler.h"
+#include "store/postgres/pg_migrate.h"
+#include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "worker/worker_pool.h"
 #include "workflow/engine.h"
@@ -65,6 +67,7 @@ struct Storage {
   std::optional<crypto::KeyFiles> keys;       // master.key (+ master.key.next mid-rotation)
   std::optional<crypto::MasterKey> hash_key;  // hash.key: token hashes survive key rotation
   std::unique_ptr<store::Store> store;
+  std::string description;  // which database, for the log
 };
 
 Result<Storage> OpenStorage(const ServeOptions& options) {
@@ -79,6 +82,7 @@ Result<Storage> OpenStorage(const ServeOptions& options) {
   }
   ::chmod(storage.data_dir.c_str(), 0700);
   storage.db_path = (storage.data_dir / "cronium.db").string();
+  std::string postgres_url;
   if (!options.database.empty()) {
     const std::string& url = options.database;
     if (url.rfind("sqlite://", 0) == 0) {
@@ -86,12 +90,11 @@ Result<Storage> OpenStorage(const ServeOptions& options) {
     } else if (url.rfind("sqlite:", 0) == 0) {
       storage.db_path = url.substr(7);
     } else if (url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0) {
-      return InvalidArgument(
-          "--database: PostgreSQL is not supported by this build yet; use the embedded SQLite "
-          "default (omit --database) or sqlite:PATH");
+      postgres_url = url;
     } else {
+      // Not echoed: a URL may hold a password.
       return InvalidArgument(
-          fmt::format("--database '{}': expected sqlite:PATH (PostgreSQL URLs come later)", url));
+          "--database: expected sqlite:PATH or a postgres://USER:PASSWORD@HOST:PORT/DB URL");
     }
   }
   const std::string master_path = options.master_key_file.empty()
@@ -102,7 +105,22 @@ Result<Storage> OpenStorage(const ServeOptions& options) {
   CRONIUM_ASSIGN_OR_RETURN(
       auto hash_key, crypto::MasterKey::LoadOrCreate((storage.data_dir / "hash.key").string()));
   storage.hash_key.emplace(std::move(hash_key));
-  CRONIUM_ASSIGN_OR_RETURN(storage.store, store::sqlite::OpenStore({.path = storage.db_path}));
+  if (postgres_url.empty()) {
+    CRONIUM_ASSIGN_OR_RETURN(storage.store, store::sqlite::OpenStore({.path = storage.db_path}));
+    storage.description = fmt::format("SQLite at {} (schema version {})", storage.db_path,
+                                      store::sqlite::LatestSchemaVersion());
+  } else {
+    // Every worker and request thread may hold a connection at once.
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int workers = options.workers > 0 ? options.workers : cores;
+    const int http = options.http_threads > 0 ? options.http_threads : cores;
+    CRONIUM_ASSIGN_OR_RETURN(
+        storage.store,
+        store::postgres::OpenStore({.url = postgres_url, .pool_size = workers + http + 4}));
+    storage.description =
+        fmt::format("PostgreSQL (schema version {})", store::postgres::LatestPgSchemaVersion());
+    storage.db_path.clear();
+  }
   return storage;
 }
 
@@ -203,8 +221,7 @@ Status App::Start() {
   auto& p = *parts_;
   p.keys = std::move(storage.keys);
   p.store = std::move(storage.store);
-  spdlog::info("store: SQLite at {} (schema version {})", storage.db_path,
-               store::sqlite::LatestSchemaVersion());
+  spdlog::info("store: {}", storage.description);
   p.auth = std::make_unique<auth::AuthService>(
       AuthOptionsFor(options_), *p.store,
       storage.hash_key->Hasher(crypto::KeyPurpose::kTokenHashing), p.clock);

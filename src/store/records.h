@@ -450,6 +450,20 @@ struct WebhookRecord {
   std::optional<TimePoint> last_used_at;
 };
 
+// A node serving the database: its row is written at start and at every heartbeat.
+struct NodeRecord {
+  std::string id;
+  std::string role = "SERVE";  // SERVE (API and workers) or WORKER (workers only)
+  std::string address;         // its API's URL ("" for a worker node)
+  std::string version;
+  int workers = 0;
+  int running = 0;  // runs in progress at the last heartbeat
+  bool leader = false;
+  TimePoint started_at;
+  TimePoint heartbeat_at;
+  std::optional<TimePoint> stopped_at;  // a clean stop
+};
+
 // A job a worker has just claimed, with the execution row of this attempt.
 struct ClaimedJob {
   JobRecord job;

@@ -255,6 +255,12 @@ class Store {
       const std::function<Result<std::string>(const VariableRecord&)>& rewrite,
       const AuditEntry& audit) = 0;
 
+  // Nodes. PutNode inserts or replaces the node's row; ListNodes returns every row by id;
+  // PruneNodes deletes the rows of nodes not heard from since `before`.
+  virtual Status PutNode(const NodeRecord& node) = 0;
+  virtual Result<std::vector<NodeRecord>> ListNodes() = 0;
+  virtual Result<int> PruneNodes(TimePoint before) = 0;
+
   // The audit log: append-only; retention removes the oldest rows.
   virtual Status AppendAudit(const AuditEntry& entry) = 0;
   virtual Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) = 0;

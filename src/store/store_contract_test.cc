@@ -1640,6 +1640,41 @@ TEST_P(StoreContractTest, WebhooksAreFoundByKeyAndGoWithTheirTarget) {
   EXPECT_TRUE(store_->ListWebhooks("EVENT", a.id)->empty());
 }
 
+TEST_P(StoreContractTest, NodesAreReplacedByTheirHeartbeatsAndPruned) {
+  NodeRecord a{.id = "node-a",
+               .role = "SERVE",
+               .address = "http://127.0.0.1:1",
+               .version = "1.0",
+               .workers = 4,
+               .started_at = FromUnixMillis(1'000),
+               .heartbeat_at = FromUnixMillis(1'000)};
+  NodeRecord b = a;
+  b.id = "node-b";
+  b.role = "WORKER";
+  b.address = "";
+  ASSERT_TRUE(store_->PutNode(a));
+  ASSERT_TRUE(store_->PutNode(b));
+  a.leader = true;
+  a.running = 3;
+  a.heartbeat_at = FromUnixMillis(9'000);
+  ASSERT_TRUE(store_->PutNode(a));
+  auto nodes = store_->ListNodes();
+  ASSERT_TRUE(nodes);
+  ASSERT_EQ(nodes->size(), 2u);
+  EXPECT_EQ((*nodes)[0].id, "node-a");
+  EXPECT_TRUE((*nodes)[0].leader);
+  EXPECT_EQ((*nodes)[0].running, 3);
+  EXPECT_EQ((*nodes)[0].heartbeat_at, FromUnixMillis(9'000));
+  EXPECT_EQ((*nodes)[0].started_at, FromUnixMillis(1'000));
+  EXPECT_EQ((*nodes)[1].role, "WORKER");
+  EXPECT_FALSE((*nodes)[1].leader);
+  EXPECT_FALSE((*nodes)[1].stopped_at);
+  EXPECT_EQ(*store_->PruneNodes(FromUnixMillis(5'000)), 1);
+  nodes = store_->ListNodes();
+  ASSERT_EQ(nodes->size(), 1u);
+  EXPECT_EQ((*nodes)[0].id, "node-a");
+}
+
 std::unique_ptr<Store> OpenSqlite(const std::string& dir) {
   auto store = sqlite::OpenStore({.path = dir + "/cronium.db"});
   if (!store) {

@@ -165,6 +165,10 @@ class SqlStore final : public Store {
       const std::function<Result<std::string>(const WebhookRecord&)>& rewrite,
       const AuditEntry& audit) override;
 
+  Status PutNode(const NodeRecord& node) override;
+  Result<std::vector<NodeRecord>> ListNodes() override;
+  Result<int> PruneNodes(TimePoint before) override;
+
   Status AppendAudit(const AuditEntry& entry) override;
   Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) override;
   Result<int> PruneAudit(TimePoint before) override;
