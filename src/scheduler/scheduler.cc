@@ -167,6 +167,7 @@ void Scheduler::Stop() {
 }
 
 void Scheduler::Loop() {
+  bool leading = !options_.leads;
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     auto wait = options_.max_sleep;
@@ -175,12 +176,31 @@ void Scheduler::Loop() {
       wait = std::clamp(std::chrono::duration_cast<milliseconds>(until_due), milliseconds(0),
                         options_.max_sleep);
     }
+    if (!leading) wait = std::min(wait, options_.standby_poll);
     if (wait > milliseconds(0)) {
       const uint64_t version = next_version_;
       cv_.wait_for(lock, wait, [&] { return stopping_ || next_version_ != version; });
       if (stopping_) break;
     }
     lock.unlock();
+    if (options_.leads) {
+      const bool leads = options_.leads();
+      if (leads && !leading) {
+        spdlog::info("scheduler: this node leads now; reading every schedule again");
+        if (Status reloaded = ReloadAll(); !reloaded) {
+          spdlog::warn("scheduler: {}", reloaded.error().message);
+          lock.lock();
+          continue;
+        }
+      } else if (!leads && leading) {
+        spdlog::warn("scheduler: this node no longer leads; standing by");
+      }
+      leading = leads;
+      if (!leading) {
+        lock.lock();
+        continue;
+      }
+    }
     const TimePoint now = clock_.Now();
     auto fired = RunDue(now);
     if (!fired) spdlog::warn("scheduler: {}", fired.error().message);
@@ -214,13 +234,15 @@ Result<store::ScheduleRecord> Scheduler::Set(store::ScheduleTarget target, const
                                              const ScheduleSpec& spec, const store::Actor& actor) {
   CRONIUM_ASSIGN_OR_RETURN(auto read, ReadTarget(target, id));
   CRONIUM_ASSIGN_OR_RETURN(auto compiled, CompiledSchedule::Compile(spec, read.created_at));
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   const TimePoint now = clock_.Now();
   store::ScheduleRecord record;
-  if (auto existing = entries_.find(id); existing != entries_.end()) {
-    record = existing->second.state;  // keep the run count and what was planned
-  } else if (auto stored = store_.GetSchedule(id)) {
-    record = *stored;  // an inactive or unloaded schedule keeps its run count too
+  // Keep the run count and what was planned, as stored: what this node holds in memory may be
+  // behind when another node leads (under the mutex the store agrees with the leader's memory).
+  if (auto stored = store_.GetSchedule(id)) {
+    record = *stored;
+  } else if (stored.error().code != ErrorCode::kNotFound) {
+    return tl::unexpected(stored.error());
   }
   record.target = target;
   record.target_id = id;
@@ -245,22 +267,65 @@ Result<store::ScheduleRecord> Scheduler::Set(store::ScheduleTarget target, const
   entry.next = mark;
   Push(id, entry);
   cv_.notify_all();
+  lock.unlock();
+  if (on_change) on_change(id);
   return record;
 }
 
 Status Scheduler::RemoveSchedule(const std::string& target_id, const store::Actor& actor) {
+  {
+    std::lock_guard lock(mutex_);
+    CRONIUM_ASSIGN_OR_RETURN(auto record, store_.GetSchedule(target_id));
+    CRONIUM_RETURN_IF_ERROR(
+        store_.DeleteSchedule(target_id, store::MakeAudit(actor, clock_.Now(), "schedule.remove",
+                                                          TargetName(record.target), target_id)));
+    entries_.erase(target_id);
+    ++next_version_;
+  }
+  cv_.notify_all();
+  if (on_change) on_change(target_id);
+  return OkStatus();
+}
+
+void Scheduler::Reload(const std::string& target_id) {
+  RefreshEntry(target_id);  // its event's or workflow's status (a resume plans from now)
   std::lock_guard lock(mutex_);
-  CRONIUM_ASSIGN_OR_RETURN(auto record, store_.GetSchedule(target_id));
-  CRONIUM_RETURN_IF_ERROR(
-      store_.DeleteSchedule(target_id, store::MakeAudit(actor, clock_.Now(), "schedule.remove",
-                                                        TargetName(record.target), target_id)));
-  entries_.erase(target_id);
+  auto stored = store_.GetSchedule(target_id);
+  if (!stored) {
+    if (stored.error().code == ErrorCode::kNotFound) {
+      entries_.erase(target_id);
+    } else {
+      spdlog::warn("scheduler: cannot read the schedule of {}: {}", target_id,
+                   stored.error().message);
+    }
+  } else if (Status loaded = LoadOne(*stored, clock_.Now()); !loaded) {
+    spdlog::warn("scheduler: cannot load the schedule of {}: {}", target_id,
+                 loaded.error().message);
+  }
   ++next_version_;
+  cv_.notify_all();
+}
+
+Status Scheduler::ReloadAll() {
+  CRONIUM_ASSIGN_OR_RETURN(auto records, store_.ListSchedulesWithTargets());
+  {
+    std::lock_guard lock(mutex_);
+    entries_.clear();
+    heap_ = {};
+    const TimePoint now = clock_.Now();
+    for (const auto& record : records) LoadEntry(record, now);
+    ++next_version_;
+  }
   cv_.notify_all();
   return OkStatus();
 }
 
 void Scheduler::Refresh(const std::string& target_id) {
+  RefreshEntry(target_id);
+  if (on_change) on_change(target_id);
+}
+
+void Scheduler::RefreshEntry(const std::string& target_id) {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(target_id);
   if (it == entries_.end()) return;
@@ -283,11 +348,14 @@ void Scheduler::Refresh(const std::string& target_id) {
     }
     entry.state.updated_at = now;
     if (auto stored = store_.GetSchedule(target_id)) {
-      store::ScheduleRecord record = entry.state;
-      record.target = entry.target;
-      record.target_id = target_id;
-      record.spec_json = stored->spec_json;
+      // The stored progress (another node may have led since this one loaded it), planned
+      // from now.
+      store::ScheduleRecord record = *stored;
+      record.next_due_at = entry.state.next_due_at;
+      record.updated_at = now;
       (void)store_.PutSchedule(record, {});
+      entry.state.run_count = record.run_count;
+      entry.state.last_planned_at = record.last_planned_at;
     }
   }
   Push(target_id, entry);

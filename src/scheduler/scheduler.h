@@ -33,6 +33,12 @@ struct SchedulerOptions {
   int max_catch_up_runs = 100;            // RUN_ALL cap per pass
   int max_occurrences_per_pass = 10'000;  // bounds enumerating a long downtime
   std::chrono::milliseconds max_sleep{60'000};
+  // Several nodes on one database: whether this node leads the scheduler now, asked before
+  // every pass (empty: it always does). Only the leader fires; the others stand by, asking
+  // every `standby_poll`, and a node that becomes leader reads every schedule again, so the
+  // misfire policy applies to what was due while nobody led. Called on the scheduler's thread.
+  std::function<bool()> leads;
+  std::chrono::milliseconds standby_poll{1'000};
 };
 
 class Scheduler {
@@ -63,8 +69,18 @@ class Scheduler {
   // the past.
   void Refresh(const std::string& target_id);
 
+  // Another node changed the schedule of `target_id` (or its event or workflow): read it
+  // again from the store.
+  void Reload(const std::string& target_id);
+  // Reads every schedule again (this node became leader, or may have missed changes).
+  Status ReloadAll();
+
   // Handles every occurrence due at or before `now`; returns how many jobs it enqueued.
   Result<int> RunDue(TimePoint now);
+
+  // Called after this node changed a schedule, or its event or workflow (SetSchedule,
+  // RemoveSchedule, Refresh), with the target's id: the server tells the other nodes.
+  std::function<void(const std::string& target_id)> on_change;
 
   // Stops an event's run for CANCEL_PREVIOUS (wired to the worker pool by the server); a
   // workflow's runs are cancelled through the engine.
@@ -98,6 +114,7 @@ class Scheduler {
   Result<store::ScheduleWithTarget> ReadTarget(store::ScheduleTarget target, const std::string& id);
   static void ApplyTarget(const store::ScheduleWithTarget& target, Entry& entry);
   void Push(const std::string& event_id, Entry& entry);  // REQUIRES: mutex_
+  void RefreshEntry(const std::string& target_id);       // Refresh, without on_change
   // What one RunDue pass will write, in one transaction per batch.
   struct Batch {
     std::vector<store::ScheduleStep> steps;

@@ -334,6 +334,62 @@ TEST_F(SchedulerTest, ARestartNeverFiresAnOccurrenceTwice) {
   EXPECT_EQ(jobs->size(), 5u);
 }
 
+TEST_F(SchedulerTest, ANodeThatBecomesLeaderGoesOnFromTheStoredProgress) {
+  // Two nodes: this one leads and fires; `standby` loaded the schedule before that.
+  const std::string id = ActiveEvent();
+  Schedule(id, {{"kind", "CRON"},
+                {"cron", "* * * * * *"},
+                {"timezone", "UTC"},
+                {"overlapPolicy", "ALLOW"},
+                {"maxRuns", 8}});
+  auto standby = NewScheduler();
+  EXPECT_EQ(Advance(seconds(3)), 3);
+  // A schedule set on the standby node keeps the run count the leader reached.
+  auto spec = ScheduleSpecFromJson(json{{"kind", "CRON"},
+                                        {"cron", "*/2 * * * * *"},
+                                        {"timezone", "UTC"},
+                                        {"overlapPolicy", "ALLOW"},
+                                        {"maxRuns", 8}});
+  ASSERT_TRUE(spec);
+  ASSERT_TRUE(standby->SetSchedule(id, *spec, store::Actor{}));
+  EXPECT_EQ(store_->GetSchedule(id)->run_count, 3);
+  // The leader learns of it, and fires by the new spec.
+  scheduler_->Reload(id);
+  clock_.Advance(seconds(4));
+  EXPECT_EQ(*scheduler_->RunDue(clock_.Now()), 2);  // :04 and :06
+  // Leadership moves: the new leader reads every schedule again and fires what is due after
+  // the old leader's last occurrence, once.
+  ASSERT_TRUE(standby->ReloadAll());
+  clock_.Advance(seconds(4));
+  EXPECT_EQ(*standby->RunDue(clock_.Now()), 2);  // :08 and :10
+  EXPECT_EQ(store_->GetSchedule(id)->run_count, 7);
+  EXPECT_EQ(Fates(id).size(), 7u);
+}
+
+TEST_F(SchedulerTest, ALeaderLearnsOfSchedulesMadeOnOtherNodes) {
+  auto other = NewScheduler();
+  const std::string id = ActiveEvent();
+  auto spec = ScheduleSpecFromJson(json{
+      {"kind", "CRON"}, {"cron", "* * * * * *"}, {"timezone", "UTC"}, {"overlapPolicy", "ALLOW"}});
+  ASSERT_TRUE(spec);
+  std::vector<std::string> changed;
+  other->on_change = [&](const std::string& target) { changed.push_back(target); };
+  ASSERT_TRUE(other->SetSchedule(id, *spec, store::Actor{}));
+  EXPECT_EQ(changed, std::vector<std::string>{id});
+  clock_.Advance(seconds(2));
+  EXPECT_EQ(*scheduler_->RunDue(clock_.Now()), 0);  // the leader does not know it yet
+  // Told, it fires what was due since the schedule was made (:01, :02) and on.
+  scheduler_->Reload(id);
+  clock_.Advance(seconds(1));
+  EXPECT_EQ(*scheduler_->RunDue(clock_.Now()), 3);
+  // Removed elsewhere: the leader's reload drops it.
+  ASSERT_TRUE(other->RemoveSchedule(id, store::Actor{}));
+  EXPECT_EQ(changed.size(), 2u);
+  scheduler_->Reload(id);
+  clock_.Advance(seconds(3));
+  EXPECT_EQ(*scheduler_->RunDue(clock_.Now()), 0);
+}
+
 TEST_F(SchedulerTest, DstShiftedOccurrencesAreMarked) {
   clock_.Advance(std::chrono::duration_cast<std::chrono::milliseconds>(U("2026-03-28T12:00:00Z") -
                                                                        clock_.Now()));
