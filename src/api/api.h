@@ -6,6 +6,7 @@
 // Shapes: camelCase fields, RFC 3339 UTC timestamps, opaque string ids, lists as
 // {"items": [...], "nextCursor": ...}, errors as {"error": CODE, "message": ...}.
 
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -62,6 +63,8 @@ struct ApiContext {
   live::OutputHub* hub = nullptr;  // live output for /api/v1/executions/{id}/stream
   int max_wait_seconds = 60;       // cap of ?wait= on executions
   int worker_count = 0;            // for /api/v1/system/info
+  std::string node_id;             // this node, for /api/v1/system/nodes
+  std::chrono::milliseconds node_heartbeat{10'000};  // how often nodes write their row
   int64_t default_drain_grace_seconds = 30;
   bool secure_cookies = false;  // set the Secure attribute (when served over TLS)
   // Rotates the master key, re-encrypting every secret; returns how many records changed.

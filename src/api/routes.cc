@@ -470,6 +470,7 @@ void Handlers::Register(http::Router& router) {
   BindPublic(router, Method::kGet, "/readyz", &Handlers::Readyz);
   Bind(router, Method::kGet, "/api/v1/system", &Handlers::SystemInfo);
   Bind(router, Method::kGet, "/api/v1/system/info", &Handlers::SystemInfo);
+  Bind(router, Method::kGet, "/api/v1/system/nodes", &Handlers::ListNodes);
   Bind(router, Method::kGet, "/api/v1/admin/drain", &Handlers::DrainStatus);
   Bind(router, Method::kPost, "/api/v1/admin/drain", &Handlers::Drain);
   Bind(router, Method::kPost, "/api/v1/admin/resume", &Handlers::Resume);
@@ -536,6 +537,30 @@ Result<Response> Handlers::SystemInfo(Request&, const auth::Principal&) {
             {"workers", ctx_.worker_count},
             {"drain", RenderDrain(ctx_.workers.Drainage())},
             {"jobs", jobs}});
+}
+
+// The nodes serving this database: a node is alive while its heartbeats keep coming (it
+// writes one every heartbeat period; three missed, it is not).
+Result<Response> Handlers::ListNodes(Request&, const auth::Principal& principal) {
+  CRONIUM_RETURN_IF_ERROR(auth::RequireAdmin(principal));
+  CRONIUM_ASSIGN_OR_RETURN(auto nodes, ctx_.store.ListNodes());
+  const TimePoint now = ctx_.clock.Now();
+  json items = json::array();
+  for (const store::NodeRecord& n : nodes) {
+    const bool alive = !n.stopped_at && now - n.heartbeat_at <= 3 * ctx_.node_heartbeat;
+    items.push_back({{"id", n.id},
+                     {"role", n.role},
+                     {"address", n.address},
+                     {"version", n.version},
+                     {"workers", n.workers},
+                     {"running", n.running},
+                     {"leader", alive && n.leader},
+                     {"alive", alive},
+                     {"startedAt", FormatRfc3339(n.started_at)},
+                     {"heartbeatAt", FormatRfc3339(n.heartbeat_at)},
+                     {"stoppedAt", n.stopped_at ? json(FormatRfc3339(*n.stopped_at)) : json()}});
+  }
+  return JsonResponse(200, {{"items", items}, {"self", ctx_.node_id}});
 }
 
 Result<Response> Handlers::DrainStatus(Request&, const auth::Principal& principal) {

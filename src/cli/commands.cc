@@ -1283,6 +1283,29 @@ void AddNodeCommands(CLI::App& app, CliState& state) {
     });
   }
   {
+    auto* cmd = app.add_subcommand(
+        "nodes", "List the nodes serving the database: alive or not, the leader, their runs");
+    auto common = std::make_shared<Common>();
+    AddCommon(cmd, *common);
+    cmd->callback([&state, common] {
+      auto nodes = CallOrReport(state, *common, "GET", "/api/v1/system/nodes");
+      if (!nodes) return;
+      if (common->json_output) return void(std::cout << nodes->dump(2) << "\n");
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& n : (*nodes)["items"]) {
+        std::string status = n.value("alive", false) ? "alive" : "gone";
+        if (!n["stoppedAt"].is_null()) status = "stopped";
+        if (n.value("leader", false)) status += ", leader";
+        std::string id = Str(n["id"]);
+        if (id == Str((*nodes)["self"])) id += " (this)";
+        rows.push_back({id, Str(n["role"]), status, Str(n["running"]) + "/" + Str(n["workers"]),
+                        Str(n["address"]), Str(n["heartbeatAt"]), Str(n["version"])});
+      }
+      PrintTable({"NODE", "ROLE", "STATUS", "RUNNING", "ADDRESS", "LAST HEARTBEAT", "VERSION"},
+                 rows);
+    });
+  }
+  {
     auto* cmd = app.add_subcommand("system", "Show the server's version, workers and job counts");
     auto common = std::make_shared<Common>();
     AddCommon(cmd, *common);

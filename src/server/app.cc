@@ -27,6 +27,7 @@
 #include "runtime/variables.h"
 #include "sandbox/cgroup.h"
 #include "scheduler/scheduler.h"
+#include "server/cluster.h"
 #include "store/postgres/pg_migrate.h"
 #include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
@@ -67,7 +68,8 @@ struct Storage {
   std::optional<crypto::KeyFiles> keys;       // master.key (+ master.key.next mid-rotation)
   std::optional<crypto::MasterKey> hash_key;  // hash.key: token hashes survive key rotation
   std::unique_ptr<store::Store> store;
-  std::string description;  // which database, for the log
+  std::string description;   // which database, for the log
+  std::string postgres_url;  // "" for SQLite
 };
 
 Result<Storage> OpenStorage(const ServeOptions& options) {
@@ -120,6 +122,7 @@ Result<Storage> OpenStorage(const ServeOptions& options) {
     storage.description =
         fmt::format("PostgreSQL (schema version {})", store::postgres::LatestPgSchemaVersion());
     storage.db_path.clear();
+    storage.postgres_url = postgres_url;
   }
   return storage;
 }
@@ -188,6 +191,7 @@ struct App::Parts {
   std::optional<sandbox::CgroupParents> sandbox_cgroups;  // this server's, removed at stop
   live::OutputHub hub{live::HubOptions{}, clock};         // live output of running executions
   std::unique_ptr<worker::WorkerPool> workers;
+  std::unique_ptr<Cluster> cluster;  // with PostgreSQL: node id, leadership, announcements
   std::unique_ptr<scheduler::Scheduler> scheduler;
   std::unique_ptr<api::ApiContext> api;
   http::Router router;
@@ -203,6 +207,8 @@ struct App::Parts {
   std::condition_variable maintenance_cv;
   bool stopping = false;
   std::thread maintenance;
+  std::thread heartbeat;  // this node's row in `nodes`
+  TimePoint started_at;
 };
 
 App::App(ServeOptions options) : options_(std::move(options)) {}
@@ -221,7 +227,13 @@ Status App::Start() {
   auto& p = *parts_;
   p.keys = std::move(storage.keys);
   p.store = std::move(storage.store);
+  p.started_at = p.clock.Now();
   spdlog::info("store: {}", storage.description);
+  if (!storage.postgres_url.empty()) {
+    // Before this node recovers the runs of its node id as its own: no other live node has it.
+    CRONIUM_ASSIGN_OR_RETURN(p.cluster, Cluster::Join(storage.postgres_url, options_.node_id));
+    spdlog::info("cluster: joined as node '{}'", options_.node_id);
+  }
   p.auth = std::make_unique<auth::AuthService>(
       AuthOptionsFor(options_), *p.store,
       storage.hash_key->Hasher(crypto::KeyPurpose::kTokenHashing), p.clock);
@@ -365,9 +377,24 @@ Status App::Start() {
                                                                  .runtime_sockets = runtime_sockets,
                                                                  .helpers_dir = helpers},
                                            *p.queue, *p.events, *p.executor, p.clock);
-  p.scheduler = std::make_unique<scheduler::Scheduler>(
-      scheduler::SchedulerOptions{.misfire_grace = options_.misfire_grace}, *p.store, *p.queue,
-      *p.events, p.clock, p.engine.get());
+  scheduler::SchedulerOptions scheduler_options{.misfire_grace = options_.misfire_grace};
+  if (p.cluster) {
+    scheduler_options.leads = [cluster = p.cluster.get()] { return cluster->Leads(); };
+  }
+  p.scheduler = std::make_unique<scheduler::Scheduler>(scheduler_options, *p.store, *p.queue,
+                                                       *p.events, p.clock, p.engine.get());
+  if (p.cluster) {
+    p.scheduler->on_change = [cluster = p.cluster.get()](const std::string& target_id) {
+      cluster->Announce(target_id);
+    };
+    p.cluster->Listen([scheduler = p.scheduler.get()](
+                          const std::string& target_id) { scheduler->Reload(target_id); },
+                      [scheduler = p.scheduler.get()] {
+                        if (Status reloaded = scheduler->ReloadAll(); !reloaded) {
+                          spdlog::warn("scheduler: {}", reloaded.error().message);
+                        }
+                      });
+  }
   p.scheduler->cancel_run = [this](const std::string& execution_id) {
     auto cancelled = parts_->workers->Cancel(
         execution_id, "cancelled by the schedule's CANCEL_PREVIOUS overlap policy",
@@ -388,7 +415,9 @@ Status App::Start() {
                                                             .isolation = isolation_,
                                                             .isolation_warning = isolation_warning,
                                                             .hub = &p.hub,
-                                                            .worker_count = workers});
+                                                            .worker_count = workers,
+                                                            .node_id = options_.node_id,
+                                                            .node_heartbeat = options_.heartbeat});
   p.api->rotate_keys = [this](const store::Actor& actor) -> Result<int> {
     auto& parts = *parts_;
     std::lock_guard lock(parts.rotation_mutex);
@@ -424,6 +453,17 @@ Status App::Start() {
   const std::string host =
       listen.first.find(':') != std::string::npos ? "[" + listen.first + "]" : listen.first;
   url_ = fmt::format("http://{}:{}", host, port);
+  WriteNodeRow(/*stopped=*/false);
+  p.heartbeat = std::thread([this] {
+    auto& parts = *parts_;
+    std::unique_lock lock(parts.maintenance_mutex);
+    while (
+        !parts.maintenance_cv.wait_for(lock, options_.heartbeat, [&] { return parts.stopping; })) {
+      lock.unlock();
+      WriteNodeRow(/*stopped=*/false);
+      lock.lock();
+    }
+  });
   if (options_.audit_retention_days > 0 || options_.ledger_retention_days > 0 ||
       options_.execution_retention_days > 0 || options_.executions_per_event > 0) {
     p.maintenance = std::thread([this] {
@@ -439,6 +479,24 @@ Status App::Start() {
     });
   }
   return OkStatus();
+}
+
+void App::WriteNodeRow(bool stopped) {
+  auto& parts = *parts_;
+  const TimePoint now = parts.clock.Now();
+  store::NodeRecord node{.id = options_.node_id,
+                         .role = "SERVE",
+                         .address = url_,
+                         .version = CRONIUM_VERSION,
+                         .workers = parts.api ? parts.api->worker_count : 0,
+                         .running = parts.workers ? parts.workers->RunningCount() : 0,
+                         .leader = !stopped && (!parts.cluster || parts.cluster->leading()),
+                         .started_at = parts.started_at,
+                         .heartbeat_at = now};
+  if (stopped) node.stopped_at = now;
+  if (Status written = parts.store->PutNode(node); !written) {
+    spdlog::warn("cannot write this node's heartbeat: {}", written.error().message);
+  }
 }
 
 void App::Maintain(TimePoint now, int max_batches) {
@@ -582,6 +640,8 @@ void App::Stop() {
   spdlog::info("shutting down: finishing in-flight requests and runs");
   if (p.http) p.http->Shutdown(std::chrono::milliseconds(10'000));
   if (p.scheduler) p.scheduler->Stop();
+  // Another node leads at once rather than when this connection would have lapsed.
+  if (p.cluster) p.cluster->Stop();
   if (p.workers) p.workers->Stop(options_.shutdown_grace);
   if (p.runtime_http) p.runtime_http->Shutdown(std::chrono::milliseconds(1'000));
   if (!runtime_tmp_dir_.empty()) {
@@ -598,6 +658,10 @@ void App::Stop() {
   }
   p.maintenance_cv.notify_all();
   if (p.maintenance.joinable()) p.maintenance.join();
+  if (p.heartbeat.joinable()) {
+    p.heartbeat.join();
+    if (p.store) WriteNodeRow(/*stopped=*/true);
+  }
   parts_.reset();
   spdlog::info("stopped");
 }

@@ -84,6 +84,7 @@ class App {
   struct Parts;
   // Retention of the audit log, the schedule ledger and finished runs.
   void Maintain(TimePoint now, int max_batches);
+  void WriteNodeRow(bool stopped);
   void PruneHistory(TimePoint now, int max_batches);
   // Chooses the executor per --isolation (probing the sandbox); returns the warning to show
   // when runs are not isolated ("" when they are).

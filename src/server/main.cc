@@ -187,6 +187,19 @@ int main(int argc, char** argv) {
   misfire->check(CLI::Range(int64_t{0}, int64_t{3'600'000}));
   serve
       ->add_option_function<int64_t>(
+          "--heartbeat-ms",
+          [&](int64_t ms) { serve_options.heartbeat = std::chrono::milliseconds(ms); },
+          "How often this node renews its runs' leases, recovers lapsed ones and writes its "
+          "row in `cronium nodes` (default 10000)")
+      ->check(CLI::Range(int64_t{100}, int64_t{600'000}));
+  serve
+      ->add_option_function<int64_t>(
+          "--lease-ms", [&](int64_t ms) { serve_options.lease = std::chrono::milliseconds(ms); },
+          "A worker's hold on a run; a node that stops renewing it (it died) loses the run to "
+          "the others this long after (default 30000)")
+      ->check(CLI::Range(int64_t{1'000}, int64_t{3'600'000}));
+  serve
+      ->add_option_function<int64_t>(
           "--token-cache-ms",
           [&](int64_t ms) { serve_options.token_cache = std::chrono::milliseconds(ms); },
           "Reuse a verified API token this long without reading the store (default 2000; "

@@ -57,6 +57,7 @@ class Handlers {
   Result<http::Response> Drain(http::Request&, const auth::Principal&);
   Result<http::Response> Resume(http::Request&, const auth::Principal&);
   Result<http::Response> DrainStatus(http::Request&, const auth::Principal&);
+  Result<http::Response> ListNodes(http::Request&, const auth::Principal&);
   Result<http::Response> ListEvents(http::Request&, const auth::Principal&);
   Result<http::Response> CreateEvent(http::Request&, const auth::Principal&);
   Result<http::Response> GetEvent(http::Request&, const auth::Principal&);

@@ -1,0 +1,233 @@
+// Several nodes on one PostgreSQL database (issue #9): real `cronium serve` processes on
+// loopback ports against the cluster `make test` starts, each in a database of its own.
+
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "testutil/http_client.h"
+#include "testutil/postgres.h"
+#include "testutil/server_process.h"
+#include "testutil/temp_dir.h"
+
+namespace cronium::e2e {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+// Runs SQL on the test cluster; "" when it worked, else the error.
+std::string Sql(const std::string& url, const std::string& sql) {
+  PGconn* conn = PQconnectdb(url.c_str());
+  std::string error;
+  if (PQstatus(conn) != CONNECTION_OK) {
+    error = PQerrorMessage(conn);
+  } else {
+    PGresult* result = PQexec(conn, sql.c_str());
+    const auto status = PQresultStatus(result);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) error = PQerrorMessage(conn);
+    PQclear(result);
+  }
+  PQfinish(conn);
+  return error;
+}
+
+class ClusterE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto base = testutil::PostgresUrl();
+    if (!base) GTEST_SKIP() << "PostgreSQL is not available";
+    base_url_ = *base;
+    database_ = "cluster_" + std::to_string(std::random_device{}() % 1'000'000'000);
+    ASSERT_EQ(Sql(base_url_, "CREATE DATABASE " + database_), "");
+    url_ = base_url_.substr(0, base_url_.rfind('/') + 1) + database_;
+    // The first node's bootstrap makes the keys; every node of a cluster shares them.
+    auto result = testutil::RunCronium(
+        {"admin", "bootstrap", "--data-dir", DataDir("a"), "--database", url_}, {});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    token_ = result.out.substr(0, result.out.find('\n'));
+    for (const char* node : {"b", "c"}) {
+      fs::create_directories(DataDir(node));
+      for (const char* key : {"master.key", "hash.key"}) {
+        fs::copy_file(DataDir("a") + "/" + key, DataDir(node) + "/" + key);
+      }
+    }
+  }
+
+  void TearDown() override {
+    for (auto& [name, server] : servers_) {
+      if (server && server->pid() > 0) {
+        EXPECT_EQ(server->Stop(), 0) << server->Logs();
+      }
+    }
+    servers_.clear();
+    if (!database_.empty()) {
+      EXPECT_EQ(Sql(base_url_, "DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)"), "");
+    }
+  }
+
+  std::string DataDir(const std::string& node) const { return dir_.path() + "/" + node; }
+
+  testutil::ServerProcess& Start(const std::string& node) {
+    auto server = std::make_unique<testutil::ServerProcess>(
+        DataDir(node),
+        std::vector<std::string>{"--database", url_, "--node-id", node, "--isolation", "process",
+                                 "--heartbeat-ms", "300", "--lease-ms", "3000"});
+    EXPECT_TRUE(server->Start()) << server->error();
+    auto& ref = *server;
+    servers_[node] = std::move(server);
+    return ref;
+  }
+
+  testutil::HttpClient Client(const std::string& node) {
+    return testutil::HttpClient(servers_.at(node)->url(), token_);
+  }
+
+  static json Parse(const testutil::HttpResult& result) {
+    json doc = json::parse(result.body, nullptr, false);
+    EXPECT_FALSE(doc.is_discarded()) << result.body;
+    return doc;
+  }
+
+  // The ids of the nodes the API shows alive, and the leader among them ("" if none).
+  std::pair<std::set<std::string>, std::string> Nodes(const std::string& via) {
+    json nodes = Parse(Client(via).Get("/api/v1/system/nodes"));
+    std::set<std::string> alive;
+    std::string leader;
+    for (const auto& n : nodes["items"]) {
+      if (n.value("alive", false)) alive.insert(n["id"].get<std::string>());
+      if (n.value("leader", false)) leader = n["id"].get<std::string>();
+    }
+    return {alive, leader};
+  }
+
+  // Every item of a paged list.
+  json All(const std::string& via, const std::string& path) {
+    json items = json::array();
+    std::string cursor;
+    for (int page = 0; page < 50; ++page) {
+      auto result =
+          Client(via).Get(path + "?limit=200" + (cursor.empty() ? "" : "&cursor=" + cursor));
+      EXPECT_EQ(result.status, 200) << result.body;
+      json doc = Parse(result);
+      for (auto& item : doc["items"]) items.push_back(item);
+      if (!doc["nextCursor"].is_string()) break;
+      cursor = doc["nextCursor"];
+    }
+    return items;
+  }
+
+  json Ledger(const std::string& via, const std::string& event_id) {
+    return All(via, "/api/v1/events/" + event_id + "/ledger");
+  }
+
+  // For wall-clock behaviour: polls `ready` every 50 ms for at most `limit`.
+  static bool Eventually(const std::function<bool()>& ready,
+                         std::chrono::seconds limit = std::chrono::seconds(30)) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (ready()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return ready();
+  }
+
+  testutil::TempDir dir_;
+  std::string base_url_;
+  std::string database_;
+  std::string url_;
+  std::string token_;
+  std::map<std::string, std::unique_ptr<testutil::ServerProcess>> servers_;
+};
+
+TEST_F(ClusterE2eTest, OneLeaderFiresEachOccurrenceOnceAcrossKillsAndCutConnections) {
+  Start("a");
+  Start("b");
+  // A schedule made on one node is fired by whichever leads.
+  auto created = Client("b").Post("/api/v1/events", json{{"name", "tick"},
+                                                         {"type", "BASH"},
+                                                         {"content", "echo tick"},
+                                                         {"status", "ACTIVE"},
+                                                         {"schedule",
+                                                          {{"kind", "CRON"},
+                                                           {"cron", "* * * * * *"},
+                                                           {"timezone", "UTC"},
+                                                           {"overlapPolicy", "ALLOW"},
+                                                           {"misfirePolicy", "RUN_ALL"}}}}
+                                                        .dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string event_id = Parse(created)["id"];
+  auto fired = [&](const std::string& via) {
+    int count = 0;
+    for (const auto& row : Ledger(via, event_id)) count += row["fate"] == "FIRED";
+    return count;
+  };
+  ASSERT_TRUE(Eventually([&] { return fired("a") >= 3; }))
+      << servers_["a"]->Logs() << servers_["b"]->Logs();
+  std::string leader;
+  ASSERT_TRUE(Eventually([&] {
+    auto [alive, lead] = Nodes("a");
+    leader = lead;
+    return alive == std::set<std::string>{"a", "b"} && !lead.empty();
+  }));
+
+  // The leader dies: the other node takes over and catches up on what was missed.
+  servers_[leader]->Kill();
+  const std::string survivor = leader == "a" ? "b" : "a";
+  const int before = fired(survivor);
+  ASSERT_TRUE(Eventually([&] { return fired(survivor) >= before + 3; }))
+      << servers_[survivor]->Logs();
+  ASSERT_TRUE(Eventually([&] { return Nodes(survivor).second == survivor; }));
+  Start(leader);  // back, as a standby
+
+  // The leader's database connections are cut (a network fault, an administrator): another
+  // node leads (it may be the same one, having reconnected first), and firing goes on.
+  ASSERT_EQ(Sql(url_, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" +
+                          database_ + "' AND pid != pg_backend_pid()"),
+            "");
+  const int after_cut = fired(survivor);
+  ASSERT_TRUE(Eventually([&] { return fired(survivor) >= after_cut + 3; }))
+      << servers_[survivor]->Logs();
+  ASSERT_TRUE(Eventually([&] {
+    auto [alive, lead] = Nodes(survivor);
+    return alive == std::set<std::string>{"a", "b"} && !lead.empty();
+  }));
+
+  // Every occurrence fired once: one ledger row and one job per planned instant.
+  json ledger = Ledger(survivor, event_id);
+  std::set<std::string> planned;
+  std::set<std::string> jobs;
+  int fired_rows = 0;
+  for (const auto& row : ledger) {
+    if (row["fate"] != "FIRED") continue;
+    ++fired_rows;
+    EXPECT_TRUE(planned.insert(row["plannedAt"].get<std::string>()).second) << row.dump();
+    EXPECT_TRUE(jobs.insert(row["executionId"].get<std::string>()).second) << row.dump();
+  }
+  EXPECT_GE(fired_rows, 9);
+  EXPECT_EQ(All(survivor, "/api/v1/events/" + event_id + "/executions").size(),
+            static_cast<size_t>(fired_rows));
+}
+
+TEST_F(ClusterE2eTest, ANodeIdInUseIsRefused) {
+  Start("a");
+  testutil::ServerProcess twin(DataDir("b"),
+                               {"--database", url_, "--node-id", "a", "--isolation", "process"});
+  EXPECT_FALSE(twin.Start());
+  EXPECT_NE(twin.error().find("another running node uses the node id 'a'"), std::string::npos)
+      << twin.error() << twin.Logs();
+}
+
+}  // namespace
+}  // namespace cronium::e2e
