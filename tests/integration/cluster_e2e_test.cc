@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "e2e.h"
 #include "testutil/http_client.h"
 #include "testutil/postgres.h"
 #include "testutil/server_process.h"
@@ -130,17 +131,6 @@ class ClusterE2eTest : public ::testing::Test {
 
   json Ledger(const std::string& via, const std::string& event_id) {
     return All(via, "/api/v1/events/" + event_id + "/ledger");
-  }
-
-  // For wall-clock behaviour: polls `ready` every 50 ms for at most `limit`.
-  static bool Eventually(const std::function<bool()>& ready,
-                         std::chrono::seconds limit = std::chrono::seconds(30)) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (ready()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return ready();
   }
 
   testutil::TempDir dir_;

@@ -24,6 +24,18 @@ namespace cronium::e2e {
 
 using nlohmann::json;
 
+// For wall-clock behaviour (schedules, other nodes): polls `ready` every 50 ms for at most
+// `limit`.
+inline bool Eventually(const std::function<bool()>& ready,
+                       std::chrono::seconds limit = std::chrono::seconds(30)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return ready();
+}
+
 class E2eTest : public ::testing::Test {
  protected:
   void SetUp() override { StartServer(); }
@@ -131,17 +143,6 @@ class E2eTest : public ::testing::Test {
   }
 
   json RunAndWait(const std::string& event_id) { return AwaitEnd(Run(event_id)); }
-
-  // For wall-clock behaviour (schedules): polls `ready` every 50 ms for at most `limit`.
-  bool Eventually(const std::function<bool()>& ready,
-                  std::chrono::seconds limit = std::chrono::seconds(30)) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (ready()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return ready();
-  }
 
   // A FIFO the test writes to once the script has opened it: opening blocks until the script
   // is really running, without sleeping.
