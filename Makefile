@@ -31,7 +31,7 @@ bench: build
 	bash scripts/bench.sh $(BUILD_DIR)
 
 format:
-	find src tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
+	find src tests bench -name '*.h' -o -name '*.cc' -o -name '*.inc' | xargs clang-format -i
 
 clean:
 	rm -rf build

@@ -242,6 +242,8 @@ bool PgConnection::Healthy() const {
   return PQstatus(conn_) == CONNECTION_OK;
 }
 
+bool PgConnection::Lost() const { return PQstatus(conn_) != CONNECTION_OK; }
+
 Status PgConnection::Exec(std::string_view sql) {
   const std::string text(sql);
   pg_result* result = PQexec(conn_, text.c_str());

@@ -102,6 +102,9 @@ class PgConnection {
   // Whether the connection is still usable (after a server restart, or once its backend was
   // ended, it is not). Reads pending input, never waits.
   bool Healthy() const;
+  // Whether the connection is known to be gone (a use failed on it). Unlike Healthy, reads
+  // nothing.
+  bool Lost() const;
   // The SQLSTATE of the last error ("" if none), e.g. "40001" for a serialization failure.
   const std::string& last_sqlstate() const { return last_sqlstate_; }
 

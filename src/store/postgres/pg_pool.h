@@ -5,8 +5,10 @@
 //
 // Connections are opened on demand up to `size` and kept; one found broken (the server
 // restarted, an administrator ended its backend) is replaced when it is next handed out. One
-// that breaks while lent fails that use (kUnavailable) and is replaced after. Every
-// connection uses `schema` first in its search_path when one is given (tests use a schema each).
+// that breaks while lent fails that use (kUnavailable) and is replaced after; Read and
+// InTransaction then run their work again on a new connection, so a server restart or
+// failover costs callers nothing. Every connection uses `schema` first in its search_path
+// when one is given (tests use a schema each).
 
 #include <chrono>
 #include <condition_variable>
@@ -20,6 +22,8 @@
 #include "store/postgres/pg_db.h"
 
 namespace cronium::store::postgres {
+
+enum class Isolation { kReadCommitted, kSerializable };
 
 struct PgPoolOptions {
   std::string conninfo;
@@ -51,6 +55,18 @@ class PgPool {
   // Waits for a free connection (opening one while fewer than `size` exist).
   Result<Lease> Acquire();
 
+  // fn(conn) with a lent connection, outside a transaction. Should the connection be found cut,
+  // fn runs again on a new one (up to kLostAttempts times in all), so fn must only read.
+  template <class F>
+  auto Read(F&& fn) -> decltype(fn(std::declval<PgConnection&>()));
+  // fn(conn) in a transaction (see Transact). Should the connection be cut before COMMIT was
+  // sent, the server rolled the transaction back and it runs again on a new connection; cut
+  // during COMMIT, whether it committed is unknown and the kUnavailable error is returned.
+  template <class F>
+  auto InTransaction(Isolation isolation, F&& fn) -> decltype(fn(std::declval<PgConnection&>()));
+
+  static constexpr int kLostAttempts = 3;
+
  private:
   explicit PgPool(PgPoolOptions options) : options_(std::move(options)) {}
   Result<std::unique_ptr<PgConnection>> Connect();
@@ -63,14 +79,14 @@ class PgPool {
   int open_ = 0;                                     // Guarded by mutex_: idle and lent.
 };
 
-enum class Isolation { kReadCommitted, kSerializable };
-
 // Runs `fn(conn)` in a transaction: BEGIN, fn, COMMIT. What fn returns in error rolls back. A
 // serialization failure or deadlock (SQLSTATE 40001, 40P01) rolls back and runs fn again, up to
 // `attempts` times in all, so fn must not have effects outside the database it relies on.
+// `commit_lost`, when given, is set when the connection was lost during COMMIT: the
+// transaction may or may not have committed. (Lost before, the server rolled it back.)
 template <class F>
-auto Transact(PgConnection& conn, Isolation isolation, F&& fn, int attempts = 10)
-    -> decltype(fn()) {
+auto Transact(PgConnection& conn, Isolation isolation, F&& fn, int attempts = 10,
+              bool* commit_lost = nullptr) -> decltype(fn()) {
   for (int attempt = 1;; ++attempt) {
     Status begun =
         conn.Exec(isolation == Isolation::kSerializable ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
@@ -81,6 +97,7 @@ auto Transact(PgConnection& conn, Isolation isolation, F&& fn, int attempts = 10
     if (result) {
       Status committed = conn.Exec("COMMIT");  // a COMMIT that fails has rolled back
       if (committed) return result;
+      if (commit_lost != nullptr) *commit_lost = conn.Lost();
       state = conn.last_sqlstate();
       result = tl::unexpected(committed.error());
     } else {
@@ -90,6 +107,27 @@ auto Transact(PgConnection& conn, Isolation isolation, F&& fn, int attempts = 10
     if (attempt >= attempts || (state != "40001" && state != "40P01")) return result;
     // Let the transaction that won go first.
     std::this_thread::sleep_for(std::chrono::microseconds(100 << std::min(attempt, 6)));
+  }
+}
+
+template <class F>
+auto PgPool::Read(F&& fn) -> decltype(fn(std::declval<PgConnection&>())) {
+  for (int attempt = 1;; ++attempt) {
+    CRONIUM_ASSIGN_OR_RETURN(auto lease, Acquire());
+    auto result = fn(*lease);
+    if (result || !lease->Lost() || attempt >= kLostAttempts) return result;
+  }
+}
+
+template <class F>
+auto PgPool::InTransaction(Isolation isolation, F&& fn)
+    -> decltype(fn(std::declval<PgConnection&>())) {
+  for (int attempt = 1;; ++attempt) {
+    CRONIUM_ASSIGN_OR_RETURN(auto lease, Acquire());
+    bool commit_lost = false;
+    auto result = Transact(
+        *lease, isolation, [&] { return fn(*lease); }, 10, &commit_lost);
+    if (result || !lease->Lost() || commit_lost || attempt >= kLostAttempts) return result;
   }
 }
 

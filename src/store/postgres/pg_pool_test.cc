@@ -31,6 +31,26 @@ class PgPoolTest : public ::testing::Test {
     if (admin_) (void)admin_->Exec("DROP SCHEMA " + schema_ + " CASCADE");
   }
 
+  // Ends the backend of `conn` as an administrator or a failover would, and waits until it is
+  // gone, so the next use of `conn` finds it cut.
+  void Cut(PgConnection& conn) {
+    auto me = conn.Prepare("SELECT pg_backend_pid()");
+    ASSERT_TRUE(me);
+    ASSERT_TRUE(*me->Step());
+    const int64_t pid = me->Int(0);
+    auto end = admin_->Prepare("SELECT pg_terminate_backend(?1)");
+    end->Bind(1, pid);
+    ASSERT_TRUE(*end->Step());
+    ASSERT_EQ(end->Int(0), 1);
+    for (int round = 0; round < 10000; ++round) {  // bounded: the backend exits at once
+      auto alive = admin_->Prepare("SELECT COUNT(*) FROM pg_stat_activity WHERE pid = ?1");
+      alive->Bind(1, pid);
+      ASSERT_TRUE(*alive->Step());
+      if (alive->Int(0) == 0) return;
+    }
+    FAIL() << "backend " << pid << " outlived pg_terminate_backend";
+  }
+
   std::string url_, schema_;
   std::unique_ptr<PgConnection> admin_;
   std::unique_ptr<PgPool> pool_;
@@ -136,6 +156,61 @@ TEST_F(PgPoolTest, ConnectionsWhoseBackendWasEndedAreReplaced) {
     EXPECT_EQ(me->Text(1), schema_);  // the new connection has the schema too
     break;
   }
+}
+
+// The server's goodbye can arrive after the pool lent the connection: the work fails on it, and
+// Read runs it again on a new connection instead of failing the caller.
+TEST_F(PgPoolTest, AReadWhoseConnectionIsCutWhileLentRunsAgainOnANewOne) {
+  int runs = 0;
+  auto schema = pool_->Read([&](PgConnection& conn) -> Result<std::string> {
+    if (++runs == 1) Cut(conn);
+    CRONIUM_ASSIGN_OR_RETURN(auto read, conn.Prepare("SELECT current_schema()"));
+    CRONIUM_ASSIGN_OR_RETURN(bool found, read.Step());
+    if (!found) return Internal("no row");
+    return read.Text(0);
+  });
+  ASSERT_TRUE(schema) << schema.error().message;
+  EXPECT_EQ(*schema, schema_);
+  EXPECT_EQ(runs, 2);
+}
+
+// Cut before COMMIT, the server rolled the transaction back: it runs again, and its writes are
+// there exactly once.
+TEST_F(PgPoolTest, ATransactionCutBeforeCommitRunsAgainOnANewConnection) {
+  {
+    auto conn = pool_->Acquire();
+    ASSERT_TRUE((*conn)->Exec("CREATE TABLE t (id TEXT PRIMARY KEY)"));
+  }
+  int runs = 0;
+  auto done = pool_->InTransaction(Isolation::kSerializable, [&](PgConnection& conn) -> Status {
+    CRONIUM_RETURN_IF_ERROR(conn.Exec("INSERT INTO t VALUES ('a')"));
+    if (++runs == 1) Cut(conn);
+    return conn.Exec("INSERT INTO t VALUES ('b')");
+  });
+  ASSERT_TRUE(done) << done.error().message;
+  EXPECT_EQ(runs, 2);
+  auto conn = pool_->Acquire();
+  auto count = (*conn)->Prepare("SELECT string_agg(id, ',' ORDER BY id) FROM t");
+  ASSERT_TRUE(*count->Step());
+  EXPECT_EQ(count->Text(0), "a,b");
+}
+
+// Other failures are the caller's: they are returned at once, not run again.
+TEST_F(PgPoolTest, FailuresOtherThanACutConnectionAreNotRunAgain) {
+  int runs = 0;
+  auto failed = pool_->Read([&](PgConnection& conn) -> Status {
+    ++runs;
+    return conn.Exec("SELECT * FROM no_such_table");
+  });
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(runs, 1);
+  runs = 0;
+  auto refused = pool_->InTransaction(Isolation::kReadCommitted, [&](PgConnection&) -> Status {
+    ++runs;
+    return tl::unexpected(Error{ErrorCode::kInvalidArgument, "no"});
+  });
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(runs, 1);
 }
 
 TEST(PgPoolOpenTest, NoServerIsUnavailable) {

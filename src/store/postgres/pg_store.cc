@@ -33,24 +33,21 @@ class PgDb {
 
   explicit PgDb(std::unique_ptr<PgPool> pool) : pool_(std::move(pool)) {}
 
-  Result<PgPool::Lease> Reader() { return pool_->Acquire(); }
+  template <class F>
+  auto Read(F&& fn) -> decltype(fn(std::declval<PgConnection&>())) {
+    return pool_->Read(std::forward<F>(fn));
+  }
 
   template <class F>
   auto Write(F&& fn) -> decltype(fn(std::declval<PgConnection&>())) {
-    return Run(Isolation::kSerializable, std::forward<F>(fn));
+    return pool_->InTransaction(Isolation::kSerializable, std::forward<F>(fn));
   }
   template <class F>
   auto WriteLocking(F&& fn) -> decltype(fn(std::declval<PgConnection&>())) {
-    return Run(Isolation::kReadCommitted, std::forward<F>(fn));
+    return pool_->InTransaction(Isolation::kReadCommitted, std::forward<F>(fn));
   }
 
  private:
-  template <class F>
-  auto Run(Isolation isolation, F&& fn) -> decltype(fn(std::declval<PgConnection&>())) {
-    CRONIUM_ASSIGN_OR_RETURN(auto lease, pool_->Acquire());
-    return Transact(*lease, isolation, [&] { return fn(*lease); });
-  }
-
   std::unique_ptr<PgPool> pool_;
 };
 

@@ -4,7 +4,9 @@
 // Store contract on a backend `Db` (store/sqlite/sqlite_store.cc, store/postgres/pg_store.cc).
 // A backend provides
 //
-//   Result<Lease> Reader();     a connection for reads (operator* and -> give the connection)
+//   Read(fn)                    fn(conn) with a connection for reads, outside a transaction
+//                               (PostgreSQL runs fn again on a new connection if the one it
+//                               had was found cut, so fn must only read)
 //   Write(fn)                   fn(conn) in a transaction that sees the database as if alone:
 //                               SQLite's one writer, PostgreSQL's SERIALIZABLE (retried, so fn
 //                               must have no effects outside the database)
@@ -13,6 +15,10 @@
 //                               not serialize all workers through one conflict. SQLite: the one
 //                               writer; PostgreSQL: READ COMMITTED with SKIP LOCKED claims and
 //                               explicit locks (see Dialect).
+//
+// PostgreSQL runs a transaction again on a new connection when its connection was cut before
+// COMMIT was sent (the server rolled it back); a connection lost during COMMIT is reported as
+// kUnavailable, since whether it committed is unknown.
 //
 // and DialectOf(conn) (found by argument-dependent lookup) for the SQL that differs. The
 // definitions are in sql_store_impl.inc, included only by the backends' .cc files, which

@@ -158,12 +158,10 @@ class SqliteDb {
     if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
   }
 
-  Result<Lease> Reader() {
-    std::unique_lock lock(readers_mutex_);
-    readers_cv_.wait(lock, [&] { return !idle_readers_.empty(); });
-    auto conn = std::move(idle_readers_.back());
-    idle_readers_.pop_back();
-    return Lease(*this, std::move(conn));
+  template <class F>
+  auto Read(F&& fn) -> decltype(fn(std::declval<SqliteConnection&>())) {
+    Lease reader = Reader();
+    return fn(*reader);
   }
 
   // Both kinds of write go through the one writer: a transaction sees the database alone.
@@ -179,6 +177,14 @@ class SqliteDb {
 
  private:
   SqliteDb() = default;
+
+  Lease Reader() {
+    std::unique_lock lock(readers_mutex_);
+    readers_cv_.wait(lock, [&] { return !idle_readers_.empty(); });
+    auto conn = std::move(idle_readers_.back());
+    idle_readers_.pop_back();
+    return Lease(*this, std::move(conn));
+  }
 
   void Release(std::unique_ptr<SqliteConnection> conn) {
     {
