@@ -24,7 +24,8 @@ class EventService;
 }
 namespace live {
 class OutputHub;
-}
+class Relay;
+}  // namespace live
 namespace queue {
 class JobQueue;
 }
@@ -61,6 +62,7 @@ struct ApiContext {
   std::string isolation;           // what the executor provides, for /api/v1/system/info
   std::string isolation_warning;   // why runs are not isolated ("" when they are)
   live::OutputHub* hub = nullptr;  // live output for /api/v1/executions/{id}/stream
+  live::Relay* relay = nullptr;    // with several nodes: the output of runs on the others
   int max_wait_seconds = 60;       // cap of ?wait= on executions
   int worker_count = 0;            // for /api/v1/system/info
   std::string node_id;             // this node, for /api/v1/system/nodes

@@ -13,6 +13,7 @@
 #include "api/internal/handlers.h"
 #include "base/time_format.h"
 #include "live/output_hub.h"
+#include "live/relay.h"
 #include "queue/job_queue.h"
 #include "store/store.h"
 
@@ -57,6 +58,7 @@ struct Stream {
   std::atomic<bool> received{false};  // a live line arrived (so the backlog was sent)
   std::atomic<bool> ended{false};
   std::atomic<uint64_t> subscription{0};
+  std::atomic<uint64_t> watch{0};  // live::Relay's, when the run may be on another node
 };
 
 }  // namespace
@@ -77,9 +79,11 @@ void Handlers::StreamExecution(Request& request, Responder respond) {
     stream->execution_id = id;
     live::OutputHub& hub = *self.ctx_.hub;
     // Ends the stream once: stored output if no live line came, the end message, a close.
-    auto finish = [self, stream, &hub]() mutable {
+    live::Relay* relay = self.ctx_.relay;
+    auto finish = [self, stream, &hub, relay]() mutable {
       if (stream->ended.exchange(true)) return;
       hub.Unsubscribe(stream->execution_id, stream->subscription.load());
+      if (relay != nullptr) relay->Unwatch(stream->watch.load());
       auto latest = self.LoadExecution(stream->execution_id);
       if (!latest) return stream->socket->Close("execution not found");
       if (!stream->received) SendStored(*stream->socket, *latest);
@@ -92,13 +96,17 @@ void Handlers::StreamExecution(Request& request, Responder respond) {
     stream->socket->Send(
         DumpJson({{"type", "status"}, {"executionId", id}, {"status", ToString(current->status)}}));
     if (store::IsTerminal(current->status)) return finish();
-    stream->subscription = hub.Subscribe(id, [stream](const std::string& message) {
+    auto deliver = [stream](const std::string& message) {
       stream->received = true;
       stream->socket->Send(message);
-    });
-    stream->socket->OnClose([stream, &hub] {
-      if (!stream->ended.exchange(true))
-        hub.Unsubscribe(stream->execution_id, stream->subscription);
+    };
+    stream->subscription = hub.Subscribe(id, deliver);
+    // Only the node that runs it has its lines: this one's hub, or another's through the relay.
+    if (relay != nullptr) stream->watch = relay->Watch(id, deliver);
+    stream->socket->OnClose([stream, &hub, relay] {
+      if (stream->ended.exchange(true)) return;
+      hub.Unsubscribe(stream->execution_id, stream->subscription);
+      if (relay != nullptr) relay->Unwatch(stream->watch);
     });
     // Runs are bounded by their timeout; the bound here only frees a forgotten waiter.
     self.ctx_.queue.WhenFinished(id, std::chrono::hours(24 * 8),

@@ -112,6 +112,7 @@ Result<EnqueuedRun> JobQueue::Enqueue(const store::EventRecord& event,
                        fmt::format(R"({{"eventId":"{}","jobId":"{}","trigger":"{}"}})", event.id,
                                    job.id, options.trigger))));
   Wake();
+  if (broadcast_.queued) broadcast_.queued();
   return EnqueuedRun{job.id, execution.id};
 }
 
@@ -284,7 +285,12 @@ void JobQueue::WhenFinished(const std::string& execution_id, std::chrono::millis
   done(false);
 }
 
-void JobQueue::NotifyFinished(const std::string& execution_id) {
+void JobQueue::NotifyFinished(const std::string& id) {
+  ReleaseWaiters(id);
+  if (broadcast_.finished) broadcast_.finished(id);
+}
+
+void JobQueue::ReleaseWaiters(const std::string& execution_id) {
   std::vector<Waiter> ready;
   {
     std::lock_guard lock(waiters_mutex_);

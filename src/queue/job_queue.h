@@ -139,8 +139,18 @@ class JobQueue {
                     std::function<void(bool finished)> done);
 
   // Releases the waiters of `id` with done(true): an execution that ended (the queue does this
-  // itself), or anything else waited on by its id (a workflow run).
+  // itself), or anything else waited on by its id (a workflow run). Tells the other nodes too.
   void NotifyFinished(const std::string& id);
+  // Releases this node's waiters of `id`, which ended on another node.
+  void ReleaseWaiters(const std::string& id);
+
+  // What this node tells the other nodes sharing its database (server::Cluster). Set before
+  // work starts; both must not block.
+  struct Broadcast {
+    std::function<void(const std::string& id)> finished;  // see NotifyFinished
+    std::function<void()> queued;                         // a job was queued here
+  };
+  void SetBroadcast(Broadcast broadcast) { broadcast_ = std::move(broadcast); }
 
   // Releases every waiter (done(false)) and stops the timer thread.
   void Shutdown();
@@ -166,6 +176,8 @@ class JobQueue {
   QueueOptions options_;  // options_.random is set; guarded by random_mutex_ when called
 
   std::mutex random_mutex_;
+
+  Broadcast broadcast_;  // set before work starts, read-only after
 
   // Work signal for idle workers. Guarded by work_mutex_.
   std::mutex work_mutex_;

@@ -126,6 +126,28 @@ TEST_F(JobQueueTest, CancellingAQueuedJobNotifiesWaiters) {
   EXPECT_TRUE(notified.get_future().get());
 }
 
+// What happens here is told to the other nodes; what they tell this node releases its waiters
+// without being told back.
+TEST_F(JobQueueTest, EndsAndNewWorkAreBroadcastAndRemoteEndsReleaseWaiters) {
+  std::vector<std::string> finished;
+  int queued = 0;
+  queue_->SetBroadcast({.finished = [&](const std::string& id) { finished.push_back(id); },
+                        .queued = [&] { ++queued; }});
+  auto run = queue_->Enqueue(event_, {});
+  ASSERT_TRUE(run);
+  EXPECT_EQ(queued, 1);
+  auto claimed = ClaimAndStart();
+  ASSERT_TRUE(queue_->Finish(claimed.job, Ended(claimed, store::RunStatus::kSucceeded), {}));
+  EXPECT_EQ(finished, std::vector<std::string>{run->execution_id});
+
+  std::promise<bool> released;
+  queue_->WhenFinished("exe_elsewhere", milliseconds(60'000),
+                       [&](bool done) { released.set_value(done); });
+  queue_->ReleaseWaiters("exe_elsewhere");
+  EXPECT_TRUE(released.get_future().get());
+  EXPECT_EQ(finished.size(), 1u);  // not echoed back
+}
+
 TEST_F(JobQueueTest, WaitersGiveUpAtTheirDeadline) {
   std::promise<bool> notified;
   queue_->WhenFinished("exe_never", milliseconds(0),

@@ -21,6 +21,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "live/output_hub.h"
+#include "live/relay.h"
 #include "queue/job_queue.h"
 #include "runtime/helpers.h"
 #include "runtime/runtime_service.h"
@@ -191,7 +192,8 @@ struct App::Parts {
   std::optional<sandbox::CgroupParents> sandbox_cgroups;  // this server's, removed at stop
   live::OutputHub hub{live::HubOptions{}, clock};         // live output of running executions
   std::unique_ptr<worker::WorkerPool> workers;
-  std::unique_ptr<Cluster> cluster;  // with PostgreSQL: node id, leadership, announcements
+  std::unique_ptr<Cluster> cluster;    // with PostgreSQL: node id, leadership, announcements
+  std::unique_ptr<live::Relay> relay;  // with a cluster: live output of runs on other nodes
   std::unique_ptr<scheduler::Scheduler> scheduler;
   std::unique_ptr<api::ApiContext> api;
   http::Router router;
@@ -233,6 +235,10 @@ Status App::Start() {
     // Before this node recovers the runs of its node id as its own: no other live node has it.
     CRONIUM_ASSIGN_OR_RETURN(p.cluster, Cluster::Join(storage.postgres_url, options_.node_id));
     spdlog::info("cluster: joined as node '{}'", options_.node_id);
+    p.relay = std::make_unique<live::Relay>(options_.node_id, p.hub,
+                                            [cluster = p.cluster.get()](std::string payload) {
+                                              cluster->PublishLive(std::move(payload));
+                                            });
   }
   p.auth = std::make_unique<auth::AuthService>(
       AuthOptionsFor(options_), *p.store,
@@ -308,6 +314,14 @@ Status App::Start() {
       runtime::ExecutionTokens(p.keys->Signer(crypto::KeyPurpose::kExecutionTokens), p.clock),
       *p.variables, *p.store, p.clock);
   p.queue = std::make_unique<queue::JobQueue>(*p.store, p.clock);
+  if (p.cluster) {
+    p.queue->SetBroadcast({.finished =
+                               [&p](const std::string& id) {
+                                 p.cluster->Finished(id);
+                                 p.relay->Ended(id);
+                               },
+                           .queued = [&p] { p.cluster->Queued(); }});
+  }
   // Before anything can end a job (the recovery below included): workflows move on and
   // conditional actions fire in the transaction of each job's end.
   workflow::EngineOptions engine_options{.max_action_depth = options_.max_action_depth};
@@ -387,13 +401,23 @@ Status App::Start() {
     p.scheduler->on_change = [cluster = p.cluster.get()](const std::string& target_id) {
       cluster->Announce(target_id);
     };
-    p.cluster->Listen([scheduler = p.scheduler.get()](
-                          const std::string& target_id) { scheduler->Reload(target_id); },
-                      [scheduler = p.scheduler.get()] {
-                        if (Status reloaded = scheduler->ReloadAll(); !reloaded) {
-                          spdlog::warn("scheduler: {}", reloaded.error().message);
-                        }
-                      });
+    p.cluster->Listen(
+        {.schedule_changed = [scheduler = p.scheduler.get()](
+                                 const std::string& target_id) { scheduler->Reload(target_id); },
+         .missed =
+             [scheduler = p.scheduler.get()] {
+               if (Status reloaded = scheduler->ReloadAll(); !reloaded) {
+                 spdlog::warn("scheduler: {}", reloaded.error().message);
+               }
+             },
+         .finished =
+             [&p](const std::string& id) {
+               p.queue->ReleaseWaiters(id);
+               p.relay->Ended(id);
+             },
+         .queued = [queue = p.queue.get()] { queue->Wake(); },
+         .live = [relay =
+                      p.relay.get()](const std::string& payload) { relay->Received(payload); }});
   }
   p.scheduler->cancel_run = [this](const std::string& execution_id) {
     auto cancelled = parts_->workers->Cancel(
@@ -415,6 +439,7 @@ Status App::Start() {
                                                             .isolation = isolation_,
                                                             .isolation_warning = isolation_warning,
                                                             .hub = &p.hub,
+                                                            .relay = p.relay.get(),
                                                             .worker_count = workers,
                                                             .node_id = options_.node_id,
                                                             .node_heartbeat = options_.heartbeat});
@@ -641,7 +666,7 @@ void App::Stop() {
   if (p.http) p.http->Shutdown(std::chrono::milliseconds(10'000));
   if (p.scheduler) p.scheduler->Stop();
   // Another node leads at once rather than when this connection would have lapsed.
-  if (p.cluster) p.cluster->Stop();
+  if (p.cluster) p.cluster->Resign();
   if (p.workers) p.workers->Stop(options_.shutdown_grace);
   if (p.runtime_http) p.runtime_http->Shutdown(std::chrono::milliseconds(1'000));
   if (!runtime_tmp_dir_.empty()) {
@@ -650,6 +675,8 @@ void App::Stop() {
   }
   if (p.store) p.store->SetJobEndHook(nullptr);
   if (p.queue) p.queue->Shutdown();
+  // After the runs' ends were told; the node id is free from here.
+  if (p.cluster) p.cluster->Stop();
   if (p.executor) p.executor->Shutdown();  // prepared sandboxes, before their cgroups' parent
   if (p.sandbox_cgroups) sandbox::RemoveServerCgroups(*p.sandbox_cgroups);
   {

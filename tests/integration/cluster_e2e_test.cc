@@ -3,10 +3,13 @@
 
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -21,6 +24,7 @@
 #include "testutil/postgres.h"
 #include "testutil/server_process.h"
 #include "testutil/temp_dir.h"
+#include "testutil/websocket_client.h"
 
 namespace cronium::e2e {
 namespace {
@@ -84,7 +88,7 @@ class ClusterE2eTest : public ::testing::Test {
     auto server = std::make_unique<testutil::ServerProcess>(
         DataDir(node),
         std::vector<std::string>{"--database", url_, "--node-id", node, "--isolation", "process",
-                                 "--heartbeat-ms", "300", "--lease-ms", "3000"});
+                                 "--heartbeat-ms", "300", "--lease-ms", "3000", "--workers", "2"});
     EXPECT_TRUE(server->Start()) << server->error();
     auto& ref = *server;
     servers_[node] = std::move(server);
@@ -208,6 +212,68 @@ TEST_F(ClusterE2eTest, OneLeaderFiresEachOccurrenceOnceAcrossKillsAndCutConnecti
   EXPECT_GE(fired_rows, 9);
   EXPECT_EQ(All(survivor, "/api/v1/events/" + event_id + "/executions").size(),
             static_cast<size_t>(fired_rows));
+}
+
+// A reader on one node of a run on another: the WebSocket stream gets the run's output so far,
+// then each line as it comes, then the end; a long poll there returns when the run ends.
+TEST_F(ClusterE2eTest, ReadersOnOneNodeFollowARunOnAnother) {
+  Start("a");
+  const std::string fifo = dir_.path() + "/step.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto created = Client("a").Post(
+      "/api/v1/events",
+      json{{"name", "steps"},
+           {"type", "BASH"},
+           {"content", "echo first\nread go < " + fifo + "\necho second >&2\nprintf third"},
+           {"status", "ACTIVE"}}
+          .dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto ran =
+      Client("a").Post("/api/v1/events/" + Parse(created)["id"].get<std::string>() + "/run", "{}");
+  ASSERT_EQ(ran.status, 202) << ran.body;
+  const std::string execution = Parse(ran)["executionId"];
+  const std::string path = "/api/v1/executions/" + execution;
+  // Only node a is up: the run is a's, blocked on the fifo after its first line.
+  ASSERT_TRUE(Eventually([&] { return Parse(Client("a").Get(path))["status"] == "RUNNING"; }));
+  Start("b");
+
+  auto connected = testutil::WebSocketClient::Connect(servers_["b"]->url(), path + "/stream",
+                                                      {"Authorization: Bearer " + token_});
+  ASSERT_TRUE(connected) << connected.status << " " << connected.body;
+  auto& reader = *connected.client;
+  auto next = [&](const std::string& type) {
+    for (int i = 0; i < 10; ++i) {
+      auto text = reader.ReadText(std::chrono::seconds(15));
+      if (!text) break;
+      json message = json::parse(*text);
+      if (message["type"] == type) return message;
+    }
+    ADD_FAILURE() << "no " << type << " message from node b";
+    return json();
+  };
+  EXPECT_EQ(next("status")["status"], "RUNNING");
+  json first = next("output");  // from a's backlog
+  EXPECT_EQ(first["line"], "first\n");
+  EXPECT_EQ(first["sequence"], 1);
+
+  // A long poll on b; without word from a it would hold for its full minute.
+  auto waited = std::async(std::launch::async, [&] {
+    testutil::HttpClient poll(servers_["b"]->url(), token_);
+    poll.set_timeout(std::chrono::seconds(30));
+    return poll.Get(path + "?wait=60");
+  });
+  { std::ofstream(fifo) << "go\n"; }
+  json second = next("output");
+  EXPECT_EQ(second["line"], "second\n");
+  EXPECT_EQ(second["stream"], "stderr");
+  EXPECT_EQ(next("output")["line"], "third");
+  json end = next("end");
+  EXPECT_EQ(end["status"], "SUCCEEDED");
+  reader.ReadUntilClosed(std::chrono::seconds(15));
+  EXPECT_EQ(reader.close_code(), 1000);
+  auto polled = waited.get();
+  ASSERT_EQ(polled.status, 200) << polled.error;
+  EXPECT_EQ(Parse(polled)["status"], "SUCCEEDED");
 }
 
 TEST_F(ClusterE2eTest, ANodeIdInUseIsRefused) {

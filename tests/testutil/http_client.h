@@ -3,6 +3,7 @@
 // A blocking HTTP client for tests (libcurl), plus a raw-socket sender for requests no proper
 // client would send. Not thread-safe per instance; make one per thread.
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -24,6 +25,8 @@ class HttpClient {
   void set_bearer(std::string bearer) { bearer_ = std::move(bearer); }
   // Connects through this Unix socket instead of the URL's host and port.
   void set_unix_socket(std::string path) { unix_socket_ = std::move(path); }
+  // A request that takes longer fails (status 0); 120 s unless set.
+  void set_timeout(std::chrono::milliseconds timeout) { timeout_ = timeout; }
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
@@ -48,6 +51,7 @@ class HttpClient {
   std::string base_url_;
   std::string bearer_;
   std::string unix_socket_;
+  std::chrono::milliseconds timeout_{120'000};
   void* curl_;
 };
 

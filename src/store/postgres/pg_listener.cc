@@ -5,6 +5,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "store/postgres/pg_db.h"
 
@@ -102,6 +103,28 @@ Status Notify(PgConnection& conn, const std::string& channel, const std::string&
   CRONIUM_ASSIGN_OR_RETURN(auto send, conn.Prepare("SELECT pg_notify(?1, ?2)"));
   send.Bind(1, channel).Bind(2, payload);
   CRONIUM_RETURN_IF_ERROR(send.Step());
+  return OkStatus();
+}
+
+Status Notify(PgConnection& conn, const std::vector<Notification>& notifications) {
+  nlohmann::json pairs = nlohmann::json::array();
+  for (const auto& n : notifications) {
+    if (!ValidChannel(n.channel)) return InvalidArgument("bad channel name");
+    if (n.payload.size() >= 8000) {
+      return InvalidArgument(
+          fmt::format("a notification carries at most 7999 bytes, not {}", n.payload.size()));
+    }
+    pairs.push_back({n.channel, n.payload});
+  }
+  if (notifications.empty()) return OkStatus();
+  // The rows of json_array_elements come in array order, and each pg_notify runs as its row
+  // is produced.
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto send,
+      conn.Prepare("SELECT pg_notify(n->>0, n->>1) FROM json_array_elements(CAST(?1 AS json)) "
+                   "AS t(n)"));
+  send.Bind(1, pairs.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  CRONIUM_RETURN_IF_ERROR(send.Run());
   return OkStatus();
 }
 

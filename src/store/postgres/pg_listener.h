@@ -58,5 +58,8 @@ class PgListener {
 // Sends `payload` (at most 7,999 bytes, PostgreSQL's limit) on `channel`; delivered when the
 // sending transaction commits (at once outside one).
 Status Notify(PgConnection& conn, const std::string& channel, const std::string& payload);
+// Sends each notification, in order, in one round trip (one transaction: identical ones are
+// delivered once). The same limits as above; nothing is sent if one breaks them.
+Status Notify(PgConnection& conn, const std::vector<Notification>& notifications);
 
 }  // namespace cronium::store::postgres

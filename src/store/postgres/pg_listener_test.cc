@@ -58,6 +58,28 @@ TEST_F(PgListenerTest, NotificationsOfAnotherConnectionArriveInOrder) {
   EXPECT_TRUE(quiet->notifications.empty());
 }
 
+// Many in one round trip, on two channels, in order, text of any kind kept exactly.
+TEST_F(PgListenerTest, ABatchArrivesInOrderOnEveryChannel) {
+  PgListener listener(url_);
+  ASSERT_TRUE(listener.Listen(channel_));
+  ASSERT_TRUE(listener.Listen(channel_ + "_b"));
+  std::vector<Notification> batch;
+  for (int i = 0; i < 200; ++i) {
+    batch.push_back({i % 3 == 0 ? channel_ + "_b" : channel_,
+                     std::to_string(i) + "\t\"é\\u0000\n" + std::string(i * 30, 'y')});
+  }
+  ASSERT_TRUE(Notify(*sender_, batch));
+  const auto got = Collect(listener, batch.size(), nullptr);
+  ASSERT_EQ(got.size(), batch.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].channel, batch[i].channel);
+    EXPECT_EQ(got[i].payload, batch[i].payload);
+  }
+  batch.push_back({channel_, std::string(8000, 'x')});
+  EXPECT_FALSE(Notify(*sender_, batch));
+  EXPECT_FALSE(Notify(*sender_, {{"bad channel", "x"}}));
+}
+
 TEST_F(PgListenerTest, NotificationsInATransactionArriveWhenItCommits) {
   PgListener listener(url_);
   ASSERT_TRUE(listener.Listen(channel_));
