@@ -210,6 +210,7 @@ struct App::Parts {
   bool stopping = false;
   std::thread maintenance;
   std::thread heartbeat;  // this node's row in `nodes`
+  int worker_count = 0;
   TimePoint started_at;
 };
 
@@ -219,8 +220,17 @@ App::~App() { Stop(); }
 
 std::string App::url() const { return url_; }
 
+bool ValidNodeId(std::string_view id) {
+  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+}
+
 Status App::Start() {
   namespace fs = std::filesystem;
+  if (!ValidNodeId(options_.node_id)) {
+    return InvalidArgument(fmt::format("node id: {}", kNodeIdRule));
+  }
   CRONIUM_ASSIGN_OR_RETURN(auto listen, ParseListen(options_.listen));
   CRONIUM_ASSIGN_OR_RETURN(Storage storage, OpenStorage(options_));
   const fs::path data_dir = storage.data_dir;
@@ -231,6 +241,11 @@ Status App::Start() {
   p.store = std::move(storage.store);
   p.started_at = p.clock.Now();
   spdlog::info("store: {}", storage.description);
+  if (options_.worker_only && storage.postgres_url.empty()) {
+    return InvalidArgument(
+        "`cronium worker` runs jobs beside `cronium serve` nodes on one PostgreSQL database: "
+        "give it --database postgres://...");
+  }
   if (!storage.postgres_url.empty()) {
     // Before this node recovers the runs of its node id as its own: no other live node has it.
     CRONIUM_ASSIGN_OR_RETURN(p.cluster, Cluster::Join(storage.postgres_url, options_.node_id));
@@ -243,7 +258,11 @@ Status App::Start() {
   p.auth = std::make_unique<auth::AuthService>(
       AuthOptionsFor(options_), *p.store,
       storage.hash_key->Hasher(crypto::KeyPurpose::kTokenHashing), p.clock);
-  CRONIUM_ASSIGN_OR_RETURN(auto first_admin, p.auth->CreateFirstAdminIfNone());
+  // A worker node leaves accounts to the nodes that serve the API.
+  std::optional<std::pair<store::UserRecord, std::string>> first_admin;
+  if (!options_.worker_only) {
+    CRONIUM_ASSIGN_OR_RETURN(first_admin, p.auth->CreateFirstAdminIfNone());
+  }
   if (first_admin) {
     first_admin_password_ = first_admin->second;
     spdlog::warn("created the first admin account 'admin' (its password is shown on stdout once)");
@@ -391,6 +410,26 @@ Status App::Start() {
                                                                  .runtime_sockets = runtime_sockets,
                                                                  .helpers_dir = helpers},
                                            *p.queue, *p.events, *p.executor, p.clock);
+  p.worker_count = workers;
+  // What the other nodes say: ends (waiters here are released), queued jobs, live output.
+  Cluster::Handlers handlers;
+  if (p.cluster) {
+    handlers.finished = [&p](const std::string& id) {
+      p.queue->ReleaseWaiters(id);
+      p.relay->Ended(id);
+    };
+    handlers.queued = [queue = p.queue.get()] { queue->Wake(); };
+    handlers.live = [relay = p.relay.get()](const std::string& payload) {
+      relay->Received(payload);
+    };
+  }
+  if (options_.worker_only) {  // no scheduler, API or maintenance
+    p.cluster->Listen(std::move(handlers));
+    p.workers->Start();
+    StartHeartbeat();
+    return OkStatus();
+  }
+
   scheduler::SchedulerOptions scheduler_options{.misfire_grace = options_.misfire_grace};
   if (p.cluster) {
     scheduler_options.leads = [cluster = p.cluster.get()] { return cluster->Leads(); };
@@ -401,23 +440,15 @@ Status App::Start() {
     p.scheduler->on_change = [cluster = p.cluster.get()](const std::string& target_id) {
       cluster->Announce(target_id);
     };
-    p.cluster->Listen(
-        {.schedule_changed = [scheduler = p.scheduler.get()](
-                                 const std::string& target_id) { scheduler->Reload(target_id); },
-         .missed =
-             [scheduler = p.scheduler.get()] {
-               if (Status reloaded = scheduler->ReloadAll(); !reloaded) {
-                 spdlog::warn("scheduler: {}", reloaded.error().message);
-               }
-             },
-         .finished =
-             [&p](const std::string& id) {
-               p.queue->ReleaseWaiters(id);
-               p.relay->Ended(id);
-             },
-         .queued = [queue = p.queue.get()] { queue->Wake(); },
-         .live = [relay =
-                      p.relay.get()](const std::string& payload) { relay->Received(payload); }});
+    handlers.schedule_changed = [scheduler = p.scheduler.get()](const std::string& target_id) {
+      scheduler->Reload(target_id);
+    };
+    handlers.missed = [scheduler = p.scheduler.get()] {
+      if (Status reloaded = scheduler->ReloadAll(); !reloaded) {
+        spdlog::warn("scheduler: {}", reloaded.error().message);
+      }
+    };
+    p.cluster->Listen(std::move(handlers));
   }
   p.scheduler->cancel_run = [this](const std::string& execution_id) {
     auto cancelled = parts_->workers->Cancel(
@@ -478,17 +509,7 @@ Status App::Start() {
   const std::string host =
       listen.first.find(':') != std::string::npos ? "[" + listen.first + "]" : listen.first;
   url_ = fmt::format("http://{}:{}", host, port);
-  WriteNodeRow(/*stopped=*/false);
-  p.heartbeat = std::thread([this] {
-    auto& parts = *parts_;
-    std::unique_lock lock(parts.maintenance_mutex);
-    while (
-        !parts.maintenance_cv.wait_for(lock, options_.heartbeat, [&] { return parts.stopping; })) {
-      lock.unlock();
-      WriteNodeRow(/*stopped=*/false);
-      lock.lock();
-    }
-  });
+  StartHeartbeat();
   if (options_.audit_retention_days > 0 || options_.ledger_retention_days > 0 ||
       options_.execution_retention_days > 0 || options_.executions_per_event > 0) {
     p.maintenance = std::thread([this] {
@@ -506,18 +527,34 @@ Status App::Start() {
   return OkStatus();
 }
 
+void App::StartHeartbeat() {
+  auto& p = *parts_;
+  WriteNodeRow(/*stopped=*/false);
+  p.heartbeat = std::thread([this] {
+    auto& parts = *parts_;
+    std::unique_lock lock(parts.maintenance_mutex);
+    while (
+        !parts.maintenance_cv.wait_for(lock, options_.heartbeat, [&] { return parts.stopping; })) {
+      lock.unlock();
+      WriteNodeRow(/*stopped=*/false);
+      lock.lock();
+    }
+  });
+}
+
 void App::WriteNodeRow(bool stopped) {
   auto& parts = *parts_;
   const TimePoint now = parts.clock.Now();
-  store::NodeRecord node{.id = options_.node_id,
-                         .role = "SERVE",
-                         .address = url_,
-                         .version = CRONIUM_VERSION,
-                         .workers = parts.api ? parts.api->worker_count : 0,
-                         .running = parts.workers ? parts.workers->RunningCount() : 0,
-                         .leader = !stopped && (!parts.cluster || parts.cluster->leading()),
-                         .started_at = parts.started_at,
-                         .heartbeat_at = now};
+  store::NodeRecord node{
+      .id = options_.node_id,
+      .role = options_.worker_only ? "WORKER" : "SERVE",
+      .address = url_,
+      .version = CRONIUM_VERSION,
+      .workers = parts.worker_count,
+      .running = parts.workers ? parts.workers->RunningCount() : 0,
+      .leader = !stopped && !options_.worker_only && (!parts.cluster || parts.cluster->leading()),
+      .started_at = parts.started_at,
+      .heartbeat_at = now};
   if (stopped) node.stopped_at = now;
   if (Status written = parts.store->PutNode(node); !written) {
     spdlog::warn("cannot write this node's heartbeat: {}", written.error().message);

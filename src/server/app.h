@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/clock.h"
@@ -15,6 +16,10 @@
 #include "sandbox/spec.h"
 
 namespace cronium::server {
+
+// Node ids: 1 to 64 of A-Z a-z 0-9 . _ - (they go into worker ids, leases and notifications).
+bool ValidNodeId(std::string_view id);
+inline constexpr const char* kNodeIdRule = "1 to 64 of the characters A-Z a-z 0-9 . _ -";
 
 struct ServeOptions {
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
@@ -24,11 +29,13 @@ struct ServeOptions {
   int workers = 0;              // 0 = one per core
   int http_threads = 0;         // 0 = cores
   std::chrono::milliseconds shutdown_grace{30'000};
-  int ledger_retention_days = 30;           // 0 keeps the schedule ledger forever
-  int execution_retention_days = 30;        // finished runs older than this are deleted (0 = kept)
-  int executions_per_event = 1'000;         // at most this many finished runs per event (0 = all)
-  std::string node_id = "local";            // names this node's workers ("<node>/w<n>") and leases
-  std::chrono::milliseconds lease{30'000};  // a worker's hold on a job, renewed by heartbeats
+  int ledger_retention_days = 30;     // 0 keeps the schedule ledger forever
+  int execution_retention_days = 30;  // finished runs older than this are deleted (0 = kept)
+  int executions_per_event = 1'000;   // at most this many finished runs per event (0 = all)
+  std::string node_id = "local";      // names this node's workers ("<node>/w<n>") and leases
+  // `cronium worker`: only runs jobs (no API, scheduler or maintenance); PostgreSQL only.
+  bool worker_only = false;
+  std::chrono::milliseconds lease{30'000};      // a worker's hold on a job, renewed by heartbeats
   std::chrono::milliseconds heartbeat{10'000};  // lease renewal and reaper period
   int audit_retention_days = 365;               // 0 keeps the audit log forever
   // An occurrence handled later than this after its planned instant counts as missed.
@@ -84,6 +91,7 @@ class App {
   struct Parts;
   // Retention of the audit log, the schedule ledger and finished runs.
   void Maintain(TimePoint now, int max_batches);
+  void StartHeartbeat();
   void WriteNodeRow(bool stopped);
   void PruneHistory(TimePoint now, int max_batches);
   // Chooses the executor per --isolation (probing the sandbox); returns the warning to show

@@ -40,6 +40,8 @@ int Serve(cronium::server::ServeOptions options, const cronium::LogOptions& log_
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  const bool worker_only = options.worker_only;
+  const std::string node_id = options.node_id;
   cronium::server::App app(std::move(options));
   if (auto started = app.Start(); !started) {
     spdlog::error("cannot start: {}", started.error().message);
@@ -54,9 +56,13 @@ int Serve(cronium::server::ServeOptions options, const cronium::LogOptions& log_
         "Change it with: cronium user password\n",
         password->c_str(), app.url().c_str());
   }
-  std::printf("Cronium is listening on %s\n", app.url().c_str());
+  if (worker_only) {
+    std::printf("Cronium worker node '%s' is running jobs\n", node_id.c_str());
+  } else {
+    std::printf("Cronium is listening on %s\n", app.url().c_str());
+    spdlog::info("listening on {}", app.url());
+  }
   std::fflush(stdout);
-  spdlog::info("listening on {}", app.url());
   int received = 0;
   sigwait(&stop_signals, &received);
   spdlog::info("received {}", received == SIGINT ? "SIGINT" : "SIGTERM");
@@ -78,145 +84,144 @@ int main(int argc, char** argv) {
   cronium::LogOptions log_options;
   log_options.level = EnvOr("CRONIUM_LOG_LEVEL", "info");
   std::string log_format = EnvOr("CRONIUM_LOG_FORMAT", "text");
-  auto* serve = app.add_subcommand("serve", "Run the server: API, web UI, queue and workers");
-  serve->add_option("--listen", serve_options.listen,
-                    "HOST:PORT to listen on (env CRONIUM_LISTEN; default 127.0.0.1:8080)");
-  serve->add_option("--data-dir", serve_options.data_dir,
+  // The options of a node; `api` adds those of the API and of maintenance (serve only).
+  auto add_node_options = [&](CLI::App* cmd, bool api) {
+    cmd->add_option("--data-dir", serve_options.data_dir,
                     "Directory for the database, key file and run dirs (env CRONIUM_DATA_DIR; "
                     "default ./data)");
-  serve->add_option("--database", serve_options.database,
+    cmd->add_option("--database", serve_options.database,
                     "Database URL (env CRONIUM_DATABASE; default SQLite in the data dir)");
-  serve->add_option("--workers", serve_options.workers, "Concurrent runs (default: one per core)")
-      ->check(CLI::Range(0, 1024));
-  serve_options.isolation = EnvOr("CRONIUM_ISOLATION", "auto");
-  serve
-      ->add_option("--isolation", serve_options.isolation,
-                   "auto (the sandbox where this machine allows it), sandbox (required) or process "
-                   "(no isolation) (env CRONIUM_ISOLATION; default auto)")
-      ->check(CLI::IsMember({"auto", "sandbox", "process"}));
-  serve
-      ->add_option("--sandbox-uid", serve_options.sandbox_uid,
-                   "User id sandboxed scripts run as (default 64000)")
-      ->check(CLI::Range(1, 0x7fffffff));
-  serve
-      ->add_option("--sandbox-gid", serve_options.sandbox_gid,
-                   "Group id sandboxed scripts run as (default 64000)")
-      ->check(CLI::Range(1, 0x7fffffff));
-  serve
-      ->add_option("--default-memory-mb", serve_options.default_memory_mb,
-                   "Memory limit of a run whose event sets none (default 512)")
-      ->check(CLI::Range(16, 1 << 20));
-  serve
-      ->add_option("--default-pids", serve_options.default_pids,
-                   "Process limit of a run whose event sets none (default 256)")
-      ->check(CLI::Range(8, 1 << 22));
-  serve
-      ->add_option("--default-disk-mb", serve_options.default_disk_mb,
-                   "Size of a run's work dir and of its /tmp when its event sets none (default 64)")
-      ->check(CLI::Range(1, 1 << 20));
-  serve
-      ->add_option("--max-memory-mb", serve_options.max_memory_mb,
-                   "The most memory an event may ask for (default 8192)")
-      ->check(CLI::Range(16, 1 << 24));
-  serve
-      ->add_option("--max-pids", serve_options.max_pids,
-                   "The most processes an event may ask for (default 4096)")
-      ->check(CLI::Range(8, 1 << 22));
-  serve
-      ->add_option("--max-disk-mb", serve_options.max_disk_mb,
-                   "The largest work dir an event may ask for (default 4096)")
-      ->check(CLI::Range(1, 1 << 24));
-  serve
-      ->add_option("--max-cpu-seconds", serve_options.max_cpu_seconds,
-                   "The most CPU time an event may ask for (default 604800)")
-      ->check(CLI::Range(1, 100'000'000));
-  serve->add_option("--sandbox-share", serve_options.sandbox_shares,
+    cmd->add_option("--workers", serve_options.workers, "Concurrent runs (default: one per core)")
+        ->check(CLI::Range(0, 1024));
+    serve_options.isolation = EnvOr("CRONIUM_ISOLATION", "auto");
+    cmd->add_option(
+           "--isolation", serve_options.isolation,
+           "auto (the sandbox where this machine allows it), sandbox (required) or process "
+           "(no isolation) (env CRONIUM_ISOLATION; default auto)")
+        ->check(CLI::IsMember({"auto", "sandbox", "process"}));
+    cmd->add_option("--sandbox-uid", serve_options.sandbox_uid,
+                    "User id sandboxed scripts run as (default 64000)")
+        ->check(CLI::Range(1, 0x7fffffff));
+    cmd->add_option("--sandbox-gid", serve_options.sandbox_gid,
+                    "Group id sandboxed scripts run as (default 64000)")
+        ->check(CLI::Range(1, 0x7fffffff));
+    cmd->add_option("--default-memory-mb", serve_options.default_memory_mb,
+                    "Memory limit of a run whose event sets none (default 512)")
+        ->check(CLI::Range(16, 1 << 20));
+    cmd->add_option("--default-pids", serve_options.default_pids,
+                    "Process limit of a run whose event sets none (default 256)")
+        ->check(CLI::Range(8, 1 << 22));
+    cmd->add_option(
+           "--default-disk-mb", serve_options.default_disk_mb,
+           "Size of a run's work dir and of its /tmp when its event sets none (default 64)")
+        ->check(CLI::Range(1, 1 << 20));
+    cmd->add_option("--max-memory-mb", serve_options.max_memory_mb,
+                    "The most memory an event may ask for (default 8192)")
+        ->check(CLI::Range(16, 1 << 24));
+    cmd->add_option("--max-pids", serve_options.max_pids,
+                    "The most processes an event may ask for (default 4096)")
+        ->check(CLI::Range(8, 1 << 22));
+    cmd->add_option("--max-disk-mb", serve_options.max_disk_mb,
+                    "The largest work dir an event may ask for (default 4096)")
+        ->check(CLI::Range(1, 1 << 24));
+    cmd->add_option("--max-cpu-seconds", serve_options.max_cpu_seconds,
+                    "The most CPU time an event may ask for (default 604800)")
+        ->check(CLI::Range(1, 100'000'000));
+    cmd->add_option("--sandbox-share", serve_options.sandbox_shares,
                     "HOST_DIR[:PATH_INSIDE]: share a host directory read-write with every "
                     "sandboxed script (repeatable; default: nothing of the host is shared)");
-  serve->add_flag("--allow-host-network", serve_options.allow_host_network,
+    cmd->add_flag("--allow-host-network", serve_options.allow_host_network,
                   "Let events ask for network \"host\" (the server's network) instead of a "
                   "private loopback");
-  serve_options.master_key_file = EnvOr("CRONIUM_MASTER_KEY_FILE", "");
-  serve->add_option("--master-key-file", serve_options.master_key_file,
+    serve_options.master_key_file = EnvOr("CRONIUM_MASTER_KEY_FILE", "");
+    cmd->add_option("--master-key-file", serve_options.master_key_file,
                     "The master key file (env CRONIUM_MASTER_KEY_FILE; default master.key in the "
                     "data dir; created with mode 0600)");
-  serve->add_option("--log-level", log_options.level,
+    cmd->add_option("--log-level", log_options.level,
                     "trace, debug, info, warn, error or off (env CRONIUM_LOG_LEVEL)");
-  serve->add_option("--log-format", log_format, "text or json (env CRONIUM_LOG_FORMAT)")
-      ->check(CLI::IsMember({"text", "json"}));
+    cmd->add_option("--log-format", log_format, "text or json (env CRONIUM_LOG_FORMAT)")
+        ->check(CLI::IsMember({"text", "json"}));
+
+    cmd->add_option_function<int64_t>(
+           "--shutdown-grace-seconds",
+           [&](int64_t s) { serve_options.shutdown_grace = std::chrono::seconds(s); },
+           "On SIGTERM, let runs finish this long; then stop them and queue them again "
+           "(default 30)")
+        ->check(CLI::Range(int64_t{0}, int64_t{86'400}));
+    serve_options.node_id = EnvOr("CRONIUM_NODE_ID", serve_options.node_id);
+    cmd->add_option("--node-id", serve_options.node_id,
+                    "This node's name in leases and worker ids (env CRONIUM_NODE_ID; default "
+                    "local)")
+        ->check([](const std::string& id) -> std::string {
+          return cronium::server::ValidNodeId(id) ? "" : cronium::server::kNodeIdRule;
+        });
+    auto* misfire = cmd->add_option_function<int64_t>(
+        "--misfire-grace-ms",
+        [&](int64_t ms) { serve_options.misfire_grace = std::chrono::milliseconds(ms); },
+        "An occurrence handled later than this is a misfire (default 60000)");
+    misfire->check(CLI::Range(int64_t{0}, int64_t{3'600'000}));
+    cmd->add_option_function<int64_t>(
+           "--heartbeat-ms",
+           [&](int64_t ms) { serve_options.heartbeat = std::chrono::milliseconds(ms); },
+           "How often this node renews its runs' leases, recovers lapsed ones and writes its "
+           "row in `cronium nodes` (default 10000)")
+        ->check(CLI::Range(int64_t{100}, int64_t{600'000}));
+    cmd->add_option_function<int64_t>(
+           "--lease-ms", [&](int64_t ms) { serve_options.lease = std::chrono::milliseconds(ms); },
+           "A worker's hold on a run; a node that stops renewing it (it died) loses the run to "
+           "the others this long after (default 30000)")
+        ->check(CLI::Range(int64_t{1'000}, int64_t{3'600'000}));
+    cmd->add_option("--runtime-rate-limit", serve_options.runtime_requests_per_minute,
+                    "Runtime API calls a minute allowed per run (default 1000; a minute's worth "
+                    "may come at once)")
+        ->check(CLI::Range(1, 100'000'000));
+    cmd->add_option("--max-action-depth", serve_options.max_action_depth,
+                    "How deep conditional actions may start one another (default 16); a deeper "
+                    "one is stopped and recorded in the audit log")
+        ->check(CLI::Range(0, 1'000));
+    if (api) {
+      cmd->add_option("--listen", serve_options.listen,
+                      "HOST:PORT to listen on (env CRONIUM_LISTEN; default 127.0.0.1:8080)");
+      cmd->add_option_function<int64_t>(
+             "--token-cache-ms",
+             [&](int64_t ms) { serve_options.token_cache = std::chrono::milliseconds(ms); },
+             "Reuse a verified API token this long without reading the store (default 2000; "
+             "revocations apply at once)")
+          ->check(CLI::Range(int64_t{0}, int64_t{60'000}));
+      cmd->add_option("--token-rate-limit", serve_options.token_requests_per_second,
+                      "Requests per second allowed per API token (default 1000)");
+      cmd->add_option("--ledger-retention-days", serve_options.ledger_retention_days,
+                      "Delete schedule ledger rows older than this (default 30; 0 keeps them)");
+      cmd->add_option("--audit-retention-days", serve_options.audit_retention_days,
+                      "Delete audit entries older than this (default 365; 0 keeps them)");
+      cmd->add_option("--execution-retention-days", serve_options.execution_retention_days,
+                      "Delete finished runs older than this (default 30; 0 keeps them)")
+          ->check(CLI::Range(0, 100'000));
+      cmd->add_option("--executions-per-event", serve_options.executions_per_event,
+                      "Keep at most this many finished runs per event (default 1000; 0 = no cap)")
+          ->check(CLI::Range(0, 100'000'000));
+    }
+  };
   int exit_code = 0;
+  auto* serve =
+      app.add_subcommand("serve", "Run the server: API, web UI, scheduler, queue and workers");
+  add_node_options(serve, /*api=*/true);
   serve->callback([&] {
     log_options.format =
         log_format == "json" ? cronium::LogFormat::kJson : cronium::LogFormat::kText;
     exit_code = Serve(serve_options, log_options);
   });
-
-  serve->add_option("--ledger-retention-days", serve_options.ledger_retention_days,
-                    "Delete schedule ledger rows older than this (default 30; 0 keeps them)");
-  serve->add_option("--audit-retention-days", serve_options.audit_retention_days,
-                    "Delete audit entries older than this (default 365; 0 keeps them)");
-  serve
-      ->add_option("--execution-retention-days", serve_options.execution_retention_days,
-                   "Delete finished runs older than this (default 30; 0 keeps them)")
-      ->check(CLI::Range(0, 100'000));
-  serve
-      ->add_option("--executions-per-event", serve_options.executions_per_event,
-                   "Keep at most this many finished runs per event (default 1000; 0 = no cap)")
-      ->check(CLI::Range(0, 100'000'000));
-  serve
-      ->add_option_function<int64_t>(
-          "--shutdown-grace-seconds",
-          [&](int64_t s) { serve_options.shutdown_grace = std::chrono::seconds(s); },
-          "On SIGTERM, let runs finish this long; then stop them and queue them again "
-          "(default 30)")
-      ->check(CLI::Range(int64_t{0}, int64_t{86'400}));
-  serve_options.node_id = EnvOr("CRONIUM_NODE_ID", serve_options.node_id);
-  serve
-      ->add_option("--node-id", serve_options.node_id,
-                   "This node's name in leases and worker ids (env CRONIUM_NODE_ID; default "
-                   "local)")
-      ->check([](const std::string& id) -> std::string {
-        if (id.empty() || id.size() > 64 || id.find('/') != std::string::npos)
-          return "1 to 64 characters, no '/'";
-        return "";
-      });
-  auto* misfire = serve->add_option_function<int64_t>(
-      "--misfire-grace-ms",
-      [&](int64_t ms) { serve_options.misfire_grace = std::chrono::milliseconds(ms); },
-      "An occurrence handled later than this is a misfire (default 60000)");
-  misfire->check(CLI::Range(int64_t{0}, int64_t{3'600'000}));
-  serve
-      ->add_option_function<int64_t>(
-          "--heartbeat-ms",
-          [&](int64_t ms) { serve_options.heartbeat = std::chrono::milliseconds(ms); },
-          "How often this node renews its runs' leases, recovers lapsed ones and writes its "
-          "row in `cronium nodes` (default 10000)")
-      ->check(CLI::Range(int64_t{100}, int64_t{600'000}));
-  serve
-      ->add_option_function<int64_t>(
-          "--lease-ms", [&](int64_t ms) { serve_options.lease = std::chrono::milliseconds(ms); },
-          "A worker's hold on a run; a node that stops renewing it (it died) loses the run to "
-          "the others this long after (default 30000)")
-      ->check(CLI::Range(int64_t{1'000}, int64_t{3'600'000}));
-  serve
-      ->add_option_function<int64_t>(
-          "--token-cache-ms",
-          [&](int64_t ms) { serve_options.token_cache = std::chrono::milliseconds(ms); },
-          "Reuse a verified API token this long without reading the store (default 2000; "
-          "revocations apply at once)")
-      ->check(CLI::Range(int64_t{0}, int64_t{60'000}));
-  serve->add_option("--token-rate-limit", serve_options.token_requests_per_second,
-                    "Requests per second allowed per API token (default 1000)");
-  serve
-      ->add_option("--runtime-rate-limit", serve_options.runtime_requests_per_minute,
-                   "Runtime API calls a minute allowed per run (default 1000; a minute's worth "
-                   "may come at once)")
-      ->check(CLI::Range(1, 100'000'000));
-  serve
-      ->add_option("--max-action-depth", serve_options.max_action_depth,
-                   "How deep conditional actions may start one another (default 16); a deeper "
-                   "one is stopped and recorded in the audit log")
-      ->check(CLI::Range(0, 1'000));
+  auto* worker = app.add_subcommand(
+      "worker",
+      "Run a node that only runs jobs (no API, no scheduler), beside `serve` nodes on the same "
+      "PostgreSQL database");
+  add_node_options(worker, /*api=*/false);
+  worker->callback([&] {
+    log_options.format =
+        log_format == "json" ? cronium::LogFormat::kJson : cronium::LogFormat::kText;
+    serve_options.worker_only = true;
+    exit_code = Serve(serve_options, log_options);
+  });
 
   auto* admin = app.add_subcommand("admin", "Administration on the server's machine");
   admin->require_subcommand(1);

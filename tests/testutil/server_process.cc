@@ -67,13 +67,16 @@ ServerProcess::ServerProcess(std::string data_dir, std::vector<std::string> extr
 ServerProcess::~ServerProcess() { Stop(); }
 
 bool ServerProcess::Start() {
+  // `cronium worker` when the first extra argument says so: no API, so no address to wait for.
+  const bool worker = !extra_args_.empty() && extra_args_.front() == "worker";
   std::vector<std::string> args{CroniumBinary(), "serve",      "--listen",
                                 "127.0.0.1:0",   "--data-dir", data_dir_};
+  if (worker) args = {CroniumBinary(), "worker", "--data-dir", data_dir_};
   // Four workers unless the test asks for another number.
   if (std::find(extra_args_.begin(), extra_args_.end(), "--workers") == extra_args_.end()) {
     args.insert(args.end(), {"--workers", "4"});
   }
-  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  args.insert(args.end(), extra_args_.begin() + (worker ? 1 : 0), extra_args_.end());
   auto env = BaseEnvironment(extra_env_);
   int out_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) != 0) return false;
@@ -96,7 +99,7 @@ bool ServerProcess::Start() {
   }
   // Read stdout until the address line (or EOF if the server exits).
   std::string seen;
-  const std::string marker = "listening on ";
+  const std::string marker = worker ? "is running jobs" : "listening on ";
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
     pollfd pfd{stdout_fd_, POLLIN, 0};
@@ -108,7 +111,7 @@ bool ServerProcess::Start() {
     const size_t at = seen.find(marker);
     const size_t end = at == std::string::npos ? at : seen.find('\n', at);
     if (end != std::string::npos) {
-      url_ = seen.substr(at + marker.size(), end - at - marker.size());
+      if (!worker) url_ = seen.substr(at + marker.size(), end - at - marker.size());
       startup_output_ = seen;
       return true;
     }

@@ -2,7 +2,8 @@
 
 // Runs the real `cronium` binary as a child process for end-to-end tests: `serve` on port 0
 // with a given data dir, waiting (by reading its stdout, not by sleeping) until it prints the
-// address it listens on. Stops it by pid on destruction.
+// address it listens on. Stops it by pid on destruction. With "worker" as the first extra
+// argument it runs `cronium worker` instead (no API: url() stays empty) and waits until it runs.
 
 #include <sys/types.h>
 
