@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -14,6 +15,32 @@
 #include "sandbox/cgroup.h"
 
 namespace cronium::bench {
+
+using Steady = std::chrono::steady_clock;
+
+inline double Seconds(Steady::duration d) { return std::chrono::duration<double>(d).count(); }
+
+inline std::string Fixed(double value, int decimals) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
+  return buffer;
+}
+
+// 12345.6 -> "12,346"
+inline std::string Thousands(double value) {
+  const std::string digits = Fixed(value, 0);
+  std::string out;
+  for (size_t n = 0; n < digits.size(); ++n) {
+    if (n > 0 && (digits.size() - n) % 3 == 0 && digits[n - 1] != '-') out += ',';
+    out += digits[n];
+  }
+  return out;
+}
+
+// "1 worker", "2 workers"
+inline std::string Plural(int count, const std::string& noun) {
+  return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
+}
 
 // One row of the table scripts/bench.sh prints: "ROW\tmetric\tmeasured\ttarget\tbaseline".
 inline void Row(const std::string& metric, const std::string& measured, const std::string& target,

@@ -76,33 +76,14 @@ using bench::CpuNow;
 using bench::Fail;
 using bench::Row;
 
-using Steady = std::chrono::steady_clock;
+using bench::Fixed;
+using bench::Plural;
+using bench::Seconds;
+using bench::Steady;
+using bench::Thousands;
 using std::chrono::milliseconds;
 
-double Seconds(Steady::duration d) { return std::chrono::duration<double>(d).count(); }
 double Ms(Steady::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-std::string Fixed(double value, int decimals) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-  return buffer;
-}
-
-// 12345.6 -> "12,346"
-std::string Thousands(double value) {
-  const std::string digits = Fixed(value, 0);
-  std::string out;
-  for (size_t n = 0; n < digits.size(); ++n) {
-    if (n > 0 && (digits.size() - n) % 3 == 0 && digits[n - 1] != '-') out += ',';
-    out += digits[n];
-  }
-  return out;
-}
-
-// "1 worker", "2 workers"
-std::string Plural(int count, const std::string& noun) {
-  return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
-}
 
 double Percentile(std::vector<double> values, double p) {
   if (values.empty()) return 0;

@@ -25,7 +25,16 @@ echo "== durable queue in process: throughput (process and sandbox executors), d
 "$build_dir/bench/cronium_queue_bench" 2000 300 3000 1000 | grep '^ROW' > "$work/queue_rows.tsv"
 
 echo
+echo "== PostgreSQL and two nodes: store cycles next to pgbench's raw SKIP LOCKED claim, then"
+echo "   end-to-end runs/s with 1 and 2 nodes (a throwaway cluster; about 90 s)"
+bash "$root/scripts/with-postgres.sh" bash -c \
+  '"$1/bench/cronium_cluster_bench" "$CRONIUM_TEST_POSTGRES" 5000 &&
+   /usr/bin/python3 "$2/bench/cluster_e2e_bench.py" --cronium "$1/src/server/cronium"' \
+  _ "$build_dir" "$root" | grep '^ROW' > "$work/cluster_rows.tsv"
+
+echo
 echo "== end-to-end (loopback)"
 /usr/bin/python3 "$root/bench/e2e_bench.py" --cronium "$build_dir/src/server/cronium" \
   --work "$work" --micro "$work/micro.json" --extra-rows "$work/schedule_rows.tsv" \
-  --extra-rows "$work/sandbox_rows.tsv" --extra-rows "$work/queue_rows.tsv"
+  --extra-rows "$work/sandbox_rows.tsv" --extra-rows "$work/queue_rows.tsv" \
+  --extra-rows "$work/cluster_rows.tsv"

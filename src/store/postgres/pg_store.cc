@@ -21,6 +21,7 @@ const sql::Dialect& DialectOf(const PgConnection& /*conn*/) {
       .claim_exclude = " AND j.event_id <> ALL(string_to_array(CAST(?2 AS TEXT), ','))",
       // Transaction-scoped, in a key space of its own (two int4 keys; 0x43524e00 names ours).
       .event_lock = "SELECT pg_advisory_xact_lock(1129467392, hashtext(?1))",
+      .claim_plan = "SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off",
       .row_locks = true,
   };
   return kDialect;

@@ -49,6 +49,11 @@ struct Dialect {
   // (SQLite), the pick's count of an event's running jobs is exact and both are empty.
   std::string_view claim_exclude;
   std::string_view event_lock;
+  // Run before a claim's pick (in its transaction), so that the pick walks the queue's index
+  // in order whatever the planner's statistics say. PostgreSQL: its statistics of a queue
+  // that just filled may say 3 rows for 3,000, and its plan then sorts every queued job on
+  // each claim (a full sort, 2-4 ms, instead of the first index entry, 0.1 ms).
+  std::string_view claim_plan;
   // Whether transactions must lock what they read before they decide on it (PostgreSQL, where
   // the job lifecycle runs in READ COMMITTED beside SERIALIZABLE writers). Locks are taken by
   // writing the row unchanged, so that a SERIALIZABLE transaction that read it fails and retries.
