@@ -257,7 +257,14 @@ int Main(int argc, char** argv) {
   const int jobs = std::max(100, std::atoi(argv[2]));
   std::map<int, double> raw;
   std::vector<int> counts{1, 4, 8};
-  if (argc == 4) counts = {std::atoi(argv[3])};  // one measurement, for profiling
+  if (argc == 4) {  // one measurement, for profiling: "4", or "4b" for busy workers
+    const int workers = std::max(1, std::atoi(argv[3]));
+    if (std::string(argv[3]).ends_with("b")) {
+      Row("busy", Thousands(MeasureCycles(url, workers, jobs, true).cycles_per_s), "-", "-");
+      return 0;
+    }
+    counts = {workers};
+  }
   for (int workers : counts) {
     raw[workers] = MeasureRawSkipLocked(url, workers, jobs);
     const Measured m = MeasureCycles(url, workers, jobs, /*busy=*/false);

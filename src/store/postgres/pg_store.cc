@@ -18,7 +18,7 @@ const sql::Dialect& DialectOf(const PgConnection& /*conn*/) {
           "EXISTS (SELECT 1 FROM json_array_elements_text(CAST(events.tags AS json)) AS t(value) "
           "WHERE t.value = ?4)",
       .skip_locked = " FOR UPDATE OF j SKIP LOCKED",
-      .claim_exclude = " AND j.event_id <> ALL(string_to_array(CAST(?2 AS TEXT), ','))",
+      .claim_exclude = " AND j.event_id <> ALL(string_to_array(CAST(?5 AS TEXT), ','))",
       // Transaction-scoped, in a key space of its own (two int4 keys; 0x43524e00 names ours).
       .event_lock = "SELECT pg_advisory_xact_lock(1129467392, hashtext(?1))",
       .claim_plan = "SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off",

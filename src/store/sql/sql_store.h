@@ -44,7 +44,7 @@ struct Dialect {
   // Claims lock the job they pick and pass over jobs others hold (PostgreSQL: FOR UPDATE SKIP
   // LOCKED; SQLite's one writer needs nothing). Appended to the pick's subquery.
   std::string_view skip_locked;
-  // A condition on the pick (j) that passes over the events listed in ?2 (comma-separated),
+  // A condition on the pick (j) that passes over the events listed in ?5 (comma-separated),
   // and the statement that locks event ?1 until the transaction ends. Where one writer claims
   // (SQLite), the pick's count of an event's running jobs is exact and both are empty.
   std::string_view claim_exclude;
