@@ -120,6 +120,23 @@ TEST_F(PgMigrateTest, MigratingTwiceOrTogetherAppliesEachMigrationOnce) {
   EXPECT_EQ(count->Int(1), LatestPgSchemaVersion());
 }
 
+// The queue's tables are vacuumed and analyzed after a fixed number of changes, whatever the
+// size of their history.
+TEST_F(PgMigrateTest, TheQueuesTablesAreVacuumedByCountNotByShare) {
+  ASSERT_TRUE(ApplyPgMigrations(*conn_));
+  for (const char* table : {"jobs", "executions"}) {
+    auto options = conn_->Prepare(
+        "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = ?1 AND "
+        "relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = ?2)");
+    ASSERT_TRUE(options);
+    options->Bind(1, table).Bind(2, schema_);
+    ASSERT_TRUE(*options->Step()) << table;
+    const std::string set = options->Text(0);
+    EXPECT_NE(set.find("autovacuum_vacuum_scale_factor=0.0"), std::string::npos) << set;
+    EXPECT_NE(set.find("autovacuum_vacuum_cost_delay=0"), std::string::npos) << set;
+  }
+}
+
 TEST_F(PgMigrateTest, ASchemaNewerThanTheBinaryIsRefused) {
   ASSERT_TRUE(ApplyPgMigrations(*conn_));
   ASSERT_TRUE(conn_->Exec("INSERT INTO schema_migrations VALUES (9999, '9999_future.sql', 0)"));
