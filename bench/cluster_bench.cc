@@ -208,6 +208,8 @@ Measured MeasureCycles(const std::string& url, int workers, int jobs, bool busy,
            " with more than one attempt, " + std::to_string(errors.load()) + " errors");
     }
     measured.cycles_per_s = jobs / wall;
+    // As a node does after every 5,000 ends of its jobs.
+    if (rounds > 1 && !nodes[0]->TidyQueue()) Fail("cannot tidy the queue");
   }
   return measured;
 }
@@ -289,7 +291,8 @@ int Main(int argc, char** argv) {
       Thousands(busy.cycles_per_s) + " jobs/s", ">= 5,000 claims/s",
       Thousands(raw[4]) + " cycles/s (raw, pgbench, 4 clients)");
   const Measured history = MeasureCycles(url, 4, jobs, /*busy=*/true, /*rounds=*/5);
-  Row("PostgreSQL: the same with " + Thousands(4.0 * jobs) + " finished jobs in the tables",
+  Row("PostgreSQL: the same with " + Thousands(4.0 * jobs) +
+          " finished jobs in the tables (tidied every 5,000 ends, as nodes do)",
       Thousands(history.cycles_per_s) + " jobs/s", "no sag",
       Thousands(busy.cycles_per_s) + " jobs/s (empty tables, above)");
   return 0;

@@ -63,6 +63,9 @@ Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) 
 
 namespace {
 
+// A node tidies the queue (Store::TidyQueue) after this many of its jobs ended.
+constexpr int kTidyEvery = 5'000;
+
 struct Storage {
   std::filesystem::path data_dir;
   std::string db_path;
@@ -209,7 +212,9 @@ struct App::Parts {
   std::condition_variable maintenance_cv;
   bool stopping = false;
   std::thread maintenance;
-  std::thread heartbeat;  // this node's row in `nodes`
+  std::thread heartbeat;  // this node's row in `nodes`, and the queue's tidying
+  std::atomic<int> ended_since_tidy{0};
+  bool tidy_due = false;  // Guarded by maintenance_mutex.
   int worker_count = 0;
   TimePoint started_at;
 };
@@ -338,6 +343,13 @@ Status App::Start() {
                                [&p](const std::string& id) {
                                  p.cluster->Finished(id);
                                  p.relay->Ended(id);
+                                 // Every claim walks the index of queued jobs from its start:
+                                 // clear the entries of those that left it, now and then.
+                                 if (p.ended_since_tidy.fetch_add(1) + 1 == kTidyEvery) {
+                                   std::lock_guard lock(p.maintenance_mutex);
+                                   p.tidy_due = true;
+                                   p.maintenance_cv.notify_all();
+                                 }
                                },
                            .queued = [&p] { p.cluster->Queued(); }});
   }
@@ -532,11 +544,24 @@ void App::StartHeartbeat() {
   WriteNodeRow(/*stopped=*/false);
   p.heartbeat = std::thread([this] {
     auto& parts = *parts_;
+    auto next_beat = std::chrono::steady_clock::now() + options_.heartbeat;
     std::unique_lock lock(parts.maintenance_mutex);
-    while (
-        !parts.maintenance_cv.wait_for(lock, options_.heartbeat, [&] { return parts.stopping; })) {
+    for (;;) {
+      parts.maintenance_cv.wait_until(lock, next_beat,
+                                      [&] { return parts.stopping || parts.tidy_due; });
+      if (parts.stopping) break;
+      const bool tidy = std::exchange(parts.tidy_due, false);
       lock.unlock();
-      WriteNodeRow(/*stopped=*/false);
+      if (tidy) {
+        parts.ended_since_tidy = 0;
+        if (Status tidied = parts.store->TidyQueue(); !tidied) {
+          spdlog::warn("cannot tidy the queue: {}", tidied.error().message);
+        }
+      }
+      if (std::chrono::steady_clock::now() >= next_beat) {
+        WriteNodeRow(/*stopped=*/false);
+        next_beat = std::chrono::steady_clock::now() + options_.heartbeat;
+      }
       lock.lock();
     }
   });

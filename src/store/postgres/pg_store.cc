@@ -22,6 +22,9 @@ const sql::Dialect& DialectOf(const PgConnection& /*conn*/) {
       // Transaction-scoped, in a key space of its own (two int4 keys; 0x43524e00 names ours).
       .event_lock = "SELECT pg_advisory_xact_lock(1129467392, hashtext(?1))",
       .claim_plan = "SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off",
+      // Index cleanup forced: PostgreSQL would skip it when few heap pages have dead rows,
+      // which is just when the queue's small index is full of them.
+      .tidy_queue = "VACUUM (INDEX_CLEANUP ON, TRUNCATE OFF, SKIP_LOCKED) jobs",
       .row_locks = true,
   };
   return kDialect;
