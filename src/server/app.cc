@@ -63,9 +63,6 @@ Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) 
 
 namespace {
 
-// A node tidies the queue (Store::TidyQueue) after this many of its jobs ended.
-constexpr int kTidyEvery = 5'000;
-
 struct Storage {
   std::filesystem::path data_dir;
   std::string db_path;
@@ -339,13 +336,14 @@ Status App::Start() {
       *p.variables, *p.store, p.clock);
   p.queue = std::make_unique<queue::JobQueue>(*p.store, p.clock);
   if (p.cluster) {
+    const int tidy_every = options_.queue_tidy_every;
     p.queue->SetBroadcast({.finished =
-                               [&p](const std::string& id) {
+                               [&p, tidy_every](const std::string& id) {
                                  p.cluster->Finished(id);
                                  p.relay->Ended(id);
                                  // Every claim walks the index of queued jobs from its start:
                                  // clear the entries of those that left it, now and then.
-                                 if (p.ended_since_tidy.fetch_add(1) + 1 == kTidyEvery) {
+                                 if (p.ended_since_tidy.fetch_add(1) + 1 == tidy_every) {
                                    std::lock_guard lock(p.maintenance_mutex);
                                    p.tidy_due = true;
                                    p.maintenance_cv.notify_all();

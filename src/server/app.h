@@ -35,6 +35,9 @@ struct ServeOptions {
   std::string node_id = "local";      // names this node's workers ("<node>/w<n>") and leases
   // `cronium worker`: only runs jobs (no API, scheduler or maintenance); PostgreSQL only.
   bool worker_only = false;
+  // PostgreSQL: vacuum `jobs` after this many ends of this node's jobs (0: leave it to
+  // autovacuum). See Store::TidyQueue.
+  int queue_tidy_every = 5'000;
   std::chrono::milliseconds lease{30'000};      // a worker's hold on a job, renewed by heartbeats
   std::chrono::milliseconds heartbeat{10'000};  // lease renewal and reaper period
   int audit_retention_days = 365;               // 0 keeps the audit log forever

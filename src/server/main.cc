@@ -155,6 +155,10 @@ int main(int argc, char** argv) {
         ->check([](const std::string& id) -> std::string {
           return cronium::server::ValidNodeId(id) ? "" : cronium::server::kNodeIdRule;
         });
+    cmd->add_option("--queue-tidy-every", serve_options.queue_tidy_every,
+                    "PostgreSQL: vacuum the jobs table after this many of this node's jobs "
+                    "ended (default 5000; 0 leaves it to autovacuum)")
+        ->check(CLI::Range(0, 100'000'000));
     auto* misfire = cmd->add_option_function<int64_t>(
         "--misfire-grace-ms",
         [&](int64_t ms) { serve_options.misfire_grace = std::chrono::milliseconds(ms); },

@@ -112,9 +112,10 @@ class ClusterE2eTest : public ::testing::Test {
 
   // A `cronium serve` node, or with `worker` a `cronium worker` one.
   testutil::ServerProcess& Start(const std::string& node, bool worker = false) {
-    std::vector<std::string> args{"--database",  url_,      "--node-id",      node,
-                                  "--isolation", "process", "--heartbeat-ms", "300",
-                                  "--lease-ms",  "3000",    "--workers",      "4"};
+    std::vector<std::string> args{"--database",         url_,      "--node-id",      node,
+                                  "--isolation",        "process", "--heartbeat-ms", "300",
+                                  "--lease-ms",         "3000",    "--workers",      "4",
+                                  "--queue-tidy-every", "100"};
     if (worker)
       args.insert(args.begin(), "worker");
     else
@@ -426,6 +427,8 @@ TEST_F(ClusterE2eTest, ThreeNodesKilledAtRandomEndEveryJobOnceAndFireEveryOccurr
             0);
   EXPECT_EQ(Count(url_, "SELECT COUNT(*) FROM jobs WHERE " + manual + " AND status = 'SUCCEEDED'"),
             1000);
+  // The nodes tidied the queue as their jobs ended (every 100 here).
+  EXPECT_GE(Count(url_, "SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'jobs'"), 1);
   // The kills hit runs: lost attempts, each retried.
   EXPECT_GE(Count(url_, "SELECT COUNT(*) FROM executions WHERE event_id = '" + slow +
                             "' AND status = 'LOST'"),
