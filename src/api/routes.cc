@@ -581,7 +581,7 @@ Result<Response> Handlers::Drain(Request& request, const auth::Principal& princi
   }
   ctx_.workers.Drain(std::chrono::seconds(seconds));
   CRONIUM_RETURN_IF_ERROR(ctx_.store.AppendAudit(
-      store::MakeAudit(principal.ToActor(), ctx_.clock.Now(), "node.drain", "node", "local",
+      store::MakeAudit(principal.ToActor(), ctx_.clock.Now(), "node.drain", "node", ctx_.node_id,
                        fmt::format(R"({{"graceSeconds":{}}})", seconds))));
   return JsonResponse(202, RenderDrain(ctx_.workers.Drainage()));
 }
@@ -591,8 +591,8 @@ Result<Response> Handlers::Resume(Request& request, const auth::Principal& princ
   CRONIUM_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(request, /*allow_empty=*/true));
   CRONIUM_RETURN_IF_ERROR(body.RejectUnknown({}));
   ctx_.workers.Resume();
-  CRONIUM_RETURN_IF_ERROR(ctx_.store.AppendAudit(
-      store::MakeAudit(principal.ToActor(), ctx_.clock.Now(), "node.resume", "node", "local")));
+  CRONIUM_RETURN_IF_ERROR(ctx_.store.AppendAudit(store::MakeAudit(
+      principal.ToActor(), ctx_.clock.Now(), "node.resume", "node", ctx_.node_id)));
   return JsonResponse(200, RenderDrain(ctx_.workers.Drainage()));
 }
 

@@ -465,6 +465,32 @@ TEST_F(ClusterE2eTest, ThreeNodesKilledAtRandomEndEveryJobOnceAndFireEveryOccurr
                     "('FIRED', 'PAUSED') LIMIT 5"));
 }
 
+// A worker node runs what the serve nodes queue, and serves the runtime API to its own runs.
+TEST_F(ClusterE2eTest, AWorkerNodeRunsScriptsThatUseTheRuntimeApi) {
+  Start("a");
+  ASSERT_EQ(Client("a").Post("/api/v1/admin/drain", R"({"graceSeconds": 0})").status, 202);
+  Start("c", /*worker=*/true);
+  auto created = Client("a").Post(
+      "/api/v1/events", json{{"name", "helpers"},
+                             {"type", "BASH"},
+                             {"content",
+                              "set -e\ncronium_increment_variable cluster/n 5 >/dev/null\n"
+                              "[ \"$(cronium_get_variable cluster/n)\" = 5 ]\n"
+                              "cronium_output \"{\\\"node\\\":\\\"$CRONIUM_EXECUTION_ID\\\"}\""},
+                             {"status", "ACTIVE"}}
+                            .dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto ran =
+      Client("a").Post("/api/v1/events/" + Parse(created)["id"].get<std::string>() + "/run", "{}");
+  ASSERT_EQ(ran.status, 202) << ran.body;
+  const std::string execution = Parse(ran)["executionId"];
+  json done = Parse(Client("a").Get("/api/v1/executions/" + execution + "?wait=30"));
+  ASSERT_EQ(done["status"], "SUCCEEDED") << done.dump() << servers_["c"]->Logs();
+  EXPECT_EQ(done["workerId"].get<std::string>().substr(0, 2), "c/") << done.dump();
+  EXPECT_EQ(done["output"], json({{"node", execution}}));
+  EXPECT_EQ(Parse(Client("a").Get("/api/v1/variables/cluster%2Fn"))["value"], 5);
+}
+
 TEST_F(ClusterE2eTest, AWorkerNodeNeedsTheSharedDatabaseAndAGoodNodeId) {
   testutil::ServerProcess alone(DataDir("b"), {"worker", "--isolation", "process"});
   EXPECT_FALSE(alone.Start());
