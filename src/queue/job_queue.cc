@@ -290,6 +290,14 @@ void JobQueue::NotifyFinished(const std::string& id) {
   if (broadcast_.finished) broadcast_.finished(id);
 }
 
+std::vector<std::string> JobQueue::WaitedIds() {
+  std::lock_guard lock(waiters_mutex_);
+  std::vector<std::string> ids;
+  ids.reserve(waiters_.size());
+  for (const auto& [id, list] : waiters_) ids.push_back(id);
+  return ids;
+}
+
 void JobQueue::ReleaseWaiters(const std::string& execution_id) {
   std::vector<Waiter> ready;
   {

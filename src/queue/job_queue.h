@@ -143,6 +143,8 @@ class JobQueue {
   void NotifyFinished(const std::string& id);
   // Releases this node's waiters of `id`, which ended on another node.
   void ReleaseWaiters(const std::string& id);
+  // The ids waited on now (for a node that may have missed word of their ends).
+  std::vector<std::string> WaitedIds();
 
   // What this node tells the other nodes sharing its database (server::Cluster). Set before
   // work starts; both must not block.

@@ -143,8 +143,10 @@ TEST_F(JobQueueTest, EndsAndNewWorkAreBroadcastAndRemoteEndsReleaseWaiters) {
   std::promise<bool> released;
   queue_->WhenFinished("exe_elsewhere", milliseconds(60'000),
                        [&](bool done) { released.set_value(done); });
+  EXPECT_EQ(queue_->WaitedIds(), std::vector<std::string>{"exe_elsewhere"});
   queue_->ReleaseWaiters("exe_elsewhere");
   EXPECT_TRUE(released.get_future().get());
+  EXPECT_TRUE(queue_->WaitedIds().empty());
   EXPECT_EQ(finished.size(), 1u);  // not echoed back
 }
 

@@ -424,6 +424,24 @@ Status App::Start() {
   // What the other nodes say: ends (waiters here are released), queued jobs, live output.
   Cluster::Handlers handlers;
   if (p.cluster) {
+    // Word of ends may have been lost while the listener reconnected: what is waited on here
+    // and has ended is released now.
+    handlers.missed = [&p] {
+      for (const std::string& id : p.queue->WaitedIds()) {
+        bool ended = false;
+        if (id.starts_with("wfr_")) {
+          auto run = p.store->GetWorkflowRun(id);
+          ended = run && run->finished_at.has_value();
+        } else {
+          auto execution = p.store->GetExecution(id);
+          ended = execution && store::IsTerminal(execution->status);
+        }
+        if (ended) {
+          p.queue->ReleaseWaiters(id);
+          p.relay->Ended(id);
+        }
+      }
+    };
     handlers.finished = [&p](const std::string& id) {
       p.queue->ReleaseWaiters(id);
       p.relay->Ended(id);
@@ -453,7 +471,8 @@ Status App::Start() {
     handlers.schedule_changed = [scheduler = p.scheduler.get()](const std::string& target_id) {
       scheduler->Reload(target_id);
     };
-    handlers.missed = [scheduler = p.scheduler.get()] {
+    handlers.missed = [scheduler = p.scheduler.get(), waiters = std::move(handlers.missed)] {
+      waiters();
       if (Status reloaded = scheduler->ReloadAll(); !reloaded) {
         spdlog::warn("scheduler: {}", reloaded.error().message);
       }
