@@ -63,7 +63,8 @@ class PgPool {
   // sent, the server rolled the transaction back and it runs again on a new connection; cut
   // during COMMIT, whether it committed is unknown and the kUnavailable error is returned.
   template <class F>
-  auto InTransaction(Isolation isolation, F&& fn) -> decltype(fn(std::declval<PgConnection&>()));
+  auto InTransaction(Isolation isolation, F&& fn, std::string_view settings = {})
+      -> decltype(fn(std::declval<PgConnection&>()));
 
   static constexpr int kLostAttempts = 3;
 
@@ -84,13 +85,16 @@ class PgPool {
 // `attempts` times in all, so fn must not have effects outside the database it relies on.
 // `commit_lost`, when given, is set when the connection was lost during COMMIT: the
 // transaction may or may not have committed. (Lost before, the server rolled it back.)
+// `settings` ("SET LOCAL ...; ...") go with the BEGIN, in the same round trip.
 template <class F>
 auto Transact(PgConnection& conn, Isolation isolation, F&& fn, int attempts = 10,
-              bool* commit_lost = nullptr) -> decltype(fn()) {
+              bool* commit_lost = nullptr, std::string_view settings = {}) -> decltype(fn()) {
+  std::string begin = isolation == Isolation::kSerializable
+                          ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                          : "BEGIN ISOLATION LEVEL READ COMMITTED";
+  if (!settings.empty()) begin.append("; ").append(settings);
   for (int attempt = 1;; ++attempt) {
-    Status begun =
-        conn.Exec(isolation == Isolation::kSerializable ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
-                                                        : "BEGIN ISOLATION LEVEL READ COMMITTED");
+    Status begun = conn.Exec(begin);
     if (!begun) return tl::unexpected(begun.error());
     auto result = fn();
     std::string state;
@@ -120,13 +124,13 @@ auto PgPool::Read(F&& fn) -> decltype(fn(std::declval<PgConnection&>())) {
 }
 
 template <class F>
-auto PgPool::InTransaction(Isolation isolation, F&& fn)
+auto PgPool::InTransaction(Isolation isolation, F&& fn, std::string_view settings)
     -> decltype(fn(std::declval<PgConnection&>())) {
   for (int attempt = 1;; ++attempt) {
     CRONIUM_ASSIGN_OR_RETURN(auto lease, Acquire());
     bool commit_lost = false;
     auto result = Transact(
-        *lease, isolation, [&] { return fn(*lease); }, 10, &commit_lost);
+        *lease, isolation, [&] { return fn(*lease); }, 10, &commit_lost, settings);
     if (result || !lease->Lost() || commit_lost || attempt >= kLostAttempts) return result;
   }
 }

@@ -21,7 +21,6 @@ const sql::Dialect& DialectOf(const PgConnection& /*conn*/) {
       .claim_exclude = " AND j.event_id <> ALL(string_to_array(CAST(?5 AS TEXT), ','))",
       // Transaction-scoped, in a key space of its own (two int4 keys; 0x43524e00 names ours).
       .event_lock = "SELECT pg_advisory_xact_lock(1129467392, hashtext(?1))",
-      .claim_plan = "SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off",
       // Index cleanup forced: PostgreSQL would skip it when few heap pages have dead rows,
       // which is just when the queue's small index is full of them.
       .tidy_queue = "VACUUM (INDEX_CLEANUP ON, TRUNCATE OFF, SKIP_LOCKED) jobs",
@@ -48,7 +47,12 @@ class PgDb {
   }
   template <class F>
   auto WriteLocking(F&& fn) -> decltype(fn(std::declval<PgConnection&>())) {
-    return pool_->InTransaction(Isolation::kReadCommitted, std::forward<F>(fn));
+    // The job lifecycle reads and writes rows by key, and its claims walk the index of queued
+    // jobs in order: planned so whatever the statistics say. A queue that had just filled had
+    // statistics of 3 rows for 3,000, and each claim then sorted every queued job (2-4 ms
+    // instead of 0.04). Sent with the BEGIN, so it costs no round trip.
+    return pool_->InTransaction(Isolation::kReadCommitted, std::forward<F>(fn),
+                                "SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off");
   }
 
  private:

@@ -14,7 +14,8 @@
 //                               itself: the job lifecycle (claims, leases, ends), which must
 //                               not serialize all workers through one conflict. SQLite: the one
 //                               writer; PostgreSQL: READ COMMITTED with SKIP LOCKED claims and
-//                               explicit locks (see Dialect).
+//                               explicit locks (see Dialect), planned to walk indexes in order
+//                               rather than sort (see pg_store.cc).
 //
 // PostgreSQL runs a transaction again on a new connection when its connection was cut before
 // COMMIT was sent (the server rolled it back); a connection lost during COMMIT is reported as
@@ -49,11 +50,6 @@ struct Dialect {
   // (SQLite), the pick's count of an event's running jobs is exact and both are empty.
   std::string_view claim_exclude;
   std::string_view event_lock;
-  // Run before a claim's pick (in its transaction), so that the pick walks the queue's index
-  // in order whatever the planner's statistics say. PostgreSQL: its statistics of a queue
-  // that just filled may say 3 rows for 3,000, and its plan then sorts every queued job on
-  // each claim (a full sort, 2-4 ms, instead of the first index entry, 0.1 ms).
-  std::string_view claim_plan;
   // Clears the index of queued jobs of the entries of claimed ones (run outside a
   // transaction; "" where there is nothing to clear).
   std::string_view tidy_queue;
