@@ -308,10 +308,12 @@ TEST_F(ClusterE2eTest, ReadersOnOneNodeFollowARunOnAnother) {
   EXPECT_EQ(Parse(polled)["status"], "SUCCEEDED");
 }
 
-// The issue's test: two serve nodes and a worker node, 1,000 jobs and 24 per-second schedules;
+// The issue's test: two serve nodes and a worker node, 1,000 jobs, 24 per-second schedules,
+// 10 workflow runs (a chain of three) and 10 runs of an event with a conditional action;
 // the leader and the worker node are killed (-9) at random moments, mid-run, and restarted.
 // At the end every job ended exactly once, within its attempts, every occurrence fired once
-// and none was lost, and leadership moved and came back.
+// and none was lost, every workflow run and action went on to its end once, and leadership
+// moved and came back.
 TEST_F(ClusterE2eTest, ThreeNodesKilledAtRandomEndEveryJobOnceAndFireEveryOccurrenceOnce) {
   const unsigned seed = std::random_device{}();
   SCOPED_TRACE("seed " + std::to_string(seed));
@@ -353,7 +355,38 @@ TEST_F(ClusterE2eTest, ThreeNodesKilledAtRandomEndEveryJobOnceAndFireEveryOccurr
                    .Post("/api/v1/events/" + (i % 50 == 25 ? slow : quick) + "/run", "{}");
     ASSERT_EQ(ran.status, 202) << ran.body;
   }
-  const std::string manual = "event_id IN ('" + quick + "', '" + slow + "')";
+  // Workflows (a chain of three) and conditional actions move on wherever their jobs end.
+  const std::string target =
+      create({{"name", "target"}, {"type", "BASH"}, {"content", "true"}, {"status", "ACTIVE"}});
+  const std::string source =
+      create({{"name", "source"},
+              {"type", "BASH"},
+              {"content", "sleep 0.2"},
+              {"retries", 3},
+              {"status", "ACTIVE"},
+              {"actions", {{{"trigger", "ON_SUCCESS"}, {"targetEventId", target}}}}});
+  auto chain = Client("a").Post("/api/v1/workflows",
+                                json{{"name", "chain"},
+                                     {"nodes",
+                                      {{{"id", "n1"}, {"eventId", quick}},
+                                       {{"id", "n2"}, {"eventId", slow}},
+                                       {{"id", "n3"}, {"eventId", quick}}}},
+                                     {"edges",
+                                      {{{"from", "n1"}, {"to", "n2"}, {"kind", "ON_SUCCESS"}},
+                                       {{"from", "n2"}, {"to", "n3"}, {"kind", "ON_SUCCESS"}}}}}
+                                    .dump());
+  ASSERT_EQ(chain.status, 201) << chain.body;
+  const std::string workflow = Parse(chain)["id"];
+  std::vector<std::string> runs;
+  for (int i = 0; i < 10; ++i) {
+    auto started = Client(i % 2 ? "a" : "b").Post("/api/v1/workflows/" + workflow + "/run", "{}");
+    ASSERT_EQ(started.status, 202) << started.body;
+    runs.push_back(Parse(started)["id"]);
+    ASSERT_EQ(Client(i % 2 ? "b" : "a").Post("/api/v1/events/" + source + "/run", "{}").status,
+              202);
+  }
+  const std::string manual =
+      "event_id IN ('" + quick + "', '" + slow + "') AND workflow_run_id = ''";
   auto ended = [&] {
     return Count(url_, "SELECT COUNT(*) FROM jobs WHERE " + manual +
                            " AND status NOT IN ('QUEUED', 'LEASED', 'RUNNING')");
@@ -396,6 +429,18 @@ TEST_F(ClusterE2eTest, ThreeNodesKilledAtRandomEndEveryJobOnceAndFireEveryOccurr
            Count(url_, "SELECT COUNT(*) FROM schedule_ledger WHERE fate = 'FIRED'") >
                fired_before_restart + 24;
   }));
+  for (const auto& run : runs) {
+    json finished;
+    ASSERT_TRUE(Eventually(
+        [&] {
+          finished = Parse(Client(survivor).Get("/api/v1/workflow-executions/" + run));
+          return !finished["finishedAt"].is_null();
+        },
+        std::chrono::seconds(60)))
+        << finished.dump();
+    EXPECT_EQ(finished["status"], "SUCCEEDED") << finished.dump();
+    for (const auto& node : finished["nodes"]) EXPECT_EQ(node["status"], "SUCCEEDED") << node;
+  }
   for (const auto& id : scheduled) {
     ASSERT_EQ(Client(survivor).Patch("/api/v1/events/" + id, R"({"status":"PAUSED"})").status, 200);
   }
@@ -427,6 +472,11 @@ TEST_F(ClusterE2eTest, ThreeNodesKilledAtRandomEndEveryJobOnceAndFireEveryOccurr
             0);
   EXPECT_EQ(Count(url_, "SELECT COUNT(*) FROM jobs WHERE " + manual + " AND status = 'SUCCEEDED'"),
             1000);
+  // Each success of the source fired its action once.
+  EXPECT_EQ(Count(url_, "SELECT COUNT(*) FROM jobs WHERE event_id = '" + source +
+                            "' AND status = 'SUCCEEDED'"),
+            10);
+  EXPECT_EQ(Count(url_, "SELECT COUNT(*) FROM jobs WHERE event_id = '" + target + "'"), 10);
   // The nodes tidied the queue as their jobs ended (every 100 here).
   EXPECT_GE(Count(url_, "SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'jobs'"), 1);
   // The kills hit runs: lost attempts, each retried.
