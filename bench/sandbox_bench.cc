@@ -48,7 +48,9 @@ namespace {
 using bench::Cpu;
 using bench::CpuNow;
 using bench::Fail;
+using bench::Fixed;
 using bench::Row;
+using bench::Thousands;
 
 using Steady = std::chrono::steady_clock;
 using std::chrono::milliseconds;
@@ -57,23 +59,6 @@ constexpr int kWarmUpRuns = 3;
 
 double Seconds(Steady::duration d) { return std::chrono::duration<double>(d).count(); }
 double Ms(Steady::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-std::string Fixed(double value, int decimals) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-  return buffer;
-}
-
-// 12345.6 -> "12,346"
-std::string Thousands(double value) {
-  const std::string digits = Fixed(value, 0);
-  std::string out;
-  for (size_t n = 0; n < digits.size(); ++n) {
-    if (n > 0 && (digits.size() - n) % 3 == 0 && digits[n - 1] != '-') out += ',';
-    out += digits[n];
-  }
-  return out;
-}
 
 double Median(std::vector<double> values) {
   if (values.empty()) return 0;

@@ -127,6 +127,15 @@ class ClusterE2eTest : public ::testing::Test {
     return ref;
   }
 
+  // Creates an event on `node` from `event` and runs it there; returns the execution id.
+  std::string RunOn(const std::string& node, const json& event) {
+    auto created = Client(node).Post("/api/v1/events", event.dump());
+    EXPECT_EQ(created.status, 201) << created.body;
+    auto ran = Client(node).Post("/api/v1/events/" + Parse(created).value("id", "") + "/run", "{}");
+    EXPECT_EQ(ran.status, 202) << ran.body;
+    return Parse(ran).value("executionId", "");
+  }
+
   testutil::HttpClient Client(const std::string& node) {
     return testutil::HttpClient(servers_.at(node)->url(), token_);
   }
@@ -252,18 +261,11 @@ TEST_F(ClusterE2eTest, ReadersOnOneNodeFollowARunOnAnother) {
   Start("a");
   const std::string fifo = dir_.path() + "/step.fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  auto created = Client("a").Post(
-      "/api/v1/events",
-      json{{"name", "steps"},
-           {"type", "BASH"},
-           {"content", "echo first\nread go < " + fifo + "\necho second >&2\nprintf third"},
-           {"status", "ACTIVE"}}
-          .dump());
-  ASSERT_EQ(created.status, 201) << created.body;
-  auto ran =
-      Client("a").Post("/api/v1/events/" + Parse(created)["id"].get<std::string>() + "/run", "{}");
-  ASSERT_EQ(ran.status, 202) << ran.body;
-  const std::string execution = Parse(ran)["executionId"];
+  const std::string execution =
+      RunOn("a", {{"name", "steps"},
+                  {"type", "BASH"},
+                  {"content", "echo first\nread go < " + fifo + "\necho second >&2\nprintf third"},
+                  {"status", "ACTIVE"}});
   const std::string path = "/api/v1/executions/" + execution;
   // Only node a is up: the run is a's, blocked on the fifo after its first line.
   ASSERT_TRUE(Eventually([&] { return Parse(Client("a").Get(path))["status"] == "RUNNING"; }));
@@ -520,20 +522,14 @@ TEST_F(ClusterE2eTest, AWorkerNodeRunsScriptsThatUseTheRuntimeApi) {
   Start("a");
   ASSERT_EQ(Client("a").Post("/api/v1/admin/drain", R"({"graceSeconds": 0})").status, 202);
   Start("c", /*worker=*/true);
-  auto created = Client("a").Post(
-      "/api/v1/events", json{{"name", "helpers"},
-                             {"type", "BASH"},
-                             {"content",
-                              "set -e\ncronium_increment_variable cluster/n 5 >/dev/null\n"
-                              "[ \"$(cronium_get_variable cluster/n)\" = 5 ]\n"
-                              "cronium_output \"{\\\"node\\\":\\\"$CRONIUM_EXECUTION_ID\\\"}\""},
-                             {"status", "ACTIVE"}}
-                            .dump());
-  ASSERT_EQ(created.status, 201) << created.body;
-  auto ran =
-      Client("a").Post("/api/v1/events/" + Parse(created)["id"].get<std::string>() + "/run", "{}");
-  ASSERT_EQ(ran.status, 202) << ran.body;
-  const std::string execution = Parse(ran)["executionId"];
+  const std::string execution =
+      RunOn("a", {{"name", "helpers"},
+                  {"type", "BASH"},
+                  {"content",
+                   "set -e\ncronium_increment_variable cluster/n 5 >/dev/null\n"
+                   "[ \"$(cronium_get_variable cluster/n)\" = 5 ]\n"
+                   "cronium_output \"{\\\"node\\\":\\\"$CRONIUM_EXECUTION_ID\\\"}\""},
+                  {"status", "ACTIVE"}});
   json done = Parse(Client("a").Get("/api/v1/executions/" + execution + "?wait=30"));
   ASSERT_EQ(done["status"], "SUCCEEDED") << done.dump() << servers_["c"]->Logs();
   EXPECT_EQ(done["workerId"].get<std::string>().substr(0, 2), "c/") << done.dump();
