@@ -66,10 +66,8 @@ void Cluster::Finished(const std::string& id) { Enqueue(kEndedChannel, id); }
 void Cluster::Queued() {
   // One pending is enough: whoever wakes claims whatever is queued.
   std::lock_guard lock(outbox_mutex_);
-  if (closing_) return;
-  for (const auto& item : outbox_) {
-    if (item.channel == kQueuedChannel) return;
-  }
+  if (closing_ || queued_pending_) return;
+  queued_pending_ = true;
   outbox_.push_back({kQueuedChannel, node_id_});
   outbox_cv_.notify_one();
 }
@@ -102,6 +100,7 @@ void Cluster::SendLoop() {
     while (!outbox_.empty() && batch.size() < kMaxBatch) {
       Outgoing item = std::move(outbox_.front());
       outbox_.pop_front();
+      if (item.channel == kQueuedChannel) queued_pending_ = false;
       if (item.channel == kEndedChannel) {
         if (!batch.empty() && batch.back().channel == kEndedChannel &&
             batch.back().payload.size() + 1 + item.payload.size() <= kMaxPayload) {

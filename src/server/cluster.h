@@ -95,6 +95,7 @@ class Cluster {
   std::condition_variable outbox_cv_;
   std::deque<Outgoing> outbox_;  // Guarded by outbox_mutex_.
   bool closing_ = false;         // Guarded by outbox_mutex_.
+  bool queued_pending_ = false;  // Guarded by outbox_mutex_: a queued notice waits to be sent
   size_t dropped_ = 0;           // Guarded by outbox_mutex_: beyond kMaxOutbox, since the last log
   std::unique_ptr<store::postgres::PgConnection> sender_;  // the sending thread's
   std::thread send_thread_;
