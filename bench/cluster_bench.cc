@@ -96,13 +96,77 @@ struct Measured {
   double cycles_per_s = 0;
 };
 
+using Nodes = std::vector<std::unique_ptr<store::Store>>;
+
+// Queues `jobs` runs of `event` from 8 threads over both nodes, as their APIs would; jobs/s.
+double EnqueueOnBothNodes(Nodes& nodes, const store::EventRecord& event, int jobs) {
+  SystemClock clock;
+  std::atomic<int> next{0}, errors{0};
+  const auto start = Steady::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < 8; ++t) {
+    pool.emplace_back([&, t] {
+      while (next.fetch_add(1) < jobs) {
+        const TimePoint now = clock.Now();
+        auto [job, execution] = queue::NewJob(queue::ParamsFor(event), now);
+        const auto audit =
+            store::MakeAudit(store::Actor{}, now, "run.start", "execution", execution.id, "{}");
+        if (!nodes[static_cast<size_t>(t % 2)]->EnqueueJob(job, execution, audit)) ++errors;
+      }
+    });
+  }
+  for (auto& thread : pool) thread.join();
+  if (errors > 0) Fail("enqueue failed " + std::to_string(errors.load()) + " times");
+  return jobs / Seconds(Steady::now() - start);
+}
+
+// One worker: claims, starts and ends jobs until none is left, noting the id of each in
+// `mine`. A busy worker ends a job and claims the next in one transaction.
+void Work(store::Store& store, const std::string& worker, int jobs, bool busy,
+          std::vector<std::string>& mine, std::atomic<int>& errors) {
+  SystemClock clock;
+  std::optional<store::ClaimedJob> current;
+  for (int guard = 0; guard <= jobs; ++guard) {
+    if (!current) {
+      const TimePoint now = clock.Now();
+      auto claim = store.ClaimNextJob(worker, now, now + milliseconds(30'000));
+      if (!claim) ++errors;
+      if (!claim || !*claim) return;
+      current = std::move(**claim);
+      if (!store.MarkRunning(current->job.id, current->execution.id, worker, clock.Now())) {
+        ++errors;
+        return;
+      }
+    }
+    mine.push_back(current->job.id);
+    const TimePoint end = clock.Now();
+    const auto done = Succeeded(current->execution, end, end);
+    if (busy) {
+      auto next = store.FinishAndClaimNext(done, end, std::nullopt, EndAudit(done, end), worker,
+                                           end + milliseconds(30'000));
+      if (!next) {
+        ++errors;
+        return;
+      }
+      current = std::move(*next);
+      if (!current) return;
+    } else {
+      if (!store.FinishExecution(done, end, std::nullopt, EndAudit(done, end))) {
+        ++errors;
+        return;
+      }
+      current.reset();
+    }
+  }
+}
+
 // `workers` threads over two nodes run `jobs` jobs; `busy` uses FinishAndClaimNext. With
 // `rounds` > 1 the jobs are queued and run that many times in the same tables, and the last
 // round is measured: the queue with a history of finished jobs behind it.
 Measured MeasureCycles(const std::string& url, int workers, int jobs, bool busy, int rounds = 1) {
   Schema schema(url, "bench_cycles_" + std::to_string(workers) + (busy ? "_busy" : ""));
   SystemClock clock;
-  std::vector<std::unique_ptr<store::Store>> nodes;
+  Nodes nodes;
   for (int n = 0; n < 2; ++n) {
     auto opened = store::postgres::OpenStore(
         {.url = url, .schema = schema.name(), .pool_size = std::max(2, workers / 2 + 2)});
@@ -117,72 +181,21 @@ Measured MeasureCycles(const std::string& url, int workers, int jobs, bool busy,
   event.status = store::EventStatus::kActive;
   event.created_at = event.updated_at = clock.Now();
   if (!nodes[0]->InsertEvent(event, {})) Fail("insert event");
+  auto& admin = schema.admin();
+  (void)admin.Exec("SET search_path TO " + schema.name());
 
   Measured measured;
   for (int round = 1; round <= rounds; ++round) {
-    // Enqueue from both nodes at once, as their API would.
-    {
-      std::atomic<int> next{0}, errors{0};
-      const auto start = Steady::now();
-      std::vector<std::thread> pool;
-      for (int t = 0; t < 8; ++t) {
-        pool.emplace_back([&, t] {
-          while (next.fetch_add(1) < jobs) {
-            const TimePoint now = clock.Now();
-            auto [job, execution] = queue::NewJob(queue::ParamsFor(event), now);
-            const auto audit =
-                store::MakeAudit(store::Actor{}, now, "run.start", "execution", execution.id, "{}");
-            if (!nodes[t % 2]->EnqueueJob(job, execution, audit)) ++errors;
-          }
-        });
-      }
-      for (auto& thread : pool) thread.join();
-      if (errors > 0) Fail("enqueue failed " + std::to_string(errors.load()) + " times");
-      measured.enqueue_per_s = jobs / Seconds(Steady::now() - start);
-    }
-
+    measured.enqueue_per_s = EnqueueOnBothNodes(nodes, event, jobs);
     std::vector<std::vector<std::string>> claimed(static_cast<size_t>(workers));
     std::atomic<int> errors{0};
     const auto start = Steady::now();
     std::vector<std::thread> pool;
     for (int t = 0; t < workers; ++t) {
       pool.emplace_back([&, t] {
-        store::Store& store = *nodes[static_cast<size_t>(t % 2)];
-        const std::string worker = "n" + std::to_string(t % 2) + "/w" + std::to_string(t);
-        auto& mine = claimed[static_cast<size_t>(t)];
-        std::optional<store::ClaimedJob> current;
-        for (int guard = 0; guard <= jobs; ++guard) {
-          if (!current) {
-            const TimePoint now = clock.Now();
-            auto claim = store.ClaimNextJob(worker, now, now + milliseconds(30'000));
-            if (!claim) ++errors;
-            if (!claim || !*claim) return;
-            current = std::move(**claim);
-            if (!store.MarkRunning(current->job.id, current->execution.id, worker, clock.Now())) {
-              ++errors;
-              return;
-            }
-          }
-          mine.push_back(current->job.id);
-          const TimePoint end = clock.Now();
-          const auto done = Succeeded(current->execution, end, end);
-          if (busy) {
-            auto next = store.FinishAndClaimNext(done, end, std::nullopt, EndAudit(done, end),
-                                                 worker, end + milliseconds(30'000));
-            if (!next) {
-              ++errors;
-              return;
-            }
-            current = std::move(*next);
-            if (!current) return;
-          } else {
-            if (!store.FinishExecution(done, end, std::nullopt, EndAudit(done, end))) {
-              ++errors;
-              return;
-            }
-            current.reset();
-          }
-        }
+        Work(*nodes[static_cast<size_t>(t % 2)],
+             "n" + std::to_string(t % 2) + "/w" + std::to_string(t), jobs, busy,
+             claimed[static_cast<size_t>(t)], errors);
       });
     }
     for (auto& thread : pool) thread.join();
@@ -195,8 +208,6 @@ Measured MeasureCycles(const std::string& url, int workers, int jobs, bool busy,
       unique.insert(ids.begin(), ids.end());
       total += ids.size();
     }
-    auto& admin = schema.admin();
-    (void)admin.Exec("SET search_path TO " + schema.name());
     const int64_t succeeded =
         Scalar(admin, "SELECT COUNT(*) FROM jobs WHERE status = 'SUCCEEDED'") - (round - 1) * jobs;
     const int64_t retried = Scalar(admin, "SELECT COUNT(*) FROM jobs WHERE attempts <> 1");
