@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 namespace cronium::store::postgres {
 namespace {
@@ -128,8 +129,25 @@ Status Statement::Execute() {
     formats[i] = param.binary ? 1 : 0;
   }
   if (result_ != nullptr) PQclear(result_);
-  result_ = PQexecPrepared(conn_->conn_, name_.c_str(), static_cast<int>(params_.size()),
-                           values.data(), lengths.data(), formats.data(), /*resultFormat=*/0);
+  result_ = nullptr;
+  conn_->last_skipped_ = false;
+  if (conn_->sent_.empty()) {
+    result_ = PQexecPrepared(conn_->conn_, name_.c_str(), static_cast<int>(params_.size()),
+                             values.data(), lengths.data(), formats.data(), /*resultFormat=*/0);
+  } else {
+    // After what was sent before, in the same round trip.
+    if (PQsendQueryPrepared(conn_->conn_, name_.c_str(), static_cast<int>(params_.size()),
+                            values.data(), lengths.data(), formats.data(),
+                            /*resultFormat=*/0) == 0) {
+      return tl::unexpected(conn_->Abandon("statement"));
+    }
+    Status synced = conn_->Sync(&result_);
+    if (!synced) {
+      if (result_ != nullptr) PQclear(result_);
+      result_ = nullptr;
+      return synced;
+    }
+  }
   const ExecStatusType status = result_ != nullptr ? PQresultStatus(result_) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     Error error = conn_->ToError(result_, "statement");
@@ -140,6 +158,29 @@ Status Statement::Execute() {
   conn_->last_sqlstate_.clear();
   rows_ = PQntuples(result_);
   row_ = -1;
+  return OkStatus();
+}
+
+Status Statement::Send() {
+  std::vector<const char*> values(params_.size());
+  std::vector<int> lengths(params_.size());
+  std::vector<int> formats(params_.size());
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const Param& param = params_[i];
+    values[i] = param.value ? param.value->data() : nullptr;
+    lengths[i] = param.value ? static_cast<int>(param.value->size()) : 0;
+    formats[i] = param.binary ? 1 : 0;
+  }
+  if (result_ != nullptr) PQclear(result_);
+  result_ = nullptr;
+  rows_ = 0;
+  CRONIUM_RETURN_IF_ERROR(conn_->StartPipeline());
+  if (PQsendQueryPrepared(conn_->conn_, name_.c_str(), static_cast<int>(params_.size()),
+                          values.data(), lengths.data(), formats.data(),
+                          /*resultFormat=*/0) == 0) {
+    return tl::unexpected(conn_->Abandon("statement"));
+  }
+  conn_->sent_.emplace_back();
   return OkStatus();
 }
 
@@ -239,14 +280,28 @@ bool PgConnection::Healthy() const {
     if (ready.fd < 0 || ::poll(&ready, 1, 0) <= 0) break;
     if (PQconsumeInput(conn_) == 0) return false;
   }
-  return PQstatus(conn_) == CONNECTION_OK;
+  return PQstatus(conn_) == CONNECTION_OK && !broken_ && sent_.empty() &&
+         PQtransactionStatus(conn_) == PQTRANS_IDLE;
 }
 
-bool PgConnection::Lost() const { return PQstatus(conn_) != CONNECTION_OK; }
+bool PgConnection::Lost() const { return PQstatus(conn_) != CONNECTION_OK || broken_; }
 
 Status PgConnection::Exec(std::string_view sql) {
   const std::string text(sql);
-  pg_result* result = PQexec(conn_, text.c_str());
+  pg_result* result = nullptr;
+  last_skipped_ = false;
+  if (sent_.empty()) {
+    result = PQexec(conn_, text.c_str());
+  } else {
+    if (PQsendQueryParams(conn_, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 0) {
+      return tl::unexpected(Abandon("exec"));
+    }
+    Status synced = Sync(&result);
+    if (!synced) {
+      PQclear(result);
+      return synced;
+    }
+  }
   const ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
     Error error = ToError(result, "exec");
@@ -258,13 +313,106 @@ Status PgConnection::Exec(std::string_view sql) {
   return OkStatus();
 }
 
+Status PgConnection::Defer(std::string_view sql) {
+  CRONIUM_RETURN_IF_ERROR(StartPipeline());
+  const std::string text(sql);
+  if (PQsendQueryParams(conn_, text.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 0) {
+    return tl::unexpected(Abandon("exec"));
+  }
+  sent_.emplace_back();
+  return OkStatus();
+}
+
+Status PgConnection::StartPipeline() {
+  if (PQpipelineStatus(conn_) != PQ_PIPELINE_OFF) return OkStatus();
+  if (PQenterPipelineMode(conn_) == 0) return tl::unexpected(ToError(nullptr, "pipeline"));
+  return OkStatus();
+}
+
+Error PgConnection::Abandon(std::string_view what) {
+  last_skipped_ = false;  // what got through before the failure is unknown
+  Error error = ToError(nullptr, what);
+  // What the statements being prepared left behind is unknown: they leave the cache.
+  for (const std::string& key : sent_) {
+    if (!key.empty()) cache_.erase(key);
+  }
+  sent_.clear();
+  broken_ = true;
+  return error;
+}
+
+Status PgConnection::Sync(pg_result** last) {
+  *last = nullptr;
+  last_skipped_ = false;
+  if (PQpipelineSync(conn_) == 0) return tl::unexpected(Abandon("pipeline"));
+  // The commands sent before, then the last one, then the sync.
+  const std::vector<std::string> sent = std::move(sent_);
+  sent_.clear();
+  const size_t commands = sent.size();
+  std::optional<Error> first_error;
+  bool synced = false;
+  // Results come command by command, each ending with a null; a lost connection gives nulls
+  // from then on, so the count of nulls bounds the loop.
+  size_t command = 0;
+  for (;;) {
+    pg_result* result = PQgetResult(conn_);
+    if (result == nullptr) {
+      if (++command > commands + 1 || Lost()) break;
+      continue;
+    }
+    const ExecStatusType status = PQresultStatus(result);
+    if (status == PGRES_PIPELINE_SYNC) {
+      PQclear(result);
+      synced = true;
+      break;
+    }
+    if (command < commands) {
+      if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+        // A statement being prepared that failed (or was skipped) is not on the server.
+        if (!sent[command].empty()) cache_.erase(sent[command]);
+        if (!first_error && status != PGRES_PIPELINE_ABORTED) {
+          first_error = ToError(result, "statement");
+          // The server skips what follows a failure up to the sync (a backend that ended
+          // said so and went): the last command did not run.
+          last_skipped_ = true;
+        }
+      }
+      PQclear(result);
+    } else if (command == commands && *last == nullptr) {
+      *last = result;
+    } else {
+      PQclear(result);
+    }
+  }
+  if (!synced || PQexitPipelineMode(conn_) == 0) {
+    broken_ = true;
+    for (size_t i = command; i < commands; ++i) {
+      if (!sent[i].empty()) cache_.erase(sent[i]);
+    }
+    if (!first_error) first_error = ToError(nullptr, "pipeline");
+  }
+  if (first_error) return tl::unexpected(std::move(*first_error));
+  return OkStatus();
+}
+
 Result<Statement> PgConnection::Prepare(std::string_view sql) {
   const std::string key(sql);
   auto found = cache_.find(key);
   if (found == cache_.end()) {
     const std::string translated = TranslatePlaceholders(sql);
-    Prepared prepared{.name = "s" + std::to_string(cache_.size() + 1),
+    Prepared prepared{.name = "s" + std::to_string(++prepared_count_),
                       .param_count = CountParams(translated)};
+    if (!sent_.empty()) {
+      // Prepared after what was sent before, and used after that: its outcome is read with
+      // theirs (should it fail, it leaves the cache then).
+      if (PQsendPrepare(conn_, prepared.name.c_str(), translated.c_str(), prepared.param_count,
+                        nullptr) == 0) {
+        return tl::unexpected(Abandon("prepare"));
+      }
+      sent_.push_back(key);
+      found = cache_.emplace(key, std::move(prepared)).first;
+      return Statement(*this, found->second.name, found->second.param_count);
+    }
     pg_result* result =
         PQprepare(conn_, prepared.name.c_str(), translated.c_str(), prepared.param_count, nullptr);
     if (result == nullptr || PQresultStatus(result) != PGRES_COMMAND_OK) {

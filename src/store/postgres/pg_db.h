@@ -63,6 +63,10 @@ class Statement {
   Result<bool> Step();
   // Runs to completion; returns the number of rows changed (or returned, for a SELECT).
   Result<int> Run();
+  // Sends the statement without waiting for it (see PgConnection::Defer): for writes whose
+  // outcome the caller does not look at. Its error, if any, is that of the next command that
+  // waits on this connection. Nothing can be read from the statement after.
+  Status Send();
 
   bool IsNull(int col) const;
   int64_t Int(int col) const;  // also reads booleans ('t' is 1)
@@ -95,16 +99,30 @@ class PgConnection {
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
 
-  // Runs SQL through the simple protocol (several statements allowed, no parameters).
+  // Runs SQL through the simple protocol (several statements allowed, no parameters). With
+  // commands sent and not yet read (Defer, Send), one statement only, run after them.
   Status Exec(std::string_view sql);
+  // Pipelining. Sends one statement without parameters and does not wait for it: it runs after
+  // what was sent before, and its outcome is read together with the next command that waits
+  // (Exec, or a statement's Step or Run), in the same round trip. An error of a command sent so
+  // is that command's error; the commands after it up to there are skipped by the server (in a
+  // transaction, which is then aborted; outside one, what goes in one round trip is one
+  // implicit transaction). A transaction's BEGIN and the writes whose outcome nobody reads go
+  // so: its COMMIT then carries them.
+  Status Defer(std::string_view sql);
   // Prepares (once per connection and text) and returns a handle to bind and run.
   Result<Statement> Prepare(std::string_view sql);
-  // Whether the connection is still usable (after a server restart, or once its backend was
-  // ended, it is not). Reads pending input, never waits.
+  // Whether the connection is still usable and idle (after a server restart, or once its
+  // backend was ended, it is not; nor in a transaction or with commands sent and not read).
+  // Reads pending input, never waits.
   bool Healthy() const;
   // Whether the connection is known to be gone (a use failed on it). Unlike Healthy, reads
   // nothing.
   bool Lost() const;
+  // Whether the last command that waited (after commands sent before it) is known not to have
+  // run: the server reported a failure of one sent before it. Read after a failed COMMIT: its
+  // transaction did not commit, even if the connection is lost.
+  bool LastCommandSkipped() const { return last_skipped_; }
   // The SQLSTATE of the last error ("" if none), e.g. "40001" for a serialization failure.
   const std::string& last_sqlstate() const { return last_sqlstate_; }
 
@@ -122,8 +140,25 @@ class PgConnection {
     std::string name;
     int param_count = 0;
   };
+  // Enters pipeline mode unless in it.
+  Status StartPipeline();
+  // After the command sent last (that the caller waits on): sends a sync, then reads the results
+  // of the commands sent before (sent_) and of that last one, which goes to *last (the caller
+  // clears it). The first error of a command sent before is returned.
+  Status Sync(pg_result** last);
+  // A pipeline that cannot go on (a send failed, or its results could not all be read): the
+  // connection is marked broken, to be dropped, and this error returned.
+  Error Abandon(std::string_view what);
+
   pg_conn* conn_;
   std::unordered_map<std::string, Prepared> cache_;
+  // Commands sent in pipeline mode whose results are not read yet: for each, the cache key of a
+  // statement being prepared by it ("" for other commands), dropped from the cache should the
+  // preparation fail or be skipped.
+  std::vector<std::string> sent_;
+  int prepared_count_ = 0;  // names statements: a failed preparation's name is not used again
+  bool broken_ = false;     // a pipeline failed midway: the connection is not used again
+  bool last_skipped_ = false;
   std::string last_sqlstate_;
 };
 

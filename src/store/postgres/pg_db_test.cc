@@ -143,6 +143,89 @@ TEST_F(PgConnectionTest, ConstraintViolationsAreClearErrorsAndTheConnectionGoesO
   EXPECT_EQ(count->Int(0), 1);
 }
 
+int64_t CountItems(PgConnection& conn) {
+  auto count = conn.Prepare("SELECT COUNT(*) FROM item");
+  EXPECT_TRUE(count) << count.error().message;
+  if (!count || !*count->Step()) return -1;
+  return count->Int(0);
+}
+
+// Commands sent without waiting run in order, and are read with the next command that waits:
+// a SELECT sees what they wrote. The connection is idle again after.
+TEST_F(PgConnectionTest, SentCommandsRunInOrderAndAreReadWithTheNextThatWaits) {
+  ASSERT_TRUE(conn_->Defer("INSERT INTO item (id, n) VALUES ('a', 1)"));
+  auto insert = conn_->Prepare("INSERT INTO item (id, n) VALUES (?1, ?2)");
+  ASSERT_TRUE(insert) << insert.error().message;
+  ASSERT_TRUE(insert->Bind(1, "b").Bind(2, 2).Send());
+  ASSERT_TRUE(conn_->Defer("UPDATE item SET n = n * 10"));
+  EXPECT_FALSE(conn_->Healthy());  // results are pending: not to be lent out like this
+  auto sum = conn_->Prepare("SELECT SUM(n), COUNT(*) FROM item");
+  ASSERT_TRUE(sum) << sum.error().message;
+  ASSERT_TRUE(*sum->Step());
+  EXPECT_EQ(sum->Int(0), 30);
+  EXPECT_EQ(sum->Int(1), 2);
+  EXPECT_TRUE(conn_->Healthy());
+  // Nothing sent: a statement waits alone, as before.
+  insert->Bind(1, "c").Bind(2, 3);
+  EXPECT_EQ(*insert->Run(), 1);
+  EXPECT_EQ(CountItems(*conn_), 3);
+}
+
+// A sent write that fails is the error of the next command that waits; the server skipped what
+// came after it in the transaction, which rolls back whole.
+TEST_F(PgConnectionTest, ASentWriteThatFailsIsTheErrorOfTheCommandThatWaits) {
+  ASSERT_TRUE(conn_->Exec("INSERT INTO item (id, note) VALUES ('a', 'taken')"));
+  ASSERT_TRUE(conn_->Defer("BEGIN"));
+  auto insert = conn_->Prepare("INSERT INTO item (id, note) VALUES (?1, ?2)");
+  ASSERT_TRUE(insert->Bind(1, "b").Bind(2, "fine").Send());
+  ASSERT_TRUE(insert->Bind(1, "c").Bind(2, "taken").Send());  // a unique violation
+  ASSERT_TRUE(insert->Bind(1, "d").Bind(2, "never").Send());
+  auto committed = conn_->Exec("COMMIT");
+  ASSERT_FALSE(committed);
+  EXPECT_EQ(committed.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_NE(committed.error().message.find("item_note_unique"), std::string::npos)
+      << committed.error().message;
+  EXPECT_EQ(conn_->last_sqlstate(), "23505");
+  EXPECT_TRUE(conn_->LastCommandSkipped());
+  // The COMMIT was skipped: the transaction is still open, failed, until rolled back.
+  EXPECT_FALSE(conn_->Healthy());
+  ASSERT_TRUE(conn_->Exec("ROLLBACK"));
+  EXPECT_TRUE(conn_->Healthy());
+  EXPECT_EQ(CountItems(*conn_), 1);
+}
+
+// A statement first prepared while commands are pending is prepared in the same round trip; one
+// whose preparation failed is not kept, and a good one is.
+TEST_F(PgConnectionTest, StatementsPreparedWhileSendingAreKeptOnlyIfTheyWereMade) {
+  ASSERT_TRUE(conn_->Defer("INSERT INTO item (id, n) VALUES ('a', 1)"));
+  auto bad = conn_->Prepare("SELECT nope FROM item WHERE id = ?1");
+  ASSERT_TRUE(bad);  // its outcome comes with the next command that waits
+  ASSERT_TRUE(bad->Bind(1, "a").Send());
+  auto failed = conn_->Exec("SELECT 1");
+  ASSERT_FALSE(failed);
+  EXPECT_NE(failed.error().message.find("nope"), std::string::npos) << failed.error().message;
+  EXPECT_TRUE(conn_->Healthy());
+  // Not taken from the cache: prepared again, it fails again, now at once.
+  auto again = conn_->Prepare("SELECT nope FROM item WHERE id = ?1");
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().message.find("nope"), std::string::npos);
+
+  ASSERT_TRUE(conn_->Defer("INSERT INTO item (id, n) VALUES ('b', 2)"));
+  auto good = conn_->Prepare("SELECT n FROM item WHERE id = ?1");
+  ASSERT_TRUE(good);
+  good->Bind(1, "b");
+  ASSERT_TRUE(*good->Step());
+  EXPECT_EQ(good->Int(0), 2);
+  auto reused = conn_->Prepare("SELECT n FROM item WHERE id = ?1");  // from the cache
+  ASSERT_TRUE(reused);
+  reused->Bind(1, "b");
+  ASSERT_TRUE(*reused->Step());
+  EXPECT_EQ(reused->Int(0), 2);
+  // Outside a transaction, what went in one round trip was one implicit transaction: the
+  // failure took the first insert with it.
+  EXPECT_EQ(CountItems(*conn_), 1);
+}
+
 TEST(PgConnectionOpenTest, AnUnreachableServerIsUnavailable) {
   auto opened = PgConnection::Open("postgresql://postgres@127.0.0.1:1/none?connect_timeout=2");
   ASSERT_FALSE(opened);

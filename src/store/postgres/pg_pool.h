@@ -85,29 +85,38 @@ class PgPool {
 // `attempts` times in all, so fn must not have effects outside the database it relies on.
 // `commit_lost`, when given, is set when the connection was lost during COMMIT: the
 // transaction may or may not have committed. (Lost before, the server rolled it back.)
-// `settings` ("SET LOCAL ...; ...") go with the BEGIN, in the same round trip.
+// `settings`, one statement without parameters (such as "SELECT set_config(...)"), prepared
+// once per connection, follows the BEGIN. The BEGIN and the settings are sent without waiting
+// (PgConnection::Defer): they go in the round trip of fn's first statement that waits, and
+// writes that fn sends so go with the COMMIT.
 template <class F>
 auto Transact(PgConnection& conn, Isolation isolation, F&& fn, int attempts = 10,
               bool* commit_lost = nullptr, std::string_view settings = {}) -> decltype(fn()) {
-  std::string begin = isolation == Isolation::kSerializable
-                          ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
-                          : "BEGIN ISOLATION LEVEL READ COMMITTED";
-  if (!settings.empty()) begin.append("; ").append(settings);
+  const std::string_view begin = isolation == Isolation::kSerializable
+                                     ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                                     : "BEGIN ISOLATION LEVEL READ COMMITTED";
   for (int attempt = 1;; ++attempt) {
-    Status begun = conn.Exec(begin);
+    Status begun = conn.Defer(begin);
+    if (begun && !settings.empty()) {
+      auto set = conn.Prepare(settings);
+      begun = set ? set->Send() : Status(tl::unexpected(set.error()));
+    }
     if (!begun) return tl::unexpected(begun.error());
     auto result = fn();
     std::string state;
     if (result) {
-      Status committed = conn.Exec("COMMIT");  // a COMMIT that fails has rolled back
+      Status committed = conn.Exec("COMMIT");
       if (committed) return result;
-      if (commit_lost != nullptr) *commit_lost = conn.Lost();
+      if (commit_lost != nullptr) *commit_lost = conn.Lost() && !conn.LastCommandSkipped();
       state = conn.last_sqlstate();
       result = tl::unexpected(committed.error());
     } else {
       state = conn.last_sqlstate();
-      (void)conn.Exec("ROLLBACK");
     }
+    // A COMMIT that ran and failed has rolled back; one skipped after a failed write sent with
+    // it has not, nor has fn's failure.
+    // (A ROLLBACK skipped after a failed write that fn sent and nobody read is sent again.)
+    if (!conn.Lost() && !conn.Exec("ROLLBACK") && !conn.Lost()) (void)conn.Exec("ROLLBACK");
     if (attempt >= attempts || (state != "40001" && state != "40P01")) return result;
     // Let the transaction that won go first.
     std::this_thread::sleep_for(std::chrono::microseconds(100 << std::min(attempt, 6)));

@@ -195,6 +195,56 @@ TEST_F(PgPoolTest, ATransactionCutBeforeCommitRunsAgainOnANewConnection) {
   EXPECT_EQ(count->Text(0), "a,b");
 }
 
+// A transaction whose writes were all sent without waiting, cut before its COMMIT: the server
+// said the first command failed, so the COMMIT did not run, and the transaction runs again.
+TEST_F(PgPoolTest, ATransactionOfSentWritesCutBeforeCommitRunsAgain) {
+  {
+    auto conn = pool_->Acquire();
+    ASSERT_TRUE((*conn)->Exec("CREATE TABLE t (id TEXT PRIMARY KEY)"));
+  }
+  int runs = 0, sent = 0;
+  auto done = pool_->InTransaction(Isolation::kSerializable, [&](PgConnection& conn) -> Status {
+    for (const char* id : {"a", "b"}) {
+      CRONIUM_ASSIGN_OR_RETURN(auto insert, conn.Prepare("INSERT INTO t VALUES (?1)"));
+      CRONIUM_RETURN_IF_ERROR(insert.Bind(1, id).Send());
+      // Cut after the first insert went (with the BEGIN, in the round trip of Cut's read): the
+      // second goes with the COMMIT, to a backend that is gone.
+      if (++sent == 1) Cut(conn);
+    }
+    ++runs;
+    return OkStatus();
+  });
+  ASSERT_TRUE(done) << done.error().message;
+  EXPECT_EQ(runs, 2);
+  auto conn = pool_->Acquire();
+  auto count = (*conn)->Prepare("SELECT string_agg(id, ',' ORDER BY id) FROM t");
+  ASSERT_TRUE(*count->Step());
+  EXPECT_EQ(count->Text(0), "a,b");
+}
+
+// A sent write that fails rolls its transaction back (though the COMMIT sent with it was
+// skipped), and the connection goes back to the pool idle.
+TEST_F(PgPoolTest, ASentWriteThatFailsRollsItsTransactionBack) {
+  {
+    auto conn = pool_->Acquire();
+    ASSERT_TRUE((*conn)->Exec("CREATE TABLE t (id TEXT PRIMARY KEY); INSERT INTO t VALUES ('x')"));
+  }
+  auto failed = pool_->InTransaction(Isolation::kReadCommitted, [&](PgConnection& conn) -> Status {
+    for (const char* id : {"a", "x", "b"}) {
+      CRONIUM_ASSIGN_OR_RETURN(auto insert, conn.Prepare("INSERT INTO t VALUES (?1)"));
+      CRONIUM_RETURN_IF_ERROR(insert.Bind(1, id).Send());
+    }
+    return OkStatus();
+  });
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, ErrorCode::kAlreadyExists) << failed.error().message;
+  auto conn = pool_->Acquire();
+  EXPECT_TRUE((*conn)->Healthy());
+  auto count = (*conn)->Prepare("SELECT string_agg(id, ',' ORDER BY id) FROM t");
+  ASSERT_TRUE(*count->Step());
+  EXPECT_EQ(count->Text(0), "x");
+}
+
 // Other failures are the caller's: they are returned at once, not run again.
 TEST_F(PgPoolTest, FailuresOtherThanACutConnectionAreNotRunAgain) {
   int runs = 0;

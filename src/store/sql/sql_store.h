@@ -53,6 +53,9 @@ struct Dialect {
   // Clears the index of queued jobs of the entries of claimed ones (run outside a
   // transaction; "" where there is nothing to clear).
   std::string_view tidy_queue;
+  // Whether the claim's pick returns the job's execution row as well (UPDATE ... FROM whose
+  // RETURNING names the other table: PostgreSQL, not SQLite), sparing a round trip.
+  bool pick_returns_execution = false;
   // Whether transactions must lock what they read before they decide on it (PostgreSQL, where
   // the job lifecycle runs in READ COMMITTED beside SERIALIZABLE writers). Locks are taken by
   // writing the row unchanged, so that a SERIALIZABLE transaction that read it fails and retries.

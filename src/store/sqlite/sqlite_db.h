@@ -56,6 +56,11 @@ class Statement {
   Result<bool> Step();
   // Runs to completion; returns the number of rows changed.
   Result<int> Run();
+  // Run, for writes whose outcome the caller does not look at: PostgreSQL's statement sends
+  // these without waiting (store/postgres/pg_db.h); here it is Run.
+  Status Send() {
+    return Run().transform([](int) {});
+  }
 
   bool IsNull(int col) const;
   int64_t Int(int col) const;
