@@ -640,12 +640,18 @@ Result<Response> Handlers::ListEvents(Request& request, const auth::Principal& p
 Result<Response> Handlers::CreateEvent(Request& request, const auth::Principal& principal) {
   CRONIUM_RETURN_IF_ERROR(auth::RequireWrite(principal));
   CRONIUM_ASSIGN_OR_RETURN(auto input, ParseEventInput(request, ctx_.clock.Now()));
-  CRONIUM_ASSIGN_OR_RETURN(auto event,
-                           ctx_.events.Create(std::move(input.fields), principal.ToActor()));
+  // The event and its schedule are one write: a failure leaves neither, so a retry cannot
+  // make a second event, nor a crash an event without the schedule it was created with.
+  events::EventService::PlanSchedule plan;
   if (input.schedule && *input.schedule) {
-    CRONIUM_RETURN_IF_ERROR(
-        ctx_.scheduler.SetSchedule(event.id, **input.schedule, principal.ToActor()));
+    plan = [&](const std::string& id, TimePoint created_at) {
+      return ctx_.scheduler.PlanNew(store::ScheduleTarget::kEvent, id, created_at, **input.schedule,
+                                    principal.ToActor());
+    };
   }
+  CRONIUM_ASSIGN_OR_RETURN(auto event,
+                           ctx_.events.Create(std::move(input.fields), principal.ToActor(), plan));
+  if (plan) ctx_.scheduler.Adopt(event.id);
   return EventResponse(201, event, false);
 }
 
@@ -742,6 +748,14 @@ Result<Response> Handlers::LedgerOf(Request& request, const std::string& target_
 
 Status Handlers::CheckSchedule(const json& schedule) {
   return ParseSchedule(schedule, ctx_.clock.Now()).map([](auto&&) {});
+}
+
+Result<store::NewSchedule> Handlers::PlanWorkflowSchedule(const store::WorkflowRecord& workflow,
+                                                          const json& schedule,
+                                                          const auth::Principal& principal) {
+  CRONIUM_ASSIGN_OR_RETURN(auto spec, ParseSchedule(schedule, ctx_.clock.Now()));
+  return ctx_.scheduler.PlanNew(store::ScheduleTarget::kWorkflow, workflow.id, workflow.created_at,
+                                spec, principal.ToActor());
 }
 
 Status Handlers::SetSchedule(const std::string& target_id, bool workflow, const json& schedule,

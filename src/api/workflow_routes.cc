@@ -9,6 +9,7 @@
 #include "api/json_body.h"
 #include "base/ids.h"
 #include "base/time_format.h"
+#include "scheduler/scheduler.h"
 #include "workflow/engine.h"
 #include "workflow/webhooks.h"
 
@@ -328,12 +329,17 @@ Result<Response> Handlers::CreateWorkflow(Request& request, const auth::Principa
   const json* schedule = body.Get("schedule");
   CRONIUM_RETURN_IF_ERROR(
       CheckTriggerAndSchedule(w, schedule, /*stored=*/false, /*new_trigger=*/true));
-  if (schedule != nullptr && !schedule->is_null())
-    CRONIUM_RETURN_IF_ERROR(CheckSchedule(*schedule));
+  // The workflow and its schedule are one write (as an event's).
+  std::optional<store::NewSchedule> planned;
+  if (schedule != nullptr && !schedule->is_null()) {
+    CRONIUM_ASSIGN_OR_RETURN(planned, PlanWorkflowSchedule(w, *schedule, principal));
+  }
   CRONIUM_RETURN_IF_ERROR(ctx_.store.InsertWorkflow(
-      w, store::MakeAudit(principal.ToActor(), now, "workflow.create", "workflow", w.id,
-                          json{{"name", w.name}, {"nodes", w.nodes.size()}}.dump())));
-  if (schedule != nullptr) CRONIUM_RETURN_IF_ERROR(SetSchedule(w.id, true, *schedule, principal));
+      w,
+      store::MakeAudit(principal.ToActor(), now, "workflow.create", "workflow", w.id,
+                       json{{"name", w.name}, {"nodes", w.nodes.size()}}.dump()),
+      planned));
+  if (planned) ctx_.scheduler.Adopt(w.id);
   Response response = JsonResponse(201, WorkflowBody(w));
   response.headers.emplace_back("Location", "/api/v1/workflows/" + w.id);
   return response;

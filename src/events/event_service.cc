@@ -397,7 +397,8 @@ std::string AuditDetails(const Event& event) {
 
 }  // namespace
 
-Result<Event> EventService::Create(EventFields fields, const store::Actor& actor) {
+Result<Event> EventService::Create(EventFields fields, const store::Actor& actor,
+                                   const PlanSchedule& schedule) {
   if (!fields.name) return InvalidArgument("name: required");
   if (!fields.type) {
     return InvalidArgument("type: required (BASH, PYTHON, NODEJS, HTTP_REQUEST or TOOL_ACTION)");
@@ -410,9 +411,14 @@ Result<Event> EventService::Create(EventFields fields, const store::Actor& actor
   const TimePoint now = clock_.Now();
   event.id = NewId("evt", now);
   event.created_at = event.updated_at = now;
+  std::optional<store::NewSchedule> planned;
+  if (schedule) {
+    CRONIUM_ASSIGN_OR_RETURN(planned, schedule(event.id, event.created_at));
+  }
   CRONIUM_RETURN_IF_ERROR(store_.InsertEvent(
       ToRecord(event),
-      store::MakeAudit(actor, now, "event.create", "event", event.id, AuditDetails(event))));
+      store::MakeAudit(actor, now, "event.create", "event", event.id, AuditDetails(event)),
+      planned));
   return event;
 }
 

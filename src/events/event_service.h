@@ -3,6 +3,7 @@
 // Events as users see them: validation of every field, env var values sealed at rest (and
 // unsealed only for a run or an explicit reveal), and CRUD on the store. Thread-safe.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -123,9 +124,16 @@ class EventService {
   EventService(EventsOptions options, store::Store& store, crypto::SecretBox env_box,
                const Clock& clock);
 
+  // The schedule a new event is created with (see store::NewSchedule), planned once its id and
+  // created_at are chosen; an error stops the creation.
+  using PlanSchedule =
+      std::function<Result<store::NewSchedule>(const std::string& id, TimePoint created_at)>;
+
   // kInvalidArgument naming the field for bad input. The actor's user owns the new event; each
-  // change is audited with env var values left out.
-  Result<Event> Create(EventFields fields, const store::Actor& actor);
+  // change is audited with env var values left out. With `schedule`, the event and its
+  // schedule are written in one transaction.
+  Result<Event> Create(EventFields fields, const store::Actor& actor,
+                       const PlanSchedule& schedule = nullptr);
   Result<Event> Get(const std::string& id);
   Result<Event> Update(const std::string& id, EventFields fields, const store::Actor& actor);
   Status Delete(const std::string& id, const store::Actor& actor);

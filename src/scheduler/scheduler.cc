@@ -131,8 +131,10 @@ void Scheduler::LoadEntry(const store::ScheduleWithTarget& item, TimePoint now) 
       entry.state.next_due_at = next->instant;
       entry.next = *next;
     }
-  } else if (entry.state.next_due_at && entry.state.last_planned_at) {
-    auto next = entry.compiled->NextAfter(*entry.state.last_planned_at);
+  } else if (entry.state.next_due_at) {
+    // The occurrence with its DST mark: after the last one planned, or, never planned yet,
+    // after the moment the schedule was set (SetSchedule and PlanNew plan from then).
+    auto next = entry.compiled->NextAfter(entry.state.last_planned_at.value_or(record.updated_at));
     if (next && next->instant == *entry.state.next_due_at) entry.next = *next;
   }
   auto& slot = entries_[record.target_id];
@@ -270,6 +272,31 @@ Result<store::ScheduleRecord> Scheduler::Set(store::ScheduleTarget target, const
   lock.unlock();
   if (on_change) on_change(id);
   return record;
+}
+
+Result<store::NewSchedule> Scheduler::PlanNew(store::ScheduleTarget target, const std::string& id,
+                                              TimePoint created_at, const ScheduleSpec& spec,
+                                              const store::Actor& actor) {
+  if (target == store::ScheduleTarget::kWorkflow && workflows_ == nullptr) {
+    return FailedPrecondition("this scheduler does not run workflows");
+  }
+  CRONIUM_ASSIGN_OR_RETURN(auto compiled, CompiledSchedule::Compile(spec, created_at));
+  const TimePoint now = clock_.Now();
+  store::NewSchedule planned;
+  store::ScheduleRecord& record = planned.record;
+  record.target = target;
+  record.target_id = id;
+  record.spec_json = ScheduleSpecToJson(spec).dump();
+  if (auto next = compiled.NextAfter(now)) record.next_due_at = next->instant;
+  record.updated_at = now;
+  planned.audit =
+      store::MakeAudit(actor, now, "schedule.set", TargetName(target), id, record.spec_json);
+  return planned;
+}
+
+void Scheduler::Adopt(const std::string& target_id) {
+  Reload(target_id);
+  if (on_change) on_change(target_id);
 }
 
 Status Scheduler::RemoveSchedule(const std::string& target_id, const store::Actor& actor) {

@@ -63,6 +63,15 @@ class Scheduler {
   Result<store::ScheduleRecord> SetWorkflowSchedule(const std::string& workflow_id,
                                                     const ScheduleSpec& spec,
                                                     const store::Actor& actor);
+  // The schedule of an event or workflow being created (id and created_at already chosen),
+  // planned from now, with its audit row: the caller writes it in the target's own insert
+  // (store::Store::InsertEvent, InsertWorkflow), then calls Adopt. kInvalidArgument as
+  // SetSchedule; kFailedPrecondition for a workflow where this scheduler runs none.
+  Result<store::NewSchedule> PlanNew(store::ScheduleTarget target, const std::string& id,
+                                     TimePoint created_at, const ScheduleSpec& spec,
+                                     const store::Actor& actor);
+  // Takes on the schedule that a target's insert wrote (as Reload), and tells the other nodes.
+  void Adopt(const std::string& target_id);
   // Removes the schedule of an event or workflow, and its ledger.
   Status RemoveSchedule(const std::string& target_id, const store::Actor& actor);
   // The event or workflow changed (status, deletion): re-read it. Resuming plans from now, not

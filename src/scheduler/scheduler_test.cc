@@ -402,6 +402,50 @@ TEST_F(SchedulerTest, DstShiftedOccurrencesAreMarked) {
   EXPECT_EQ(ledger->front().planned_at, U("2026-03-29T01:00:00Z"));
 }
 
+// An event created with its schedule (one write, PlanNew then Adopt) fires from its first
+// occurrence, with that occurrence's DST mark.
+TEST_F(SchedulerTest, AnEventCreatedWithItsScheduleFiresFromItsFirstOccurrence) {
+  clock_.Advance(std::chrono::duration_cast<std::chrono::milliseconds>(U("2026-03-28T12:00:00Z") -
+                                                                       clock_.Now()));
+  std::vector<std::string> changed;
+  scheduler_->on_change = [&](const std::string& target) { changed.push_back(target); };
+  auto spec = ScheduleSpecFromJson(
+      json{{"kind", "CRON"}, {"cron", "30 2 * * *"}, {"timezone", "Europe/Berlin"}});
+  ASSERT_TRUE(spec);
+  events::EventFields f;
+  f.name = "nightly";
+  f.type = store::EventType::kBash;
+  f.content = "true";
+  f.status = store::EventStatus::kActive;
+  auto plan = [&](const std::string& id, TimePoint created_at) {
+    return scheduler_->PlanNew(store::ScheduleTarget::kEvent, id, created_at, *spec,
+                               store::Actor{.id = "usr_1"});
+  };
+  auto created = events_->Create(f, store::Actor{.id = "usr_1"}, plan);
+  ASSERT_TRUE(created) << created.error().message;
+  const std::string id = created->id;
+  EXPECT_EQ(store_->GetSchedule(id)->next_due_at, U("2026-03-29T01:00:00Z"));
+  scheduler_->Adopt(id);
+  EXPECT_EQ(changed, std::vector<std::string>{id});
+  EXPECT_EQ(Advance(std::chrono::hours(14), std::chrono::minutes(30)), 1);
+  auto ledger = store_->ListLedger(id, "", 10);
+  ASSERT_EQ(ledger->size(), 1u);
+  EXPECT_EQ(ledger->front().fate, "DST_SHIFTED");  // 02:30 does not exist that night
+  EXPECT_EQ(ledger->front().planned_at, U("2026-03-29T01:00:00Z"));
+
+  // A schedule that cannot be planned stops the creation: no event is left behind.
+  ScheduleSpec bad = *spec;
+  bad.cron = "61 * * * *";
+  const size_t before = store_->ListEvents({})->size();
+  auto refused =
+      events_->Create(f, store::Actor{.id = "usr_1"}, [&](const std::string& eid, TimePoint at) {
+        return scheduler_->PlanNew(store::ScheduleTarget::kEvent, eid, at, bad, {});
+      });
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument) << refused.error().message;
+  EXPECT_EQ(store_->ListEvents({})->size(), before);
+}
+
 TEST_F(SchedulerTest, DstSkippedOccurrencesAreRecorded) {
   clock_.Advance(std::chrono::duration_cast<std::chrono::milliseconds>(U("2026-03-28T12:00:00Z") -
                                                                        clock_.Now()));

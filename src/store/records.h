@@ -324,6 +324,13 @@ struct AuditEntry {
   std::string details_json = "{}";  // secret values masked by the caller
 };
 
+// The schedule a new event or workflow is created with, and its audit row: written in the
+// target's own insert, so that no target is left without the schedule it was created with.
+struct NewSchedule {
+  ScheduleRecord record;
+  AuditEntry audit;
+};
+
 AuditEntry MakeAudit(const Actor& actor, TimePoint at, std::string action, std::string target_type,
                      std::string target_id, std::string details_json = "{}");
 

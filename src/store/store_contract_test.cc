@@ -1438,6 +1438,60 @@ TEST_P(StoreContractTest, ARunningExecutionTakesItsOutputAndCondition) {
   EXPECT_EQ(finished->condition, true);
 }
 
+// A new event or workflow and the schedule it is created with are one write: both, or neither.
+TEST_P(StoreContractTest, ATargetAndTheScheduleItIsCreatedWithAreOneWrite) {
+  EventRecord event = MakeEvent("nightly");
+  const auto schedule_of = [](ScheduleTarget target, const std::string& id,
+                              const std::string& audit_id) {
+    NewSchedule planned{.record = {.target = target,
+                                   .target_id = id,
+                                   .spec_json = R"({"kind":"CRON"})",
+                                   .next_due_at = FromUnixMillis(60'000),
+                                   .updated_at = FromUnixMillis(1'000)},
+                        .audit = MakeAudit({}, FromUnixMillis(1'000), "schedule.set", "event", id)};
+    planned.audit.id = audit_id;
+    return planned;
+  };
+  ASSERT_TRUE(store_->InsertEvent(
+      event, MakeAudit({}, FromUnixMillis(1'000), "event.create", "event", event.id),
+      schedule_of(ScheduleTarget::kEvent, event.id, "aud_first")));
+  auto schedule = store_->GetSchedule(event.id);
+  ASSERT_TRUE(schedule) << schedule.error().message;
+  EXPECT_EQ(schedule->next_due_at, FromUnixMillis(60'000));
+  auto audit = store_->ListAudit({.target_id = event.id});
+  ASSERT_TRUE(audit);
+  EXPECT_EQ(audit->size(), 2u);
+
+  // The schedule's write fails (its audit row's id is taken): the event is not there either.
+  EventRecord second = MakeEvent("second", 2'000);
+  auto failed =
+      store_->InsertEvent(second, {}, schedule_of(ScheduleTarget::kEvent, second.id, "aud_first"));
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, ErrorCode::kAlreadyExists) << failed.error().message;
+  EXPECT_EQ(store_->GetEvent(second.id).error().code, ErrorCode::kNotFound);
+  // A schedule of another target is refused, and nothing is written.
+  EXPECT_EQ(store_->InsertEvent(second, {}, schedule_of(ScheduleTarget::kEvent, event.id, "aud_x"))
+                .error()
+                .code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(store_->GetEvent(second.id).error().code, ErrorCode::kNotFound);
+
+  WorkflowRecord w;
+  w.id = NewId("wfl", FromUnixMillis(3'000));
+  w.owner_id = "usr_1";
+  w.name = "w";
+  w.status = EventStatus::kActive;
+  w.trigger = "SCHEDULE";
+  w.nodes = {{.id = "n1", .event_id = event.id}};
+  w.created_at = w.updated_at = FromUnixMillis(3'000);
+  ASSERT_FALSE(
+      store_->InsertWorkflow(w, {}, schedule_of(ScheduleTarget::kWorkflow, w.id, "aud_first")));
+  EXPECT_EQ(store_->GetWorkflow(w.id).error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(store_->InsertWorkflow(w, {}, schedule_of(ScheduleTarget::kWorkflow, w.id, "aud_w")));
+  EXPECT_EQ(store_->GetSchedule(w.id)->target, ScheduleTarget::kWorkflow);
+  EXPECT_EQ(store_->ListSchedules()->size(), 2u);
+}
+
 TEST_P(StoreContractTest, WorkflowsRoundTripWithTheirGraphAndActions) {
   EventRecord a = MakeEvent("a");
   a.actions = {{.trigger = "ON_FAILURE", .type = "RUN_EVENT", .target_event_id = "evt_x"}};

@@ -71,6 +71,11 @@ class Handlers {
   // "schedule" value (not null) before anything is written; SetSchedule sets it (null removes
   // the schedule, if there is one).
   Status CheckSchedule(const json& schedule);
+  // The schedule (not null) of a workflow being created, to write with it (see
+  // scheduler::Scheduler::PlanNew).
+  Result<store::NewSchedule> PlanWorkflowSchedule(const store::WorkflowRecord& workflow,
+                                                  const json& schedule,
+                                                  const auth::Principal& principal);
   Status SetSchedule(const std::string& target_id, bool workflow, const json& schedule,
                      const auth::Principal& principal);
   json RenderSchedule(const std::string& target_id);

@@ -26,9 +26,11 @@ class PgListenerTest : public ::testing::Test {
   }
 
   // Waits (bounded) until `count` notifications arrived.
-  std::vector<Notification> Collect(PgListener& listener, size_t count, bool* reconnected) {
+  // Waits up to `rounds` times 100 ms for `count` notifications.
+  std::vector<Notification> Collect(PgListener& listener, size_t count, bool* reconnected,
+                                    int rounds = 100) {
     std::vector<Notification> got;
-    for (int round = 0; round < 100 && got.size() < count; ++round) {
+    for (int round = 0; round < rounds && got.size() < count; ++round) {
       auto waited = listener.Wait(milliseconds(100));
       if (!waited) continue;
       if (reconnected != nullptr && waited->reconnected) *reconnected = true;
@@ -112,7 +114,7 @@ TEST_F(PgListenerTest, AListenerWhoseConnectionWasEndedListensAgainAndSaysSo) {
   std::vector<Notification> got;
   for (int round = 0; round < 200 && got.empty(); ++round) {
     ASSERT_TRUE(Notify(*sender_, channel_, "after"));
-    got = Collect(listener, 1, &reconnected);
+    got = Collect(listener, 1, &reconnected, /*rounds=*/3);  // a lost one never comes
   }
   ASSERT_FALSE(got.empty());
   EXPECT_EQ(got[0].payload, "after");

@@ -69,7 +69,10 @@ class SqlStore final : public Store {
 
   Status Ping() override;
   Status TidyQueue() override;
-  Status InsertEvent(const EventRecord& event, const AuditEntry& audit) override;
+  using Store::InsertEvent;
+  using Store::InsertWorkflow;
+  Status InsertEvent(const EventRecord& event, const AuditEntry& audit,
+                     const std::optional<NewSchedule>& schedule) override;
   Result<EventRecord> GetEvent(const std::string& id) override;
   Status UpdateEvent(const EventRecord& event, const AuditEntry& audit) override;
   Status DeleteEvent(const std::string& id, const AuditEntry& audit) override;
@@ -149,7 +152,8 @@ class SqlStore final : public Store {
       const std::function<Result<std::string>(const VariableRecord&)>& rewrite,
       const AuditEntry& audit) override;
 
-  Status InsertWorkflow(const WorkflowRecord& workflow, const AuditEntry& audit) override;
+  Status InsertWorkflow(const WorkflowRecord& workflow, const AuditEntry& audit,
+                        const std::optional<NewSchedule>& schedule) override;
   Result<WorkflowRecord> GetWorkflow(const std::string& id) override;
   Status UpdateWorkflow(const WorkflowRecord& workflow, const AuditEntry& audit) override;
   Status SetWorkflowStatus(const std::string& id, EventStatus status, TimePoint now,
