@@ -85,7 +85,8 @@ Statement::Statement(Statement&& other) noexcept
       params_(std::move(other.params_)),
       result_(other.result_),
       row_(other.row_),
-      rows_(other.rows_) {
+      rows_(other.rows_),
+      sent_alone_(other.sent_alone_) {
   other.result_ = nullptr;
 }
 
@@ -118,26 +119,34 @@ Statement& Statement::BindBlob(int index, std::string_view bytes) {
   return *this;
 }
 
-Status Statement::Execute() {
-  std::vector<const char*> values(params_.size());
-  std::vector<int> lengths(params_.size());
-  std::vector<int> formats(params_.size());
+Statement::Wire Statement::ToWire() const {
+  Wire wire;
+  wire.values.resize(params_.size());
+  wire.lengths.resize(params_.size());
+  wire.formats.resize(params_.size());
   for (size_t i = 0; i < params_.size(); ++i) {
     const Param& param = params_[i];
-    values[i] = param.value ? param.value->data() : nullptr;
-    lengths[i] = param.value ? static_cast<int>(param.value->size()) : 0;
-    formats[i] = param.binary ? 1 : 0;
+    wire.values[i] = param.value ? param.value->data() : nullptr;
+    wire.lengths[i] = param.value ? static_cast<int>(param.value->size()) : 0;
+    wire.formats[i] = param.binary ? 1 : 0;
   }
+  return wire;
+}
+
+Status Statement::Execute() {
+  sent_alone_ = false;
+  const Wire wire = ToWire();
   if (result_ != nullptr) PQclear(result_);
   result_ = nullptr;
   conn_->last_skipped_ = false;
   if (conn_->sent_.empty()) {
     result_ = PQexecPrepared(conn_->conn_, name_.c_str(), static_cast<int>(params_.size()),
-                             values.data(), lengths.data(), formats.data(), /*resultFormat=*/0);
+                             wire.values.data(), wire.lengths.data(), wire.formats.data(),
+                             /*resultFormat=*/0);
   } else {
     // After what was sent before, in the same round trip.
     if (PQsendQueryPrepared(conn_->conn_, name_.c_str(), static_cast<int>(params_.size()),
-                            values.data(), lengths.data(), formats.data(),
+                            wire.values.data(), wire.lengths.data(), wire.formats.data(),
                             /*resultFormat=*/0) == 0) {
       return tl::unexpected(conn_->Abandon("statement"));
     }
@@ -162,21 +171,14 @@ Status Statement::Execute() {
 }
 
 Status Statement::Send() {
-  std::vector<const char*> values(params_.size());
-  std::vector<int> lengths(params_.size());
-  std::vector<int> formats(params_.size());
-  for (size_t i = 0; i < params_.size(); ++i) {
-    const Param& param = params_[i];
-    values[i] = param.value ? param.value->data() : nullptr;
-    lengths[i] = param.value ? static_cast<int>(param.value->size()) : 0;
-    formats[i] = param.binary ? 1 : 0;
-  }
+  const Wire wire = ToWire();
   if (result_ != nullptr) PQclear(result_);
   result_ = nullptr;
-  rows_ = 0;
+  row_ = rows_ = 0;
+  sent_alone_ = true;
   CRONIUM_RETURN_IF_ERROR(conn_->StartPipeline());
   if (PQsendQueryPrepared(conn_->conn_, name_.c_str(), static_cast<int>(params_.size()),
-                          values.data(), lengths.data(), formats.data(),
+                          wire.values.data(), wire.lengths.data(), wire.formats.data(),
                           /*resultFormat=*/0) == 0) {
     return tl::unexpected(conn_->Abandon("statement"));
   }
@@ -185,6 +187,7 @@ Status Statement::Send() {
 }
 
 Result<bool> Statement::Step() {
+  if (sent_alone_) return Internal("a statement that was sent has no rows to read");
   if (result_ == nullptr) CRONIUM_RETURN_IF_ERROR(Execute());
   if (row_ + 1 >= rows_) {
     row_ = rows_;

@@ -65,7 +65,8 @@ class Statement {
   Result<int> Run();
   // Sends the statement without waiting for it (see PgConnection::Defer): for writes whose
   // outcome the caller does not look at. Its error, if any, is that of the next command that
-  // waits on this connection. Nothing can be read from the statement after.
+  // waits on this connection. Nothing can be read from the statement after (Step fails; Run
+  // runs it again).
   Status Send();
 
   bool IsNull(int col) const;
@@ -80,6 +81,13 @@ class Statement {
     std::optional<std::string> value;  // nullopt: NULL
     bool binary = false;
   };
+  // The parameters as libpq takes them (pointing into params_).
+  struct Wire {
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    std::vector<int> formats;
+  };
+  Wire ToWire() const;
   Status Execute();
   const char* Value(int col) const;
 
@@ -89,6 +97,7 @@ class Statement {
   pg_result* result_ = nullptr;
   int row_ = -1;  // the current row; -1 before the first Step
   int rows_ = 0;
+  bool sent_alone_ = false;  // Send()-ed: its result goes unread, and it does not run again
 };
 
 class PgConnection {

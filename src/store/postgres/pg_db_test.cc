@@ -165,6 +165,8 @@ TEST_F(PgConnectionTest, SentCommandsRunInOrderAndAreReadWithTheNextThatWaits) {
   EXPECT_EQ(sum->Int(0), 30);
   EXPECT_EQ(sum->Int(1), 2);
   EXPECT_TRUE(conn_->Healthy());
+  // A sent statement has nothing to read (reading does not run it again); Run runs it again.
+  EXPECT_EQ(insert->Step().error().code, ErrorCode::kInternal);
   // Nothing sent: a statement waits alone, as before.
   insert->Bind(1, "c").Bind(2, 3);
   EXPECT_EQ(*insert->Run(), 1);
