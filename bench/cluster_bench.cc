@@ -6,11 +6,14 @@
 //      two stores with pools of their own, as two processes have. Every job must be claimed
 //      exactly once and end SUCCEEDED after one attempt, or the benchmark fails.
 //   2. A busy worker's cycle (FinishAndClaimNext: one transaction per job) with 4 workers.
-//   3. The baseline, on the same cluster in the same run: pgbench running the raw claim (UPDATE
+//   3. Claims alone (ClaimNextJob; the jobs stay LEASED) with 4 workers: the claim's own rate,
+//      without the run's start and end.
+//   4. The baseline, on the same cluster in the same run: pgbench running the raw claim (UPDATE
 //      of the first QUEUED row picked FOR UPDATE SKIP LOCKED) and complete (UPDATE to DONE) on a
 //      bare table, with as many clients as workers.
 //
-// Usage: cronium_cluster_bench POSTGRES_URL JOBS
+// Usage: cronium_cluster_bench POSTGRES_URL JOBS [WORKERS[b|c]] (one measurement: idle, busy or
+// claims alone)
 
 #include <algorithm>
 #include <atomic>
@@ -120,9 +123,28 @@ double EnqueueOnBothNodes(Nodes& nodes, const store::EventRecord& event, int job
   return jobs / Seconds(Steady::now() - start);
 }
 
-// One worker: claims, starts and ends jobs until none is left, noting the id of each in
-// `mine`. A busy worker ends a job and claims the next in one transaction.
-void Work(store::Store& store, const std::string& worker, int jobs, bool busy,
+// What a worker does with each job.
+enum class Cycle {
+  kIdle,       // claims, starts, ends: three transactions
+  kBusy,       // ends a job and claims the next in one transaction
+  kClaimOnly,  // claims, and leaves the job LEASED
+};
+
+const char* Name(Cycle cycle) {
+  switch (cycle) {
+    case Cycle::kIdle:
+      return "idle";
+    case Cycle::kBusy:
+      return "busy";
+    case Cycle::kClaimOnly:
+      return "claims";
+  }
+  return "?";
+}
+
+// One worker: claims (starts and ends) jobs until none is left, noting the id of each in
+// `mine`.
+void Work(store::Store& store, const std::string& worker, int jobs, Cycle cycle,
           std::vector<std::string>& mine, std::atomic<int>& errors) {
   SystemClock clock;
   std::optional<store::ClaimedJob> current;
@@ -133,6 +155,11 @@ void Work(store::Store& store, const std::string& worker, int jobs, bool busy,
       if (!claim) ++errors;
       if (!claim || !*claim) return;
       current = std::move(**claim);
+      if (cycle == Cycle::kClaimOnly) {
+        mine.push_back(current->job.id);
+        current.reset();
+        continue;
+      }
       if (!store.MarkRunning(current->job.id, current->execution.id, worker, clock.Now())) {
         ++errors;
         return;
@@ -141,7 +168,7 @@ void Work(store::Store& store, const std::string& worker, int jobs, bool busy,
     mine.push_back(current->job.id);
     const TimePoint end = clock.Now();
     const auto done = Succeeded(current->execution, end, end);
-    if (busy) {
+    if (cycle == Cycle::kBusy) {
       auto next = store.FinishAndClaimNext(done, end, std::nullopt, EndAudit(done, end), worker,
                                            end + milliseconds(30'000));
       if (!next) {
@@ -160,11 +187,11 @@ void Work(store::Store& store, const std::string& worker, int jobs, bool busy,
   }
 }
 
-// `workers` threads over two nodes run `jobs` jobs; `busy` uses FinishAndClaimNext. With
-// `rounds` > 1 the jobs are queued and run that many times in the same tables, and the last
-// round is measured: the queue with a history of finished jobs behind it.
-Measured MeasureCycles(const std::string& url, int workers, int jobs, bool busy, int rounds = 1) {
-  Schema schema(url, "bench_cycles_" + std::to_string(workers) + (busy ? "_busy" : ""));
+// `workers` threads over two nodes run (or only claim) `jobs` jobs. With `rounds` > 1 the jobs
+// are queued and run that many times in the same tables, and the last round is measured: the
+// queue with a history of finished jobs behind it.
+Measured MeasureCycles(const std::string& url, int workers, int jobs, Cycle cycle, int rounds = 1) {
+  Schema schema(url, "bench_cycles_" + std::to_string(workers) + "_" + Name(cycle));
   SystemClock clock;
   Nodes nodes;
   for (int n = 0; n < 2; ++n) {
@@ -194,28 +221,30 @@ Measured MeasureCycles(const std::string& url, int workers, int jobs, bool busy,
     for (int t = 0; t < workers; ++t) {
       pool.emplace_back([&, t] {
         Work(*nodes[static_cast<size_t>(t % 2)],
-             "n" + std::to_string(t % 2) + "/w" + std::to_string(t), jobs, busy,
+             "n" + std::to_string(t % 2) + "/w" + std::to_string(t), jobs, cycle,
              claimed[static_cast<size_t>(t)], errors);
       });
     }
     for (auto& thread : pool) thread.join();
     const double wall = Seconds(Steady::now() - start);
 
-    // Every job claimed once, by one worker, and ended after one attempt.
+    // Every job claimed once, by one worker, and ended (or left LEASED) after one attempt.
     std::set<std::string> unique;
     size_t total = 0;
     for (const auto& ids : claimed) {
       unique.insert(ids.begin(), ids.end());
       total += ids.size();
     }
+    const std::string ended = cycle == Cycle::kClaimOnly ? "LEASED" : "SUCCEEDED";
     const int64_t succeeded =
-        Scalar(admin, "SELECT COUNT(*) FROM jobs WHERE status = 'SUCCEEDED'") - (round - 1) * jobs;
+        Scalar(admin, "SELECT COUNT(*) FROM jobs WHERE status = '" + ended + "'") -
+        (round - 1) * jobs;
     const int64_t retried = Scalar(admin, "SELECT COUNT(*) FROM jobs WHERE attempts <> 1");
     if (errors > 0 || total != static_cast<size_t>(jobs) || unique.size() != total ||
         succeeded != jobs || retried != 0) {
       Fail("cycles with " + std::to_string(workers) + " workers: " + std::to_string(total) +
            " claims of " + std::to_string(unique.size()) + " jobs (of " + std::to_string(jobs) +
-           "), " + std::to_string(succeeded) + " succeeded, " + std::to_string(retried) +
+           "), " + std::to_string(succeeded) + " " + ended + ", " + std::to_string(retried) +
            " with more than one attempt, " + std::to_string(errors.load()) + " errors");
     }
     measured.cycles_per_s = jobs / wall;
@@ -270,22 +299,24 @@ double MeasureRawSkipLocked(const std::string& url, int clients, int jobs) {
 }
 
 int Main(int argc, char** argv) {
-  if (argc != 3 && argc != 4) Fail("usage: cronium_cluster_bench POSTGRES_URL JOBS [WORKERS]");
+  if (argc != 3 && argc != 4) Fail("usage: cronium_cluster_bench POSTGRES_URL JOBS [WORKERS[b|c]]");
   const std::string url = argv[1];
   const int jobs = std::max(100, std::atoi(argv[2]));
   std::map<int, double> raw;
   std::vector<int> counts{1, 4, 8};
-  if (argc == 4) {  // one measurement, for profiling: "4", or "4b" for busy workers
+  if (argc == 4) {  // one measurement, for profiling: "4", "4b" for busy workers, "4c" claims
     const int workers = std::max(1, std::atoi(argv[3]));
-    if (std::string(argv[3]).ends_with("b")) {
-      Row("busy", Thousands(MeasureCycles(url, workers, jobs, true).cycles_per_s), "-", "-");
+    const std::string which(argv[3]);
+    if (which.ends_with("b") || which.ends_with("c")) {
+      const Cycle cycle = which.ends_with("b") ? Cycle::kBusy : Cycle::kClaimOnly;
+      Row(Name(cycle), Thousands(MeasureCycles(url, workers, jobs, cycle).cycles_per_s), "-", "-");
       return 0;
     }
     counts = {workers};
   }
   for (int workers : counts) {
     raw[workers] = MeasureRawSkipLocked(url, workers, jobs);
-    const Measured m = MeasureCycles(url, workers, jobs, /*busy=*/false);
+    const Measured m = MeasureCycles(url, workers, jobs, Cycle::kIdle);
     if (workers == 1) {
       Row("PostgreSQL store: enqueue (job + execution + audit), 8 threads on 2 nodes",
           Thousands(m.enqueue_per_s) + " jobs/s", "-", "-");
@@ -297,11 +328,16 @@ int Main(int argc, char** argv) {
             Plural(workers, "client") + ")");
   }
   if (argc == 4) return 0;
-  const Measured busy = MeasureCycles(url, 4, jobs, /*busy=*/true);
+  const Measured claims = MeasureCycles(url, 4, jobs, Cycle::kClaimOnly);
+  Row("PostgreSQL: claims alone (ClaimNextJob; the job stays LEASED), 4 workers on 2 nodes (" +
+          Thousands(jobs) + " jobs, none twice)",
+      Thousands(claims.cycles_per_s) + " claims/s", ">= 5,000 claims/s",
+      Thousands(raw[4]) + " cycles/s (raw SKIP LOCKED claim + complete, pgbench, 4 clients)");
+  const Measured busy = MeasureCycles(url, 4, jobs, Cycle::kBusy);
   Row("PostgreSQL: busy workers' finish-and-claim-next, 4 workers on 2 nodes",
       Thousands(busy.cycles_per_s) + " jobs/s", ">= 5,000 claims/s",
       Thousands(raw[4]) + " cycles/s (raw, pgbench, 4 clients)");
-  const Measured history = MeasureCycles(url, 4, jobs, /*busy=*/true, /*rounds=*/5);
+  const Measured history = MeasureCycles(url, 4, jobs, Cycle::kBusy, /*rounds=*/5);
   Row("PostgreSQL: the same with " + Thousands(4.0 * jobs) +
           " finished jobs in the tables (tidied every 5,000 ends, as nodes do)",
       Thousands(history.cycles_per_s) + " jobs/s", "no sag",
