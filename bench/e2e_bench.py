@@ -219,6 +219,10 @@ def main():
                      f"{get_server:.3f} ms", "p50 < 1 ms", f"{micro(args.micro, 'BM_SqliteGetEvent'):.3f} ms (SQLite point read)"))
         rows.append(("setVariable server-side (token, encrypt, write + audit), mean",
                      f"{set_server:.3f} ms", "p50 < 1 ms", "-"))
+        rows.append(("SQLite store: one event's last runs, 5 among 100,000 runs of 101 events, mean",
+                     f"{micro(args.micro, 'BM_SqliteListOneEventsExecutions'):.3f} ms", "-",
+                     f"{micro(args.micro, 'BM_SqliteListNewestExecutions'):.3f} ms "
+                     "(the newest 50 of all)"))
         for name in ("get", "set"):
             rows.append((f"python {name}Variable round trip {where}, p50 / p99 (1,000 calls)",
                          f"{timings[name][0]:.2f} / {timings[name][1]:.2f} ms", "-",

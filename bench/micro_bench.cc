@@ -68,6 +68,71 @@ void BM_SqliteGetEvent(benchmark::State& state) {
 }
 BENCHMARK(BM_SqliteGetEvent)->ThreadRange(1, 2)->UseRealTime();
 
+// A SQLite store with a history of 100,000 executions over 100 events, and 5 older ones of a
+// rarely run event (built once, for the list benchmarks below).
+store::Store& HistoryStore(std::string& rare_event) {
+  static testutil::TempDir dir;
+  static std::string rare;
+  static std::unique_ptr<store::Store> store = [] {
+    auto opened = store::sqlite::OpenStore({.path = dir.path() + "/h.db"});
+    if (!opened) std::abort();
+    int64_t ms = 1'000'000;
+    auto add_event = [&](const std::string& name) {
+      store::EventRecord event;
+      event.id = NewId("evt", FromUnixMillis(++ms));
+      event.name = name;
+      if (!(*opened)->InsertEvent(event, {})) std::abort();
+      return event.id;
+    };
+    auto add_run = [&](const std::string& event_id) {
+      const TimePoint at = FromUnixMillis(++ms);
+      store::JobRecord job;
+      job.id = NewId("job", at);
+      job.event_id = event_id;
+      job.status = store::RunStatus::kSucceeded;
+      job.created_at = job.updated_at = job.run_after = at;
+      store::ExecutionRecord execution;
+      execution.id = NewId("exe", at);
+      execution.job_id = job.id;
+      execution.event_id = event_id;
+      execution.attempt = 1;
+      execution.status = store::RunStatus::kSucceeded;
+      execution.stdout_text = std::string(200, 'o');
+      execution.created_at = at;
+      job.current_execution_id = execution.id;
+      if (!(*opened)->EnqueueJob(job, execution, {})) std::abort();
+    };
+    rare = add_event("rare");
+    for (int i = 0; i < 5; ++i) add_run(rare);
+    std::vector<std::string> busy;
+    for (int e = 0; e < 100; ++e) busy.push_back(add_event("busy"));
+    for (int i = 0; i < 100'000; ++i) add_run(busy[static_cast<size_t>(i % 100)]);
+    return std::move(*opened);
+  }();
+  rare_event = rare;
+  return *store;
+}
+
+// An event's last runs, the page `GET /api/v1/events/{id}/executions` shows, for an event
+// whose runs are few and old among 100,000: walks the event's index, not the table.
+void BM_SqliteListOneEventsExecutions(benchmark::State& state) {
+  std::string rare;
+  store::Store& store = HistoryStore(rare);
+  for (auto _ : state) {
+    auto page = store.ListExecutions({.event_id = rare, .limit = 50});
+    if (!page || page->size() != 5) state.SkipWithError("wrong page");
+  }
+}
+BENCHMARK(BM_SqliteListOneEventsExecutions)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+// Baseline: the newest 50 runs of all, read from the end of the primary key.
+void BM_SqliteListNewestExecutions(benchmark::State& state) {
+  std::string rare;
+  store::Store& store = HistoryStore(rare);
+  for (auto _ : state) benchmark::DoNotOptimize(store.ListExecutions({.limit = 50}));
+}
+BENCHMARK(BM_SqliteListNewestExecutions)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
 void BM_RouterDispatch(benchmark::State& state) {
   http::Router router;
   for (const char* path : {"/healthz", "/readyz", "/api/v1/events", "/api/v1/events/{id}",

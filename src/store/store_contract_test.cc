@@ -945,6 +945,62 @@ TEST_P(StoreContractTest, VisibilityLimitsListsToOwnAndSharedEvents) {
   EXPECT_EQ(store_->ListExecutions({})->size(), 3u);
 }
 
+// List filters go into the SQL only when set (so that each query walks its index): together
+// they all hold, in any combination, and pages follow each other.
+TEST_P(StoreContractTest, ListFiltersCombine) {
+  EventRecord mine = MakeEvent("mine");
+  mine.owner_id = "usr_me";
+  mine.shared = false;
+  EventRecord theirs = MakeEvent("theirs");
+  theirs.owner_id = "usr_them";
+  theirs.shared = false;
+  for (const auto* e : {&mine, &theirs}) ASSERT_TRUE(store_->InsertEvent(*e, {}));
+  std::vector<std::string> mine_runs;  // oldest first
+  for (int i = 0; i < 4; ++i) mine_runs.push_back(Enqueue(mine.id).current_execution_id);
+  Enqueue(theirs.id);
+  auto claimed = store_->ClaimNextJob("w", FromUnixMillis(20'000), FromUnixMillis(80'000));
+  ASSERT_TRUE(claimed && *claimed);
+  ASSERT_EQ((*claimed)->execution.id, mine_runs[0]);  // the oldest
+  ASSERT_TRUE(store_->MarkRunning((*claimed)->job.id, mine_runs[0], "w", FromUnixMillis(20'000)));
+
+  auto ids = [](const Result<std::vector<ExecutionRecord>>& page) {
+    std::vector<std::string> out;
+    for (const auto& e : *page) out.push_back(e.id);
+    return out;
+  };
+  EXPECT_EQ(
+      ids(store_->ListExecutions({.event_id = mine.id, .status = RunStatus::kQueued, .limit = 2})),
+      (std::vector<std::string>{mine_runs[3], mine_runs[2]}));
+  EXPECT_EQ(ids(store_->ListExecutions(
+                {.event_id = mine.id, .status = RunStatus::kQueued, .before_id = mine_runs[2]})),
+            (std::vector<std::string>{mine_runs[1]}));
+  EXPECT_EQ(store_->ListExecutions({.visible_to = "usr_me", .status = RunStatus::kQueued})->size(),
+            3u);
+  EXPECT_EQ(store_->ListExecutions({.visible_to = "usr_me", .event_id = theirs.id})->size(), 0u);
+  EXPECT_EQ(store_->ListExecutions({.visible_to = "usr_them", .event_id = theirs.id})->size(), 1u);
+
+  for (const char* action : {"event.update", "event.update", "event.delete"}) {
+    ASSERT_TRUE(store_->AppendAudit(
+        MakeAudit({.id = "usr_me"}, FromUnixMillis(30'000), action, "event", mine.id)));
+  }
+  ASSERT_TRUE(store_->AppendAudit(
+      MakeAudit({.id = "usr_them"}, FromUnixMillis(30'000), "event.update", "event", mine.id)));
+  auto updates = store_->ListAudit({.actor_id = "usr_me",
+                                    .action = "event.update",
+                                    .target_type = "event",
+                                    .target_id = mine.id});
+  ASSERT_EQ(updates->size(), 2u);
+  EXPECT_EQ(store_
+                ->ListAudit({.actor_id = "usr_me",
+                             .action = "event.update",
+                             .target_type = "event",
+                             .target_id = mine.id,
+                             .before_id = (*updates)[0].id})
+                ->size(),
+            1u);
+  EXPECT_EQ(store_->ListAudit({.action = "event.update", .target_type = "execution"})->size(), 0u);
+}
+
 TEST_P(StoreContractTest, SchedulesRoundTripAndCascade) {
   EventRecord event = MakeEvent("scheduled");
   ASSERT_TRUE(store_->InsertEvent(event, {}));
