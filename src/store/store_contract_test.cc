@@ -439,6 +439,28 @@ TEST_P(StoreContractTest, PruneJobsKeepsRecentWebhookJobsBeyondTheNewestPerEvent
   EXPECT_TRUE(store_->GetJob(ids[2]));
 }
 
+// A batch larger than one delete statement takes (100 ids): every chunk is deleted, the last
+// one padded with its own first id.
+TEST_P(StoreContractTest, PruneJobsDeletesWholeBatches) {
+  EventRecord event = MakeEvent("busy");
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
+  std::vector<std::string> ids;
+  for (int n = 0; n < 250; ++n) {
+    auto [job, exec] = NewJobFor(event.id, FromUnixMillis(10'000 + n));
+    job.status = exec.status = RunStatus::kSucceeded;
+    job.finished_at = exec.finished_at = FromUnixMillis(10'000 + n);
+    ASSERT_TRUE(store_->EnqueueJob(job, exec, {}));
+    ids.push_back(job.id);
+  }
+  auto pruned = store_->PruneJobs(FromUnixMillis(0), 10, 500, FromUnixMillis(0));
+  ASSERT_TRUE(pruned) << pruned.error().message;
+  EXPECT_EQ(*pruned, 240);
+  EXPECT_EQ(*store_->PruneJobs(FromUnixMillis(0), 10, 500, FromUnixMillis(0)), 0);
+  EXPECT_EQ(store_->GetJob(ids[239]).error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(store_->GetJob(ids[240]));  // the newest ten stay
+  EXPECT_EQ(store_->ListExecutions({.event_id = event.id, .limit = 100})->size(), 10u);
+}
+
 TEST_P(StoreContractTest, PruneJobsKeepsRecentAndTheNewestPerEvent) {
   EventRecord event = MakeEvent("e");
   ASSERT_TRUE(store_->InsertEvent(event, {}));

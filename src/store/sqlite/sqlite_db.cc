@@ -13,26 +13,31 @@ Statement::~Statement() {
 }
 
 Statement& Statement::Bind(int index, std::string_view text) {
+  Unstep();
   sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
   return *this;
 }
 
 Statement& Statement::Bind(int index, int64_t value) {
+  Unstep();
   sqlite3_bind_int64(stmt_, index, value);
   return *this;
 }
 
 Statement& Statement::Bind(int index, double value) {
+  Unstep();
   sqlite3_bind_double(stmt_, index, value);
   return *this;
 }
 
 Statement& Statement::BindNull(int index) {
+  Unstep();
   sqlite3_bind_null(stmt_, index);
   return *this;
 }
 
 Statement& Statement::BindBlob(int index, std::string_view bytes) {
+  Unstep();
   // An empty view may have no data pointer, which SQLite would bind as NULL; an empty value is
   // a zero-length BLOB.
   if (bytes.empty()) {
@@ -43,7 +48,18 @@ Statement& Statement::BindBlob(int index, std::string_view bytes) {
   return *this;
 }
 
+void Statement::Unstep() {
+  // SQLite binds only to a statement that was reset since its last step (else SQLITE_MISUSE,
+  // and the old value stays): a statement run once is bound again and run again, as on
+  // PostgreSQL. A reset keeps the other bindings.
+  if (stepped_) {
+    sqlite3_reset(stmt_);
+    stepped_ = false;
+  }
+}
+
 Result<bool> Statement::Step() {
+  stepped_ = true;
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;

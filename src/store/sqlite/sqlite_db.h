@@ -27,7 +27,8 @@ class SqliteConnection;
 class Statement {
  public:
   Statement(SqliteConnection& conn, sqlite3_stmt* stmt) : conn_(&conn), stmt_(stmt) {}
-  Statement(Statement&& other) noexcept : conn_(other.conn_), stmt_(other.stmt_) {
+  Statement(Statement&& other) noexcept
+      : conn_(other.conn_), stmt_(other.stmt_), stepped_(other.stepped_) {
     other.stmt_ = nullptr;
   }
   Statement(const Statement&) = delete;
@@ -70,8 +71,11 @@ class Statement {
   std::optional<int64_t> OptionalInt(int col) const;
 
  private:
+  void Unstep();
+
   SqliteConnection* conn_;
   sqlite3_stmt* stmt_;
+  bool stepped_ = false;  // stepped since the last reset: a Bind resets it first
 };
 
 class SqliteConnection {
