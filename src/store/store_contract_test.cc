@@ -89,6 +89,15 @@ class StoreContractTest : public ::testing::TestWithParam<Backend> {
     return {job, exec};
   }
 
+  // An event of `owner`, stored.
+  EventRecord OwnedEvent(const std::string& name, const std::string& owner, bool shared) {
+    EventRecord event = MakeEvent(name);
+    event.owner_id = owner;
+    event.shared = shared;
+    EXPECT_TRUE(store_->InsertEvent(event, {}));
+    return event;
+  }
+
   JobRecord Enqueue(const std::string& event_id, int priority = 1, int64_t run_after_ms = 0) {
     auto [job, exec] = NewJobFor(event_id, FromUnixMillis(10'000 + counter_++));
     job.priority = static_cast<Priority>(priority);
@@ -947,16 +956,9 @@ TEST_P(StoreContractTest, ApiTokensListRevokeAndTouch) {
 }
 
 TEST_P(StoreContractTest, VisibilityLimitsListsToOwnAndSharedEvents) {
-  EventRecord mine = MakeEvent("mine");
-  mine.owner_id = "usr_me";
-  mine.shared = false;
-  EventRecord theirs = MakeEvent("theirs");
-  theirs.owner_id = "usr_them";
-  theirs.shared = false;
-  EventRecord shared = MakeEvent("shared");
-  shared.owner_id = "usr_them";
-  shared.shared = true;
-  for (const auto* e : {&mine, &theirs, &shared}) ASSERT_TRUE(store_->InsertEvent(*e, {}));
+  const EventRecord mine = OwnedEvent("mine", "usr_me", false);
+  const EventRecord theirs = OwnedEvent("theirs", "usr_them", false);
+  const EventRecord shared = OwnedEvent("shared", "usr_them", true);
   auto visible = store_->ListEvents({.visible_to = "usr_me"});
   ASSERT_EQ(visible->size(), 2u);
   EXPECT_EQ(store_->ListEvents({})->size(), 3u);
@@ -970,13 +972,8 @@ TEST_P(StoreContractTest, VisibilityLimitsListsToOwnAndSharedEvents) {
 // List filters go into the SQL only when set (so that each query walks its index): together
 // they all hold, in any combination, and pages follow each other.
 TEST_P(StoreContractTest, ListFiltersCombine) {
-  EventRecord mine = MakeEvent("mine");
-  mine.owner_id = "usr_me";
-  mine.shared = false;
-  EventRecord theirs = MakeEvent("theirs");
-  theirs.owner_id = "usr_them";
-  theirs.shared = false;
-  for (const auto* e : {&mine, &theirs}) ASSERT_TRUE(store_->InsertEvent(*e, {}));
+  const EventRecord mine = OwnedEvent("mine", "usr_me", false);
+  const EventRecord theirs = OwnedEvent("theirs", "usr_them", false);
   std::vector<std::string> mine_runs;  // oldest first
   for (int i = 0; i < 4; ++i) mine_runs.push_back(Enqueue(mine.id).current_execution_id);
   Enqueue(theirs.id);
