@@ -32,6 +32,7 @@
 
 #include "base/clock.h"
 #include "base/ids.h"
+#include "bench_records.h"
 #include "bench_util.h"
 #include "queue/job_queue.h"
 #include "store/postgres/pg_db.h"
@@ -75,23 +76,6 @@ int64_t Scalar(store::postgres::PgConnection& conn, const std::string& sql) {
   auto row = stmt->Step();
   if (!row || !*row) Fail(sql + ": no row");
   return stmt->Int(0);
-}
-
-store::ExecutionRecord Succeeded(store::ExecutionRecord execution, TimePoint start, TimePoint end) {
-  execution.status = store::RunStatus::kSucceeded;
-  execution.exit_code = 0;
-  execution.end_reason = "exited with code 0";
-  execution.isolation = "process";
-  execution.started_at = start;
-  execution.finished_at = end;
-  execution.duration_ms = 1;
-  return execution;
-}
-
-store::AuditEntry EndAudit(const store::ExecutionRecord& execution, TimePoint end) {
-  return store::MakeAudit(store::Actor{}, end, "run.end", "execution", execution.id,
-                          R"({"eventId":")" + execution.event_id + R"(","jobId":")" +
-                              execution.job_id + R"(","status":"SUCCEEDED"})");
 }
 
 struct Measured {
@@ -167,10 +151,10 @@ void Work(store::Store& store, const std::string& worker, int jobs, Cycle cycle,
     }
     mine.push_back(current->job.id);
     const TimePoint end = clock.Now();
-    const auto done = Succeeded(current->execution, end, end);
+    const auto done = bench::Succeeded(current->execution, end, end);
     if (cycle == Cycle::kBusy) {
-      auto next = store.FinishAndClaimNext(done, end, std::nullopt, EndAudit(done, end), worker,
-                                           end + milliseconds(30'000));
+      auto next = store.FinishAndClaimNext(done, end, std::nullopt, bench::EndAudit(done, end),
+                                           worker, end + milliseconds(30'000));
       if (!next) {
         ++errors;
         return;
@@ -178,7 +162,7 @@ void Work(store::Store& store, const std::string& worker, int jobs, Cycle cycle,
       current = std::move(*next);
       if (!current) return;
     } else {
-      if (!store.FinishExecution(done, end, std::nullopt, EndAudit(done, end))) {
+      if (!store.FinishExecution(done, end, std::nullopt, bench::EndAudit(done, end))) {
         ++errors;
         return;
       }
@@ -200,13 +184,7 @@ Measured MeasureCycles(const std::string& url, int workers, int jobs, Cycle cycl
     if (!opened) Fail("cannot open the PostgreSQL store: " + opened.error().message);
     nodes.push_back(std::move(*opened));
   }
-  store::EventRecord event;
-  event.id = NewId("evt", clock.Now());
-  event.name = "bench";
-  event.type = store::EventType::kBash;
-  event.content = "true";
-  event.status = store::EventStatus::kActive;
-  event.created_at = event.updated_at = clock.Now();
+  const store::EventRecord event = bench::TrueEvent(clock.Now());
   if (!nodes[0]->InsertEvent(event, {})) Fail("insert event");
   auto& admin = schema.admin();
   (void)admin.Exec("SET search_path TO " + schema.name());

@@ -56,6 +56,7 @@
 
 #include "base/ids.h"
 #include "base/logging.h"
+#include "bench_records.h"
 #include "bench_util.h"
 #include "crypto/secrets.h"
 #include "events/event_service.h"
@@ -541,13 +542,7 @@ StoreRates MeasureStoreCycles(int threads, int cycles, bool bare) {
   auto opened = store::sqlite::OpenStore({.path = path});
   if (!opened) Fail("cannot open the store: " + opened.error().message);
   auto& store = **opened;
-  store::EventRecord event;
-  event.id = NewId("evt", clock.Now());
-  event.name = "bench";
-  event.type = store::EventType::kBash;
-  event.content = "true";
-  event.status = store::EventStatus::kActive;
-  event.created_at = event.updated_at = clock.Now();
+  const store::EventRecord event = bench::TrueEvent(clock.Now());
   if (!store.InsertEvent(event, {})) Fail("insert event");
   const auto enqueue_start = Steady::now();
   for (int n = 0; n < cycles; ++n) {
@@ -578,20 +573,8 @@ StoreRates MeasureStoreCycles(int threads, int cycles, bool bare) {
           return;
         }
         const TimePoint end = clock.Now();
-        execution.status = store::RunStatus::kSucceeded;
-        execution.exit_code = 0;
-        execution.end_reason = "exited with code 0";
-        execution.isolation = "process";
-        execution.started_at = now;
-        execution.finished_at = end;
-        execution.duration_ms = 1;
-        execution.cpu_time_ms = 1;
-        execution.max_rss_kb = 3000;
-        const auto audit = store::MakeAudit(
-            store::Actor{}, end, "run.end", "execution", execution.id,
-            R"({"eventId":")" + event.id + R"(","jobId":")" + job.id +
-                R"(","status":"SUCCEEDED","exitCode":0,"attempt":1,"retry":null})");
-        if (!store.FinishExecution(execution, end, std::nullopt, audit)) {
+        const auto ended = bench::Succeeded(execution, now, end);
+        if (!store.FinishExecution(ended, end, std::nullopt, bench::EndAudit(ended, end))) {
           ++errors;
           return;
         }
