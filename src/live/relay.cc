@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
 #include <random>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -35,6 +37,17 @@ uint64_t ParseId(std::string_view text) {
   return value;
 }
 
+// The "sequence" of an output message of OutputHub (0 if it has none). A line's text cannot
+// fake it: its quotes are escaped.
+uint64_t SequenceOf(std::string_view message) {
+  constexpr std::string_view kKey = "\"sequence\":";
+  const size_t at = message.find(kKey);
+  if (at == std::string_view::npos) return 0;
+  std::string_view digits = message.substr(at + kKey.size());
+  digits = digits.substr(0, std::min(digits.find_first_not_of("0123456789"), digits.size()));
+  return ParseId(digits);
+}
+
 }  // namespace
 
 struct Relay::Impl {
@@ -45,6 +58,7 @@ struct Relay::Impl {
     std::string partial;  // parts of message `serial` received so far
     uint64_t serial = 0;
     bool discarding = false;  // message `serial` outgrew the bound; its parts are dropped
+    uint64_t delivered = 0;   // the sequence of the last output message handed to `sink`
   };
   // A reader elsewhere of a run here.
   struct Relayed {
@@ -77,11 +91,18 @@ struct Relay::Impl {
     } while (!message.empty());
   }
 
-  void OnWatch(std::string_view watcher, uint64_t watch, std::string_view execution_id) {
+  // With `again`, a watch relayed already is served from the backlog once more.
+  void OnWatch(std::string_view watcher, uint64_t watch, std::string_view execution_id,
+               bool again) {
     if (watcher == node || watch == 0 || execution_id.empty()) return;  // our own reader
     std::lock_guard lock(mutex);
     auto key = std::make_pair(std::string(watcher), watch);
-    if (relayed.contains(key) || relayed.size() >= options.max_relays) return;
+    if (auto it = relayed.find(key); it != relayed.end()) {
+      if (!again || it->second.execution_id != execution_id) return;
+      hub.Unsubscribe(it->second.execution_id, it->second.subscription);
+      relayed.erase(it);
+    }
+    if (relayed.size() >= options.max_relays) return;
     Relayed& entry = relayed[key];
     entry.execution_id = std::string(execution_id);
     // The backlog is delivered before Subscribe returns, then every line as it comes.
@@ -121,7 +142,24 @@ struct Relay::Impl {
     if (more == "1") return;
     std::string whole = std::move(w.partial);
     w.partial.clear();
+    // After a Resync the backlog comes again: what the reader had is not sent twice.
+    if (const uint64_t sequence = SequenceOf(whole); sequence != 0) {
+      if (sequence <= w.delivered) return;
+      w.delivered = sequence;
+    }
     w.sink(whole);
+  }
+
+  // Announces every watch of this node, as `kind` (W or R).
+  void Announce(char kind) {
+    std::vector<std::string> payloads;
+    {
+      std::lock_guard lock(mutex);
+      for (const auto& [id, w] : watches) {
+        payloads.push_back(fmt::format("{}\t{}\t{}\t{}", kind, node, id, w.execution_id));
+      }
+    }
+    for (auto& payload : payloads) publish(std::move(payload));
   }
 
   const std::string node;
@@ -167,9 +205,11 @@ void Relay::Unwatch(uint64_t watch) {
 }
 
 void Relay::Received(std::string_view payload) {
-  if (payload.starts_with("W\t")) {
+  if (payload.starts_with("W\t") || payload.starts_with("R\t")) {
     auto f = Fields(payload.substr(2), 3);
-    if (f.size() == 3) impl_->OnWatch(f[0], ParseId(f[1]), f[2]);
+    if (f.size() == 3) impl_->OnWatch(f[0], ParseId(f[1]), f[2], payload[0] == 'R');
+  } else if (payload.starts_with("S\t")) {
+    if (payload.substr(2) != impl_->node) impl_->Announce('W');
   } else if (payload.starts_with("U\t")) {
     auto f = Fields(payload.substr(2), 2);
     if (f.size() == 2) impl_->OnUnwatch(f[0], ParseId(f[1]));
@@ -177,6 +217,11 @@ void Relay::Received(std::string_view payload) {
     auto f = Fields(payload.substr(2), 5);
     if (f.size() == 5) impl_->OnOutput(f[0], ParseId(f[1]), ParseId(f[2]), f[3], f[4]);
   }
+}
+
+void Relay::Resync() {
+  impl_->publish(fmt::format("S\t{}", impl_->node));
+  impl_->Announce('R');
 }
 
 void Relay::Ended(const std::string& execution_id) {

@@ -12,8 +12,17 @@
 // payload. Payloads stay under kMaxPayload bytes and are valid UTF-8 when the messages are:
 // a longer message goes in parts, cut between characters. Thread-safe.
 //
+// A node whose transport lost payloads for a while (PostgreSQL: its listening connection was
+// replaced) calls Resync. It asks the node that runs each of its watched executions for the
+// backlog again, and skips what its readers already had (each output message carries its
+// sequence); and it asks every other node to announce its watches again, for those it missed.
+//
 // Payloads (tab-separated; node ids hold no tab):
-//   W <node> <watch> <execution>          node watches execution
+//   W <node> <watch> <execution>          node watches execution (again: no effect)
+//   R <node> <watch> <execution>          node watches execution, and lost messages: the
+//                                          backlog again, then every line
+//   S <node>                               node lost payloads: every node announces its
+//                                          watches again
 //   U <node> <watch>                       node stopped watching
 //   O <node> <watch> <serial> <more> <part>  a part of a message for node's watch; more = 1
 //                                          while parts of the same message follow
@@ -53,6 +62,9 @@ class Relay {
 
   // Every node: a payload some node published.
   void Received(std::string_view payload);
+
+  // This node may have missed payloads: recovers what its readers and the other nodes' lost.
+  void Resync();
 
   // `execution_id` ended (here or elsewhere): other nodes' watches of it are dropped here.
   void Ended(const std::string& execution_id);

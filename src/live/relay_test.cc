@@ -5,6 +5,7 @@
 #include <deque>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,13 @@ class Bus {
     };
   }
   void Join(Relay* relay) { relays_.push_back(relay); }
+  // While deaf, a relay misses every payload pumped (a listener reconnecting).
+  void Deaf(Relay* relay, bool deaf) {
+    if (deaf)
+      deaf_.insert(relay);
+    else
+      deaf_.erase(relay);
+  }
   void Pump() {
     for (int round = 0; round < 10'000; ++round) {
       std::string payload;
@@ -37,7 +45,9 @@ class Bus {
         payload = std::move(pending_.front());
         pending_.pop_front();
       }
-      for (Relay* relay : relays_) relay->Received(payload);
+      for (Relay* relay : relays_) {
+        if (!deaf_.contains(relay)) relay->Received(payload);
+      }
     }
     FAIL() << "the relays keep publishing";
   }
@@ -51,6 +61,7 @@ class Bus {
   std::deque<std::string> pending_;
   std::vector<std::string> published_;
   std::vector<Relay*> relays_;
+  std::set<Relay*> deaf_;
 };
 
 struct Collector {
@@ -162,6 +173,58 @@ TEST_F(RelayTest, UnwatchAndTheRunsEndStopTheRelay) {
   hub_a_.Append("exe_5", Stream::kStdout, "never\n");
   bus_.Pump();
   EXPECT_EQ(ended.lines(), std::vector<std::string>{"after\n"});
+}
+
+TEST_F(RelayTest, AReaderWhoseNodeMissedLinesGetsEachOnceAfterResync) {
+  hub_a_.Begin("exe_7");
+  hub_a_.Append("exe_7", Stream::kStdout, "one\n");
+  Collector reader;
+  b_.Watch("exe_7", reader.sink());
+  bus_.Pump();
+  bus_.Deaf(&b_, true);
+  hub_a_.Append("exe_7", Stream::kStdout, "two\n");
+  bus_.Pump();
+  bus_.Deaf(&b_, false);
+  EXPECT_EQ(reader.lines(), std::vector<std::string>{"one\n"});
+  b_.Resync();
+  bus_.Pump();
+  hub_a_.Append("exe_7", Stream::kStdout, "three\n");
+  bus_.Pump();
+  EXPECT_EQ(reader.lines(), (std::vector<std::string>{"one\n", "two\n", "three\n"}));
+  for (size_t i = 0; i < reader.messages.size(); ++i) {
+    EXPECT_EQ(reader.messages[i]["sequence"], i + 1);
+  }
+  EXPECT_EQ(a_.RelayedCount(), 1u);  // served again, not twice
+}
+
+TEST_F(RelayTest, ANodeThatMissedAWatchServesItAfterResyncAndOnlyOnce) {
+  hub_a_.Begin("exe_8");
+  hub_a_.Append("exe_8", Stream::kStdout, "before\n");
+  bus_.Deaf(&a_, true);
+  Collector reader;
+  b_.Watch("exe_8", reader.sink());
+  bus_.Pump();
+  bus_.Deaf(&a_, false);
+  hub_a_.Append("exe_8", Stream::kStdout, "meanwhile\n");
+  bus_.Pump();
+  EXPECT_TRUE(reader.messages.empty());  // a never heard of the watch
+  a_.Resync();
+  bus_.Pump();
+  EXPECT_EQ(reader.lines(), (std::vector<std::string>{"before\n", "meanwhile\n"}));
+  // Another resync of a: b announces its watch again, which a serves already; the backlog is
+  // not sent again.
+  auto outputs = [&] {
+    int count = 0;
+    for (const auto& payload : bus_.published()) count += payload.starts_with("O\t");
+    return count;
+  };
+  const int sent = outputs();
+  a_.Resync();
+  bus_.Pump();
+  EXPECT_EQ(outputs(), sent);
+  hub_a_.Append("exe_8", Stream::kStdout, "after\n");
+  bus_.Pump();
+  EXPECT_EQ(reader.lines(), (std::vector<std::string>{"before\n", "meanwhile\n", "after\n"}));
 }
 
 TEST_F(RelayTest, WatchesAreBoundedOnBothSides) {

@@ -119,7 +119,9 @@ Result<Storage> OpenStorage(const ServeOptions& options) {
     const int http = options.http_threads > 0 ? options.http_threads : cores;
     CRONIUM_ASSIGN_OR_RETURN(
         storage.store,
-        store::postgres::OpenStore({.url = postgres_url, .pool_size = workers + http + 4}));
+        store::postgres::OpenStore({.url = postgres_url,
+                                    .pool_size = workers + http + 4,
+                                    .application_name = "cronium store " + options.node_id}));
     storage.description =
         fmt::format("PostgreSQL (schema version {})", store::postgres::LatestPgSchemaVersion());
     storage.db_path.clear();
@@ -424,9 +426,11 @@ Status App::Start() {
   // What the other nodes say: ends (waiters here are released), queued jobs, live output.
   Cluster::Handlers handlers;
   if (p.cluster) {
-    // Word of ends may have been lost while the listener reconnected: what is waited on here
-    // and has ended is released now.
+    // Word may have been lost while the listener reconnected: live output is asked for again
+    // (and other nodes' watches of runs here), and what is waited on here and has ended is
+    // released now.
     handlers.missed = [&p] {
+      p.relay->Resync();
       for (const std::string& id : p.queue->WaitedIds()) {
         bool ended = false;
         if (id.starts_with("wfr_")) {

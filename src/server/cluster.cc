@@ -35,14 +35,17 @@ Result<std::unique_ptr<Cluster>> Cluster::Join(const std::string& url, const std
   std::unique_ptr<Cluster> cluster(new Cluster(url, node_id));
   const auto node_key =
       static_cast<int64_t>(std::hash<std::string>{}(node_id)&0x0000ffffffffffff) ^ kNodeKeys;
-  cluster->node_lock_ = std::make_unique<store::postgres::PgLeaderLock>(url, node_key);
+  cluster->node_lock_ = std::make_unique<store::postgres::PgLeaderLock>(
+      url, node_key, "cronium node-lock " + node_id);
   CRONIUM_ASSIGN_OR_RETURN(bool mine, cluster->node_lock_->TryLead());
   if (!mine) {
     return FailedPrecondition(fmt::format(
         "another running node uses the node id '{}'; give each node its own --node-id", node_id));
   }
-  cluster->leader_ = std::make_unique<store::postgres::PgLeaderLock>(url, kSchedulerLeader);
-  CRONIUM_ASSIGN_OR_RETURN(cluster->sender_, store::postgres::PgConnection::Open(url));
+  cluster->leader_ = std::make_unique<store::postgres::PgLeaderLock>(
+      url, kSchedulerLeader, "cronium leader-lock " + node_id);
+  CRONIUM_ASSIGN_OR_RETURN(cluster->sender_,
+                           store::postgres::PgConnection::Open(url, cluster->SenderName()));
   cluster->send_thread_ = std::thread([c = cluster.get()] { c->SendLoop(); });
   return cluster;
 }
@@ -125,7 +128,7 @@ bool Cluster::Send(const std::vector<Outgoing>& batch) {
   for (const auto& item : batch) notifications.push_back({item.channel, item.payload});
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (!sender_ || !sender_->Healthy()) {
-      auto conn = store::postgres::PgConnection::Open(url_);
+      auto conn = store::postgres::PgConnection::Open(url_, SenderName());
       if (!conn) return false;
       sender_ = std::move(*conn);
     }
@@ -137,7 +140,7 @@ bool Cluster::Send(const std::vector<Outgoing>& batch) {
 
 void Cluster::Listen(Handlers handlers) {
   listener_thread_ = std::thread([this, h = std::move(handlers)] {
-    store::postgres::PgListener listener(url_);
+    store::postgres::PgListener listener(url_, "cronium listener " + node_id_);
     bool listening = false;
     while (!stopping_) {
       if (!listening) {

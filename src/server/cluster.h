@@ -77,6 +77,8 @@ class Cluster {
     std::string payload;
   };
   Cluster(std::string url, std::string node_id);
+  // The connections' names in pg_stat_activity: "cronium <role> <node id>".
+  std::string SenderName() const { return "cronium notify " + node_id_; }
   void Enqueue(const char* channel, std::string payload);
   void SendLoop();
   // Sends `batch` in one statement; on a broken connection, once more on a new one.

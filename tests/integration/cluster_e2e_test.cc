@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -74,6 +75,39 @@ int64_t Count(const std::string& url, const std::string& sql) {
   return values.size() == 1 ? std::stoll(values[0]) : -1;
 }
 
+// The test's own listener on the nodes' channel of live output: it sees every payload the
+// nodes exchange there, so a test knows when one went out.
+class LiveTap {
+ public:
+  explicit LiveTap(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
+    PGresult* result = PQexec(conn_, "LISTEN cronium_live");
+    EXPECT_EQ(PQresultStatus(result), PGRES_COMMAND_OK) << PQerrorMessage(conn_);
+    PQclear(result);
+  }
+  ~LiveTap() { PQfinish(conn_); }
+  LiveTap(const LiveTap&) = delete;
+  LiveTap& operator=(const LiveTap&) = delete;
+
+  // Waits (at most 15 s) for a payload that starts with `prefix` and contains `text`.
+  bool Saw(const std::string& prefix, const std::string& text) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (PQconsumeInput(conn_) == 0) return false;
+      while (PGnotify* notify = PQnotifies(conn_)) {
+        const std::string payload = notify->extra;
+        PQfreemem(notify);
+        if (payload.starts_with(prefix) && payload.find(text) != std::string::npos) return true;
+      }
+      pollfd fd{.fd = PQsocket(conn_), .events = POLLIN, .revents = 0};
+      ::poll(&fd, 1, 100);
+    }
+    return false;
+  }
+
+ private:
+  PGconn* conn_;
+};
+
 // A schedule of every second that runs what was missed and lets runs overlap.
 json EverySecond() {
   return {{"kind", "CRON"},
@@ -106,6 +140,9 @@ class ClusterE2eTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    if (!database_.empty()) {  // a test may have closed it (AllowConnections)
+      EXPECT_EQ(Sql(base_url_, "ALTER DATABASE " + database_ + " ALLOW_CONNECTIONS true"), "");
+    }
     for (auto& [name, server] : servers_) {
       if (server && server->pid() > 0) {
         EXPECT_EQ(server->Stop(), 0) << server->Logs();
@@ -181,6 +218,22 @@ class ClusterE2eTest : public ::testing::Test {
       cursor = doc["nextCursor"];
     }
     return items;
+  }
+
+  // Opens or closes the test's database to new connections (superusers included).
+  void AllowConnections(bool allow) {
+    ASSERT_EQ(Sql(base_url_, "ALTER DATABASE " + database_ + " ALLOW_CONNECTIONS " +
+                                 (allow ? "true" : "false")),
+              "");
+  }
+
+  // Ends the connection that `application_name` names (and waits until it has ended).
+  void Cut(const std::string& application_name) {
+    EXPECT_EQ(Count(base_url_,
+                    "SELECT COUNT(*) FILTER (WHERE pg_terminate_backend(pid, 10000)) FROM "
+                    "pg_stat_activity WHERE datname = '" +
+                        database_ + "' AND application_name = '" + application_name + "'"),
+              1);
   }
 
   json Ledger(const std::string& via, const std::string& event_id) {
@@ -312,6 +365,64 @@ TEST_F(ClusterE2eTest, ReadersOnOneNodeFollowARunOnAnother) {
   auto polled = waited.get();
   ASSERT_EQ(polled.status, 200) << polled.error;
   EXPECT_EQ(Parse(polled)["status"], "SUCCEEDED");
+}
+
+// Notifications sent while a node's listening connection was away are lost to it. A node
+// whose listener reconnects asks again: the node that missed a reader's watch serves it then,
+// and a reader whose node missed lines gets them, each once and in order.
+TEST_F(ClusterE2eTest, LiveOutputSurvivesListenersThatReconnect) {
+  Start("a");
+  const std::string fifo = dir_.path() + "/step.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string execution =
+      RunOn("a", {{"name", "steps"},
+                  {"type", "BASH"},
+                  {"content", "echo first\nread go < " + fifo + "\necho second\nread go < " + fifo +
+                                  "\necho third"},
+                  {"status", "ACTIVE"}});
+  const std::string path = "/api/v1/executions/" + execution;
+  ASSERT_TRUE(Eventually([&] { return Parse(Client("a").Get(path))["status"] == "RUNNING"; }));
+  Start("b");
+  LiveTap tap(url_);
+
+  // a's listener is away while b's reader starts watching: a misses the watch.
+  AllowConnections(false);
+  Cut("cronium listener a");
+  auto connected = testutil::WebSocketClient::Connect(servers_["b"]->url(), path + "/stream",
+                                                      {"Authorization: Bearer " + token_});
+  ASSERT_TRUE(connected) << connected.status << " " << connected.body;
+  auto& reader = *connected.client;
+  ASSERT_TRUE(tap.Saw("W\tb\t", execution));
+  AllowConnections(true);
+  auto next = [&](const std::string& type) {
+    for (int i = 0; i < 10; ++i) {
+      auto text = reader.ReadText(std::chrono::seconds(15));
+      if (!text) break;
+      json message = json::parse(*text);
+      if (message["type"] == type) return message;
+    }
+    ADD_FAILURE() << "no " << type << " message from node b";
+    return json();
+  };
+  EXPECT_EQ(next("status")["status"], "RUNNING");
+  json first = next("output");  // a heard of the watch again once it listened again
+  EXPECT_EQ(first["line"], "first\n");
+  EXPECT_EQ(first["sequence"], 1);
+
+  // b's listener is away while the run prints its second line: b misses it.
+  AllowConnections(false);
+  Cut("cronium listener b");
+  { std::ofstream(fifo) << "go\n"; }
+  ASSERT_TRUE(tap.Saw("O\tb\t", "second"));
+  AllowConnections(true);
+  json second = next("output");  // asked for again once b listened again; "first" not twice
+  EXPECT_EQ(second["line"], "second\n");
+  EXPECT_EQ(second["sequence"], 2);
+  { std::ofstream(fifo) << "go\n"; }
+  json third = next("output");
+  EXPECT_EQ(third["line"], "third\n");
+  EXPECT_EQ(third["sequence"], 3);
+  EXPECT_EQ(next("end")["status"], "SUCCEEDED");
 }
 
 // The test: two serve nodes and a worker node, 1,000 jobs, 24 per-second schedules,

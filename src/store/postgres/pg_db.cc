@@ -251,8 +251,13 @@ std::optional<int64_t> Statement::OptionalInt(int col) const {
 
 // ---- PgConnection ----
 
-Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& conninfo) {
-  pg_conn* conn = PQconnectdb(conninfo.c_str());
+Result<std::unique_ptr<PgConnection>> PgConnection::Open(const std::string& conninfo,
+                                                         const std::string& application_name) {
+  // The URI (or key=value string) is expanded in place of "dbname"; a later keyword only
+  // applies where it set nothing.
+  const char* keywords[] = {"dbname", "fallback_application_name", nullptr};
+  const char* values[] = {conninfo.c_str(), application_name.c_str(), nullptr};
+  pg_conn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (conn == nullptr) return Unavailable("cannot connect to PostgreSQL: out of memory");
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string message = PQerrorMessage(conn);

@@ -103,7 +103,9 @@ class Statement {
 class PgConnection {
  public:
   // Connects with a libpq URI or key=value string. kUnavailable when it cannot.
-  static Result<std::unique_ptr<PgConnection>> Open(const std::string& conninfo);
+  // `application_name` names the connection in pg_stat_activity, unless `conninfo` names it.
+  static Result<std::unique_ptr<PgConnection>> Open(
+      const std::string& conninfo, const std::string& application_name = "cronium");
   ~PgConnection();
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;

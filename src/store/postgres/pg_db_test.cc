@@ -228,6 +228,28 @@ TEST_F(PgConnectionTest, StatementsPreparedWhileSendingAreKeptOnlyIfTheyWereMade
   EXPECT_EQ(CountItems(*conn_), 1);
 }
 
+// Operators see which connection is whose in pg_stat_activity; a name in the URL wins.
+TEST(PgConnectionOpenTest, ConnectionsAreNamedUnlessTheUrlNamesThem) {
+  auto url = testutil::PostgresUrl();
+  if (!url) GTEST_SKIP() << "no PostgreSQL for tests (CRONIUM_TEST_POSTGRES is not set)";
+  auto name_of = [](PgConnection& conn) {
+    auto stmt = conn.Prepare("SELECT current_setting('application_name')");
+    EXPECT_TRUE(stmt && stmt->Step());
+    return stmt ? stmt->Text(0) : std::string();
+  };
+  auto plain = PgConnection::Open(*url);
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_EQ(name_of(**plain), "cronium");
+  auto named = PgConnection::Open(*url, "cronium listener a");
+  ASSERT_TRUE(named) << named.error().message;
+  EXPECT_EQ(name_of(**named), "cronium listener a");
+  const std::string own =
+      *url + (url->find('?') == std::string::npos ? "?" : "&") + "application_name=mine";
+  auto chosen = PgConnection::Open(own, "cronium listener a");
+  ASSERT_TRUE(chosen) << chosen.error().message;
+  EXPECT_EQ(name_of(**chosen), "mine");
+}
+
 TEST(PgConnectionOpenTest, AnUnreachableServerIsUnavailable) {
   auto opened = PgConnection::Open("postgresql://postgres@127.0.0.1:1/none?connect_timeout=2");
   ASSERT_FALSE(opened);

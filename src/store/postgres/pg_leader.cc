@@ -4,8 +4,8 @@
 
 namespace cronium::store::postgres {
 
-PgLeaderLock::PgLeaderLock(std::string conninfo, int64_t key)
-    : conninfo_(std::move(conninfo)), key_(key) {}
+PgLeaderLock::PgLeaderLock(std::string conninfo, int64_t key, std::string application_name)
+    : conninfo_(std::move(conninfo)), key_(key), application_name_(std::move(application_name)) {}
 
 PgLeaderLock::~PgLeaderLock() { Resign(); }
 
@@ -22,7 +22,7 @@ Result<bool> PgLeaderLock::TryLead() {
   if (Leads()) return true;
   if (conn_ != nullptr && !conn_->Healthy()) conn_.reset();
   if (conn_ == nullptr) {
-    CRONIUM_ASSIGN_OR_RETURN(conn_, PgConnection::Open(conninfo_));
+    CRONIUM_ASSIGN_OR_RETURN(conn_, PgConnection::Open(conninfo_, application_name_));
     CRONIUM_ASSIGN_OR_RETURN(auto pid, conn_->Prepare("SELECT pg_backend_pid()"));
     CRONIUM_RETURN_IF_ERROR(pid.Step());
     backend_pid_ = static_cast<int>(pid.Int(0));

@@ -19,7 +19,7 @@ class PgConnection;
 class PgLeaderLock {
  public:
   // `key` names what is led (every node uses the same one for the scheduler).
-  PgLeaderLock(std::string conninfo, int64_t key);
+  PgLeaderLock(std::string conninfo, int64_t key, std::string application_name = "cronium lock");
   ~PgLeaderLock();
   PgLeaderLock(const PgLeaderLock&) = delete;
   PgLeaderLock& operator=(const PgLeaderLock&) = delete;
@@ -42,6 +42,7 @@ class PgLeaderLock {
  private:
   const std::string conninfo_;
   const int64_t key_;
+  const std::string application_name_;
   std::unique_ptr<PgConnection> conn_;
   bool leads_ = false;
   int backend_pid_ = 0;

@@ -22,12 +22,13 @@ bool ValidChannel(const std::string& channel) {
 
 }  // namespace
 
-PgListener::PgListener(std::string conninfo) : conninfo_(std::move(conninfo)) {}
+PgListener::PgListener(std::string conninfo, std::string application_name)
+    : conninfo_(std::move(conninfo)), application_name_(std::move(application_name)) {}
 
 PgListener::~PgListener() = default;
 
 Status PgListener::Connect() {
-  CRONIUM_ASSIGN_OR_RETURN(conn_, PgConnection::Open(conninfo_));
+  CRONIUM_ASSIGN_OR_RETURN(conn_, PgConnection::Open(conninfo_, application_name_));
   backend_pid_ = PQbackendPID(conn_->conn_);
   for (const std::string& channel : channels_) {
     if (Status listened = conn_->Exec(fmt::format("LISTEN \"{}\"", channel)); !listened) {

@@ -26,7 +26,7 @@ struct Notification {
 
 class PgListener {
  public:
-  explicit PgListener(std::string conninfo);
+  explicit PgListener(std::string conninfo, std::string application_name = "cronium listener");
   ~PgListener();
   PgListener(const PgListener&) = delete;
   PgListener& operator=(const PgListener&) = delete;
@@ -50,6 +50,7 @@ class PgListener {
   Status Connect();
 
   const std::string conninfo_;
+  const std::string application_name_;
   std::unique_ptr<PgConnection> conn_;
   std::set<std::string> channels_;
   int backend_pid_ = 0;

@@ -14,7 +14,8 @@ Result<std::unique_ptr<PgPool>> PgPool::Open(PgPoolOptions options) {
 PgPool::~PgPool() = default;
 
 Result<std::unique_ptr<PgConnection>> PgPool::Connect() {
-  CRONIUM_ASSIGN_OR_RETURN(auto conn, PgConnection::Open(options_.conninfo));
+  CRONIUM_ASSIGN_OR_RETURN(auto conn,
+                           PgConnection::Open(options_.conninfo, options_.application_name));
   if (!options_.schema.empty()) {
     // A schema name is an identifier, quoted (a " inside doubled), never a parameter.
     std::string quoted = "\"";

@@ -29,6 +29,7 @@ struct PgPoolOptions {
   std::string conninfo;
   std::string schema;  // "" for the server's default search_path
   int size = 8;
+  std::string application_name = "cronium";  // in pg_stat_activity
 };
 
 class PgPool {

@@ -64,7 +64,8 @@ class PgDb {
 Result<std::unique_ptr<Store>> OpenStore(const PgStoreOptions& options) {
   CRONIUM_ASSIGN_OR_RETURN(auto pool, PgPool::Open({.conninfo = options.url,
                                                     .schema = options.schema,
-                                                    .size = std::max(2, options.pool_size)}));
+                                                    .size = std::max(2, options.pool_size),
+                                                    .application_name = options.application_name}));
   {
     CRONIUM_ASSIGN_OR_RETURN(auto conn, pool->Acquire());
     CRONIUM_RETURN_IF_ERROR(ApplyPgMigrations(*conn));

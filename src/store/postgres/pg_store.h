@@ -18,6 +18,7 @@ struct PgStoreOptions {
   std::string url;     // a libpq URI (postgres://...) or key=value string
   std::string schema;  // "" for the server's search_path (tests use a schema each)
   int pool_size = 8;   // connections, opened on demand
+  std::string application_name = "cronium";  // the connections' name in pg_stat_activity
 };
 
 // Connects, applies pending migrations (nodes starting together apply them once), and refuses
