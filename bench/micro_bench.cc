@@ -133,6 +133,67 @@ void BM_SqliteListNewestExecutions(benchmark::State& state) {
 }
 BENCHMARK(BM_SqliteListNewestExecutions)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
+// Retention with a backlog: 40,000 finished jobs of 40 events, the newest 100 of each kept, so
+// a pass deletes 36,000, calling PruneJobs until it returns 0. The argument is PruneJobs'
+// batch: how many jobs one ranking read chooses (each read ranks every finished job); 500
+// was the batch before, 5,000 is what the server passes now.
+void BM_SqlitePruneBacklog(benchmark::State& state) {
+  const int batch = static_cast<int>(state.range(0));
+  int reads = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    testutil::TempDir dir;
+    auto opened = store::sqlite::OpenStore({.path = dir.path() + "/p.db"});
+    if (!opened) std::abort();
+    store::Store& store = **opened;
+    int64_t ms = 1'000'000;
+    std::vector<std::string> events;
+    for (int e = 0; e < 40; ++e) {
+      store::EventRecord event;
+      event.id = NewId("evt", FromUnixMillis(++ms));
+      event.name = "busy";
+      if (!store.InsertEvent(event, {})) std::abort();
+      events.push_back(event.id);
+    }
+    for (int i = 0; i < 40'000; ++i) {
+      const TimePoint at = FromUnixMillis(++ms);
+      store::JobRecord job;
+      job.id = NewId("job", at);
+      job.event_id = events[static_cast<size_t>(i % 40)];
+      job.status = store::RunStatus::kSucceeded;
+      job.created_at = job.updated_at = job.run_after = at;
+      job.finished_at = at;
+      store::ExecutionRecord execution;
+      execution.id = NewId("exe", at);
+      execution.job_id = job.id;
+      execution.event_id = job.event_id;
+      execution.attempt = 1;
+      execution.status = store::RunStatus::kSucceeded;
+      execution.created_at = at;
+      execution.finished_at = at;
+      job.current_execution_id = execution.id;
+      if (!store.EnqueueJob(job, execution, {})) std::abort();
+    }
+    state.ResumeTiming();
+    int deleted = 0;
+    for (int round = 0; round < 1'000; ++round) {
+      auto pruned = store.PruneJobs(TimePoint(), 100, batch, TimePoint());
+      if (!pruned) std::abort();
+      ++reads;
+      if (*pruned == 0) break;
+      deleted += *pruned;
+    }
+    if (deleted != 36'000) state.SkipWithError("wrong count pruned");
+  }
+  state.counters["reads"] = benchmark::Counter(reads, benchmark::Counter::kAvgIterations);
+}
+BENCHMARK(BM_SqlitePruneBacklog)
+    ->Arg(500)
+    ->Arg(5'000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
 void BM_RouterDispatch(benchmark::State& state) {
   http::Router router;
   for (const char* path : {"/healthz", "/readyz", "/api/v1/events", "/api/v1/events/{id}",

@@ -535,7 +535,7 @@ Status App::Start() {
   p.http = std::make_unique<http::Server>(std::move(http_options), p.router);
   // Retention first, bounded (at most 10,000 old runs here; the maintenance thread does the
   // rest), so that a server that was down for a while does not start over its limits.
-  Maintain(p.clock.Now(), /*max_batches=*/20);
+  Maintain(p.clock.Now(), /*max_rows=*/10'000);
   p.workers->Start();
   p.scheduler->Start();
   CRONIUM_ASSIGN_OR_RETURN(uint16_t port, p.http->Start());
@@ -551,7 +551,7 @@ Status App::Start() {
       // The start already pruned (a bounded pass); the thread finishes that and keeps at it.
       while (!parts.stopping) {
         lock.unlock();
-        Maintain(parts.clock.Now(), /*max_batches=*/0);
+        Maintain(parts.clock.Now(), /*max_rows=*/0);
         lock.lock();
         parts.maintenance_cv.wait_for(lock, std::chrono::hours(1), [&] { return parts.stopping; });
       }
@@ -607,7 +607,7 @@ void App::WriteNodeRow(bool stopped) {
   }
 }
 
-void App::Maintain(TimePoint now, int max_batches) {
+void App::Maintain(TimePoint now, int max_rows) {
   auto& parts = *parts_;
   auto prune = [&](std::string_view what, int days, auto&& delete_before) {
     if (days <= 0) return;
@@ -622,26 +622,31 @@ void App::Maintain(TimePoint now, int max_batches) {
         [&](TimePoint before) { return parts.store->PruneAudit(before); });
   prune("ledger", options_.ledger_retention_days,
         [&](TimePoint before) { return parts.store->PruneLedger(before); });
-  PruneHistory(now, max_batches);
+  PruneHistory(now, max_rows);
 }
 
-// Deletes finished runs beyond the retention, in small batches so that workers and API writes
-// get the database in between; stops early when the server stops, or after `max_batches`
-// batches (0 = no limit).
-void App::PruneHistory(TimePoint now, int max_batches) {
+// Deletes finished runs beyond the retention, in small writes so that workers and API writes
+// get the database in between; stops early when the server stops, or after about `max_rows`
+// jobs and as many workflow runs (0 = no limit).
+void App::PruneHistory(TimePoint now, int max_rows) {
+  // Jobs are chosen by one ranking read per kJobBatch (it walks every finished job, ~0.3 s per
+  // 100,000) and deleted by writes of store::Store::kPruneWriteJobs; workflow runs by writes of
+  // kRunBatch.
+  constexpr int kJobBatch = 5'000;
+  constexpr int kRunBatch = 500;
   auto& parts = *parts_;
   if (options_.execution_retention_days <= 0 && options_.executions_per_event <= 0) return;
   const TimePoint before = options_.execution_retention_days > 0
                                ? now - std::chrono::hours(24 * options_.execution_retention_days)
                                : TimePoint();
   int total = 0;
-  for (int batches = 0; max_batches == 0 || batches < max_batches; ++batches) {
+  for (int batches = 0; max_rows == 0 || batches < std::max(1, max_rows / kJobBatch); ++batches) {
     {
       std::lock_guard lock(parts.maintenance_mutex);
       if (parts.stopping) break;
     }
     // Webhook jobs of the last 10 minutes stay: a delivery's replay key is on its job.
-    auto pruned = parts.store->PruneJobs(before, options_.executions_per_event, 500,
+    auto pruned = parts.store->PruneJobs(before, options_.executions_per_event, kJobBatch,
                                          now - std::chrono::minutes(10));
     if (!pruned) {
       spdlog::warn("run retention: {}", pruned.error().message);
@@ -653,12 +658,12 @@ void App::PruneHistory(TimePoint now, int max_batches) {
   if (total > 0) spdlog::info("run retention: removed {} finished job(s) and their runs", total);
   if (options_.execution_retention_days <= 0) return;
   int runs = 0;
-  for (int batches = 0; max_batches == 0 || batches < max_batches; ++batches) {
+  for (int batches = 0; max_rows == 0 || batches < std::max(1, max_rows / kRunBatch); ++batches) {
     {
       std::lock_guard lock(parts.maintenance_mutex);
       if (parts.stopping) break;
     }
-    auto pruned = parts.store->PruneWorkflowRuns(before, 500);
+    auto pruned = parts.store->PruneWorkflowRuns(before, kRunBatch);
     if (!pruned) {
       spdlog::warn("workflow run retention: {}", pruned.error().message);
       break;

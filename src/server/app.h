@@ -93,10 +93,10 @@ class App {
  private:
   struct Parts;
   // Retention of the audit log, the schedule ledger and finished runs.
-  void Maintain(TimePoint now, int max_batches);
+  void Maintain(TimePoint now, int max_rows);
   void StartHeartbeat();
   void WriteNodeRow(bool stopped);
-  void PruneHistory(TimePoint now, int max_batches);
+  void PruneHistory(TimePoint now, int max_rows);
   // Chooses the executor per --isolation (probing the sandbox); returns the warning to show
   // when runs are not isolated ("" when they are).
   // `helpers_dir` ("" for none) is mounted read-only into every sandbox.

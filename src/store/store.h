@@ -101,8 +101,11 @@ class Store {
   // Retention, one batch: deletes up to `batch` finished jobs (with their executions) that
   // finished before `before`, or that are beyond the newest `keep_per_event` finished jobs of
   // their event (a job started by a webhook only once it finished before `keep_since`: a
-  // delivery's replay key lives on its job and must outlast the delivery window). Returns how many
-  // jobs were deleted; call again until it returns 0.
+  // delivery's replay key lives on its job and must outlast the delivery window). They are
+  // chosen by one read and deleted by writes of at most kPruneWriteJobs jobs each, so that other
+  // writers get the database in between. Returns how many jobs were deleted; call again until
+  // it returns 0.
+  static constexpr int kPruneWriteJobs = 500;
   virtual Result<int> PruneJobs(TimePoint before, int keep_per_event, int batch,
                                 TimePoint keep_since) = 0;
 

@@ -448,25 +448,26 @@ TEST_P(StoreContractTest, PruneJobsKeepsRecentWebhookJobsBeyondTheNewestPerEvent
   EXPECT_TRUE(store_->GetJob(ids[2]));
 }
 
-// A batch larger than one delete statement takes (100 ids): every chunk is deleted, the last
-// one padded with its own first id.
+// A batch larger than one write deletes (500 jobs), and than one delete statement takes (100
+// ids): every write and every chunk is deleted, the last chunk padded with its own first id.
 TEST_P(StoreContractTest, PruneJobsDeletesWholeBatches) {
   EventRecord event = MakeEvent("busy");
   ASSERT_TRUE(store_->InsertEvent(event, {}));
   std::vector<std::string> ids;
-  for (int n = 0; n < 250; ++n) {
+  const int total = Store::kPruneWriteJobs + 250;
+  for (int n = 0; n < total; ++n) {
     auto [job, exec] = NewJobFor(event.id, FromUnixMillis(10'000 + n));
     job.status = exec.status = RunStatus::kSucceeded;
     job.finished_at = exec.finished_at = FromUnixMillis(10'000 + n);
     ASSERT_TRUE(store_->EnqueueJob(job, exec, {}));
     ids.push_back(job.id);
   }
-  auto pruned = store_->PruneJobs(FromUnixMillis(0), 10, 500, FromUnixMillis(0));
+  auto pruned = store_->PruneJobs(FromUnixMillis(0), 10, 5'000, FromUnixMillis(0));
   ASSERT_TRUE(pruned) << pruned.error().message;
-  EXPECT_EQ(*pruned, 240);
-  EXPECT_EQ(*store_->PruneJobs(FromUnixMillis(0), 10, 500, FromUnixMillis(0)), 0);
-  EXPECT_EQ(store_->GetJob(ids[239]).error().code, ErrorCode::kNotFound);
-  EXPECT_TRUE(store_->GetJob(ids[240]));  // the newest ten stay
+  EXPECT_EQ(*pruned, total - 10);
+  EXPECT_EQ(*store_->PruneJobs(FromUnixMillis(0), 10, 5'000, FromUnixMillis(0)), 0);
+  EXPECT_EQ(store_->GetJob(ids[total - 11]).error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(store_->GetJob(ids[total - 10]));  // the newest ten stay
   EXPECT_EQ(store_->ListExecutions({.event_id = event.id, .limit = 100})->size(), 10u);
 }
 
