@@ -68,6 +68,28 @@ void BM_SqliteGetEvent(benchmark::State& state) {
 }
 BENCHMARK(BM_SqliteGetEvent)->ThreadRange(1, 2)->UseRealTime();
 
+// Adds a job of `event_id` that succeeded at `at`, with its execution.
+void AddFinishedRun(store::Store& store, const std::string& event_id, TimePoint at,
+                    std::string stdout_text = {}) {
+  store::JobRecord job;
+  job.id = NewId("job", at);
+  job.event_id = event_id;
+  job.status = store::RunStatus::kSucceeded;
+  job.created_at = job.updated_at = job.run_after = at;
+  job.finished_at = at;
+  store::ExecutionRecord execution;
+  execution.id = NewId("exe", at);
+  execution.job_id = job.id;
+  execution.event_id = event_id;
+  execution.attempt = 1;
+  execution.status = store::RunStatus::kSucceeded;
+  execution.stdout_text = std::move(stdout_text);
+  execution.created_at = at;
+  execution.finished_at = at;
+  job.current_execution_id = execution.id;
+  if (!store.EnqueueJob(job, execution, {})) std::abort();
+}
+
 // A SQLite store with a history of 100,000 executions over 100 events, and 5 older ones of a
 // rarely run event (built once, for the list benchmarks below).
 store::Store& HistoryStore(std::string& rare_event) {
@@ -85,22 +107,7 @@ store::Store& HistoryStore(std::string& rare_event) {
       return event.id;
     };
     auto add_run = [&](const std::string& event_id) {
-      const TimePoint at = FromUnixMillis(++ms);
-      store::JobRecord job;
-      job.id = NewId("job", at);
-      job.event_id = event_id;
-      job.status = store::RunStatus::kSucceeded;
-      job.created_at = job.updated_at = job.run_after = at;
-      store::ExecutionRecord execution;
-      execution.id = NewId("exe", at);
-      execution.job_id = job.id;
-      execution.event_id = event_id;
-      execution.attempt = 1;
-      execution.status = store::RunStatus::kSucceeded;
-      execution.stdout_text = std::string(200, 'o');
-      execution.created_at = at;
-      job.current_execution_id = execution.id;
-      if (!(*opened)->EnqueueJob(job, execution, {})) std::abort();
+      AddFinishedRun(**opened, event_id, FromUnixMillis(++ms), std::string(200, 'o'));
     };
     rare = add_event("rare");
     for (int i = 0; i < 5; ++i) add_run(rare);
@@ -156,23 +163,7 @@ void BM_SqlitePruneBacklog(benchmark::State& state) {
       events.push_back(event.id);
     }
     for (int i = 0; i < 40'000; ++i) {
-      const TimePoint at = FromUnixMillis(++ms);
-      store::JobRecord job;
-      job.id = NewId("job", at);
-      job.event_id = events[static_cast<size_t>(i % 40)];
-      job.status = store::RunStatus::kSucceeded;
-      job.created_at = job.updated_at = job.run_after = at;
-      job.finished_at = at;
-      store::ExecutionRecord execution;
-      execution.id = NewId("exe", at);
-      execution.job_id = job.id;
-      execution.event_id = job.event_id;
-      execution.attempt = 1;
-      execution.status = store::RunStatus::kSucceeded;
-      execution.created_at = at;
-      execution.finished_at = at;
-      job.current_execution_id = execution.id;
-      if (!store.EnqueueJob(job, execution, {})) std::abort();
+      AddFinishedRun(store, events[static_cast<size_t>(i % 40)], FromUnixMillis(++ms));
     }
     state.ResumeTiming();
     int deleted = 0;

@@ -182,6 +182,18 @@ class ClusterE2eTest : public ::testing::Test {
     return Parse(ran).value("executionId", "");
   }
 
+  // Starts node a alone and runs the Bash `script` there, so the run is a's; returns the
+  // execution's id once it runs.
+  std::string RunningOnA(const std::string& script) {
+    Start("a");
+    const std::string execution = RunOn(
+        "a", {{"name", "steps"}, {"type", "BASH"}, {"content", script}, {"status", "ACTIVE"}});
+    EXPECT_TRUE(Eventually([&] {
+      return Parse(Client("a").Get("/api/v1/executions/" + execution))["status"] == "RUNNING";
+    }));
+    return execution;
+  }
+
   testutil::HttpClient Client(const std::string& node) {
     return testutil::HttpClient(servers_.at(node)->url(), token_);
   }
@@ -190,6 +202,18 @@ class ClusterE2eTest : public ::testing::Test {
     json doc = json::parse(result.body, nullptr, false);
     EXPECT_FALSE(doc.is_discarded()) << result.body;
     return doc;
+  }
+
+  // The next message of `type` on a run's stream (the ones before it are passed over).
+  static json NextOfType(testutil::WebSocketClient& reader, const std::string& type) {
+    for (int i = 0; i < 10; ++i) {
+      auto text = reader.ReadText(std::chrono::seconds(15));
+      if (!text) break;
+      json message = json::parse(*text);
+      if (message["type"] == type) return message;
+    }
+    ADD_FAILURE() << "no " << type << " message on the stream";
+    return json();
   }
 
   // The ids of the nodes the API shows alive, and the leader among them ("" if none).
@@ -315,33 +339,17 @@ TEST_F(ClusterE2eTest, OneLeaderFiresEachOccurrenceOnceAcrossKillsAndCutConnecti
 // A reader on one node of a run on another: the WebSocket stream gets the run's output so far,
 // then each line as it comes, then the end; a long poll there returns when the run ends.
 TEST_F(ClusterE2eTest, ReadersOnOneNodeFollowARunOnAnother) {
-  Start("a");
   const std::string fifo = dir_.path() + "/step.fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  const std::string execution =
-      RunOn("a", {{"name", "steps"},
-                  {"type", "BASH"},
-                  {"content", "echo first\nread go < " + fifo + "\necho second >&2\nprintf third"},
-                  {"status", "ACTIVE"}});
-  const std::string path = "/api/v1/executions/" + execution;
-  // Only node a is up: the run is a's, blocked on the fifo after its first line.
-  ASSERT_TRUE(Eventually([&] { return Parse(Client("a").Get(path))["status"] == "RUNNING"; }));
+  const std::string path = "/api/v1/executions/" + RunningOnA("echo first\nread go < " + fifo +
+                                                              "\necho second >&2\nprintf third");
   Start("b");
 
   auto connected = testutil::WebSocketClient::Connect(servers_["b"]->url(), path + "/stream",
                                                       {"Authorization: Bearer " + token_});
   ASSERT_TRUE(connected) << connected.status << " " << connected.body;
   auto& reader = *connected.client;
-  auto next = [&](const std::string& type) {
-    for (int i = 0; i < 10; ++i) {
-      auto text = reader.ReadText(std::chrono::seconds(15));
-      if (!text) break;
-      json message = json::parse(*text);
-      if (message["type"] == type) return message;
-    }
-    ADD_FAILURE() << "no " << type << " message from node b";
-    return json();
-  };
+  auto next = [&](const std::string& type) { return NextOfType(reader, type); };
   EXPECT_EQ(next("status")["status"], "RUNNING");
   json first = next("output");  // from a's backlog
   EXPECT_EQ(first["line"], "first\n");
@@ -371,17 +379,11 @@ TEST_F(ClusterE2eTest, ReadersOnOneNodeFollowARunOnAnother) {
 // whose listener reconnects asks again: the node that missed a reader's watch serves it then,
 // and a reader whose node missed lines gets them, each once and in order.
 TEST_F(ClusterE2eTest, LiveOutputSurvivesListenersThatReconnect) {
-  Start("a");
   const std::string fifo = dir_.path() + "/step.fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  const std::string execution =
-      RunOn("a", {{"name", "steps"},
-                  {"type", "BASH"},
-                  {"content", "echo first\nread go < " + fifo + "\necho second\nread go < " + fifo +
-                                  "\necho third"},
-                  {"status", "ACTIVE"}});
+  const std::string execution = RunningOnA("echo first\nread go < " + fifo +
+                                           "\necho second\nread go < " + fifo + "\necho third");
   const std::string path = "/api/v1/executions/" + execution;
-  ASSERT_TRUE(Eventually([&] { return Parse(Client("a").Get(path))["status"] == "RUNNING"; }));
   Start("b");
   LiveTap tap(url_);
 
@@ -394,16 +396,7 @@ TEST_F(ClusterE2eTest, LiveOutputSurvivesListenersThatReconnect) {
   auto& reader = *connected.client;
   ASSERT_TRUE(tap.Saw("W\tb\t", execution));
   AllowConnections(true);
-  auto next = [&](const std::string& type) {
-    for (int i = 0; i < 10; ++i) {
-      auto text = reader.ReadText(std::chrono::seconds(15));
-      if (!text) break;
-      json message = json::parse(*text);
-      if (message["type"] == type) return message;
-    }
-    ADD_FAILURE() << "no " << type << " message from node b";
-    return json();
-  };
+  auto next = [&](const std::string& type) { return NextOfType(reader, type); };
   EXPECT_EQ(next("status")["status"], "RUNNING");
   json first = next("output");  // a heard of the watch again once it listened again
   EXPECT_EQ(first["line"], "first\n");
