@@ -250,15 +250,17 @@ double MeasureRawSkipLocked(const std::string& url, int clients, int jobs,
   }
   testutil::TempDir dir;
   const std::string script = dir.path() + "/cycle.sql";
-  std::ofstream(script) << "UPDATE " << table
-                        << " SET status = 'LEASED', owner = :client_id::text, updated_at = 1 "
-                           "WHERE id = (SELECT id FROM "
-                        << table
-                        << " WHERE status = 'QUEUED' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) "
-                           "RETURNING id AS claimed \\gset\n";
-  if (!claim_only) {
-    std::ofstream(script, std::ios::app)
-        << "UPDATE " << table << " SET status = 'DONE', updated_at = 2 WHERE id = :claimed;\n";
+  {
+    std::ofstream file(script);
+    file << "UPDATE " << table
+         << " SET status = 'LEASED', owner = :client_id::text, updated_at = 1 WHERE id = (SELECT "
+            "id FROM "
+         << table
+         << " WHERE status = 'QUEUED' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id "
+            "AS claimed \\gset\n";
+    if (!claim_only) {
+      file << "UPDATE " << table << " SET status = 'DONE', updated_at = 2 WHERE id = :claimed;\n";
+    }
   }
   const std::string out = dir.path() + "/pgbench.out";
   const std::string command = "pgbench -n -c " + std::to_string(clients) + " -j " +

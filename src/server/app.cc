@@ -639,38 +639,34 @@ void App::PruneHistory(TimePoint now, int max_rows) {
   const TimePoint before = options_.execution_retention_days > 0
                                ? now - std::chrono::hours(24 * options_.execution_retention_days)
                                : TimePoint();
-  int total = 0;
-  for (int batches = 0; max_rows == 0 || batches < std::max(1, max_rows / kJobBatch); ++batches) {
-    {
-      std::lock_guard lock(parts.maintenance_mutex);
-      if (parts.stopping) break;
+  // Calls `prune` (one batch of `batch`) until it deletes nothing, the server stops or the
+  // bound is reached; returns how many it deleted.
+  auto in_batches = [&](std::string_view what, int batch, auto&& prune) {
+    int total = 0;
+    for (int calls = 0; max_rows == 0 || calls < std::max(1, max_rows / batch); ++calls) {
+      {
+        std::lock_guard lock(parts.maintenance_mutex);
+        if (parts.stopping) break;
+      }
+      Result<int> pruned = prune();
+      if (!pruned) {
+        spdlog::warn("{} retention: {}", what, pruned.error().message);
+        break;
+      }
+      total += *pruned;
+      if (*pruned == 0) break;
     }
-    // Webhook jobs of the last 10 minutes stay: a delivery's replay key is on its job.
-    auto pruned = parts.store->PruneJobs(before, options_.executions_per_event, kJobBatch,
-                                         now - std::chrono::minutes(10));
-    if (!pruned) {
-      spdlog::warn("run retention: {}", pruned.error().message);
-      break;
-    }
-    total += *pruned;
-    if (*pruned == 0) break;
-  }
-  if (total > 0) spdlog::info("run retention: removed {} finished job(s) and their runs", total);
+    return total;
+  };
+  // Webhook jobs of the last 10 minutes stay: a delivery's replay key is on its job.
+  const int jobs = in_batches("run", kJobBatch, [&] {
+    return parts.store->PruneJobs(before, options_.executions_per_event, kJobBatch,
+                                  now - std::chrono::minutes(10));
+  });
+  if (jobs > 0) spdlog::info("run retention: removed {} finished job(s) and their runs", jobs);
   if (options_.execution_retention_days <= 0) return;
-  int runs = 0;
-  for (int batches = 0; max_rows == 0 || batches < std::max(1, max_rows / kRunBatch); ++batches) {
-    {
-      std::lock_guard lock(parts.maintenance_mutex);
-      if (parts.stopping) break;
-    }
-    auto pruned = parts.store->PruneWorkflowRuns(before, kRunBatch);
-    if (!pruned) {
-      spdlog::warn("workflow run retention: {}", pruned.error().message);
-      break;
-    }
-    runs += *pruned;
-    if (*pruned == 0) break;
-  }
+  const int runs = in_batches("workflow run", kRunBatch,
+                              [&] { return parts.store->PruneWorkflowRuns(before, kRunBatch); });
   if (runs > 0) spdlog::info("run retention: removed {} finished workflow run(s)", runs);
 }
 
