@@ -731,7 +731,10 @@ Result<Response> Handlers::LedgerOf(Request& request, const std::string& target_
               {"enqueuedAt", TimeOrNull(row.enqueued_at)},
               {"latenessMs", row.lateness_ms ? json(*row.lateness_ms) : json(nullptr)},
               {"fate", row.fate},
-              {"detail", row.detail}};
+              {"detail", row.detail},
+              // A pause's rows: RESUMED says how many occurrences it covered, to which one.
+              {"occurrences", row.occurrences ? json(*row.occurrences) : json(nullptr)},
+              {"lastPlannedAt", TimeOrNull(row.last_planned_at)}};
     const json execution = row.execution_id.empty() ? json(nullptr) : json(row.execution_id);
     if (workflow) {
       item["workflowExecutionId"] = execution;

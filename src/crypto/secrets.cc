@@ -145,6 +145,11 @@ Key MasterKey::Derive(KeyPurpose purpose) const {
   return key;
 }
 
+std::string MasterKey::CheckValue() const {
+  const std::string hash = Hasher(KeyPurpose::kKeyCheck).Hash("cronium key check");
+  return hash.substr(0, 16);
+}
+
 std::string SecretHasher::Hash(std::string_view secret) const {
   unsigned char digest[32];
   crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(secret.data()),
@@ -251,6 +256,11 @@ Result<KeyFiles> KeyFiles::Open(const std::string& master_path) {
     files.next_.emplace(std::move(next));
   }
   return files;
+}
+
+std::optional<std::string> KeyFiles::NextCheckValue() const {
+  if (!next_) return std::nullopt;
+  return next_->CheckValue();
 }
 
 SecretBox KeyFiles::Box(KeyPurpose purpose) const {

@@ -28,6 +28,7 @@ enum class KeyPurpose : uint64_t {
   kExecutionTokens = 4,
   kTokenHashing = 5,  // keyed hashes of API tokens, session cookies and invites
   kWebhookSecrets = 6,
+  kKeyCheck = 7,  // MasterKey::CheckValue
 };
 
 class Key {
@@ -108,6 +109,10 @@ class MasterKey {
   SecretBox Box(KeyPurpose purpose) const { return SecretBox(Derive(purpose)); }
   SecretHasher Hasher(KeyPurpose purpose) const { return SecretHasher(Derive(purpose)); }
   JwtSigner Signer(KeyPurpose purpose) const { return JwtSigner({Derive(purpose)}); }
+  // Names this key without revealing it: 16 hex digits of a keyed hash of a fixed text under a
+  // key derived for this alone. Nodes of one cluster compare theirs with the one the database
+  // records.
+  std::string CheckValue() const;
 
  private:
   explicit MasterKey(Key key) : key_(std::move(key)) {}
@@ -134,6 +139,9 @@ class KeyFiles {
   // both.
   JwtSigner Signer(KeyPurpose purpose) const;
   bool rotating() const { return next_.has_value(); }
+  // MasterKey::CheckValue of the current key, and of the next one while a rotation is under way.
+  std::string CheckValue() const { return current_.CheckValue(); }
+  std::optional<std::string> NextCheckValue() const;
 
   // Creates master.key.next (0600) unless it exists already.
   Status BeginRotation();

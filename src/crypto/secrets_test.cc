@@ -111,6 +111,20 @@ TEST(SecretHasherTest, IsKeyedAndStable) {
   EXPECT_EQ(hash.find("secret"), std::string::npos);
 }
 
+TEST(MasterKeyTest, CheckValueNamesTheKeyWithoutRevealingIt) {
+  const MasterKey a = MasterKey::FromBytesForTest(Bytes(1));
+  const MasterKey b = MasterKey::FromBytesForTest(Bytes(2));
+  EXPECT_EQ(a.CheckValue().size(), 16u);
+  EXPECT_EQ(a.CheckValue(), MasterKey::FromBytesForTest(Bytes(1)).CheckValue());
+  EXPECT_NE(a.CheckValue(), b.CheckValue());
+  // Not a hash that any other use of the key produces.
+  for (uint64_t purpose = 1; purpose <= 6; ++purpose) {
+    EXPECT_EQ(
+        a.Hasher(static_cast<KeyPurpose>(purpose)).Hash("cronium key check").find(a.CheckValue()),
+        std::string::npos);
+  }
+}
+
 TEST(NewSecretTokenTest, HasPrefixAndIsRandom) {
   const std::string one = NewSecretToken("crn_");
   const std::string two = NewSecretToken("crn_");
@@ -125,8 +139,13 @@ TEST(KeyFilesTest, RotationKeepsValuesReadableThroughout) {
   ASSERT_TRUE(files);
   EXPECT_FALSE(files->rotating());
   const std::string old_sealed = files->Box(KeyPurpose::kEventEnvVars).Seal("v", "r");
+  const std::string before = files->CheckValue();
+  EXPECT_EQ(files->NextCheckValue(), std::nullopt);
   ASSERT_TRUE(files->BeginRotation());
   EXPECT_TRUE(files->rotating());
+  ASSERT_TRUE(files->NextCheckValue().has_value());
+  EXPECT_NE(*files->NextCheckValue(), before);
+  const std::string next = *files->NextCheckValue();
   // During the rotation both old and new values open; new values use the next key.
   const SecretBox during = files->Box(KeyPurpose::kEventEnvVars);
   EXPECT_EQ(*during.Open(old_sealed, "r"), "v");
@@ -135,6 +154,7 @@ TEST(KeyFilesTest, RotationKeepsValuesReadableThroughout) {
   EXPECT_FALSE(files->TargetBox(KeyPurpose::kEventEnvVars).Open(old_sealed, "r"));
   ASSERT_TRUE(files->CommitRotation());
   EXPECT_FALSE(files->rotating());
+  EXPECT_EQ(files->CheckValue(), next);
   EXPECT_FALSE(std::filesystem::exists(dir.path() + "/master.key.next"));
   auto reopened = KeyFiles::Open(dir.path() + "/master.key");
   ASSERT_TRUE(reopened);

@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <shared_mutex>
 
 #include "base/ids.h"
 #include "base/utf8.h"
@@ -63,13 +65,13 @@ EventService::EventService(EventsOptions options, store::Store& store, crypto::S
       env_box_(std::make_shared<const crypto::SecretBox>(std::move(env_box))) {}
 
 std::shared_ptr<const crypto::SecretBox> EventService::EnvBox() const {
-  std::lock_guard lock(box_mutex_);
+  std::shared_lock lock(box_mutex_);
   return env_box_;
 }
 
 void EventService::SetEnvBox(crypto::SecretBox box) {
   auto replacement = std::make_shared<const crypto::SecretBox>(std::move(box));
-  std::lock_guard lock(box_mutex_);
+  std::unique_lock lock(box_mutex_);  // waits for writes sealed with the old box
   env_box_ = std::move(replacement);
 }
 
@@ -303,7 +305,7 @@ Status EventService::Apply(EventFields f, Event& e, const Event* previous) const
   return OkStatus();
 }
 
-store::EventRecord EventService::ToRecord(const Event& e) const {
+store::EventRecord EventService::ToRecord(const Event& e, const crypto::SecretBox& box) const {
   store::EventRecord r;
   r.id = e.id;
   r.owner_id = e.owner_id;
@@ -315,9 +317,8 @@ store::EventRecord EventService::ToRecord(const Event& e) const {
   r.run_location = e.run_location;
   r.timeout_seconds = e.timeout_seconds;
   r.retries = e.retries;
-  const auto box = EnvBox();
   for (const auto& [key, value] : e.env_vars) {
-    r.env_vars.push_back({key, box->Seal(value, EnvAad(e.id, key))});
+    r.env_vars.push_back({key, box.Seal(value, EnvAad(e.id, key))});
   }
   r.tags = e.tags;
   r.shared = e.shared;
@@ -411,13 +412,17 @@ Result<Event> EventService::Create(EventFields fields, const store::Actor& actor
   const TimePoint now = clock_.Now();
   event.id = NewId("evt", now);
   event.created_at = event.updated_at = now;
+  // Sealed and stored under the box lock that a key rotation's switch takes exclusively: once
+  // the rotation switched the box (and then re-encrypts every stored event), no value sealed
+  // with the old key can still arrive.
+  std::shared_lock box_lock(box_mutex_);
+  store::EventRecord record = ToRecord(event, *env_box_);
   std::optional<store::NewSchedule> planned;
   if (schedule) {
     CRONIUM_ASSIGN_OR_RETURN(planned, schedule(event.id, event.created_at));
   }
   CRONIUM_RETURN_IF_ERROR(store_.InsertEvent(
-      ToRecord(event),
-      store::MakeAudit(actor, now, "event.create", "event", event.id, AuditDetails(event)),
+      record, store::MakeAudit(actor, now, "event.create", "event", event.id, AuditDetails(event)),
       planned));
   return event;
 }
@@ -439,9 +444,10 @@ Result<Event> EventService::Update(const std::string& id, EventFields fields,
   CRONIUM_RETURN_IF_ERROR(Apply(std::move(fields), event, &previous));
   CRONIUM_RETURN_IF_ERROR(Validate(event));
   event.updated_at = std::max(clock_.Now(), previous.updated_at);
+  std::shared_lock box_lock(box_mutex_);  // sealed and stored under one key (see Create)
   CRONIUM_RETURN_IF_ERROR(store_.UpdateEvent(
-      ToRecord(event), store::MakeAudit(actor, clock_.Now(), "event.update", "event", event.id,
-                                        AuditDetails(event))));
+      ToRecord(event, *env_box_), store::MakeAudit(actor, clock_.Now(), "event.update", "event",
+                                                   event.id, AuditDetails(event))));
   return event;
 }
 

@@ -6,8 +6,8 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -158,7 +158,8 @@ class EventService {
 
  private:
   Status Validate(const Event& event) const;
-  store::EventRecord ToRecord(const Event& event) const;
+  // REQUIRES: box_mutex_ held (shared), `box` being env_box_.
+  store::EventRecord ToRecord(const Event& event, const crypto::SecretBox& box) const;
   Status Apply(EventFields fields, Event& event, const Event* previous) const;
 
   std::shared_ptr<const crypto::SecretBox> EnvBox() const;
@@ -168,7 +169,10 @@ class EventService {
   store::Store& store_;
   const Clock& clock_;
 
-  mutable std::mutex box_mutex_;
+  // Held shared by a write from sealing its env vars to storing them, exclusively by
+  // SetEnvBox: once a key rotation switched the box, no value sealed with the old key can still
+  // arrive.
+  mutable std::shared_mutex box_mutex_;
   std::shared_ptr<const crypto::SecretBox> env_box_;  // Guarded by box_mutex_.
 };
 

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+#include <thread>
+
 #include "store/sqlite/sqlite_store.h"
 #include "testutil/fake_clock.h"
 #include "testutil/temp_dir.h"
@@ -121,6 +124,44 @@ TEST_F(EventServiceTest, ResealAllMovesEverySecretToTheNewKey) {
   service_->SetEnvBox(new_box);
   EXPECT_EQ(service_->Get(with_vars->id)->env_vars.at("B"), "beta");
   EXPECT_EQ(store_->ListAudit({.action = "key.rotate"})->size(), 1u);
+}
+
+// Issue #20: a create that sealed its env vars before a key rotation switched the box, and
+// stored them after the rotation re-encrypted every event, left values only the old key opens:
+// unreadable once the rotation finished. The rotation here starts while the create is between
+// sealing and storing (in its schedule step), and gets up to a second to finish: with the box
+// lock it cannot switch the box until the create has stored, and re-encrypts it.
+TEST_F(EventServiceTest, Issue20AKeyRotationCannotSlipBetweenSealingAndStoringAnEvent) {
+  std::array<unsigned char, crypto::kKeyBytes> other{};
+  other.fill(9);
+  const crypto::MasterKey next = crypto::MasterKey::FromBytesForTest(other);
+  const crypto::SecretBox both(
+      std::vector<crypto::Key>{next.Derive(crypto::KeyPurpose::kEventEnvVars),
+                               TestKey().Derive(crypto::KeyPurpose::kEventEnvVars)});
+  std::thread rotation;
+  std::future<void> rotated;
+  EventFields f = Minimal();
+  f.env_vars = std::map<std::string, std::string>{{"API_KEY", "kept"}};
+  auto created = service_->Create(
+      f, kOwner, [&](const std::string& id, TimePoint at) -> Result<store::NewSchedule> {
+        std::packaged_task<void()> task([&] {
+          // As RotateKeys does: switch to both keys, re-encrypt, then keep the next key only.
+          service_->SetEnvBox(both);
+          EXPECT_TRUE(service_->ResealAll(next.Box(crypto::KeyPurpose::kEventEnvVars), {}));
+          service_->SetEnvBox(next.Box(crypto::KeyPurpose::kEventEnvVars));
+        });
+        rotated = task.get_future();
+        rotation = std::thread(std::move(task));
+        // Without the lock the rotation finishes here, before this event is stored.
+        (void)rotated.wait_for(std::chrono::seconds(1));
+        return store::NewSchedule{
+            .record = {.target_id = id, .spec_json = R"({"kind":"MANUAL"})", .updated_at = at}};
+      });
+  ASSERT_TRUE(created) << created.error().message;
+  rotation.join();
+  auto read = service_->Get(created->id);
+  ASSERT_TRUE(read) << read.error().message;
+  EXPECT_EQ(read->env_vars.at("API_KEY"), "kept");
 }
 
 TEST_F(EventServiceTest, SealedValueMovedToAnotherEventDoesNotDecrypt) {

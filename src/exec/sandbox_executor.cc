@@ -9,11 +9,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include "exec/internal/child.h"
 #include "sandbox/spec.h"
@@ -84,7 +86,46 @@ uint64_t ThreadKey() {
 }  // namespace
 
 SandboxExecutor::SandboxExecutor(SandboxOptions options, bool prepare_ahead)
-    : options_(std::move(options)), prepare_ahead_(prepare_ahead) {}
+    : options_(std::move(options)),
+      prepare_ahead_(prepare_ahead),
+      slot_runs_(std::max<uint32_t>(1, options_.uid_count), 0) {}
+
+uint32_t SandboxExecutor::AcquireSlot() {
+  std::lock_guard lock(mutex_);
+  const uint64_t thread = ThreadKey();
+  auto last = thread_slot_.find(thread);
+  uint32_t slot = 0;
+  if (last != thread_slot_.end() && slot_runs_[last->second] == 0) {
+    slot = last->second;
+  } else {
+    // The first slot no run holds and no other thread had last; then any free one; then (more
+    // runs at once than uids) the least used.
+    std::vector<bool> claimed(slot_runs_.size(), false);
+    for (const auto& [other, other_slot] : thread_slot_) claimed[other_slot] = true;
+    auto pick = [&](bool skip_claimed) -> std::optional<uint32_t> {
+      for (uint32_t i = 0; i < slot_runs_.size(); ++i) {
+        if (slot_runs_[i] == 0 && !(skip_claimed && claimed[i])) return i;
+      }
+      return std::nullopt;
+    };
+    if (auto free = pick(true)) {
+      slot = *free;
+    } else if (auto any = pick(false)) {
+      slot = *any;
+    } else {
+      slot = static_cast<uint32_t>(std::min_element(slot_runs_.begin(), slot_runs_.end()) -
+                                   slot_runs_.begin());
+    }
+  }
+  ++slot_runs_[slot];
+  thread_slot_[thread] = slot;
+  return slot;
+}
+
+void SandboxExecutor::ReleaseSlot(uint32_t slot) {
+  std::lock_guard lock(mutex_);
+  --slot_runs_[slot];
+}
 
 SandboxExecutor::~SandboxExecutor() { Shutdown(); }
 
@@ -101,11 +142,11 @@ void SandboxExecutor::Shutdown() {
   for (auto& [thread, launch] : warm) ::waitpid(launch->pid, nullptr, 0);
 }
 
-sandbox::Request SandboxExecutor::BaseRequest(const RunSpec& spec) {
+sandbox::Request SandboxExecutor::BaseRequest(const RunSpec& spec, uint32_t slot) {
   static std::atomic<uint64_t> runs{0};
   sandbox::Request request;
-  request.uid = options_.uid;
-  request.gid = options_.gid;
+  request.uid = options_.uid + slot;
+  request.gid = options_.gid + slot;
   request.limits = spec.limits;
   request.network = spec.network;
   request.cgroup_name = fmt::format("run-{}", runs.fetch_add(1));
@@ -188,7 +229,8 @@ std::unique_ptr<SandboxExecutor::Launch> SandboxExecutor::TakeWarm(
   sandbox::Request run = request;
   run.cgroup_name = launch->request.cgroup_name;
   const std::string encoded = sandbox::Encode(run);
-  const bool fits = launch->request.network == run.network;
+  const bool fits = launch->request.network == run.network && launch->request.uid == run.uid &&
+                    launch->request.gid == run.gid;
   // The launcher reads fd 5 only after the go byte, so the request is complete by then.
   if (fits && WriteAll(launch->run_channel.get(), encoded) &&
       ::send(launch->go.get(), "g", 1, MSG_NOSIGNAL) == 1) {
@@ -209,8 +251,14 @@ void SandboxExecutor::Prepare(const RunSpec& spec, bool attach) {
     std::lock_guard lock(mutex_);
     if (shut_down_ || warm_.count(ThreadKey())) return;
   }
+  uint32_t slot = 0;
+  {
+    std::lock_guard lock(mutex_);
+    auto last = thread_slot_.find(ThreadKey());
+    if (last != thread_slot_.end()) slot = last->second;
+  }
   std::string error;
-  auto launch = Spawn(BaseRequest(spec), /*warm=*/true, &error);
+  auto launch = Spawn(BaseRequest(spec, slot), /*warm=*/true, &error);
   if (!launch) return;  // the next run starts cold and reports the problem
   if (attach) launch->attached = ::send(launch->go.get(), "a", 1, MSG_NOSIGNAL) == 1;
   std::lock_guard lock(mutex_);
@@ -249,7 +297,13 @@ RunResult SandboxExecutor::Run(const RunSpec& spec, CancelToken& cancel) {
     return result;
   };
 
-  sandbox::Request request = BaseRequest(spec);
+  const uint32_t slot = AcquireSlot();
+  struct SlotRelease {
+    SandboxExecutor* executor;
+    uint32_t slot;
+    ~SlotRelease() { executor->ReleaseSlot(slot); }
+  } release{this, slot};
+  sandbox::Request request = BaseRequest(spec, slot);
   const std::string work_dir(sandbox::kWorkDir);
   const std::string script_path = work_dir + "/" + spec.script_name;
   request.program = spec.program;
@@ -353,6 +407,13 @@ Result<int> ProbeSandbox(SandboxOptions& options) {
   }
   if (options.uid == 0 || options.gid == 0) {
     return InvalidArgument("sandboxed scripts cannot run as root (uid or gid 0)");
+  }
+  constexpr uint64_t kMaxId = 0x7fffffff;
+  if (options.uid_count == 0 || options.uid + uint64_t{options.uid_count} - 1 > kMaxId ||
+      options.gid + uint64_t{options.uid_count} - 1 > kMaxId) {
+    return InvalidArgument(fmt::format("the sandbox uid range {}-{} is not within 1-{}",
+                                       options.uid, options.uid + uint64_t{options.uid_count} - 1,
+                                       kMaxId));
   }
   for (const auto& [host, inside] : options.shares) {
     struct stat st {};

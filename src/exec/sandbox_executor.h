@@ -25,8 +25,12 @@ namespace cronium::exec {
 struct SandboxOptions {
   std::string launcher;  // absolute path of cronium-sandbox
   sandbox::CgroupParents cgroups;
-  uint32_t uid = 64000;  // the unprivileged identity scripts run as
+  // The unprivileged identities scripts run as: `uid_count` uids from `uid` (and gids from
+  // `gid`), one for each run going at once, so that runs share no per-uid kernel limit
+  // (RLIMIT_NPROC, inotify instances, ...). With more runs at once than uids, some share.
+  uint32_t uid = 64000;
   uint32_t gid = 64000;
+  uint32_t uid_count = 1;
   // Host path of the server's runtime API socket, reachable from a sandbox with network
   // "none" at 127.0.0.1:8081; empty for none.
   std::string runtime_socket;
@@ -53,7 +57,12 @@ class SandboxExecutor final : public Executor {
   struct Launch;  // a started launcher: its pid, request channel, go socket and output pipes
 
  private:
-  sandbox::Request BaseRequest(const RunSpec& spec);
+  // `slot` picks the run's uid and gid in the range.
+  sandbox::Request BaseRequest(const RunSpec& spec, uint32_t slot);
+  // A slot of the uid range for a run of this thread: the one its last run had (which its
+  // prepared sandbox was built with) if no other run holds it, else the first free one.
+  uint32_t AcquireSlot();
+  void ReleaseSlot(uint32_t slot);
   std::unique_ptr<Launch> Spawn(const sandbox::Request& request, bool warm, std::string* error);
   std::unique_ptr<Launch> TakeWarm(const sandbox::Request& request);
   // Starts this thread's next sandbox, told to move into its cgroups now or not yet.
@@ -67,6 +76,8 @@ class SandboxExecutor final : public Executor {
   bool shut_down_ = false;
   std::atomic<uint64_t> warm_runs_{0};
   std::map<uint64_t, std::unique_ptr<Launch>> warm_;  // one per calling thread (ThreadKey)
+  std::vector<uint32_t> slot_runs_;                   // runs holding each slot of the range
+  std::map<uint64_t, uint32_t> thread_slot_;          // each calling thread's last slot
 };
 
 // The launcher beside this process's own executable ("<dir of /proc/self/exe>/cronium-sandbox").

@@ -16,6 +16,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -31,6 +32,7 @@
 #include <vector>
 
 #include "sandbox/cgroup.h"
+#include "sandbox/mounts.h"
 #include "sandbox/spec.h"
 
 namespace cronium::sandbox {
@@ -210,14 +212,71 @@ void MountOrFail(int status_fd, const char* source, const std::string& target, c
   }
 }
 
-// Binds a host directory read-only, nosuid, nodev.
+// mount_setattr(2) (Linux 5.12), spelled here: <linux/mount.h> and glibc's <sys/mount.h> do
+// not go together on Debian 12.
+struct MountAttr {
+  uint64_t attr_set;
+  uint64_t attr_clr;
+  uint64_t propagation;
+  uint64_t userns_fd;
+};
+constexpr uint64_t kMountAttrRdonly = 0x1;
+constexpr uint64_t kMountAttrNosuid = 0x2;
+constexpr uint64_t kMountAttrNodev = 0x4;
+constexpr unsigned kAtRecursive = 0x8000;
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+
+// Gives the mount at `target` and every mount below it (a bind with MS_REC copies the host's
+// submounts, which keep their own flags) `flags` of MS_RDONLY, MS_NOSUID and MS_NODEV: with one
+// mount_setattr(AT_RECURSIVE) where the kernel has it, else a remount of each mount listed
+// below `target` in mountinfo, keeping the flags it has (a user namespace may not clear them).
+void RestrictTree(int status_fd, const std::string& target, unsigned long flags) {
+  MountAttr attr{};
+  if (flags & MS_RDONLY) attr.attr_set |= kMountAttrRdonly;
+  if (flags & MS_NOSUID) attr.attr_set |= kMountAttrNosuid;
+  if (flags & MS_NODEV) attr.attr_set |= kMountAttrNodev;
+  if (::syscall(SYS_mount_setattr, AT_FDCWD, target.c_str(), kAtRecursive, &attr, sizeof attr) ==
+      0) {
+    return;
+  }
+  if (errno != ENOSYS && errno != EINVAL && errno != E2BIG) {
+    FailInside(status_fd, Errno("mount_setattr " + target));
+  }
+  std::string mountinfo;
+  {
+    const int fd = ::open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) FailInside(status_fd, Errno("open /proc/self/mountinfo"));
+    char buffer[8192];
+    ssize_t n = 0;
+    while ((n = ::read(fd, buffer, sizeof buffer)) > 0) mountinfo.append(buffer, n);
+    ::close(fd);
+  }
+  for (const std::string& point : MountPointsUnder(mountinfo, target)) {
+    struct statvfs st {};
+    if (::statvfs(point.c_str(), &st) != 0) FailInside(status_fd, Errno("statvfs " + point));
+    unsigned long kept = 0;
+    for (const auto& [have, flag] : {std::pair{ST_RDONLY, MS_RDONLY},
+                                     {ST_NOSUID, MS_NOSUID},
+                                     {ST_NODEV, MS_NODEV},
+                                     {ST_NOEXEC, MS_NOEXEC},
+                                     {ST_NOATIME, MS_NOATIME},
+                                     {ST_NODIRATIME, MS_NODIRATIME},
+                                     {ST_RELATIME, MS_RELATIME}}) {
+      if (st.f_flag & have) kept |= flag;
+    }
+    MountOrFail(status_fd, nullptr, point, nullptr, MS_REMOUNT | MS_BIND | kept | flags, "");
+  }
+}
+
+// Binds a host directory read-only, nosuid, nodev, with everything mounted below it.
 void BindReadOnly(int status_fd, const std::string& source, const std::string& target) {
   if (::mkdir(target.c_str(), 0755) != 0 && errno != EEXIST) {
     FailInside(status_fd, Errno("mkdir " + target));
   }
   MountOrFail(status_fd, source.c_str(), target, nullptr, MS_BIND | MS_REC, "");
-  MountOrFail(status_fd, nullptr, target, nullptr,
-              MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, "");
+  RestrictTree(status_fd, target, MS_RDONLY | MS_NOSUID | MS_NODEV);
 }
 
 // Binds a single host file (a device, a socket) onto an empty file made for it.
@@ -229,14 +288,14 @@ void BindFile(int status_fd, const std::string& source, const std::string& targe
   MountOrFail(status_fd, source.c_str(), target, nullptr, MS_BIND, "");
 }
 
-// `socket_fd`, `share_fds` and `helpers_fd` are O_PATH descriptors opened before the staging
-// tmpfs hid /tmp: the runtime socket, the shared directories and the helpers may live under it.
-void BuildRoot(const Request& request, int status_fd, int socket_fd,
-               const std::vector<int>& share_fds, int helpers_fd) {
+// `share_fds` and `helpers_fd` are O_PATH descriptors opened before the staging tmpfs hid
+// /tmp: the shared directories and the helpers may live under it.
+void BuildRoot(const Request& request, int status_fd, const std::vector<int>& share_fds,
+               int helpers_fd) {
   const std::string root = kStagingRoot;
   MountOrFail(status_fd, nullptr, "/", nullptr, MS_REC | MS_PRIVATE, "");
   MountOrFail(status_fd, "tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755");
-  for (const char* dir : {"/proc", "/dev", "/tmp", "/work", "/.cronium"}) {
+  for (const char* dir : {"/proc", "/dev", "/tmp", "/work"}) {
     if (::mkdir((root + dir).c_str(), 0755) != 0) FailInside(status_fd, Errno("mkdir"));
   }
   BindReadOnly(status_fd, "/usr", root + "/usr");
@@ -293,8 +352,7 @@ void BuildRoot(const Request& request, int status_fd, int socket_fd,
     const std::string source = "/proc/self/fd/" + std::to_string(helpers_fd);
     MountOrFail(status_fd, source.c_str(), path, nullptr, MS_BIND | MS_REC, "");
     ::close(helpers_fd);
-    MountOrFail(status_fd, nullptr, path, nullptr,
-                MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, "");
+    RestrictTree(status_fd, path, MS_RDONLY | MS_NOSUID | MS_NODEV);
   }
   // Directories the administrator shares with scripts: read-write, nosuid, nodev.
   for (size_t i = 0; i < request.shares.size(); ++i) {
@@ -311,14 +369,7 @@ void BuildRoot(const Request& request, int status_fd, int socket_fd,
     const std::string source = "/proc/self/fd/" + std::to_string(share_fds[i]);
     MountOrFail(status_fd, source.c_str(), path, nullptr, MS_BIND | MS_REC, "");
     ::close(share_fds[i]);
-    MountOrFail(status_fd, nullptr, path, nullptr, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV, "");
-  }
-  // The runtime socket, where only the sandbox's PID 1 (root) can reach it.
-  if (::chmod((root + "/.cronium").c_str(), 0700) != 0) FailInside(status_fd, Errno("chmod"));
-  if (socket_fd >= 0) {
-    BindFile(status_fd, "/proc/self/fd/" + std::to_string(socket_fd),
-             root + "/.cronium/runtime.sock", 0600);
-    ::close(socket_fd);
+    RestrictTree(status_fd, path, MS_NOSUID | MS_NODEV);
   }
 
   if (::chdir(root.c_str()) != 0) FailInside(status_fd, Errno("chdir"));
@@ -349,7 +400,11 @@ class Forwarder {
   static constexpr size_t kMaxPairs = 32;
   static constexpr size_t kBufferSize = 64 * 1024;
 
-  explicit Forwarder(int listen_fd) : listen_fd_(listen_fd) {}
+  // `socket_fd`: an O_PATH descriptor of the server's runtime socket, connected to through
+  // /proc/self/fd (no bind of the socket into the sandbox, whose mountinfo would show where it
+  // is on the host; the payload, another uid, cannot open PID 1's descriptors).
+  Forwarder(int listen_fd, int socket_fd)
+      : listen_fd_(listen_fd), socket_path_("/proc/self/fd/" + std::to_string(socket_fd)) {}
 
   // Adds the descriptors to wait for; `base` is where in `fds` they start.
   void Fill(std::vector<pollfd>& fds) {
@@ -409,7 +464,7 @@ class Forwarder {
     const int upstream = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
-    std::strncpy(address.sun_path, "/.cronium/runtime.sock", sizeof address.sun_path - 1);
+    std::strncpy(address.sun_path, socket_path_.c_str(), sizeof address.sun_path - 1);
     if (upstream < 0 ||
         (::connect(upstream, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 &&
          errno != EINPROGRESS)) {  // EAGAIN on a Unix socket: its backlog is full
@@ -464,6 +519,7 @@ class Forwarder {
   }
 
   int listen_fd_;
+  std::string socket_path_;
   std::vector<std::unique_ptr<Pair>> pairs_;
 };
 
@@ -592,7 +648,7 @@ void ApplyRunRequest(const Request& prepared, const Request& run, int status_fd)
     helpers_fd = ::open(request.helpers_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (helpers_fd < 0) FailInside(status_fd, Errno("open the helpers dir " + request.helpers_dir));
   }
-  BuildRoot(request, status_fd, socket_fd, share_fds, helpers_fd);
+  BuildRoot(request, status_fd, share_fds, helpers_fd);
   std::string error;
   scmp_filter_ctx filter = BuildFilter(&error);
   if (filter == nullptr) FailInside(status_fd, error);
@@ -628,7 +684,7 @@ void ApplyRunRequest(const Request& prepared, const Request& run, int status_fd)
   if (payload == 0) ExecPayload(*run, filter, status_fd);
   ::seccomp_release(filter);
 
-  Forwarder forwarder(listen_fd);
+  Forwarder forwarder(listen_fd, socket_fd);
   std::vector<pollfd> fds;
   for (;;) {
     fds.clear();

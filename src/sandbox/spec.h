@@ -27,7 +27,6 @@ inline constexpr int kRunRequestFd = 5;
 inline constexpr std::string_view kWorkDir = "/work";
 // Where the runtime helpers (Request::helpers_dir) appear inside, read-only.
 inline constexpr std::string_view kHelpersDir = "/opt/cronium";
-inline constexpr std::string_view kRuntimeSocketDir = "/.cronium";
 inline constexpr uint16_t kRuntimeForwardPort = 8081;
 
 enum class Network { kNone, kHost };

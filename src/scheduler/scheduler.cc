@@ -380,13 +380,57 @@ void Scheduler::RefreshEntry(const std::string& target_id) {
       store::ScheduleRecord record = *stored;
       record.next_due_at = entry.state.next_due_at;
       record.updated_at = now;
-      (void)store_.PutSchedule(record, {});
+      if (auto closed = ClosePause(target_id, *entry.compiled, *stored, now)) {
+        // The pause's end and the schedule's new start, in one transaction.
+        store::ScheduleStep step;
+        step.ledger = std::move(*closed);
+        step.state = record;
+        (void)store_.ApplyScheduleSteps({step});
+      } else {
+        (void)store_.PutSchedule(record, {});
+      }
       entry.state.run_count = record.run_count;
       entry.state.last_planned_at = record.last_planned_at;
     }
   }
   Push(target_id, entry);
   cv_.notify_all();
+}
+
+std::optional<store::LedgerRecord> Scheduler::ClosePause(const std::string& target_id,
+                                                         const CompiledSchedule& compiled,
+                                                         const store::ScheduleRecord& stored,
+                                                         TimePoint now) {
+  // A pause that covered an occurrence left the schedule asleep (no next occurrence) with its
+  // PAUSED row last in the ledger. A node that reads the schedule after another one closed the
+  // pause finds it planned again, and writes nothing.
+  if (stored.next_due_at) return std::nullopt;
+  auto last = store_.ListLedger(target_id, "", 1);
+  if (!last || last->empty() || last->front().fate != "PAUSED") return std::nullopt;
+  const TimePoint first = last->front().planned_at;
+  // Counted up to a bound: a per-second schedule paused for a year is "at least 100,000".
+  constexpr int64_t kMaxCounted = 100'000;
+  int64_t count = 1;
+  TimePoint last_covered = first;
+  while (count < kMaxCounted) {
+    auto next = compiled.NextAfter(last_covered);
+    if (!next || next->instant > now) break;  // resuming plans after `now`
+    last_covered = next->instant;
+    ++count;
+  }
+  store::LedgerRecord row;
+  row.id = NewId("led", now);
+  row.target_id = target_id;
+  row.planned_at = first;
+  row.fate = "RESUMED";
+  row.occurrences = count;
+  row.last_planned_at = last_covered;
+  row.detail = fmt::format(
+      "{}{} occurrence(s) from {} to {} were not run while paused; planned "
+      "from {} on",
+      count == kMaxCounted ? "at least " : "", count, FormatRfc3339(first),
+      FormatRfc3339(last_covered), FormatRfc3339(now));
+  return row;
 }
 
 Result<int> Scheduler::RunDue(TimePoint now) {
@@ -569,10 +613,16 @@ Status Scheduler::Handle(const std::string& id, Entry& entry, TimePoint now, Bat
     };
 
     if (entry.paused) {
+      // One row for the whole pause, at the first occurrence it covers; the schedule then sleeps
+      // (no next occurrence) until the pause ends, and RefreshEntry writes the row that closes
+      // it with how many occurrences it covered. A paused per-second schedule writes two rows,
+      // not 86,400 a day.
+      state.next_due_at.reset();
       CRONIUM_RETURN_IF_ERROR(record(
-          "PAUSED",
-          fmt::format("the {} is paused; resuming plans from then", TargetName(entry.target))));
-      continue;
+          "PAUSED", fmt::format("the {} is paused; its occurrences are not run, and resuming "
+                                "plans from then",
+                                TargetName(entry.target))));
+      return OkStatus();
     }
     if (missed && !catch_up[idx]) {
       CRONIUM_RETURN_IF_ERROR(

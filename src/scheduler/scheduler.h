@@ -124,6 +124,12 @@ class Scheduler {
   static void ApplyTarget(const store::ScheduleWithTarget& target, Entry& entry);
   void Push(const std::string& event_id, Entry& entry);  // REQUIRES: mutex_
   void RefreshEntry(const std::string& target_id);       // Refresh, without on_change
+  // The RESUMED ledger row that ends the pause of a schedule being resumed at `now` (with the
+  // occurrences it covered), or nullopt when no pause covered an occurrence or another node
+  // closed it already.
+  std::optional<store::LedgerRecord> ClosePause(const std::string& target_id,
+                                                const CompiledSchedule& compiled,
+                                                const store::ScheduleRecord& stored, TimePoint now);
   // What one RunDue pass will write, in one transaction per batch.
   struct Batch {
     std::vector<store::ScheduleStep> steps;

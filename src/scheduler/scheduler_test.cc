@@ -259,10 +259,56 @@ TEST_F(SchedulerTest, PausedEventsDoNotFireAndResumePlansFromNow) {
   ASSERT_TRUE(events_->Update(id, resume, store::Actor{}));
   scheduler_->Refresh(id);
   EXPECT_EQ(Advance(seconds(5)), 1);
-  // Every occurrence of the pause is in the ledger as PAUSED; nothing is owed for them.
-  std::vector<std::string> expected(12, "PAUSED");
-  expected.push_back("FIRED");
-  EXPECT_EQ(Fates(id), expected);
+  // The pause is two rows, with the 12 occurrences it covered; nothing is owed for them.
+  EXPECT_EQ(Fates(id), (std::vector<std::string>{"PAUSED", "RESUMED", "FIRED"}));
+  auto ledger = store_->ListLedger(id, "", 10);
+  ASSERT_TRUE(ledger);
+  const store::LedgerRecord& resumed = (*ledger)[1];
+  EXPECT_EQ(resumed.occurrences, 12);
+  EXPECT_EQ(resumed.planned_at, (*ledger)[2].planned_at);  // the PAUSED row's: the first
+  EXPECT_EQ(resumed.last_planned_at, resumed.planned_at + seconds(55));
+  EXPECT_EQ((*ledger)[2].occurrences, std::nullopt);
+}
+
+// Issue #20: a paused per-second schedule wrote a ledger row every second (86,400 a day).
+TEST_F(SchedulerTest, Issue20APauseIsTwoLedgerRowsHoweverManyOccurrencesItCovers) {
+  const std::string id = ActiveEvent();
+  Schedule(id, {{"kind", "CRON"}, {"cron", "* * * * * *"}, {"overlapPolicy", "ALLOW"}});
+  events::EventFields pause;
+  pause.status = store::EventStatus::kPaused;
+  ASSERT_TRUE(events_->Update(id, pause, store::Actor{}));
+  scheduler_->Refresh(id);
+  for (int minute = 0; minute < 60; ++minute) EXPECT_EQ(Advance(seconds(60)), 0);
+  EXPECT_EQ(Fates(id), (std::vector<std::string>{"PAUSED"}));
+  // Asleep while paused: nothing is due, however far the clock goes.
+  EXPECT_FALSE(store_->GetSchedule(id)->next_due_at.has_value());
+  // A restart while paused keeps it asleep and writes nothing more.
+  scheduler_ = NewScheduler();
+  EXPECT_EQ(Advance(seconds(60)), 0);
+  EXPECT_EQ(Fates(id), (std::vector<std::string>{"PAUSED"}));
+
+  auto other_node = NewScheduler();  // loaded while paused
+  events::EventFields resume;
+  resume.status = store::EventStatus::kActive;
+  ASSERT_TRUE(events_->Update(id, resume, store::Actor{}));
+  scheduler_->Refresh(id);
+  other_node->Reload(id);  // told of the change, as another node is: no second RESUMED row
+  other_node.reset();
+  EXPECT_EQ(Advance(seconds(2)), 2);
+  EXPECT_EQ(Fates(id), (std::vector<std::string>{"PAUSED", "RESUMED", "FIRED", "FIRED"}));
+  auto ledger = store_->ListLedger(id, "", 10);
+  ASSERT_TRUE(ledger);
+  const store::LedgerRecord& resumed = (*ledger)[2];
+  EXPECT_EQ(resumed.fate, "RESUMED");
+  EXPECT_EQ(resumed.occurrences, 61 * 60);  // one an hour's second, and the restart's minute
+  EXPECT_NE(resumed.detail.find("3660 occurrence(s) from"), std::string::npos) << resumed.detail;
+
+  // Paused and resumed before an occurrence came due: no row at all.
+  ASSERT_TRUE(events_->Update(id, pause, store::Actor{}));
+  scheduler_->Refresh(id);
+  ASSERT_TRUE(events_->Update(id, resume, store::Actor{}));
+  scheduler_->Refresh(id);
+  EXPECT_EQ(store_->ListLedger(id, "", 10)->size(), 4u);
 }
 
 class MisfireTest : public SchedulerTest {
@@ -574,7 +620,7 @@ TEST_F(SchedulerTest, WorkflowRunLimitPausesItAndPausedWorkflowsDoNotFire) {
   ASSERT_TRUE(store_->SetWorkflowStatus(paused, store::EventStatus::kActive, clock_.Now(), {}));
   scheduler_->Refresh(paused);
   EXPECT_EQ(Advance(seconds(5)), 1);
-  EXPECT_EQ(Fates(paused), (std::vector<std::string>{"PAUSED", "PAUSED", "FIRED"}));
+  EXPECT_EQ(Fates(paused), (std::vector<std::string>{"PAUSED", "RESUMED", "FIRED"}));
   // A DRAFT workflow's schedule waits until it is ACTIVE; a deleted one's is gone.
   ASSERT_TRUE(store_->DeleteWorkflow(paused, {}));
   scheduler_->Refresh(paused);

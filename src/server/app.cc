@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -73,6 +74,36 @@ struct Storage {
   std::string postgres_url;  // "" for SQLite
 };
 
+// A node started with other key files than the database's secrets are sealed with (someone
+// forgot to copy master.key and hash.key to a new node) would join silently: the cluster's API
+// tokens would answer 401 there, and what it seals no other node could read. The first start
+// records each key's check value (never the key) in the database; a node whose keys differ
+// refuses to start and says what to copy. Mid-rotation, the next key is accepted too.
+Status CheckKeys(const Storage& storage, const std::string& master_path, TimePoint now) {
+  struct Check {
+    const char* name;
+    std::string file;
+    std::string mine;
+    std::optional<std::string> next;
+  };
+  const std::string hash_path = (storage.data_dir / "hash.key").string();
+  const Check checks[] = {
+      {"master", master_path, storage.keys->CheckValue(), storage.keys->NextCheckValue()},
+      {"hash", hash_path, storage.hash_key->CheckValue(), std::nullopt}};
+  for (const Check& check : checks) {
+    CRONIUM_ASSIGN_OR_RETURN(std::string recorded,
+                             storage.store->RecordKeyCheck(check.name, check.mine, now));
+    if (recorded == check.mine || (check.next && recorded == *check.next)) continue;
+    return FailedPrecondition(fmt::format(
+        "{} (key check {}) is not the {} key this database's secrets are sealed with (key check "
+        "{}). Every node that shares a database needs the same master.key and hash.key: copy "
+        "both from the data directory of a node that runs with this database (for a single "
+        "server: restore the data directory's own key files) to {}, then start again",
+        check.file, check.mine, check.name, recorded, storage.data_dir.string()));
+  }
+  return OkStatus();
+}
+
 Result<Storage> OpenStorage(const ServeOptions& options) {
   namespace fs = std::filesystem;
   Storage storage;
@@ -127,6 +158,8 @@ Result<Storage> OpenStorage(const ServeOptions& options) {
     storage.db_path.clear();
     storage.postgres_url = postgres_url;
   }
+  SystemClock clock;
+  CRONIUM_RETURN_IF_ERROR(CheckKeys(storage, master_path, clock.Now()));
   return storage;
 }
 
@@ -171,6 +204,9 @@ Result<int> RotateKeys(crypto::KeyFiles& keys, store::Store& store, events::Even
                                           keys.TargetBox(crypto::KeyPurpose::kWebhookSecrets), {}));
   spdlog::info("key rotation: {} event(s), {} variable(s) and {} webhook secret(s) re-encrypted",
                count, vars, hooks);
+  // The database names the new key before the file is renamed: a crash in between leaves the
+  // next key file, which a restart accepts (CheckKeys) and finishes the rotation with.
+  CRONIUM_RETURN_IF_ERROR(store.SetKeyCheck("master", *keys.NextCheckValue(), now));
   CRONIUM_RETURN_IF_ERROR(keys.CommitRotation());
   events.SetEnvBox(keys.Box(crypto::KeyPurpose::kEventEnvVars));
   variables.SetBox(keys.Box(crypto::KeyPurpose::kUserVariables));
@@ -307,6 +343,18 @@ Status App::Start() {
   fs::create_directories(runtime_dir, ec);
   ::chmod(runtime_dir.c_str(), 0700);
   std::string helpers = (runtime_dir / "helpers").string();
+  if (options_.private_mounts) {
+    // Bound into each sandbox from its tmpfs's root, so a script's mountinfo shows "/", not
+    // this path (a bind of a directory shows where it is in its file system).
+    fs::create_directories(helpers, ec);
+    if (::mount("tmpfs", helpers.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=0755") !=
+        0) {
+      spdlog::warn("runtime helpers: cannot mount a tmpfs on {}: {}", helpers,
+                   std::strerror(errno));
+    } else {
+      helpers_mount_ = helpers;
+    }
+  }
   if (auto installed = runtime::InstallHelpers(helpers, runtime::DefaultClientPath()); !installed) {
     spdlog::error("runtime helpers: {}", installed.error().message);
     // Without the client only the Bash helpers are lost; without the files, all of them.
@@ -686,13 +734,15 @@ Result<std::string> App::StartExecutor(const std::string& data_dir,
   options_.default_pids = std::min(options_.default_pids, options_.max_pids);
   options_.default_disk_mb = std::min(options_.default_disk_mb, options_.max_disk_mb);
   if (options_.isolation != "process") {
-    exec::SandboxOptions sandbox{.launcher = exec::DefaultLauncherPath(),
-                                 .cgroups = {},
-                                 .uid = options_.sandbox_uid,
-                                 .gid = options_.sandbox_gid,
-                                 .runtime_socket = "",
-                                 .shares = {},
-                                 .helpers_dir = helpers_dir};
+    exec::SandboxOptions sandbox{
+        .launcher = exec::DefaultLauncherPath(),
+        .cgroups = {},
+        .uid = options_.sandbox_uid,
+        .gid = options_.sandbox_gid != 0 ? options_.sandbox_gid : options_.sandbox_uid,
+        .uid_count = options_.sandbox_uid_count,
+        .runtime_socket = "",
+        .shares = {},
+        .helpers_dir = helpers_dir};
     for (const std::string& share : options_.sandbox_shares) {
       const size_t colon = share.find(':');
       auto trim = [](std::string path) {
@@ -711,7 +761,11 @@ Result<std::string> App::StartExecutor(const std::string& data_dir,
       spdlog::info(
           "isolation: sandbox (namespaces, tmpfs root, uid {}, seccomp, cgroup limits; data dir "
           "{} is not visible to scripts)",
-          options_.sandbox_uid, data_dir);
+          options_.sandbox_uid_count == 1
+              ? std::to_string(options_.sandbox_uid)
+              : fmt::format("{}-{}", options_.sandbox_uid,
+                            options_.sandbox_uid + options_.sandbox_uid_count - 1),
+          data_dir);
       p.sandbox_cgroups = sandbox.cgroups;
       p.executor = std::make_unique<exec::SandboxExecutor>(std::move(sandbox));
       isolation_ = "sandbox";
@@ -753,6 +807,7 @@ void App::Stop() {
   if (p.cluster) p.cluster->Resign();
   if (p.workers) p.workers->Stop(options_.shutdown_grace);
   if (p.runtime_http) p.runtime_http->Shutdown(std::chrono::milliseconds(1'000));
+  if (!helpers_mount_.empty()) ::umount2(helpers_mount_.c_str(), MNT_DETACH);
   if (!runtime_tmp_dir_.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(runtime_tmp_dir_, ec);

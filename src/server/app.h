@@ -35,6 +35,9 @@ struct ServeOptions {
   std::string node_id = "local";      // names this node's workers ("<node>/w<n>") and leases
   // `cronium worker`: only runs jobs (no API, scheduler or maintenance); PostgreSQL only.
   bool worker_only = false;
+  // This process has a mount namespace of its own (set by main): the runtime helpers are put
+  // on a tmpfs there, so no host path shows in a sandbox's mountinfo.
+  bool private_mounts = false;
   // PostgreSQL: vacuum `jobs` after this many ends of this node's jobs (0: leave it to
   // autovacuum). See Store::TidyQueue.
   int queue_tidy_every = 5'000;
@@ -50,8 +53,12 @@ struct ServeOptions {
   // "auto": the sandbox where this machine allows it, else plain processes with a warning;
   // "sandbox": the sandbox or no start; "process": plain processes (no isolation).
   std::string isolation = "auto";
-  uint32_t sandbox_uid = 64'000;  // the unprivileged identity of sandboxed scripts
-  uint32_t sandbox_gid = 64'000;
+  // The unprivileged identities of sandboxed scripts: uids sandbox_uid to sandbox_uid +
+  // sandbox_uid_count - 1, one per run going at once; gids alike from sandbox_gid (0: the same
+  // numbers as the uids).
+  uint32_t sandbox_uid = 64'000;
+  uint32_t sandbox_uid_count = 1'000;
+  uint32_t sandbox_gid = 0;
   // Limits of runs whose event leaves them at 0, and the ceilings an event may ask for.
   int64_t default_memory_mb = 512;
   int64_t default_pids = 256;
@@ -106,6 +113,7 @@ class App {
   ServeOptions options_;
   std::string isolation_;        // "sandbox" or "none"
   std::string runtime_tmp_dir_;  // the runtime dir when it is not under the data dir
+  std::string helpers_mount_;    // the helpers' tmpfs (with private_mounts)
   std::unique_ptr<Parts> parts_;
   std::string url_;
   std::optional<std::string> first_admin_password_;

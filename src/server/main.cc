@@ -1,8 +1,11 @@
 // `cronium`: the server (`cronium serve`) and the CLI in one binary.
 
+#include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -22,7 +25,26 @@ std::string EnvOr(const char* name, std::string fallback) {
   return value && *value ? value : std::move(fallback);
 }
 
+// A mount namespace of this process's own, before any thread exists (a namespace is per
+// thread): the sandbox's runtime helpers go on a tmpfs mounted there only, so that a script's
+// /proc/self/mountinfo shows no path of the host. A slave of the host's: what the host mounts
+// later still shows here, and nothing mounted here shows on the host. False where this process
+// may not (not root, or isolation off).
+bool EnterPrivateMounts(const cronium::server::ServeOptions& options) {
+  if (options.isolation == "process" || ::geteuid() != 0) return false;
+  const int host = ::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+  if (host < 0) return false;
+  bool entered = false;
+  if (::unshare(CLONE_NEWNS) == 0) {
+    entered = ::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) == 0;
+    if (!entered) ::setns(host, CLONE_NEWNS);  // mounts made here would reach the host
+  }
+  ::close(host);
+  return entered;
+}
+
 int Serve(cronium::server::ServeOptions options, const cronium::LogOptions& log_options) {
+  options.private_mounts = EnterPrivateMounts(options);
   if (auto logging = cronium::InitLogging(log_options); !logging) {
     std::cerr << "error: " << logging.error().message << "\n";
     return 2;
@@ -99,11 +121,43 @@ int main(int argc, char** argv) {
            "auto (the sandbox where this machine allows it), sandbox (required) or process "
            "(no isolation) (env CRONIUM_ISOLATION; default auto)")
         ->check(CLI::IsMember({"auto", "sandbox", "process"}));
-    cmd->add_option("--sandbox-uid", serve_options.sandbox_uid,
-                    "User id sandboxed scripts run as (default 64000)")
-        ->check(CLI::Range(1, 0x7fffffff));
+    // A run going at once gets a uid of its own from the range; --sandbox-uid runs them all
+    // as one.
+    cmd->add_option_function<std::string>(
+           "--sandbox-uid-range",
+           [&](const std::string& range) {
+             const size_t dash = range.find('-');
+             unsigned long first = 0, last = 0;
+             try {
+               size_t used = 0;
+               first = std::stoul(range.substr(0, dash), &used);
+               if (dash == std::string::npos || used != dash) throw std::invalid_argument(range);
+               last = std::stoul(range.substr(dash + 1), &used);
+               if (used != range.size() - dash - 1) throw std::invalid_argument(range);
+             } catch (const std::exception&) {
+               throw CLI::ValidationError("--sandbox-uid-range",
+                                          "expected FIRST-LAST, e.g. 64000-64999");
+             }
+             if (first < 1 || last < first || last > 0x7fffffff || last - first >= 65536) {
+               throw CLI::ValidationError(
+                   "--sandbox-uid-range",
+                   "FIRST-LAST with 1 <= FIRST <= LAST <= 2147483647, at most 65536 uids");
+             }
+             serve_options.sandbox_uid = static_cast<uint32_t>(first);
+             serve_options.sandbox_uid_count = static_cast<uint32_t>(last - first + 1);
+           },
+           "User ids of sandboxed runs, one per run going at once (default 64000-64999; group "
+           "ids alike, from --sandbox-gid)")
+        ->excludes(cmd->add_option_function<uint32_t>(
+                          "--sandbox-uid",
+                          [&](uint32_t uid) {
+                            serve_options.sandbox_uid = uid;
+                            serve_options.sandbox_uid_count = 1;
+                          },
+                          "One user id for every sandboxed run (instead of a range)")
+                       ->check(CLI::Range(1, 0x7fffffff)));
     cmd->add_option("--sandbox-gid", serve_options.sandbox_gid,
-                    "Group id sandboxed scripts run as (default 64000)")
+                    "Group id of the first uid of the range (default: the same as the uid)")
         ->check(CLI::Range(1, 0x7fffffff));
     cmd->add_option("--default-memory-mb", serve_options.default_memory_mb,
                     "Memory limit of a run whose event sets none (default 512)")

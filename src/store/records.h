@@ -230,6 +230,11 @@ struct LedgerRecord {
   std::string job_id;        // an event's job ("" for a workflow)
   std::string execution_id;  // an event's execution, or a workflow's run
   std::string detail;
+  // A pause is two rows, not one per occurrence: PAUSED at the first occurrence it covers, and
+  // RESUMED when it ends, with how many occurrences it covered (planned_at the first, this the
+  // last). Unset on other rows.
+  std::optional<int64_t> occurrences;
+  std::optional<TimePoint> last_planned_at;
 };
 
 struct UserRecord {

@@ -205,6 +205,14 @@ class Store {
                                                           const std::string& target_id) = 0;
   virtual Status DeleteWebhook(const std::string& id, const AuditEntry& audit) = 0;
   virtual Status TouchWebhook(const std::string& id, TimePoint at) = 0;
+
+  // The check values of the keys the database's secrets are sealed with
+  // (crypto::MasterKey::CheckValue), by name ("master", "hash"). RecordKeyCheck stores `value`
+  // unless a value is there already, and returns the stored one: the first node records its
+  // keys, every later one compares. SetKeyCheck replaces it (a key rotation).
+  virtual Result<std::string> RecordKeyCheck(const std::string& name, const std::string& value,
+                                             TimePoint at) = 0;
+  virtual Status SetKeyCheck(const std::string& name, const std::string& value, TimePoint at) = 0;
   // Key rotation: replaces every webhook's sealed secret with `rewrite`'s, in one transaction.
   virtual Result<int> RewriteWebhookSecrets(
       const std::function<Result<std::string>(const WebhookRecord&)>& rewrite,

@@ -1770,6 +1770,43 @@ TEST_P(StoreContractTest, WebhooksAreFoundByKeyAndGoWithTheirTarget) {
   EXPECT_TRUE(store_->ListWebhooks("EVENT", a.id)->empty());
 }
 
+TEST_P(StoreContractTest, Issue20TheFirstKeyCheckIsKeptUntilARotationReplacesIt) {
+  auto first = store_->RecordKeyCheck("master", "aaaa", FromUnixMillis(1'000));
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(*first, "aaaa");
+  // A later node with other keys finds the first one's.
+  EXPECT_EQ(*store_->RecordKeyCheck("master", "bbbb", FromUnixMillis(2'000)), "aaaa");
+  EXPECT_EQ(*store_->RecordKeyCheck("hash", "cccc", FromUnixMillis(2'000)), "cccc");
+  ASSERT_TRUE(store_->SetKeyCheck("master", "dddd", FromUnixMillis(3'000)));
+  EXPECT_EQ(*store_->RecordKeyCheck("master", "aaaa", FromUnixMillis(4'000)), "dddd");
+  EXPECT_EQ(*store_->RecordKeyCheck("hash", "eeee", FromUnixMillis(4'000)), "cccc");
+}
+
+// The ledger's pause rows keep how many occurrences they covered.
+TEST_P(StoreContractTest, Issue20LedgerRowsKeepWhatAPauseCovered) {
+  EventRecord event = MakeEvent("paused");
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
+  ScheduleRecord schedule{.target_id = event.id,
+                          .spec_json = R"({"kind":"INTERVAL","intervalSeconds":5})",
+                          .updated_at = FromUnixMillis(1'000)};
+  ASSERT_TRUE(store_->PutSchedule(schedule, {}));
+  ScheduleStep step;
+  step.ledger = {.id = "led_1",
+                 .target_id = event.id,
+                 .planned_at = FromUnixMillis(5'000),
+                 .fate = "RESUMED",
+                 .detail = "covered",
+                 .occurrences = 12,
+                 .last_planned_at = FromUnixMillis(60'000)};
+  step.state = schedule;
+  ASSERT_TRUE(store_->ApplyScheduleSteps({step}));
+  auto rows = store_->ListLedger(event.id, "", 10);
+  ASSERT_TRUE(rows);
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(rows->front().occurrences, 12);
+  EXPECT_EQ(rows->front().last_planned_at, FromUnixMillis(60'000));
+}
+
 TEST_P(StoreContractTest, NodesAreReplacedByTheirHeartbeatsAndPruned) {
   NodeRecord a{.id = "node-a",
                .role = "SERVE",

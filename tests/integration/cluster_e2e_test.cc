@@ -659,5 +659,39 @@ TEST_F(ClusterE2eTest, ANodeIdInUseIsRefused) {
       << twin.error() << twin.Logs();
 }
 
+// Issue #20: a node whose key files are not the cluster's (someone forgot to copy them) refuses
+// to start and says what to copy, instead of joining and answering 401 to every API token.
+TEST_F(ClusterE2eTest, Issue20ANodeWithOtherKeysRefusesToStartAndSaysWhatToCopy) {
+  Start("a");
+  fs::create_directories(DataDir("d"));  // its own keys: created at its start
+  testutil::ServerProcess stranger(
+      DataDir("d"), {"--database", url_, "--node-id", "d", "--isolation", "process"});
+  EXPECT_FALSE(stranger.Start());
+  EXPECT_NE(stranger.error().find("/master.key (key check "), std::string::npos)
+      << stranger.error() << stranger.Logs();
+  EXPECT_NE(stranger.error().find("copy both from the data directory of a node"), std::string::npos)
+      << stranger.error();
+  // With the cluster's keys copied, it joins.
+  for (const char* key : {"master.key", "hash.key"}) {
+    fs::copy_file(DataDir("a") + "/" + key, DataDir("d") + "/" + key,
+                  fs::copy_options::overwrite_existing);
+  }
+  Start("d");
+  EXPECT_EQ(Client("d").Get("/api/v1/events").status, 200);
+
+  // A rotation on a names the new key in the database: b, with a copy of the old one, refuses
+  // to start until the new one is copied.
+  auto rotated = Client("a").Post("/api/v1/admin/keys/rotate", "{}");
+  ASSERT_EQ(rotated.status, 200) << rotated.body;
+  testutil::ServerProcess stale(DataDir("b"),
+                                {"--database", url_, "--node-id", "b", "--isolation", "process"});
+  EXPECT_FALSE(stale.Start());
+  EXPECT_NE(stale.error().find("is not the master key"), std::string::npos) << stale.error();
+  fs::copy_file(DataDir("a") + "/master.key", DataDir("b") + "/master.key",
+                fs::copy_options::overwrite_existing);
+  Start("b");
+  EXPECT_EQ(Client("b").Get("/api/v1/events").status, 200);
+}
+
 }  // namespace
 }  // namespace cronium::e2e

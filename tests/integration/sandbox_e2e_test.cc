@@ -9,7 +9,9 @@
 
 #include <dirent.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -633,6 +635,8 @@ must_hold masterkey test ! -e "$DATA/master.key"
 must_hold hashkey test ! -e "$DATA/hash.key"
 must_hold database test ! -e "$DATA/cronium.db"
 must_hold runs-dir test ! -e "$DATA/runs"
+# Issue #20: the helpers' and the runtime socket's binds showed the data dir's path here.
+must_fail mountinfo-datadir grep -F "$DATA" /proc/self/mountinfo
 must_hold server-log test ! -e "$LOG"
 must_hold test-dir test "$(ls -A "$TESTDIR")" = shared
 must_hold host-init test "$(tr -d '\0' < /proc/1/cmdline)" != "$HOST_INIT"
@@ -656,11 +660,12 @@ cat /proc/[0-9]*/environ 2>/dev/null | tr '\0' '\n'
 )SH";
   json x = RunAndWait(CreateScript("BASH", script));
   EXPECT_EQ(x["status"], "SUCCEEDED") << x.dump(2);
-  ExpectBlocked(x, {"shadow",      "datadir",       "masterkey",  "hashkey",    "database",
-                    "runs-dir",    "server-log",    "test-dir",   "host-init",  "pid1-environ",
-                    "pid1-root",   "environ",       "processes",  "write-usr",  "write-usr-bin",
-                    "write-etc",   "append-passwd", "write-root", "mkdir-root", "remount-usr",
-                    "drop-caches", "core-pattern"});
+  ExpectBlocked(x,
+                {"shadow",      "datadir",       "masterkey",        "hashkey",    "database",
+                 "runs-dir",    "server-log",    "test-dir",         "host-init",  "pid1-environ",
+                 "pid1-root",   "environ",       "processes",        "write-usr",  "write-usr-bin",
+                 "write-etc",   "append-passwd", "write-root",       "mkdir-root", "remount-usr",
+                 "drop-caches", "core-pattern",  "mountinfo-datadir"});
   EXPECT_EQ(x["stdout"].get<std::string>().find(secret_), std::string::npos) << x.dump(2);
   EXPECT_NE(x["stdout"].get<std::string>().find("CRONIUM_EXECUTION_ID="), std::string::npos)
       << "the script's own environment should be listed: " << x.dump(2);
@@ -734,6 +739,43 @@ grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs)' /proc/self/status | t
 }
 
 // ---- 3. Mounts, namespaces, ptrace, kernel modules, bpf -------------------------------------
+
+// Issue #20: a bind of /usr, /etc or a share copies the host's mounts below it, and they kept
+// their own flags: a writable or setuid-capable mount under /usr stayed so in the sandbox. In a
+// mount namespace of this test's own (the host's mounts are untouched), writable tmpfs mounts
+// under /usr, /etc and a share, each with a setuid-root binary.
+TEST_F(SandboxE2eTest, Issue20MountsBelowUsrEtcAndSharesAreReadOnlyOrNosuidToo) {
+  ASSERT_EQ(server_->Stop(), 0);
+  ASSERT_EQ(::unshare(CLONE_NEWNS), 0) << std::strerror(errno);
+  ASSERT_EQ(::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), 0);
+  const std::string share_sub = Shared("sub");
+  fs::create_directories(share_sub);
+  const std::vector<std::string> points = {"/usr/local", "/etc/apt", share_sub};
+  for (const std::string& point : points) {
+    ASSERT_TRUE(fs::is_directory(point)) << point;
+    // World-writable: only the mount's flags can keep a script from writing there.
+    ASSERT_EQ(::mount("tmpfs", point.c_str(), "tmpfs", 0, "mode=0777"), 0) << point;
+    const std::string id = point + "/rootid";
+    fs::copy_file("/usr/bin/id", id);
+    ASSERT_EQ(::chmod(id.c_str(), 04755), 0);
+  }
+  StartSandboxed();
+  const std::string script = "SUB=" + Quoted(share_sub) + "\n" + kShellHelpers + R"SH(
+me=$(id -u)
+fails_with usr-sub-write 'Read-only file system' touch /usr/local/probe
+fails_with etc-sub-write 'Read-only file system' touch /etc/apt/probe
+must_hold usr-sub-setuid test "$(/usr/local/rootid -u)" = "$me"
+must_hold etc-sub-setuid test "$(/etc/apt/rootid -u)" = "$me"
+must_hold share-sub-setuid test "$("$SUB/rootid" -u)" = "$me"
+must_hold share-sub-nosuid grep -q " $SUB [^ ]*nosuid" /proc/self/mountinfo
+)SH";
+  json x = RunAndWait(CreateScript("BASH", script));
+  EXPECT_EQ(x["status"], "SUCCEEDED") << x.dump(2);
+  ExpectBlocked(x, {"usr-sub-write", "etc-sub-write", "usr-sub-setuid", "etc-sub-setuid",
+                    "share-sub-setuid", "share-sub-nosuid"});
+  ASSERT_EQ(server_->Stop(), 0);
+  for (const std::string& point : points) EXPECT_EQ(::umount2(point.c_str(), MNT_DETACH), 0);
+}
 
 TEST_F(SandboxE2eTest, MountUnsharePtraceModulesAndBpfFailWithEperm) {
   const std::string script = std::string(kShellHelpers) + R"SH(
@@ -813,6 +855,41 @@ except OSError as e:
   ExpectServerStillWorks();
 }
 
+// Forked Python children copy pages as they run, so a Python fork bomb fills a small memory
+// limit before it reaches a process limit on some kernels (6.18 with 64 MiB and 32 processes)
+// and not on others. Either limit contains it: the run ends by itself, says which limit
+// stopped it, and leaves nothing behind.
+TEST_F(SandboxE2eTest, Issue20APythonForkBombEndsAtWhicheverLimitItMeetsFirst) {
+  json x = RunAndWait(CreateLimited("PYTHON", R"PY(
+import os, signal
+children = []
+try:
+    for _ in range(1000):
+        pid = os.fork()
+        if pid == 0:
+            signal.pause()
+            os._exit(0)
+        children.append(pid)
+    print("forked 1000")
+except OSError as e:
+    print(f"fork failed after {len(children)}: {e.strerror}")
+)PY",
+                                    {{"memoryMb", 64}, {"pids", 32}}, 120));
+  const std::string reason = x.value("endReason", "");
+  const bool pids = reason.find("process limit 32 reached") != std::string::npos;
+  const bool memory = reason.find("memory limit 64 MiB exceeded") != std::string::npos;
+  EXPECT_TRUE(pids || memory) << x.dump(2);
+  EXPECT_TRUE(x["status"] == "SUCCEEDED" || x["status"] == "FAILED") << x.dump(2);
+  if (!memory) {  // the process limit alone: the bomb saw fork fail, and said so
+    EXPECT_EQ(x["status"], "SUCCEEDED") << x.dump(2);
+    EXPECT_EQ(x["stdout"].get<std::string>().find("forked 1000"), std::string::npos) << x.dump(2);
+    EXPECT_NE(x["stdout"].get<std::string>().find("Resource temporarily unavailable"),
+              std::string::npos)
+        << x.dump(2);
+  }
+  ExpectServerStillWorks();  // includes: no process of the sandbox uid is left
+}
+
 TEST_F(SandboxE2eTest, AllocatingTenTimesTheMemoryLimitKillsTheRun) {
   json x = RunAndWait(
       CreateLimited("PYTHON", "x = b'x' * (640 << 20)\nprint(len(x))\n", {{"memoryMb", 64}}));
@@ -877,6 +954,57 @@ echo "spun 1.8 s of CPU"
   ExpectServerStillWorks();
 }
 
+// Issue #20: every run had uid 64000, so runs shared the per-uid kernel limits (RLIMIT_NPROC,
+// inotify instances, ...). Runs going at once now get uids of their own from a range, with the
+// files of their work dirs owned by them.
+TEST_F(SandboxE2eTest, Issue20RunsGoingAtOnceHaveUidsOfTheirOwn) {
+  ASSERT_EQ(server_->Stop(), 0);
+  const uint32_t first = uid_, last = uid_ + 3;  // the next test process's uid is 8 further
+  StartServer({"--isolation", "sandbox", "--workers", "2", "--sandbox-uid-range",
+               std::to_string(first) + "-" + std::to_string(last)},
+              {{kSecretName, secret_}});
+  ASSERT_FALSE(HasFatalFailure());
+  std::vector<std::string> executions, leaves;
+  for (const char* name : {"a", "b"}) {
+    const std::string ready = MakeFifo(std::string("ready-") + name);
+    leaves.push_back(MakeFifo(std::string("leave-") + name));
+    executions.push_back(
+        Run(CreateScript("BASH",
+                         "touch /work/mine\necho \"$(id -u) $(id -g) $(stat -c %u /work/mine)\"\n"
+                         "read line < " +
+                             ready + "\nread line < " + leaves.back() + "\n")));
+    WaitUntilScriptOpens(ready);
+  }
+  // Both are running now.
+  for (const std::string& leave : leaves) WaitUntilScriptOpens(leave);
+  std::set<uint32_t> uids;
+  for (const std::string& execution : executions) {
+    json x = AwaitEnd(execution);
+    ASSERT_EQ(x["status"], "SUCCEEDED") << x.dump(2);
+    std::istringstream words(x["stdout"].get<std::string>());
+    uint32_t uid = 0, gid = 0, owner = 0;
+    words >> uid >> gid >> owner;
+    EXPECT_GE(uid, first) << x.dump(2);
+    EXPECT_LE(uid, last) << x.dump(2);
+    EXPECT_EQ(gid, uid) << x.dump(2);
+    EXPECT_EQ(owner, uid) << x.dump(2);
+    uids.insert(uid);
+  }
+  EXPECT_EQ(uids.size(), 2u);
+  for (uint32_t uid = first; uid <= last; ++uid) {
+    const auto left = AwaitNoProcessesOf(uid);
+    EXPECT_TRUE(left.empty()) << Describe(left);
+  }
+  // Bad ranges are refused before the server starts.
+  for (const char* range : {"0-10", "10-5", "64000", "a-b", "1-99999"}) {
+    testutil::ServerProcess refused(dir_.path() + "/refused",
+                                    {"--isolation", "sandbox", "--sandbox-uid-range", range});
+    EXPECT_FALSE(refused.Start()) << range;
+    EXPECT_NE(refused.error().find("--sandbox-uid-range"), std::string::npos)
+        << range << ": " << refused.error() << refused.Logs();
+  }
+}
+
 // ---- 9-10. Processes that try to outlive their run ------------------------------------------
 
 // Bit 15 (SIGTERM) of a process's ignored signals.
@@ -919,7 +1047,8 @@ TEST_F(SandboxE2eTest, AScriptThatClosesStdoutIsKilledAtItsTimeout) {
   EXPECT_EQ(x["stdout"], "before\n") << x.dump(2);
   ASSERT_TRUE(x["durationMs"].is_number()) << x.dump(2);
   EXPECT_GE(x["durationMs"].get<int64_t>(), 1000) << x.dump(2);
-  EXPECT_LT(x["durationMs"].get<int64_t>(), 6000) << "timeout + kill grace" << x.dump(2);
+  // TIMED_OUT says the timeout ended it (the loop never ends); no upper bound on the time,
+  // which would measure the machine's load.
   ExpectServerStillWorks();
 }
 
@@ -976,18 +1105,22 @@ fails_with disk-work 'No space left' sh -c 'head -c 20M /dev/zero > /work/fill'
 rm -f /tmp/fill /work/fill
 # Killed by the kernel (137), not failing for another reason.
 must_hold memory sh -c '/usr/bin/python3 -c "x = b\"x\" * (640 << 20)"; [ $? = 137 ]'
-must_hold cpu-limit test "$(ulimit -t)" = 1
+must_hold cpu-limit test "$(ulimit -t)" = 5
 ( trap '' TERM HUP; exec setsid sleep 300 ) &
 /usr/bin/python3 - "$PORT" "$ABSTRACT" <<'PY'
 )SH" + kPythonHelpers +
          kPythonKernelAttacks + kPythonNetworkAttacks + R"SH(
+# Each child becomes a small `sleep` at once, so the process limit, not the memory limit, is
+# what this bomb meets on any kernel (a bomb of Python children has a test of its own).
 children = []
 try:
     for _ in range(200):
         pid = os.fork()
         if pid == 0:
-            signal.pause()
-            os._exit(0)
+            try:
+                os.execv("/bin/sleep", ["sleep", "300"])
+            finally:
+                os._exit(127)
         children.append(pid)
     say("fork-bomb", False, "forked 200")
 except OSError as e:
@@ -1019,12 +1152,15 @@ TEST_F(SandboxE2eTest, FiftyConcurrentRunsTryEveryAttackAndLeaveNothingBehind) {
   ASSERT_EQ(server_->Stop(), 0);
   StartSandboxed({"--workers", "8"});
   const std::set<std::string> mounts_before = MountLines();
-  const std::string battery =
-      CreateEvent({{"name", "battery"},
-                   {"type", "BASH"},
-                   {"content", Battery(DataDir(), SetuidRootId(), ServerPort(), ListenAbstract())},
-                   {"timeoutSeconds", 60},
-                   {"limits", {{"memoryMb", 64}, {"pids", 32}, {"cpuSeconds", 1}, {"diskMb", 8}}}});
+  const std::string battery = CreateEvent(
+      {{"name", "battery"},
+       {"type", "BASH"},
+       {"content", Battery(DataDir(), SetuidRootId(), ServerPort(), ListenAbstract())},
+       {"timeoutSeconds", 60},
+       // Headroom for what the battery is not about: 128 MiB (the memory attack asks for 640 MiB)
+       // and 5 s of CPU for the whole run (the limit counts every process of it, and
+       // filling memory up to the limit costs CPU too).
+       {"limits", {{"memoryMb", 128}, {"pids", 32}, {"cpuSeconds", 5}, {"diskMb", 8}}}});
   std::vector<std::string> executions;
   for (int n = 0; n < 50; ++n) executions.push_back(Run(battery));
   for (const std::string& execution : executions) {

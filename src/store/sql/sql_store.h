@@ -179,6 +179,9 @@ class SqlStore final : public Store {
                                                   const std::string& target_id) override;
   Status DeleteWebhook(const std::string& id, const AuditEntry& audit) override;
   Status TouchWebhook(const std::string& id, TimePoint at) override;
+  Result<std::string> RecordKeyCheck(const std::string& name, const std::string& value,
+                                     TimePoint at) override;
+  Status SetKeyCheck(const std::string& name, const std::string& value, TimePoint at) override;
   Result<int> RewriteWebhookSecrets(
       const std::function<Result<std::string>(const WebhookRecord&)>& rewrite,
       const AuditEntry& audit) override;
