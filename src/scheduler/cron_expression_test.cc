@@ -392,9 +392,10 @@ std::set<int> Expand(const std::string& field, int lo, int hi) {
     int step = 1;
     if (const size_t slash = item.find('/'); slash != std::string::npos) {
       step = std::stoi(item.substr(slash + 1));
-      item =
-          item.substr(0, slash) +
-          (item.find('-') == std::string::npos && item[0] != '*' ? "-" + std::to_string(hi) : "");
+      item = item.substr(0, slash);
+      if (item != "*" && item.find('-') == std::string::npos) {
+        item += "-" + std::to_string(hi);  // `a/s` runs from a to the end of the range
+      }
     }
     int low = lo, high = hi;
     if (item != "*") {
