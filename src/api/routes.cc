@@ -162,7 +162,8 @@ Result<store::RunLimits> ParseLimits(const json& limits) {
 // A "schedule" value, validated now so that a bad schedule never leaves a half-made event or
 // workflow behind.
 Result<scheduler::ScheduleSpec> ParseSchedule(const json& schedule, TimePoint now) {
-  CRONIUM_ASSIGN_OR_RETURN(auto spec, scheduler::ScheduleSpecFromJson(schedule));
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto spec, scheduler::ScheduleSpecFromJson(schedule, scheduler::SpecSource::kRequest));
   CRONIUM_RETURN_IF_ERROR(scheduler::CompiledSchedule::Compile(spec, now));
   return spec;
 }
@@ -670,9 +671,21 @@ Result<Response> Handlers::GetEvent(Request& request, const auth::Principal& pri
   return EventResponse(200, event, reveal);
 }
 
+json ScheduleWarnings(const json& schedule) {
+  json warnings = json::array();
+  if (!schedule.is_object()) return warnings;
+  auto spec = scheduler::ScheduleSpecFromJson(schedule, scheduler::SpecSource::kStored);
+  if (!spec) return warnings;
+  auto compiled = scheduler::CompiledSchedule::Compile(*spec, TimePoint{});
+  if (!compiled) return warnings;
+  for (auto& warning : compiled->Warnings()) warnings.push_back(std::move(warning));
+  return warnings;
+}
+
 Response Handlers::EventResponse(int status, const events::Event& event, bool reveal) {
   json body = RenderEvent(event, reveal);
   body["schedule"] = RenderSchedule(event.id);
+  body["warnings"] = ScheduleWarnings(body["schedule"]);
   Response response = JsonResponse(status, body);
   if (status == 201) response.headers.emplace_back("Location", "/api/v1/events/" + event.id);
   return response;
@@ -784,6 +797,11 @@ json Handlers::RenderSchedule(const std::string& target_id) {
   if (!record) return nullptr;
   json doc = json::parse(record->spec_json, nullptr, false);
   if (!doc.is_object()) return nullptr;
+  // Every field with the value in force: a spec stored before a field existed shows what it
+  // means (a missing dayMatch is VIXIE).
+  if (auto spec = scheduler::ScheduleSpecFromJson(doc, scheduler::SpecSource::kStored)) {
+    doc = scheduler::ScheduleSpecToJson(*spec);
+  }
   doc["nextRunAt"] = TimeOrNull(record->next_due_at);
   doc["runCount"] = record->run_count;
   return doc;
@@ -952,47 +970,70 @@ void AppendPreview(json& instants, const scheduler::Occurrence& next, const date
                                                                           : json(nullptr)}});
 }
 
-// GET /api/v1/schedules/preview?cron=&tz=&count=&from=&dstGapPolicy=&dstOverlapPolicy=
+// ?dayMatch=, ?dstGapPolicy= and ?dstOverlapPolicy= over `spec`'s own values: a preview tries
+// a rule without changing anything.
+Result<scheduler::ScheduleSpec> WithPolicyParams(const Request& request,
+                                                 scheduler::ScheduleSpec spec) {
+  if (auto text = request.QueryParam("dayMatch")) {
+    CRONIUM_ASSIGN_OR_RETURN(spec.day_match, scheduler::ParseDayMatch(*text, "dayMatch"));
+  }
+  if (auto text = request.QueryParam("dstGapPolicy")) {
+    CRONIUM_ASSIGN_OR_RETURN(spec.dst_gap, scheduler::ParseDstGapPolicy(*text, "dstGapPolicy"));
+  }
+  if (auto text = request.QueryParam("dstOverlapPolicy")) {
+    CRONIUM_ASSIGN_OR_RETURN(spec.dst_overlap,
+                             scheduler::ParseDstOverlapPolicy(*text, "dstOverlapPolicy"));
+  }
+  return spec;
+}
+
+// The next `count` runs of `compiled` after `from`, after `head`'s fields, with the rules they
+// follow: dayMatch and the DST policies as set, what AUTO chose (cron only), and the warnings.
+json PreviewBody(const scheduler::CompiledSchedule& compiled, TimePoint from, int count,
+                 json head) {
+  json instants = json::array();
+  TimePoint cursor = from;
+  for (int n = 0; n < count; ++n) {
+    auto next = compiled.NextAfter(cursor);
+    if (!next) break;
+    AppendPreview(instants, *next, compiled.zone());
+    cursor = next->instant;
+  }
+  const scheduler::ScheduleSpec& spec = compiled.spec();
+  const bool cron = spec.kind == scheduler::ScheduleKind::kCron;
+  head["timezone"] = compiled.zone().name();
+  head["dayMatch"] = scheduler::ToString(spec.day_match);
+  head["dstGapPolicy"] = scheduler::ToString(spec.dst_gap);
+  head["dstOverlapPolicy"] = scheduler::ToString(spec.dst_overlap);
+  head["appliedDstGapPolicy"] =
+      cron ? json(scheduler::ToString(compiled.applied_dst_gap())) : json(nullptr);
+  head["appliedDstOverlapPolicy"] =
+      cron ? json(scheduler::ToString(compiled.applied_dst_overlap())) : json(nullptr);
+  head["instants"] = instants;
+  head["never"] = instants.empty();
+  head["warnings"] = compiled.Warnings();
+  return head;
+}
+
+// GET /api/v1/schedules/preview?cron=&tz=&count=&from=&dayMatch=&dstGapPolicy=&dstOverlapPolicy=
+// A new schedule's defaults apply (dayMatch OR, DST policies AUTO).
 Result<Response> Handlers::PreviewSchedule(Request& request, const auth::Principal&) {
   const auto cron_text = request.QueryParam("cron");
   if (!cron_text || cron_text->empty()) return InvalidArgument("cron: required");
   if (cron_text->size() > 256) return InvalidArgument("cron: at most 256 characters");
-  CRONIUM_ASSIGN_OR_RETURN(auto expr, scheduler::CronExpression::Parse(*cron_text));
-  const date::time_zone* zone = &scheduler::ServerZone();
-  if (auto tz = request.QueryParam("tz"); tz && !tz->empty()) {
-    CRONIUM_ASSIGN_OR_RETURN(zone, scheduler::LocateZone(*tz));
-  }
+  CRONIUM_RETURN_IF_ERROR(scheduler::CronExpression::Parse(*cron_text));  // errors name the field
+  scheduler::ScheduleSpec spec;
+  spec.kind = scheduler::ScheduleKind::kCron;
+  spec.cron = *cron_text;
+  spec.timezone = request.QueryParam("tz").value_or("");
+  CRONIUM_ASSIGN_OR_RETURN(spec, WithPolicyParams(request, std::move(spec)));
   CRONIUM_ASSIGN_OR_RETURN(const int count, ReadCount(request));
   TimePoint from = ctx_.clock.Now();
   if (auto text = request.QueryParam("from")) {
     CRONIUM_ASSIGN_OR_RETURN(from, ParseRfc3339(*text));
   }
-  auto gap = scheduler::DstGapPolicy::kShift;
-  if (auto text = request.QueryParam("dstGapPolicy")) {
-    if (*text == "SKIP")
-      gap = scheduler::DstGapPolicy::kSkip;
-    else if (*text != "SHIFT")
-      return InvalidArgument("dstGapPolicy: SHIFT or SKIP");
-  }
-  auto overlap = scheduler::DstOverlapPolicy::kOnce;
-  if (auto text = request.QueryParam("dstOverlapPolicy")) {
-    if (*text == "TWICE")
-      overlap = scheduler::DstOverlapPolicy::kTwice;
-    else if (*text != "ONCE")
-      return InvalidArgument("dstOverlapPolicy: ONCE or TWICE");
-  }
-  json instants = json::array();
-  TimePoint cursor = from;
-  for (int n = 0; n < count; ++n) {
-    auto next = expr.NextAfter(cursor, *zone, gap, overlap);
-    if (!next) break;
-    AppendPreview(instants, *next, *zone);
-    cursor = next->instant;
-  }
-  return JsonResponse(200, {{"cron", *cron_text},
-                            {"timezone", zone->name()},
-                            {"instants", instants},
-                            {"never", instants.empty()}});
+  CRONIUM_ASSIGN_OR_RETURN(auto compiled, scheduler::CompiledSchedule::Compile(spec, from));
+  return JsonResponse(200, PreviewBody(compiled, from, count, {{"cron", *cron_text}}));
 }
 
 // GET /api/v1/events/{id}/schedule/preview?count=N: the next runs of the event's schedule.
@@ -1007,21 +1048,12 @@ Result<Response> Handlers::PreviewOf(Request& request, const std::string& target
                                      TimePoint created_at, json head) {
   CRONIUM_ASSIGN_OR_RETURN(auto record, ctx_.store.GetSchedule(target_id));
   CRONIUM_ASSIGN_OR_RETURN(
-      auto spec, scheduler::ScheduleSpecFromJson(json::parse(record.spec_json, nullptr, false)));
+      auto spec, scheduler::ScheduleSpecFromJson(json::parse(record.spec_json, nullptr, false),
+                                                 scheduler::SpecSource::kStored));
+  CRONIUM_ASSIGN_OR_RETURN(spec, WithPolicyParams(request, std::move(spec)));
   CRONIUM_ASSIGN_OR_RETURN(auto compiled, scheduler::CompiledSchedule::Compile(spec, created_at));
   CRONIUM_ASSIGN_OR_RETURN(const int count, ReadCount(request));
-  json instants = json::array();
-  TimePoint cursor = ctx_.clock.Now();
-  for (int n = 0; n < count; ++n) {
-    auto next = compiled.NextAfter(cursor);
-    if (!next) break;
-    AppendPreview(instants, *next, compiled.zone());
-    cursor = next->instant;
-  }
-  head["timezone"] = compiled.zone().name();
-  head["instants"] = instants;
-  head["never"] = instants.empty();
-  return JsonResponse(200, head);
+  return JsonResponse(200, PreviewBody(compiled, ctx_.clock.Now(), count, std::move(head)));
 }
 
 }  // namespace internal

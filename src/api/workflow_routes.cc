@@ -353,6 +353,7 @@ Result<Response> Handlers::GetWorkflow(Request& request, const auth::Principal& 
 json Handlers::WorkflowBody(const store::WorkflowRecord& w) {
   json body = RenderWorkflow(w, true);
   body["schedule"] = RenderSchedule(w.id);
+  body["warnings"] = ScheduleWarnings(body["schedule"]);
   return body;
 }
 

@@ -53,6 +53,14 @@ int Fail(const Error& error) {
   return error.code == ErrorCode::kUnavailable ? 3 : 1;
 }
 
+// The `warnings` of an answer (a schedule that may not mean what it seems), on stderr.
+void PrintWarnings(const nlohmann::json& answer) {
+  if (!answer.contains("warnings")) return;
+  for (const auto& warning : answer["warnings"]) {
+    if (warning.is_string()) std::cerr << "warning: " << warning.get<std::string>() << "\n";
+  }
+}
+
 std::string Str(const json& value) {
   if (value.is_null()) return "-";
   if (value.is_string()) return value.get<std::string>();
@@ -109,14 +117,19 @@ void PrintTable(const std::vector<std::string>& header,
   for (const auto& row : rows) print_row(row);
 }
 
-// "CRON '0 2 * * *' (tz Europe/Paris, overlap SKIP, next ..., runs 3)"
+// "CRON '0 2 * * *' (days OR, tz Europe/Paris, overlap SKIP, next ..., runs 3)"
 std::string DescribeSchedule(const json& sc) {
   std::string what = Str(sc["kind"]);
-  if (sc["cron"].is_string()) what += " '" + sc["cron"].get<std::string>() + "'";
+  std::string days;
+  if (sc["cron"].is_string()) {
+    what += " '" + sc["cron"].get<std::string>() + "'";
+    days = "days " + (sc.contains("dayMatch") ? Str(sc["dayMatch"]) : "-") + ", ";
+  }
   if (sc["intervalSeconds"].is_number()) what += " every " + Str(sc["intervalSeconds"]) + "s";
   if (sc["at"].is_string()) what += " at " + Str(sc["at"]);
-  return what + " (tz " + Str(sc["timezone"]) + ", overlap " + Str(sc["overlapPolicy"]) +
-         ", next " + Str(sc["nextRunAt"]) + ", runs " + Str(sc["runCount"]) + ")";
+  return what + " (" + days + "tz " + Str(sc["timezone"]) + ", overlap " +
+         Str(sc["overlapPolicy"]) + ", next " + Str(sc["nextRunAt"]) + ", runs " +
+         Str(sc["runCount"]) + ")";
 }
 
 void PrintEvent(const json& e) {
@@ -292,7 +305,7 @@ void ShowList(CliState& state, const Common& common, const std::string& path,
 
 // Schedule flags shared by `event create`, `event schedule` and `workflow schedule`.
 struct ScheduleFlags {
-  std::string cron, at, tz, misfire, overlap, start, end;
+  std::string cron, at, tz, misfire, overlap, start, end, day_match;
   int64_t interval = 0;
   int64_t max_runs = 0;
   bool manual = false;
@@ -305,6 +318,10 @@ struct ScheduleFlags {
     cmd->add_option("--interval", interval, "Run every N seconds");
     cmd->add_option("--at", at, "Run once at this RFC 3339 time");
     cmd->add_option("--tz", tz, "IANA time zone of the schedule (default: the server's)");
+    cmd->add_option("--day-match", day_match,
+                    "How --cron's day-of-month and day-of-week combine: OR (default: either, "
+                    "unless one is '*' or '?'), AND (both: '1-7' and 'MON' is the first Monday) or "
+                    "VIXIE (system cron: a field starting with '*' counts as '*')");
     cmd->add_option("--start", start, "Nothing runs before this RFC 3339 time");
     cmd->add_option("--end", end, "Nothing runs after this RFC 3339 time");
     cmd->add_option("--max-runs", max_runs,
@@ -326,6 +343,7 @@ struct ScheduleFlags {
     if (max_runs > 0) spec["maxRuns"] = max_runs;
     if (!misfire.empty()) spec["misfirePolicy"] = misfire;
     if (!overlap.empty()) spec["overlapPolicy"] = overlap;
+    if (!day_match.empty()) spec["dayMatch"] = day_match;
     return spec;
   }
 };
@@ -510,6 +528,7 @@ void AddEventCommands(CLI::App& app, CliState& state) {
       } else {
         std::cout << "Created event " << Str((*created)["id"]) << " (" << Str((*created)["name"])
                   << ")\nRun it with: cronium event run " << Str((*created)["id"]) << " --wait\n";
+        PrintWarnings(*created);
       }
     });
   }
@@ -668,6 +687,7 @@ void AddEventCommands(CLI::App& app, CliState& state) {
         std::cout << "Event " << *id << ": " << Str(schedule["kind"]) << " schedule, next run "
                   << Str(schedule["nextRunAt"]) << " (event status " << Str((*updated)["status"])
                   << "; only ACTIVE events run on schedule)\n";
+        PrintWarnings(*updated);
       }
     });
   }
@@ -1207,20 +1227,30 @@ void AddScheduleCommands(CLI::App& app, CliState& state) {
   auto count = std::make_shared<int>(10);
   auto gap = std::make_shared<std::string>();
   auto overlap = std::make_shared<std::string>();
+  auto day_match = std::make_shared<std::string>();
   AddCommon(cmd, *common);
   cmd->add_option("cron", *cron, "Cron expression (quote it), e.g. '0 9 * * MON-FRI'")->required();
   cmd->add_option("--tz", *tz, "IANA time zone (default: the server's)");
   cmd->add_option("--count", *count, "How many (1-100)");
-  cmd->add_option("--dst-gap", *gap, "SHIFT (default) or SKIP");
-  cmd->add_option("--dst-overlap", *overlap, "ONCE (default) or TWICE");
-  cmd->callback([&state, common, cron, tz, count, gap, overlap] {
+  cmd->add_option("--day-match", *day_match,
+                  "OR (default: either day field, unless one is '*' or '?'), AND (both) or VIXIE "
+                  "(a day field starting with '*' counts as '*')");
+  cmd->add_option("--dst-gap", *gap,
+                  "AUTO (default: SKIP when the hour field is '*' or a step of at most 2 hours, "
+                  "else SHIFT), SHIFT or SKIP");
+  cmd->add_option("--dst-overlap", *overlap,
+                  "AUTO (default: TWICE when the hour field is '*' or a step of at most 2 hours, "
+                  "else ONCE), ONCE or TWICE");
+  cmd->callback([&state, common, cron, tz, count, gap, overlap, day_match] {
     std::string query = "?cron=" + http::PercentEncode(*cron) + "&count=" + std::to_string(*count);
     if (!tz->empty()) query += "&tz=" + http::PercentEncode(*tz);
+    if (!day_match->empty()) query += "&dayMatch=" + http::PercentEncode(*day_match);
     if (!gap->empty()) query += "&dstGapPolicy=" + http::PercentEncode(*gap);
     if (!overlap->empty()) query += "&dstOverlapPolicy=" + http::PercentEncode(*overlap);
     auto preview = CallOrReport(state, *common, "GET", "/api/v1/schedules/preview" + query);
     if (!preview) return;
     if (common->json_output) return void(std::cout << preview->dump(2) << "\n");
+    PrintWarnings(*preview);
     if ((*preview)["instants"].empty()) {
       std::cout << "'" << *cron << "' never fires.\n";
       return;
@@ -1229,7 +1259,10 @@ void AddScheduleCommands(CLI::App& app, CliState& state) {
     for (const auto& i : (*preview)["instants"]) {
       rows.push_back({Str(i["local"]), Str(i["utc"]), i["dst"].is_null() ? "" : Str(i["dst"])});
     }
-    std::cout << "Next runs of '" << *cron << "' in " << Str((*preview)["timezone"]) << ":\n";
+    std::cout << "Next runs of '" << *cron << "' in " << Str((*preview)["timezone"]) << " (days "
+              << Str((*preview)["dayMatch"]) << ", DST gap "
+              << Str((*preview)["appliedDstGapPolicy"]) << ", overlap "
+              << Str((*preview)["appliedDstOverlapPolicy"]) << "):\n";
     PrintTable({"LOCAL", "UTC", "DST"}, rows);
   });
 }
@@ -1649,6 +1682,7 @@ void AddWorkflowCommands(CLI::App& app, CliState& state) {
                 << Str((*saved)["name"]) << ", " << (*saved)["nodes"].size() << " nodes, "
                 << (*saved)["edges"].size() << " edges)\nRun it with: cronium workflow run "
                 << Str((*saved)["id"]) << " --wait\n";
+      PrintWarnings(*saved);
     });
   }
 
@@ -1854,6 +1888,7 @@ void AddWorkflowCommands(CLI::App& app, CliState& state) {
                   << ((*updated)["status"] == "ACTIVE"
                           ? ".\n"
                           : " (cronium workflow resume " + *id + ").\n");
+        PrintWarnings(*updated);
       }
     });
   }

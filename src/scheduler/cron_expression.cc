@@ -233,6 +233,26 @@ Civil Split(int64_t t) {
   return c;
 }
 
+// An hour field that follows the clock: every comma item is `*` or a step of at most 2 hours
+// (`*/2`, `8-18/2`). What DstGapPolicy::kAuto and DstOverlapPolicy::kAuto look at.
+bool FollowsClock(std::string_view field) {
+  for (;;) {
+    const size_t comma = field.find(',');
+    const std::string_view item = field.substr(0, comma);
+    const size_t slash = item.find('/');
+    int step = 0;  // parsed again, and checked, by FieldParser
+    if (slash != std::string_view::npos) {
+      for (char c : item.substr(slash + 1)) {
+        if (c < '0' || c > '9' || step > 2) return false;
+        step = step * 10 + (c - '0');
+      }
+    }
+    if (item != "*" && (step < 1 || step > 2)) return false;
+    if (comma == std::string_view::npos) return true;
+    field = field.substr(comma + 1);
+  }
+}
+
 int64_t DayStart(int year, unsigned month, unsigned day) {
   return date::sys_days{date::year{year} / date::month{month} / date::day{day}}
              .time_since_epoch()
@@ -240,11 +260,147 @@ int64_t DayStart(int year, unsigned month, unsigned day) {
          kDay;
 }
 
+// "1st", "2nd", "3rd", "4th", "11th", "21st".
+std::string Ordinal(int n) {
+  const int tens = n % 100;
+  const char* suffix = tens >= 11 && tens <= 13 ? "th"
+                       : n % 10 == 1            ? "st"
+                       : n % 10 == 2            ? "nd"
+                       : n % 10 == 3            ? "rd"
+                                                : "th";
+  return fmt::format("{}{}", n, suffix);
+}
+
+// "a", "a and b", "a, b and c".
+std::string JoinAnd(const std::vector<std::string>& parts) {
+  std::string out;
+  for (size_t idx = 0; idx < parts.size(); ++idx) {
+    if (idx > 0) out += idx + 1 == parts.size() ? " and " : ", ";
+    out += parts[idx];
+  }
+  return out;
+}
+
+constexpr std::array<std::string_view, 7> kFullDayNames{
+    "Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
+
+// A set of weekdays (bits 0..6, Sunday 0) in words, Monday first: "every Monday to Friday",
+// "every Monday, Wednesday and Friday"; runs of three or more days become ranges.
+std::string DescribeWeekdays(uint64_t mask) {
+  if ((mask & 0x7f) == 0x7f) return "every day of the week";
+  constexpr std::array<int, 7> kOrder{1, 2, 3, 4, 5, 6, 0};
+  auto has = [&](size_t idx) { return (mask & (uint64_t{1} << kOrder[idx])) != 0; };
+  std::vector<std::string> parts;
+  for (size_t idx = 0; idx < kOrder.size();) {
+    if (!has(idx)) {
+      ++idx;
+      continue;
+    }
+    size_t end = idx;
+    while (end + 1 < kOrder.size() && has(end + 1)) ++end;
+    if (end - idx >= 2) {
+      parts.push_back(
+          fmt::format("{} to {}", kFullDayNames[kOrder[idx]], kFullDayNames[kOrder[end]]));
+    } else {
+      for (size_t day = idx; day <= end; ++day) parts.emplace_back(kFullDayNames[kOrder[day]]);
+    }
+    idx = end + 1;
+  }
+  return "every " + JoinAnd(parts);
+}
+
+// A day-of-month field (already parsed, so valid) in words: "the 1st to 7th of the month",
+// "every 2nd day of the month from the 1st", "the last weekday of the month".
+std::string DescribeDaysOfMonth(const Token& token) {
+  const FieldParser field(kDayOfMonth, token);
+  auto number = [&](std::string_view text) { return field.Value(text, 0).value_or(0); };
+  std::vector<std::string> phrases;
+  std::vector<std::string> dates;  // plain days and ranges, said together: "the 1st and 15th"
+  size_t dates_at = 0;             // where that phrase goes among the others
+  for (std::string_view item : field.Items()) {
+    const std::string upper = Upper(item);
+    if (upper == "*" || upper == "?") {
+      phrases.emplace_back("every day of the month");
+    } else if (upper == "L") {
+      phrases.emplace_back("the last day of the month");
+    } else if (upper == "LW") {
+      phrases.emplace_back("the last weekday of the month");
+    } else if (upper.rfind("L-", 0) == 0) {
+      const int back = number(item.substr(2));
+      phrases.push_back(
+          back == 1 ? std::string("the day before the last day of the month")
+                    : fmt::format("the {} day before the last day of the month", Ordinal(back)));
+    } else if (upper.back() == 'W') {
+      phrases.push_back(fmt::format("the weekday nearest the {} of the month",
+                                    Ordinal(number(item.substr(0, item.size() - 1)))));
+    } else {
+      const size_t slash = item.find('/');
+      const std::string_view range = item.substr(0, slash);
+      const size_t dash = range.find('-');
+      const int step = slash == std::string_view::npos ? 1 : number(item.substr(slash + 1));
+      const int low = range == "*" ? 1 : number(range.substr(0, dash));
+      int high = dash != std::string_view::npos ? number(range.substr(dash + 1)) : low;
+      if (range == "*" || (dash == std::string_view::npos && slash != std::string_view::npos)) {
+        high = 31;  // `*/s` and `a/s` run to the end of the month
+      }
+      if (step == 1 && range != "*") {
+        if (dates.empty()) dates_at = phrases.size();
+        dates.push_back(low == high ? Ordinal(low) : Ordinal(low) + " to " + Ordinal(high));
+      } else if (step == 1) {
+        phrases.emplace_back("every day of the month");
+      } else {
+        phrases.push_back(fmt::format("every {} day of the month from the {}{}", Ordinal(step),
+                                      Ordinal(low), high == 31 ? "" : " to the " + Ordinal(high)));
+      }
+    }
+  }
+  if (!dates.empty()) {
+    phrases.insert(phrases.begin() + static_cast<std::ptrdiff_t>(dates_at),
+                   "the " + JoinAnd(dates) + " of the month");
+  }
+  return JoinAnd(phrases);
+}
+
+// A day-of-week field (already parsed, so valid) in words: "every Monday to Friday", "the
+// last Friday of the month", "the 2nd Tuesday of the month".
+std::string DescribeDaysOfWeek(const Token& token) {
+  const FieldParser field(kDayOfWeek, token);
+  auto number = [&](std::string_view text) { return field.Value(text, 0).value_or(0) % 7; };
+  std::vector<std::string> phrases;
+  uint64_t days = 0;   // plain days, ranges and steps, said together
+  size_t days_at = 0;  // where that phrase goes among the others
+  for (std::string_view item : field.Items()) {
+    const std::string upper = Upper(item);
+    if (upper.size() > 1 && upper.back() == 'L') {
+      phrases.push_back(fmt::format("the last {} of the month",
+                                    kFullDayNames[number(item.substr(0, item.size() - 1))]));
+    } else if (const size_t hash = upper.find('#'); hash != std::string::npos) {
+      phrases.push_back(fmt::format("the {} {} of the month", Ordinal(item[hash + 1] - '0'),
+                                    kFullDayNames[number(item.substr(0, hash))]));
+    } else {
+      uint64_t mask = 0;
+      if (upper == "?") {
+        mask = 0x7f;
+      } else if (!field.Range(item, 0, mask)) {
+        continue;
+      }
+      if (mask & (uint64_t{1} << 7)) mask |= 1;  // 7 is Sunday too
+      if (days == 0) days_at = phrases.size();
+      days |= mask & 0x7f;
+    }
+  }
+  if (days != 0) {
+    phrases.insert(phrases.begin() + static_cast<std::ptrdiff_t>(days_at), DescribeWeekdays(days));
+  }
+  return JoinAnd(phrases);
+}
+
 }  // namespace
 
-Result<CronExpression> CronExpression::Parse(std::string_view input) {
+Result<CronExpression> CronExpression::Parse(std::string_view input, DayMatch day_match) {
   CronExpression expr;
   expr.text_ = std::string(input);
+  expr.day_match_ = day_match;
   CRONIUM_ASSIGN_OR_RETURN(std::vector<Token> tokens, Tokenize(input));
   if (tokens.size() == 1 && !tokens[0].text.empty() && tokens[0].text[0] == '@') {
     const std::string macro = Upper(tokens[0].text);
@@ -265,7 +421,7 @@ Result<CronExpression> CronExpression::Parse(std::string_view input) {
           "@midnight or @hourly)",
           tokens[0].text));
     }
-    auto parsed = Parse(expansion);
+    auto parsed = Parse(expansion, day_match);
     if (parsed) parsed->text_ = std::string(input);
     return parsed;
   }
@@ -283,6 +439,7 @@ Result<CronExpression> CronExpression::Parse(std::string_view input) {
     expr.seconds_ = 1;  // second 0
   }
   CRONIUM_ASSIGN_OR_RETURN(expr.minutes_, FieldParser(kMinute, tokens[idx++]).Plain());
+  expr.hours_follow_clock_ = FollowsClock(tokens[idx].text);
   CRONIUM_ASSIGN_OR_RETURN(expr.hours_, FieldParser(kHour, tokens[idx++]).Plain());
 
   // Day of month.
@@ -291,6 +448,7 @@ Result<CronExpression> CronExpression::Parse(std::string_view input) {
     FieldParser field(kDayOfMonth, token);
     DayRules& d = expr.days_;
     d.dom_star = token.text == "?" || token.text[0] == '*';
+    d.dom_any = token.text == "?" || token.text == "*";
     size_t offset = 0;
     for (std::string_view item : field.Items()) {
       const std::string upper = Upper(item);
@@ -322,6 +480,7 @@ Result<CronExpression> CronExpression::Parse(std::string_view input) {
     FieldParser field(kDayOfWeek, token);
     DayRules& d = expr.days_;
     d.dow_star = token.text == "?" || token.text[0] == '*';
+    d.dow_any = token.text == "?" || token.text == "*";
     size_t offset = 0;
     for (std::string_view item : field.Items()) {
       const std::string upper = Upper(item);
@@ -370,8 +529,36 @@ bool CronExpression::DayMatches(int year, unsigned month, unsigned day) const {
   for (const auto& [want, nth] : d.nth_dow) {
     dow = dow || (want == wd && static_cast<int>((day - 1) / 7 + 1) == nth);
   }
-  if (d.dom_star || d.dow_star) return dom && dow;
-  return dom || dow;
+  switch (day_match_) {
+    case DayMatch::kAnd:
+      return dom && dow;
+    case DayMatch::kVixie:
+      return d.dom_star || d.dow_star ? dom && dow : dom || dow;
+    case DayMatch::kOr:
+      break;
+  }
+  return d.dom_any || d.dow_any ? dom && dow : dom || dow;
+}
+
+DstGapPolicy CronExpression::Resolve(DstGapPolicy gap) const {
+  if (gap != DstGapPolicy::kAuto) return gap;
+  return hours_follow_clock_ ? DstGapPolicy::kSkip : DstGapPolicy::kShift;
+}
+
+DstOverlapPolicy CronExpression::Resolve(DstOverlapPolicy overlap) const {
+  if (overlap != DstOverlapPolicy::kAuto) return overlap;
+  return hours_follow_clock_ ? DstOverlapPolicy::kTwice : DstOverlapPolicy::kOnce;
+}
+
+std::vector<std::string> CronExpression::Warnings() const {
+  if (day_match_ != DayMatch::kOr || days_.dom_any || days_.dow_any) return {};
+  // Both day fields are restricted, so this is no macro: five or six fields, the day fields
+  // third and first from the end.
+  auto tokens = Tokenize(text_);
+  if (!tokens || tokens->size() < 5) return {};
+  return {fmt::format(
+      "runs on {} and on {} (dayMatch OR); set dayMatch to AND for days that match both",
+      DescribeDaysOfMonth((*tokens)[tokens->size() - 3]), DescribeDaysOfWeek(tokens->back()))};
 }
 
 bool CronExpression::Matches(LocalSeconds t) const {
@@ -451,6 +638,8 @@ std::optional<Occurrence> CronExpression::NextAfter(TimePoint after, const date:
                                                     DstGapPolicy gap,
                                                     DstOverlapPolicy overlap) const {
   using date::sys_seconds;
+  gap = Resolve(gap);
+  overlap = Resolve(overlap);
   // Walk the zone's segments of constant UTC offset; within one, wall time is monotonic.
   sys_seconds from = std::chrono::floor<seconds>(after) + seconds(1);
   Occurrence skipped;  // what SKIP left out on the way, reported with the result
@@ -508,6 +697,8 @@ std::optional<Occurrence> CronExpression::PrevBefore(TimePoint before, const dat
                                                      DstGapPolicy gap,
                                                      DstOverlapPolicy overlap) const {
   using date::sys_seconds;
+  gap = Resolve(gap);
+  overlap = Resolve(overlap);
   // The latest whole second strictly before `before`.
   sys_seconds to = std::chrono::ceil<seconds>(before) - seconds(1);
   for (int guard = 0; guard < 100'000; ++guard) {

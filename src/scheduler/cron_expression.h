@@ -12,11 +12,24 @@
 // such weekday of the month) and `n#k` (k-th such weekday, k 1-5). Macros: @yearly @annually
 // @monthly @weekly @daily @midnight @hourly.
 //
-// Day-of-month and day-of-week combine as in Vixie cron: when both fields are restricted (do
-// not start with `*` or `?`), a day matches if either matches; otherwise both must match.
+// Day-of-month and day-of-week combine by a rule chosen per expression (DayMatch):
+//   kOr (the default, as cron-parser and croner): a day runs when it matches either field,
+//       unless one of the two is exactly `*` or `?`, in which case only the other counts.
+//       `0 9 */2 * 1` runs on odd days and on Mondays; `0 9 * * 1` on Mondays only.
+//   kAnd: a day runs when it matches both. `0 9 1-7 * MON` is the first Monday of the month.
+//   kVixie (system cron): as kOr, but a field that starts with `*` (`*/2`) counts as `*`, so
+//       `0 9 */2 * 1` runs on odd days that are Mondays.
 //
-//   auto every_15s = CronExpression::Parse("*/15 * * * * *");
-//   auto next = every_15s->NextLocal(LocalTime{...});
+// DST: a wall-clock time that a spring-forward change removes, or that a fall-back change
+// repeats, is handled by DstGapPolicy and DstOverlapPolicy. kAuto (the default) follows the
+// hour field, as Debian's cron does: an expression whose hour field is `*` or a step of at most
+// 2 hours (`*/2`, `8-18/2`) follows the clock (SKIP and TWICE, so `13 * * * *` runs every hour
+// of real time); one whose hour field names fixed hours (`2`, `9,17`, `9-17`, `*/3`) is moved
+// to the first valid instant and runs once (SHIFT and ONCE).
+//
+//   auto first_monday = CronExpression::Parse("0 9 1-7 * MON", DayMatch::kAnd);
+//   first_monday->NextLocal(/* 2026-01-07 09:00:00 */)  // 2026-02-02 09:00:00
+//   CronExpression::Parse("0 9 1-7 * MON")->Warnings()  // {"runs on the 1st to 7th of the ..."}
 
 #include <chrono>
 #include <cstdint>
@@ -37,9 +50,13 @@ namespace cronium::scheduler {
 // Wall-clock time without a zone, in whole seconds since 1970-01-01T00:00:00 (local).
 using LocalSeconds = std::chrono::duration<int64_t>;
 
-// What to do with a wall-clock time that a DST change makes nonexistent or ambiguous.
-enum class DstGapPolicy { kShift, kSkip };      // spring forward: run at the gap's end, or skip
-enum class DstOverlapPolicy { kOnce, kTwice };  // fall back: the first instant only, or both
+// How day-of-month and day-of-week combine (see the top of this file).
+enum class DayMatch { kOr, kAnd, kVixie };
+
+// What to do with a wall-clock time that a DST change makes nonexistent or ambiguous. kAuto
+// chooses by the hour field (CronExpression::Resolve).
+enum class DstGapPolicy { kShift, kSkip, kAuto };  // spring forward: run at the gap's end, or skip
+enum class DstOverlapPolicy { kOnce, kTwice, kAuto };  // fall back: the first instant only, or both
 
 enum class DstMark { kNone, kShifted, kRepeated };
 
@@ -56,7 +73,7 @@ struct Occurrence {
 class CronExpression {
  public:
   // kInvalidArgument naming the field, the position (1-based) and what was expected.
-  static Result<CronExpression> Parse(std::string_view text);
+  static Result<CronExpression> Parse(std::string_view text, DayMatch day_match = DayMatch::kOr);
 
   // The first matching wall-clock second strictly after `after`; nullopt if none ever does
   // (e.g. "0 0 30 2 *").
@@ -66,18 +83,32 @@ class CronExpression {
 
   // The first occurrence strictly after `after` in `zone`, applying the DST policies.
   std::optional<Occurrence> NextAfter(TimePoint after, const date::time_zone& zone,
-                                      DstGapPolicy gap = DstGapPolicy::kShift,
-                                      DstOverlapPolicy overlap = DstOverlapPolicy::kOnce) const;
+                                      DstGapPolicy gap = DstGapPolicy::kAuto,
+                                      DstOverlapPolicy overlap = DstOverlapPolicy::kAuto) const;
 
   // The last occurrence strictly before `before` in `zone`, with the same DST policies (a
   // skipped wall time has no occurrence; a shifted one happens at the end of its gap).
   std::optional<Occurrence> PrevBefore(TimePoint before, const date::time_zone& zone,
-                                       DstGapPolicy gap = DstGapPolicy::kShift,
-                                       DstOverlapPolicy overlap = DstOverlapPolicy::kOnce) const;
+                                       DstGapPolicy gap = DstGapPolicy::kAuto,
+                                       DstOverlapPolicy overlap = DstOverlapPolicy::kAuto) const;
+
+  // The policy that applies: kAuto becomes SKIP and TWICE when the hour field follows the
+  // clock (`*` or a step of at most 2 hours), else SHIFT and ONCE; the others stay.
+  DstGapPolicy Resolve(DstGapPolicy gap) const;
+  DstOverlapPolicy Resolve(DstOverlapPolicy overlap) const;
+
+  // What a user should know before relying on this expression, in plain words: today, that
+  // both day fields are restricted under DayMatch::kOr, e.g. "runs on the 1st to 7th of the
+  // month and on every Monday (dayMatch OR); set dayMatch to AND for days that match both".
+  // Empty when there is nothing to say.
+  std::vector<std::string> Warnings() const;
 
   bool Matches(LocalSeconds t) const;
   const std::string& text() const { return text_; }
   bool has_seconds() const { return has_seconds_; }
+  DayMatch day_match() const { return day_match_; }
+  // The hour field is `*` or a step of at most 2 hours: what kAuto follows.
+  bool hours_follow_clock() const { return hours_follow_clock_; }
 
  private:
   struct DayRules {
@@ -89,15 +120,19 @@ class CronExpression {
     uint64_t dow = 0;                          // bits 0..6
     std::vector<int> last_dow;                 // nL
     std::vector<std::pair<int, int>> nth_dow;  // n#k
-    bool dom_star = true;
+    bool dom_star = true;  // the field starts with `*` or is `?` (DayMatch::kVixie)
     bool dow_star = true;
+    bool dom_any = true;  // the field is exactly `*` or `?` (DayMatch::kOr)
+    bool dow_any = true;
   };
 
   CronExpression() = default;
   bool DayMatches(int year, unsigned month, unsigned day) const;
 
   std::string text_;
+  DayMatch day_match_ = DayMatch::kOr;
   bool has_seconds_ = false;
+  bool hours_follow_clock_ = false;
   uint64_t seconds_ = 0;  // bits 0..59
   uint64_t minutes_ = 0;  // bits 0..59
   uint64_t hours_ = 0;    // bits 0..23

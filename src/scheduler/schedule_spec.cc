@@ -57,14 +57,33 @@ constexpr std::array<std::pair<OverlapPolicy, std::string_view>, 5> kOverlap{{
     {OverlapPolicy::kCancelPrevious, "CANCEL_PREVIOUS"},
     {OverlapPolicy::kAllow, "ALLOW"},
 }};
-constexpr std::array<std::pair<DstGapPolicy, std::string_view>, 2> kGap{{
+constexpr std::array<std::pair<DstGapPolicy, std::string_view>, 3> kGap{{
+    {DstGapPolicy::kAuto, "AUTO"},
     {DstGapPolicy::kShift, "SHIFT"},
     {DstGapPolicy::kSkip, "SKIP"},
 }};
-constexpr std::array<std::pair<DstOverlapPolicy, std::string_view>, 2> kDstOverlap{{
+constexpr std::array<std::pair<DstOverlapPolicy, std::string_view>, 3> kDstOverlap{{
+    {DstOverlapPolicy::kAuto, "AUTO"},
     {DstOverlapPolicy::kOnce, "ONCE"},
     {DstOverlapPolicy::kTwice, "TWICE"},
 }};
+constexpr std::array<std::pair<DayMatch, std::string_view>, 3> kDayMatch{{
+    {DayMatch::kOr, "OR"},
+    {DayMatch::kAnd, "AND"},
+    {DayMatch::kVixie, "VIXIE"},
+}};
+
+// `text` by name; kInvalidArgument naming `field` and the names allowed.
+template <class E, size_t N>
+Result<E> ParseName(const std::array<std::pair<E, std::string_view>, N>& table,
+                    std::string_view text, std::string_view field) {
+  auto value = FindName(table, text);
+  if (!value) {
+    return InvalidArgument(
+        fmt::format("{}: '{}' is not one of {}", field, text.substr(0, 32), Choices(table)));
+  }
+  return *value;
+}
 
 template <class E, size_t N>
 Status ReadEnum(const json& doc, const char* key,
@@ -72,12 +91,8 @@ Status ReadEnum(const json& doc, const char* key,
   auto it = doc.find(key);
   if (it == doc.end() || it->is_null()) return OkStatus();
   if (!it->is_string()) return InvalidArgument(fmt::format("schedule.{}: must be a string", key));
-  auto value = FindName(table, it->get<std::string>());
-  if (!value) {
-    return InvalidArgument(fmt::format("schedule.{}: '{}' is not one of {}", key,
-                                       it->get<std::string>().substr(0, 32), Choices(table)));
-  }
-  out = *value;
+  CRONIUM_ASSIGN_OR_RETURN(
+      out, ParseName(table, it->get<std::string>(), fmt::format("schedule.{}", key)));
   return OkStatus();
 }
 
@@ -108,10 +123,23 @@ Status ReadTime(const json& doc, const char* key, std::optional<TimePoint>& out)
 std::string_view ToString(ScheduleKind kind) { return NameOf(kKinds, kind); }
 std::string_view ToString(MisfirePolicy policy) { return NameOf(kMisfire, policy); }
 std::string_view ToString(OverlapPolicy policy) { return NameOf(kOverlap, policy); }
+std::string_view ToString(DayMatch match) { return NameOf(kDayMatch, match); }
+std::string_view ToString(DstGapPolicy policy) { return NameOf(kGap, policy); }
+std::string_view ToString(DstOverlapPolicy policy) { return NameOf(kDstOverlap, policy); }
 
-Result<ScheduleSpec> ScheduleSpecFromJson(const json& doc) {
+Result<DayMatch> ParseDayMatch(std::string_view text, std::string_view field) {
+  return ParseName(kDayMatch, text, field);
+}
+Result<DstGapPolicy> ParseDstGapPolicy(std::string_view text, std::string_view field) {
+  return ParseName(kGap, text, field);
+}
+Result<DstOverlapPolicy> ParseDstOverlapPolicy(std::string_view text, std::string_view field) {
+  return ParseName(kDstOverlap, text, field);
+}
+
+Result<ScheduleSpec> ScheduleSpecFromJson(const json& doc, SpecSource source) {
   if (!doc.is_object()) return InvalidArgument("schedule: must be an object");
-  static constexpr std::array<std::string_view, 14> kKnown{"kind",
+  static constexpr std::array<std::string_view, 15> kKnown{"kind",
                                                            "cron",
                                                            "intervalSeconds",
                                                            "at",
@@ -124,6 +152,7 @@ Result<ScheduleSpec> ScheduleSpecFromJson(const json& doc) {
                                                            "overlapPolicy",
                                                            "dstGapPolicy",
                                                            "dstOverlapPolicy",
+                                                           "dayMatch",
                                                            "nextRunAt"};
   for (const auto& [key, value] : doc.items()) {
     bool ok = key == "runCount";
@@ -133,6 +162,12 @@ Result<ScheduleSpec> ScheduleSpecFromJson(const json& doc) {
     }
   }
   ScheduleSpec spec;
+  if (source == SpecSource::kStored) {
+    // What a stored spec without these fields meant when it was written (see SpecSource).
+    spec.day_match = DayMatch::kVixie;
+    spec.dst_gap = DstGapPolicy::kShift;
+    spec.dst_overlap = DstOverlapPolicy::kOnce;
+  }
   if (!doc.contains("kind"))
     return InvalidArgument("schedule.kind: required (" + Choices(kKinds) + ")");
   CRONIUM_RETURN_IF_ERROR(ReadEnum(doc, "kind", kKinds, spec.kind));
@@ -154,6 +189,7 @@ Result<ScheduleSpec> ScheduleSpecFromJson(const json& doc) {
   CRONIUM_RETURN_IF_ERROR(ReadEnum(doc, "overlapPolicy", kOverlap, spec.overlap));
   CRONIUM_RETURN_IF_ERROR(ReadEnum(doc, "dstGapPolicy", kGap, spec.dst_gap));
   CRONIUM_RETURN_IF_ERROR(ReadEnum(doc, "dstOverlapPolicy", kDstOverlap, spec.dst_overlap));
+  CRONIUM_RETURN_IF_ERROR(ReadEnum(doc, "dayMatch", kDayMatch, spec.day_match));
   return spec;
 }
 
@@ -174,7 +210,8 @@ json ScheduleSpecToJson(const ScheduleSpec& spec) {
           {"catchUpWindowSeconds", spec.catch_up_window_seconds},
           {"overlapPolicy", ToString(spec.overlap)},
           {"dstGapPolicy", NameOf(kGap, spec.dst_gap)},
-          {"dstOverlapPolicy", NameOf(kDstOverlap, spec.dst_overlap)}};
+          {"dstOverlapPolicy", NameOf(kDstOverlap, spec.dst_overlap)},
+          {"dayMatch", NameOf(kDayMatch, spec.day_match)}};
 }
 
 Result<CompiledSchedule> CompiledSchedule::Compile(ScheduleSpec spec, TimePoint created_at) {
@@ -189,7 +226,7 @@ Result<CompiledSchedule> CompiledSchedule::Compile(ScheduleSpec spec, TimePoint 
     case ScheduleKind::kCron: {
       if (spec.cron.empty()) return InvalidArgument("schedule.cron: required for CRON");
       if (spec.cron.size() > 256) return InvalidArgument("schedule.cron: at most 256 characters");
-      auto parsed = CronExpression::Parse(spec.cron);
+      auto parsed = CronExpression::Parse(spec.cron, spec.day_match);
       if (!parsed) return InvalidArgument("schedule.cron: " + parsed.error().message);
       cron = std::move(*parsed);
       break;
@@ -251,6 +288,18 @@ std::optional<Occurrence> CompiledSchedule::NextAfter(TimePoint after) const {
   }
   if (next && spec_.end_at && next->instant > *spec_.end_at) return std::nullopt;
   return next;
+}
+
+DstGapPolicy CompiledSchedule::applied_dst_gap() const {
+  return cron_ ? cron_->Resolve(spec_.dst_gap) : spec_.dst_gap;
+}
+
+DstOverlapPolicy CompiledSchedule::applied_dst_overlap() const {
+  return cron_ ? cron_->Resolve(spec_.dst_overlap) : spec_.dst_overlap;
+}
+
+std::vector<std::string> CompiledSchedule::Warnings() const {
+  return cron_ ? cron_->Warnings() : std::vector<std::string>{};
 }
 
 }  // namespace cronium::scheduler

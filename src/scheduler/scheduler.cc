@@ -32,6 +32,25 @@ const char* TargetName(store::ScheduleTarget target) {
   return target == store::ScheduleTarget::kWorkflow ? "workflow" : "event";
 }
 
+// Which DST rule did it, for the ledger: "dstGapPolicy SKIP", or for AUTO "dstGapPolicy AUTO
+// (SKIP: the hour field follows the clock)".
+std::string DstNote(std::string_view field, bool automatic, std::string_view applied,
+                    bool follows_clock) {
+  if (!automatic) return fmt::format("{} {}", field, applied);
+  return fmt::format("{} AUTO ({}: the hour field {})", field, applied,
+                     follows_clock ? "follows the clock" : "names fixed hours");
+}
+
+std::string DstNote(DstGapPolicy set, DstGapPolicy applied) {
+  return DstNote("dstGapPolicy", set == DstGapPolicy::kAuto, ToString(applied),
+                 applied == DstGapPolicy::kSkip);
+}
+
+std::string DstNote(DstOverlapPolicy set, DstOverlapPolicy applied) {
+  return DstNote("dstOverlapPolicy", set == DstOverlapPolicy::kAuto, ToString(applied),
+                 applied == DstOverlapPolicy::kTwice);
+}
+
 }  // namespace
 
 Scheduler::Scheduler(SchedulerOptions options, store::Store& store, queue::JobQueue& queue,
@@ -108,7 +127,7 @@ void Scheduler::LoadEntry(const store::ScheduleWithTarget& item, TimePoint now) 
   entry.target = record.target;
   entry.state = record;
   const json doc = json::parse(record.spec_json, nullptr, false);
-  auto spec = ScheduleSpecFromJson(doc);
+  auto spec = ScheduleSpecFromJson(doc, SpecSource::kStored);
   if (!spec) {
     spdlog::warn("schedule of {} {} cannot be loaded: {}", TargetName(record.target),
                  record.target_id, spec.error().message);
@@ -581,9 +600,11 @@ Status Scheduler::Handle(const std::string& id, Entry& entry, TimePoint now, Bat
       gap.planned_at = occurrence.skipped_at;
       gap.fate = "DST_SKIPPED";
       gap.detail = fmt::format(
-          "{} occurrence(s) from {} local did not exist (clocks moved forward)", occurrence.skipped,
+          "{} occurrence(s) from {} local did not exist (clocks moved forward); {}",
+          occurrence.skipped,
           FormatRfc3339(TimePoint(std::chrono::seconds(occurrence.skipped_first.count())))
-              .substr(0, 19));
+              .substr(0, 19),
+          DstNote(spec.dst_gap, schedule.applied_dst_gap()));
       store::ScheduleRecord unchanged = entry.state;
       unchanged.target = entry.target;
       unchanged.target_id = id;
@@ -645,7 +666,16 @@ Status Scheduler::Handle(const std::string& id, Entry& entry, TimePoint now, Bat
     std::string fate = catch_up[idx]                         ? "CAUGHT_UP"
                        : occurrence.dst == DstMark::kShifted ? "DST_SHIFTED"
                                                              : "FIRED";
-    std::string detail = occurrence.dst == DstMark::kRepeated ? "repeated wall-clock time" : "";
+    std::string detail;
+    if (occurrence.dst == DstMark::kShifted) {
+      detail =
+          "its wall-clock time did not exist (clocks moved forward): run at the end of the "
+          "gap; " +
+          DstNote(spec.dst_gap, schedule.applied_dst_gap());
+    } else if (occurrence.dst == DstMark::kRepeated) {
+      detail = "repeated wall-clock time (clocks moved back); " +
+               DstNote(spec.dst_overlap, schedule.applied_dst_overlap());
+    }
     // What is still active: an event's jobs, or a workflow's runs (a run held QUEUED counts as
     // buffered, like a QUEUED job).
     const bool workflow = entry.target == store::ScheduleTarget::kWorkflow;
@@ -712,7 +742,8 @@ Status Scheduler::Handle(const std::string& id, Entry& entry, TimePoint now, Bat
             }
             ++cancelled;
           }
-          detail = fmt::format("cancelled {} previous run(s)", cancelled);
+          detail = fmt::format("{}cancelled {} previous run(s)",
+                               detail.empty() ? "" : detail + "; ", cancelled);
           break;
         }
         case OverlapPolicy::kAllow:

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "base/ids.h"
@@ -61,7 +62,7 @@ class SchedulerTest : public ::testing::Test {
   }
 
   void Schedule(const std::string& id, json spec) {
-    auto parsed = ScheduleSpecFromJson(spec);
+    auto parsed = ScheduleSpecFromJson(spec, SpecSource::kRequest);
     ASSERT_TRUE(parsed) << parsed.error().message;
     auto set = id.starts_with("wfl_") ? scheduler_->SetWorkflowSchedule(id, *parsed, {})
                                       : scheduler_->SetSchedule(id, *parsed, store::Actor{});
@@ -395,7 +396,8 @@ TEST_F(SchedulerTest, ANodeThatBecomesLeaderGoesOnFromTheStoredProgress) {
                                         {"cron", "*/2 * * * * *"},
                                         {"timezone", "UTC"},
                                         {"overlapPolicy", "ALLOW"},
-                                        {"maxRuns", 8}});
+                                        {"maxRuns", 8}},
+                                   SpecSource::kRequest);
   ASSERT_TRUE(spec);
   ASSERT_TRUE(standby->SetSchedule(id, *spec, store::Actor{}));
   EXPECT_EQ(store_->GetSchedule(id)->run_count, 3);
@@ -415,8 +417,11 @@ TEST_F(SchedulerTest, ANodeThatBecomesLeaderGoesOnFromTheStoredProgress) {
 TEST_F(SchedulerTest, ALeaderLearnsOfSchedulesMadeOnOtherNodes) {
   auto other = NewScheduler();
   const std::string id = ActiveEvent();
-  auto spec = ScheduleSpecFromJson(json{
-      {"kind", "CRON"}, {"cron", "* * * * * *"}, {"timezone", "UTC"}, {"overlapPolicy", "ALLOW"}});
+  auto spec = ScheduleSpecFromJson(json{{"kind", "CRON"},
+                                        {"cron", "* * * * * *"},
+                                        {"timezone", "UTC"},
+                                        {"overlapPolicy", "ALLOW"}},
+                                   SpecSource::kRequest);
   ASSERT_TRUE(spec);
   std::vector<std::string> changed;
   other->on_change = [&](const std::string& target) { changed.push_back(target); };
@@ -446,6 +451,94 @@ TEST_F(SchedulerTest, DstShiftedOccurrencesAreMarked) {
   ASSERT_EQ(ledger->size(), 1u);
   EXPECT_EQ(ledger->front().fate, "DST_SHIFTED");
   EXPECT_EQ(ledger->front().planned_at, U("2026-03-29T01:00:00Z"));
+  EXPECT_EQ(ledger->front().detail,
+            "its wall-clock time did not exist (clocks moved forward): run at the end of the gap; "
+            "dstGapPolicy AUTO (SHIFT: the hour field names fixed hours)");
+}
+
+// `13 * * * *` in Berlin under AUTO (the default): every hour of real time across both changes,
+// and the ledger says which rule did what.
+TEST_F(SchedulerTest, AutoDstKeepsAnHourlyScheduleHourlyAndTheLedgerSaysSo) {
+  clock_.Advance(std::chrono::duration_cast<std::chrono::milliseconds>(U("2026-03-28T23:30:00Z") -
+                                                                       clock_.Now()));
+  const std::string spring = ActiveEvent();
+  Schedule(spring, {{"kind", "CRON"},
+                    {"cron", "13 * * * *"},
+                    {"timezone", "Europe/Berlin"},
+                    {"overlapPolicy", "ALLOW"}});
+  EXPECT_EQ(Advance(std::chrono::hours(3), std::chrono::minutes(1)), 3);
+  EXPECT_EQ(Fates(spring), (std::vector<std::string>{"FIRED", "DST_SKIPPED", "FIRED", "FIRED"}));
+  auto rows = *store_->ListLedger(spring, "", 10);
+  std::reverse(rows.begin(), rows.end());
+  EXPECT_EQ(rows[0].planned_at, U("2026-03-29T00:13:00Z"));
+  EXPECT_EQ(rows[1].planned_at, U("2026-03-29T01:00:00Z"));
+  EXPECT_EQ(rows[1].detail,
+            "1 occurrence(s) from 2026-03-29T02:13:00 local did not exist (clocks moved forward); "
+            "dstGapPolicy AUTO (SKIP: the hour field follows the clock)");
+  EXPECT_EQ(rows[2].planned_at, U("2026-03-29T01:13:00Z"));
+  EXPECT_EQ(rows[3].planned_at, U("2026-03-29T02:13:00Z"));
+
+  ASSERT_TRUE(scheduler_->RemoveSchedule(spring, {}));
+  clock_.Advance(std::chrono::duration_cast<std::chrono::milliseconds>(U("2026-10-24T23:30:00Z") -
+                                                                       clock_.Now()));
+  const std::string autumn = ActiveEvent();
+  Schedule(autumn, {{"kind", "CRON"},
+                    {"cron", "13 * * * *"},
+                    {"timezone", "Europe/Berlin"},
+                    {"overlapPolicy", "ALLOW"}});
+  EXPECT_EQ(Advance(std::chrono::hours(3), std::chrono::minutes(1)), 3);
+  rows = *store_->ListLedger(autumn, "", 10);
+  std::reverse(rows.begin(), rows.end());
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].planned_at, U("2026-10-25T00:13:00Z"));  // 02:13 CEST
+  EXPECT_EQ(rows[1].planned_at, U("2026-10-25T01:13:00Z"));  // 02:13 CET
+  EXPECT_EQ(rows[1].fate, "FIRED");
+  EXPECT_EQ(rows[1].detail,
+            "repeated wall-clock time (clocks moved back); dstOverlapPolicy AUTO (TWICE: the hour "
+            "field follows the clock)");
+  EXPECT_EQ(rows[2].planned_at, U("2026-10-25T02:13:00Z"));
+  EXPECT_EQ(rows[0].detail, "");
+}
+
+// Explicit policies are named as such.
+TEST_F(SchedulerTest, ExplicitDstPoliciesAreNamedInTheLedger) {
+  clock_.Advance(std::chrono::duration_cast<std::chrono::milliseconds>(U("2026-10-24T23:30:00Z") -
+                                                                       clock_.Now()));
+  const std::string id = ActiveEvent();
+  Schedule(id, {{"kind", "CRON"},
+                {"cron", "13 2 * * *"},
+                {"timezone", "Europe/Berlin"},
+                {"dstOverlapPolicy", "TWICE"},
+                {"overlapPolicy", "ALLOW"}});
+  EXPECT_EQ(Advance(std::chrono::hours(2), std::chrono::minutes(1)), 2);
+  auto rows = *store_->ListLedger(id, "", 10);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows.front().planned_at, U("2026-10-25T01:13:00Z"));
+  EXPECT_EQ(rows.front().detail,
+            "repeated wall-clock time (clocks moved back); dstOverlapPolicy TWICE");
+}
+
+// A schedule stored before dayMatch existed (no "dayMatch" in its spec) keeps the Vixie rule
+// after the upgrade: `0 9 */2 * 1` runs on odd days that are Mondays, not on odd days or Mondays.
+TEST_F(SchedulerTest, Issue20AScheduleStoredBeforeDayMatchKeepsItsMeaning) {
+  const std::string id = ActiveEvent();
+  const std::string old_format =
+      R"({"at":null,"catchUpWindowSeconds":3600,"cron":"0 9 */2 * 1","dstGapPolicy":"SHIFT",)"
+      R"("dstOverlapPolicy":"ONCE","endAt":null,"intervalSeconds":null,"kind":"CRON",)"
+      R"("maxRuns":null,"misfirePolicy":"SKIP","overlapPolicy":"ALLOW","startAt":null,)"
+      R"("timezone":"UTC"})";
+  ASSERT_TRUE(store_->PutSchedule(
+      {.target_id = id, .spec_json = old_format, .updated_at = clock_.Now()}, {}));
+  scheduler_ = NewScheduler();  // a restart on the new version
+  EXPECT_EQ(Advance(std::chrono::hours(24 * 20), std::chrono::hours(1)), 2);
+  auto rows = *store_->ListLedger(id, "", 10);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].planned_at, U("2026-01-05T09:00:00Z"));
+  EXPECT_EQ(rows[0].planned_at, U("2026-01-19T09:00:00Z"));
+  // The same spec set anew (dayMatch missing) takes the new default, OR: odd days and Mondays.
+  Schedule(id, json::parse(old_format));
+  EXPECT_EQ(json::parse(store_->GetSchedule(id)->spec_json)["dayMatch"], "OR");
+  EXPECT_EQ(Advance(std::chrono::hours(24 * 5), std::chrono::hours(1)), 3);  // 21st, 23rd, 25th
 }
 
 // An event created with its schedule (one write, PlanNew then Adopt) fires from its first
@@ -456,7 +549,8 @@ TEST_F(SchedulerTest, AnEventCreatedWithItsScheduleFiresFromItsFirstOccurrence) 
   std::vector<std::string> changed;
   scheduler_->on_change = [&](const std::string& target) { changed.push_back(target); };
   auto spec = ScheduleSpecFromJson(
-      json{{"kind", "CRON"}, {"cron", "30 2 * * *"}, {"timezone", "Europe/Berlin"}});
+      json{{"kind", "CRON"}, {"cron", "30 2 * * *"}, {"timezone", "Europe/Berlin"}},
+      SpecSource::kRequest);
   ASSERT_TRUE(spec);
   events::EventFields f;
   f.name = "nightly";

@@ -4,8 +4,10 @@
 // wait is bounded and polls the API.
 
 #include <signal.h>
+#include <sqlite3.h>
 
 #include <chrono>
+#include <cstdio>
 #include <set>
 #include <thread>
 
@@ -25,7 +27,31 @@ class ScheduleE2eTest : public E2eTest {
     for (const auto& row : ledger) count += row["fate"] == fate;
     return count;
   }
+
+  static std::string Encode(const std::string& text) {
+    std::string out;
+    for (unsigned char c : text) {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += std::isalnum(c) ? std::string(1, static_cast<char>(c)) : std::string(buf);
+    }
+    return out;
+  }
+
+  // The UTC instants of a preview's runs (and of what a DST gap skipped), with their marks.
+  static std::vector<std::string> Instants(const json& preview) {
+    std::vector<std::string> out;
+    for (const auto& i : preview["instants"]) {
+      out.push_back(i["utc"].get<std::string>() +
+                    (i["dst"].is_null() ? "" : " " + i["dst"].get<std::string>()));
+    }
+    return out;
+  }
 };
+
+constexpr char kFirstMondayWarning[] =
+    "runs on the 1st to 7th of the month and on every Monday (dayMatch OR); set dayMatch to AND "
+    "for days that match both";
 
 TEST_F(ScheduleE2eTest, ASecondsCronFiresTheRightNumberOfTimesThenPauses) {
   const std::string id = CreateEvent({{"name", "every second"},
@@ -178,6 +204,177 @@ TEST_F(ScheduleE2eTest, CliSchedulesPausesResumesAndShowsTheLedger) {
   auto bad = testutil::RunCronium({"event", "schedule", id, "--cron", "nope"}, env);
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("schedule.cron"), std::string::npos) << bad.err;
+}
+
+// January 2026 starts on a Thursday (Mondays: 5th, 12th, ...); January 2030 on a Tuesday
+// (Mondays: 7th, 14th, ...), February and March 2030 on a Friday.
+TEST_F(ScheduleE2eTest, Issue20PreviewTakesDayMatchAndWarnsUnderOr) {
+  const std::string base = "/api/v1/schedules/preview?cron=" + Encode("0 9 1-7 * MON") +
+                           "&tz=UTC&count=3&from=2026-01-01T00:00:00Z";
+  const json either = Parse(client_->Get(base));
+  EXPECT_EQ(either["dayMatch"], "OR");
+  EXPECT_EQ(Instants(either),
+            (std::vector<std::string>{"2026-01-01T09:00:00.000Z", "2026-01-02T09:00:00.000Z",
+                                      "2026-01-03T09:00:00.000Z"}));
+  EXPECT_EQ(either["warnings"], json::array({kFirstMondayWarning}));
+  const json both = Parse(client_->Get(base + "&dayMatch=AND"));
+  EXPECT_EQ(both["dayMatch"], "AND");
+  EXPECT_EQ(Instants(both),
+            (std::vector<std::string>{"2026-01-05T09:00:00.000Z", "2026-02-02T09:00:00.000Z",
+                                      "2026-03-02T09:00:00.000Z"}));
+  EXPECT_EQ(both["warnings"], json::array());
+  // Vixie: a step from `*` counts as `*`.
+  const json vixie =
+      Parse(client_->Get("/api/v1/schedules/preview?cron=" + Encode("0 9 */2 * 1") +
+                         "&tz=UTC&count=2&from=2026-01-01T00:00:00Z&dayMatch=VIXIE"));
+  EXPECT_EQ(Instants(vixie),
+            (std::vector<std::string>{"2026-01-05T09:00:00.000Z", "2026-01-19T09:00:00.000Z"}));
+  EXPECT_EQ(vixie["warnings"], json::array());
+  const json odd_or_monday =
+      Parse(client_->Get("/api/v1/schedules/preview?cron=" + Encode("0 9 */2 * 1") +
+                         "&tz=UTC&count=2&from=2026-01-01T00:00:00Z"));
+  EXPECT_EQ(Instants(odd_or_monday),
+            (std::vector<std::string>{"2026-01-01T09:00:00.000Z", "2026-01-03T09:00:00.000Z"}));
+  auto bad = client_->Get(base + "&dayMatch=first");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(Parse(bad)["message"], "dayMatch: 'first' is not one of OR, AND, VIXIE");
+
+  // DST: AUTO (the default) follows the clock for an hourly job and says what it chose.
+  const std::string hourly = "/api/v1/schedules/preview?cron=" + Encode("13 * * * *") +
+                             "&tz=Europe/Berlin&count=3&from=2026-03-28T23:30:00Z";
+  const json automatic = Parse(client_->Get(hourly));
+  EXPECT_EQ(automatic["dstGapPolicy"], "AUTO");
+  EXPECT_EQ(automatic["appliedDstGapPolicy"], "SKIP");
+  EXPECT_EQ(automatic["appliedDstOverlapPolicy"], "TWICE");
+  EXPECT_EQ(Instants(automatic), (std::vector<std::string>{
+                                     "2026-03-29T00:13:00.000Z", "2026-03-29T01:00:00.000Z SKIPPED",
+                                     "2026-03-29T01:13:00.000Z", "2026-03-29T02:13:00.000Z"}));
+  EXPECT_EQ(automatic["instants"][1]["local"], "2026-03-29T02:13:00");
+  const json shifted = Parse(client_->Get(hourly + "&dstGapPolicy=SHIFT"));
+  EXPECT_EQ(shifted["appliedDstGapPolicy"], "SHIFT");
+  EXPECT_EQ(Instants(shifted), (std::vector<std::string>{"2026-03-29T00:13:00.000Z",
+                                                         "2026-03-29T01:00:00.000Z SHIFTED",
+                                                         "2026-03-29T01:13:00.000Z"}));
+  const json autumn = Parse(client_->Get("/api/v1/schedules/preview?cron=" + Encode("13 * * * *") +
+                                         "&tz=Europe/Berlin&count=3&from=2026-10-24T23:30:00Z"));
+  EXPECT_EQ(Instants(autumn), (std::vector<std::string>{"2026-10-25T00:13:00.000Z",
+                                                        "2026-10-25T01:13:00.000Z REPEATED",
+                                                        "2026-10-25T02:13:00.000Z"}));
+  const json nightly = Parse(client_->Get("/api/v1/schedules/preview?cron=" + Encode("30 2 * * *") +
+                                          "&tz=Europe/Berlin&count=1&from=2026-03-28T12:00:00Z"));
+  EXPECT_EQ(nightly["appliedDstGapPolicy"], "SHIFT");
+  EXPECT_EQ(nightly["appliedDstOverlapPolicy"], "ONCE");
+  auto bad_gap = client_->Get(hourly + "&dstGapPolicy=NEVER");
+  EXPECT_EQ(bad_gap.status, 400);
+  EXPECT_EQ(Parse(bad_gap)["message"], "dstGapPolicy: 'NEVER' is not one of AUTO, SHIFT, SKIP");
+  auto bad_overlap = client_->Get(hourly + "&dstOverlapPolicy=ALWAYS");
+  EXPECT_EQ(bad_overlap.status, 400);
+  EXPECT_EQ(Parse(bad_overlap)["message"],
+            "dstOverlapPolicy: 'ALWAYS' is not one of AUTO, ONCE, TWICE");
+}
+
+TEST_F(ScheduleE2eTest, Issue20CreateAndUpdateAnswersCarryWarningsAndTheRulesInForce) {
+  const json first_monday = {{"kind", "CRON"},
+                             {"cron", "0 9 1-7 * MON"},
+                             {"timezone", "UTC"},
+                             {"startAt", "2030-01-01T00:00:00Z"}};
+  auto created = client_->Post(
+      "/api/v1/events",
+      json{{"name", "first monday"}, {"type", "BASH"}, {"schedule", first_monday}}.dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  const json event = Parse(created);
+  const std::string id = event["id"];
+  EXPECT_EQ(event["warnings"], json::array({kFirstMondayWarning}));
+  EXPECT_EQ(event["schedule"]["dayMatch"], "OR");
+  EXPECT_EQ(event["schedule"]["dstGapPolicy"], "AUTO");
+  EXPECT_EQ(event["schedule"]["dstOverlapPolicy"], "AUTO");
+  EXPECT_EQ(Parse(client_->Get("/api/v1/events/" + id))["warnings"],
+            json::array({kFirstMondayWarning}));
+
+  // The event's preview tries another rule without changing the schedule.
+  const std::string preview = "/api/v1/events/" + id + "/schedule/preview?count=3";
+  const json stored = Parse(client_->Get(preview));
+  EXPECT_EQ(Instants(stored),
+            (std::vector<std::string>{"2030-01-01T09:00:00.000Z", "2030-01-02T09:00:00.000Z",
+                                      "2030-01-03T09:00:00.000Z"}));
+  EXPECT_EQ(stored["warnings"], json::array({kFirstMondayWarning}));
+  const json tried = Parse(client_->Get(preview + "&dayMatch=AND"));
+  EXPECT_EQ(tried["dayMatch"], "AND");
+  EXPECT_EQ(Instants(tried),
+            (std::vector<std::string>{"2030-01-07T09:00:00.000Z", "2030-02-04T09:00:00.000Z",
+                                      "2030-03-04T09:00:00.000Z"}));
+  EXPECT_EQ(tried["warnings"], json::array());
+  EXPECT_EQ(client_->Get(preview + "&dayMatch=MAYBE").status, 400);
+  EXPECT_EQ(Parse(client_->Get("/api/v1/events/" + id))["schedule"]["dayMatch"], "OR");
+
+  json with_and = first_monday;
+  with_and["dayMatch"] = "AND";
+  auto updated = client_->Patch("/api/v1/events/" + id, json{{"schedule", with_and}}.dump());
+  ASSERT_EQ(updated.status, 200) << updated.body;
+  EXPECT_EQ(Parse(updated)["warnings"], json::array());
+  EXPECT_EQ(Parse(updated)["schedule"]["dayMatch"], "AND");
+  EXPECT_EQ(Instants(Parse(client_->Get(preview)))[0], "2030-01-07T09:00:00.000Z");
+
+  json bad = first_monday;
+  bad["dayMatch"] = "SOMETIMES";
+  auto refused = client_->Patch("/api/v1/events/" + id, json{{"schedule", bad}}.dump());
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(Parse(refused)["message"],
+            "schedule.dayMatch: 'SOMETIMES' is not one of OR, AND, VIXIE");
+  auto refused_new = client_->Post("/api/v1/events",
+                                   json{{"name", "x"}, {"type", "BASH"}, {"schedule", bad}}.dump());
+  EXPECT_EQ(refused_new.status, 400);
+  EXPECT_EQ(Parse(refused_new)["message"],
+            "schedule.dayMatch: 'SOMETIMES' is not one of OR, AND, VIXIE");
+  EXPECT_EQ(Parse(client_->Get("/api/v1/events"))["items"].size(), 1u);  // nothing half-made
+
+  // No schedule, or one field unrestricted: nothing to warn about, and an empty array says so.
+  EXPECT_EQ(Parse(client_->Post("/api/v1/events",
+                                json{{"name", "plain"}, {"type", "BASH"}}.dump()))["warnings"],
+            json::array());
+  auto mondays = client_->Post("/api/v1/events",
+                               json{{"name", "mondays"},
+                                    {"type", "BASH"},
+                                    {"schedule", {{"kind", "CRON"}, {"cron", "0 9 * * MON"}}}}
+                                   .dump());
+  EXPECT_EQ(Parse(mondays)["warnings"], json::array());
+}
+
+// An upgrade: a schedule stored by the previous version (no dayMatch; DST policies SHIFT and
+// ONCE written out) keeps its meaning, shows it, and previews by it.
+TEST_F(ScheduleE2eTest, Issue20AScheduleStoredBeforeTheUpgradeKeepsTheVixieRule) {
+  const std::string id = CreateEvent({{"name", "odd mondays"},
+                                      {"type", "BASH"},
+                                      {"schedule",
+                                       {{"kind", "CRON"},
+                                        {"cron", "0 9 */2 * 1"},
+                                        {"timezone", "UTC"},
+                                        {"startAt", "2030-01-01T00:00:00Z"}}}});
+  ASSERT_EQ(server_->Stop(), 0);
+  const std::string old_format =
+      R"({"at":null,"catchUpWindowSeconds":3600,"cron":"0 9 */2 * 1","dstGapPolicy":"SHIFT",)"
+      R"("dstOverlapPolicy":"ONCE","endAt":null,"intervalSeconds":null,"kind":"CRON",)"
+      R"("maxRuns":null,"misfirePolicy":"SKIP","overlapPolicy":"SKIP",)"
+      R"("startAt":"2030-01-01T00:00:00.000Z","timezone":"UTC"})";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((DataDir() + "/cronium.db").c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  const std::string update =
+      "UPDATE schedules SET spec = '" + old_format + "' WHERE target_id = '" + id + "';";
+  ASSERT_EQ(sqlite3_exec(db, update.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_EQ(sqlite3_changes(db), 1);
+  sqlite3_close(db);
+  StartServer();
+
+  const json event = Parse(client_->Get("/api/v1/events/" + id));
+  EXPECT_EQ(event["schedule"]["dayMatch"], "VIXIE");
+  EXPECT_EQ(event["schedule"]["dstGapPolicy"], "SHIFT");
+  EXPECT_EQ(event["schedule"]["dstOverlapPolicy"], "ONCE");
+  EXPECT_EQ(event["warnings"], json::array());
+  const json preview = Parse(client_->Get("/api/v1/events/" + id + "/schedule/preview?count=2"));
+  EXPECT_EQ(preview["dayMatch"], "VIXIE");
+  EXPECT_EQ(Instants(preview),
+            (std::vector<std::string>{"2030-01-07T09:00:00.000Z", "2030-01-21T09:00:00.000Z"}));
 }
 
 }  // namespace

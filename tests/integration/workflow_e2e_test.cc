@@ -691,5 +691,92 @@ TEST_F(WorkflowE2eTest, ScheduleAndTriggerMustAgree) {
   EXPECT_EQ(client_->Get(path + "/ledger").status, 404);
 }
 
+// dayMatch from a YAML definition and from the CLI's --day-match, with the warnings a schedule
+// under OR gets and the message a bad value gets, through the real binary.
+TEST_F(WorkflowE2eTest, Issue20DayMatchFromYamlAndTheCliWithWarningsAndRefusals) {
+  const std::string step = Bash("step", "true\n");
+  const std::string warning =
+      "warning: runs on the 1st to 7th of the month and on every Monday (dayMatch OR); set "
+      "dayMatch to AND for days that match both";
+  auto definition = [&](const std::string& name, const std::string& day_match_line) {
+    const std::string file = dir_.path() + "/" + name + ".yaml";
+    std::ofstream(file) << "name: " << name << "\n"
+                        << "trigger: SCHEDULE\n"
+                        << "schedule:\n"
+                        << "  kind: CRON\n"
+                        << "  cron: '0 9 1-7 * MON'\n"
+                        << "  timezone: UTC\n"
+                        << "  startAt: '2030-01-01T00:00:00Z'\n"
+                        << day_match_line << "nodes:\n"
+                        << "  - {id: step, eventId: " << step << "}\n";
+    return file;
+  };
+
+  auto first_monday =
+      Cli({"workflow", "create", "-f", definition("and", "  dayMatch: AND\n"), "--json"});
+  ASSERT_EQ(first_monday.exit_code, 0) << first_monday.err;
+  const json created = json::parse(first_monday.out);
+  EXPECT_EQ(created["schedule"]["dayMatch"], "AND");
+  EXPECT_EQ(created["warnings"], json::array());
+  const std::string id = created["id"];
+  const json preview = Parse(client_->Get("/api/v1/workflows/" + id + "/schedule/preview?count=2"));
+  EXPECT_EQ(preview["instants"][0]["utc"], "2030-01-07T09:00:00.000Z") << preview.dump();
+  EXPECT_EQ(preview["instants"][1]["utc"], "2030-02-04T09:00:00.000Z") << preview.dump();
+  const json tried =
+      Parse(client_->Get("/api/v1/workflows/" + id + "/schedule/preview?count=1&dayMatch=OR"));
+  EXPECT_EQ(tried["instants"][0]["utc"], "2030-01-01T09:00:00.000Z") << tried.dump();
+  EXPECT_EQ(tried["warnings"].size(), 1u);
+  auto shown = Cli({"workflow", "show", id});
+  EXPECT_NE(shown.out.find("Schedule CRON '0 9 1-7 * MON' (days AND, tz UTC"), std::string::npos)
+      << shown.out;
+
+  // Without dayMatch: OR, and the CLI says what that means.
+  auto either = Cli({"workflow", "create", "-f", definition("either", "")});
+  ASSERT_EQ(either.exit_code, 0) << either.err;
+  EXPECT_NE(either.err.find(warning), std::string::npos) << either.err;
+
+  auto refused = Cli({"workflow", "create", "-f", definition("bad", "  dayMatch: SOMETIMES\n")});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("schedule.dayMatch: 'SOMETIMES' is not one of OR, AND, VIXIE"),
+            std::string::npos)
+      << refused.err;
+
+  // --day-match on `workflow schedule`, `event create` and `schedule preview`.
+  auto vixie = Cli({"workflow", "schedule", id, "--cron", "0 9 */2 * 1", "--day-match", "VIXIE"});
+  ASSERT_EQ(vixie.exit_code, 0) << vixie.err;
+  EXPECT_NE(vixie.out.find("(days VIXIE,"), std::string::npos) << vixie.out;
+  EXPECT_EQ(vixie.err, "");
+  EXPECT_EQ(Parse(client_->Get("/api/v1/workflows/" + id))["schedule"]["dayMatch"], "VIXIE");
+  auto or_again = Cli({"workflow", "schedule", id, "--cron", "0 9 1-7 * MON"});
+  ASSERT_EQ(or_again.exit_code, 0) << or_again.err;
+  EXPECT_NE(or_again.err.find(warning), std::string::npos) << or_again.err;
+
+  auto event = Cli({"event", "create", "--name", "first monday", "--type", "BASH", "--content",
+                    "true", "--cron", "0 9 1-7 * MON", "--day-match", "AND", "--json"});
+  ASSERT_EQ(event.exit_code, 0) << event.err;
+  EXPECT_EQ(json::parse(event.out)["schedule"]["dayMatch"], "AND");
+  auto warned = Cli({"event", "create", "--name", "either", "--type", "BASH", "--content", "true",
+                     "--cron", "0 9 1-7 * MON"});
+  ASSERT_EQ(warned.exit_code, 0) << warned.err;
+  EXPECT_NE(warned.err.find(warning), std::string::npos) << warned.err;
+  auto bad_event = Cli({"event", "create", "--name", "bad", "--type", "BASH", "--content", "true",
+                        "--cron", "0 9 1-7 * MON", "--day-match", "BOTH"});
+  EXPECT_EQ(bad_event.exit_code, 1);
+  EXPECT_NE(bad_event.err.find("schedule.dayMatch: 'BOTH' is not one of OR, AND, VIXIE"),
+            std::string::npos)
+      << bad_event.err;
+
+  auto previewed = Cli({"schedule", "preview", "0 9 1-7 * MON", "--tz", "UTC", "--day-match", "AND",
+                        "--count", "2"});
+  ASSERT_EQ(previewed.exit_code, 0) << previewed.err;
+  EXPECT_NE(previewed.out.find("(days AND, DST gap SHIFT, overlap ONCE)"), std::string::npos)
+      << previewed.out;
+  auto bad_preview =
+      Cli({"schedule", "preview", "0 9 1-7 * MON", "--day-match", "X", "--count", "2"});
+  EXPECT_EQ(bad_preview.exit_code, 1);
+  EXPECT_NE(bad_preview.err.find("dayMatch: 'X' is not one of OR, AND, VIXIE"), std::string::npos)
+      << bad_preview.err;
+}
+
 }  // namespace
 }  // namespace cronium::e2e

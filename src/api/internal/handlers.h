@@ -21,6 +21,9 @@ using nlohmann::json;
 std::string DumpJson(const json& doc);
 http::Response JsonResponse(int status, const json& body);
 json TimeOrNull(const std::optional<TimePoint>& t);
+// The `warnings` of an answer that carries one event's or workflow's schedule (as
+// Handlers::RenderSchedule renders it, or null): always an array, empty when none.
+json ScheduleWarnings(const json& schedule);
 // An authentication failure; 401s tell the client which scheme to use.
 http::Response AuthErrorResponse(const Error& error);
 // The largest run input a client may send, as JSON.
