@@ -141,6 +141,16 @@ void ServerProcess::Kill() {
   stdout_fd_ = -1;
 }
 
+int ServerProcess::WaitForExit() {
+  if (pid_ <= 0) return -1;
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  if (stdout_fd_ >= 0) ::close(stdout_fd_);
+  stdout_fd_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 std::string ServerProcess::Logs() const {
   std::ifstream in(log_path_);
   std::stringstream text;

@@ -30,6 +30,9 @@ class ServerProcess {
   int Stop();
   // SIGKILL and wait.
   void Kill();
+  // Waits until the server exits on its own; returns the exit status as Stop does (128 + the
+  // signal when killed).
+  int WaitForExit();
 
   const std::string& url() const { return url_; }
   const std::string& error() const { return error_; }
