@@ -264,5 +264,34 @@ TEST_F(IdempotencyE2eTest, AKill9BetweenTheWriteAndTheAnswerIsRepairedByARetry) 
   EXPECT_EQ(stored["createdAt"], Parse(created)["createdAt"]);
 }
 
+// The CLI retries a cut `event run` with the same key across the server's restart: one run, and
+// the user sees the run's id as if nothing happened (and a note on stderr).
+TEST_F(IdempotencyE2eTest, TheCliRetriesACutRunAcrossARestartWithTheSameKey) {
+  const std::string event = CreateScript("BASH", "echo ran");
+  const std::string url = server_->url();
+  const std::string port = url.substr(url.rfind(':') + 1);
+  ASSERT_EQ(server_->Stop(), 0);
+  StartServer({"--listen", "127.0.0.1:" + port},
+              {{"CRONIUM_TEST_FAULT", "kill-after-idempotent-write"}});
+  DrainForTheCrash();
+  testutil::BackgroundCronium cli({"event", "run", event, "--server", url, "--verbose"},
+                                  {{"CRONIUM_TOKEN", admin_token_}});
+  // The CLI's first try kills the server. The CLI is stopped while the server comes back, so
+  // that its retries (at most about 3 s of backoff) cannot run out meanwhile, however slow
+  // the restart.
+  EXPECT_EQ(server_->WaitForExit(), 128 + SIGKILL);
+  ASSERT_EQ(::kill(cli.pid(), SIGSTOP), 0);
+  StartServer({"--listen", "127.0.0.1:" + port});
+  ASSERT_EQ(::kill(cli.pid(), SIGCONT), 0);
+  const auto result = cli.Wait();
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.err.find("trying again"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("Idempotent-Replayed"), std::string::npos) << result.err;
+  auto executions = Parse(client_->Get("/api/v1/events/" + event + "/executions"))["items"];
+  ASSERT_EQ(executions.size(), 1u);
+  EXPECT_NE(result.out.find(executions[0]["id"].get<std::string>()), std::string::npos)
+      << result.out;
+}
+
 }  // namespace
 }  // namespace cronium::e2e
