@@ -2,7 +2,10 @@
 // retry with the same key gets the first answer again and creates nothing, even when the server
 // was killed between its write and its answer. Webhook deliveries are keyed by their signature.
 
+#include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <ctime>
 
@@ -11,6 +14,19 @@
 
 namespace cronium::e2e {
 namespace {
+
+// Waits (at most `limit`) until one of two child processes has ended, without reaping it;
+// returns its pid, or -1.
+pid_t FirstToEnd(pid_t a, pid_t b, std::chrono::milliseconds limit) {
+  const int fd_a = static_cast<int>(::syscall(SYS_pidfd_open, a, 0));
+  const int fd_b = static_cast<int>(::syscall(SYS_pidfd_open, b, 0));
+  pollfd fds[2] = {{fd_a, POLLIN, 0}, {fd_b, POLLIN, 0}};
+  const int ready = ::poll(fds, 2, static_cast<int>(limit.count()));
+  ::close(fd_a);
+  ::close(fd_b);
+  if (ready <= 0) return -1;
+  return (fds[0].revents & POLLIN) != 0 ? a : b;
+}
 
 class IdempotencyE2eTest : public E2eTest {
  protected:
@@ -235,7 +251,7 @@ TEST_F(IdempotencyE2eTest, AKill9BetweenTheWriteAndTheAnswerIsRepairedByARetry) 
   DrainForTheCrash();
   const std::string path = "/api/v1/events/" + event + "/run";
   auto cut = PostWithKey(path, "{}", "crash-1");
-  EXPECT_EQ(cut.status, 0) << "the server answered: " << cut.body;
+  ASSERT_EQ(cut.status, 0) << "the server answered: " << cut.body;
   EXPECT_EQ(server_->WaitForExit(), 128 + SIGKILL);
   StartServer();
   auto retried = PostWithKey(path, "{}", "crash-1");
@@ -251,7 +267,7 @@ TEST_F(IdempotencyE2eTest, AKill9BetweenTheWriteAndTheAnswerIsRepairedByARetry) 
   ASSERT_EQ(server_->Stop(), 0);
   StartServer({}, {{"CRONIUM_TEST_FAULT", "kill-after-idempotent-write"}});
   const std::string body = R"({"name":"created in a crash","type":"BASH","content":"true"})";
-  EXPECT_EQ(PostWithKey("/api/v1/events", body, "crash-2").status, 0);
+  ASSERT_EQ(PostWithKey("/api/v1/events", body, "crash-2").status, 0);
   EXPECT_EQ(server_->WaitForExit(), 128 + SIGKILL);
   StartServer();
   auto created = PostWithKey("/api/v1/events", body, "crash-2");
@@ -279,6 +295,8 @@ TEST_F(IdempotencyE2eTest, TheCliRetriesACutRunAcrossARestartWithTheSameKey) {
   // The CLI's first try kills the server. The CLI is stopped while the server comes back, so
   // that its retries (at most about 3 s of backoff) cannot run out meanwhile, however slow
   // the restart.
+  ASSERT_EQ(FirstToEnd(server_->pid(), cli.pid(), std::chrono::seconds(60)), server_->pid())
+      << "the server did not die on the CLI's first try";
   EXPECT_EQ(server_->WaitForExit(), 128 + SIGKILL);
   ASSERT_EQ(::kill(cli.pid(), SIGSTOP), 0);
   StartServer({"--listen", "127.0.0.1:" + port});
