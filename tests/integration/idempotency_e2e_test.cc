@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <latch>
 
 #include "crypto/secrets.h"
 #include "e2e.h"
@@ -136,6 +137,35 @@ TEST_F(IdempotencyE2eTest, ARetryWithTheSameKeyGetsTheFirstAnswerAndCreatesNothi
   Run(event);
   Run(event);
   EXPECT_EQ(Executions(event), 3u);
+}
+
+// Retries that overlap (a client that gave up waiting too soon): one run, and every answer is
+// its answer, none a 409. (Which path each takes depends on timing: most find the record before
+// they write; one that loses the race for the key at the write replays too, which
+// api/idempotency_test.cc checks deterministically.)
+TEST_F(IdempotencyE2eTest, OverlappingRequestsWithOneKeyRunOnce) {
+  const std::string event = CreateScript("BASH", "true");
+  const std::string path = "/api/v1/events/" + event + "/run";
+  constexpr int kRequests = 8;
+  std::vector<testutil::HttpResult> results(kRequests);
+  std::latch start(kRequests);
+  std::vector<std::thread> threads;
+  for (int n = 0; n < kRequests; ++n) {
+    threads.emplace_back([&, n] {
+      testutil::HttpClient client(server_->url(), admin_token_);
+      start.arrive_and_wait();
+      results[static_cast<size_t>(n)] = PostWithKey(path, R"({"input":7})", "overlap", &client);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  int first_answers = 0;
+  for (const auto& result : results) {
+    EXPECT_EQ(result.status, 202) << result.body;
+    EXPECT_EQ(result.body, results[0].body);
+    if (result.headers.count("idempotent-replayed") == 0) ++first_answers;
+  }
+  EXPECT_EQ(first_answers, 1);
+  EXPECT_EQ(Executions(event), 1u);
 }
 
 TEST_F(IdempotencyE2eTest, AKeyUsedForAnotherRequestIs422AndCreatesNothing) {
