@@ -74,6 +74,10 @@ struct ApiContext {
   runtime::Variables* variables = nullptr;  // /api/v1/variables (absent without it)
   workflow::Engine* workflows = nullptr;    // /api/v1/workflows (absent without it)
   workflow::Webhooks* webhooks = nullptr;   // webhooks and /api/v1/hooks (absent without it)
+  // Tests only (the server's CRONIUM_TEST_FAULT=kill-after-idempotent-write): the process
+  // kills itself with SIGKILL once a request with an idempotency key has written what it
+  // created, before it answers; how the crash test of safe retries cuts that moment.
+  bool kill_after_idempotent_write_for_test = false;
 };
 
 // Adds every route. `context` must outlive the router.

@@ -638,22 +638,47 @@ Result<Response> Handlers::ListEvents(Request& request, const auth::Principal& p
       200, {{"items", items}, {"nextCursor", full ? json(events.back().id) : json(nullptr)}});
 }
 
+Result<IdempotentRequest> Handlers::IdempotencyOf(const Request& request,
+                                                  const auth::Principal& principal) {
+  return IdempotentRequest::FromHeader(request, "user:" + principal.user_id);
+}
+
+void Handlers::WrittenForTest(const IdempotentRequest& request) const {
+  if (ctx_.kill_after_idempotent_write_for_test && request.active()) ::raise(SIGKILL);
+}
+
 Result<Response> Handlers::CreateEvent(Request& request, const auth::Principal& principal) {
   CRONIUM_RETURN_IF_ERROR(auth::RequireWrite(principal));
-  CRONIUM_ASSIGN_OR_RETURN(auto input, ParseEventInput(request, ctx_.clock.Now()));
+  CRONIUM_ASSIGN_OR_RETURN(IdempotentRequest idempotent, IdempotencyOf(request, principal));
+  const TimePoint now = ctx_.clock.Now();
+  CRONIUM_ASSIGN_OR_RETURN(auto replay, idempotent.Replay(ctx_.store, now));
+  if (replay) return std::move(*replay);
+  CRONIUM_ASSIGN_OR_RETURN(auto input, ParseEventInput(request, now));
   // The event and its schedule are one write: a failure leaves neither, so a retry cannot
   // make a second event, nor a crash an event without the schedule it was created with.
   events::EventService::PlanSchedule plan;
+  std::optional<store::ScheduleRecord> schedule;
   if (input.schedule && *input.schedule) {
-    plan = [&](const std::string& id, TimePoint created_at) {
-      return ctx_.scheduler.PlanNew(store::ScheduleTarget::kEvent, id, created_at, **input.schedule,
-                                    principal.ToActor());
+    plan = [&](const std::string& id, TimePoint created_at) -> Result<store::NewSchedule> {
+      CRONIUM_ASSIGN_OR_RETURN(auto planned,
+                               ctx_.scheduler.PlanNew(store::ScheduleTarget::kEvent, id, created_at,
+                                                      **input.schedule, principal.ToActor()));
+      schedule = planned.record;
+      return planned;
     };
   }
-  CRONIUM_ASSIGN_OR_RETURN(auto event,
-                           ctx_.events.Create(std::move(input.fields), principal.ToActor(), plan));
-  if (plan) ctx_.scheduler.Adopt(event.id);
-  return EventResponse(201, event, false);
+  // The answer is rendered from what is written, before the write, so that its record (written
+  // with the event) holds exactly what this request answers.
+  Response answer;
+  auto record = [&](const events::Event& event) {
+    answer = EventResponse(201, event, false, schedule);
+    return idempotent.Records(answer, now);
+  };
+  auto event = ctx_.events.Create(std::move(input.fields), principal.ToActor(), plan, record);
+  if (!event) return idempotent.AfterFailure(ctx_.store, now, std::move(event.error()));
+  if (plan) ctx_.scheduler.Adopt(event->id);
+  WrittenForTest(idempotent);
+  return answer;
 }
 
 Result<Response> Handlers::GetEvent(Request& request, const auth::Principal& principal) {
@@ -683,8 +708,16 @@ json ScheduleWarnings(const json& schedule) {
 }
 
 Response Handlers::EventResponse(int status, const events::Event& event, bool reveal) {
+  auto schedule = ctx_.store.GetSchedule(event.id);
+  return EventResponse(
+      status, event, reveal,
+      schedule ? std::optional<store::ScheduleRecord>(std::move(*schedule)) : std::nullopt);
+}
+
+Response Handlers::EventResponse(int status, const events::Event& event, bool reveal,
+                                 const std::optional<store::ScheduleRecord>& schedule) {
   json body = RenderEvent(event, reveal);
-  body["schedule"] = RenderSchedule(event.id);
+  body["schedule"] = schedule ? RenderSchedule(*schedule) : json(nullptr);
   body["warnings"] = ScheduleWarnings(body["schedule"]);
   Response response = JsonResponse(status, body);
   if (status == 201) response.headers.emplace_back("Location", "/api/v1/events/" + event.id);
@@ -795,20 +828,28 @@ void Handlers::RefreshSchedule(const std::string& target_id) { ctx_.scheduler.Re
 json Handlers::RenderSchedule(const std::string& target_id) {
   auto record = ctx_.store.GetSchedule(target_id);
   if (!record) return nullptr;
-  json doc = json::parse(record->spec_json, nullptr, false);
+  return RenderSchedule(*record);
+}
+
+json Handlers::RenderSchedule(const store::ScheduleRecord& record) {
+  json doc = json::parse(record.spec_json, nullptr, false);
   if (!doc.is_object()) return nullptr;
   // Every field with the value in force: a spec stored before a field existed shows what it
   // means (a missing dayMatch is VIXIE).
   if (auto spec = scheduler::ScheduleSpecFromJson(doc, scheduler::SpecSource::kStored)) {
     doc = scheduler::ScheduleSpecToJson(*spec);
   }
-  doc["nextRunAt"] = TimeOrNull(record->next_due_at);
-  doc["runCount"] = record->run_count;
+  doc["nextRunAt"] = TimeOrNull(record.next_due_at);
+  doc["runCount"] = record.run_count;
   return doc;
 }
 
 Result<Response> Handlers::RunEvent(Request& request, const auth::Principal& principal) {
   CRONIUM_RETURN_IF_ERROR(auth::RequireWrite(principal));
+  CRONIUM_ASSIGN_OR_RETURN(IdempotentRequest idempotent, IdempotencyOf(request, principal));
+  const TimePoint now = ctx_.clock.Now();
+  CRONIUM_ASSIGN_OR_RETURN(auto replay, idempotent.Replay(ctx_.store, now));
+  if (replay) return std::move(*replay);
   CRONIUM_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(request, /*allow_empty=*/true));
   CRONIUM_RETURN_IF_ERROR(body.RejectUnknown({"input"}));
   queue::EnqueueOptions options;
@@ -824,10 +865,16 @@ Result<Response> Handlers::RunEvent(Request& request, const auth::Principal& pri
   if (!auth::CanRun(principal, event)) {
     return MakeError(ErrorCode::kPermissionDenied, "you may not run this event");
   }
-  CRONIUM_ASSIGN_OR_RETURN(auto run, ctx_.queue.Enqueue(event, options));
-  Response response = JsonResponse(202, {{"executionId", run.execution_id}, {"jobId", run.job_id}});
-  response.headers.emplace_back("Location", "/api/v1/executions/" + run.execution_id);
-  return response;
+  Response answer;
+  options.idempotency = [&](const queue::EnqueuedRun& run) {
+    answer = JsonResponse(202, {{"executionId", run.execution_id}, {"jobId", run.job_id}});
+    answer.headers.emplace_back("Location", "/api/v1/executions/" + run.execution_id);
+    return idempotent.Records(answer, now);
+  };
+  auto run = ctx_.queue.Enqueue(event, options);
+  if (!run) return idempotent.AfterFailure(ctx_.store, now, std::move(run.error()));
+  WrittenForTest(idempotent);
+  return answer;
 }
 
 Result<Response> Handlers::ListExecutionsMatching(Request& request,

@@ -318,10 +318,13 @@ Result<Response> Handlers::ListWorkflows(Request& request, const auth::Principal
 
 Result<Response> Handlers::CreateWorkflow(Request& request, const auth::Principal& principal) {
   CRONIUM_RETURN_IF_ERROR(auth::RequireWrite(principal));
+  CRONIUM_ASSIGN_OR_RETURN(IdempotentRequest idempotent, IdempotencyOf(request, principal));
+  const TimePoint now = ctx_.clock.Now();
+  CRONIUM_ASSIGN_OR_RETURN(auto replay, idempotent.Replay(ctx_.store, now));
+  if (replay) return std::move(*replay);
   CRONIUM_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(request));
   store::WorkflowRecord w;
   CRONIUM_RETURN_IF_ERROR(ParseWorkflow(body, w, /*create=*/true));
-  const TimePoint now = ctx_.clock.Now();
   w.id = NewId("wfl", now);
   w.owner_id = principal.user_id;
   w.created_at = w.updated_at = now;
@@ -334,15 +337,20 @@ Result<Response> Handlers::CreateWorkflow(Request& request, const auth::Principa
   if (schedule != nullptr && !schedule->is_null()) {
     CRONIUM_ASSIGN_OR_RETURN(planned, PlanWorkflowSchedule(w, *schedule, principal));
   }
-  CRONIUM_RETURN_IF_ERROR(ctx_.store.InsertWorkflow(
+  // Rendered before the write, from what is written (see CreateEvent).
+  json answer_body = RenderWorkflow(w, true);
+  answer_body["schedule"] = planned ? RenderSchedule(planned->record) : json(nullptr);
+  Response answer = JsonResponse(201, answer_body);
+  answer.headers.emplace_back("Location", "/api/v1/workflows/" + w.id);
+  Status inserted = ctx_.store.InsertWorkflow(
       w,
       store::MakeAudit(principal.ToActor(), now, "workflow.create", "workflow", w.id,
                        json{{"name", w.name}, {"nodes", w.nodes.size()}}.dump()),
-      planned));
+      planned, idempotent.Records(answer, now));
+  if (!inserted) return idempotent.AfterFailure(ctx_.store, now, std::move(inserted.error()));
   if (planned) ctx_.scheduler.Adopt(w.id);
-  Response response = JsonResponse(201, WorkflowBody(w));
-  response.headers.emplace_back("Location", "/api/v1/workflows/" + w.id);
-  return response;
+  WrittenForTest(idempotent);
+  return answer;
 }
 
 Result<Response> Handlers::GetWorkflow(Request& request, const auth::Principal& principal) {
@@ -407,6 +415,10 @@ Result<Response> Handlers::DeleteWorkflow(Request& request, const auth::Principa
 
 Result<Response> Handlers::RunWorkflow(Request& request, const auth::Principal& principal) {
   CRONIUM_RETURN_IF_ERROR(auth::RequireWrite(principal));
+  CRONIUM_ASSIGN_OR_RETURN(IdempotentRequest idempotent, IdempotencyOf(request, principal));
+  const TimePoint now = ctx_.clock.Now();
+  CRONIUM_ASSIGN_OR_RETURN(auto replay, idempotent.Replay(ctx_.store, now));
+  if (replay) return std::move(*replay);
   CRONIUM_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(request, /*allow_empty=*/true));
   CRONIUM_RETURN_IF_ERROR(body.RejectUnknown({"input"}));
   workflow::StartOptions options;
@@ -422,11 +434,17 @@ Result<Response> Handlers::RunWorkflow(Request& request, const auth::Principal& 
   if (!auth::CanRun(principal, w)) {
     return MakeError(ErrorCode::kPermissionDenied, "you may not run this workflow");
   }
-  CRONIUM_ASSIGN_OR_RETURN(std::string run_id, ctx_.workflows->Start(w, options));
-  CRONIUM_ASSIGN_OR_RETURN(auto run, ctx_.store.GetWorkflowRun(run_id));
-  Response response = JsonResponse(202, RenderRun(run, false));
-  response.headers.emplace_back("Location", "/api/v1/workflow-executions/" + run_id);
-  return response;
+  // The run as it starts (its nodes and their jobs), rendered before the write.
+  Response answer;
+  options.idempotency = [&](const store::WorkflowRunStart& start) {
+    answer = JsonResponse(202, RenderRun(start.run, false));
+    answer.headers.emplace_back("Location", "/api/v1/workflow-executions/" + start.run.id);
+    return idempotent.Records(answer, now);
+  };
+  auto started = ctx_.workflows->Start(w, options);
+  if (!started) return idempotent.AfterFailure(ctx_.store, now, std::move(started.error()));
+  WrittenForTest(idempotent);
+  return answer;
 }
 
 Result<Response> Handlers::ListWorkflowExecutions(Request& request,
@@ -567,7 +585,9 @@ Result<Response> Handlers::DeleteWebhook(Request& request, const auth::Principal
   return Response{.status = 204};
 }
 
-// POST /api/v1/hooks/{key}: public; the signature is the credential.
+// POST /api/v1/hooks/{key}: public; the signature is the credential. A delivery received before
+// (the same timestamp and signature, or the same Idempotency-Key header) is answered as the
+// first time and starts nothing; its idempotency records belong to the webhook.
 Result<Response> Handlers::DeliverWebhook(Request& request) {
   if (request.body.size() > kMaxInputBytes) {
     return http::Response::Json(
@@ -580,17 +600,38 @@ Result<Response> Handlers::DeliverWebhook(Request& request) {
     return std::string(*value);
   };
   CRONIUM_ASSIGN_OR_RETURN(
-      auto delivery,
-      ctx_.webhooks->Deliver(request.PathParam("key"), header("x-cronium-timestamp"),
-                             header("x-cronium-signature"), request.body, request.remote_address));
-  json body{{"targetType", delivery.target_type}};
-  if (delivery.target_type == "WORKFLOW") {
-    body["workflowExecutionId"] = delivery.run_id;
-  } else {
-    body["executionId"] = delivery.run_id;
-    body["jobId"] = delivery.job_id;
-  }
-  return JsonResponse(202, body);
+      auto signed_delivery,
+      ctx_.webhooks->Authenticate(request.PathParam("key"), header("x-cronium-timestamp"),
+                                  header("x-cronium-signature"), request.body,
+                                  request.remote_address));
+  // The header's key first (a sender that signs each attempt anew sends the same one), then
+  // the signature's. The scope names the webhook by id: its key is a secret of the URL.
+  const std::string principal = "webhook:" + signed_delivery.webhook.id;
+  const std::string scope = "POST /api/v1/hooks/" + signed_delivery.webhook.id;
+  std::vector<std::string> keys;
+  CRONIUM_ASSIGN_OR_RETURN(auto header_key, IdempotentRequest::HeaderKey(request));
+  if (header_key) keys.push_back(std::move(*header_key));
+  keys.push_back(
+      fmt::format("t={},sha256={}", signed_delivery.timestamp, signed_delivery.signature));
+  const IdempotentRequest idempotent(principal, scope, std::move(keys), request.body);
+  const TimePoint now = ctx_.clock.Now();
+  CRONIUM_ASSIGN_OR_RETURN(auto replay, idempotent.Replay(ctx_.store, now));
+  if (replay) return std::move(*replay);
+  Response answer;
+  auto record = [&](const workflow::Delivery& delivery) {
+    json body{{"targetType", delivery.target_type}};
+    if (delivery.target_type == "WORKFLOW") {
+      body["workflowExecutionId"] = delivery.run_id;
+    } else {
+      body["executionId"] = delivery.run_id;
+      body["jobId"] = delivery.job_id;
+    }
+    answer = JsonResponse(202, body);
+    return idempotent.Records(answer, now);
+  };
+  auto delivered = ctx_.webhooks->Start(signed_delivery, record);
+  if (!delivered) return idempotent.AfterFailure(ctx_.store, now, std::move(delivered.error()));
+  return answer;
 }
 
 }  // namespace cronium::api::internal

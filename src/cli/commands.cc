@@ -27,6 +27,7 @@ using nlohmann::json;
 struct Common {
   std::string server;
   bool json_output = false;
+  bool verbose = false;  // say on stderr what happened besides the answer (replays)
 };
 
 std::string DefaultServer() {
@@ -289,6 +290,33 @@ std::optional<json> CallOrReport(CliState& state, const Common& common, const st
   return std::move(*result);
 }
 
+// A request that creates something (see ApiClient::CallIdempotent): a fresh Idempotency-Key,
+// sent again with it when the connection was cut or the server answered 503 (5 tries, 0.2 s
+// doubling, at most 2 s apart), each retry noted on stderr. A replayed answer (an earlier try
+// was taken) looks like any other, except with --verbose.
+std::optional<json> CreateOrReport(CliState& state, const Common& common, const std::string& path,
+                                   const std::string& body) {
+  ApiClient client = MakeClient(common);
+  RetryPolicy policy;
+  policy.note = [](const std::string& note) { std::cerr << "note: " << note << "\n"; };
+  auto result = client.CallIdempotent("POST", path, body, policy);
+  if (!result) {
+    state.exit_code = Fail(result.error());
+    return std::nullopt;
+  }
+  if (common.verbose && client.replayed()) {
+    std::cerr << "note: the server had taken an earlier try of this request; this is its answer "
+                 "(Idempotent-Replayed)\n";
+  }
+  return std::move(*result);
+}
+
+// Adds --verbose to a command that creates something.
+void AddVerbose(CLI::App* cmd, Common& common) {
+  cmd->add_flag("-v,--verbose", common.verbose,
+                "Also say on stderr when the answer is that of an earlier try the server took");
+}
+
 // GETs a list and prints its items as a table, or the answer as JSON with --json.
 void ShowList(CliState& state, const Common& common, const std::string& path,
               const std::vector<std::string>& header,
@@ -475,6 +503,7 @@ void AddEventCommands(CLI::App& app, CliState& state) {
     auto common = std::make_shared<Common>();
     auto flags = std::make_shared<EventFlags>();
     AddCommon(cmd, *common);
+    AddVerbose(cmd, *common);
     cmd->add_option("--name", flags->name, "Name")->required();
     cmd->add_option("--type", flags->type, "BASH, PYTHON, NODEJS or HTTP_REQUEST")->required();
     cmd->add_option("--content", flags->content, "Script text");
@@ -521,7 +550,7 @@ void AddEventCommands(CLI::App& app, CliState& state) {
         state.exit_code = Fail(body.error());
         return;
       }
-      auto created = CallOrReport(state, *common, "POST", "/api/v1/events", body->dump());
+      auto created = CreateOrReport(state, *common, "/api/v1/events", body->dump());
       if (!created) return;
       if (common->json_output) {
         std::cout << created->dump(2) << "\n";
@@ -592,6 +621,7 @@ void AddEventCommands(CLI::App& app, CliState& state) {
     auto input = std::make_shared<std::string>();
     auto wait = std::make_shared<bool>(false);
     AddCommon(cmd, *common);
+    AddVerbose(cmd, *common);
     cmd->add_option("id", *id, "Event id")->required();
     cmd->add_option("--input", *input, "JSON input for the script");
     cmd->add_flag("--wait", *wait,
@@ -606,9 +636,8 @@ void AddEventCommands(CLI::App& app, CliState& state) {
         }
         body["input"] = parsed;
       }
-      auto started =
-          CallOrReport(state, *common, "POST",
-                       "/api/v1/events/" + http::PercentEncode(*id) + "/run", body.dump());
+      auto started = CreateOrReport(
+          state, *common, "/api/v1/events/" + http::PercentEncode(*id) + "/run", body.dump());
       if (!started) return;
       const std::string execution_id = (*started)["executionId"].get<std::string>();
       if (!*wait) {
@@ -1664,6 +1693,7 @@ void AddWorkflowCommands(CLI::App& app, CliState& state) {
     auto id = std::make_shared<std::string>();
     auto file = std::make_shared<std::string>();
     AddCommon(cmd, *common);
+    if (create) AddVerbose(cmd, *common);
     if (!create) cmd->add_option("id", *id, "Workflow id")->required();
     cmd->add_option("-f,--file", *file,
                     "Definition: name, description, status, tags, shared, nodes [{id, eventId, "
@@ -1672,10 +1702,10 @@ void AddWorkflowCommands(CLI::App& app, CliState& state) {
     cmd->callback([&state, common, id, file, create] {
       auto doc = ReadDefinition(*file);
       if (!doc) return void(state.exit_code = Fail(doc.error()));
-      auto saved = CallOrReport(state, *common, create ? "POST" : "PATCH",
-                                create ? std::string("/api/v1/workflows")
-                                       : "/api/v1/workflows/" + http::PercentEncode(*id),
-                                doc->dump());
+      auto saved = create
+                       ? CreateOrReport(state, *common, "/api/v1/workflows", doc->dump())
+                       : CallOrReport(state, *common, "PATCH",
+                                      "/api/v1/workflows/" + http::PercentEncode(*id), doc->dump());
       if (!saved) return;
       if (common->json_output) return void(std::cout << saved->dump(2) << "\n");
       std::cout << (create ? "Created" : "Updated") << " workflow " << Str((*saved)["id"]) << " ("
@@ -1754,6 +1784,7 @@ void AddWorkflowCommands(CLI::App& app, CliState& state) {
     auto input = std::make_shared<std::string>();
     auto wait = std::make_shared<bool>(false);
     AddCommon(cmd, *common);
+    AddVerbose(cmd, *common);
     cmd->add_option("id", *id, "Workflow id")->required();
     cmd->add_option("--input", *input, "JSON input for the start nodes");
     cmd->add_flag("--wait", *wait,
@@ -1768,9 +1799,8 @@ void AddWorkflowCommands(CLI::App& app, CliState& state) {
         }
         body["input"] = parsed;
       }
-      auto started =
-          CallOrReport(state, *common, "POST",
-                       "/api/v1/workflows/" + http::PercentEncode(*id) + "/run", body.dump());
+      auto started = CreateOrReport(
+          state, *common, "/api/v1/workflows/" + http::PercentEncode(*id) + "/run", body.dump());
       if (!started) return;
       const std::string run_id = Str((*started)["id"]);
       if (!*wait) {

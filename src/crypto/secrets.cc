@@ -310,6 +310,14 @@ std::string HmacSha256Hex(std::string_view key, std::string_view message) {
   return std::string(hex, 2 * crypto_auth_hmacsha256_BYTES);
 }
 
+std::string Sha256Hex(std::string_view bytes) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  char hex[2 * crypto_hash_sha256_BYTES + 1];
+  sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
+  return std::string(hex, 2 * crypto_hash_sha256_BYTES);
+}
+
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   // Hash both sides first so the comparison time does not leak the length either.
   unsigned char ha[crypto_generichash_BYTES], hb[crypto_generichash_BYTES];

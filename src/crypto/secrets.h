@@ -162,6 +162,9 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b);
 // HMAC-SHA256 of `message` under `key` (any length), as 64 lowercase hex digits.
 std::string HmacSha256Hex(std::string_view key, std::string_view message);
 
+// SHA-256 of `bytes`, as 64 lowercase hex digits.
+std::string Sha256Hex(std::string_view bytes);
+
 // Initialises libsodium; safe to call many times and from many threads.
 void EnsureSodium();
 

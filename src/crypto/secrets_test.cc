@@ -260,5 +260,10 @@ TEST(HmacSha256Test, MatchesRfc4231) {
             HmacSha256Hex("Jefe", "what do ya want for nothing?"));
 }
 
+TEST(Sha256Test, MatchesFips180Vectors) {
+  EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 }  // namespace
 }  // namespace cronium::crypto

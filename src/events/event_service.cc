@@ -399,7 +399,8 @@ std::string AuditDetails(const Event& event) {
 }  // namespace
 
 Result<Event> EventService::Create(EventFields fields, const store::Actor& actor,
-                                   const PlanSchedule& schedule) {
+                                   const PlanSchedule& schedule,
+                                   const RecordIdempotency& idempotency) {
   if (!fields.name) return InvalidArgument("name: required");
   if (!fields.type) {
     return InvalidArgument("type: required (BASH, PYTHON, NODEJS, HTTP_REQUEST or TOOL_ACTION)");
@@ -423,7 +424,7 @@ Result<Event> EventService::Create(EventFields fields, const store::Actor& actor
   }
   CRONIUM_RETURN_IF_ERROR(store_.InsertEvent(
       record, store::MakeAudit(actor, now, "event.create", "event", event.id, AuditDetails(event)),
-      planned));
+      planned, idempotency ? idempotency(event) : store::IdempotencyRecords()));
   return event;
 }
 

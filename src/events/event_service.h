@@ -129,11 +129,17 @@ class EventService {
   using PlanSchedule =
       std::function<Result<store::NewSchedule>(const std::string& id, TimePoint created_at)>;
 
+  // Idempotency records to write with a new event, given the event as it will be stored (and
+  // after its schedule was planned); see store::IdempotencyRecord.
+  using RecordIdempotency = std::function<store::IdempotencyRecords(const Event& event)>;
+
   // kInvalidArgument naming the field for bad input. The actor's user owns the new event; each
   // change is audited with env var values left out. With `schedule`, the event and its
-  // schedule are written in one transaction.
+  // schedule are written in one transaction; so are `idempotency`'s records (kAlreadyExists,
+  // nothing written, when their key was used).
   Result<Event> Create(EventFields fields, const store::Actor& actor,
-                       const PlanSchedule& schedule = nullptr);
+                       const PlanSchedule& schedule = nullptr,
+                       const RecordIdempotency& idempotency = nullptr);
   Result<Event> Get(const std::string& id);
   Result<Event> Update(const std::string& id, EventFields fields, const store::Actor& actor);
   Status Delete(const std::string& id, const store::Actor& actor);

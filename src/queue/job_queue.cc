@@ -106,14 +106,16 @@ Result<EnqueuedRun> JobQueue::Enqueue(const store::EventRecord& event,
   params.delay = options.delay;
   params.unique_key = options.unique_key;
   auto [job, execution] = NewJob(params, now);
+  EnqueuedRun run{job.id, execution.id};
   CRONIUM_RETURN_IF_ERROR(store_.EnqueueJob(
       job, execution,
       store::MakeAudit(options.actor, now, "run.start", "execution", execution.id,
                        fmt::format(R"({{"eventId":"{}","jobId":"{}","trigger":"{}"}})", event.id,
-                                   job.id, options.trigger))));
+                                   job.id, options.trigger)),
+      options.idempotency ? options.idempotency(run) : store::IdempotencyRecords()));
   Wake();
   if (broadcast_.queued) broadcast_.queued();
-  return EnqueuedRun{job.id, execution.id};
+  return run;
 }
 
 Result<std::optional<store::ClaimedJob>> JobQueue::Claim(const std::string& worker_id,

@@ -62,6 +62,11 @@ RetryPolicy RetryPolicyOf(const store::EventRecord& event);
 // d = min(max_delay, base_delay * 2^(n-1)). `random01` is uniform in [0, 1).
 std::chrono::milliseconds RetryDelay(const RetryPolicy& policy, int retry_number, double random01);
 
+struct EnqueuedRun {
+  std::string job_id;
+  std::string execution_id;
+};
+
 struct EnqueueOptions {
   store::Actor actor;  // who asked (audited; their user id is the job's requested_by)
   std::string trigger = "MANUAL";
@@ -69,11 +74,9 @@ struct EnqueueOptions {
   std::string input_json = "null";          // valid JSON, checked by the caller
   std::chrono::milliseconds delay{0};       // not run before now + delay
   std::string unique_key;  // refuse a second run with this key (kAlreadyExists); "" = none
-};
-
-struct EnqueuedRun {
-  std::string job_id;
-  std::string execution_id;
+  // Called with the run's ids before it is written; what it returns is written with the run
+  // (see store::IdempotencyRecord). Unset: nothing.
+  std::function<store::IdempotencyRecords(const EnqueuedRun&)> idempotency;
 };
 
 struct QueueOptions {
@@ -89,7 +92,8 @@ class JobQueue {
   JobQueue& operator=(const JobQueue&) = delete;
 
   // Queues a run of `event` and wakes a waiting worker. kFailedPrecondition for an ARCHIVED
-  // event; kNotFound if the event vanished.
+  // event; kNotFound if the event vanished; kAlreadyExists for a repeated unique key or
+  // idempotency key (nothing written).
   Result<EnqueuedRun> Enqueue(const store::EventRecord& event, const EnqueueOptions& options);
 
   // Claims the next runnable job for `worker_id` with a lease, or nullopt if there is none.

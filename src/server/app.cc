@@ -564,6 +564,7 @@ Status App::Start() {
   p.api->variables = p.variables.get();
   p.api->workflows = p.engine.get();
   p.api->webhooks = p.webhooks.get();
+  p.api->kill_after_idempotent_write_for_test = options_.kill_after_idempotent_write_for_test;
   api::RegisterRoutes(p.router, *p.api);
   api::RegisterRuntimeRoutes(p.router, *p.runtime);
 
@@ -671,6 +672,32 @@ void App::Maintain(TimePoint now, int max_rows) {
   prune("ledger", options_.ledger_retention_days,
         [&](TimePoint before) { return parts.store->PruneLedger(before); });
   PruneHistory(now, max_rows);
+  // Idempotency keys past their day (they are not found once expired; this frees the rows).
+  constexpr int kKeyBatch = 1'000;
+  const int keys = PruneInBatches("idempotency key", kKeyBatch, max_rows, [&] {
+    return parts.store->PruneIdempotencyRecords(now, kKeyBatch);
+  });
+  if (keys > 0) spdlog::info("idempotency keys: removed {} expired", keys);
+}
+
+int App::PruneInBatches(std::string_view what, int batch, int max_rows,
+                        const std::function<Result<int>()>& prune) {
+  auto& parts = *parts_;
+  int total = 0;
+  for (int calls = 0; max_rows == 0 || calls < std::max(1, max_rows / batch); ++calls) {
+    {
+      std::lock_guard lock(parts.maintenance_mutex);
+      if (parts.stopping) break;
+    }
+    Result<int> pruned = prune();
+    if (!pruned) {
+      spdlog::warn("{} retention: {}", what, pruned.error().message);
+      break;
+    }
+    total += *pruned;
+    if (*pruned == 0) break;
+  }
+  return total;
 }
 
 // Deletes finished runs beyond the retention, in small writes so that workers and API writes
@@ -687,34 +714,16 @@ void App::PruneHistory(TimePoint now, int max_rows) {
   const TimePoint before = options_.execution_retention_days > 0
                                ? now - std::chrono::hours(24 * options_.execution_retention_days)
                                : TimePoint();
-  // Calls `prune` (one batch of `batch`) until it deletes nothing, the server stops or the
-  // bound is reached; returns how many it deleted.
-  auto in_batches = [&](std::string_view what, int batch, auto&& prune) {
-    int total = 0;
-    for (int calls = 0; max_rows == 0 || calls < std::max(1, max_rows / batch); ++calls) {
-      {
-        std::lock_guard lock(parts.maintenance_mutex);
-        if (parts.stopping) break;
-      }
-      Result<int> pruned = prune();
-      if (!pruned) {
-        spdlog::warn("{} retention: {}", what, pruned.error().message);
-        break;
-      }
-      total += *pruned;
-      if (*pruned == 0) break;
-    }
-    return total;
-  };
   // Webhook jobs of the last 10 minutes stay: a delivery's replay key is on its job.
-  const int jobs = in_batches("run", kJobBatch, [&] {
+  const int jobs = PruneInBatches("run", kJobBatch, max_rows, [&] {
     return parts.store->PruneJobs(before, options_.executions_per_event, kJobBatch,
                                   now - std::chrono::minutes(10));
   });
   if (jobs > 0) spdlog::info("run retention: removed {} finished job(s) and their runs", jobs);
   if (options_.execution_retention_days <= 0) return;
-  const int runs = in_batches("workflow run", kRunBatch,
-                              [&] { return parts.store->PruneWorkflowRuns(before, kRunBatch); });
+  const int runs = PruneInBatches("workflow run", kRunBatch, max_rows, [&] {
+    return parts.store->PruneWorkflowRuns(before, kRunBatch);
+  });
   if (runs > 0) spdlog::info("run retention: removed {} finished workflow run(s)", runs);
 }
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,6 +71,8 @@ struct ServeOptions {
   bool allow_host_network = false;  // events may ask for network "host"
   // Host directories shared read-write with every sandboxed script: "HOST[:PATH_INSIDE]".
   std::vector<std::string> sandbox_shares;
+  // Tests only: see api::ApiContext::kill_after_idempotent_write_for_test.
+  bool kill_after_idempotent_write_for_test = false;
 };
 
 // `cronium admin bootstrap`: opens the data dir (whether or not a server runs on it), creates
@@ -99,11 +102,15 @@ class App {
 
  private:
   struct Parts;
-  // Retention of the audit log, the schedule ledger and finished runs.
+  // Retention of the audit log, the schedule ledger, finished runs and expired idempotency keys.
   void Maintain(TimePoint now, int max_rows);
   void StartHeartbeat();
   void WriteNodeRow(bool stopped);
   void PruneHistory(TimePoint now, int max_rows);
+  // Calls `prune` (one batch of `batch`) until it deletes nothing, the server stops or about
+  // `max_rows` were deleted (0 = no bound); returns how many it deleted.
+  int PruneInBatches(std::string_view what, int batch, int max_rows,
+                     const std::function<Result<int>()>& prune);
   // Chooses the executor per --isolation (probing the sandbox); returns the warning to show
   // when runs are not isolated ("" when they are).
   // `helpers_dir` ("" for none) is mounted read-only into every sandbox.

@@ -49,6 +49,18 @@ int Serve(cronium::server::ServeOptions options, const cronium::LogOptions& log_
     std::cerr << "error: " << logging.error().message << "\n";
     return 2;
   }
+  // Fault injection for the crash tests of safe retries (tests/integration); not a setting.
+  if (const std::string fault = EnvOr("CRONIUM_TEST_FAULT", ""); !fault.empty()) {
+    if (fault != "kill-after-idempotent-write") {
+      std::cerr << "error: CRONIUM_TEST_FAULT: unknown fault '" << fault << "'\n";
+      return 2;
+    }
+    spdlog::warn(
+        "CRONIUM_TEST_FAULT={}: this process kills itself after its first write of a "
+        "request with an idempotency key",
+        fault);
+    options.kill_after_idempotent_write_for_test = true;
+  }
   // Files the server creates (database, key, run dirs) are private to its user.
   umask(077);
   // Core dumps could hold secrets; scripts inherit the limit too.

@@ -476,6 +476,25 @@ struct NodeRecord {
   std::optional<TimePoint> stopped_at;  // a clean stop
 };
 
+// The answer to a request that may be retried: a request sent with an Idempotency-Key, or a
+// webhook delivery (keyed by its signature). It is written in the transaction that writes what
+// the request created, so it exists exactly when the request took effect; a retry with the same
+// key finds it and gets the same answer instead of a second creation. Unique per (principal,
+// key): a key reused for another request (scope) or another body is told apart by the caller.
+struct IdempotencyRecord {
+  std::string principal;     // who may replay it: "user:<id>" or "webhook:<id>"
+  std::string key;           // the Idempotency-Key, or a delivery's timestamp and signature
+  std::string scope;         // the request: method, path and target, "POST /api/v1/events"
+  std::string request_hash;  // hex SHA-256 of the request's body
+  int status = 0;            // the answer: status, JSON body and Location header ("" = none)
+  std::string body;
+  std::string location;
+  TimePoint created_at;
+  TimePoint expires_at;  // found and kept until then
+  friend bool operator==(const IdempotencyRecord&, const IdempotencyRecord&) = default;
+};
+using IdempotencyRecords = std::vector<IdempotencyRecord>;
+
 // A job a worker has just claimed, with the execution row of this attempt.
 struct ClaimedJob {
   JobRecord job;

@@ -1842,6 +1842,174 @@ TEST_P(StoreContractTest, NodesAreReplacedByTheirHeartbeatsAndPruned) {
   EXPECT_EQ((*nodes)[0].id, "node-a");
 }
 
+// An idempotency record of `principal` and `key`, created at `created_ms`, for a day.
+IdempotencyRecord IdempotencyOf(const std::string& principal, const std::string& key,
+                                int64_t created_ms = 50'000) {
+  return {.principal = principal,
+          .key = key,
+          .scope = "POST /api/v1/events/evt_1/run",
+          .request_hash = std::string(64, 'a'),
+          .status = 202,
+          .body = R"({"executionId":"exe_1","jobId":"job_1"})",
+          .location = "/api/v1/executions/exe_1",
+          .created_at = FromUnixMillis(created_ms),
+          .expires_at = FromUnixMillis(created_ms + 86'400'000)};
+}
+
+// Each creation a request can ask for writes its idempotency records with it; they are found
+// by principal and key until they expire.
+TEST_P(StoreContractTest, CreationsWriteTheirIdempotencyRecords) {
+  const IdempotencyRecord for_event = IdempotencyOf("user:usr_1", "k-event");
+  EventRecord event = MakeEvent("e");
+  ASSERT_TRUE(store_->InsertEvent(event, {}, std::nullopt, {for_event}));
+  auto [job, exec] = NewJobFor(event.id, FromUnixMillis(20'000));
+  // A webhook delivery keeps two: its signature's and its header's.
+  const IdempotencyRecord by_signature = IdempotencyOf("webhook:whk_1", "t=1,sha256=ab");
+  const IdempotencyRecord by_header = IdempotencyOf("webhook:whk_1", "delivery-7");
+  ASSERT_TRUE(store_->EnqueueJob(job, exec, {}, {by_signature, by_header}));
+  WorkflowRecord w;
+  w.id = NewId("wfl", FromUnixMillis(3'000));
+  w.owner_id = "usr_1";
+  w.name = "w";
+  w.nodes = {{.id = "n1", .event_id = event.id}};
+  ASSERT_TRUE(store_->InsertWorkflow(w, {}, std::nullopt, {IdempotencyOf("user:usr_1", "k-wf")}));
+  WorkflowRunRecord run;
+  run.id = NewId("wfr", FromUnixMillis(30'000));
+  run.workflow_id = w.id;
+  run.owner_id = "usr_1";
+  run.graph_json = "{}";
+  run.created_at = FromUnixMillis(30'000);
+  run.nodes = {{.node_id = "n1", .event_id = event.id}};
+  ASSERT_TRUE(store_->StartWorkflowRun(run, {}, {}, {IdempotencyOf("user:usr_1", "k-run")}));
+
+  const TimePoint now = FromUnixMillis(60'000);
+  for (const auto& [principal, key] :
+       std::vector<std::pair<std::string, std::string>>{{"user:usr_1", "k-event"},
+                                                        {"webhook:whk_1", "t=1,sha256=ab"},
+                                                        {"webhook:whk_1", "delivery-7"},
+                                                        {"user:usr_1", "k-wf"},
+                                                        {"user:usr_1", "k-run"}}) {
+    auto found = store_->FindIdempotencyRecord(principal, key, now);
+    ASSERT_TRUE(found) << found.error().message;
+    EXPECT_TRUE(found->has_value()) << key;
+  }
+  auto found = store_->FindIdempotencyRecord("user:usr_1", "k-event", now);
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ(**found, for_event);  // every field as written
+  // Another principal's key of the same text is another key.
+  EXPECT_FALSE(*store_->FindIdempotencyRecord("user:usr_2", "k-event", now));
+  // Expired: not found, even before retention deletes it.
+  EXPECT_FALSE(*store_->FindIdempotencyRecord("user:usr_1", "k-event", for_event.expires_at));
+}
+
+// The record and its creation are one write: a creation that fails leaves no record, and a
+// record that cannot be written (its key exists) leaves no creation.
+TEST_P(StoreContractTest, AnIdempotencyRecordAndItsCreationAreOneWrite) {
+  const TimePoint now = FromUnixMillis(60'000);
+  // The creation fails (no such event): no record.
+  auto [orphan, orphan_exec] = NewJobFor("evt_missing", FromUnixMillis(20'000));
+  auto failed = store_->EnqueueJob(orphan, orphan_exec, {}, {IdempotencyOf("user:usr_1", "k1")});
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, ErrorCode::kNotFound);
+  EXPECT_FALSE(*store_->FindIdempotencyRecord("user:usr_1", "k1", now));
+  WorkflowRecord w;
+  w.id = NewId("wfl", FromUnixMillis(3'000));
+  w.owner_id = "usr_1";
+  w.name = "w";
+  w.nodes = {{.id = "n1", .event_id = "evt_missing"}};
+  EXPECT_EQ(
+      store_->InsertWorkflow(w, {}, std::nullopt, {IdempotencyOf("user:usr_1", "k1")}).error().code,
+      ErrorCode::kNotFound);
+  EXPECT_FALSE(*store_->FindIdempotencyRecord("user:usr_1", "k1", now));
+
+  // The key is taken: the second run is not written, nor its audit row, whatever it creates.
+  EventRecord event = MakeEvent("e");
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
+  auto [first, first_exec] = NewJobFor(event.id, FromUnixMillis(20'000));
+  ASSERT_TRUE(store_->EnqueueJob(first, first_exec, {}, {IdempotencyOf("user:usr_1", "k1")}));
+  auto [second, second_exec] = NewJobFor(event.id, FromUnixMillis(20'001));
+  auto repeated = store_->EnqueueJob(second, second_exec,
+                                     MakeAudit({}, now, "run.start", "execution", second_exec.id),
+                                     {IdempotencyOf("user:usr_1", "k1", 55'000)});
+  ASSERT_FALSE(repeated);
+  EXPECT_EQ(repeated.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(store_->GetJob(second.id).error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(store_->ListAudit({.target_id = second_exec.id})->empty());
+  EventRecord other = MakeEvent("other");
+  EXPECT_EQ(store_->InsertEvent(other, {}, std::nullopt, {IdempotencyOf("user:usr_1", "k1")})
+                .error()
+                .code,
+            ErrorCode::kAlreadyExists);
+  EXPECT_EQ(store_->GetEvent(other.id).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ((*store_->FindIdempotencyRecord("user:usr_1", "k1", now))->created_at,
+            FromUnixMillis(50'000));  // the first one's
+  // Another principal may use the same key.
+  ASSERT_TRUE(store_->EnqueueJob(second, second_exec, {}, {IdempotencyOf("user:usr_2", "k1")}));
+  // Once expired, the key is free again (before retention deleted it).
+  auto [third, third_exec] = NewJobFor(event.id, FromUnixMillis(20'002));
+  const int64_t expired_ms = ToUnixMillis(IdempotencyOf("user:usr_1", "k1").expires_at);
+  ASSERT_TRUE(
+      store_->EnqueueJob(third, third_exec, {}, {IdempotencyOf("user:usr_1", "k1", expired_ms)}));
+  EXPECT_EQ(
+      (*store_->FindIdempotencyRecord("user:usr_1", "k1", FromUnixMillis(expired_ms)))->created_at,
+      FromUnixMillis(expired_ms));
+}
+
+// Many requests with one key at once (on PostgreSQL, each its own transaction on its own
+// connection): exactly one creates; the others write nothing and learn that the key is taken.
+TEST_P(StoreContractTest, ConcurrentRequestsWithOneIdempotencyKeyCreateOnce) {
+  EventRecord event = MakeEvent("e");
+  ASSERT_TRUE(store_->InsertEvent(event, {}));
+  constexpr int kRequests = 8;
+  std::vector<std::pair<JobRecord, ExecutionRecord>> jobs;
+  for (int n = 0; n < kRequests; ++n) {
+    jobs.push_back(NewJobFor(event.id, FromUnixMillis(20'000 + n)));
+  }
+  std::latch start(kRequests);
+  std::atomic<int> created{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int n = 0; n < kRequests; ++n) {
+    threads.emplace_back([&, n] {
+      start.arrive_and_wait();
+      const auto& [job, exec] = jobs[static_cast<size_t>(n)];
+      auto written = store_->EnqueueJob(job, exec, {}, {IdempotencyOf("user:usr_1", "same")});
+      if (written) {
+        ++created;
+      } else {
+        EXPECT_EQ(written.error().code, ErrorCode::kAlreadyExists) << written.error().message;
+        ++refused;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(refused.load(), kRequests - 1);
+  EXPECT_EQ(store_->ListExecutions({.event_id = event.id})->size(), 1u);
+}
+
+// Retention deletes expired records, oldest first and at most a batch at a time; the others stay.
+TEST_P(StoreContractTest, ExpiredIdempotencyRecordsArePrunedInBatches) {
+  EventRecord event = MakeEvent("e");
+  IdempotencyRecords records;
+  for (int n = 0; n < 5; ++n) {
+    records.push_back(IdempotencyOf("user:usr_1", "k" + std::to_string(n), 1'000 * (n + 1)));
+  }
+  ASSERT_TRUE(store_->InsertEvent(event, {}, std::nullopt, records));
+  // At this time, k0, k1 and k2 have expired.
+  const TimePoint now = records[2].expires_at;
+  EXPECT_EQ(*store_->PruneIdempotencyRecords(now, 2), 2);
+  EXPECT_EQ(*store_->PruneIdempotencyRecords(now, 2), 1);
+  EXPECT_EQ(*store_->PruneIdempotencyRecords(now, 2), 0);
+  const TimePoint before = FromUnixMillis(0);
+  for (int n = 0; n < 5; ++n) {
+    EXPECT_EQ(
+        store_->FindIdempotencyRecord("user:usr_1", "k" + std::to_string(n), before)->has_value(),
+        n >= 3)
+        << n;
+  }
+}
+
 std::unique_ptr<Store> OpenSqlite(const std::string& dir) {
   auto store = sqlite::OpenStore({.path = dir + "/cronium.db"});
   if (!store) {

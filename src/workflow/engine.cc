@@ -222,7 +222,8 @@ Result<std::string> Engine::Start(const store::WorkflowRecord& workflow,
       start.run, start.jobs,
       store::MakeAudit(options.actor, start.run.created_at, "workflow.run", "workflow_execution",
                        start.run.id,
-                       json{{"workflowId", workflow.id}, {"trigger", options.trigger}}.dump())));
+                       json{{"workflowId", workflow.id}, {"trigger", options.trigger}}.dump()),
+      options.idempotency ? options.idempotency(start) : store::IdempotencyRecords()));
   Written(start);
   return start.run.id;
 }

@@ -58,6 +58,9 @@ struct StartOptions {
   // Held QUEUED, with no node started, until no other run of the workflow is active (the
   // BUFFER overlap policies of schedules); then it starts as if just started.
   bool hold = false;
+  // Start: called with the run as it will be written (nodes and jobs); what it returns is
+  // written with it (see store::IdempotencyRecord). Unset: nothing.
+  std::function<store::IdempotencyRecords(const store::WorkflowRunStart&)> idempotency;
 };
 
 class Engine final : public store::JobEndHook {
@@ -71,7 +74,8 @@ class Engine final : public store::JobEndHook {
   Status Check(const store::WorkflowRecord& workflow);
 
   // Starts a run: every node PENDING, the start nodes' jobs queued. Returns the run's id.
-  // kFailedPrecondition for an ARCHIVED workflow; kAlreadyExists for a repeated unique_key.
+  // kFailedPrecondition for an ARCHIVED workflow; kAlreadyExists for a repeated unique_key or
+  // idempotency key.
   Result<std::string> Start(const store::WorkflowRecord& workflow, const StartOptions& options);
   // Start in two halves, for a caller that writes the run in a transaction of its own (the
   // scheduler, with its ledger): Plan builds the run and its jobs; Written, once they are

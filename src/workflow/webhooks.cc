@@ -72,10 +72,10 @@ Status Webhooks::Delete(const std::string& id, const store::Actor& actor) {
       id, store::MakeAudit(actor, clock_.Now(), "webhook.delete", "webhook", id));
 }
 
-Result<Delivery> Webhooks::Deliver(const std::string& key,
-                                   const std::optional<std::string>& timestamp,
-                                   const std::optional<std::string>& signature,
-                                   const std::string& body, const std::string& source) {
+Result<SignedDelivery> Webhooks::Authenticate(const std::string& key,
+                                              const std::optional<std::string>& timestamp,
+                                              const std::optional<std::string>& signature,
+                                              const std::string& body, const std::string& source) {
   if (key.empty() || key.size() > 128) return NotFound("no webhook has this key");
   CRONIUM_ASSIGN_OR_RETURN(store::WebhookRecord webhook, store_.FindWebhookByKey(key));
   if (!timestamp || !signature) {
@@ -99,7 +99,7 @@ Result<Delivery> Webhooks::Deliver(const std::string& key,
   }
   auto secret = Box()->Open(webhook.sealed_secret, Aad(webhook.id));
   if (!secret) return Internal("the webhook's secret cannot be decrypted with the current key");
-  const std::string expected = crypto::HmacSha256Hex(*secret, *timestamp + "." + body);
+  std::string expected = crypto::HmacSha256Hex(*secret, *timestamp + "." + body);
   std::string given = signature->substr(kScheme.size());
   for (char& c : given) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (!crypto::ConstantTimeEquals(given, expected)) {
@@ -113,9 +113,21 @@ Result<Delivery> Webhooks::Deliver(const std::string& key,
     error.retry_after_seconds = wait;
     return tl::unexpected(std::move(error));
   }
+  return SignedDelivery{.webhook = std::move(webhook),
+                        .timestamp = *timestamp,
+                        .sent_at = TimePoint(std::chrono::seconds(seconds)),
+                        .signature = std::move(expected),
+                        .body = body,
+                        .source = source};
+}
+
+Result<Delivery> Webhooks::Start(
+    const SignedDelivery& signed_delivery,
+    const std::function<store::IdempotencyRecords(const Delivery&)>& idempotency) {
+  const store::WebhookRecord& webhook = signed_delivery.webhook;
   // Only a correctly signed delivery learns whether its timestamp is stale.
   const TimePoint now = clock_.Now();
-  const auto sent = TimePoint(std::chrono::seconds(seconds));
+  const TimePoint sent = signed_delivery.sent_at;
   const auto skew = now > sent ? now - sent : sent - now;
   if (skew > options_.window) {
     return InvalidArgument(fmt::format(
@@ -124,14 +136,16 @@ Result<Delivery> Webhooks::Deliver(const std::string& key,
         options_.window.count()));
   }
   std::string input_json = "{}";
-  if (!body.empty()) {
-    const json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!signed_delivery.body.empty()) {
+    const json parsed = json::parse(signed_delivery.body, nullptr, /*allow_exceptions=*/false);
     if (parsed.is_discarded()) return InvalidArgument("the body must be JSON");
     input_json = parsed.dump();
   }
-  const store::Actor actor{
-      .type = "webhook", .id = webhook.owner_id, .name = webhook.id, .source = source};
-  const std::string unique_key = "webhook:" + webhook.id + ":" + expected;
+  const store::Actor actor{.type = "webhook",
+                           .id = webhook.owner_id,
+                           .name = webhook.id,
+                           .source = signed_delivery.source};
+  const std::string unique_key = "webhook:" + webhook.id + ":" + signed_delivery.signature;
   Delivery delivery{.target_type = webhook.target_type};
   if (webhook.target_type == "WORKFLOW") {
     CRONIUM_ASSIGN_OR_RETURN(store::WorkflowRecord workflow, store_.GetWorkflow(webhook.target_id));
@@ -139,9 +153,14 @@ Result<Delivery> Webhooks::Deliver(const std::string& key,
       return FailedPrecondition(fmt::format("the workflow is {}; set it ACTIVE to accept webhooks",
                                             ToString(workflow.status)));
     }
-    auto started = engine_.Start(
-        workflow,
-        {.actor = actor, .trigger = "WEBHOOK", .input_json = input_json, .unique_key = unique_key});
+    StartOptions options{
+        .actor = actor, .trigger = "WEBHOOK", .input_json = input_json, .unique_key = unique_key};
+    if (idempotency) {
+      options.idempotency = [&](const store::WorkflowRunStart& start) {
+        return idempotency(Delivery{.target_type = webhook.target_type, .run_id = start.run.id});
+      };
+    }
+    auto started = engine_.Start(workflow, options);
     if (!started && started.error().code == ErrorCode::kAlreadyExists) {
       return AlreadyExists("this delivery was received before (a replay)");
     }
@@ -152,9 +171,15 @@ Result<Delivery> Webhooks::Deliver(const std::string& key,
       return FailedPrecondition(
           fmt::format("the event is {}; set it ACTIVE to accept webhooks", ToString(event.status)));
     }
-    auto enqueued = queue_.Enqueue(
-        event,
-        {.actor = actor, .trigger = "WEBHOOK", .input_json = input_json, .unique_key = unique_key});
+    queue::EnqueueOptions options{
+        .actor = actor, .trigger = "WEBHOOK", .input_json = input_json, .unique_key = unique_key};
+    if (idempotency) {
+      options.idempotency = [&](const queue::EnqueuedRun& run) {
+        return idempotency(Delivery{
+            .target_type = webhook.target_type, .run_id = run.execution_id, .job_id = run.job_id});
+      };
+    }
+    auto enqueued = queue_.Enqueue(event, options);
     if (!enqueued && enqueued.error().code == ErrorCode::kAlreadyExists) {
       return AlreadyExists("this delivery was received before (a replay)");
     }
@@ -164,6 +189,15 @@ Result<Delivery> Webhooks::Deliver(const std::string& key,
   }
   (void)store_.TouchWebhook(webhook.id, now);
   return delivery;
+}
+
+Result<Delivery> Webhooks::Deliver(const std::string& key,
+                                   const std::optional<std::string>& timestamp,
+                                   const std::optional<std::string>& signature,
+                                   const std::string& body, const std::string& source) {
+  CRONIUM_ASSIGN_OR_RETURN(SignedDelivery signed_delivery,
+                           Authenticate(key, timestamp, signature, body, source));
+  return Start(signed_delivery);
 }
 
 Result<int> Webhooks::ResealAll(const crypto::SecretBox& target, const store::AuditEntry& audit) {

@@ -5,11 +5,13 @@
 //   X-Cronium-Timestamp: <Unix seconds>
 //   X-Cronium-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" under the secret>
 // and the body becomes the input of a new run. Deliveries older or newer than the window are
-// refused, and a delivery seen before (the same signature) is refused: its run's unique key is
-// "webhook:<id>:<signature>". Secrets are random, shown once at creation, and kept sealed.
+// refused, and a delivery seen before (the same signature) starts no second run: its run's unique
+// key is "webhook:<id>:<signature>" (the API answers such a redelivery with the first answer, from
+// its idempotency record). Secrets are random, shown once at creation, and kept sealed.
 // Thread-safe.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -38,6 +40,17 @@ struct NewWebhook {
   std::string secret;  // shown once
 };
 
+// A delivery whose webhook and signature were checked (and counted against its rate), not yet
+// started.
+struct SignedDelivery {
+  store::WebhookRecord webhook;
+  std::string timestamp;  // as sent: Unix seconds
+  TimePoint sent_at;      // that time
+  std::string signature;  // the verified HMAC, 64 lowercase hex digits
+  std::string body;
+  std::string source;  // the client's address
+};
+
 // What a delivery started.
 struct Delivery {
   std::string target_type;  // WORKFLOW or EVENT
@@ -62,11 +75,22 @@ class Webhooks {
                                                  const std::string& target_id);
   Status Delete(const std::string& id, const store::Actor& actor);
 
-  // Checks a delivery and starts its run. kNotFound: unknown key. kUnauthenticated: missing or
-  // malformed headers or a signature that does not match. kInvalidArgument: a timestamp
-  // outside the window, or a body that is not JSON. kAlreadyExists: a replay.
-  // kResourceExhausted (with retry_after_seconds): over the webhook's rate.
+  // Checks a delivery's webhook and signature (in constant time), then the webhook's rate.
+  // kNotFound: unknown key. kUnauthenticated: missing or malformed headers or a signature that
+  // does not match. kResourceExhausted (with retry_after_seconds): over the webhook's rate.
+  Result<SignedDelivery> Authenticate(const std::string& key,
+                                      const std::optional<std::string>& timestamp,
+                                      const std::optional<std::string>& signature,
+                                      const std::string& body, const std::string& source);
+  // Starts the run of a signed delivery. `idempotency`, when set, is called with what the run
+  // will be before it is written, and its records are written with it. kInvalidArgument: a
+  // timestamp outside the window, or a body that is not JSON. kAlreadyExists: a replay (the
+  // same signature), or an idempotency key used before; nothing is started.
   // kFailedPrecondition: the target is not ACTIVE.
+  Result<Delivery> Start(
+      const SignedDelivery& delivery,
+      const std::function<store::IdempotencyRecords(const Delivery&)>& idempotency = nullptr);
+  // Authenticate, then Start.
   Result<Delivery> Deliver(const std::string& key, const std::optional<std::string>& timestamp,
                            const std::optional<std::string>& signature, const std::string& body,
                            const std::string& source);

@@ -71,6 +71,9 @@ bool ServerProcess::Start() {
   const bool worker = !extra_args_.empty() && extra_args_.front() == "worker";
   std::vector<std::string> args{CroniumBinary(), "serve",      "--listen",
                                 "127.0.0.1:0",   "--data-dir", data_dir_};
+  if (std::find(extra_args_.begin(), extra_args_.end(), "--listen") != extra_args_.end()) {
+    args = {CroniumBinary(), "serve", "--data-dir", data_dir_};
+  }
   if (worker) args = {CroniumBinary(), "worker", "--data-dir", data_dir_};
   // Four workers unless the test asks for another number.
   if (std::find(extra_args_.begin(), extra_args_.end(), "--workers") == extra_args_.end()) {
@@ -141,6 +144,16 @@ void ServerProcess::Kill() {
   stdout_fd_ = -1;
 }
 
+int ServerProcess::WaitForExit() {
+  if (pid_ <= 0) return -1;
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  if (stdout_fd_ >= 0) ::close(stdout_fd_);
+  stdout_fd_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 std::string ServerProcess::Logs() const {
   std::ifstream in(log_path_);
   std::stringstream text;
@@ -189,6 +202,57 @@ CommandResult RunCronium(const std::vector<std::string>& args,
   }
   ::close(out_pipe[0]);
   ::close(err_pipe[0]);
+  return result;
+}
+
+BackgroundCronium::BackgroundCronium(const std::vector<std::string>& args,
+                                     const std::map<std::string, std::string>& env_extra) {
+  std::vector<std::string> argv_storage{CroniumBinary()};
+  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  auto env = BaseEnvironment(env_extra);
+  int out_pipe[2], err_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0) return;
+  if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
+    ::close(out_pipe[0]);
+    ::close(out_pipe[1]);
+    return;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  auto argv = Pointers(argv_storage);
+  auto envp = Pointers(env);
+  if (::posix_spawn(&pid_, argv_storage[0].c_str(), &actions, nullptr, argv.data(), envp.data()) !=
+      0) {
+    pid_ = -1;
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out_pipe[1]);
+  ::close(err_pipe[1]);
+  out_fd_ = out_pipe[0];
+  err_fd_ = err_pipe[0];
+}
+
+BackgroundCronium::~BackgroundCronium() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  if (out_fd_ >= 0) ::close(out_fd_);
+  if (err_fd_ >= 0) ::close(err_fd_);
+}
+
+CommandResult BackgroundCronium::Wait() {
+  CommandResult result;
+  if (pid_ <= 0) return result;
+  result.out = ReadAll(out_fd_);
+  result.err = ReadAll(err_fd_);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
 }
 

@@ -1,9 +1,10 @@
 #pragma once
 
-// Runs the real `cronium` binary as a child process for end-to-end tests: `serve` on port 0
-// with a given data dir, waiting (by reading its stdout, not by sleeping) until it prints the
-// address it listens on. Stops it by pid on destruction. With "worker" as the first extra
-// argument it runs `cronium worker` instead (no API: url() stays empty) and waits until it runs.
+// Runs the real `cronium` binary as a child process for end-to-end tests: `serve` on port 0 (or
+// on the --listen address among the extra arguments) with a given data dir, waiting (by reading
+// its stdout, not by sleeping) until it prints the address it listens on. Stops it by pid on
+// destruction. With "worker" as the first extra argument it runs `cronium worker` instead (no
+// API: url() stays empty) and waits until it runs.
 
 #include <sys/types.h>
 
@@ -30,6 +31,9 @@ class ServerProcess {
   int Stop();
   // SIGKILL and wait.
   void Kill();
+  // Waits until the server exits on its own; returns the exit status as Stop does (128 + the
+  // signal when killed).
+  int WaitForExit();
 
   const std::string& url() const { return url_; }
   const std::string& error() const { return error_; }
@@ -60,5 +64,25 @@ struct CommandResult {
 CommandResult RunCronium(const std::vector<std::string>& args,
                          const std::map<std::string, std::string>& env,
                          const std::string& stdin_text = "");
+
+// `cronium args...` (the CLI) running in the background, stdin from /dev/null; its output is
+// kept in pipes (small outputs only). Killed on destruction if still running.
+class BackgroundCronium {
+ public:
+  BackgroundCronium(const std::vector<std::string>& args,
+                    const std::map<std::string, std::string>& env);
+  ~BackgroundCronium();
+  BackgroundCronium(const BackgroundCronium&) = delete;
+  BackgroundCronium& operator=(const BackgroundCronium&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // Waits for the end; the outcome as RunCronium's.
+  CommandResult Wait();
+
+ private:
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  int err_fd_ = -1;
+};
 
 }  // namespace cronium::testutil

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "api/api.h"
+#include "api/internal/idempotency.h"
 #include "auth/principal.h"
 #include "base/error.h"
 #include "events/event_service.h"
@@ -52,6 +53,11 @@ class Handlers {
   // changes). kUnauthenticated / kPermissionDenied / kResourceExhausted.
   Result<auth::Principal> Authenticate(const http::Request& request);
   void RegisterAuthRoutes(http::Router& router);
+  // The idempotency key of a request that creates (see idempotency.h), read after the caller
+  // was authenticated; and, after its creation was written, the test-only crash point.
+  Result<IdempotentRequest> IdempotencyOf(const http::Request& request,
+                                          const auth::Principal& principal);
+  void WrittenForTest(const IdempotentRequest& request) const;
 
   // routes.cc
   Result<http::Response> Healthz(http::Request&);
@@ -82,6 +88,7 @@ class Handlers {
   Status SetSchedule(const std::string& target_id, bool workflow, const json& schedule,
                      const auth::Principal& principal);
   json RenderSchedule(const std::string& target_id);
+  static json RenderSchedule(const store::ScheduleRecord& record);
   // The event or workflow changed (status, deletion): the scheduler re-reads it.
   void RefreshSchedule(const std::string& target_id);
   // A page of the ledger, newest first; the next runs of the schedule, after `head`'s fields.
@@ -89,6 +96,9 @@ class Handlers {
   Result<http::Response> PreviewOf(http::Request& request, const std::string& target_id,
                                    TimePoint created_at, json head);
   http::Response EventResponse(int status, const events::Event& event, bool reveal);
+  // As EventResponse, with the schedule given rather than read (an event being created).
+  http::Response EventResponse(int status, const events::Event& event, bool reveal,
+                               const std::optional<store::ScheduleRecord>& schedule);
   Result<http::Response> ListExecutions(http::Request&, const auth::Principal&);
   Result<http::Response> CancelExecution(http::Request&, const auth::Principal&);
   void GetExecution(http::Request& request, http::Responder respond);

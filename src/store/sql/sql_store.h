@@ -69,16 +69,19 @@ class SqlStore final : public Store {
 
   Status Ping() override;
   Status TidyQueue() override;
+  using Store::EnqueueJob;
   using Store::InsertEvent;
   using Store::InsertWorkflow;
+  using Store::StartWorkflowRun;
   Status InsertEvent(const EventRecord& event, const AuditEntry& audit,
-                     const std::optional<NewSchedule>& schedule) override;
+                     const std::optional<NewSchedule>& schedule,
+                     const IdempotencyRecords& idempotency) override;
   Result<EventRecord> GetEvent(const std::string& id) override;
   Status UpdateEvent(const EventRecord& event, const AuditEntry& audit) override;
   Status DeleteEvent(const std::string& id, const AuditEntry& audit) override;
   Result<std::vector<EventRecord>> ListEvents(const EventQuery& query) override;
   Status EnqueueJob(const JobRecord& job, const ExecutionRecord& first_execution,
-                    const AuditEntry& audit) override;
+                    const AuditEntry& audit, const IdempotencyRecords& idempotency) override;
   Result<std::optional<ClaimedJob>> ClaimNextJob(const std::string& worker_id, TimePoint now,
                                                  TimePoint lease_expires_at) override;
   Result<std::string> MarkRunning(const std::string& job_id, const std::string& execution_id,
@@ -153,7 +156,8 @@ class SqlStore final : public Store {
       const AuditEntry& audit) override;
 
   Status InsertWorkflow(const WorkflowRecord& workflow, const AuditEntry& audit,
-                        const std::optional<NewSchedule>& schedule) override;
+                        const std::optional<NewSchedule>& schedule,
+                        const IdempotencyRecords& idempotency) override;
   Result<WorkflowRecord> GetWorkflow(const std::string& id) override;
   Status UpdateWorkflow(const WorkflowRecord& workflow, const AuditEntry& audit) override;
   Status SetWorkflowStatus(const std::string& id, EventStatus status, TimePoint now,
@@ -162,7 +166,7 @@ class SqlStore final : public Store {
   Result<std::vector<WorkflowRecord>> ListWorkflows(const WorkflowQuery& query) override;
   Status StartWorkflowRun(const WorkflowRunRecord& run,
                           const std::vector<std::pair<JobRecord, ExecutionRecord>>& jobs,
-                          const AuditEntry& audit) override;
+                          const AuditEntry& audit, const IdempotencyRecords& idempotency) override;
   Status ActivateWorkflowRun(const WorkflowRunStart& start, const AuditEntry& audit) override;
   Result<std::vector<WorkflowRunRecord>> ActiveWorkflowRuns(
       const std::string& workflow_id) override;
@@ -185,6 +189,11 @@ class SqlStore final : public Store {
   Result<int> RewriteWebhookSecrets(
       const std::function<Result<std::string>(const WebhookRecord&)>& rewrite,
       const AuditEntry& audit) override;
+
+  Result<std::optional<IdempotencyRecord>> FindIdempotencyRecord(const std::string& principal,
+                                                                 const std::string& key,
+                                                                 TimePoint now) override;
+  Result<int> PruneIdempotencyRecords(TimePoint now, int batch) override;
 
   Status PutNode(const NodeRecord& node) override;
   Result<std::vector<NodeRecord>> ListNodes() override;
