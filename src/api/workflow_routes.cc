@@ -340,6 +340,7 @@ Result<Response> Handlers::CreateWorkflow(Request& request, const auth::Principa
   // Rendered before the write, from what is written (see CreateEvent).
   json answer_body = RenderWorkflow(w, true);
   answer_body["schedule"] = planned ? RenderSchedule(planned->record) : json(nullptr);
+  answer_body["warnings"] = ScheduleWarnings(answer_body["schedule"]);
   Response answer = JsonResponse(201, answer_body);
   answer.headers.emplace_back("Location", "/api/v1/workflows/" + w.id);
   Status inserted = ctx_.store.InsertWorkflow(
