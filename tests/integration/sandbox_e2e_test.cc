@@ -821,8 +821,8 @@ must_fail devtcp-outside bash -c "exec 3<>/dev/tcp/10.0.0.1/80"
 
 // ---- 5-8. Limits ----------------------------------------------------------------------------
 
-TEST_F(SandboxE2eTest, AForkBombStopsAtTheProcessLimit) {
-  const std::string loop = CreateLimited("PYTHON", R"PY(
+// Python children that wait for a signal, until fork fails.
+constexpr const char* kPythonForkBomb = R"PY(
 import os, signal
 children = []
 try:
@@ -835,8 +835,10 @@ try:
     print("forked 1000")
 except OSError as e:
     print(f"fork failed after {len(children)}: {e.strerror}")
-)PY",
-                                         {{"pids", 32}});
+)PY";
+
+TEST_F(SandboxE2eTest, AForkBombStopsAtTheProcessLimit) {
+  const std::string loop = CreateLimited("PYTHON", kPythonForkBomb, {{"pids", 32}});
   json x = RunAndWait(loop);
   EXPECT_EQ(x["status"], "SUCCEEDED") << x.dump(2);
   EXPECT_EQ(x["endReason"], "exited with code 0; process limit 32 reached") << x.dump(2);
@@ -860,21 +862,8 @@ except OSError as e:
 // and not on others. Either limit contains it: the run ends by itself, says which limit
 // stopped it, and leaves nothing behind.
 TEST_F(SandboxE2eTest, Issue20APythonForkBombEndsAtWhicheverLimitItMeetsFirst) {
-  json x = RunAndWait(CreateLimited("PYTHON", R"PY(
-import os, signal
-children = []
-try:
-    for _ in range(1000):
-        pid = os.fork()
-        if pid == 0:
-            signal.pause()
-            os._exit(0)
-        children.append(pid)
-    print("forked 1000")
-except OSError as e:
-    print(f"fork failed after {len(children)}: {e.strerror}")
-)PY",
-                                    {{"memoryMb", 64}, {"pids", 32}}, 120));
+  json x =
+      RunAndWait(CreateLimited("PYTHON", kPythonForkBomb, {{"memoryMb", 64}, {"pids", 32}}, 120));
   const std::string reason = x.value("endReason", "");
   const bool pids = reason.find("process limit 32 reached") != std::string::npos;
   const bool memory = reason.find("memory limit 64 MiB exceeded") != std::string::npos;

@@ -127,12 +127,7 @@ bool ServerProcess::Start() {
 int ServerProcess::Stop() {
   if (pid_ <= 0) return -1;
   ::kill(pid_, SIGTERM);
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
-  pid_ = -1;
-  if (stdout_fd_ >= 0) ::close(stdout_fd_);
-  stdout_fd_ = -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return WaitForExit();
 }
 
 void ServerProcess::Kill() {
