@@ -959,7 +959,8 @@ TEST_F(SandboxE2eTest, Issue20RunsGoingAtOnceHaveUidsOfTheirOwn) {
     leaves.push_back(MakeFifo(std::string("leave-") + name));
     executions.push_back(
         Run(CreateScript("BASH",
-                         "touch /work/mine\necho \"$(id -u) $(id -g) $(stat -c %u /work/mine)\"\n"
+                         // In the run's work dir (its current directory).
+                         "touch mine\necho \"$(id -u) $(id -g) $(stat -c %u mine)\"\n"
                          "read line < " +
                              ready + "\nread line < " + leaves.back() + "\n")));
     WaitUntilScriptOpens(ready);
