@@ -11,6 +11,7 @@
 #include <fstream>
 #include <functional>
 #include <future>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -144,6 +145,11 @@ class ClusterE2eTest : public ::testing::Test {
       EXPECT_EQ(Sql(base_url_, "ALTER DATABASE " + database_ + " ALLOW_CONNECTIONS true"), "");
     }
     for (auto& [name, server] : servers_) {
+      if (server && HasFailure()) {
+        const std::string logs = server->Logs();
+        std::cerr << "---- the last logs of node " << name << ":\n"
+                  << logs.substr(logs.size() > 6000 ? logs.size() - 6000 : 0) << "\n";
+      }
       if (server && server->pid() > 0) {
         EXPECT_EQ(server->Stop(), 0) << server->Logs();
       }
@@ -160,7 +166,7 @@ class ClusterE2eTest : public ::testing::Test {
   testutil::ServerProcess& Start(const std::string& node, bool worker = false) {
     std::vector<std::string> args{"--database",         url_,      "--node-id",      node,
                                   "--isolation",        "process", "--heartbeat-ms", "300",
-                                  "--lease-ms",         "3000",    "--workers",      "4",
+                                  "--lease-ms",         lease_ms_, "--workers",      "4",
                                   "--queue-tidy-every", "100"};
     if (worker)
       args.insert(args.begin(), "worker");
@@ -185,6 +191,8 @@ class ClusterE2eTest : public ::testing::Test {
   // Starts node a alone and runs the Bash `script` there, so the run is a's; returns the
   // execution's id once it runs.
   std::string RunningOnA(const std::string& script) {
+    // These runs wait on the test; a loaded machine must not make their leases lapse.
+    lease_ms_ = "600000";
     Start("a");
     const std::string execution = RunOn(
         "a", {{"name", "steps"}, {"type", "BASH"}, {"content", script}, {"status", "ACTIVE"}});
@@ -265,6 +273,7 @@ class ClusterE2eTest : public ::testing::Test {
   }
 
   testutil::TempDir dir_;
+  std::string lease_ms_ = "3000";  // short: the kill tests recover the runs of killed nodes
   std::string base_url_;
   std::string database_;
   std::string url_;
@@ -361,7 +370,7 @@ TEST_F(ClusterE2eTest, ReadersOnOneNodeFollowARunOnAnother) {
     poll.set_timeout(std::chrono::seconds(30));
     return poll.Get(path + "?wait=60");
   });
-  { std::ofstream(fifo) << "go\n"; }
+  ASSERT_TRUE(testutil::WriteFifo(fifo, "go\n")) << "the script does not read " << fifo;
   json second = next("output");
   EXPECT_EQ(second["line"], "second\n");
   EXPECT_EQ(second["stream"], "stderr");
@@ -405,13 +414,13 @@ TEST_F(ClusterE2eTest, LiveOutputSurvivesListenersThatReconnect) {
   // b's listener is away while the run prints its second line: b misses it.
   AllowConnections(false);
   Cut("cronium listener b");
-  { std::ofstream(fifo) << "go\n"; }
+  ASSERT_TRUE(testutil::WriteFifo(fifo, "go\n")) << "the script does not read " << fifo;
   ASSERT_TRUE(tap.Saw("O\tb\t", "second"));
   AllowConnections(true);
   json second = next("output");  // asked for again once b listened again; "first" not twice
   EXPECT_EQ(second["line"], "second\n");
   EXPECT_EQ(second["sequence"], 2);
-  { std::ofstream(fifo) << "go\n"; }
+  ASSERT_TRUE(testutil::WriteFifo(fifo, "go\n")) << "the script does not read " << fifo;
   json third = next("output");
   EXPECT_EQ(third["line"], "third\n");
   EXPECT_EQ(third["sequence"], 3);

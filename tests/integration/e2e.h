@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "testutil/fifo.h"
 #include "testutil/http_client.h"
 #include "testutil/server_process.h"
 #include "testutil/temp_dir.h"
@@ -153,8 +154,7 @@ class E2eTest : public ::testing::Test {
     return path;
   }
   static void WaitUntilScriptOpens(const std::string& fifo) {
-    std::ofstream writer(fifo);  // blocks until the reader opens it
-    writer << "go\n";
+    EXPECT_TRUE(testutil::WriteFifo(fifo, "go\n")) << "no script opened " << fifo;
   }
 
   testutil::TempDir dir_;
