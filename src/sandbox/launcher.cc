@@ -8,7 +8,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
-#include <seccomp.h>
+#include <linux/seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -26,13 +26,16 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "sandbox/cgroup.h"
 #include "sandbox/mounts.h"
+#include "sandbox/payload_filter.h"  // generated at build time
 #include "sandbox/spec.h"
 
 namespace cronium::sandbox {
@@ -95,110 +98,6 @@ void WriteReport(const Report& report) {
     if (n <= 0) return;
     done += static_cast<size_t>(n);
   }
-}
-
-// ---- The payload's seccomp filter ----------------------------------------------------------
-
-// Syscalls a script has no business making: they change mounts, namespaces, the kernel or other
-// processes' memory. Denied with EPERM.
-constexpr const char* kDeniedSyscalls[] = {
-    "mount",
-    "umount",
-    "umount2",
-    "pivot_root",
-    "chroot",
-    "ptrace",
-    "process_vm_readv",
-    "process_vm_writev",
-    "kexec_load",
-    "kexec_file_load",
-    "init_module",
-    "finit_module",
-    "delete_module",
-    "bpf",
-    "perf_event_open",
-    "unshare",
-    "setns",
-    "keyctl",
-    "add_key",
-    "request_key",
-    "userfaultfd",
-    "fsopen",
-    "fsconfig",
-    "fsmount",
-    "fspick",
-    "move_mount",
-    "open_tree",
-    "mount_setattr",
-    "open_by_handle_at",
-    "name_to_handle_at",
-    "swapon",
-    "swapoff",
-    "reboot",
-    "settimeofday",
-    "clock_settime",
-    "clock_adjtime",
-    "adjtimex",
-    "acct",
-    "quotactl",
-    "syslog",
-    "iopl",
-    "ioperm",
-    "lookup_dcookie",
-    "vhangup",
-    "nfsservctl",
-    "pidfd_getfd",
-    "kcmp",
-    "fanotify_init",
-    // io_uring's operations are not seen by seccomp, and it is a large attack surface.
-    "io_uring_setup",
-    "io_uring_enter",
-    "io_uring_register",
-};
-
-constexpr uint64_t kNamespaceFlags[] = {CLONE_NEWNS,  CLONE_NEWUTS, CLONE_NEWIPC,   CLONE_NEWUSER,
-                                        CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP};
-
-scmp_filter_ctx BuildFilter(std::string* error) {
-  scmp_filter_ctx ctx = ::seccomp_init(SCMP_ACT_ALLOW);
-  if (ctx == nullptr) {
-    *error = "seccomp_init failed";
-    return nullptr;
-  }
-  int rc = 0;
-  for (const char* name : kDeniedSyscalls) {
-    const int nr = ::seccomp_syscall_resolve_name(name);
-    if (nr == __NR_SCMP_ERROR) continue;  // not on this architecture
-    rc = ::seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
-    if (rc != 0) break;
-  }
-  // clone: only without namespace flags. clone3 passes its flags in memory a filter cannot
-  // read: ENOSYS makes the C library fall back to clone.
-  for (uint64_t flag : kNamespaceFlags) {
-    if (rc != 0) break;
-    rc = ::seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-                            SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag));
-  }
-  if (rc == 0) rc = ::seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-  // Sockets of the families a script needs (Unix, IPv4, IPv6, netlink within its own network
-  // namespace) only: others, such as AF_VSOCK to a hypervisor, have no network namespace.
-  for (int family = 0; rc == 0 && family <= AF_NETLINK; ++family) {
-    if (family == AF_UNIX || family == AF_INET || family == AF_INET6 || family == AF_NETLINK) {
-      continue;
-    }
-    rc = ::seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
-                            SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family)));
-  }
-  if (rc == 0) {
-    rc = ::seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
-                            SCMP_A0(SCMP_CMP_GT, static_cast<scmp_datum_t>(AF_NETLINK)));
-  }
-  if (rc != 0) {
-    *error = std::string("seccomp rule: ") + std::strerror(-rc);
-    ::seccomp_release(ctx);
-    return nullptr;
-  }
-  return ctx;
 }
 
 // ---- The file system ------------------------------------------------------------------------
@@ -541,62 +440,102 @@ int ListenForRuntime(int status_fd) {
 
 // ---- The payload ----------------------------------------------------------------------------
 
-[[noreturn]] void ExecPayload(const Request& request, scmp_filter_ctx filter, int status_fd) {
+// Everything the payload needs from its start to its exec, made beforehand: in between it
+// shares PID 1's memory (CLONE_VM|CLONE_VFORK, PID 1 waiting), so it allocates nothing and
+// only calls the kernel. Starting it so copies no page tables and takes no copy-on-write
+// faults, and the program it loads is the filter compiled at build time.
+struct PayloadStart {
+  explicit PayloadStart(const Request& request) : program(request.program) {
+    storage.push_back(request.program);
+    storage.insert(storage.end(), request.args.begin(), request.args.end());
+    for (auto& s : storage) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    for (const auto& [key, value] : request.env) env_storage.push_back(key + "=" + value);
+    for (auto& s : env_storage) envp.push_back(s.data());
+    envp.push_back(nullptr);
+    if (request.limits.cpu_seconds > 0) {
+      cpu = rlimit{request.limits.cpu_seconds, request.limits.cpu_seconds + 1};
+    }
+    // 1, not 0, where the hard limit allows: the kernel then also skips a core_pattern pipe to
+    // a host helper. (Without CAP_SYS_RESOURCE a hard limit of 0 cannot be raised.)
+    ::getrlimit(RLIMIT_CORE, &core);
+    core.rlim_cur = core.rlim_max = std::min<rlim_t>(1, core.rlim_max);
+    open_files = rlimit{request.limits.open_files, request.limits.open_files};
+    uid = request.uid;
+    gid = request.gid;
+    filter.len = static_cast<unsigned short>(std::size(kPayloadFilter));
+    filter.filter = const_cast<sock_filter*>(kPayloadFilter);
+  }
+
+  std::string program;
+  std::vector<std::string> storage, env_storage;
+  std::vector<char*> argv, envp;
+  std::optional<rlimit> cpu;
+  rlimit core{};
+  rlimit open_files{};
+  uid_t uid = 0;
+  gid_t gid = 0;
+  sock_fprog filter{};
+  int status_fd = -1;
+};
+
+// FailInside for the payload before its exec: no allocation (PID 1's memory is shared).
+[[noreturn]] void FailPayload(int status_fd, const char* what, const char* detail = nullptr) {
+  const char* reason = ::strerrordesc_np(errno);
+  char line[600];
+  const int n = std::snprintf(line, sizeof line, "%c%s%s%s: %s\n", kErrorRecord, what,
+                              detail ? " " : "", detail ? detail : "",
+                              reason ? reason : "unknown error");
+  if (n > 0) {
+    size_t size = static_cast<size_t>(n);
+    if (size >= sizeof line) {  // cut: still one line
+      size = sizeof line - 1;
+      line[size - 1] = '\n';
+    }
+    WriteAll(status_fd, line, size);
+  }
+  ::_exit(127);
+}
+
+int ExecPayload(void* argument) {
+  const PayloadStart& start = *static_cast<const PayloadStart*>(argument);
+  const int status_fd = start.status_fd;
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
+  struct sigaction fallback {};
+  fallback.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &fallback, nullptr);
   ::setsid();
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
 
-  const auto limit = [&](int resource, rlim_t soft, rlim_t hard, const char* name) {
-    const rlimit value{soft, hard};
-    if (::setrlimit(resource, &value) != 0) FailInside(status_fd, Errno(name));
-  };
-  if (request.limits.cpu_seconds > 0) {
-    limit(RLIMIT_CPU, request.limits.cpu_seconds, request.limits.cpu_seconds + 1, "RLIMIT_CPU");
-  }
-  // 1, not 0, where the hard limit allows: the kernel then also skips a core_pattern pipe to a
-  // host helper. (Without CAP_SYS_RESOURCE a hard limit of 0 cannot be raised.)
-  rlimit core{};
-  ::getrlimit(RLIMIT_CORE, &core);
-  const rlim_t core_limit = std::min<rlim_t>(1, core.rlim_max);
-  limit(RLIMIT_CORE, core_limit, core_limit, "RLIMIT_CORE");
-  limit(RLIMIT_NOFILE, request.limits.open_files, request.limits.open_files, "RLIMIT_NOFILE");
+  if (start.cpu && ::setrlimit(RLIMIT_CPU, &*start.cpu) != 0) FailPayload(status_fd, "RLIMIT_CPU");
+  if (::setrlimit(RLIMIT_CORE, &start.core) != 0) FailPayload(status_fd, "RLIMIT_CORE");
+  if (::setrlimit(RLIMIT_NOFILE, &start.open_files) != 0) FailPayload(status_fd, "RLIMIT_NOFILE");
 
-  // No capabilities now or after exec; then the unprivileged identity.
+  // No capabilities now or after exec; then the unprivileged identity. Raw system calls: the
+  // C library's set*id wrappers coordinate threads, which this child of PID 1 is not.
   for (int cap = 0; cap <= 63; ++cap) {
     if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno == EINVAL) break;
   }
   ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-  if (::setgroups(0, nullptr) != 0) FailInside(status_fd, Errno("setgroups"));
-  if (::setresgid(request.gid, request.gid, request.gid) != 0) {
-    FailInside(status_fd, Errno("setresgid"));
+  if (::syscall(SYS_setgroups, 0, nullptr) != 0) FailPayload(status_fd, "setgroups");
+  if (::syscall(SYS_setresgid, start.gid, start.gid, start.gid) != 0) {
+    FailPayload(status_fd, "setresgid");
   }
-  if (::setresuid(request.uid, request.uid, request.uid) != 0) {
-    FailInside(status_fd, Errno("setresuid"));
+  if (::syscall(SYS_setresuid, start.uid, start.uid, start.uid) != 0) {
+    FailPayload(status_fd, "setresuid");
   }
-  if (::chdir(std::string(kWorkDir).c_str()) != 0) FailInside(status_fd, Errno("chdir /work"));
-  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) FailInside(status_fd, Errno("no_new_privs"));
-
-  std::vector<std::string> storage{request.program};
-  storage.insert(storage.end(), request.args.begin(), request.args.end());
-  std::vector<char*> argv;
-  for (auto& s : storage) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_storage;
-  for (const auto& [key, value] : request.env) env_storage.push_back(key + "=" + value);
-  std::vector<char*> envp;
-  for (auto& s : env_storage) envp.push_back(s.data());
-  envp.push_back(nullptr);
+  if (::chdir(kWorkDir.data()) != 0) FailPayload(status_fd, "chdir /work");
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) FailPayload(status_fd, "no_new_privs");
 
   // Every descriptor but 0-2 closes at exec (the status pipe stays until then, for errors).
   ::syscall(SYS_close_range, 3u, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */);
-  if (const int rc = ::seccomp_load(filter); rc != 0) {
-    FailInside(status_fd, std::string("seccomp: ") + std::strerror(-rc));
+  if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &start.filter) != 0) {
+    FailPayload(status_fd, "seccomp");
   }
-  ::execve(request.program.c_str(), argv.data(), envp.data());
-  FailInside(status_fd, Errno("cannot run " + request.program));
+  ::execve(start.program.c_str(), start.argv.data(), start.envp.data());
+  FailPayload(status_fd, "cannot run", start.program.c_str());
 }
 
 // ---- The sandbox's PID 1 --------------------------------------------------------------------
@@ -649,9 +588,6 @@ void ApplyRunRequest(const Request& prepared, const Request& run, int status_fd)
     if (helpers_fd < 0) FailInside(status_fd, Errno("open the helpers dir " + request.helpers_dir));
   }
   BuildRoot(request, status_fd, share_fds, helpers_fd);
-  std::string error;
-  scmp_filter_ctx filter = BuildFilter(&error);
-  if (filter == nullptr) FailInside(status_fd, error);
   const int listen_fd = socket_fd >= 0 ? ListenForRuntime(status_fd) : -1;
 
   char go = 0;
@@ -679,10 +615,13 @@ void ApplyRunRequest(const Request& prepared, const Request& run, int status_fd)
   const int signal_fd = ::signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
   if (signal_fd < 0) FailInside(status_fd, Errno("signalfd"));
 
-  const pid_t payload = ::fork();
-  if (payload < 0) FailInside(status_fd, Errno("fork"));
-  if (payload == 0) ExecPayload(*run, filter, status_fd);
-  ::seccomp_release(filter);
+  PayloadStart start(*run);
+  start.status_fd = status_fd;
+  // The payload's stack until its exec (PID 1 waits meanwhile, so one is enough).
+  alignas(64) static char payload_stack[64 << 10];
+  const pid_t payload = ::clone(ExecPayload, payload_stack + sizeof payload_stack,
+                                CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
+  if (payload < 0) FailInside(status_fd, Errno("start the payload"));
 
   Forwarder forwarder(listen_fd, socket_fd);
   std::vector<pollfd> fds;
