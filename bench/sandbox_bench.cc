@@ -79,7 +79,7 @@ struct Command {
 class BareSpawner {
  public:
   explicit BareSpawner(const std::string& home) {
-    env_ = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + home, "LANG=C.UTF-8"};
+    env_ = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + home, "SHELL=/bin/sh", "LANG=C.UTF-8"};
     null_fd_ = ::open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null_fd_ < 0) Fail(std::string("open /dev/null: ") + std::strerror(errno));
   }
@@ -122,7 +122,11 @@ exec::RunSpec SandboxSpec(const Command& command) {
   exec::RunSpec spec;
   spec.program = command.program;
   spec.args = command.args;
-  spec.env = {{"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"HOME", "{workdir}"}, {"LANG", "C.UTF-8"}};
+  // What the server gives every run (worker::ScriptEnvironment), but the runtime's variables.
+  spec.env = {{"PATH", "/usr/local/bin:/usr/bin:/bin"},
+              {"HOME", "{workdir}"},
+              {"SHELL", "/bin/sh"},
+              {"LANG", "C.UTF-8"}};
   spec.timeout = milliseconds(30'000);
   return spec;
 }
@@ -265,6 +269,19 @@ int Main(int argc, char** argv) {
             Thousands(parallel_runs) + " runs)",
         Thousands(sandbox_rate) + " runs/s", "-",
         Thousands(bare_rate) + " spawns/s (bare, " + std::to_string(threads) + " in parallel)");
+  }
+
+  // The same for bash: what a BASH event runs, so the baseline of the HTTP API's runs/s row
+  // (make bench's e2e part), which runs BASH events of `true`.
+  const Command& bash_command = commands[1];
+  const exec::RunSpec bash_spec = SandboxSpec(bash_command);
+  {
+    const double bare_rate = RunsPerSecond(2, parallel_runs, [&] { bare.Run(bash_command); });
+    const double sandbox_rate = RunsPerSecond(
+        2, parallel_runs, [&] { RunSandboxed(executor, bash_spec, bash_command.name); });
+    Row("sandboxed runs/s, bash -c true, 2 in parallel (" + Thousands(parallel_runs) + " runs)",
+        Thousands(sandbox_rate) + " runs/s", "-",
+        Thousands(bare_rate) + " spawns/s (bare, 2 in parallel)");
   }
 
   // 3. The same with what the server adds to every sandbox for the runtime API: the worker's

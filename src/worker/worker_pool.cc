@@ -42,6 +42,9 @@ std::map<std::string, std::string> ScriptEnvironment(std::map<std::string, std::
                                                      const RuntimeAccess* runtime) {
   std::map<std::string, std::string> env = {{"PATH", "/usr/local/bin:/usr/bin:/bin"},
                                             {"HOME", "{workdir}"},
+                                            // Else bash looks the run's uid up in the user
+                                            // database at every start (NSS modules and all).
+                                            {"SHELL", "/bin/sh"},
                                             {"TMPDIR", "{workdir}"},
                                             {"LANG", "C.UTF-8"},
                                             {"PYTHONUNBUFFERED", "1"},

@@ -296,5 +296,14 @@ TEST(ScriptEnvironmentTest, TheRuntimeComesFirstAndTheEventsOwnValuesStay) {
   EXPECT_EQ(plain["PATH"], "/usr/local/bin:/usr/bin:/bin");
 }
 
+// A shell is named, so bash does not look the run's uid up in the user database at every start
+// (in the sandbox that uid has no entry, and the lookup went through every NSS module); an
+// event's own SHELL stays.
+TEST(ScriptEnvironmentTest, AShellIsNamedUnlessTheEventNamesOne) {
+  EXPECT_EQ(ScriptEnvironment({}, "exe_1", "job_1", "evt_1")["SHELL"], "/bin/sh");
+  EXPECT_EQ(ScriptEnvironment({{"SHELL", "/bin/bash"}}, "exe_1", "job_1", "evt_1")["SHELL"],
+            "/bin/bash");
+}
+
 }  // namespace
 }  // namespace cronium::worker
