@@ -1,7 +1,9 @@
 #pragma once
 
 // The client subcommands of `cronium` (event ..., execution ...), which talk to a running server
-// over the REST API. CLI11 stays inside commands.cc and server/main.cc.
+// over the REST API: a file for each domain (<domain>_commands.cc), added here by
+// AddClientCommands (commands.cc). CLI11 stays inside those files (through
+// internal/command_util.h) and server/main.cc.
 
 namespace CLI {
 class App;

@@ -1,7 +1,8 @@
 #pragma once
 
-// The REST handlers, shared by routes.cc (events, executions, system) and auth_routes.cc
-// (auth, tokens, users, audit). Internal to api/.
+// The REST handlers, a file for each domain (<domain>_routes.cc: events, schedules, executions,
+// system, workflows, variables, auth with tokens, users and audit), registered by routes.cc;
+// what they share is in internal/handlers.cc. Internal to api/.
 
 #include <nlohmann/json.hpp>
 #include <string>
@@ -13,6 +14,10 @@
 #include "events/event_service.h"
 #include "http/message.h"
 #include "store/records.h"
+
+namespace cronium::scheduler {
+struct ScheduleSpec;
+}
 
 namespace cronium::api::internal {
 
@@ -36,6 +41,9 @@ Status ReadWait(const http::Request& request, int max_seconds, int& seconds);
 Status ReadLimit(const http::Request& request, int& limit);
 // Reads ?limit= and ?cursor= (an id this API returned).
 Status ReadPaging(const http::Request& request, int& limit, std::string& cursor);
+// A "schedule" value, validated now so that a bad schedule never leaves a half-made event or
+// workflow behind (schedule_routes.cc).
+Result<scheduler::ScheduleSpec> ParseSchedule(const json& schedule, TimePoint now);
 
 // Handlers is one reference wide, so each route keeps its own copy.
 class Handlers {
@@ -47,19 +55,20 @@ class Handlers {
   using Public = Result<http::Response> (Handlers::*)(http::Request&);
   using Private = Result<http::Response> (Handlers::*)(http::Request&, const auth::Principal&);
 
+  // routes.cc
   void BindPublic(http::Router& router, http::Method method, std::string pattern, Public handler);
   void Bind(http::Router& router, http::Method method, std::string pattern, Private handler);
+  // internal/handlers.cc
   // Resolves the caller from an API token or a session cookie (checking the CSRF token on
   // changes). kUnauthenticated / kPermissionDenied / kResourceExhausted.
   Result<auth::Principal> Authenticate(const http::Request& request);
-  void RegisterAuthRoutes(http::Router& router);
   // The idempotency key of a request that creates (see idempotency.h), read after the caller
   // was authenticated; and, after its creation was written, the test-only crash point.
   Result<IdempotentRequest> IdempotencyOf(const http::Request& request,
                                           const auth::Principal& principal);
   void WrittenForTest(const IdempotentRequest& request) const;
 
-  // routes.cc
+  // system_routes.cc
   Result<http::Response> Healthz(http::Request&);
   Result<http::Response> Readyz(http::Request&);
   Result<http::Response> SystemInfo(http::Request&, const auth::Principal&);
@@ -67,6 +76,8 @@ class Handlers {
   Result<http::Response> Resume(http::Request&, const auth::Principal&);
   Result<http::Response> DrainStatus(http::Request&, const auth::Principal&);
   Result<http::Response> ListNodes(http::Request&, const auth::Principal&);
+
+  // event_routes.cc
   Result<http::Response> ListEvents(http::Request&, const auth::Principal&);
   Result<http::Response> CreateEvent(http::Request&, const auth::Principal&);
   Result<http::Response> GetEvent(http::Request&, const auth::Principal&);
@@ -76,6 +87,13 @@ class Handlers {
   Result<http::Response> ListEventExecutions(http::Request&, const auth::Principal&);
   Result<http::Response> Ledger(http::Request&, const auth::Principal&);
   Result<http::Response> PreviewEventSchedule(http::Request&, const auth::Principal&);
+  http::Response EventResponse(int status, const events::Event& event, bool reveal);
+  // As EventResponse, with the schedule given rather than read (an event being created).
+  http::Response EventResponse(int status, const events::Event& event, bool reveal,
+                               const std::optional<store::ScheduleRecord>& schedule);
+  Result<store::EventRecord> VisibleEvent(const std::string& id, const auth::Principal&);
+
+  // schedule_routes.cc
   // Schedules of events and workflows (`target_id` names either). CheckSchedule validates a
   // "schedule" value (not null) before anything is written; SetSchedule sets it (null removes
   // the schedule, if there is one).
@@ -95,22 +113,21 @@ class Handlers {
   Result<http::Response> LedgerOf(http::Request& request, const std::string& target_id);
   Result<http::Response> PreviewOf(http::Request& request, const std::string& target_id,
                                    TimePoint created_at, json head);
-  http::Response EventResponse(int status, const events::Event& event, bool reveal);
-  // As EventResponse, with the schedule given rather than read (an event being created).
-  http::Response EventResponse(int status, const events::Event& event, bool reveal,
-                               const std::optional<store::ScheduleRecord>& schedule);
+  Result<http::Response> PreviewSchedule(http::Request&, const auth::Principal&);
+
+  // execution_routes.cc
   Result<http::Response> ListExecutions(http::Request&, const auth::Principal&);
   Result<http::Response> CancelExecution(http::Request&, const auth::Principal&);
   void GetExecution(http::Request& request, http::Responder respond);
-  // stream_routes.cc
-  void StreamExecution(http::Request& request, http::Responder respond);
   Result<http::Response> ListExecutionsMatching(http::Request&, const auth::Principal&,
                                                 std::string event_id);
-  Result<store::EventRecord> VisibleEvent(const std::string& id, const auth::Principal&);
   Result<store::ExecutionRecord> VisibleExecution(const std::string& id, const auth::Principal&);
   Result<store::ExecutionRecord> LoadExecution(const std::string& id);
   // The execution with its job (attempts, what runs next), for single-execution answers.
   http::Response ExecutionResponse(int status, const store::ExecutionRecord& execution);
+
+  // stream_routes.cc
+  void StreamExecution(http::Request& request, http::Responder respond);
 
   // workflow_routes.cc
   void RegisterWorkflowRoutes(http::Router& router);
@@ -145,6 +162,7 @@ class Handlers {
   Result<http::Response> DeleteVariable(http::Request&, const auth::Principal&);
 
   // auth_routes.cc
+  void RegisterAuthRoutes(http::Router& router);
   Result<http::Response> Login(http::Request&);
   Result<http::Response> AcceptInvite(http::Request&);
   Result<http::Response> Logout(http::Request&, const auth::Principal&);
@@ -162,7 +180,6 @@ class Handlers {
   Result<http::Response> DeleteUser(http::Request&, const auth::Principal&);
   Result<http::Response> ListAudit(http::Request&, const auth::Principal&);
   Result<http::Response> RotateKeys(http::Request&, const auth::Principal&);
-  Result<http::Response> PreviewSchedule(http::Request&, const auth::Principal&);
 
   ApiContext& ctx_;
 };

@@ -22,8 +22,9 @@
 // kUnavailable, since whether it committed is unknown.
 //
 // and DialectOf(conn) (found by argument-dependent lookup) for the SQL that differs. The
-// definitions are in sql_store_impl.inc, included only by the backends' .cc files, which
-// instantiate the template once each.
+// definitions are in sql_store_<domain>.inc, a file for each domain, gathered by
+// sql_store_impl.inc, which only the backends' .cc files include; they instantiate the template
+// once each.
 
 #include <atomic>
 #include <memory>
@@ -67,12 +68,12 @@ class SqlStore final : public Store {
  public:
   explicit SqlStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
 
-  Status Ping() override;
-  Status TidyQueue() override;
   using Store::EnqueueJob;
   using Store::InsertEvent;
   using Store::InsertWorkflow;
   using Store::StartWorkflowRun;
+
+  // Events, schedules, the ledger: sql_store_events.inc.
   Status InsertEvent(const EventRecord& event, const AuditEntry& audit,
                      const std::optional<NewSchedule>& schedule,
                      const IdempotencyRecords& idempotency) override;
@@ -80,6 +81,20 @@ class SqlStore final : public Store {
   Status UpdateEvent(const EventRecord& event, const AuditEntry& audit) override;
   Status DeleteEvent(const std::string& id, const AuditEntry& audit) override;
   Result<std::vector<EventRecord>> ListEvents(const EventQuery& query) override;
+  Result<int> RewriteEventEnvVars(
+      const std::function<Result<std::vector<SealedEnvVar>>(const EventRecord&)>& rewrite,
+      const AuditEntry& audit) override;
+  Status PutSchedule(const ScheduleRecord& schedule, const AuditEntry& audit) override;
+  Result<ScheduleRecord> GetSchedule(const std::string& target_id) override;
+  Status DeleteSchedule(const std::string& target_id, const AuditEntry& audit) override;
+  Result<std::vector<ScheduleRecord>> ListSchedules() override;
+  Result<std::vector<ScheduleWithTarget>> ListSchedulesWithTargets() override;
+  Result<std::vector<bool>> ApplyScheduleSteps(const std::vector<ScheduleStep>& steps) override;
+  Result<std::vector<LedgerRecord>> ListLedger(const std::string& target_id,
+                                               const std::string& before_id, int limit) override;
+  Result<int> PruneLedger(TimePoint before) override;
+
+  // Jobs and executions: sql_store_jobs.inc.
   Status EnqueueJob(const JobRecord& job, const ExecutionRecord& first_execution,
                     const AuditEntry& audit, const IdempotencyRecords& idempotency) override;
   Result<std::optional<ClaimedJob>> ClaimNextJob(const std::string& worker_id, TimePoint now,
@@ -101,18 +116,6 @@ class SqlStore final : public Store {
   Result<std::vector<std::pair<RunStatus, int64_t>>> CountJobs() override;
   Result<int> PruneJobs(TimePoint before, int keep_per_event, int batch,
                         TimePoint keep_since) override;
-  Result<int> RewriteEventEnvVars(
-      const std::function<Result<std::vector<SealedEnvVar>>(const EventRecord&)>& rewrite,
-      const AuditEntry& audit) override;
-  Status PutSchedule(const ScheduleRecord& schedule, const AuditEntry& audit) override;
-  Result<ScheduleRecord> GetSchedule(const std::string& target_id) override;
-  Status DeleteSchedule(const std::string& target_id, const AuditEntry& audit) override;
-  Result<std::vector<ScheduleRecord>> ListSchedules() override;
-  Result<std::vector<ScheduleWithTarget>> ListSchedulesWithTargets() override;
-  Result<std::vector<bool>> ApplyScheduleSteps(const std::vector<ScheduleStep>& steps) override;
-  Result<std::vector<LedgerRecord>> ListLedger(const std::string& target_id,
-                                               const std::string& before_id, int limit) override;
-  Result<int> PruneLedger(TimePoint before) override;
   Result<std::vector<JobRecord>> ActiveJobs(const std::string& event_id) override;
   Result<JobRecord> GetJob(const std::string& id) override;
   Result<ExecutionRecord> GetExecution(const std::string& id) override;
@@ -120,7 +123,10 @@ class SqlStore final : public Store {
   Status SetExecutionOutput(const std::string& execution_id,
                             const std::string& output_json) override;
   Status SetExecutionCondition(const std::string& execution_id, bool condition) override;
+  Status TidyQueue() override;
+  void SetJobEndHook(JobEndHook* hook) override { hook_.store(hook); }
 
+  // Users, sessions, API tokens, key checks: sql_store_users.inc.
   Status InsertUser(const UserRecord& user, const AuditEntry& audit) override;
   Result<UserRecord> GetUser(const std::string& id) override;
   Result<UserRecord> FindUserByLogin(const std::string& login) override;
@@ -144,6 +150,11 @@ class SqlStore final : public Store {
   Status RevokeApiToken(const std::string& id, TimePoint at, const AuditEntry& audit) override;
   Status TouchApiToken(const std::string& id, TimePoint at) override;
 
+  Result<std::string> RecordKeyCheck(const std::string& name, const std::string& value,
+                                     TimePoint at) override;
+  Status SetKeyCheck(const std::string& name, const std::string& value, TimePoint at) override;
+
+  // Variables: sql_store_variables.inc.
   Result<VariableRecord> GetVariable(const std::string& user_id, const std::string& key) override;
   Result<VariableRecord> PutVariable(const VariableRecord& variable, const VariableLimits& limits,
                                      const AuditEntry& audit) override;
@@ -155,6 +166,7 @@ class SqlStore final : public Store {
       const std::function<Result<std::string>(const VariableRecord&)>& rewrite,
       const AuditEntry& audit) override;
 
+  // Workflows, runs, webhooks: sql_store_workflows.inc.
   Status InsertWorkflow(const WorkflowRecord& workflow, const AuditEntry& audit,
                         const std::optional<NewSchedule>& schedule,
                         const IdempotencyRecords& idempotency) override;
@@ -175,7 +187,6 @@ class SqlStore final : public Store {
   Result<std::vector<JobRecord>> CancelWorkflowRun(const std::string& id, const std::string& reason,
                                                    TimePoint now, const AuditEntry& audit) override;
   Result<int> PruneWorkflowRuns(TimePoint before, int batch) override;
-  void SetJobEndHook(JobEndHook* hook) override { hook_.store(hook); }
   Status InsertWebhook(const WebhookRecord& webhook, const AuditEntry& audit) override;
   Result<WebhookRecord> GetWebhook(const std::string& id) override;
   Result<WebhookRecord> FindWebhookByKey(const std::string& key) override;
@@ -183,25 +194,24 @@ class SqlStore final : public Store {
                                                   const std::string& target_id) override;
   Status DeleteWebhook(const std::string& id, const AuditEntry& audit) override;
   Status TouchWebhook(const std::string& id, TimePoint at) override;
-  Result<std::string> RecordKeyCheck(const std::string& name, const std::string& value,
-                                     TimePoint at) override;
-  Status SetKeyCheck(const std::string& name, const std::string& value, TimePoint at) override;
   Result<int> RewriteWebhookSecrets(
       const std::function<Result<std::string>(const WebhookRecord&)>& rewrite,
       const AuditEntry& audit) override;
 
+  // The audit log, idempotency records: sql_store_audit.inc.
+  Status AppendAudit(const AuditEntry& entry) override;
+  Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) override;
+  Result<int> PruneAudit(TimePoint before) override;
   Result<std::optional<IdempotencyRecord>> FindIdempotencyRecord(const std::string& principal,
                                                                  const std::string& key,
                                                                  TimePoint now) override;
   Result<int> PruneIdempotencyRecords(TimePoint now, int batch) override;
 
+  // The database, nodes: sql_store_system.inc.
+  Status Ping() override;
   Status PutNode(const NodeRecord& node) override;
   Result<std::vector<NodeRecord>> ListNodes() override;
   Result<int> PruneNodes(TimePoint before) override;
-
-  Status AppendAudit(const AuditEntry& entry) override;
-  Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& query) override;
-  Result<int> PruneAudit(TimePoint before) override;
 
   Db& db() { return *db_; }
 

@@ -1,0 +1,231 @@
+// Schedules of events and workflows: checking and setting one, rendering it, its ledger, and
+// previews of the runs it plans (/api/v1/schedules/preview and the events' and workflows'
+// schedule/preview).
+
+#include <date/tz.h>
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "api/internal/handlers.h"
+#include "base/time_format.h"
+#include "scheduler/cron_expression.h"
+#include "scheduler/schedule_spec.h"
+#include "scheduler/scheduler.h"
+#include "store/store.h"
+
+namespace cronium::api::internal {
+namespace {
+
+using http::Request;
+using http::Response;
+
+}  // namespace
+
+Result<scheduler::ScheduleSpec> ParseSchedule(const json& schedule, TimePoint now) {
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto spec, scheduler::ScheduleSpecFromJson(schedule, scheduler::SpecSource::kRequest));
+  CRONIUM_RETURN_IF_ERROR(scheduler::CompiledSchedule::Compile(spec, now));
+  return spec;
+}
+
+json ScheduleWarnings(const json& schedule) {
+  json warnings = json::array();
+  if (!schedule.is_object()) return warnings;
+  auto spec = scheduler::ScheduleSpecFromJson(schedule, scheduler::SpecSource::kStored);
+  if (!spec) return warnings;
+  auto compiled = scheduler::CompiledSchedule::Compile(*spec, TimePoint{});
+  if (!compiled) return warnings;
+  for (auto& warning : compiled->Warnings()) warnings.push_back(std::move(warning));
+  return warnings;
+}
+
+Result<Response> Handlers::LedgerOf(Request& request, const std::string& target_id) {
+  int limit = 50;
+  std::string cursor;
+  CRONIUM_RETURN_IF_ERROR(ReadPaging(request, limit, cursor));
+  CRONIUM_ASSIGN_OR_RETURN(auto rows, ctx_.store.ListLedger(target_id, cursor, limit));
+  // A workflow's occurrences start runs (workflow executions), an event's start jobs.
+  const bool workflow = target_id.starts_with("wfl_");
+  json items = json::array();
+  for (const auto& row : rows) {
+    json item{{"id", row.id},
+              {"plannedAt", FormatRfc3339(row.planned_at)},
+              {"enqueuedAt", TimeOrNull(row.enqueued_at)},
+              {"latenessMs", row.lateness_ms ? json(*row.lateness_ms) : json(nullptr)},
+              {"fate", row.fate},
+              {"detail", row.detail},
+              // A pause's rows: RESUMED says how many occurrences it covered, to which one.
+              {"occurrences", row.occurrences ? json(*row.occurrences) : json(nullptr)},
+              {"lastPlannedAt", TimeOrNull(row.last_planned_at)}};
+    const json execution = row.execution_id.empty() ? json(nullptr) : json(row.execution_id);
+    if (workflow) {
+      item["workflowExecutionId"] = execution;
+    } else {
+      item["jobId"] = row.job_id.empty() ? json(nullptr) : json(row.job_id);
+      item["executionId"] = execution;
+    }
+    items.push_back(std::move(item));
+  }
+  const bool full = static_cast<int>(rows.size()) == limit;
+  return JsonResponse(
+      200, {{"items", items}, {"nextCursor", full ? json(rows.back().id) : json(nullptr)}});
+}
+
+Status Handlers::CheckSchedule(const json& schedule) {
+  return ParseSchedule(schedule, ctx_.clock.Now()).map([](auto&&) {});
+}
+
+Result<store::NewSchedule> Handlers::PlanWorkflowSchedule(const store::WorkflowRecord& workflow,
+                                                          const json& schedule,
+                                                          const auth::Principal& principal) {
+  CRONIUM_ASSIGN_OR_RETURN(auto spec, ParseSchedule(schedule, ctx_.clock.Now()));
+  return ctx_.scheduler.PlanNew(store::ScheduleTarget::kWorkflow, workflow.id, workflow.created_at,
+                                spec, principal.ToActor());
+}
+
+Status Handlers::SetSchedule(const std::string& target_id, bool workflow, const json& schedule,
+                             const auth::Principal& principal) {
+  if (schedule.is_null()) {
+    if (!ctx_.store.GetSchedule(target_id)) return OkStatus();
+    return ctx_.scheduler.RemoveSchedule(target_id, principal.ToActor());
+  }
+  CRONIUM_ASSIGN_OR_RETURN(auto spec, ParseSchedule(schedule, ctx_.clock.Now()));
+  if (workflow) {
+    CRONIUM_RETURN_IF_ERROR(
+        ctx_.scheduler.SetWorkflowSchedule(target_id, spec, principal.ToActor()));
+  } else {
+    CRONIUM_RETURN_IF_ERROR(ctx_.scheduler.SetSchedule(target_id, spec, principal.ToActor()));
+  }
+  return OkStatus();
+}
+
+void Handlers::RefreshSchedule(const std::string& target_id) { ctx_.scheduler.Refresh(target_id); }
+
+json Handlers::RenderSchedule(const std::string& target_id) {
+  auto record = ctx_.store.GetSchedule(target_id);
+  if (!record) return nullptr;
+  return RenderSchedule(*record);
+}
+
+json Handlers::RenderSchedule(const store::ScheduleRecord& record) {
+  json doc = json::parse(record.spec_json, nullptr, false);
+  if (!doc.is_object()) return nullptr;
+  // Every field with the value in force: a spec stored before a field existed shows what it
+  // means (a missing dayMatch is VIXIE).
+  if (auto spec = scheduler::ScheduleSpecFromJson(doc, scheduler::SpecSource::kStored)) {
+    doc = scheduler::ScheduleSpecToJson(*spec);
+  }
+  doc["nextRunAt"] = TimeOrNull(record.next_due_at);
+  doc["runCount"] = record.run_count;
+  return doc;
+}
+
+// ?count= for previews: 1 to 100, default 10.
+Result<int> ReadCount(const Request& request) {
+  auto text = request.QueryParam("count");
+  if (!text) return 10;
+  char* end = nullptr;
+  const long value = std::strtol(text->c_str(), &end, 10);
+  if (text->empty() || *end != '\0' || value < 1 || value > 100) {
+    return InvalidArgument("count: an integer from 1 to 100");
+  }
+  return static_cast<int>(value);
+}
+
+// One previewed run, preceded by the wall-clock times a DST gap removed (SKIP policy).
+void AppendPreview(json& instants, const scheduler::Occurrence& next, const date::time_zone& zone) {
+  if (next.skipped > 0) {
+    instants.push_back(
+        {{"utc", FormatRfc3339(next.skipped_at)},
+         {"local",
+          FormatRfc3339(TimePoint(std::chrono::seconds(next.skipped_first.count()))).substr(0, 19)},
+         {"dst", "SKIPPED"},
+         {"skipped", next.skipped}});
+  }
+  instants.push_back({{"utc", FormatRfc3339(next.instant)},
+                      {"local", scheduler::FormatLocal(next.instant, zone)},
+                      {"dst", next.dst == scheduler::DstMark::kShifted    ? json("SHIFTED")
+                              : next.dst == scheduler::DstMark::kRepeated ? json("REPEATED")
+                                                                          : json(nullptr)}});
+}
+
+// ?dayMatch=, ?dstGapPolicy= and ?dstOverlapPolicy= over `spec`'s own values: a preview tries
+// a rule without changing anything.
+Result<scheduler::ScheduleSpec> WithPolicyParams(const Request& request,
+                                                 scheduler::ScheduleSpec spec) {
+  if (auto text = request.QueryParam("dayMatch")) {
+    CRONIUM_ASSIGN_OR_RETURN(spec.day_match, scheduler::ParseDayMatch(*text, "dayMatch"));
+  }
+  if (auto text = request.QueryParam("dstGapPolicy")) {
+    CRONIUM_ASSIGN_OR_RETURN(spec.dst_gap, scheduler::ParseDstGapPolicy(*text, "dstGapPolicy"));
+  }
+  if (auto text = request.QueryParam("dstOverlapPolicy")) {
+    CRONIUM_ASSIGN_OR_RETURN(spec.dst_overlap,
+                             scheduler::ParseDstOverlapPolicy(*text, "dstOverlapPolicy"));
+  }
+  return spec;
+}
+
+// The next `count` runs of `compiled` after `from`, after `head`'s fields, with the rules they
+// follow: dayMatch and the DST policies as set, what AUTO chose (cron only), and the warnings.
+json PreviewBody(const scheduler::CompiledSchedule& compiled, TimePoint from, int count,
+                 json head) {
+  json instants = json::array();
+  TimePoint cursor = from;
+  for (int n = 0; n < count; ++n) {
+    auto next = compiled.NextAfter(cursor);
+    if (!next) break;
+    AppendPreview(instants, *next, compiled.zone());
+    cursor = next->instant;
+  }
+  const scheduler::ScheduleSpec& spec = compiled.spec();
+  const bool cron = spec.kind == scheduler::ScheduleKind::kCron;
+  head["timezone"] = compiled.zone().name();
+  head["dayMatch"] = scheduler::ToString(spec.day_match);
+  head["dstGapPolicy"] = scheduler::ToString(spec.dst_gap);
+  head["dstOverlapPolicy"] = scheduler::ToString(spec.dst_overlap);
+  head["appliedDstGapPolicy"] =
+      cron ? json(scheduler::ToString(compiled.applied_dst_gap())) : json(nullptr);
+  head["appliedDstOverlapPolicy"] =
+      cron ? json(scheduler::ToString(compiled.applied_dst_overlap())) : json(nullptr);
+  head["instants"] = instants;
+  head["never"] = instants.empty();
+  head["warnings"] = compiled.Warnings();
+  return head;
+}
+
+// GET /api/v1/schedules/preview?cron=&tz=&count=&from=&dayMatch=&dstGapPolicy=&dstOverlapPolicy=
+// A new schedule's defaults apply (dayMatch OR, DST policies AUTO).
+Result<Response> Handlers::PreviewSchedule(Request& request, const auth::Principal&) {
+  const auto cron_text = request.QueryParam("cron");
+  if (!cron_text || cron_text->empty()) return InvalidArgument("cron: required");
+  if (cron_text->size() > 256) return InvalidArgument("cron: at most 256 characters");
+  CRONIUM_RETURN_IF_ERROR(scheduler::CronExpression::Parse(*cron_text));  // errors name the field
+  scheduler::ScheduleSpec spec;
+  spec.kind = scheduler::ScheduleKind::kCron;
+  spec.cron = *cron_text;
+  spec.timezone = request.QueryParam("tz").value_or("");
+  CRONIUM_ASSIGN_OR_RETURN(spec, WithPolicyParams(request, std::move(spec)));
+  CRONIUM_ASSIGN_OR_RETURN(const int count, ReadCount(request));
+  TimePoint from = ctx_.clock.Now();
+  if (auto text = request.QueryParam("from")) {
+    CRONIUM_ASSIGN_OR_RETURN(from, ParseRfc3339(*text));
+  }
+  CRONIUM_ASSIGN_OR_RETURN(auto compiled, scheduler::CompiledSchedule::Compile(spec, from));
+  return JsonResponse(200, PreviewBody(compiled, from, count, {{"cron", *cron_text}}));
+}
+
+Result<Response> Handlers::PreviewOf(Request& request, const std::string& target_id,
+                                     TimePoint created_at, json head) {
+  CRONIUM_ASSIGN_OR_RETURN(auto record, ctx_.store.GetSchedule(target_id));
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto spec, scheduler::ScheduleSpecFromJson(json::parse(record.spec_json, nullptr, false),
+                                                 scheduler::SpecSource::kStored));
+  CRONIUM_ASSIGN_OR_RETURN(spec, WithPolicyParams(request, std::move(spec)));
+  CRONIUM_ASSIGN_OR_RETURN(auto compiled, scheduler::CompiledSchedule::Compile(spec, created_at));
+  CRONIUM_ASSIGN_OR_RETURN(const int count, ReadCount(request));
+  return JsonResponse(200, PreviewBody(compiled, ctx_.clock.Now(), count, std::move(head)));
+}
+
+}  // namespace cronium::api::internal
