@@ -477,6 +477,7 @@ struct PayloadStart {
   gid_t gid = 0;
   sock_fprog filter{};
   int status_fd = -1;
+  sigset_t ignored{};  // signals to set back to their default
 };
 
 // FailInside for the payload before its exec: no allocation (PID 1's memory is shared).
@@ -505,7 +506,9 @@ int ExecPayload(void* argument) {
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   struct sigaction fallback {};
   fallback.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &fallback, nullptr);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sigismember(&start.ignored, sig) == 1) ::sigaction(sig, &fallback, nullptr);
+  }
   ::setsid();
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
 
@@ -513,11 +516,9 @@ int ExecPayload(void* argument) {
   if (::setrlimit(RLIMIT_CORE, &start.core) != 0) FailPayload(status_fd, "RLIMIT_CORE");
   if (::setrlimit(RLIMIT_NOFILE, &start.open_files) != 0) FailPayload(status_fd, "RLIMIT_NOFILE");
 
-  // No capabilities now or after exec; then the unprivileged identity. Raw system calls: the
-  // C library's set*id wrappers coordinate threads, which this child of PID 1 is not.
-  for (int cap = 0; cap <= 63; ++cap) {
-    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno == EINVAL) break;
-  }
+  // No capabilities now or after exec (PID 1 emptied the bounding set); then the unprivileged
+  // identity. Raw system calls: the C library's set*id wrappers coordinate threads, which this
+  // child of PID 1 is not.
   ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
   if (::syscall(SYS_setgroups, 0, nullptr) != 0) FailPayload(status_fd, "setgroups");
   if (::syscall(SYS_setresgid, start.gid, start.gid, start.gid) != 0) {
@@ -589,6 +590,21 @@ void ApplyRunRequest(const Request& prepared, const Request& run, int status_fd)
   }
   BuildRoot(request, status_fd, share_fds, helpers_fd);
   const int listen_fd = socket_fd >= 0 ? ListenForRuntime(status_fd) : -1;
+  // Done while waiting for the run rather than between its go and its exec: the capability
+  // bounding set, which the payload inherits (PID 1 keeps its own capabilities: the set only
+  // limits what an exec may gain), and which signals PID 1 was given ignored (an exec keeps
+  // those; the payload sets them back).
+  for (int cap = 0; cap <= 63; ++cap) {
+    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno == EINVAL) break;
+  }
+  sigset_t ignored;
+  sigemptyset(&ignored);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    struct sigaction action {};
+    if (::sigaction(sig, nullptr, &action) == 0 && action.sa_handler == SIG_IGN) {
+      sigaddset(&ignored, sig);
+    }
+  }
 
   char go = 0;
   ssize_t got;
@@ -617,6 +633,7 @@ void ApplyRunRequest(const Request& prepared, const Request& run, int status_fd)
 
   PayloadStart start(*run);
   start.status_fd = status_fd;
+  start.ignored = ignored;
   // The payload's stack until its exec (PID 1 waits meanwhile, so one is enough).
   alignas(64) static char payload_stack[64 << 10];
   const pid_t payload = ::clone(ExecPayload, payload_stack + sizeof payload_stack,
