@@ -723,6 +723,8 @@ echo "shared-root-id $("$ROOT_ID" -u) $("$ROOT_ID" -g)"
 /usr/bin/mount -t tmpfs none /work 2>/dev/null && echo "setuid mount worked" ||
   echo "setuid mount failed"
 echo "self $(id -u) $(id -g) $(id -G)"
+ignored=$(sed -n 's/^SigIgn:\t*//p' /proc/$$/status)
+echo "SIGPIPE ignored: $(( 0x$ignored >> 12 & 1 ))"
 grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs)' /proc/self/status | tr -s '\t ' ' '
 )SH";
   json x = RunAndWait(CreateScript("BASH", script));
@@ -731,7 +733,8 @@ grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs)' /proc/self/status | t
   EXPECT_EQ(x["stdout"], "work -rwsr-xr-x\nwork-id " + uid + "\ntmp -rwsr-xr-x\ntmp-id " + uid +
                              "\nchown failed\nshared -rwsr-xr-x 0\nshared-root-id " + uid + " " +
                              uid + "\nsetuid mount failed\nself " + uid + " " + uid + " " + uid +
-                             "\nCapInh: 0000000000000000\nCapPrm: 0000000000000000\n"
+                             // The launcher ignores SIGPIPE; the payload sets it back.
+                             "\nSIGPIPE ignored: 0\nCapInh: 0000000000000000\nCapPrm: 0000000000000000\n"
                              "CapEff: 0000000000000000\nCapBnd: 0000000000000000\n"
                              "CapAmb: 0000000000000000\nNoNewPrivs: 1\n")
       << x.dump(2);
