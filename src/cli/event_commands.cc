@@ -430,11 +430,7 @@ void AddEventCommands(CLI::App& app, CliState& state) {
           CallOrReport(state, *common, "PATCH", "/api/v1/events/" + http::PercentEncode(*id),
                        json{{"status", new_status}}.dump());
       if (!updated) return;
-      std::cout << "Event " << *id << " is " << new_status;
-      if ((*updated)["schedule"].is_object()) {
-        std::cout << "; next run " << Str((*updated)["schedule"]["nextRunAt"]);
-      }
-      std::cout << "\n";
+      PrintStatusChange("event", *id, new_status, *updated);
     });
   }
 

@@ -328,11 +328,7 @@ void AddWorkflowCommands(CLI::App& app, CliState& state) {
           CallOrReport(state, *common, "PATCH", "/api/v1/workflows/" + http::PercentEncode(*id),
                        json{{"status", new_status}}.dump());
       if (!updated) return;
-      std::cout << "Workflow " << *id << " is " << new_status;
-      if ((*updated)["schedule"].is_object()) {
-        std::cout << "; next run " << Str((*updated)["schedule"]["nextRunAt"]);
-      }
-      std::cout << "\n";
+      PrintStatusChange("workflow", *id, new_status, *updated);
     });
   }
 

@@ -190,7 +190,10 @@ TEST_F(ScheduleE2eTest, CliSchedulesPausesResumesAndShowsTheLedger) {
   EXPECT_NE(show.out.find("schedule:  CRON '0 3 * * *'"), std::string::npos) << show.out;
   auto paused = testutil::RunCronium({"event", "pause", id}, env);
   EXPECT_EQ(paused.exit_code, 0) << paused.err;
-  EXPECT_NE(paused.out.find("PAUSED"), std::string::npos);
+  EXPECT_NE(paused.out.find("is PAUSED; no scheduled runs until `cronium event resume " + id),
+            std::string::npos)
+      << paused.out;
+  EXPECT_EQ(paused.out.find("next run"), std::string::npos) << paused.out;
   auto resumed = testutil::RunCronium({"event", "resume", id}, env);
   EXPECT_NE(resumed.out.find("ACTIVE; next run"), std::string::npos) << resumed.out;
   auto interval = testutil::RunCronium({"event", "schedule", id, "--interval", "3600"}, env);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -37,6 +38,21 @@ void AddCommon(CLI::App* cmd, Common& common, bool with_json) {
 int Fail(const Error& error) {
   std::cerr << "error: " << error.message << "\n";
   return error.code == ErrorCode::kUnavailable ? 3 : 1;
+}
+
+void PrintStatusChange(const std::string& kind, const std::string& id,
+                       const std::string& new_status, const json& answer) {
+  std::string noun = kind;
+  if (!noun.empty()) noun[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(noun[0])));
+  std::cout << noun << " " << id << " is " << new_status;
+  if (answer["schedule"].is_object()) {
+    if (new_status == "ACTIVE") {
+      std::cout << "; next run " << Str(answer["schedule"]["nextRunAt"]);
+    } else {
+      std::cout << "; no scheduled runs until `cronium " << kind << " resume " << id << "`";
+    }
+  }
+  std::cout << "\n";
 }
 
 void PrintWarnings(const nlohmann::json& answer) {

@@ -31,6 +31,10 @@ int Fail(const Error& error);
 // The `warnings` of an answer (a schedule that may not mean what it seems), on stderr.
 void PrintWarnings(const nlohmann::json& answer);
 std::string Str(const json& value);
+// After `cronium <kind> pause|resume ID`: "Event ID is PAUSED; ..." with, for a scheduled one,
+// its next run when it is ACTIVE again, or how to resume it (a paused schedule sleeps).
+void PrintStatusChange(const std::string& kind, const std::string& id,
+                       const std::string& new_status, const json& answer);
 // Columns that UTF-8 text takes on a terminal.
 size_t Width(const std::string& text);
 // Prints rows as aligned columns.
