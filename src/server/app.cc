@@ -4,10 +4,12 @@
 #include <spdlog/spdlog.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <condition_variable>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
@@ -630,11 +632,44 @@ void App::StartHeartbeat() {
       }
       if (std::chrono::steady_clock::now() >= next_beat) {
         WriteNodeRow(/*stopped=*/false);
+        if (parts.cluster) CheckClusterKeys();
         next_beat = std::chrono::steady_clock::now() + options_.heartbeat;
       }
       lock.lock();
     }
   });
+}
+
+void App::CheckClusterKeys() {
+  auto& parts = *parts_;
+  std::string mine, recorded;
+  {
+    // Not during this node's own rotation, which records the next key before it commits.
+    std::lock_guard rotation(parts.rotation_mutex);
+    mine = parts.keys->CheckValue();
+    auto record = parts.store->RecordKeyCheck("master", mine, parts.clock.Now());
+    if (!record) return;  // the database is away: the next beat asks again
+    recorded = *record;
+  }
+  if (recorded == mine) return;
+  {
+    std::lock_guard lock(fatal_mutex_);
+    if (fatal_error_) return;
+    fatal_error_ = fmt::format(
+        "another node rotated the cluster's master key (key check {}; this node's is {}): this "
+        "node cannot read what is sealed with the new key, so it stopped. Copy master.key from "
+        "the data directory of a node that runs with the new key to {}, then start this node "
+        "again",
+        recorded, mine,
+        options_.master_key_file.empty() ? options_.data_dir : options_.master_key_file);
+  }
+  spdlog::error("{}", *fatal_error());
+  ::kill(::getpid(), SIGTERM);
+}
+
+std::optional<std::string> App::fatal_error() const {
+  std::lock_guard lock(fatal_mutex_);
+  return fatal_error_;
 }
 
 void App::WriteNodeRow(bool stopped) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -99,12 +100,19 @@ class App {
   const std::optional<std::string>& first_admin_password() const { return first_admin_password_; }
   // Graceful: stop accepting, finish in-flight requests, let runs finish within the grace.
   void Stop();
+  // Why this node stopped itself while running, if it did: in a cluster, another node rotated
+  // the master key, and this one cannot read what is sealed with the new key (it sent itself
+  // SIGTERM, so that the caller's wait for a stop signal ends).
+  std::optional<std::string> fatal_error() const;
 
  private:
   struct Parts;
   // Retention of the audit log, the schedule ledger, finished runs and expired idempotency keys.
   void Maintain(TimePoint now, int max_rows);
   void StartHeartbeat();
+  // In a cluster: whether the master key recorded in the database is still this node's; if
+  // not, records why in fatal_error_ and asks this process to stop.
+  void CheckClusterKeys();
   void WriteNodeRow(bool stopped);
   void PruneHistory(TimePoint now, int max_rows);
   // Calls `prune` (one batch of `batch`) until it deletes nothing, the server stops or about
@@ -124,6 +132,8 @@ class App {
   std::unique_ptr<Parts> parts_;
   std::string url_;
   std::optional<std::string> first_admin_password_;
+  mutable std::mutex fatal_mutex_;
+  std::optional<std::string> fatal_error_;  // Guarded by fatal_mutex_.
 };
 
 }  // namespace cronium::server

@@ -101,6 +101,10 @@ int Serve(cronium::server::ServeOptions options, const cronium::LogOptions& log_
   sigwait(&stop_signals, &received);
   spdlog::info("received {}", received == SIGINT ? "SIGINT" : "SIGTERM");
   app.Stop();
+  if (auto fatal = app.fatal_error()) {
+    std::cerr << "error: " << *fatal << "\n";
+    return 1;
+  }
   return 0;
 }
 

@@ -670,7 +670,8 @@ TEST_F(ClusterE2eTest, ANodeIdInUseIsRefused) {
 }
 
 // Issue #20: a node whose key files are not the cluster's (someone forgot to copy them) refuses
-// to start and says what to copy, instead of joining and answering 401 to every API token.
+// to start and says what to copy, instead of joining and answering 401 to every API token; a
+// running node whose key another node rotated stops and says the same.
 TEST_F(ClusterE2eTest, Issue20ANodeWithOtherKeysRefusesToStartAndSaysWhatToCopy) {
   Start("a");
   fs::create_directories(DataDir("d"));  // its own keys: created at its start
@@ -693,6 +694,15 @@ TEST_F(ClusterE2eTest, Issue20ANodeWithOtherKeysRefusesToStartAndSaysWhatToCopy)
   // to start until the new one is copied.
   auto rotated = Client("a").Post("/api/v1/admin/keys/rotate", "{}");
   ASSERT_EQ(rotated.status, 200) << rotated.body;
+  // d, running with the old key, cannot read what a seals now: it stops by itself at its next
+  // heartbeat and says what to copy.
+  const auto stopped = servers_["d"]->WaitForExit(std::chrono::seconds(60));
+  ASSERT_TRUE(stopped.has_value()) << "d still runs after the rotation";
+  EXPECT_EQ(*stopped, 1);
+  EXPECT_NE(servers_["d"]->Logs().find("another node rotated the cluster's master key"),
+            std::string::npos)
+      << servers_["d"]->Logs();
+  EXPECT_EQ(Client("a").Get("/api/v1/events").status, 200);  // a goes on
   testutil::ServerProcess stale(DataDir("b"),
                                 {"--database", url_, "--node-id", "b", "--isolation", "process"});
   EXPECT_FALSE(stale.Start());

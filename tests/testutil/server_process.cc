@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -147,6 +148,17 @@ int ServerProcess::WaitForExit() {
   if (stdout_fd_ >= 0) ::close(stdout_fd_);
   stdout_fd_ = -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::optional<int> ServerProcess::WaitForExit(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return -1;
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
+  if (pidfd < 0) return std::nullopt;
+  pollfd exited{.fd = pidfd, .events = POLLIN, .revents = 0};
+  const int ready = ::poll(&exited, 1, static_cast<int>(timeout.count()));
+  ::close(pidfd);
+  if (ready <= 0) return std::nullopt;
+  return WaitForExit();
 }
 
 std::string ServerProcess::Logs() const {

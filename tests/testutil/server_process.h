@@ -9,6 +9,8 @@
 #include <sys/types.h>
 
 #include <map>
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,8 @@ class ServerProcess {
   // Waits until the server exits on its own; returns the exit status as Stop does (128 + the
   // signal when killed).
   int WaitForExit();
+  // The same, for at most `timeout`: nullopt (still running) if it has not exited by then.
+  std::optional<int> WaitForExit(std::chrono::milliseconds timeout);
 
   const std::string& url() const { return url_; }
   const std::string& error() const { return error_; }
