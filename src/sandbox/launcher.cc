@@ -4,11 +4,11 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
-#include <linux/seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -28,9 +28,10 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sandbox/cgroup.h"
@@ -187,6 +188,50 @@ void BindFile(int status_fd, const std::string& source, const std::string& targe
   MountOrFail(status_fd, source.c_str(), target, nullptr, MS_BIND, "");
 }
 
+// The host's `file` (/etc/passwd or /etc/group) with `entry` appended unless an entry of that
+// id exists already, bound read-only over its copy under `root`: tools that look the run's
+// user up (whoami, git, ssh) find it, and no lookup goes past the files to other NSS modules.
+void AddRunIdentity(int status_fd, const std::string& root, const char* file, uint32_t id,
+                    const std::string& entry) {
+  const int in = ::open(file, O_RDONLY | O_CLOEXEC);
+  if (in < 0) return;  // none on the host: nothing to add to
+  std::string text;
+  char buffer[8192];
+  ssize_t got;
+  while ((got = ::read(in, buffer, sizeof buffer)) > 0 && text.size() < (256u << 10)) {
+    text.append(buffer, static_cast<size_t>(got));
+  }
+  ::close(in);
+  // "name:x:ID:..." lines: is the id there already?
+  const std::string id_field = ":" + std::to_string(id) + ":";
+  for (size_t start = 0; start < text.size();) {
+    const size_t end = std::min(text.find('\n', start), text.size());
+    const std::string_view line(text.data() + start, end - start);
+    const size_t first = line.find(':');
+    const size_t second = first == std::string_view::npos ? first : line.find(':', first + 1);
+    if (second != std::string_view::npos && line.substr(second).starts_with(id_field)) return;
+    start = end + 1;
+  }
+  if (!text.empty() && text.back() != '\n') text += '\n';
+  text += entry;
+  // Written in the sandbox's /dev (a tmpfs of its own), bound, then unlinked: the bind keeps the
+  // file. (Not in the root, which an unlinked file in use would keep from turning read-only.)
+  const std::string staged = root + "/dev/.identity";
+  const int out = ::open(staged.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (out < 0) FailInside(status_fd, Errno("create " + staged));
+  const bool written = WriteAll(out, text.data(), text.size());
+  ::close(out);
+  if (!written) {  // a host file larger than /dev holds: the run goes on with the host's
+    ::unlink(staged.c_str());
+    return;
+  }
+  const std::string target = root + file;
+  MountOrFail(status_fd, staged.c_str(), target, nullptr, MS_BIND, "");
+  MountOrFail(status_fd, nullptr, target, nullptr,
+              MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
+  if (::unlink(staged.c_str()) != 0) FailInside(status_fd, Errno("unlink " + staged));
+}
+
 // `share_fds` and `helpers_fd` are O_PATH descriptors opened before the staging tmpfs hid
 // /tmp: the shared directories and the helpers may live under it.
 void BuildRoot(const Request& request, int status_fd, const std::vector<int>& share_fds,
@@ -234,6 +279,11 @@ void BuildRoot(const Request& request, int status_fd, const std::vector<int>& sh
       FailInside(status_fd, Errno("symlink"));
     }
   }
+  const std::string uid = std::to_string(request.uid), gid = std::to_string(request.gid);
+  AddRunIdentity(
+      status_fd, root, "/etc/passwd", request.uid,
+      "cronium:x:" + uid + ":" + gid + ":Cronium run:" + std::string(kWorkDir) + ":/bin/sh\n");
+  AddRunIdentity(status_fd, root, "/etc/group", request.gid, "cronium:x:" + gid + ":\n");
   ::mkdir((root + "/dev/shm").c_str(), 0755);
   MountOrFail(status_fd, "tmpfs", root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
               "size=" + std::to_string(request.limits.tmp_bytes) + ",mode=1777");
@@ -484,9 +534,9 @@ struct PayloadStart {
 [[noreturn]] void FailPayload(int status_fd, const char* what, const char* detail = nullptr) {
   const char* reason = ::strerrordesc_np(errno);
   char line[600];
-  const int n = std::snprintf(line, sizeof line, "%c%s%s%s: %s\n", kErrorRecord, what,
-                              detail ? " " : "", detail ? detail : "",
-                              reason ? reason : "unknown error");
+  const int n =
+      std::snprintf(line, sizeof line, "%c%s%s%s: %s\n", kErrorRecord, what, detail ? " " : "",
+                    detail ? detail : "", reason ? reason : "unknown error");
   if (n > 0) {
     size_t size = static_cast<size_t>(n);
     if (size >= sizeof line) {  // cut: still one line

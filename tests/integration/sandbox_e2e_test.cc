@@ -708,6 +708,22 @@ must_hold processes only_own_processes
   ExpectServerStillWorks();
 }
 
+// The run's uid has a name and a home in the sandbox's /etc/passwd and /etc/group (the host's
+// entries, then its own, read-only): whoami, git and ssh find their user, and a lookup does
+// not go on to the other NSS modules. Nothing of how it got there shows at the root.
+TEST_F(SandboxE2eTest, TheRunsUserHasANameAndAHome) {
+  json x = RunAndWait(CreateScript("BASH", R"SH(whoami
+id -gn
+getent passwd "$(id -u)" | cut -d: -f1,6,7
+grep -c '^root:' /etc/passwd
+{ echo x >> /etc/passwd; } 2>/dev/null && echo "passwd writable" || echo "passwd read-only"
+ls -A / | grep -c identity || true
+)SH"));
+  EXPECT_EQ(x["status"], "SUCCEEDED") << x.dump(2);
+  EXPECT_EQ(x["stdout"], "cronium\ncronium\ncronium:/work:/bin/sh\n1\npasswd read-only\n0\n")
+      << x.dump(2);
+}
+
 // ---- 2. Setuid binaries ---------------------------------------------------------------------
 
 TEST_F(SandboxE2eTest, ASetuidBinaryGainsNothing) {
