@@ -247,13 +247,10 @@ std::unique_ptr<SandboxExecutor::Launch> SandboxExecutor::TakeWarm(
 
 void SandboxExecutor::Prepare(const RunSpec& spec, bool attach) {
   if (!prepare_ahead_ || spec.network != sandbox::Network::kNone) return;
+  uint32_t slot = 0;  // the one this thread's last run had
   {
     std::lock_guard lock(mutex_);
     if (shut_down_ || warm_.count(ThreadKey())) return;
-  }
-  uint32_t slot = 0;
-  {
-    std::lock_guard lock(mutex_);
     auto last = thread_slot_.find(ThreadKey());
     if (last != thread_slot_.end()) slot = last->second;
   }

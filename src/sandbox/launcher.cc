@@ -112,6 +112,21 @@ void MountOrFail(int status_fd, const char* source, const std::string& target, c
   }
 }
 
+// A host file of at most about `max` bytes (a longer one is cut there); nullopt if it cannot
+// be opened.
+std::optional<std::string> ReadSmallFile(const char* path, size_t max) {
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string text;
+  char buffer[8192];
+  ssize_t got;
+  while (text.size() < max && (got = ::read(fd, buffer, sizeof buffer)) > 0) {
+    text.append(buffer, static_cast<size_t>(got));
+  }
+  ::close(fd);
+  return text;
+}
+
 // mount_setattr(2) (Linux 5.12), spelled here: <linux/mount.h> and glibc's <sys/mount.h> do
 // not go together on Debian 12.
 struct MountAttr {
@@ -144,16 +159,9 @@ void RestrictTree(int status_fd, const std::string& target, unsigned long flags)
   if (errno != ENOSYS && errno != EINVAL && errno != E2BIG) {
     FailInside(status_fd, Errno("mount_setattr " + target));
   }
-  std::string mountinfo;
-  {
-    const int fd = ::open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) FailInside(status_fd, Errno("open /proc/self/mountinfo"));
-    char buffer[8192];
-    ssize_t n = 0;
-    while ((n = ::read(fd, buffer, sizeof buffer)) > 0) mountinfo.append(buffer, n);
-    ::close(fd);
-  }
-  for (const std::string& point : MountPointsUnder(mountinfo, target)) {
+  const auto mountinfo = ReadSmallFile("/proc/self/mountinfo", 16u << 20);
+  if (!mountinfo) FailInside(status_fd, Errno("open /proc/self/mountinfo"));
+  for (const std::string& point : MountPointsUnder(*mountinfo, target)) {
     struct statvfs st {};
     if (::statvfs(point.c_str(), &st) != 0) FailInside(status_fd, Errno("statvfs " + point));
     unsigned long kept = 0;
@@ -193,15 +201,9 @@ void BindFile(int status_fd, const std::string& source, const std::string& targe
 // user up (whoami, git, ssh) find it, and no lookup goes past the files to other NSS modules.
 void AddRunIdentity(int status_fd, const std::string& root, const char* file, uint32_t id,
                     const std::string& entry) {
-  const int in = ::open(file, O_RDONLY | O_CLOEXEC);
-  if (in < 0) return;  // none on the host: nothing to add to
-  std::string text;
-  char buffer[8192];
-  ssize_t got;
-  while ((got = ::read(in, buffer, sizeof buffer)) > 0 && text.size() < (256u << 10)) {
-    text.append(buffer, static_cast<size_t>(got));
-  }
-  ::close(in);
+  auto host = ReadSmallFile(file, 256u << 10);
+  if (!host) return;  // none on the host: nothing to add to
+  std::string& text = *host;
   // "name:x:ID:..." lines: is the id there already?
   const std::string id_field = ":" + std::to_string(id) + ":";
   for (size_t start = 0; start < text.size();) {
@@ -495,7 +497,8 @@ int ListenForRuntime(int status_fd) {
 // only calls the kernel. Starting it so copies no page tables and takes no copy-on-write
 // faults, and the program it loads is the filter compiled at build time.
 struct PayloadStart {
-  explicit PayloadStart(const Request& request) : program(request.program) {
+  PayloadStart(const Request& request, int status_pipe, const sigset_t& ignored_signals)
+      : status_fd(status_pipe), ignored(ignored_signals) {
     storage.push_back(request.program);
     storage.insert(storage.end(), request.args.begin(), request.args.end());
     for (auto& s : storage) argv.push_back(s.data());
@@ -517,8 +520,9 @@ struct PayloadStart {
     filter.filter = const_cast<sock_filter*>(kPayloadFilter);
   }
 
-  std::string program;
-  std::vector<std::string> storage, env_storage;
+  const int status_fd;
+  const sigset_t ignored;                         // signals to set back to their default
+  std::vector<std::string> storage, env_storage;  // the program, its arguments; the environment
   std::vector<char*> argv, envp;
   std::optional<rlimit> cpu;
   rlimit core{};
@@ -526,8 +530,6 @@ struct PayloadStart {
   uid_t uid = 0;
   gid_t gid = 0;
   sock_fprog filter{};
-  int status_fd = -1;
-  sigset_t ignored{};  // signals to set back to their default
 };
 
 // FailInside for the payload before its exec: no allocation (PID 1's memory is shared).
@@ -585,8 +587,8 @@ int ExecPayload(void* argument) {
   if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &start.filter) != 0) {
     FailPayload(status_fd, "seccomp");
   }
-  ::execve(start.program.c_str(), start.argv.data(), start.envp.data());
-  FailPayload(status_fd, "cannot run", start.program.c_str());
+  ::execve(start.argv[0], start.argv.data(), start.envp.data());
+  FailPayload(status_fd, "cannot run", start.argv[0]);
 }
 
 // ---- The sandbox's PID 1 --------------------------------------------------------------------
@@ -681,9 +683,7 @@ void ApplyRunRequest(const Request& prepared, const Request& run, int status_fd)
   const int signal_fd = ::signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
   if (signal_fd < 0) FailInside(status_fd, Errno("signalfd"));
 
-  PayloadStart start(*run);
-  start.status_fd = status_fd;
-  start.ignored = ignored;
+  PayloadStart start(*run, status_fd, ignored);
   // The payload's stack until its exec (PID 1 waits meanwhile, so one is enough).
   alignas(64) static char payload_stack[64 << 10];
   const pid_t payload = ::clone(ExecPayload, payload_stack + sizeof payload_stack,
