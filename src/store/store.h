@@ -210,9 +210,11 @@ class Store {
   // The check values of the keys the database's secrets are sealed with
   // (crypto::MasterKey::CheckValue), by name ("master", "hash"). RecordKeyCheck stores `value`
   // unless a value is there already, and returns the stored one: the first node records its
-  // keys, every later one compares. SetKeyCheck replaces it (a key rotation).
+  // keys, every later one compares. GetKeyCheck reads it (kNotFound if none was recorded), as
+  // a running node does at each heartbeat. SetKeyCheck replaces it (a key rotation).
   virtual Result<std::string> RecordKeyCheck(const std::string& name, const std::string& value,
                                              TimePoint at) = 0;
+  virtual Result<std::string> GetKeyCheck(const std::string& name) = 0;
   virtual Status SetKeyCheck(const std::string& name, const std::string& value, TimePoint at) = 0;
 
   // ---- Variables (sql/sql_store_variables.inc) ----

@@ -1771,6 +1771,7 @@ TEST_P(StoreContractTest, WebhooksAreFoundByKeyAndGoWithTheirTarget) {
 }
 
 TEST_P(StoreContractTest, Issue20TheFirstKeyCheckIsKeptUntilARotationReplacesIt) {
+  EXPECT_EQ(store_->GetKeyCheck("master").error().code, ErrorCode::kNotFound);
   auto first = store_->RecordKeyCheck("master", "aaaa", FromUnixMillis(1'000));
   ASSERT_TRUE(first) << first.error().message;
   EXPECT_EQ(*first, "aaaa");
@@ -1779,6 +1780,7 @@ TEST_P(StoreContractTest, Issue20TheFirstKeyCheckIsKeptUntilARotationReplacesIt)
   EXPECT_EQ(*store_->RecordKeyCheck("hash", "cccc", FromUnixMillis(2'000)), "cccc");
   ASSERT_TRUE(store_->SetKeyCheck("master", "dddd", FromUnixMillis(3'000)));
   EXPECT_EQ(*store_->RecordKeyCheck("master", "aaaa", FromUnixMillis(4'000)), "dddd");
+  EXPECT_EQ(*store_->GetKeyCheck("master"), "dddd");
   EXPECT_EQ(*store_->RecordKeyCheck("hash", "eeee", FromUnixMillis(4'000)), "cccc");
 }
 

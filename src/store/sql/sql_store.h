@@ -152,6 +152,7 @@ class SqlStore final : public Store {
 
   Result<std::string> RecordKeyCheck(const std::string& name, const std::string& value,
                                      TimePoint at) override;
+  Result<std::string> GetKeyCheck(const std::string& name) override;
   Status SetKeyCheck(const std::string& name, const std::string& value, TimePoint at) override;
 
   // Variables: sql_store_variables.inc.
