@@ -28,8 +28,9 @@ ALLOWED = {
     "api": {"base", "auth", "http", "events", "live", "queue", "runtime", "scheduler", "store",
             "worker", "workflow", "crypto", "exec", "sandbox"},
     "cli": {"base", "http"},
+    "webui": {"base", "http"},
     "server": {"base", "api", "auth", "cli", "crypto", "scheduler", "events", "exec", "http", "live",
-               "queue", "runtime", "sandbox", "store", "worker", "workflow"},
+               "queue", "runtime", "sandbox", "store", "worker", "workflow", "webui"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/([^"]+)"', re.M)
 

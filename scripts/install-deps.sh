@@ -9,11 +9,13 @@ BUILD_PKGS=(
   nlohmann-json3-dev libfmt-dev libspdlog-dev libsqlite3-dev libpq-dev libsodium-dev libyaml-dev
   libseccomp-dev libcap-dev libcurl4-openssl-dev libssh-dev libhowardhinnant-date-dev
   libcli11-dev libexpected-dev googletest libgmock-dev libgtest-dev libbenchmark-dev tzdata
+  zlib1g-dev libbrotli-dev
 )
 RUN_PKGS=(bash python3 nodejs curl jq procps)
 # strace: the sandbox tests check that ptrace is refused; postgresql-15: a throwaway cluster
-# for the PostgreSQL tests (scripts/with-postgres.sh).
-TEST_PKGS=(wrk sqlite3 strace postgresql-15)
+# for the PostgreSQL tests (scripts/with-postgres.sh); chromium: the web UI's browser tests
+# (Playwright drives Debian's Chromium; it never downloads a browser of its own).
+TEST_PKGS=(wrk sqlite3 strace postgresql-15 chromium)
 
 want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}")
 if [[ "${1:-}" == "--test" || "${1:-}" == "--bench" ]]; then want+=("${TEST_PKGS[@]}"); fi

@@ -5,7 +5,11 @@
 #include <date/tz.h>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <charconv>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "api/internal/handlers.h"
 #include "base/time_format.h"
@@ -226,6 +230,134 @@ Result<Response> Handlers::PreviewOf(Request& request, const std::string& target
   CRONIUM_ASSIGN_OR_RETURN(auto compiled, scheduler::CompiledSchedule::Compile(spec, created_at));
   CRONIUM_ASSIGN_OR_RETURN(const int count, ReadCount(request));
   return JsonResponse(200, PreviewBody(compiled, ctx_.clock.Now(), count, std::move(head)));
+}
+
+}  // namespace cronium::api::internal
+
+namespace cronium::api::internal {
+namespace {
+
+// One schedule's coming occurrences, produced one at a time for the merge below.
+struct Upcoming {
+  const store::ScheduleWithTarget* target;
+  scheduler::CompiledSchedule compiled;
+  scheduler::Occurrence next;
+  int64_t left;  // runs its run limit still allows (or INT64_MAX)
+};
+
+bool ParseInt64(std::string_view text, int64_t& value) {
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return error == std::errc() && end == text.data() + text.size() && !text.empty();
+}
+
+}  // namespace
+
+// GET /api/v1/schedules/upcoming?hours=24&limit=100&cursor=: every planned run of the active
+// events and workflows the caller can see in the next `hours`, soonest first, merged from each
+// schedule's own occurrences (its zone, DST and day rules, end and run limit). Paged: the
+// cursor is the last item's instant and target.
+Result<Response> Handlers::UpcomingSchedules(Request& request, const auth::Principal& principal) {
+  int64_t hours = 24, limit = 100;
+  if (auto text = request.QueryParam("hours")) {
+    if (!ParseInt64(*text, hours) || hours < 1 || hours > 168) {
+      return InvalidArgument("hours: a whole number of hours from 1 to 168");
+    }
+  }
+  if (auto text = request.QueryParam("limit")) {
+    if (!ParseInt64(*text, limit) || limit < 1 || limit > 500) {
+      return InvalidArgument("limit: from 1 to 500");
+    }
+  }
+  const TimePoint now = ctx_.clock.Now();
+  const TimePoint until = now + std::chrono::hours(hours);
+  // The cursor: "<unix ms>.<target id>", the last item of the page before.
+  TimePoint after = now;
+  std::optional<TimePoint> cursor_at;
+  std::string after_id;
+  if (auto text = request.QueryParam("cursor"); text && !text->empty()) {
+    const size_t dot = text->find('.');
+    int64_t ms = 0;
+    if (dot == std::string::npos || !ParseInt64(text->substr(0, dot), ms) || ms < 0) {
+      return InvalidArgument("cursor: not one this endpoint gave");
+    }
+    cursor_at = FromUnixMillis(ms);
+    after = std::max(now, *cursor_at - std::chrono::milliseconds(1));
+    after_id = text->substr(dot + 1);
+  }
+  const bool admin = principal.role == store::UserRole::kAdmin;
+  CRONIUM_ASSIGN_OR_RETURN(auto targets, ctx_.store.ListSchedulesWithTargets());
+  std::vector<Upcoming> schedules;
+  for (const store::ScheduleWithTarget& target : targets) {
+    if (target.status != store::EventStatus::kActive) continue;
+    if (!admin && !target.shared && target.owner_id != principal.user_id) continue;
+    auto spec = scheduler::ScheduleSpecFromJson(
+        json::parse(target.schedule.spec_json, nullptr, false), scheduler::SpecSource::kStored);
+    if (!spec || spec->kind == scheduler::ScheduleKind::kManual) continue;
+    auto compiled = scheduler::CompiledSchedule::Compile(*spec, target.created_at);
+    if (!compiled) continue;
+    int64_t left = std::numeric_limits<int64_t>::max();
+    std::optional<scheduler::Occurrence> next;
+    if (spec->max_runs > 0) {
+      // A run limit counts from now: walk the occurrences the pages before showed.
+      left = spec->max_runs - target.schedule.run_count;
+      next = compiled->NextAfter(now);
+      while (next && left > 0 && next->instant <= after) {
+        --left;
+        next = compiled->NextAfter(next->instant);
+      }
+    } else {
+      next = compiled->NextAfter(after);
+    }
+    if (left <= 0 || !next || next->instant > until) continue;
+    schedules.push_back(Upcoming{&target, std::move(*compiled), *next, left - 1});
+  }
+  // Soonest first; ties by target id (the cursor's order).
+  auto later = [&](size_t a, size_t b) {
+    const Upcoming& x = schedules[a];
+    const Upcoming& y = schedules[b];
+    if (x.next.instant != y.next.instant) return x.next.instant > y.next.instant;
+    return x.target->schedule.target_id > y.target->schedule.target_id;
+  };
+  std::vector<size_t> heap(schedules.size());
+  for (size_t i = 0; i < heap.size(); ++i) heap[i] = i;
+  std::make_heap(heap.begin(), heap.end(), later);
+  json items = json::array();
+  std::string cursor;
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), later);
+    Upcoming& item = schedules[heap.back()];
+    const scheduler::Occurrence occurrence = item.next;
+    const std::string& id = item.target->schedule.target_id;
+    // Items at the cursor's own instant came on the page before up to its target.
+    const bool seen = cursor_at && occurrence.instant <= *cursor_at && id <= after_id;
+    if (!seen) {
+      if (static_cast<int64_t>(items.size()) == limit) {
+        std::push_heap(heap.begin(), heap.end(), later);
+        break;
+      }
+      items.push_back(
+          {{"at", FormatRfc3339(occurrence.instant)},
+           {"local", scheduler::FormatLocal(occurrence.instant, item.compiled.zone())},
+           {"timezone", item.compiled.zone().name()},
+           {"targetType",
+            item.target->schedule.target == store::ScheduleTarget::kEvent ? "EVENT" : "WORKFLOW"},
+           {"targetId", id},
+           {"name", item.target->name}});
+      cursor = std::to_string(ToUnixMillis(occurrence.instant)) + "." + id;
+    }
+    auto next = item.left > 0 ? item.compiled.NextAfter(occurrence.instant) : std::nullopt;
+    if (next && next->instant <= until) {
+      item.next = *next;
+      --item.left;
+      std::push_heap(heap.begin(), heap.end(), later);
+    } else {
+      heap.pop_back();
+    }
+  }
+  return JsonResponse(200, {{"from", FormatRfc3339(now)},
+                            {"until", FormatRfc3339(until)},
+                            {"items", items},
+                            {"nextCursor", heap.empty() ? json(nullptr) : json(cursor)}});
 }
 
 }  // namespace cronium::api::internal

@@ -6,7 +6,10 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <cctype>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
 
 #include "api/api.h"
 #include "api/errors.h"
@@ -61,9 +64,38 @@ struct Stream {
   std::atomic<uint64_t> watch{0};  // live::Relay's, when the run may be on another node
 };
 
+// Whether a handshake's Origin ("http://host:port") names the host the request was sent to
+// (its Host header). A browser sends Origin with every WebSocket handshake, and the session
+// cookie with it even when the page is another site's: without this check any page a signed-in
+// user opens could read their runs' output (cross-site WebSocket hijacking).
+bool SameOrigin(std::string_view origin, std::optional<std::string_view> host) {
+  if (!host || host->empty()) return false;
+  const size_t scheme = origin.find("://");
+  if (scheme == std::string_view::npos) return false;
+  std::string_view authority = origin.substr(scheme + 3);
+  if (authority.ends_with('/')) authority.remove_suffix(1);
+  if (authority.size() != host->size()) return false;
+  for (size_t i = 0; i < authority.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(authority[i])) !=
+        std::tolower(static_cast<unsigned char>((*host)[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 void Handlers::StreamExecution(Request& request, Responder respond) {
+  // Clients that are not browsers (the CLI, scripts) send no Origin and are not at risk.
+  if (const auto origin = request.Header("origin");
+      origin && !SameOrigin(*origin, request.Header("host"))) {
+    return respond(ErrorResponse(
+        Error{ErrorCode::kPermissionDenied,
+              fmt::format("a WebSocket from the page of another origin ({}) is refused: open the "
+                          "stream from this server's own pages",
+                          origin->substr(0, 200))}));
+  }
   auto principal = Authenticate(request);
   if (!principal) return respond(AuthErrorResponse(principal.error()));
   const std::string id = request.PathParam("id");

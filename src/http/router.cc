@@ -97,7 +97,14 @@ void Router::Dispatch(Request& request, Responder respond) const {
     respond(std::move(response));
     return;
   }
+  if (fallback_) {
+    request.path_params.clear();
+    fallback_(request, std::move(respond));
+    return;
+  }
   respond(Response::Json(404, ErrorBody("NOT_FOUND", "no such endpoint: " + request.path)));
 }
+
+void Router::SetFallback(Handler handler) { fallback_ = std::move(handler); }
 
 }  // namespace cronium::http

@@ -17,6 +17,10 @@ namespace cronium::http {
 class Router {
  public:
   void Add(Method method, std::string pattern, Handler handler);
+  // Called, instead of the 404, for a path that no route matches with any method (the web UI:
+  // its client routes and assets). A path that some route matches with another method still
+  // gets the 405.
+  void SetFallback(Handler handler);
 
   // Runs the matching handler. Unknown path: 404; known path, other method: 405 with Allow;
   // malformed percent-encoding: 400. Error bodies are {"error": CODE, "message": text}.
@@ -29,6 +33,7 @@ class Router {
     Handler handler;
   };
   std::vector<Route> routes_;
+  Handler fallback_;
 };
 
 std::string ErrorBody(std::string_view code, std::string_view message);

@@ -78,6 +78,16 @@ TEST_F(RouterTest, BadPercentEncodingIs400) {
   EXPECT_EQ(DispatchSync(router_, Method::kGet, "/api/v1/events/%4").status, 400);
 }
 
+TEST_F(RouterTest, TheFallbackTakesOnlyPathsNoRouteMatches) {
+  router_.SetFallback(Echo("fallback"));
+  EXPECT_EQ(DispatchSync(router_, Method::kGet, "/runs/42").body, "fallback");
+  EXPECT_EQ(DispatchSync(router_, Method::kGet, "/").body, "fallback");
+  EXPECT_EQ(DispatchSync(router_, Method::kGet, "/api/v1/events").body, "list");
+  // A known path with another method is still a 405, not the fallback's.
+  const Response wrong = DispatchSync(router_, Method::kDelete, "/api/v1/events");
+  EXPECT_EQ(wrong.status, 405);
+}
+
 TEST(RequestTest, QueryParamsAreDecoded) {
   Request request;
   request.query = "search=hello+world&tag=a%26b&empty&limit=5";

@@ -37,6 +37,7 @@
 #include "store/sqlite/sqlite_store.h"
 #include "worker/worker_pool.h"
 #include "workflow/engine.h"
+#include "webui/webui.h"
 #include "workflow/webhooks.h"
 
 #ifndef CRONIUM_VERSION
@@ -569,6 +570,13 @@ Status App::Start() {
   p.api->kill_after_idempotent_write_for_test = options_.kill_after_idempotent_write_for_test;
   api::RegisterRoutes(p.router, *p.api);
   api::RegisterRuntimeRoutes(p.router, *p.runtime);
+  // The web UI: every path the API does not have.
+  std::shared_ptr<const webui::WebUi> ui = webui::WebUi::Embedded();
+  if (!options_.ui_dir.empty()) {
+    CRONIUM_ASSIGN_OR_RETURN(ui, webui::WebUi::FromDirectory(options_.ui_dir));
+    spdlog::info("serving the web UI from {}", options_.ui_dir);
+  }
+  p.router.SetFallback(ui->Handler());
 
   http::ServerOptions http_options;
   http_options.host = listen.first;

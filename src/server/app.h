@@ -25,6 +25,7 @@ inline constexpr const char* kNodeIdRule = "1 to 64 of the characters A-Z a-z 0-
 
 struct ServeOptions {
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
+  std::string ui_dir;  // "" serves the web UI built into the binary; else that directory's files
   std::string data_dir = "./data";
   std::string database;         // "" = SQLite file in the data dir
   std::string master_key_file;  // "" = master.key in the data dir

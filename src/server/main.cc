@@ -117,6 +117,7 @@ int main(int argc, char** argv) {
 
   cronium::server::ServeOptions serve_options;
   serve_options.listen = EnvOr("CRONIUM_LISTEN", serve_options.listen);
+  serve_options.ui_dir = EnvOr("CRONIUM_UI_DIR", serve_options.ui_dir);
   serve_options.data_dir = EnvOr("CRONIUM_DATA_DIR", serve_options.data_dir);
   serve_options.database = EnvOr("CRONIUM_DATABASE", "");
   cronium::LogOptions log_options;
@@ -256,6 +257,10 @@ int main(int argc, char** argv) {
     if (api) {
       cmd->add_option("--listen", serve_options.listen,
                       "HOST:PORT to listen on (env CRONIUM_LISTEN; default 127.0.0.1:8080)");
+      cmd->add_option("--ui-dir", serve_options.ui_dir,
+                      "Serve the web UI from this directory (a `vite build` output such as "
+                      "web/dist) instead of the one built into the binary: for UI development "
+                      "(env CRONIUM_UI_DIR)");
       cmd->add_option_function<int64_t>(
              "--token-cache-ms",
              [&](int64_t ms) { serve_options.token_cache = std::chrono::milliseconds(ms); },

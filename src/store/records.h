@@ -192,6 +192,22 @@ struct ExecutionQuery {
   int limit = 50;
 };
 
+// One run as the dashboard's counts and chart need it: no output.
+struct ExecutionPoint {
+  std::string id;
+  std::string event_id;
+  RunStatus status = RunStatus::kQueued;
+  std::string trigger_kind;
+  std::optional<TimePoint> started_at;
+  std::optional<int64_t> duration_ms;
+};
+
+// The runs created in a window: how many of each status, and the newest of them.
+struct ExecutionStats {
+  std::vector<std::pair<RunStatus, int64_t>> by_status;
+  std::vector<ExecutionPoint> newest;  // newest first
+};
+
 // What a schedule starts: a job of an event, or a run of a workflow.
 enum class ScheduleTarget { kEvent, kWorkflow };
 
@@ -212,6 +228,8 @@ struct ScheduleWithTarget {
   ScheduleRecord schedule;
   EventStatus status = EventStatus::kDraft;
   std::string owner_id;
+  std::string name;     // the event's or workflow's
+  bool shared = false;  // visible to every user
   int retries = 0;
   int64_t timeout_seconds = 30;
   Priority priority = Priority::kNormal;

@@ -138,6 +138,9 @@ class Store {
                                                           int limit) = 0;
   // Counts of jobs by status.
   virtual Result<std::vector<std::pair<RunStatus, int64_t>>> CountJobs() = 0;
+  // Events by status, of those `visible_to` can see ("" = all).
+  virtual Result<std::vector<std::pair<EventStatus, int64_t>>> CountEvents(
+      const std::string& visible_to) = 0;
   // Retention, one batch: deletes up to `batch` finished jobs (with their executions) that
   // finished before `before`, or that are beyond the newest `keep_per_event` finished jobs of
   // their event (a job started by a webhook only once it finished before `keep_since`: a
@@ -156,6 +159,10 @@ class Store {
   virtual Result<ExecutionRecord> GetExecution(const std::string& id) = 0;
   // Newest first.
   virtual Result<std::vector<ExecutionRecord>> ListExecutions(const ExecutionQuery& query) = 0;
+  // The runs whose id is `since_id` or later (ids are time-ordered: base::IdTimePrefix), of
+  // events `visible_to` can see ("" = all): counts by status and the newest `limit` of them.
+  virtual Result<ExecutionStats> GetExecutionStats(const std::string& since_id,
+                                                   const std::string& visible_to, int limit) = 0;
   // What a running script reports through the runtime API: its output (JSON, stored as given)
   // and its condition. FinishExecution writes the final values later. kNotFound for an unknown
   // execution, kFailedPrecondition if it is not RUNNING (a script can only report while it runs).

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <atomic>
 #include <barrier>
 #include <functional>
@@ -2090,6 +2092,52 @@ TEST_P(StoreContractTest, TidyingTheQueueKeepsWhatIsQueued) {
     ASSERT_TRUE(*vacuums->Step());
     EXPECT_GE(vacuums->Int(0), 2);
   }
+}
+
+TEST_P(StoreContractTest, DashboardCountsAreScopedAndBoundedByTheWindow) {
+  const EventRecord mine = OwnedEvent("mine", "usr_a", /*shared=*/false);
+  const EventRecord theirs = OwnedEvent("theirs", "usr_b", /*shared=*/false);
+  EventRecord paused = MakeEvent("paused");
+  paused.owner_id = "usr_b";
+  paused.shared = true;
+  paused.status = EventStatus::kPaused;
+  ASSERT_TRUE(store_->InsertEvent(paused, {}));
+  // Runs at 10 s (before the window), 20 s, 30 s and 31 s (in it), after every id this process
+  // made before (ids never go back in time within a process, whatever the clock says).
+  static int64_t base = 4'000'000'000'000;
+  base += 1'000'000;
+  for (const auto& [event_id, offset_ms] :
+       std::vector<std::pair<std::string, int64_t>>{{mine.id, 10'000}, {mine.id, 20'000},
+                                                    {theirs.id, 30'000}, {paused.id, 31'000}}) {
+    auto [job, exec] = NewJobFor(event_id, FromUnixMillis(base + offset_ms));
+    exec.trigger = "SCHEDULE";
+    ASSERT_TRUE(store_->EnqueueJob(job, exec, {}));
+  }
+  const std::string since = IdTimePrefix("exe", FromUnixMillis(base + 15'000));
+  auto all = store_->GetExecutionStats(since, "", 10);
+  ASSERT_TRUE(all) << all.error().message;
+  EXPECT_EQ(all->by_status, (std::vector<std::pair<RunStatus, int64_t>>{{RunStatus::kQueued, 3}}));
+  ASSERT_EQ(all->newest.size(), 3u);
+  EXPECT_EQ(all->newest[0].event_id, paused.id);  // newest first
+  EXPECT_EQ(all->newest[2].event_id, mine.id);
+  EXPECT_EQ(all->newest[0].trigger_kind, "SCHEDULE");
+  EXPECT_FALSE(all->newest[0].started_at.has_value());
+  EXPECT_EQ(store_->GetExecutionStats(since, "", 2)->newest.size(), 2u);
+  // usr_a sees their own and the shared event's runs, not usr_b's private one.
+  auto scoped = store_->GetExecutionStats(since, "usr_a", 10);
+  ASSERT_TRUE(scoped);
+  ASSERT_EQ(scoped->newest.size(), 2u);
+  EXPECT_EQ(scoped->newest[1].event_id, mine.id);
+
+  auto events = store_->CountEvents("");
+  ASSERT_TRUE(events);
+  std::map<EventStatus, int64_t> by_status(events->begin(), events->end());
+  EXPECT_EQ(by_status[EventStatus::kActive], 2);
+  EXPECT_EQ(by_status[EventStatus::kPaused], 1);
+  auto visible = store_->CountEvents("usr_a");
+  std::map<EventStatus, int64_t> visible_by_status(visible->begin(), visible->end());
+  EXPECT_EQ(visible_by_status[EventStatus::kActive], 1);
+  EXPECT_EQ(visible_by_status[EventStatus::kPaused], 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest,

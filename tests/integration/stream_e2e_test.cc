@@ -83,6 +83,25 @@ TEST_F(StreamE2eTest, AReaderAfterTheEndGetsTheStoredOutputAndTheEnd) {
   EXPECT_EQ(connected.client->close_code(), 1000);
 }
 
+// A page of another site must not open a stream with the user's cookie (cross-site WebSocket
+// hijacking): a handshake whose Origin is not this server's is refused.
+TEST_F(StreamE2eTest, APageOfAnotherOriginCannotOpenAStream) {
+  const std::string execution = Run(CreateScript("BASH", "echo hi"));
+  AwaitEnd(execution);
+  const std::string path = "/api/v1/executions/" + execution + "/stream";
+  auto foreign = testutil::WebSocketClient::Connect(
+      server_->url(), path,
+      {"Authorization: Bearer " + admin_token_, "Origin: http://evil.example:8080"});
+  EXPECT_FALSE(foreign);
+  EXPECT_EQ(foreign.status, 403) << foreign.body;
+  EXPECT_NE(foreign.body.find("another origin"), std::string::npos) << foreign.body;
+  // The server's own origin (what its web UI sends) is fine; so is no Origin at all.
+  auto own = testutil::WebSocketClient::Connect(
+      server_->url(), path, {"Authorization: Bearer " + admin_token_, "Origin: " + server_->url()});
+  ASSERT_TRUE(own) << own.status << " " << own.body << own.error;
+  EXPECT_FALSE(Next(*own.client, "end").is_null());
+}
+
 TEST_F(StreamE2eTest, StreamsAreAuthenticatedAndScoped) {
   const std::string execution = Run(CreateScript("BASH", "true"));
   auto anonymous = testutil::WebSocketClient::Connect(

@@ -114,6 +114,8 @@ class Handlers {
   Result<http::Response> PreviewOf(http::Request& request, const std::string& target_id,
                                    TimePoint created_at, json head);
   Result<http::Response> PreviewSchedule(http::Request&, const auth::Principal&);
+  Result<http::Response> UpcomingSchedules(http::Request&, const auth::Principal&);
+  Result<http::Response> Stats(http::Request&, const auth::Principal&);
 
   // execution_routes.cc
   Result<http::Response> ListExecutions(http::Request&, const auth::Principal&);

@@ -114,12 +114,16 @@ class SqlStore final : public Store {
   Result<std::vector<JobRecord>> ListLapsedLeases(TimePoint now, const std::string& owner_prefix,
                                                   int limit) override;
   Result<std::vector<std::pair<RunStatus, int64_t>>> CountJobs() override;
+  Result<std::vector<std::pair<EventStatus, int64_t>>> CountEvents(
+      const std::string& visible_to) override;
   Result<int> PruneJobs(TimePoint before, int keep_per_event, int batch,
                         TimePoint keep_since) override;
   Result<std::vector<JobRecord>> ActiveJobs(const std::string& event_id) override;
   Result<JobRecord> GetJob(const std::string& id) override;
   Result<ExecutionRecord> GetExecution(const std::string& id) override;
   Result<std::vector<ExecutionRecord>> ListExecutions(const ExecutionQuery& query) override;
+  Result<ExecutionStats> GetExecutionStats(const std::string& since_id,
+                                           const std::string& visible_to, int limit) override;
   Status SetExecutionOutput(const std::string& execution_id,
                             const std::string& output_json) override;
   Status SetExecutionCondition(const std::string& execution_id, bool condition) override;

@@ -1,0 +1,64 @@
+import { useState } from "react";
+import { Link, Outlet, useLocation } from "react-router";
+import { ErrorBoundary } from "@/components/ErrorBoundary";
+import { Logo } from "./Logo";
+import { MobileNav } from "./MobileNav";
+import { Sidebar } from "./Sidebar";
+import { ThemeSwitch } from "./ThemeSwitch";
+import { UserMenu } from "./UserMenu";
+
+const SIDEBAR_KEY = "cronium.sidebar";
+
+function readCollapsed(): boolean {
+  try {
+    return window.localStorage.getItem(SIDEBAR_KEY) === "collapsed";
+  } catch {
+    return false;
+  }
+}
+
+export function AppShell() {
+  const location = useLocation();
+  const [collapsed, setCollapsed] = useState(readCollapsed);
+
+  function toggle() {
+    setCollapsed((was) => {
+      try {
+        window.localStorage.setItem(SIDEBAR_KEY, was ? "expanded" : "collapsed");
+      } catch {
+        // not persisted
+      }
+      return !was;
+    });
+  }
+
+  return (
+    <div className="flex h-full">
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:fixed focus:left-3 focus:top-3 focus:z-[60] focus:rounded-md focus:bg-card focus:px-3 focus:py-2 focus:text-sm focus:shadow-lg"
+      >
+        Skip to content
+      </a>
+      <Sidebar collapsed={collapsed} onToggle={toggle} />
+      <div className="flex min-w-0 flex-1 flex-col">
+        <header className="flex h-12 shrink-0 items-center gap-2 border-b border-border bg-card/60 px-3 sm:px-4">
+          <MobileNav />
+          <Link to="/" className="rounded-md sm:hidden" aria-label="Cronium home">
+            <Logo />
+          </Link>
+          <div className="flex-1" />
+          <ThemeSwitch />
+          <UserMenu />
+        </header>
+        <main id="main" tabIndex={-1} className="min-w-0 flex-1 overflow-y-auto focus:outline-none">
+          <div className="mx-auto w-full max-w-7xl px-3 py-4 sm:px-6 sm:py-6">
+            <ErrorBoundary resetKey={location.pathname}>
+              <Outlet />
+            </ErrorBoundary>
+          </div>
+        </main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,99 @@
+import { useInfiniteQuery } from "@tanstack/react-query";
+import { CalendarClock, SearchX } from "lucide-react";
+import { useCallback } from "react";
+import { useSearchParams } from "react-router";
+import { listEvents } from "@/api/endpoints";
+import type { EventStatus, EventType } from "@/api/types";
+import { Button } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { PageHeader } from "@/components/ui/page-header";
+import { Spinner } from "@/components/ui/spinner";
+import { EmptyState, ErrorState } from "@/components/ui/states";
+import { useNow } from "@/components/ui/time";
+import { canWrite, useMe } from "@/lib/auth";
+import { type EventListFilters, hasFilters, readEventFilters, withFilters } from "@/lib/url-filters";
+import { EventFilters } from "./events/EventFilters";
+import { EventCards, EventTable } from "./events/EventRows";
+
+export default function EventsPage() {
+  const me = useMe();
+  const now = useNow(15_000);
+  const [params, setParams] = useSearchParams();
+  const filters = readEventFilters(params);
+  const onChange = useCallback(
+    (changes: Partial<EventListFilters>) => setParams((p) => withFilters(p, changes), { replace: true }),
+    [setParams],
+  );
+
+  const query = useInfiniteQuery({
+    queryKey: ["events", "list", filters],
+    queryFn: ({ pageParam, signal }) =>
+      listEvents(
+        {
+          search: filters.q,
+          status: filters.status as EventStatus | "",
+          type: filters.type as EventType | "",
+          cursor: pageParam,
+          limit: 50,
+        },
+        signal,
+      ),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+    refetchInterval: 30_000,
+  });
+
+  const events = query.data?.pages.flatMap((p) => p.items) ?? [];
+  const canAct = canWrite(me);
+
+  return (
+    <>
+      <PageHeader title="Events" description="Scripts and requests that Cronium runs on a schedule or on demand." />
+      <div className="mb-3">
+        <EventFilters filters={filters} onChange={onChange} />
+      </div>
+      <Card className="overflow-hidden">
+        {query.isPending ? (
+          <div className="p-10 text-center">
+            <Spinner label="Loading events" />
+          </div>
+        ) : query.isError ? (
+          <ErrorState error={query.error} onRetry={() => void query.refetch()} className="m-3" />
+        ) : events.length === 0 ? (
+          hasFilters(filters) ? (
+            <EmptyState
+              icon={SearchX}
+              title="No events match these filters"
+              action={<Button onClick={() => onChange({ q: "", status: "", type: "" })}>Clear filters</Button>}
+            />
+          ) : (
+            <EmptyState icon={CalendarClock} title="No events yet">
+              Create one with <code className="font-mono text-xs">cronium event create</code> or{" "}
+              <code className="font-mono text-xs">POST /api/v1/events</code>; the editor comes to this page soon.
+            </EmptyState>
+          )
+        ) : (
+          <>
+            <div className="hidden sm:block">
+              <EventTable events={events} canAct={canAct} now={now} />
+            </div>
+            <div className="sm:hidden">
+              <EventCards events={events} canAct={canAct} now={now} />
+            </div>
+            <div className="flex items-center justify-between border-t border-border px-4 py-2 text-xs text-muted-foreground">
+              <span aria-live="polite">
+                {events.length} event{events.length === 1 ? "" : "s"}
+                {query.hasNextPage ? " shown" : ""}
+              </span>
+              {query.hasNextPage ? (
+                <Button size="sm" disabled={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
+                  {query.isFetchingNextPage ? "Loading…" : "Load more"}
+                </Button>
+              ) : null}
+            </div>
+          </>
+        )}
+      </Card>
+    </>
+  );
+}
