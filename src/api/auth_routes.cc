@@ -27,6 +27,7 @@ json RenderUser(const store::UserRecord& u) {
           {"role", ToString(u.role)},
           {"status", ToString(u.status)},
           {"lastLoginAt", TimeOrNull(u.last_login_at)},
+          {"mustChangePassword", u.must_change_password},
           {"createdAt", FormatRfc3339(u.created_at)},
           {"updatedAt", FormatRfc3339(u.updated_at)}};
 }

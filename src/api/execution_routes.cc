@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -56,6 +57,9 @@ json RenderExecution(const store::ExecutionRecord& x) {
 
 }  // namespace
 
+// ?status=A,B (any of them), ?since= and ?until= (RFC 3339: created in [since, until)),
+// ?view=summary (no stdout, stderr or output: what a list of runs shows), paging. Every item
+// carries its event's name.
 Result<Response> Handlers::ListExecutionsMatching(Request& request,
                                                   const auth::Principal& principal,
                                                   std::string event_id) {
@@ -63,17 +67,56 @@ Result<Response> Handlers::ListExecutionsMatching(Request& request,
   query.event_id = std::move(event_id);
   if (principal.role != store::UserRole::kAdmin) query.visible_to = principal.user_id;
   CRONIUM_RETURN_IF_ERROR(ReadPaging(request, query.limit, query.before_id));
-  if (auto status = request.QueryParam("status")) {
-    query.status = store::ParseRunStatus(*status);
-    if (!query.status) {
-      return InvalidArgument(
-          "status: one of QUEUED, RUNNING, SUCCEEDED, FAILED, TIMED_OUT, CANCELLED, LOST "
-          "(executions are never LEASED; their jobs are)");
+  if (auto text = request.QueryParam("status"); text && !text->empty()) {
+    std::string_view rest = *text;
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      const std::string_view name = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      auto status = store::ParseRunStatus(name);
+      if (!status || *status == store::RunStatus::kLeased) {
+        return InvalidArgument(fmt::format(
+            "status: '{}' is not one of QUEUED, RUNNING, SUCCEEDED, FAILED, TIMED_OUT, "
+            "CANCELLED, LOST (several separated by commas; executions are never LEASED, their "
+            "jobs are)",
+            name.substr(0, 32)));
+      }
+      query.statuses.push_back(*status);
     }
   }
+  for (const auto& [param, id] :
+       {std::pair{"since", &query.since_id}, {"until", &query.until_id}}) {
+    if (auto text = request.QueryParam(param); text && !text->empty()) {
+      auto at = ParseRfc3339(*text);
+      if (!at)
+        return InvalidArgument(fmt::format("{}: an RFC 3339 time ({})", param, at.error().message));
+      *id = IdTimePrefix("exe", *at);
+    }
+  }
+  if (auto view = request.QueryParam("view"); view && !view->empty()) {
+    if (*view != "summary" && *view != "full") {
+      return InvalidArgument("view: summary (no output) or full (the default)");
+    }
+    query.summary = *view == "summary";
+  }
   CRONIUM_ASSIGN_OR_RETURN(auto executions, ctx_.store.ListExecutions(query));
+  std::vector<std::string> event_ids;
+  for (const auto& execution : executions) event_ids.push_back(execution.event_id);
+  std::sort(event_ids.begin(), event_ids.end());
+  event_ids.erase(std::unique(event_ids.begin(), event_ids.end()), event_ids.end());
+  CRONIUM_ASSIGN_OR_RETURN(auto names, ctx_.store.GetEventNames(event_ids));
   json items = json::array();
-  for (const auto& execution : executions) items.push_back(RenderExecution(execution));
+  for (const auto& execution : executions) {
+    json item = RenderExecution(execution);
+    if (query.summary) {
+      item.erase("stdout");
+      item.erase("stderr");
+      item.erase("output");
+    }
+    auto name = names.find(execution.event_id);
+    item["eventName"] = name == names.end() ? json(nullptr) : json(name->second);
+    items.push_back(std::move(item));
+  }
   const bool full = static_cast<int>(executions.size()) == query.limit;
   return JsonResponse(
       200, {{"items", items}, {"nextCursor", full ? json(executions.back().id) : json(nullptr)}});

@@ -106,6 +106,7 @@ AuthService::CreateFirstAdminIfNone() {
   admin.role = UserRole::kAdmin;
   admin.status = UserStatus::kActive;
   CRONIUM_ASSIGN_OR_RETURN(admin.password_hash, HashPassword(password));
+  admin.must_change_password = true;  // printed on a terminal: they choose their own
   admin.created_at = admin.updated_at = now;
   auto inserted = store_.InsertUser(
       admin,
@@ -532,6 +533,7 @@ Status AuthService::ChangePassword(const Principal& principal, const std::string
     return MakeError(ErrorCode::kPermissionDenied, "the current password is wrong");
   }
   CRONIUM_ASSIGN_OR_RETURN(user.password_hash, HashPassword(replacement));
+  user.must_change_password = false;
   user.updated_at = clock_.Now();
   CRONIUM_RETURN_IF_ERROR(store_.UpdateUser(
       user,

@@ -187,8 +187,13 @@ struct EventQuery {
 struct ExecutionQuery {
   std::string visible_to;  // a user id: only runs of events they can see; "" = all
   std::string event_id;
-  std::optional<RunStatus> status;
+  std::vector<RunStatus> statuses;  // any of these; empty = all
   std::string before_id;
+  // Created in [since, until): bounds of the time-ordered ids (base::IdTimePrefix); "" = open.
+  std::string since_id;
+  std::string until_id;
+  // Without stdout, stderr and output (left empty): a list that shows no output reads none.
+  bool summary = false;
   int limit = 50;
 };
 
@@ -263,6 +268,9 @@ struct UserRecord {
   UserRole role = UserRole::kUser;
   UserStatus status = UserStatus::kActive;
   std::string password_hash;  // crypto_pwhash_str output; "" for invited users
+  // The password was given to them (printed at the first start, or set by an admin): they are
+  // asked to choose their own. Cleared when they do.
+  bool must_change_password = false;
   std::optional<std::string> invite_hash;
   std::optional<TimePoint> invite_expires_at;
   std::optional<TimePoint> last_login_at;

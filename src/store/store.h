@@ -15,6 +15,7 @@
 // (store/sql/) that implements it.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +53,9 @@ class Store {
     return InsertEvent(event, audit, std::nullopt, {});
   }
   virtual Result<EventRecord> GetEvent(const std::string& id) = 0;
+  // The names of these events (at most 500 ids; unknown ones are left out).
+  virtual Result<std::map<std::string, std::string>> GetEventNames(
+      const std::vector<std::string>& ids) = 0;
   virtual Status UpdateEvent(const EventRecord& event, const AuditEntry& audit) = 0;
   // Deletes the event and its jobs and executions.
   virtual Status DeleteEvent(const std::string& id, const AuditEntry& audit) = 0;

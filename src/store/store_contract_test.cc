@@ -2,12 +2,11 @@
 
 #include <gtest/gtest.h>
 
-#include <map>
-
 #include <atomic>
 #include <barrier>
 #include <functional>
 #include <latch>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -604,7 +603,7 @@ TEST_P(StoreContractTest, ListExecutionsByEventNewestFirst) {
   EXPECT_EQ((*list)[1].id, a1.current_execution_id);
   auto page = store_->ListExecutions({.event_id = a.id, .before_id = a2.current_execution_id});
   ASSERT_EQ(page->size(), 1u);
-  EXPECT_EQ(store_->ListExecutions({.status = RunStatus::kQueued})->size(), 3u);
+  EXPECT_EQ(store_->ListExecutions({.statuses = {RunStatus::kQueued}})->size(), 3u);
 }
 
 TEST_P(StoreContractTest, ConcurrentClaimsNeverDuplicate) {
@@ -990,14 +989,16 @@ TEST_P(StoreContractTest, ListFiltersCombine) {
     for (const auto& e : *page) out.push_back(e.id);
     return out;
   };
-  EXPECT_EQ(
-      ids(store_->ListExecutions({.event_id = mine.id, .status = RunStatus::kQueued, .limit = 2})),
-      (std::vector<std::string>{mine_runs[3], mine_runs[2]}));
   EXPECT_EQ(ids(store_->ListExecutions(
-                {.event_id = mine.id, .status = RunStatus::kQueued, .before_id = mine_runs[2]})),
-            (std::vector<std::string>{mine_runs[1]}));
-  EXPECT_EQ(store_->ListExecutions({.visible_to = "usr_me", .status = RunStatus::kQueued})->size(),
-            3u);
+                {.event_id = mine.id, .statuses = {RunStatus::kQueued}, .limit = 2})),
+            (std::vector<std::string>{mine_runs[3], mine_runs[2]}));
+  EXPECT_EQ(
+      ids(store_->ListExecutions(
+          {.event_id = mine.id, .statuses = {RunStatus::kQueued}, .before_id = mine_runs[2]})),
+      (std::vector<std::string>{mine_runs[1]}));
+  EXPECT_EQ(
+      store_->ListExecutions({.visible_to = "usr_me", .statuses = {RunStatus::kQueued}})->size(),
+      3u);
   EXPECT_EQ(store_->ListExecutions({.visible_to = "usr_me", .event_id = theirs.id})->size(), 0u);
   EXPECT_EQ(store_->ListExecutions({.visible_to = "usr_them", .event_id = theirs.id})->size(), 1u);
 
@@ -2106,9 +2107,8 @@ TEST_P(StoreContractTest, DashboardCountsAreScopedAndBoundedByTheWindow) {
   // made before (ids never go back in time within a process, whatever the clock says).
   static int64_t base = 4'000'000'000'000;
   base += 1'000'000;
-  for (const auto& [event_id, offset_ms] :
-       std::vector<std::pair<std::string, int64_t>>{{mine.id, 10'000}, {mine.id, 20'000},
-                                                    {theirs.id, 30'000}, {paused.id, 31'000}}) {
+  for (const auto& [event_id, offset_ms] : std::vector<std::pair<std::string, int64_t>>{
+           {mine.id, 10'000}, {mine.id, 20'000}, {theirs.id, 30'000}, {paused.id, 31'000}}) {
     auto [job, exec] = NewJobFor(event_id, FromUnixMillis(base + offset_ms));
     exec.trigger = "SCHEDULE";
     ASSERT_TRUE(store_->EnqueueJob(job, exec, {}));
@@ -2138,6 +2138,64 @@ TEST_P(StoreContractTest, DashboardCountsAreScopedAndBoundedByTheWindow) {
   std::map<EventStatus, int64_t> visible_by_status(visible->begin(), visible->end());
   EXPECT_EQ(visible_by_status[EventStatus::kActive], 1);
   EXPECT_EQ(visible_by_status[EventStatus::kPaused], 1);
+}
+
+TEST_P(StoreContractTest, ExecutionListsFilterByStatusesAndTimeAndCanLeaveOutTheOutput) {
+  const EventRecord event = OwnedEvent("listed", "usr_a", /*shared=*/false);
+  static int64_t base = 4'500'000'000'000;
+  base += 1'000'000;
+  std::vector<std::string> ids;
+  for (int64_t offset_ms : {10'000, 20'000, 30'000}) {
+    auto [job, exec] = NewJobFor(event.id, FromUnixMillis(base + offset_ms));
+    ASSERT_TRUE(store_->EnqueueJob(job, exec, {}));
+    ids.push_back(exec.id);
+  }
+  // The newest runs and fails with output; the oldest stays queued.
+  const TimePoint now = FromUnixMillis(base + 40'000);
+  ASSERT_TRUE(store_->ClaimNextJob("w", now, now + milliseconds(30'000)));  // the oldest
+  auto second = store_->ClaimNextJob("w", now, now + milliseconds(30'000));
+  ASSERT_TRUE(second && *second);
+  ASSERT_TRUE(store_->MarkRunning((*second)->job.id, ids[1], "w", now));
+  ExecutionRecord failed = (*second)->execution;
+  failed.status = RunStatus::kFailed;
+  failed.stdout_text = "lots of output";
+  failed.output_json = R"({"a":1})";
+  failed.finished_at = now;
+  ASSERT_TRUE(store_->FinishExecution(failed, now, std::nullopt, {}));
+
+  auto listed = [&](ExecutionQuery query) {
+    std::vector<std::string> out;
+    auto page = store_->ListExecutions(query);
+    EXPECT_TRUE(page) << page.error().message;
+    if (page) {
+      for (const auto& e : *page) out.push_back(e.id);
+    }
+    return out;
+  };
+  EXPECT_EQ(listed({.statuses = {RunStatus::kFailed, RunStatus::kQueued}}),
+            (std::vector<std::string>{ids[2], ids[1], ids[0]}));
+  EXPECT_EQ(listed({.statuses = {RunStatus::kFailed}}), (std::vector<std::string>{ids[1]}));
+  EXPECT_EQ(listed({.statuses = {RunStatus::kTimedOut}}), (std::vector<std::string>{}));
+  EXPECT_EQ(listed({.since_id = IdTimePrefix("exe", FromUnixMillis(base + 15'000)),
+                    .until_id = IdTimePrefix("exe", FromUnixMillis(base + 25'000))}),
+            (std::vector<std::string>{ids[1]}));
+  auto full = store_->ListExecutions({.statuses = {RunStatus::kFailed}});
+  ASSERT_EQ(full->size(), 1u);
+  EXPECT_EQ(full->front().stdout_text, "lots of output");
+  auto summary = store_->ListExecutions({.statuses = {RunStatus::kFailed}, .summary = true});
+  ASSERT_EQ(summary->size(), 1u);
+  EXPECT_EQ(summary->front().stdout_text, "");
+  EXPECT_FALSE(summary->front().output_json.has_value());
+  EXPECT_EQ(summary->front().status, RunStatus::kFailed);
+  EXPECT_EQ(summary->front().id, ids[1]);
+
+  std::vector<std::string> names_of = {event.id, "evt_unknown"};
+  for (int n = 0; n < 60; ++n) names_of.push_back(event.id);  // past one statement's 50
+  auto names = store_->GetEventNames(names_of);
+  ASSERT_TRUE(names) << names.error().message;
+  EXPECT_EQ(*names, (std::map<std::string, std::string>{{event.id, "listed"}}));
+  EXPECT_EQ(store_->GetEventNames(std::vector<std::string>(501, event.id)).error().code,
+            ErrorCode::kInvalidArgument);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest,

@@ -505,5 +505,35 @@ TEST_F(AuthE2eTest, AnInterruptedKeyRotationIsFinishedAtTheNextStart) {
   EXPECT_EQ(Parse(kept)["value"], json::parse(R"([1,"two"])"));
 }
 
+// The first admin's password was printed on a terminal: the account says it must be changed
+// (the web UI asks at the first sign-in) until its owner chooses their own.
+TEST(FirstStartE2eTest, ThePrintedPasswordMustBeChanged) {
+  testutil::TempDir dir;
+  testutil::ServerProcess server(dir.path() + "/data", {});
+  ASSERT_TRUE(server.Start()) << server.error();
+  const std::string out = server.startup_output();
+  const size_t at = out.find("password: ");
+  ASSERT_NE(at, std::string::npos) << out;
+  const std::string password = out.substr(at + 10, out.find('\n', at) - at - 10);
+  testutil::HttpClient browser(server.url());
+  auto login = browser.Post("/api/v1/auth/login",
+                            json{{"username", "admin"}, {"password", password}}.dump());
+  ASSERT_EQ(login.status, 200) << login.body;
+  const json session = json::parse(login.body);
+  EXPECT_EQ(session["user"]["mustChangePassword"], true);
+  const std::string cookie =
+      "Cookie: " + login.headers["set-cookie"].substr(0, login.headers["set-cookie"].find(';'));
+  const std::string csrf = "X-CSRF-Token: " + session["csrfToken"].get<std::string>();
+  auto changed = browser.Send(
+      "POST", "/api/v1/auth/password",
+      json{{"currentPassword", password}, {"newPassword", "a password of my own"}}.dump(), true,
+      false, {cookie, csrf});
+  ASSERT_EQ(changed.status, 204) << changed.body;
+  auto me = browser.Send("GET", "/api/v1/auth/me", "", false, false, {cookie});
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(json::parse(me.body)["mustChangePassword"], false);
+  EXPECT_EQ(server.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace cronium::e2e

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { createEvent, expect, SCREENSHOTS, seriousA11yViolations, setTheme, test } from "./fixtures";
+import { promptPutOff, STORAGE_STATE } from "./global-setup";
 
 mkdirSync(SCREENSHOTS, { recursive: true });
 // Neither the document nor the scrolling <main> may be wider than the viewport.
@@ -12,7 +13,7 @@ const shot = (name: string) => path.join(SCREENSHOTS, `${name}.png`);
 
 
 test.describe("login page", () => {
-  test.use({ storageState: { cookies: [], origins: [] } });
+  test.use({ storageState: { cookies: [], origins: [promptPutOff(process.env.CRONIUM_E2E_URL ?? "")] } });
 
   for (const theme of ["light", "dark"] as const) {
     test(`login (${theme}) has no serious a11y findings`, async ({ page }) => {
@@ -41,7 +42,7 @@ test.describe("signed in", () => {
     // Enough data that the pages show rows, a failure and a next run.
     const request = await playwright.request.newContext({
       baseURL: process.env.CRONIUM_E2E_URL,
-      storageState: path.resolve(SCREENSHOTS, "../.e2e/admin.json"),
+      storageState: STORAGE_STATE,
     });
     const failing = await createEvent(request, {
       name: FAILING,

@@ -1,7 +1,9 @@
+import { readFileSync } from "node:fs";
 import { expect, signInWithForm, test, ADMIN_PASSWORD } from "./fixtures";
+import { promptPutOff, STORAGE_STATE } from "./global-setup";
 
 test.describe("signed out", () => {
-  test.use({ storageState: { cookies: [], origins: [] } });
+  test.use({ storageState: { cookies: [], origins: [promptPutOff(process.env.CRONIUM_E2E_URL ?? "")] } });
 
   test("keyboard: Tab reaches the sign-in button and Enter submits", async ({ page }) => {
     await page.goto("/login");
@@ -53,4 +55,25 @@ test.describe("signed out", () => {
 test("a change without the CSRF header is refused", async ({ request }) => {
   const response = await request.post("/api/v1/events", { data: { name: "no-csrf", type: "BASH" } });
   expect(response.status()).toBe(403);
+});
+
+test("the first admin is asked once to replace the printed password", async ({ browser }) => {
+  // The admin's session without the "Later" the other tests' browsers keep.
+  const saved = JSON.parse(readFileSync(STORAGE_STATE, "utf8")) as { cookies: unknown[] };
+  const context = await browser.newContext({
+    baseURL: process.env.CRONIUM_E2E_URL,
+    storageState: { cookies: saved.cookies as never, origins: [] },
+  });
+  const page = await context.newPage();
+  await page.goto("/");
+  const dialog = page.getByRole("dialog", { name: "Change password" });
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toContainText("printed when it first started");
+  await dialog.getByRole("button", { name: "Later" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
+  await expect(page.getByRole("dialog")).toHaveCount(0);
+  await context.close();
 });

@@ -9,7 +9,8 @@ import { fileURLToPath } from "node:url";
 
 const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const DIST = path.join(WEB_DIR, "dist");
-export const STATE_DIR = path.join(WEB_DIR, "test-results", ".e2e");
+// CRONIUM_E2E_STATE_DIR: another place for the saved session, so two runs can go at once.
+export const STATE_DIR = process.env.CRONIUM_E2E_STATE_DIR ?? path.join(WEB_DIR, "test-results", ".e2e");
 export const STORAGE_STATE = path.join(STATE_DIR, "admin.json");
 const BINARY =
   process.env.CRONIUM_BINARY ?? path.resolve(WEB_DIR, "../build/release/src/server/cronium");
@@ -65,9 +66,14 @@ async function signIn(baseURL: string, password: string) {
           sameSite: "Lax",
         },
       ],
-      origins: [],
+      origins: [promptPutOff(baseURL)],
     }),
   );
+}
+
+/** Local storage of a browser where the first admin chose "Later" at the password prompt. */
+export function promptPutOff(origin: string) {
+  return { origin, localStorage: [{ name: "cronium.passwordPrompt", value: "later" }] };
 }
 
 export default async function globalSetup() {

@@ -10,8 +10,14 @@ import { useThemeChoice } from "./components/layout/ThemeSwitch";
 import { resolveTheme } from "./lib/theme";
 
 const LoginPage = lazy(() => import("./pages/LoginPage"));
+const InvitePage = lazy(() => import("./pages/InvitePage"));
 const DashboardPage = lazy(() => import("./pages/DashboardPage"));
 const EventsPage = lazy(() => import("./pages/EventsPage"));
+const RunsPage = lazy(() => import("./pages/RunsPage"));
+const RunPage = lazy(() => import("./pages/RunPage"));
+const VariablesPage = lazy(() => import("./pages/VariablesPage"));
+const SettingsPage = lazy(() => import("./pages/SettingsPage"));
+const AdminPage = lazy(() => import("./pages/AdminPage"));
 const NotFoundPage = lazy(() => import("./pages/NotFoundPage"));
 
 export const queryClient = new QueryClient({
@@ -31,6 +37,7 @@ function page(node: React.ReactNode) {
 
 export const router = createBrowserRouter([
   { path: "/login", element: page(<LoginPage />) },
+  { path: "/invite/:token", element: page(<InvitePage />) },
   {
     path: "/",
     element: (
@@ -41,6 +48,11 @@ export const router = createBrowserRouter([
     children: [
       { index: true, element: page(<DashboardPage />) },
       { path: "events", element: page(<EventsPage />) },
+      { path: "runs", element: page(<RunsPage />) },
+      { path: "runs/:id", element: page(<RunPage />) },
+      { path: "variables", element: page(<VariablesPage />) },
+      { path: "settings/:tab?", element: page(<SettingsPage />) },
+      { path: "admin/:tab?", element: page(<AdminPage />) },
       { path: "*", element: page(<NotFoundPage />) },
     ],
   },

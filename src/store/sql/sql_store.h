@@ -78,6 +78,8 @@ class SqlStore final : public Store {
                      const std::optional<NewSchedule>& schedule,
                      const IdempotencyRecords& idempotency) override;
   Result<EventRecord> GetEvent(const std::string& id) override;
+  Result<std::map<std::string, std::string>> GetEventNames(
+      const std::vector<std::string>& ids) override;
   Status UpdateEvent(const EventRecord& event, const AuditEntry& audit) override;
   Status DeleteEvent(const std::string& id, const AuditEntry& audit) override;
   Result<std::vector<EventRecord>> ListEvents(const EventQuery& query) override;

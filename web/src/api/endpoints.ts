@@ -4,14 +4,16 @@ import type {
   CroniumEvent,
   EventStatus,
   EventType,
-  Execution,
+  ExecutionDetail,
   LoginResponse,
   Me,
   NodesResponse,
   Page,
   RunStarted,
   RunStatus,
+  Stats,
   SystemInfo,
+  UpcomingPage,
 } from "./types";
 
 const V1 = "/api/v1";
@@ -70,10 +72,10 @@ export function listEvents(filter: EventFilter = {}, signal?: AbortSignal) {
   });
 }
 
-export function runEvent(id: string) {
+export function runEvent(id: string, input?: unknown) {
   return api<RunStarted>(`${V1}/events/${encodeURIComponent(id)}/run`, {
     method: "POST",
-    body: {},
+    body: input === undefined ? {} : { input },
   });
 }
 
@@ -85,17 +87,26 @@ export function setEventStatus(id: string, status: EventStatus) {
 }
 
 export interface ExecutionFilter {
-  status?: RunStatus;
+  /** One status, or several joined by commas (servers that know `status=A,B`). */
+  status?: RunStatus | string;
   eventId?: string;
+  /** RFC 3339 bounds on the creation time (servers that know them; others ignore them). */
+  since?: string;
+  until?: string;
+  /** "summary" drops stdout/stderr/output from the items (ignored by older servers). */
+  view?: "summary";
   cursor?: string | null;
   limit?: number;
 }
 
 export function listExecutions(filter: ExecutionFilter = {}, signal?: AbortSignal) {
-  return api<Page<Execution>>(`${V1}/executions`, {
+  return api<Page<ExecutionDetail>>(`${V1}/executions`, {
     query: {
       status: filter.status,
       eventId: filter.eventId,
+      since: filter.since,
+      until: filter.until,
+      view: filter.view,
       cursor: filter.cursor,
       limit: filter.limit ?? 50,
     },
@@ -103,8 +114,23 @@ export function listExecutions(filter: ExecutionFilter = {}, signal?: AbortSigna
   });
 }
 
+export function getExecution(id: string, signal?: AbortSignal) {
+  return api<ExecutionDetail>(`${V1}/executions/${encodeURIComponent(id)}`, { signal });
+}
+
+export function fetchStats(window = "24h", signal?: AbortSignal) {
+  return api<Stats>(`${V1}/stats`, { query: { window }, signal });
+}
+
+export function listUpcoming(options: { hours?: number; limit?: number; cursor?: string | null }, signal?: AbortSignal) {
+  return api<UpcomingPage>(`${V1}/schedules/upcoming`, {
+    query: { hours: options.hours ?? 24, limit: options.limit ?? 10, cursor: options.cursor },
+    signal,
+  });
+}
+
 export function cancelExecution(id: string) {
-  return api<Execution>(`${V1}/executions/${encodeURIComponent(id)}/cancel`, {
+  return api<ExecutionDetail>(`${V1}/executions/${encodeURIComponent(id)}/cancel`, {
     method: "POST",
     body: {},
   });
@@ -135,4 +161,8 @@ export async function collectPages<T>(
     cursor = page.nextCursor;
   }
   return { items, truncated: cursor !== null };
+}
+
+export function getEvent(id: string, signal?: AbortSignal) {
+  return api<CroniumEvent>(`${V1}/events/${encodeURIComponent(id)}`, { signal });
 }

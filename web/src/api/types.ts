@@ -15,6 +15,8 @@ export interface User {
   role: UserRole;
   status: "ACTIVE" | "DISABLED" | string;
   lastLoginAt: string | null;
+  /** The password was given to them (the first admin's, printed at the first start). */
+  mustChangePassword?: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -120,4 +122,65 @@ export interface NodesResponse {
 export interface RunStarted {
   executionId: string;
   jobId: string;
+}
+
+/** An execution as GET /executions/{id} answers it (list items with view=summary lack the texts). */
+export interface ExecutionDetail extends Execution {
+  eventName?: string;
+  stdout?: string;
+  stderr?: string;
+  stdoutTruncated?: boolean;
+  stderrTruncated?: boolean;
+  output?: unknown;
+  condition?: boolean | null;
+  isolation?: string;
+  cpuTimeMs?: number | null;
+  maxRssKb?: number | null;
+  input?: unknown;
+  job?: {
+    id: string;
+    kind: string;
+    status: string;
+    attempts: number;
+    maxAttempts: number;
+    timeoutSeconds: number;
+    lastError: string;
+    workflowExecutionId: string | null;
+    causedBy: string | null;
+  };
+}
+
+export interface StatsRun {
+  id: string;
+  eventId: string;
+  status: RunStatus;
+  trigger: string;
+  startedAt: string | null;
+  durationMs: number | null;
+}
+
+export interface Stats {
+  window: string;
+  since: string;
+  generatedAt: string;
+  events: { total: number } & Partial<Record<EventStatus, number>>;
+  runs: { total: number } & Partial<Record<RunStatus, number>>;
+  recentRuns: StatsRun[];
+  recentRunsTruncated: boolean;
+  queue: { queued: number; running: number };
+  nodes: { total: number; alive: number };
+}
+
+export interface UpcomingRun {
+  at: string;
+  local: string;
+  timezone: string;
+  targetType: "EVENT" | "WORKFLOW" | string;
+  targetId: string;
+  name: string;
+}
+
+export interface UpcomingPage extends Page<UpcomingRun> {
+  from: string;
+  until: string;
 }

@@ -1,4 +1,5 @@
 // Times as the UI shows them: relative in lists, absolute (with zone) on hover.
+import { formatTimeFor, getTimeDisplay } from "./time-display";
 
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto", style: "short" });
 
@@ -23,20 +24,12 @@ export function formatRelative(iso: string | null | undefined, now = Date.now())
   return relative.format(Math.round(value), "year");
 }
 
-const absolute = new Intl.DateTimeFormat(undefined, {
-  year: "numeric",
-  month: "short",
-  day: "numeric",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-  timeZoneName: "short",
-});
-
-export function formatAbsolute(iso: string | null | undefined): string {
-  if (!iso) return "";
-  const at = Date.parse(iso);
-  return Number.isNaN(at) ? "" : absolute.format(at);
+/**
+ * An absolute time with its zone, in the zone the user chose in Settings → Appearance (local,
+ * UTC, or `scheduleZone` when given and "the schedule's zone" is chosen).
+ */
+export function formatAbsolute(iso: string | null | undefined, scheduleZone?: string | null): string {
+  return formatTimeFor(iso, getTimeDisplay(), scheduleZone);
 }
 
 /** 850 ms → "850ms", 75 s → "1m 15s", 2 h 5 min → "2h 5m". */

@@ -1,45 +1,40 @@
 import { CircleCheck, CirclePause, CirclePlay, CircleX, LoaderCircle, Server } from "lucide-react";
+import { useMemo } from "react";
 import { PageHeader } from "@/components/ui/page-header";
 import { canWrite, useMe } from "@/lib/auth";
 import {
-  eventCounts,
-  eventNames,
   FAILED_STATUSES,
-  runCounts,
-  useAllEvents,
+  useEventNames,
   useNodes,
-  useRecentExecutions,
   useRunningExecutions,
+  useStats,
   useSystemInfo,
+  useUpcoming,
 } from "./dashboard/data";
 import { NextRuns } from "./dashboard/NextRuns";
 import { RecentFailures } from "./dashboard/RecentFailures";
 import { RunningNow } from "./dashboard/RunningNow";
-import { RunsBreakdown } from "./dashboard/RunsBreakdown";
+import { RunsChart } from "./dashboard/RunsChart";
 import { StatTile } from "./dashboard/StatTile";
 import { SystemCard } from "./dashboard/SystemCard";
-
-function atLeast(n: number, truncated: boolean | undefined): string {
-  return truncated ? `${n}+` : String(n);
-}
 
 export default function DashboardPage() {
   const me = useMe();
   const isAdmin = me.role === "ADMIN";
-  const events = useAllEvents();
+  const stats = useStats();
+  const upcoming = useUpcoming();
+  const names = useEventNames();
   const running = useRunningExecutions();
-  const recent = useRecentExecutions();
   const system = useSystemInfo();
   const nodes = useNodes(isAdmin);
 
-  const names = eventNames(events.data?.items);
-  const ev = eventCounts(events.data?.items ?? []);
-  const runs = recent.data?.items ?? [];
-  const rc = runCounts(runs);
-  const failed = FAILED_STATUSES.reduce((sum, s) => sum + (rc[s] ?? 0), 0);
-  const failures = runs.filter((x) => FAILED_STATUSES.includes(x.status)).slice(0, 8);
-  const runningCount = running.data?.items.length ?? 0;
-  const aliveNodes = nodes.data?.items.filter((n) => n.alive).length ?? 0;
+  const s = stats.data;
+  const failed = s ? FAILED_STATUSES.reduce((sum, st) => sum + (s.runs[st] ?? 0), 0) : 0;
+  const failures = useMemo(
+    () => (s?.recentRuns ?? []).filter((x) => FAILED_STATUSES.includes(x.status)).slice(0, 8),
+    [s],
+  );
+  const upcomingItems = useMemo(() => upcoming.data?.pages.flatMap((p) => p.items) ?? [], [upcoming.data]);
 
   return (
     <>
@@ -49,17 +44,17 @@ export default function DashboardPage() {
           label="Active events"
           icon={CirclePlay}
           tone="text-success"
-          loading={events.isPending}
-          value={atLeast(ev.ACTIVE ?? 0, events.data?.truncated)}
-          detail={`${ev.DRAFT ?? 0} draft · ${ev.ARCHIVED ?? 0} archived`}
+          loading={stats.isPending}
+          value={s?.events.ACTIVE ?? "—"}
+          detail={s ? `${s.events.DRAFT ?? 0} draft · ${s.events.ARCHIVED ?? 0} archived` : undefined}
           to="/events?status=ACTIVE"
         />
         <StatTile
           label="Paused events"
           icon={CirclePause}
           tone="text-warning"
-          loading={events.isPending}
-          value={atLeast(ev.PAUSED ?? 0, events.data?.truncated)}
+          loading={stats.isPending}
+          value={s?.events.PAUSED ?? "—"}
           detail="schedules on hold"
           to="/events?status=PAUSED"
         />
@@ -67,49 +62,42 @@ export default function DashboardPage() {
           label="Running now"
           icon={LoaderCircle}
           tone="text-info"
-          loading={running.isPending}
-          value={atLeast(runningCount, running.data?.nextCursor !== null && running.data !== undefined)}
-          detail={system.data ? `${system.data.jobs.QUEUED ?? 0} queued` : undefined}
+          loading={stats.isPending}
+          value={s?.queue.running ?? "—"}
+          detail={s ? `${s.queue.queued} queued` : undefined}
+          to="/runs?status=QUEUED,RUNNING"
         />
         <StatTile
           label="Succeeded · 24 h"
           icon={CircleCheck}
           tone="text-success"
-          loading={recent.isPending}
-          value={atLeast(rc.SUCCEEDED ?? 0, recent.data?.truncated)}
-          detail={`of ${atLeast(runs.length, recent.data?.truncated)} runs`}
+          loading={stats.isPending}
+          value={s?.runs.SUCCEEDED ?? "—"}
+          detail={s ? `of ${s.runs.total} runs` : undefined}
+          to="/runs?status=SUCCEEDED"
         />
         <StatTile
           label="Failed · 24 h"
           icon={CircleX}
           tone={failed > 0 ? "text-danger" : undefined}
-          loading={recent.isPending}
-          value={atLeast(failed, recent.data?.truncated)}
-          detail={`${rc.TIMED_OUT ?? 0} timed out · ${rc.LOST ?? 0} lost`}
+          loading={stats.isPending}
+          value={s ? failed : "—"}
+          detail={s ? `${s.runs.TIMED_OUT ?? 0} timed out · ${s.runs.LOST ?? 0} lost` : undefined}
+          to="/runs?status=FAILED,TIMED_OUT,LOST"
         />
-        {isAdmin ? (
-          <StatTile
-            label="Nodes alive"
-            icon={Server}
-            loading={nodes.isPending}
-            value={nodes.data ? `${aliveNodes}/${nodes.data.items.length}` : "—"}
-            detail={system.data ? `${system.data.workers} workers here` : undefined}
-          />
-        ) : (
-          <StatTile
-            label="Workers"
-            icon={Server}
-            loading={system.isPending}
-            value={system.data?.workers ?? "—"}
-            detail={system.data?.isolation}
-          />
-        )}
+        <StatTile
+          label="Nodes alive"
+          icon={Server}
+          loading={stats.isPending}
+          value={s ? `${s.nodes.alive}/${s.nodes.total}` : "—"}
+          detail={system.data ? `${system.data.workers} workers here` : undefined}
+        />
       </div>
 
       <div className="mt-4 grid gap-4 lg:grid-cols-2 [&>*]:min-w-0">
         <RunningNow
           executions={running.data?.items}
-          names={names}
+          names={names.data ?? new Map()}
           error={running.error}
           loading={running.isPending}
           canCancel={canWrite(me)}
@@ -117,21 +105,30 @@ export default function DashboardPage() {
         />
         <RecentFailures
           failures={failures}
-          names={names}
-          error={recent.error}
-          loading={recent.isPending}
-          onRetry={() => void recent.refetch()}
+          names={names.data}
+          error={stats.error}
+          loading={stats.isPending}
+          onRetry={() => void stats.refetch()}
         />
       </div>
 
       <div className="mt-4 grid gap-4 lg:grid-cols-3 [&>*]:min-w-0">
-        <div className="space-y-4 lg:col-span-2">
-          <RunsBreakdown counts={rc} total={runs.length} truncated={recent.data?.truncated ?? false} />
+        <div className="min-w-0 space-y-4 lg:col-span-2">
+          <RunsChart
+            stats={s}
+            names={names.data}
+            error={stats.error}
+            loading={stats.isPending}
+            onRetry={() => void stats.refetch()}
+          />
           <NextRuns
-            events={events.data?.items}
-            error={events.error}
-            loading={events.isPending}
-            onRetry={() => void events.refetch()}
+            items={upcomingItems}
+            error={upcoming.error}
+            loading={upcoming.isPending}
+            hasMore={upcoming.hasNextPage}
+            loadingMore={upcoming.isFetchingNextPage}
+            onMore={() => void upcoming.fetchNextPage()}
+            onRetry={() => void upcoming.refetch()}
           />
         </div>
         <SystemCard

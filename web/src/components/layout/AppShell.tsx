@@ -1,6 +1,8 @@
 import { useState } from "react";
 import { Link, Outlet, useLocation } from "react-router";
 import { ErrorBoundary } from "@/components/ErrorBoundary";
+import { useMe } from "@/lib/auth";
+import { ChangePasswordDialog } from "./ChangePasswordDialog";
 import { Logo } from "./Logo";
 import { MobileNav } from "./MobileNav";
 import { Sidebar } from "./Sidebar";
@@ -8,6 +10,16 @@ import { ThemeSwitch } from "./ThemeSwitch";
 import { UserMenu } from "./UserMenu";
 
 const SIDEBAR_KEY = "cronium.sidebar";
+/** "later": the user put off choosing their own password (asked once per browser). */
+export const PASSWORD_PROMPT_KEY = "cronium.passwordPrompt";
+
+function promptPutOff(): boolean {
+  try {
+    return window.localStorage.getItem(PASSWORD_PROMPT_KEY) === "later";
+  } catch {
+    return false;
+  }
+}
 
 function readCollapsed(): boolean {
   try {
@@ -20,6 +32,22 @@ function readCollapsed(): boolean {
 export function AppShell() {
   const location = useLocation();
   const [collapsed, setCollapsed] = useState(readCollapsed);
+  const me = useMe();
+  // The first admin signed in with the password printed at the first start: ask for their own.
+  const [passwordPrompt, setPasswordPrompt] = useState(
+    () => me.mustChangePassword === true && me.authMethod === "session" && !promptPutOff(),
+  );
+
+  function closePasswordPrompt(open: boolean) {
+    if (!open) {
+      try {
+        window.localStorage.setItem(PASSWORD_PROMPT_KEY, "later");
+      } catch {
+        // asked again next time
+      }
+    }
+    setPasswordPrompt(open);
+  }
 
   function toggle() {
     setCollapsed((was) => {
@@ -59,6 +87,12 @@ export function AppShell() {
           </div>
         </main>
       </div>
+      <ChangePasswordDialog
+        open={passwordPrompt}
+        onOpenChange={closePasswordPrompt}
+        cancelLabel="Later"
+        description="You signed in with the password Cronium printed when it first started. Choose a password of your own now: it guards every secret stored here."
+      />
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useId, useState } from "react";
 import { toast } from "sonner";
 import { errorMessage } from "@/api/client";
@@ -6,6 +6,7 @@ import { changePassword } from "@/api/endpoints";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { Input, Label } from "@/components/ui/input";
+import { ME_KEY } from "@/lib/auth";
 
 const MIN_LENGTH = 12; // the server's rule (src/auth/passwords.cc)
 
@@ -13,12 +14,15 @@ export function ChangePasswordDialog({
   open,
   onOpenChange,
   description,
+  cancelLabel = "Cancel",
 }: {
   open: boolean;
   onOpenChange: (open: boolean) => void;
   description?: string;
+  cancelLabel?: string;
 }) {
   const id = useId();
+  const queryClient = useQueryClient();
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
   const [confirm, setConfirm] = useState("");
@@ -27,6 +31,7 @@ export function ChangePasswordDialog({
     mutationFn: () => changePassword(current, next),
     onSuccess: () => {
       toast.success("Password changed", { description: "Your other sessions were signed out." });
+      void queryClient.invalidateQueries({ queryKey: ME_KEY });
       reset();
       onOpenChange(false);
     },
@@ -83,7 +88,7 @@ export function ChangePasswordDialog({
           </p>
         ) : null}
         <div className="flex justify-end gap-2 pt-2">
-          <Button onClick={() => onOpenChange(false)}>Cancel</Button>
+          <Button onClick={() => onOpenChange(false)}>{cancelLabel}</Button>
           <Button type="submit" variant="primary" disabled={mutation.isPending}>
             {mutation.isPending ? "Saving…" : "Change password"}
           </Button>

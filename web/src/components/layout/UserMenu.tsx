@@ -1,5 +1,5 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { ChevronDown, KeyRound, LogOut } from "lucide-react";
+import { ChevronDown, KeyRound, LogOut, Settings } from "lucide-react";
 import { useState } from "react";
 import { useNavigate } from "react-router";
 import { toast } from "sonner";
@@ -58,6 +58,9 @@ export function UserMenu() {
             </span>
           </MenuLabel>
           <MenuSeparator />
+          <MenuItem onSelect={() => void navigate("/settings/profile")}>
+            <Settings aria-hidden="true" /> Settings
+          </MenuItem>
           {me.authMethod === "session" ? (
             <MenuItem onSelect={() => setPasswordOpen(true)}>
               <KeyRound aria-hidden="true" /> Change password

@@ -1,4 +1,4 @@
-import { CalendarClock, LayoutDashboard, type LucideIcon } from "lucide-react";
+import { CalendarClock, History, LayoutDashboard, type LucideIcon, Settings, ShieldCheck, Variable } from "lucide-react";
 import type { Me } from "@/api/types";
 
 export interface NavItem {
@@ -13,4 +13,8 @@ export interface NavItem {
 export const NAV_ITEMS: NavItem[] = [
   { to: "/", label: "Dashboard", icon: LayoutDashboard, end: true },
   { to: "/events", label: "Events", icon: CalendarClock },
+  { to: "/runs", label: "Runs", icon: History },
+  { to: "/variables", label: "Variables", icon: Variable },
+  { to: "/settings", label: "Settings", icon: Settings },
+  { to: "/admin", label: "Admin", icon: ShieldCheck, visible: (me) => me.role === "ADMIN" },
 ];

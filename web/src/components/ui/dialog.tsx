@@ -1,6 +1,7 @@
 import { AlertDialog, Dialog as D } from "radix-ui";
 import { X } from "lucide-react";
 import type { ReactNode } from "react";
+import { cn } from "@/lib/utils";
 import { Button } from "./button";
 
 const overlay = "fixed inset-0 z-50 bg-black/50";
@@ -14,18 +15,21 @@ export function Dialog({
   title,
   description,
   children,
+  className,
 }: {
   open: boolean;
   onOpenChange: (open: boolean) => void;
   title: string;
   description?: ReactNode;
   children: ReactNode;
+  /** e.g. "max-w-2xl" for a wider panel */
+  className?: string;
 }) {
   return (
     <D.Root open={open} onOpenChange={onOpenChange}>
       <D.Portal>
         <D.Overlay className={overlay} />
-        <D.Content className={panel}>
+        <D.Content className={cn(panel, "max-h-[calc(100dvh-2rem)] overflow-y-auto", className)}>
           <D.Title className="text-base font-semibold">{title}</D.Title>
           {description ? (
             <D.Description className="mt-1 text-sm text-muted-foreground">{description}</D.Description>

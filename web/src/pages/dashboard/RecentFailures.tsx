@@ -1,17 +1,12 @@
 import { CircleCheck } from "lucide-react";
-import type { Execution } from "@/api/types";
+import { Link } from "react-router";
+import type { StatsRun } from "@/api/types";
 import { Card, CardHeader } from "@/components/ui/card";
 import { EmptyState, ErrorState } from "@/components/ui/states";
 import { Spinner } from "@/components/ui/spinner";
 import { RunStatusBadge } from "@/components/ui/status";
 import { RelativeTime } from "@/components/ui/time";
 import { formatDuration } from "@/lib/time";
-
-function reason(x: Execution): string {
-  if (x.exitCode !== null && x.exitCode !== 0) return `exit ${x.exitCode}`;
-  if (x.signal) return String(x.signal);
-  return x.endReason || "";
-}
 
 export function RecentFailures({
   failures,
@@ -20,15 +15,24 @@ export function RecentFailures({
   loading,
   onRetry,
 }: {
-  failures: Execution[];
-  names: Map<string, string>;
+  failures: StatsRun[];
+  names: Map<string, string> | undefined;
   error: unknown;
   loading: boolean;
   onRetry: () => void;
 }) {
   return (
     <Card>
-      <CardHeader titleId="recent-failures" title="Recent failures" description="Failed, timed out or lost in the last 24 hours" />
+      <CardHeader
+        titleId="recent-failures"
+        title="Recent failures"
+        description="Failed, timed out or lost in the last 24 hours"
+        actions={
+          <Link to="/runs?status=FAILED,TIMED_OUT,LOST" className="text-xs font-medium text-primary hover:underline">
+            All failures
+          </Link>
+        }
+      />
       <section aria-labelledby="recent-failures">
         {loading ? (
           <div className="p-6 text-center">
@@ -43,16 +47,17 @@ export function RecentFailures({
             {failures.map((x) => (
               <li key={x.id} className="flex items-center gap-3 px-4 py-2.5">
                 <div className="min-w-0 flex-1">
-                  <div className="truncate text-sm font-medium">{names.get(x.eventId) ?? x.eventId}</div>
-                  <div className="truncate text-xs text-muted-foreground" title={x.endReason}>
+                  <Link to={`/runs/${x.id}`} className="block truncate text-sm font-medium hover:underline">
+                    {names?.get(x.eventId) ?? x.eventId}
+                  </Link>
+                  <div className="truncate text-xs text-muted-foreground">
                     <span className="font-mono">{x.id}</span>
-                    {reason(x) ? ` · ${reason(x)}` : ""}
                     {x.durationMs !== null ? ` · ${formatDuration(x.durationMs)}` : ""}
                   </div>
                 </div>
                 <RunStatusBadge status={x.status} />
                 <div className="hidden w-20 text-right text-xs text-muted-foreground sm:block">
-                  <RelativeTime iso={x.finishedAt ?? x.createdAt} />
+                  <RelativeTime iso={x.startedAt} />
                 </div>
               </li>
             ))}

@@ -4,7 +4,8 @@ import { useState } from "react";
 import { toast } from "sonner";
 import { errorMessage } from "@/api/client";
 import { cancelExecution } from "@/api/endpoints";
-import type { Execution } from "@/api/types";
+import { Link } from "react-router";
+import type { ExecutionDetail as Execution } from "@/api/types";
 import { Button } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";
 import { ConfirmDialog } from "@/components/ui/dialog";
@@ -61,7 +62,9 @@ export function RunningNow({
             {executions.map((x) => (
               <li key={x.id} className="flex items-center gap-3 px-4 py-2.5">
                 <div className="min-w-0 flex-1">
-                  <div className="truncate text-sm font-medium">{names.get(x.eventId) ?? x.eventId}</div>
+                  <Link to={`/runs/${x.id}`} className="block truncate text-sm font-medium hover:underline">
+                    {x.eventName || names.get(x.eventId) || x.eventId}
+                  </Link>
                   <div className="truncate font-mono text-xs text-muted-foreground">
                     {x.id} · {x.trigger.toLowerCase()}
                     {x.attempt > 1 ? ` · attempt ${x.attempt}` : ""}

@@ -1,5 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Pause, Play, RotateCw } from "lucide-react";
+import { useNavigate } from "react-router";
 import { toast } from "sonner";
 import { errorMessage } from "@/api/client";
 import { runEvent, setEventStatus } from "@/api/endpoints";
@@ -8,10 +9,14 @@ import { Button } from "@/components/ui/button";
 
 export function EventActions({ event }: { event: CroniumEvent }) {
   const queryClient = useQueryClient();
+  const navigate = useNavigate();
   const run = useMutation({
     mutationFn: () => runEvent(event.id),
     onSuccess: (started) => {
-      toast.success(`Started "${event.name}"`, { description: `Run ${started.executionId}` });
+      toast.success(`Started "${event.name}"`, {
+        description: `Run ${started.executionId}`,
+        action: { label: "View run", onClick: () => void navigate(`/runs/${started.executionId}`) },
+      });
       void queryClient.invalidateQueries({ queryKey: ["executions"] });
     },
     onError: (e) => toast.error(`Could not run "${event.name}"`, { description: errorMessage(e) }),

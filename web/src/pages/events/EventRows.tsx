@@ -48,7 +48,7 @@ function NextRun({ event, now }: { event: CroniumEvent; now: number }) {
   if (event.status !== "ACTIVE" && event.schedule?.nextRunAt) {
     return <span className="text-muted-foreground">on hold</span>;
   }
-  return <RelativeTime iso={event.schedule?.nextRunAt} now={now} />;
+  return <RelativeTime iso={event.schedule?.nextRunAt} now={now} zone={event.schedule?.timezone} />;
 }
 
 export function EventTable({ events, canAct, now }: { events: CroniumEvent[]; canAct: boolean; now: number }) {

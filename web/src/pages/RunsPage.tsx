@@ -1,0 +1,215 @@
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { History, SearchX, X } from "lucide-react";
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { useNavigate, useSearchParams } from "react-router";
+import { listEvents } from "@/api/endpoints";
+import { Button } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { Input, Select } from "@/components/ui/input";
+import { PageHeader } from "@/components/ui/page-header";
+import { Spinner } from "@/components/ui/spinner";
+import { RUN_STATUS } from "@/components/ui/status";
+import { EmptyState, ErrorState } from "@/components/ui/states";
+import { useNow } from "@/components/ui/time";
+import { canWrite, useMe } from "@/lib/auth";
+import { fetchRunsPage, hasRunFilters, isLive, RUN_STATUSES, type RunFilters, readRunFilters, STATUS_GROUPS } from "./runs/filters";
+import { RunCards, RunTable } from "./runs/RunRows";
+import { useCancelRun } from "./runs/useCancelRun";
+
+const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+function useEventNames() {
+  return useQuery({
+    queryKey: ["events", "names"],
+    queryFn: ({ signal }) => listEvents({ limit: 200 }, signal),
+    staleTime: 60_000,
+    select: (page) => page.items,
+  });
+}
+
+function isTyping(target: EventTarget | null): boolean {
+  const t = target as HTMLElement | null;
+  return Boolean(t && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName)));
+}
+
+export default function RunsPage() {
+  const me = useMe();
+  const now = useNow(5_000);
+  const navigate = useNavigate();
+  const [params, setParams] = useSearchParams();
+  const filters = readRunFilters(params);
+  const onChange = useCallback(
+    (changes: Partial<RunFilters>) =>
+      setParams(
+        (p) => {
+          const next = new URLSearchParams(p);
+          for (const [k, v] of Object.entries(changes)) {
+            if (v) next.set(k, v);
+            else next.delete(k);
+          }
+          return next;
+        },
+        { replace: true },
+      ),
+    [setParams],
+  );
+
+  const events = useEventNames();
+  const names = useMemo(() => new Map((events.data ?? []).map((e) => [e.id, e.name])), [events.data]);
+
+  const query = useInfiniteQuery({
+    queryKey: ["executions", "list", filters],
+    queryFn: ({ pageParam, signal }) => fetchRunsPage(filters, pageParam, signal),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
+    // Live rows only while something shown is still queued or running.
+    refetchInterval: (q) => (q.state.data?.pages.some((p) => p.items.some(isLive)) ? 5_000 : false),
+  });
+  const runs = useMemo(() => query.data?.pages.flatMap((p) => p.items) ?? [], [query.data]);
+
+  // j/k move a visible selection (the row's link takes the focus); Enter opens it.
+  const [selected, setSelected] = useState(-1);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
+      if (document.querySelector("[role=alertdialog],[role=dialog]")) return;
+      if (e.key !== "j" && e.key !== "k" && e.key !== "Enter") return;
+      if (e.key === "Enter") {
+        // A focused link opens itself; otherwise the selection opens.
+        if ((e.target as HTMLElement | null)?.closest("a,button")) return;
+        const run = runs[selected];
+        if (run) {
+          e.preventDefault();
+          void navigate(`/runs/${run.id}`);
+        }
+        return;
+      }
+      e.preventDefault();
+      const next = Math.max(0, Math.min(runs.length - 1, selected + (e.key === "j" ? 1 : -1)));
+      setSelected(next);
+      const links = Array.from(document.querySelectorAll<HTMLElement>("[data-run-link]")).filter((el) => el.offsetParent !== null);
+      links[next]?.focus();
+      links[next]?.scrollIntoView({ block: "nearest" });
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [runs, selected, navigate]);
+
+  const cancel = useCancelRun();
+  const canCancel = canWrite(me);
+  const clear = () => onChange({ status: "", event: "", from: "", to: "" });
+  const rowProps = { runs, names, selected, onSelect: setSelected, canCancel, onCancel: cancel.ask, now };
+
+  return (
+    <>
+      <PageHeader
+        title="Runs"
+        description={
+          <>
+            Every execution, newest first.
+            <span className="hidden sm:inline">
+              {" "}
+              <kbd className="rounded border border-border px-1 font-mono text-[11px]">j</kbd>{" "}
+            <kbd className="rounded border border-border px-1 font-mono text-[11px]">k</kbd> move,{" "}
+            <kbd className="rounded border border-border px-1 font-mono text-[11px]">Enter</kbd> opens.
+            </span>
+          </>
+        }
+      />
+      <div role="search" aria-label="Filter runs" className="mb-3 flex flex-wrap items-end gap-2">
+        <div className="flex flex-col gap-1">
+          <label htmlFor="run-status" className="text-xs font-medium text-muted-foreground">
+            Status
+          </label>
+          <Select id="run-status" className="w-auto" value={filters.status} onChange={(e) => onChange({ status: e.target.value })}>
+            <option value="">All statuses</option>
+            {STATUS_GROUPS.map((g) => (
+              <option key={g.value} value={g.value}>
+                {g.label}
+              </option>
+            ))}
+            {RUN_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {RUN_STATUS[s].label}
+              </option>
+            ))}
+            {filters.status && !RUN_STATUSES.includes(filters.status as never) && !STATUS_GROUPS.some((g) => g.value === filters.status) ? (
+              <option value={filters.status}>{filters.status.toLowerCase().replaceAll(",", ", ")}</option>
+            ) : null}
+          </Select>
+        </div>
+        <div className="flex min-w-0 flex-col gap-1">
+          <label htmlFor="run-event" className="text-xs font-medium text-muted-foreground">
+            Event
+          </label>
+          <Select id="run-event" className="w-auto max-w-60" value={filters.event} onChange={(e) => onChange({ event: e.target.value })}>
+            <option value="">All events</option>
+            {filters.event && !names.has(filters.event) ? <option value={filters.event}>{filters.event}</option> : null}
+            {(events.data ?? []).map((e) => (
+              <option key={e.id} value={e.id}>
+                {e.name}
+              </option>
+            ))}
+          </Select>
+        </div>
+        <div className="flex flex-col gap-1">
+          <label htmlFor="run-from" className="text-xs font-medium text-muted-foreground">
+            From
+          </label>
+          <Input id="run-from" type="date" className="w-auto" value={filters.from} max={filters.to || undefined} onChange={(e) => onChange({ from: e.target.value })} />
+        </div>
+        <div className="flex flex-col gap-1">
+          <label htmlFor="run-to" className="text-xs font-medium text-muted-foreground">
+            To
+          </label>
+          <Input id="run-to" type="date" className="w-auto" value={filters.to} min={filters.from || undefined} onChange={(e) => onChange({ to: e.target.value })} />
+        </div>
+        {hasRunFilters(filters) ? (
+          <Button variant="ghost" onClick={clear}>
+            <X aria-hidden="true" /> Clear
+          </Button>
+        ) : null}
+        {filters.from || filters.to ? <p className="w-full text-xs text-muted-foreground">Days in {zone}.</p> : null}
+      </div>
+      <Card className="overflow-hidden">
+        {query.isPending ? (
+          <div className="p-10 text-center">
+            <Spinner label="Loading runs" />
+          </div>
+        ) : query.isError ? (
+          <ErrorState error={query.error} onRetry={() => void query.refetch()} className="m-3" />
+        ) : runs.length === 0 && !query.hasNextPage ? (
+          hasRunFilters(filters) ? (
+            <EmptyState icon={SearchX} title="No runs match these filters" action={<Button onClick={clear}>Clear filters</Button>} />
+          ) : (
+            <EmptyState icon={History} title="No runs yet">
+              Runs appear here when a schedule fires or someone runs an event.
+            </EmptyState>
+          )
+        ) : (
+          <>
+            <div className="hidden sm:block">
+              <RunTable {...rowProps} />
+            </div>
+            <div className="sm:hidden">
+              <RunCards {...rowProps} />
+            </div>
+            <div className="flex items-center justify-between border-t border-border px-4 py-2 text-xs text-muted-foreground">
+              <span aria-live="polite">
+                {runs.length} run{runs.length === 1 ? "" : "s"}
+                {query.hasNextPage ? " shown" : ""}
+                {runs.some(isLive) ? " · refreshing every 5 s" : ""}
+              </span>
+              {query.hasNextPage ? (
+                <Button size="sm" disabled={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
+                  {query.isFetchingNextPage ? "Loading…" : "Load more"}
+                </Button>
+              ) : null}
+            </div>
+          </>
+        )}
+      </Card>
+      {cancel.dialog}
+    </>
+  );
+}
