@@ -51,7 +51,9 @@ TEST_F(DashboardE2eTest, UpcomingMergesTheRunsOfEverySchedulePagedAndScoped) {
   const std::vector<json> all = AllUpcoming(*client_, 500);
   int hourly_count = 0, limited_count = 0;
   for (size_t i = 0; i < all.size(); ++i) {
-    if (i > 0) EXPECT_LE(all[i - 1]["at"].get<std::string>(), all[i]["at"].get<std::string>());
+    if (i > 0) {
+      EXPECT_LE(all[i - 1]["at"].get<std::string>(), all[i]["at"].get<std::string>());
+    }
     if (all[i]["targetId"] == hourly) ++hourly_count;
     if (all[i]["targetId"] == limited) ++limited_count;
     EXPECT_EQ(all[i]["targetType"], "EVENT");
