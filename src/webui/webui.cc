@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "http/router.h"
 #include "webui/content_type.h"
@@ -36,22 +38,34 @@ Response JsonError(int status, std::string_view code, const std::string& message
   return Response::Json(status, http::ErrorBody(code, message));
 }
 
-// Whether the client takes `coding` ("br", "gzip") by its Accept-Encoding (q=0 refuses).
-bool Accepts(const Request& request, std::string_view coding) {
-  const auto header = request.Header("accept-encoding");
-  if (!header) return false;
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// The comma-separated items of a request header (trimmed; none when it is absent).
+std::vector<std::string_view> HeaderItems(const Request& request, std::string_view name) {
+  std::vector<std::string_view> items;
+  const auto header = request.Header(name);
+  if (!header) return items;
   std::string_view rest = *header;
   while (!rest.empty()) {
     const size_t comma = rest.find(',');
-    std::string_view item = rest.substr(0, comma);
+    items.push_back(Trim(rest.substr(0, comma)));
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  return items;
+}
+
+// Whether the client takes `coding` ("br", "gzip") by its Accept-Encoding (q=0 refuses).
+bool Accepts(const Request& request, std::string_view coding) {
+  for (std::string_view item : HeaderItems(request, "accept-encoding")) {
     const size_t semicolon = item.find(';');
-    std::string_view name = item.substr(0, semicolon);
-    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
-    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    const std::string_view name = Trim(item.substr(0, semicolon));
     if (name != coding && name != "*") continue;
     if (semicolon != std::string_view::npos) {
-      std::string_view params = item.substr(semicolon + 1);
+      const std::string_view params = item.substr(semicolon + 1);
       const size_t q = params.find("q=");
       if (q != std::string_view::npos) {
         const std::string value(params.substr(q + 2, 5));
@@ -65,15 +79,7 @@ bool Accepts(const Request& request, std::string_view coding) {
 
 // Whether If-None-Match names `etag` (or is "*").
 bool NotModified(const Request& request, std::string_view etag) {
-  const auto header = request.Header("if-none-match");
-  if (!header) return false;
-  std::string_view rest = *header;
-  while (!rest.empty()) {
-    const size_t comma = rest.find(',');
-    std::string_view item = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+  for (std::string_view item : HeaderItems(request, "if-none-match")) {
     if (item.starts_with("W/")) item.remove_prefix(2);
     if (item == etag || item == "*") return true;
   }

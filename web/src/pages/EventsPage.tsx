@@ -14,6 +14,7 @@ import { canWrite, useMe } from "@/lib/auth";
 import { type EventListFilters, hasFilters, readEventFilters, withFilters } from "@/lib/url-filters";
 import { EventFilters } from "./events/EventFilters";
 import { EventCards, EventTable } from "./events/EventRows";
+import { ListFooter } from "@/components/ui/list-footer";
 
 export default function EventsPage() {
   const me = useMe();
@@ -80,17 +81,7 @@ export default function EventsPage() {
             <div className="sm:hidden">
               <EventCards events={events} canAct={canAct} now={now} />
             </div>
-            <div className="flex items-center justify-between border-t border-border px-4 py-2 text-xs text-muted-foreground">
-              <span aria-live="polite">
-                {events.length} event{events.length === 1 ? "" : "s"}
-                {query.hasNextPage ? " shown" : ""}
-              </span>
-              {query.hasNextPage ? (
-                <Button size="sm" disabled={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
-                  {query.isFetchingNextPage ? "Loading…" : "Load more"}
-                </Button>
-              ) : null}
-            </div>
+            <ListFooter count={events.length} noun={["event", "events"]} query={query} />
           </>
         )}
       </Card>

@@ -15,6 +15,7 @@ import { canWrite, useMe } from "@/lib/auth";
 import { fetchRunsPage, hasRunFilters, isLive, RUN_STATUSES, type RunFilters, readRunFilters, STATUS_GROUPS } from "./runs/filters";
 import { RunCards, RunTable } from "./runs/RunRows";
 import { useCancelRun } from "./runs/useCancelRun";
+import { ListFooter } from "@/components/ui/list-footer";
 
 const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
@@ -194,18 +195,7 @@ export default function RunsPage() {
             <div className="sm:hidden">
               <RunCards {...rowProps} />
             </div>
-            <div className="flex items-center justify-between border-t border-border px-4 py-2 text-xs text-muted-foreground">
-              <span aria-live="polite">
-                {runs.length} run{runs.length === 1 ? "" : "s"}
-                {query.hasNextPage ? " shown" : ""}
-                {runs.some(isLive) ? " · refreshing every 5 s" : ""}
-              </span>
-              {query.hasNextPage ? (
-                <Button size="sm" disabled={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
-                  {query.isFetchingNextPage ? "Loading…" : "Load more"}
-                </Button>
-              ) : null}
-            </div>
+            <ListFooter count={runs.length} noun={["run", "runs"]} query={query} note={runs.some(isLive) ? " · refreshing every 5 s" : ""} />
           </>
         )}
       </Card>

@@ -16,6 +16,7 @@ import { RelativeTime, useNow } from "@/components/ui/time";
 import { canWrite, useMe } from "@/lib/auth";
 import { VariableEditor } from "./variables/VariableEditor";
 import { KindLabel, VariableValue } from "./variables/VariableValue";
+import { ListFooter } from "@/components/ui/list-footer";
 
 function RowActions({
   variable,
@@ -219,17 +220,7 @@ export default function VariablesPage() {
                 </li>
               ))}
             </ul>
-            <div className="flex items-center justify-between border-t border-border px-4 py-2 text-xs text-muted-foreground">
-              <span aria-live="polite">
-                {variables.length} variable{variables.length === 1 ? "" : "s"}
-                {query.hasNextPage ? " shown" : ""}
-              </span>
-              {query.hasNextPage ? (
-                <Button size="sm" disabled={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
-                  {query.isFetchingNextPage ? "Loading…" : "Load more"}
-                </Button>
-              ) : null}
-            </div>
+            <ListFooter count={variables.length} noun={["variable", "variables"]} query={query} />
           </>
         )}
       </Card>

@@ -11,6 +11,7 @@ import { Spinner } from "@/components/ui/spinner";
 import { EmptyState, ErrorState } from "@/components/ui/states";
 import { AbsoluteTime, RelativeTime, useNow } from "@/components/ui/time";
 import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, readAuditFilter, withAuditFilter } from "./audit-filter";
+import { ListFooter } from "@/components/ui/list-footer";
 
 function Outcome({ outcome }: { outcome: string }) {
   const ok = outcome === "" || /^(ok|success|succeeded|allowed)$/i.test(outcome);
@@ -215,17 +216,7 @@ export function AuditTab() {
                 </li>
               ))}
             </ul>
-            <div className="flex items-center justify-between border-t border-border px-4 py-2 text-xs text-muted-foreground">
-              <span aria-live="polite">
-                {entries.length} entr{entries.length === 1 ? "y" : "ies"}
-                {query.hasNextPage ? " shown" : ""}
-              </span>
-              {query.hasNextPage ? (
-                <Button size="sm" disabled={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
-                  {query.isFetchingNextPage ? "Loading…" : "Load older"}
-                </Button>
-              ) : null}
-            </div>
+            <ListFooter count={entries.length} noun={["entry", "entries"]} query={query} moreLabel="Load older" />
           </>
         )}
       </Card>
