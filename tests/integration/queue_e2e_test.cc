@@ -48,7 +48,7 @@ TEST_F(QueueE2eTest, ATimeoutKillsTheScriptAndItsGrandchildren) {
       << x["endReason"];
   const pid_t grandchild = testutil::ReadPidFile(pid_file);
   ASSERT_GT(grandchild, 0);
-  EXPECT_TRUE(testutil::ProcessIsGone(grandchild));
+  EXPECT_TRUE(testutil::WaitUntilGone(grandchild, std::chrono::seconds(30)));
   if (!testutil::ProcessIsGone(grandchild)) ::kill(grandchild, SIGKILL);
 }
 

@@ -2,8 +2,12 @@
 
 // Process checks for tests.
 
+#include <poll.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <string>
 
@@ -17,6 +21,18 @@ inline bool ProcessIsGone(pid_t pid) {
   std::getline(stat, line);
   const auto close = line.rfind(')');
   return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
+}
+
+// Waits (on a pidfd, no polling) until the process has exited, at most `timeout`: a SIGKILL
+// sent to it is delivered, but the process ends on its own CPU time, a moment later on a busy
+// machine. True when it is gone.
+inline bool WaitUntilGone(pid_t pid, std::chrono::milliseconds timeout) {
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) return ProcessIsGone(pid);  // ESRCH: gone already (or no pidfds: look now)
+  pollfd ready{pidfd, POLLIN, 0};
+  const int polled = ::poll(&ready, 1, static_cast<int>(timeout.count()));
+  ::close(pidfd);
+  return polled == 1 || ProcessIsGone(pid);
 }
 
 // Reads a pid written by a script (0 if there is none).
