@@ -66,6 +66,7 @@ void Handlers::Register(http::Router& router) {
                self.StreamExecution(request, std::move(respond));
              });
   Bind(router, Method::kGet, "/api/v1/schedules/preview", &Handlers::PreviewSchedule);
+  Bind(router, Method::kPost, "/api/v1/schedules/preview", &Handlers::PreviewScheduleSpec);
   Bind(router, Method::kGet, "/api/v1/schedules/upcoming", &Handlers::UpcomingSchedules);
   Bind(router, Method::kGet, "/api/v1/stats", &Handlers::Stats);
   if (ctx_.variables != nullptr) {

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "api/internal/handlers.h"
+#include "api/json_body.h"
 #include "base/time_format.h"
 #include "scheduler/cron_expression.h"
 #include "scheduler/schedule_spec.h"
@@ -218,6 +219,34 @@ Result<Response> Handlers::PreviewSchedule(Request& request, const auth::Princip
   }
   CRONIUM_ASSIGN_OR_RETURN(auto compiled, scheduler::CompiledSchedule::Compile(spec, from));
   return JsonResponse(200, PreviewBody(compiled, from, count, {{"cron", *cron_text}}));
+}
+
+// POST /api/v1/schedules/preview {"schedule": {...}, "count": 10, "from": "..."}: the runs a
+// schedule of any kind would plan if it were saved now (the editor's preview before saving).
+// Checked like a save, so a 400 names the field (schedule.cron: ...). An interval without a
+// start counts from `from`, as a new event's would count from its creation; a run limit caps
+// the list.
+Result<Response> Handlers::PreviewScheduleSpec(Request& request, const auth::Principal&) {
+  CRONIUM_ASSIGN_OR_RETURN(JsonBody body, JsonBody::Parse(request));
+  CRONIUM_RETURN_IF_ERROR(body.RejectUnknown({"schedule", "count", "from"}));
+  const json* schedule = body.Get("schedule");
+  if (schedule == nullptr || schedule->is_null()) return InvalidArgument("schedule: required");
+  CRONIUM_ASSIGN_OR_RETURN(auto count, body.Int("count"));
+  if (count && (*count < 1 || *count > 100)) return InvalidArgument("count: from 1 to 100");
+  TimePoint from = ctx_.clock.Now();
+  CRONIUM_ASSIGN_OR_RETURN(auto from_text, body.String("from"));
+  if (from_text) {
+    auto parsed = ParseRfc3339(*from_text);
+    if (!parsed) return InvalidArgument("from: an RFC 3339 timestamp");
+    from = *parsed;
+  }
+  CRONIUM_ASSIGN_OR_RETURN(
+      auto spec, scheduler::ScheduleSpecFromJson(*schedule, scheduler::SpecSource::kRequest));
+  CRONIUM_ASSIGN_OR_RETURN(auto compiled, scheduler::CompiledSchedule::Compile(spec, from));
+  int64_t n = count.value_or(10);
+  if (spec.max_runs > 0) n = std::min<int64_t>(n, spec.max_runs);
+  return JsonResponse(200, PreviewBody(compiled, from, static_cast<int>(n),
+                                       {{"kind", scheduler::ToString(spec.kind)}}));
 }
 
 Result<Response> Handlers::PreviewOf(Request& request, const std::string& target_id,

@@ -276,6 +276,56 @@ TEST_F(ScheduleE2eTest, Issue20PreviewTakesDayMatchAndWarnsUnderOr) {
             "dstOverlapPolicy: 'ALWAYS' is not one of AUTO, ONCE, TWICE");
 }
 
+// The editor previews a schedule of any kind before it is saved, checked as a save would be.
+TEST_F(ScheduleE2eTest, Issue21PostPreviewTakesAWholeScheduleOfAnyKind) {
+  auto preview = [&](const json& schedule, int count) {
+    return client_->Post(
+        "/api/v1/schedules/preview",
+        json{{"schedule", schedule}, {"count", count}, {"from", "2026-01-01T00:00:00Z"}}.dump());
+  };
+  auto cron = preview({{"kind", "CRON"}, {"cron", "0 9 1-7 * MON"}, {"timezone", "UTC"},
+                       {"dayMatch", "AND"}},
+                      2);
+  ASSERT_EQ(cron.status, 200) << cron.body;
+  EXPECT_EQ(Parse(cron)["kind"], "CRON");
+  EXPECT_EQ(Instants(Parse(cron)), (std::vector<std::string>{"2026-01-05T09:00:00.000Z",
+                                                             "2026-02-02T09:00:00.000Z"}));
+  // An interval counts from `from`; the run limit caps the list; the zone is the one given.
+  const json every = Parse(preview({{"kind", "INTERVAL"},
+                                    {"intervalSeconds", 90},
+                                    {"maxRuns", 2},
+                                    {"timezone", "Europe/Berlin"}},
+                                   10));
+  EXPECT_EQ(Instants(every), (std::vector<std::string>{"2026-01-01T00:01:30.000Z",
+                                                       "2026-01-01T00:03:00.000Z"}));
+  EXPECT_EQ(every["instants"][0]["local"], "2026-01-01T01:01:30+01:00");
+  EXPECT_EQ(every["timezone"], "Europe/Berlin");
+  const json once = Parse(preview({{"kind", "ONCE"}, {"at", "2026-06-01T12:00:00Z"}}, 5));
+  EXPECT_EQ(Instants(once), (std::vector<std::string>{"2026-06-01T12:00:00.000Z"}));
+  const json manual = Parse(preview({{"kind", "MANUAL"}}, 5));
+  EXPECT_TRUE(manual["never"].get<bool>());
+  // A schedule ending before its first run never runs: said, not an error.
+  const json ended = Parse(preview(
+      {{"kind", "CRON"}, {"cron", "0 9 * * *"}, {"endAt", "2026-01-01T08:00:00Z"}}, 5));
+  EXPECT_TRUE(ended["never"].get<bool>());
+
+  // Errors name the field, as a save's do.
+  auto bad_cron = preview({{"kind", "CRON"}, {"cron", "* 25 * * *"}}, 5);
+  EXPECT_EQ(bad_cron.status, 400);
+  EXPECT_TRUE(Parse(bad_cron)["message"].get<std::string>().starts_with("schedule.cron: "));
+  auto no_interval = preview({{"kind", "INTERVAL"}}, 5);
+  EXPECT_EQ(no_interval.status, 400);
+  EXPECT_TRUE(
+      Parse(no_interval)["message"].get<std::string>().starts_with("schedule.intervalSeconds"));
+  EXPECT_EQ(preview({{"kind", "CRON"}, {"cron", "* * * * *"}}, 0).status, 400);
+  EXPECT_EQ(preview({{"kind", "CRON"}, {"cron", "* * * * *"}}, 101).status, 400);
+  EXPECT_EQ(client_->Post("/api/v1/schedules/preview", json{{"count", 3}}.dump()).status, 400);
+  EXPECT_EQ(client_->Post("/api/v1/schedules/preview", "not json").status, 400);
+  auto unknown = client_->Post("/api/v1/schedules/preview",
+                               json{{"schedule", {{"kind", "MANUAL"}}}, {"when", 1}}.dump());
+  EXPECT_EQ(unknown.status, 400);
+}
+
 TEST_F(ScheduleE2eTest, Issue20CreateAndUpdateAnswersCarryWarningsAndTheRulesInForce) {
   const json first_monday = {{"kind", "CRON"},
                              {"cron", "0 9 1-7 * MON"},

@@ -114,6 +114,7 @@ class Handlers {
   Result<http::Response> PreviewOf(http::Request& request, const std::string& target_id,
                                    TimePoint created_at, json head);
   Result<http::Response> PreviewSchedule(http::Request&, const auth::Principal&);
+  Result<http::Response> PreviewScheduleSpec(http::Request&, const auth::Principal&);
   Result<http::Response> UpcomingSchedules(http::Request&, const auth::Principal&);
   Result<http::Response> Stats(http::Request&, const auth::Principal&);
 
