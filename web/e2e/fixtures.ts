@@ -10,11 +10,13 @@ import { STORAGE_STATE } from "./global-setup";
 // A 401 from /auth/me while signed out is how the app learns it must show the sign-in page.
 const EXPECTED = [/Failed to load resource: the server responded with a status of 401/];
 
-export const test = base.extend<{ pageErrors: string[] }>({
+export const test = base.extend<{ pageErrors: string[]; allowConsole: RegExp[] }>({
+  // Console errors a test expects (e.g. the 400 of a save the server refuses, which Chromium logs).
+  allowConsole: [[], { option: true }],
   baseURL: async ({}, use) => use(process.env.CRONIUM_E2E_URL),
   storageState: async ({}, use) => use(STORAGE_STATE),
   pageErrors: [
-    async ({ page }, use) => {
+    async ({ page, allowConsole }, use) => {
       const errors: string[] = [];
       await page.addInitScript(() => {
         document.addEventListener("securitypolicyviolation", (e) => {
@@ -22,7 +24,7 @@ export const test = base.extend<{ pageErrors: string[] }>({
         });
       });
       page.on("console", (msg) => {
-        if (msg.type() === "error" && !EXPECTED.some((re) => re.test(msg.text()))) errors.push(msg.text());
+        if (msg.type() === "error" && ![...EXPECTED, ...allowConsole].some((re) => re.test(msg.text()))) errors.push(msg.text());
       });
       page.on("pageerror", (error) => errors.push(`uncaught: ${error.message}`));
       await use(errors);

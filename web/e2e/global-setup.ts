@@ -8,7 +8,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const DIST = path.join(WEB_DIR, "dist");
+// CRONIUM_E2E_UI_DIR: another build (two people building at once must not share dist/).
+const DIST = process.env.CRONIUM_E2E_UI_DIR ?? path.join(WEB_DIR, "dist");
 // CRONIUM_E2E_STATE_DIR: another place for the saved session, so two runs can go at once.
 export const STATE_DIR = process.env.CRONIUM_E2E_STATE_DIR ?? path.join(WEB_DIR, "test-results", ".e2e");
 export const STORAGE_STATE = path.join(STATE_DIR, "admin.json");

@@ -13,6 +13,8 @@ const LoginPage = lazy(() => import("./pages/LoginPage"));
 const InvitePage = lazy(() => import("./pages/InvitePage"));
 const DashboardPage = lazy(() => import("./pages/DashboardPage"));
 const EventsPage = lazy(() => import("./pages/EventsPage"));
+const EventPage = lazy(() => import("./pages/EventPage"));
+const EventEditorPage = lazy(() => import("./pages/EventEditorPage"));
 const RunsPage = lazy(() => import("./pages/RunsPage"));
 const RunPage = lazy(() => import("./pages/RunPage"));
 const VariablesPage = lazy(() => import("./pages/VariablesPage"));
@@ -48,6 +50,9 @@ export const router = createBrowserRouter([
     children: [
       { index: true, element: page(<DashboardPage />) },
       { path: "events", element: page(<EventsPage />) },
+      { path: "events/new", element: page(<EventEditorPage />) },
+      { path: "events/:id", element: page(<EventPage />) },
+      { path: "events/:id/edit", element: page(<EventEditorPage />) },
       { path: "runs", element: page(<RunsPage />) },
       { path: "runs/:id", element: page(<RunPage />) },
       { path: "variables", element: page(<VariablesPage />) },

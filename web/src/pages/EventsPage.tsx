@@ -1,7 +1,7 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { CalendarClock, SearchX } from "lucide-react";
+import { CalendarClock, Plus, SearchX } from "lucide-react";
 import { useCallback } from "react";
-import { useSearchParams } from "react-router";
+import { Link, useSearchParams } from "react-router";
 import { listEvents } from "@/api/endpoints";
 import type { EventStatus, EventType } from "@/api/types";
 import { Button } from "@/components/ui/button";
@@ -49,7 +49,19 @@ export default function EventsPage() {
 
   return (
     <>
-      <PageHeader title="Events" description="Scripts and requests that Cronium runs on a schedule or on demand." />
+      <PageHeader
+        title="Events"
+        description="Scripts and requests that Cronium runs on a schedule or on demand."
+        actions={
+          canAct ? (
+            <Button asChild variant="primary">
+              <Link to="/events/new">
+                <Plus aria-hidden="true" /> New event
+              </Link>
+            </Button>
+          ) : null
+        }
+      />
       <div className="mb-3">
         <EventFilters filters={filters} onChange={onChange} />
       </div>
@@ -68,9 +80,21 @@ export default function EventsPage() {
               action={<Button onClick={() => onChange({ q: "", status: "", type: "" })}>Clear filters</Button>}
             />
           ) : (
-            <EmptyState icon={CalendarClock} title="No events yet">
-              Create one with <code className="font-mono text-xs">cronium event create</code> or{" "}
-              <code className="font-mono text-xs">POST /api/v1/events</code>; the editor comes to this page soon.
+            <EmptyState
+              icon={CalendarClock}
+              title="No events yet"
+              action={
+                canAct ? (
+                  <Button asChild variant="primary">
+                    <Link to="/events/new">
+                      <Plus aria-hidden="true" /> Create your first event
+                    </Link>
+                  </Button>
+                ) : null
+              }
+            >
+              An event is a script or an HTTP request that Cronium runs on a schedule or when you start it. Also:{" "}
+              <code className="font-mono text-xs">cronium event create</code>.
             </EmptyState>
           )
         ) : (

@@ -200,7 +200,7 @@ function Run({ id }: { id: string }) {
         <Card className="px-4 py-3">
           <dl className="grid grid-cols-2 gap-x-4 gap-y-3 sm:grid-cols-4">
             <Fact label="Event">
-              <Link to={`/runs?event=${encodeURIComponent(x.eventId)}`} className="text-primary hover:underline" title={`All runs of ${eventName}`}>
+              <Link to={`/events/${encodeURIComponent(x.eventId)}`} className="text-primary hover:underline" title={`Open ${eventName}`}>
                 {eventName}
               </Link>
             </Fact>

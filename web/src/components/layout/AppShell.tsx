@@ -5,6 +5,7 @@ import { useMe } from "@/lib/auth";
 import { ChangePasswordDialog } from "./ChangePasswordDialog";
 import { Logo } from "./Logo";
 import { MobileNav } from "./MobileNav";
+import { Shortcuts } from "./Shortcuts";
 import { Sidebar } from "./Sidebar";
 import { ThemeSwitch } from "./ThemeSwitch";
 import { UserMenu } from "./UserMenu";
@@ -87,6 +88,7 @@ export function AppShell() {
           </div>
         </main>
       </div>
+      <Shortcuts />
       <ChangePasswordDialog
         open={passwordPrompt}
         onOpenChange={closePasswordPrompt}

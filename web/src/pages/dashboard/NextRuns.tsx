@@ -92,7 +92,13 @@ export function NextRuns({
                     <CalendarClock className="size-4 shrink-0 text-muted-foreground" aria-label="Event" />
                   )}
                   <div className="min-w-0 flex-1">
-                    <div className="truncate text-sm font-medium">{x.name}</div>
+                    {x.targetType === "EVENT" ? (
+                      <Link to={`/events/${encodeURIComponent(x.targetId)}`} className="block truncate text-sm font-medium hover:underline">
+                        {x.name}
+                      </Link>
+                    ) : (
+                      <div className="truncate text-sm font-medium">{x.name}</div>
+                    )}
                     <div className="truncate text-xs text-muted-foreground" title={formatAbsolute(x.at)}>
                       {scheduleLine(x)}
                     </div>

@@ -1,3 +1,4 @@
+import { Link } from "react-router";
 import type { CroniumEvent } from "@/api/types";
 import { EventStatusBadge } from "@/components/ui/status";
 import { RelativeTime } from "@/components/ui/time";
@@ -17,7 +18,9 @@ function Counts({ event }: { event: CroniumEvent }) {
 function NameCell({ event }: { event: CroniumEvent }) {
   return (
     <div className="min-w-0">
-      <div className="truncate font-medium">{event.name}</div>
+      <Link to={`/events/${encodeURIComponent(event.id)}`} className="block truncate font-medium hover:underline">
+        {event.name}
+      </Link>
       {event.description || event.tags.length ? (
         <div className="flex min-w-0 items-center gap-1.5 text-xs text-muted-foreground">
           {event.tags.map((t) => (

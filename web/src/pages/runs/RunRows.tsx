@@ -101,7 +101,7 @@ export function RunTable({ runs, names, selected, onSelect, canCancel, onCancel,
               </td>
               <td className="px-2 py-2">
                 <div className="min-w-0">
-                  <Link to={`/runs?event=${encodeURIComponent(x.eventId)}`} className="block truncate font-medium hover:underline" title={`Runs of ${name}`}>
+                  <Link to={`/events/${encodeURIComponent(x.eventId)}`} className="block truncate font-medium hover:underline" title={`Open ${name}`}>
                     {name}
                   </Link>
                   <div className="truncate font-mono text-xs text-muted-foreground">
