@@ -33,8 +33,19 @@ bash "$root/scripts/with-postgres.sh" bash -c \
   _ "$build_dir" "$root" | grep '^ROW' > "$work/cluster_rows.tsv"
 
 echo
+echo "== web UI in headless Chromium: first page's JavaScript, the dashboard on 1,000 events and"
+echo "   100,000 runs, the log viewer at 5,000 lines/s (about 3 minutes)"
+if [[ -f "$build_dir/web/dist/index.html" ]]; then
+  (cd "$root/web" && node bench/ui-bench.mjs --cronium "$build_dir/src/server/cronium" \
+    --dist "$build_dir/web/dist") | grep '^ROW' > "$work/ui_rows.tsv"
+else
+  echo "(no web UI in this build: configured with -DCRONIUM_WEB_UI=OFF)"
+  : > "$work/ui_rows.tsv"
+fi
+
+echo
 echo "== end-to-end (loopback)"
 /usr/bin/python3 "$root/bench/e2e_bench.py" --cronium "$build_dir/src/server/cronium" \
   --work "$work" --micro "$work/micro.json" --extra-rows "$work/schedule_rows.tsv" \
   --extra-rows "$work/sandbox_rows.tsv" --extra-rows "$work/queue_rows.tsv" \
-  --extra-rows "$work/cluster_rows.tsv"
+  --extra-rows "$work/cluster_rows.tsv" --extra-rows "$work/ui_rows.tsv"

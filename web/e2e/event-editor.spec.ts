@@ -80,6 +80,8 @@ test("create an event in the editor: script, cron schedule with the server's pre
   // The first planned run, in the schedule's zone, is the server's.
   await expect(list.getByRole("listitem").first()).toContainText("07:30");
   await fullShot(page, "event-editor-light");
+  await page.locator("#section-schedule").evaluate((el) => el.scrollIntoView({ block: "start" }));
+  await page.screenshot({ path: shot("event-editor-schedule-light") });
 
   await page.getByRole("button", { name: "Create" }).first().click();
   await expect(page).toHaveURL(/\/events\/evt_[^/]+$/);
@@ -124,6 +126,13 @@ test("Ctrl+Enter saves and runs: the run page shows the script's output to the e
   await expect(log.getByText("hello from the editor")).toBeVisible({ timeout: 20_000 });
   await expect(log.getByText("second line")).toBeVisible();
   await expect(page.getByText("Succeeded").first()).toBeVisible({ timeout: 20_000 });
+  // On the run page, Ctrl+Enter runs the event again.
+  const first = page.url();
+  await page.locator("#main h1").click();
+  await page.keyboard.press("ControlOrMeta+Enter");
+  await expect(page).not.toHaveURL(first);
+  await expect(page).toHaveURL(/\/runs\/exe_/);
+  await expect(page.getByRole("region", { name: "Log output" }).getByText("hello from the editor")).toBeVisible({ timeout: 20_000 });
 });
 
 test("editing keeps masked env values the user did not replace, and the run sees them", async ({ page, request }) => {

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ArrowLeft, Download, FileQuestion, Link2, RotateCcw, Square } from "lucide-react";
-import { type ReactNode, useEffect } from "react";
+import { type ReactNode, useEffect, useRef } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { toast } from "sonner";
 import { ApiError, errorMessage } from "@/api/client";
@@ -118,6 +118,18 @@ function Run({ id }: { id: string }) {
     },
     onError: (e) => toast.error(`Could not run "${eventName}"`, { description: errorMessage(e) }),
   });
+  // Ctrl+Enter runs the event again (set below once the page knows the user may).
+  const runAgain = useRef<(() => void) | null>(null);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || !(e.ctrlKey || e.metaKey) || e.key !== "Enter" || !runAgain.current) return;
+      if (document.querySelector("[role=dialog], [role=alertdialog]")) return;
+      e.preventDefault();
+      runAgain.current();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
 
   if (execution.isPending) {
     return (
@@ -143,6 +155,7 @@ function Run({ id }: { id: string }) {
   const exitCode = x.exitCode ?? ended?.exitCode ?? null;
   const endReason = x.endReason || ended?.endReason || "";
   const writer = canWrite(me);
+  runAgain.current = writer && !again.isPending ? () => again.mutate() : null;
   const fileName = `${(eventName || "run").replace(/[^\w.-]+/g, "_")}-${x.id}.log`;
   const truncated = [x.stdoutTruncated && "stdout", x.stderrTruncated && "stderr"].filter(Boolean);
 
@@ -181,7 +194,7 @@ function Run({ id }: { id: string }) {
                 variant={running ? "secondary" : "primary"}
                 disabled={again.isPending}
                 onClick={() => again.mutate()}
-                title={hasInput(x.input) ? "Run the event again with the same input" : "Run the event again"}
+                title={hasInput(x.input) ? "Run the event again with the same input (Ctrl+Enter)" : "Run the event again (Ctrl+Enter)"}
               >
                 <RotateCcw aria-hidden="true" /> Run again
               </Button>

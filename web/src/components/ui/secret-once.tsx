@@ -11,6 +11,7 @@ export function SecretOnceDialog({
   title,
   secret,
   what,
+  stored = "Cronium keeps only a hash of it.",
   children,
 }: {
   open: boolean;
@@ -18,6 +19,8 @@ export function SecretOnceDialog({
   title: string;
   secret: string;
   what: string;
+  /** How the server keeps it (a hash for tokens; webhook secrets are sealed, since it signs with them). */
+  stored?: string;
   children?: ReactNode;
 }) {
   const id = useId();
@@ -27,7 +30,7 @@ export function SecretOnceDialog({
         <p className="flex items-start gap-2 rounded-md border border-warning/50 bg-warning/10 px-3 py-2 text-sm">
           <TriangleAlert className="mt-0.5 size-4 shrink-0 text-warning" aria-hidden="true" />
           <span>
-            <strong>Copy it now: you will not see it again.</strong> Cronium keeps only a hash of it.
+            <strong>Copy it now: you will not see it again.</strong> {stored}
           </span>
         </p>
         <div className="space-y-1.5">

@@ -197,6 +197,7 @@ export function WebhooksTab({
       {items.length ? <SendDelivery webhooks={items} /> : null}
 
       <SecretOnceDialog
+        stored="Cronium keeps it encrypted to check signatures, and never shows it again."
         open={created !== null}
         onOpenChange={(o) => {
           // The secret leaves memory with the dialog (the mutation's copy too).
