@@ -9,17 +9,48 @@ import { RequireAuth } from "./lib/auth";
 import { useThemeChoice } from "./components/layout/ThemeSwitch";
 import { resolveTheme } from "./lib/theme";
 
-const LoginPage = lazy(() => import("./pages/LoginPage"));
-const InvitePage = lazy(() => import("./pages/InvitePage"));
-const DashboardPage = lazy(() => import("./pages/DashboardPage"));
-const EventsPage = lazy(() => import("./pages/EventsPage"));
-const EventPage = lazy(() => import("./pages/EventPage"));
-const EventEditorPage = lazy(() => import("./pages/EventEditorPage"));
-const RunsPage = lazy(() => import("./pages/RunsPage"));
-const RunPage = lazy(() => import("./pages/RunPage"));
-const VariablesPage = lazy(() => import("./pages/VariablesPage"));
-const SettingsPage = lazy(() => import("./pages/SettingsPage"));
-const AdminPage = lazy(() => import("./pages/AdminPage"));
+// Each page is its own chunk. The one for the address the app opens on starts loading at once,
+// beside the session check, instead of after it.
+const load = {
+  login: () => import("./pages/LoginPage"),
+  invite: () => import("./pages/InvitePage"),
+  dashboard: () => import("./pages/DashboardPage"),
+  events: () => import("./pages/EventsPage"),
+  event: () => import("./pages/EventPage"),
+  editor: () => import("./pages/EventEditorPage"),
+  runs: () => import("./pages/RunsPage"),
+  run: () => import("./pages/RunPage"),
+  variables: () => import("./pages/VariablesPage"),
+  settings: () => import("./pages/SettingsPage"),
+  admin: () => import("./pages/AdminPage"),
+};
+
+export function pageFor(pathname: string): keyof typeof load | null {
+  const parts = pathname.split("/").filter(Boolean);
+  const [first, second, third] = parts;
+  if (!first) return "dashboard";
+  if (first === "events") return !second ? "events" : second === "new" || third === "edit" ? "editor" : "event";
+  if (first === "runs") return second ? "run" : "runs";
+  if (first === "invite") return "invite";
+  return (["login", "variables", "settings", "admin"] as const).find((p) => p === first) ?? null;
+}
+
+if (typeof window !== "undefined") {
+  const first = pageFor(window.location.pathname);
+  if (first) void load[first]().catch(() => {});
+}
+
+const LoginPage = lazy(load.login);
+const InvitePage = lazy(load.invite);
+const DashboardPage = lazy(load.dashboard);
+const EventsPage = lazy(load.events);
+const EventPage = lazy(load.event);
+const EventEditorPage = lazy(load.editor);
+const RunsPage = lazy(load.runs);
+const RunPage = lazy(load.run);
+const VariablesPage = lazy(load.variables);
+const SettingsPage = lazy(load.settings);
+const AdminPage = lazy(load.admin);
 const NotFoundPage = lazy(() => import("./pages/NotFoundPage"));
 
 export const queryClient = new QueryClient({
