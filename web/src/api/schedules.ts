@@ -66,7 +66,8 @@ export interface SchedulePreview {
   warnings: string[];
 }
 
-const SPEC_KEYS = [
+/** Every field a schedule spec may carry, in the order requests write them. */
+export const SPEC_KEYS = [
   "kind",
   "cron",
   "intervalSeconds",

@@ -1,6 +1,6 @@
 // The schedule spec as the builder edits it: switching kinds, defaults, where a server message
 // belongs. Pure.
-import type { ScheduleKind, ScheduleSpec } from "@/api/schedules";
+import { type ScheduleKind, type ScheduleSpec, SPEC_KEYS } from "@/api/schedules";
 import { fieldOfCronError } from "./cron-fields";
 import { keepWallTime, utcToZonedLocal, zonedLocalToUtc } from "./zoned-time";
 
@@ -80,38 +80,9 @@ export function incomplete(spec: ScheduleSpec): string | null {
   }
 }
 
-export type SpecField =
-  | "kind"
-  | "cron"
-  | "intervalSeconds"
-  | "at"
-  | "timezone"
-  | "startAt"
-  | "endAt"
-  | "maxRuns"
-  | "misfirePolicy"
-  | "catchUpWindowSeconds"
-  | "overlapPolicy"
-  | "dstGapPolicy"
-  | "dstOverlapPolicy"
-  | "dayMatch";
+export type SpecField = (typeof SPEC_KEYS)[number];
 
-const SPEC_FIELDS: readonly SpecField[] = [
-  "kind",
-  "cron",
-  "intervalSeconds",
-  "at",
-  "timezone",
-  "startAt",
-  "endAt",
-  "maxRuns",
-  "misfirePolicy",
-  "catchUpWindowSeconds",
-  "overlapPolicy",
-  "dstGapPolicy",
-  "dstOverlapPolicy",
-  "dayMatch",
-];
+const SPEC_FIELDS: readonly SpecField[] = SPEC_KEYS;
 
 /**
  * Where a server message about a schedule belongs and what to show there:

@@ -2,53 +2,14 @@
 // own colour AND shape, and the legend says both in words with the counts.
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate } from "react-router";
-import type { RunStatus, Stats, StatsRun } from "@/api/types";
+import type { Stats, StatsRun } from "@/api/types";
 import { Card, CardHeader } from "@/components/ui/card";
 import { ErrorState } from "@/components/ui/states";
 import { Spinner } from "@/components/ui/spinner";
 import { RUN_STATUS } from "@/components/ui/status";
 import { formatAbsolute, formatDuration } from "@/lib/time";
 import { cn } from "@/lib/utils";
-
-type Shape = "circle" | "cross" | "triangle" | "diamond" | "square" | "ring" | "dashed";
-
-const LOOK: Record<RunStatus, { shape: Shape; tone: string }> = {
-  SUCCEEDED: { shape: "circle", tone: "text-success" },
-  FAILED: { shape: "cross", tone: "text-danger" },
-  TIMED_OUT: { shape: "triangle", tone: "text-warning" },
-  LOST: { shape: "diamond", tone: "text-warning" },
-  CANCELLED: { shape: "square", tone: "text-muted-foreground" },
-  RUNNING: { shape: "ring", tone: "text-info" },
-  QUEUED: { shape: "dashed", tone: "text-muted-foreground" },
-};
-
-const ORDER: RunStatus[] = ["SUCCEEDED", "FAILED", "TIMED_OUT", "LOST", "CANCELLED", "RUNNING", "QUEUED"];
-
-function Mark({ shape, x, y, r = 4 }: { shape: Shape; x: number; y: number; r?: number }) {
-  switch (shape) {
-    case "circle":
-      return <circle cx={x} cy={y} r={r} fill="currentColor" fillOpacity={0.75} />;
-    case "ring":
-      return <circle cx={x} cy={y} r={r} fill="none" stroke="currentColor" strokeWidth={1.75} />;
-    case "dashed":
-      return <circle cx={x} cy={y} r={r} fill="none" stroke="currentColor" strokeWidth={1.5} strokeDasharray="2 1.6" />;
-    case "square":
-      return <rect x={x - r} y={y - r} width={2 * r} height={2 * r} fill="none" stroke="currentColor" strokeWidth={1.75} />;
-    case "triangle":
-      return <path d={`M${x} ${y - r - 1}L${x + r + 1} ${y + r}L${x - r - 1} ${y + r}Z`} fill="currentColor" fillOpacity={0.85} />;
-    case "diamond":
-      return <path d={`M${x} ${y - r - 1}L${x + r + 1} ${y}L${x} ${y + r + 1}L${x - r - 1} ${y}Z`} fill="currentColor" fillOpacity={0.85} />;
-    case "cross":
-      return (
-        <path
-          d={`M${x - r} ${y - r}L${x + r} ${y + r}M${x + r} ${y - r}L${x - r} ${y + r}`}
-          stroke="currentColor"
-          strokeWidth={2.25}
-          strokeLinecap="round"
-        />
-      );
-  }
-}
+import { LOOK, Mark, ORDER } from "@/components/charts/run-marks";
 
 const TICKS_MS = [10, 100, 1000, 10_000, 60_000, 600_000, 3_600_000, 6 * 3_600_000, 86_400_000];
 const TICK_LABEL: Record<number, string> = {

@@ -6,7 +6,7 @@ import type { ExecutionDetail } from "@/api/types";
 import { RUN_STATUS } from "@/components/ui/status";
 import { formatAbsolute, formatDuration } from "@/lib/time";
 import { cn } from "@/lib/utils";
-import { LOOK, Mark, ORDER, Swatch } from "./run-marks";
+import { LOOK, Mark, ORDER, Swatch } from "@/components/charts/run-marks";
 import type { RunStats } from "./stats";
 
 const TICKS = [

@@ -1,5 +1,5 @@
-// Each outcome's mark: its own colour AND shape (copied from the dashboard's chart, so both
-// charts read alike).
+// Each run outcome's mark in the charts (the dashboard's and an event's): its own colour AND
+// shape, so that no outcome is told by colour alone.
 import type { RunStatus } from "@/api/types";
 
 export type Shape = "circle" | "cross" | "triangle" | "diamond" | "square" | "ring" | "dashed";
