@@ -51,6 +51,7 @@ json RenderEvent(const events::Event& e, bool reveal) {
                     {"body", e.http_request->body}};
   }
   return {{"id", e.id},
+          {"ownerId", e.owner_id},
           {"name", e.name},
           {"description", e.description},
           {"type", ToString(e.type)},

@@ -141,9 +141,30 @@ class WebSocketChannel final : public WebSocket {
       queued_bytes_ = 0;
       return PostLocked(Action::kClose);
     }
-    queued_bytes_ += text.size();
-    queue_.push_back(std::move(text));
-    if (!std::exchange(write_active_, true)) PostLocked(Action::kWrite);
+    EnqueueLocked(std::move(text));
+  }
+
+  bool TrySend(std::string text, size_t limit) override {
+    if (!IsValidUtf8(text)) text = SanitizeUtf8(text);
+    std::lock_guard lock(mutex_);
+    if (state_ != State::kOpen) return false;
+    const size_t bound = std::min(limit, queue_limit_);
+    if (queued_bytes_ > 0 && queued_bytes_ + text.size() > bound) {
+      drain_to_ = bound / 2;
+      return false;
+    }
+    EnqueueLocked(std::move(text));
+    return true;
+  }
+
+  size_t QueuedBytes() const override {
+    std::lock_guard lock(mutex_);
+    return queued_bytes_;
+  }
+
+  void OnWritable(std::function<void()> callback) override {
+    std::lock_guard lock(mutex_);
+    if (state_ != State::kClosed) on_writable_.push_back(std::move(callback));
   }
 
   void Close(std::string reason) override {
@@ -191,9 +212,14 @@ class WebSocketChannel final : public WebSocket {
     return std::nullopt;
   }
 
-  void Written(size_t bytes) {
+  // A message was written. Returns the OnWritable callbacks to run when the queue has drained
+  // after a refusal.
+  std::vector<std::function<void()>> Written(size_t bytes) {
     std::lock_guard lock(mutex_);
     queued_bytes_ -= std::min(queued_bytes_, bytes);
+    if (!drain_to_ || queued_bytes_ > *drain_to_ || state_ != State::kOpen) return {};
+    drain_to_.reset();
+    return on_writable_;
   }
 
   websocket::close_reason Reason() const {
@@ -207,6 +233,7 @@ class WebSocketChannel final : public WebSocket {
     state_ = State::kClosed;
     queue_.clear();
     queued_bytes_ = 0;
+    on_writable_.clear();
     return std::exchange(on_close_, {});
   }
 
@@ -219,6 +246,12 @@ class WebSocketChannel final : public WebSocket {
   // gone with the io_context).
   void PostLocked(Action action);
 
+  void EnqueueLocked(std::string text) {
+    queued_bytes_ += text.size();
+    queue_.push_back(std::move(text));
+    if (!std::exchange(write_active_, true)) PostLocked(Action::kWrite);
+  }
+
   const size_t queue_limit_;
   std::weak_ptr<WebSocketSession> session_;
 
@@ -229,6 +262,9 @@ class WebSocketChannel final : public WebSocket {
   bool write_active_ = false;                    // Guarded by mutex_.
   websocket::close_reason close_reason_;         // Guarded by mutex_.
   std::vector<std::function<void()>> on_close_;  // Guarded by mutex_.
+  // Guarded by mutex_: set when TrySend refused; the queue size that runs on_writable_.
+  std::optional<size_t> drain_to_;
+  std::vector<std::function<void()>> on_writable_;  // Guarded by mutex_.
 };
 
 // A connection after a successful upgrade. It leaves the HTTP session (whose stream it takes
@@ -334,7 +370,9 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
                     [self = shared_from_this()](beast::error_code ec, size_t) {
                       self->writing_ = false;
                       if (ec) return self->Finish();
-                      self->channel_->Written(self->message_.size());
+                      for (auto& callback : self->channel_->Written(self->message_.size())) {
+                        callback();
+                      }
                       self->WriteNext();
                     });
   }

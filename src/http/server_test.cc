@@ -428,6 +428,68 @@ TEST_F(ServerTest, SlowWebSocketConsumerIsDropped) {
   for (const auto& message : received) ASSERT_EQ(message.size(), size_t{16} << 10);
 }
 
+// The live output stream's way: a soft limit per message instead of the hard 1008.
+TEST_F(ServerTest, TrySendKeepsASlowReaderWithinItsLimitAndSaysWhenItHasRoomAgain) {
+  StartServer({.max_websocket_queue_bytes = 1 << 20});
+  auto connected = testutil::WebSocketClient::Connect(base_, "/ws/hold");
+  ASSERT_TRUE(connected) << connected.error;
+  auto& client = *connected.client;
+  auto socket = WaitForSocket(0);
+  ASSERT_NE(socket, nullptr);
+  int writable = 0;  // Guarded by mutex_.
+  socket->OnWritable([&] {
+    {
+      std::lock_guard lock(mutex_);
+      ++writable;
+    }
+    cv_.notify_all();
+  });
+  auto wait_writable = [&](int times) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, seconds(10), [&] { return writable >= times; });
+  };
+  constexpr size_t kLimit = 64 << 10;
+  // An empty queue takes a message larger than the limit (it would never go otherwise).
+  EXPECT_EQ(socket->QueuedBytes(), 0u);
+  const std::string large(kLimit + 1, 'l');
+  EXPECT_TRUE(socket->TrySend(large, kLimit));
+  EXPECT_EQ(client.ReadText(), large);
+  const std::string chunk(16 << 10, 'x');
+  int accepted = 0;
+  // The server may not have counted that write as done yet: then TrySend refuses until it has.
+  if (socket->TrySend(chunk, kLimit)) {
+    ++accepted;
+  } else {
+    ASSERT_TRUE(wait_writable(1));
+  }
+
+  // The client stops reading: the socket's buffers fill, then the queue up to the limit, and
+  // then TrySend refuses instead of closing the connection.
+  while (socket->TrySend(chunk, kLimit)) {
+    ++accepted;
+    ASSERT_LE(socket->QueuedBytes(), kLimit);
+    ASSERT_LT(accepted, 100'000) << "the queue never filled";
+  }
+  EXPECT_TRUE(socket->IsOpen());
+  int refusals = 0;
+  {
+    std::lock_guard lock(mutex_);
+    refusals = writable + 1;
+  }
+  // The client reads again: everything accepted arrives whole, OnWritable runs, and TrySend
+  // takes messages again.
+  for (int n = 0; n < accepted; ++n) ASSERT_EQ(client.ReadText(), chunk) << n;
+  ASSERT_TRUE(wait_writable(refusals));
+  EXPECT_TRUE(socket->TrySend("again", kLimit));
+  EXPECT_EQ(client.ReadText(), "again");
+  EXPECT_FALSE(client.closed());
+  EXPECT_EQ(Closes(), 0);
+  socket->Close("bye");
+  EXPECT_FALSE(socket->TrySend("after close", kLimit));
+  EXPECT_EQ(client.ReadText(), std::nullopt);
+  EXPECT_EQ(client.close_code(), 1000);
+}
+
 TEST_F(ServerTest, ShutdownClosesOpenWebSocketsPromptly) {
   StartServer();
   auto connected = testutil::WebSocketClient::Connect(base_, "/ws/hold");

@@ -5,9 +5,11 @@
 // that callback. Only the server speaks: it sends text frames, and what the client sends is read
 // (so pings and close frames are answered) and dropped.
 //
-// Thread-safe. Send and Close never block and never run OnClose callbacks themselves, so a caller
-// may hold a lock that an OnClose callback also takes (the live output hub does).
+// Thread-safe. Send, TrySend and Close never block and never run OnClose or OnWritable
+// callbacks themselves, so a caller may hold a lock that such a callback also takes (the live
+// output hub does).
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -24,6 +26,15 @@ class WebSocket {
   // with 1008 "slow consumer": a reader that falls behind loses its stream instead of growing
   // the server's memory. Ignored once the socket is closing or closed.
   virtual void Send(std::string text) = 0;
+  // Queues one text message (as Send does) only if the bytes queued then stay within `limit` or
+  // nothing is queued now, and returns true; else returns false (the message is dropped, the
+  // connection stays open), as it does once the socket is closing or closed. A `limit` below
+  // max_websocket_queue_bytes makes a soft limit: a caller that can drop or postpone messages
+  // (the live output stream) never meets the 1008. After a refusal the OnWritable callbacks
+  // run once the queue has drained to half of `limit`.
+  virtual bool TrySend(std::string text, size_t limit) = 0;
+  // The bytes queued and not yet written (the message being written included).
+  virtual size_t QueuedBytes() const = 0;
   // Sends a normal close frame (1000, `reason`; cut to 123 bytes) after the queued messages.
   // Later Sends are ignored. Idempotent.
   virtual void Close(std::string reason) = 0;
@@ -34,6 +45,10 @@ class WebSocket {
   // on the thread calling Server::Shutdown) and must not block. If the connection has already
   // ended, it runs at once on the calling thread. Several callbacks may be registered.
   virtual void OnClose(std::function<void()> callback) = 0;
+  // Runs `callback` each time the queue has drained after TrySend refused a message (see
+  // there), on an I/O thread, without locks held; it must not block. It may send. Dropped when
+  // the connection ends. Several callbacks may be registered.
+  virtual void OnWritable(std::function<void()> callback) = 0;
 };
 
 // Receives the open socket after a successful handshake (see Response::upgrade).

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "live/messages.h"
+
 namespace cronium::live {
 namespace {
 
@@ -37,17 +39,6 @@ uint64_t ParseId(std::string_view text) {
   return value;
 }
 
-// The "sequence" of an output message of OutputHub (0 if it has none). A line's text cannot
-// fake it: its quotes are escaped.
-uint64_t SequenceOf(std::string_view message) {
-  constexpr std::string_view kKey = "\"sequence\":";
-  const size_t at = message.find(kKey);
-  if (at == std::string_view::npos) return 0;
-  std::string_view digits = message.substr(at + kKey.size());
-  digits = digits.substr(0, std::min(digits.find_first_not_of("0123456789"), digits.size()));
-  return ParseId(digits);
-}
-
 }  // namespace
 
 struct Relay::Impl {
@@ -58,7 +49,7 @@ struct Relay::Impl {
     std::string partial;  // parts of message `serial` received so far
     uint64_t serial = 0;
     bool discarding = false;  // message `serial` outgrew the bound; its parts are dropped
-    uint64_t delivered = 0;   // the sequence of the last output message handed to `sink`
+    uint64_t delivered = 0;   // the last sequence handed to `sink`, as a line or skipped
   };
   // A reader elsewhere of a run here.
   struct Relayed {
@@ -142,10 +133,20 @@ struct Relay::Impl {
     if (more == "1") return;
     std::string whole = std::move(w.partial);
     w.partial.clear();
-    // After a Resync the backlog comes again: what the reader had is not sent twice.
-    if (const uint64_t sequence = SequenceOf(whole); sequence != 0) {
-      if (sequence <= w.delivered) return;
-      w.delivered = sequence;
+    // After a Resync the backlog comes again: what the reader had is not sent twice, and a
+    // batch it had in part is cut to the lines it has not.
+    if (const Span span = SpanOf(whole); span.kind != Span::Kind::kOther) {
+      if (span.last <= w.delivered) return;
+      if (span.first <= w.delivered) {
+        if (span.kind == Span::Kind::kSkipped) {
+          whole = SkippedMessage(w.execution_id, w.delivered + 1, span.last);
+        } else if (auto later = LinesAfter(whole, w.delivered)) {
+          whole = std::move(*later);
+        } else {
+          return;
+        }
+      }
+      w.delivered = span.last;
     }
     w.sink(whole);
   }

@@ -2,9 +2,9 @@
 
 // Live output across nodes that share one database (issue #9). A reader on node B of a run on
 // node A: B publishes a watch of the execution; every other node subscribes its OutputHub to
-// that execution and publishes what its hub delivers (the backlog, then each line) addressed
-// to B's watch; B hands those messages to the reader's sink. Only the node that runs an
-// execution has lines for it, so the reader gets each line once, in order, whenever it came.
+// that execution and publishes what its hub delivers (the backlog, then each batch of lines)
+// addressed to B's watch; B hands those messages to the reader's sink. Only the node that runs
+// an execution has lines for it, so the reader gets each line once, in order, whenever it came.
 //
 // The transport is the caller's (server::Cluster: PostgreSQL NOTIFY): `publish` must deliver
 // each payload to every node, this one included, in the order this node published them, and
@@ -14,8 +14,10 @@
 //
 // A node whose transport lost payloads for a while (PostgreSQL: its listening connection was
 // replaced) calls Resync. It asks the node that runs each of its watched executions for the
-// backlog again, and skips what its readers already had (each output message carries its
-// sequence); and it asks every other node to announce its watches again, for those it missed.
+// backlog again, and skips what its readers already had (messages carry their lines'
+// sequences: a batch had whole is dropped, one had in part is cut to the lines that are new);
+// and it asks every other node to announce its watches again, for those it missed. Lines lost
+// for good show as a jump in sequences, which live::Follower tells its reader as skipped.
 //
 // Payloads (tab-separated; node ids hold no tab):
 //   W <node> <watch> <execution>          node watches execution (again: no effect)
@@ -39,9 +41,11 @@
 namespace cronium::live {
 
 struct RelayOptions {
-  size_t max_watches = 1024;            // this node's readers of runs elsewhere
-  size_t max_relays = 1024;             // other nodes' readers of runs here
-  size_t max_message_bytes = 64 << 10;  // a message reassembled from parts, at most
+  size_t max_watches = 1024;  // this node's readers of runs elsewhere
+  size_t max_relays = 1024;   // other nodes' readers of runs here
+  // A message reassembled from parts, at most: a hub's batch is at most its batch_bytes (32
+  // KiB), or one line (16 KiB of control characters escape to 96 KiB of JSON).
+  size_t max_message_bytes = 256 << 10;
 };
 
 class Relay {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/utf8.h"
+#include "live/follower.h"
 #include "testutil/fake_clock.h"
 
 namespace cronium::live {
@@ -68,19 +69,37 @@ struct Collector {
   Sink sink() {
     return [this](const std::string& message) { messages.push_back(json::parse(message)); };
   }
+  // The lines of the "lines" messages, in order.
+  std::vector<json> entries() const {
+    std::vector<json> out;
+    for (const auto& message : messages) {
+      if (message["type"] == "lines") {
+        for (const auto& line : message["lines"]) out.push_back(line);
+      }
+    }
+    return out;
+  }
   std::vector<std::string> lines() const {
     std::vector<std::string> out;
-    for (const auto& message : messages) out.push_back(message["line"]);
+    for (const auto& entry : entries()) out.push_back(entry["line"]);
+    return out;
+  }
+  std::vector<uint64_t> sequences() const {
+    std::vector<uint64_t> out;
+    for (const auto& entry : entries()) out.push_back(entry["sequence"]);
     return out;
   }
   std::vector<json> messages;
 };
 
+// Most tests look at lines, not at batches: each line goes out at once.
+constexpr HubOptions kLineByLine{.batch_delay = std::chrono::milliseconds(0)};
+
 class RelayTest : public ::testing::Test {
  protected:
   testutil::FakeClock clock_;
-  OutputHub hub_a_{HubOptions{}, clock_};
-  OutputHub hub_b_{HubOptions{}, clock_};
+  OutputHub hub_a_{kLineByLine, clock_};
+  OutputHub hub_b_{kLineByLine, clock_};
   Bus bus_;
   Relay a_{"a", hub_a_, bus_.publisher()};
   Relay b_{"b", hub_b_, bus_.publisher()};
@@ -104,11 +123,9 @@ TEST_F(RelayTest, ARunOnAnotherNodeReachesTheReaderBacklogFirstThenLive) {
   hub_a_.End("exe_1");
   bus_.Pump();
   EXPECT_EQ(reader.lines(), (std::vector<std::string>{"one\n", "oops\n", "two\n", "thr"}));
-  for (size_t i = 0; i < reader.messages.size(); ++i) {
-    EXPECT_EQ(reader.messages[i]["sequence"], i + 1);
-    EXPECT_EQ(reader.messages[i]["executionId"], "exe_1");
-  }
-  EXPECT_EQ(reader.messages[1]["stream"], "stderr");
+  EXPECT_EQ(reader.sequences(), (std::vector<uint64_t>{1, 2, 3, 4}));
+  for (const auto& message : reader.messages) EXPECT_EQ(message["executionId"], "exe_1");
+  EXPECT_EQ(reader.entries()[1]["stream"], "stderr");
 }
 
 TEST_F(RelayTest, AReaderOfARunNotYetStartedGetsItWhereverItStarts) {
@@ -122,7 +139,7 @@ TEST_F(RelayTest, AReaderOfARunNotYetStartedGetsItWhereverItStarts) {
 }
 
 TEST_F(RelayTest, LongLinesGoInPartsCutBetweenCharactersAndArriveWhole) {
-  OutputHub wide_hub{HubOptions{.max_line_bytes = 20'000}, clock_};
+  OutputHub wide_hub{HubOptions{.max_line_bytes = 20'000, .batch_delay = {}}, clock_};
   Relay wide{"c", wide_hub, bus_.publisher()};
   bus_.Join(&wide);
   std::string line;
@@ -191,10 +208,82 @@ TEST_F(RelayTest, AReaderWhoseNodeMissedLinesGetsEachOnceAfterResync) {
   hub_a_.Append("exe_7", Stream::kStdout, "three\n");
   bus_.Pump();
   EXPECT_EQ(reader.lines(), (std::vector<std::string>{"one\n", "two\n", "three\n"}));
-  for (size_t i = 0; i < reader.messages.size(); ++i) {
-    EXPECT_EQ(reader.messages[i]["sequence"], i + 1);
-  }
+  EXPECT_EQ(reader.sequences(), (std::vector<uint64_t>{1, 2, 3}));
   EXPECT_EQ(a_.RelayedCount(), 1u);  // served again, not twice
+}
+
+// Batches cross whole; after a resync the backlog comes again in batches, and one the reader
+// had in part is cut to the lines it had not.
+TEST_F(RelayTest, BatchesCrossNodesAndABatchHadInPartIsCutAfterResync) {
+  OutputHub batching{HubOptions{.batch_delay = std::chrono::hours(1)}, clock_};
+  Relay c{"c", batching, bus_.publisher()};
+  bus_.Join(&c);
+  batching.Begin("exe_9");
+  Collector reader;
+  b_.Watch("exe_9", reader.sink());
+  bus_.Pump();
+  batching.Append("exe_9", Stream::kStdout, "1\n2\n3\n");
+  batching.Flush("exe_9");
+  bus_.Pump();
+  ASSERT_EQ(reader.messages.size(), 1u);
+  EXPECT_EQ(reader.sequences(), (std::vector<uint64_t>{1, 2, 3}));
+  bus_.Deaf(&b_, true);
+  batching.Append("exe_9", Stream::kStdout, "4\n5\n6\n");
+  batching.Flush("exe_9");
+  bus_.Pump();
+  bus_.Deaf(&b_, false);
+  b_.Resync();
+  bus_.Pump();  // c sends the backlog, 1..6 in one batch; b hands over 4..6
+  batching.Append("exe_9", Stream::kStdout, "7\n");
+  batching.Flush("exe_9");
+  bus_.Pump();
+  EXPECT_EQ(reader.sequences(), (std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(reader.lines()[3], "4\n");
+  ASSERT_EQ(reader.messages.size(), 3u);
+  EXPECT_EQ(reader.messages[1]["lines"].size(), 3u);
+  // Once more: everything was had, nothing is handed over twice.
+  b_.Resync();
+  bus_.Pump();
+  EXPECT_EQ(reader.messages.size(), 3u);
+}
+
+// A line of 16 KiB of control characters is 96 KiB of JSON: still one message, in parts.
+TEST_F(RelayTest, ALineThatJsonMakesLargerThanSixtyFourKiBArrivesWhole) {
+  const std::string line = std::string(HubOptions{}.max_line_bytes - 1, '\x01') + "\n";
+  hub_a_.Begin("exe_10");
+  Collector reader;
+  b_.Watch("exe_10", reader.sink());
+  bus_.Pump();
+  hub_a_.Append("exe_10", Stream::kStdout, line);
+  bus_.Pump();
+  EXPECT_EQ(reader.lines(), std::vector<std::string>{line});
+}
+
+// Lines lost between nodes (a payload dropped, no resync yet) reach a following reader as a
+// skipped range, not as a silent hole; the backlog that comes again later adds nothing.
+TEST_F(RelayTest, LinesLostBetweenNodesReachAFollowerAsASkippedRange) {
+  std::vector<json> sent;
+  Follower follower("exe_11", 0, [&](const std::string& message) {
+    sent.push_back(json::parse(message));
+    return true;
+  });
+  hub_a_.Begin("exe_11");
+  b_.Watch("exe_11", [&](const std::string& message) { follower.Deliver(message); });
+  bus_.Pump();
+  hub_a_.Append("exe_11", Stream::kStdout, "one\n");
+  bus_.Pump();
+  bus_.Deaf(&b_, true);
+  hub_a_.Append("exe_11", Stream::kStdout, "two\n");
+  bus_.Pump();
+  bus_.Deaf(&b_, false);
+  hub_a_.Append("exe_11", Stream::kStdout, "three\n");
+  bus_.Pump();
+  b_.Resync();
+  bus_.Pump();
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(sent[0]["lines"][0]["sequence"], 1);
+  EXPECT_EQ(sent[1], json::parse(SkippedMessage("exe_11", 2, 2)));
+  EXPECT_EQ(sent[2]["lines"][0]["line"], "three\n");
 }
 
 TEST_F(RelayTest, ANodeThatMissedAWatchServesItAfterResyncAndOnlyOnce) {
@@ -260,7 +349,8 @@ TEST_F(RelayTest, MalformedPayloadsAreIgnored) {
   // A message larger than any a hub makes is dropped whole at the bound, not held.
   const std::string part(Relay::kMaxPayload - 100, 'p');
   const std::string head = "O\tb\t" + std::to_string(watch);
-  for (int i = 0; i < 20; ++i) b_.Received(head + "\t7\t1\t" + part);
+  const size_t parts = RelayOptions{}.max_message_bytes / part.size() + 1;
+  for (size_t i = 0; i < parts; ++i) b_.Received(head + "\t7\t1\t" + part);
   b_.Received(head + "\t7\t0\t" + part);
   b_.Received(head + "\t8\t1\t\"do");
   b_.Received(head + "\t8\t0\tne\"");

@@ -283,6 +283,7 @@ Status App::Start() {
   p.keys = std::move(storage.keys);
   p.store = std::move(storage.store);
   p.started_at = p.clock.Now();
+  p.hub.Start();  // sends a batch of live output once its oldest line has waited
   spdlog::info("store: {}", storage.description);
   if (options_.worker_only && storage.postgres_url.empty()) {
     return InvalidArgument(

@@ -135,6 +135,10 @@ TEST_F(AuthE2eTest, UsersSeeOnlyTheirOwnAndSharedEvents) {
   auto bobs_list = Parse(As(bob, "GET", "/api/v1/events"));
   ASSERT_EQ(bobs_list["items"].size(), 1u);
   EXPECT_EQ(bobs_list["items"][0]["id"], shared_id);
+  // Whose it is, so a page shows Edit only to its owner (and admins).
+  const std::string alice_id = Parse(As(alice, "GET", "/api/v1/auth/me"))["id"];
+  EXPECT_EQ(bobs_list["items"][0]["ownerId"], alice_id);
+  EXPECT_EQ(Parse(As(bob, "GET", "/api/v1/events/" + shared_id))["ownerId"], alice_id);
   EXPECT_EQ(Parse(As(bob, "GET", "/api/v1/executions"))["items"].size(), 0u);
 
   // A shared event: Bob reads and runs it, but cannot change it or see its secrets.

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "e2e.h"
+#include "stream_reader.h"
 #include "testutil/http_client.h"
 #include "testutil/postgres.h"
 #include "testutil/server_process.h"
@@ -212,18 +213,6 @@ class ClusterE2eTest : public ::testing::Test {
     return doc;
   }
 
-  // The next message of `type` on a run's stream (the ones before it are passed over).
-  static json NextOfType(testutil::WebSocketClient& reader, const std::string& type) {
-    for (int i = 0; i < 10; ++i) {
-      auto text = reader.ReadText(std::chrono::seconds(15));
-      if (!text) break;
-      json message = json::parse(*text);
-      if (message["type"] == type) return message;
-    }
-    ADD_FAILURE() << "no " << type << " message on the stream";
-    return json();
-  }
-
   // The ids of the nodes the API shows alive, and the leader among them ("" if none).
   std::pair<std::set<std::string>, std::string> Nodes(const std::string& via) {
     json nodes = Parse(Client(via).Get("/api/v1/system/nodes"));
@@ -357,10 +346,10 @@ TEST_F(ClusterE2eTest, ReadersOnOneNodeFollowARunOnAnother) {
   auto connected = testutil::WebSocketClient::Connect(servers_["b"]->url(), path + "/stream",
                                                       {"Authorization: Bearer " + token_});
   ASSERT_TRUE(connected) << connected.status << " " << connected.body;
-  auto& reader = *connected.client;
-  auto next = [&](const std::string& type) { return NextOfType(reader, type); };
-  EXPECT_EQ(next("status")["status"], "RUNNING");
-  json first = next("output");  // from a's backlog
+  auto& client = *connected.client;
+  StreamReader reader(client);
+  EXPECT_EQ(reader.Status()["status"], "RUNNING");
+  json first = reader.NextLine();  // from a's backlog
   EXPECT_EQ(first["line"], "first\n");
   EXPECT_EQ(first["sequence"], 1);
 
@@ -371,17 +360,43 @@ TEST_F(ClusterE2eTest, ReadersOnOneNodeFollowARunOnAnother) {
     return poll.Get(path + "?wait=60");
   });
   ASSERT_TRUE(testutil::WriteFifo(fifo, "go\n")) << "the script does not read " << fifo;
-  json second = next("output");
+  json second = reader.NextLine();
   EXPECT_EQ(second["line"], "second\n");
   EXPECT_EQ(second["stream"], "stderr");
-  EXPECT_EQ(next("output")["line"], "third");
-  json end = next("end");
+  EXPECT_EQ(reader.NextLine()["line"], "third");
+  json end = reader.ReadToEnd();
   EXPECT_EQ(end["status"], "SUCCEEDED");
-  reader.ReadUntilClosed(std::chrono::seconds(15));
-  EXPECT_EQ(reader.close_code(), 1000);
+  EXPECT_EQ(reader.CheckCovers(1, 3), "");
+  EXPECT_EQ(client.close_code(), 1000);
   auto polled = waited.get();
   ASSERT_EQ(polled.status, 200) << polled.error;
   EXPECT_EQ(Parse(polled)["status"], "SUCCEEDED");
+}
+
+// Issue #21 across nodes: a reader on b of a run on a that prints 20,000 lines, resuming after
+// the second line, gets each later sequence once (batches cross as NOTIFY parts), then the end.
+TEST_F(ClusterE2eTest, AReaderOnAnotherNodeResumesAfterASequenceAndGetsEachLaterOneOnce) {
+  constexpr int kLines = 20'000;
+  const std::string fifo = dir_.path() + "/step.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::string path = "/api/v1/executions/" + RunningOnA("seq 1 3\nread go < " + fifo +
+                                                              "\nseq 4 " + std::to_string(kLines));
+  Start("b");
+  auto connected = testutil::WebSocketClient::Connect(
+      servers_["b"]->url(), path + "/stream?after=2", {"Authorization: Bearer " + token_});
+  ASSERT_TRUE(connected) << connected.status << " " << connected.body;
+  StreamReader reader(*connected.client);
+  EXPECT_EQ(reader.Status()["status"], "RUNNING");
+  json third = reader.NextLine();  // a's backlog holds 1..3; b hands over 3 only
+  EXPECT_EQ(third["line"], "3\n");
+  EXPECT_EQ(third["sequence"], 3);
+  ASSERT_TRUE(testutil::WriteFifo(fifo, "go\n")) << "the script does not read " << fifo;
+  EXPECT_EQ(reader.ReadToEnd()["status"], "SUCCEEDED");
+  EXPECT_EQ(reader.CheckCovers(3, kLines), "");
+  for (const auto& line : reader.lines()) {
+    ASSERT_EQ(line["line"], std::to_string(line["sequence"].get<uint64_t>()) + "\n");
+  }
+  EXPECT_EQ(connected.client->close_code(), 1000);
 }
 
 // Notifications sent while a node's listening connection was away are lost to it. A node
@@ -402,12 +417,11 @@ TEST_F(ClusterE2eTest, LiveOutputSurvivesListenersThatReconnect) {
   auto connected = testutil::WebSocketClient::Connect(servers_["b"]->url(), path + "/stream",
                                                       {"Authorization: Bearer " + token_});
   ASSERT_TRUE(connected) << connected.status << " " << connected.body;
-  auto& reader = *connected.client;
+  StreamReader reader(*connected.client);
   ASSERT_TRUE(tap.Saw("W\tb\t", execution));
   AllowConnections(true);
-  auto next = [&](const std::string& type) { return NextOfType(reader, type); };
-  EXPECT_EQ(next("status")["status"], "RUNNING");
-  json first = next("output");  // a heard of the watch again once it listened again
+  EXPECT_EQ(reader.Status()["status"], "RUNNING");
+  json first = reader.NextLine();  // a heard of the watch again once it listened again
   EXPECT_EQ(first["line"], "first\n");
   EXPECT_EQ(first["sequence"], 1);
 
@@ -417,14 +431,15 @@ TEST_F(ClusterE2eTest, LiveOutputSurvivesListenersThatReconnect) {
   ASSERT_TRUE(testutil::WriteFifo(fifo, "go\n")) << "the script does not read " << fifo;
   ASSERT_TRUE(tap.Saw("O\tb\t", "second"));
   AllowConnections(true);
-  json second = next("output");  // asked for again once b listened again; "first" not twice
+  json second = reader.NextLine();  // asked for again once b listened again; "first" not twice
   EXPECT_EQ(second["line"], "second\n");
   EXPECT_EQ(second["sequence"], 2);
   ASSERT_TRUE(testutil::WriteFifo(fifo, "go\n")) << "the script does not read " << fifo;
-  json third = next("output");
+  json third = reader.NextLine();
   EXPECT_EQ(third["line"], "third\n");
   EXPECT_EQ(third["sequence"], 3);
-  EXPECT_EQ(next("end")["status"], "SUCCEEDED");
+  EXPECT_EQ(reader.ReadToEnd()["status"], "SUCCEEDED");
+  EXPECT_EQ(reader.CheckCovers(1, 3), "");
 }
 
 // The issue's test: two serve nodes and a worker node, 1,000 jobs, 24 per-second schedules,

@@ -236,7 +236,7 @@ test("keyboard: g e, n, j/k and Enter, ? for help", async ({ page, request }) =>
   await expect(page).toHaveURL(/\/events\/new$/);
 });
 
-test("a viewer cannot open the editor to change anything", async ({ browser, playwright }) => {
+test("a viewer cannot open the editor, nor a user another's shared event", async ({ browser, playwright }) => {
   const request = await playwright.request.newContext({
     baseURL: process.env.CRONIUM_E2E_URL,
     storageState: (await import("./global-setup")).STORAGE_STATE,
@@ -251,6 +251,17 @@ test("a viewer cannot open the editor to change anything", async ({ browser, pla
   await page.goto("/events");
   await expect(page.getByRole("link", { name: "New event" })).toHaveCount(0);
   await context.close();
+
+  // A user who is not the owner of a shared event may run it, not edit it.
+  const shared = await createEvent(request, { name: uniqueName("e2e-editor-shared"), type: "BASH", content: "true", shared: true });
+  const other = uniqueName("e2e-editor-user");
+  await createUser(request, { username: other, role: "USER" });
+  const userContext = await contextAs(browser, other);
+  const userPage = await userContext.newPage();
+  await userPage.goto(`/events/${shared.id}/edit`);
+  await expect(userPage.getByText("only its owner changes it")).toBeVisible();
+  await expect(userPage.getByRole("button", { name: "Save" })).toHaveCount(0);
+  await userContext.close();
   await request.dispose();
 });
 

@@ -51,6 +51,8 @@ export interface Schedule {
 
 export interface CroniumEvent {
   id: string;
+  /** The user who owns it (only the owner, or an admin, changes it). */
+  ownerId?: string;
   name: string;
   description: string;
   type: EventType;

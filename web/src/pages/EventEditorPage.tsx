@@ -109,6 +109,15 @@ export default function EventEditorPage() {
       </>
     );
   }
+  const owner = query.data?.ownerId;
+  if (id && owner && owner !== me.id && me.role !== "ADMIN") {
+    return (
+      <>
+        <PageHeader title={`Edit ${query.data!.name}`} />
+        <InlineError>This event is shared with you to read and run; only its owner changes it.</InlineError>
+      </>
+    );
+  }
   const initialType = (search.get("type") as EventType | null) ?? "BASH";
   return (
     <EditorForm

@@ -119,7 +119,8 @@ export function stripAnsi(text: string): string {
 }
 
 function toLine(w: WireLine): LogLine {
-  // Stored output keeps each line's "\n"; live lines come without it.
+  // Lines keep their "\n" (live and stored alike); a last line, or a piece of a line the server
+  // cut at 16 KiB, has none.
   let text = w.line;
   if (text.endsWith("\n")) text = text.slice(0, text.endsWith("\r\n") ? -2 : -1);
   return {
