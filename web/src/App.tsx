@@ -10,19 +10,39 @@ import { useThemeChoice } from "./components/layout/ThemeSwitch";
 import { resolveTheme } from "./lib/theme";
 
 // Each page is its own chunk. The one for the address the app opens on starts loading at once,
-// beside the session check, instead of after it.
+// beside the session check, instead of after it; and a chunk already loaded renders at once
+// (React.lazy takes a thenable: one that answers synchronously spares a suspense and React's
+// 300 ms throttle on revealing it).
+type PageModule = { default: React.ComponentType };
+
+function page$(loader: () => Promise<PageModule>) {
+  let loaded: PageModule | undefined;
+  let pending: Promise<PageModule> | undefined;
+  const start = () =>
+    (pending ??= loader().then(
+      (m) => (loaded = m),
+      (error: unknown) => {
+        pending = undefined; // a failed download is tried again on the next visit
+        throw error;
+      },
+    ));
+  const forLazy = () =>
+    loaded ? ({ then: (resolve: (m: PageModule) => void) => resolve(loaded!) } as unknown as Promise<PageModule>) : start();
+  return { start, forLazy };
+}
+
 const load = {
-  login: () => import("./pages/LoginPage"),
-  invite: () => import("./pages/InvitePage"),
-  dashboard: () => import("./pages/DashboardPage"),
-  events: () => import("./pages/EventsPage"),
-  event: () => import("./pages/EventPage"),
-  editor: () => import("./pages/EventEditorPage"),
-  runs: () => import("./pages/RunsPage"),
-  run: () => import("./pages/RunPage"),
-  variables: () => import("./pages/VariablesPage"),
-  settings: () => import("./pages/SettingsPage"),
-  admin: () => import("./pages/AdminPage"),
+  login: page$(() => import("./pages/LoginPage")),
+  invite: page$(() => import("./pages/InvitePage")),
+  dashboard: page$(() => import("./pages/DashboardPage")),
+  events: page$(() => import("./pages/EventsPage")),
+  event: page$(() => import("./pages/EventPage")),
+  editor: page$(() => import("./pages/EventEditorPage")),
+  runs: page$(() => import("./pages/RunsPage")),
+  run: page$(() => import("./pages/RunPage")),
+  variables: page$(() => import("./pages/VariablesPage")),
+  settings: page$(() => import("./pages/SettingsPage")),
+  admin: page$(() => import("./pages/AdminPage")),
 };
 
 export function pageFor(pathname: string): keyof typeof load | null {
@@ -37,20 +57,20 @@ export function pageFor(pathname: string): keyof typeof load | null {
 
 if (typeof window !== "undefined") {
   const first = pageFor(window.location.pathname);
-  if (first) void load[first]().catch(() => {});
+  if (first) void load[first].start().catch(() => {});
 }
 
-const LoginPage = lazy(load.login);
-const InvitePage = lazy(load.invite);
-const DashboardPage = lazy(load.dashboard);
-const EventsPage = lazy(load.events);
-const EventPage = lazy(load.event);
-const EventEditorPage = lazy(load.editor);
-const RunsPage = lazy(load.runs);
-const RunPage = lazy(load.run);
-const VariablesPage = lazy(load.variables);
-const SettingsPage = lazy(load.settings);
-const AdminPage = lazy(load.admin);
+const LoginPage = lazy(load.login.forLazy);
+const InvitePage = lazy(load.invite.forLazy);
+const DashboardPage = lazy(load.dashboard.forLazy);
+const EventsPage = lazy(load.events.forLazy);
+const EventPage = lazy(load.event.forLazy);
+const EventEditorPage = lazy(load.editor.forLazy);
+const RunsPage = lazy(load.runs.forLazy);
+const RunPage = lazy(load.run.forLazy);
+const VariablesPage = lazy(load.variables.forLazy);
+const SettingsPage = lazy(load.settings.forLazy);
+const AdminPage = lazy(load.admin.forLazy);
 const NotFoundPage = lazy(() => import("./pages/NotFoundPage"));
 
 export const queryClient = new QueryClient({

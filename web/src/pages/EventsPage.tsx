@@ -1,6 +1,6 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { CalendarClock, Plus, SearchX } from "lucide-react";
-import { useCallback } from "react";
+import { useCallback, useMemo } from "react";
 import { Link, useSearchParams } from "react-router";
 import { listEvents } from "@/api/endpoints";
 import type { EventStatus, EventType } from "@/api/types";
@@ -15,6 +15,7 @@ import { type EventListFilters, hasFilters, readEventFilters, withFilters } from
 import { EventFilters } from "./events/EventFilters";
 import { EventCards, EventTable } from "./events/EventRows";
 import { ListFooter } from "@/components/ui/list-footer";
+import { liveInterval } from "@/components/ui/virtual-rows";
 
 export default function EventsPage() {
   const me = useMe();
@@ -41,10 +42,11 @@ export default function EventsPage() {
       ),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
-    refetchInterval: 30_000,
+    // Fresh every 30 s while a few pages are loaded (a refresh fetches each loaded page again).
+    refetchInterval: (q) => liveInterval(q.state.data?.pages.length ?? 0, 30_000),
   });
 
-  const events = query.data?.pages.flatMap((p) => p.items) ?? [];
+  const events = useMemo(() => query.data?.pages.flatMap((p) => p.items) ?? [], [query.data]);
   const canAct = canWrite(me);
 
   return (
@@ -99,13 +101,10 @@ export default function EventsPage() {
           )
         ) : (
           <>
-            <div className="hidden sm:block">
-              <EventTable events={events} canAct={canAct} now={now} />
-            </div>
-            <div className="sm:hidden">
-              <EventCards events={events} canAct={canAct} now={now} />
-            </div>
-            <ListFooter count={events.length} noun={["event", "events"]} query={query} />
+            {/* One of the two renders (by width); long lists render only the rows in view. */}
+            <EventTable events={events} canAct={canAct} now={now} />
+            <EventCards events={events} canAct={canAct} now={now} />
+            <ListFooter count={events.length} noun={["event", "events"]} query={query} autoLoad />
           </>
         )}
       </Card>

@@ -1,7 +1,8 @@
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { useRunSelection } from "@/pages/runs/useRunSelection";
 import { History, SearchX, X } from "lucide-react";
-import { useCallback, useEffect, useMemo, useState } from "react";
-import { useNavigate, useSearchParams } from "react-router";
+import { useCallback, useMemo } from "react";
+import { useSearchParams } from "react-router";
 import { listEvents } from "@/api/endpoints";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
@@ -16,6 +17,7 @@ import { fetchRunsPage, hasRunFilters, isLive, RUN_STATUSES, type RunFilters, re
 import { RunCards, RunTable } from "./runs/RunRows";
 import { useCancelRun } from "./runs/useCancelRun";
 import { ListFooter } from "@/components/ui/list-footer";
+import { liveInterval } from "@/components/ui/virtual-rows";
 
 const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
@@ -28,15 +30,9 @@ function useEventNames() {
   });
 }
 
-function isTyping(target: EventTarget | null): boolean {
-  const t = target as HTMLElement | null;
-  return Boolean(t && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName)));
-}
-
 export default function RunsPage() {
   const me = useMe();
   const now = useNow(5_000);
-  const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
   const filters = readRunFilters(params);
   const onChange = useCallback(
@@ -63,38 +59,17 @@ export default function RunsPage() {
     queryFn: ({ pageParam, signal }) => fetchRunsPage(filters, pageParam, signal),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
-    // Live rows only while something shown is still queued or running.
-    refetchInterval: (q) => (q.state.data?.pages.some((p) => p.items.some(isLive)) ? 5_000 : false),
+    // Live rows only while something shown is still queued or running (and a few pages are
+    // loaded: a refresh fetches each loaded page again).
+    refetchInterval: (q) =>
+      q.state.data?.pages.some((p) => p.items.some(isLive)) ? liveInterval(q.state.data.pages.length, 5_000) : false,
   });
   const runs = useMemo(() => query.data?.pages.flatMap((p) => p.items) ?? [], [query.data]);
+  const live = useMemo(() => runs.some(isLive) && liveInterval(query.data?.pages.length ?? 0, 5_000) !== false, [runs, query.data]);
 
-  // j/k move a visible selection (the row's link takes the focus); Enter opens it.
-  const [selected, setSelected] = useState(-1);
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
-      if (document.querySelector("[role=alertdialog],[role=dialog]")) return;
-      if (e.key !== "j" && e.key !== "k" && e.key !== "Enter") return;
-      if (e.key === "Enter") {
-        // A focused link opens itself; otherwise the selection opens.
-        if ((e.target as HTMLElement | null)?.closest("a,button")) return;
-        const run = runs[selected];
-        if (run) {
-          e.preventDefault();
-          void navigate(`/runs/${run.id}`);
-        }
-        return;
-      }
-      e.preventDefault();
-      const next = Math.max(0, Math.min(runs.length - 1, selected + (e.key === "j" ? 1 : -1)));
-      setSelected(next);
-      const links = Array.from(document.querySelectorAll<HTMLElement>("[data-run-link]")).filter((el) => el.offsetParent !== null);
-      links[next]?.focus();
-      links[next]?.scrollIntoView({ block: "nearest" });
-    };
-    document.addEventListener("keydown", onKey);
-    return () => document.removeEventListener("keydown", onKey);
-  }, [runs, selected, navigate]);
+  // j/k move a visible selection through all loaded runs (the rows scroll it in and focus its
+  // link, rendering it first in a long, virtualised list); Enter opens it.
+  const [selected, setSelected] = useRunSelection(runs);
 
   const cancel = useCancelRun();
   const canCancel = canWrite(me);
@@ -189,13 +164,16 @@ export default function RunsPage() {
           )
         ) : (
           <>
-            <div className="hidden sm:block">
-              <RunTable {...rowProps} />
-            </div>
-            <div className="sm:hidden">
-              <RunCards {...rowProps} />
-            </div>
-            <ListFooter count={runs.length} noun={["run", "runs"]} query={query} note={runs.some(isLive) ? " · refreshing every 5 s" : ""} />
+            {/* One of the two renders (by width); long lists render only the rows in view. */}
+            <RunTable {...rowProps} />
+            <RunCards {...rowProps} />
+            <ListFooter
+              count={runs.length}
+              noun={["run", "runs"]}
+              query={query}
+              note={live ? " · refreshing every 5 s" : ""}
+              autoLoad
+            />
           </>
         )}
       </Card>

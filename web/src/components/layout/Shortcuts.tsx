@@ -7,7 +7,11 @@ import { Dialog } from "@/components/ui/dialog";
 import { useMe } from "@/lib/auth";
 import { isTyping, SequenceMatcher, SHORTCUTS, stepRow } from "./shortcuts";
 
-/** The rows j/k move through: table rows of the page (or cards), each opened by its first link. */
+/**
+ * The rows j/k move through: table rows of the page (or cards), each opened by its first link.
+ * Long lists are virtualised (only rows near the viewport are rendered, spacers stand in for the
+ * rest), so these are the rendered rows; stepping past the last one scrolls the next one in.
+ */
 function listRows(): HTMLElement[] {
   const main = document.getElementById("main");
   if (!main) return [];
@@ -62,15 +66,29 @@ export function Shortcuts() {
           return;
         case "j":
         case "k": {
-          const rows = listRows();
-          const active = rows.find((row) => row.contains(document.activeElement)) ?? null;
-          const next = stepRow(rows, active ?? (current.current && rows.includes(current.current) ? current.current : null), e.key === "j" ? 1 : -1);
-          if (!next) return;
-          e.preventDefault();
-          current.current = next;
-          const link = next.querySelector<HTMLElement>("a[href]");
-          link?.focus();
-          next.scrollIntoView({ block: "nearest" });
+          const step = e.key === "j" ? 1 : -1;
+          const move = (tries: number): boolean => {
+            const rows = listRows();
+            const active = rows.find((row) => row.contains(document.activeElement)) ?? null;
+            const from = active ?? (current.current && rows.includes(current.current) ? current.current : null);
+            const next = stepRow(rows, from, step);
+            if (!next) return false;
+            // The last (first) row rendered of a virtualised list, with rows beyond it not yet
+            // rendered (a spacer stands in for them; keys came faster than frames): step again
+            // once the list has caught up with the scroll, failing that scroll on by a row.
+            const beyond = step === 1 ? next.nextElementSibling : next.previousElementSibling;
+            if (next === from && beyond?.hasAttribute("data-spacer")) {
+              if (tries === 3) document.getElementById("main")?.scrollBy(0, step * next.offsetHeight);
+              if (tries > 0) requestAnimationFrame(() => move(tries - 1));
+              return true;
+            }
+            current.current = next;
+            const link = next.querySelector<HTMLElement>("a[href]");
+            link?.focus();
+            next.scrollIntoView({ block: "nearest" });
+            return true;
+          };
+          if (move(6)) e.preventDefault();
           return;
         }
       }

@@ -10,6 +10,10 @@ import { RUN_STATUS } from "@/components/ui/status";
 import { formatAbsolute, formatDuration } from "@/lib/time";
 import { cn } from "@/lib/utils";
 import { LOOK, Mark, ORDER } from "@/components/charts/run-marks";
+import { pickMarks } from "./pick-marks";
+
+/** SVG marks at most: past this many runs, failures all and successes spread (pick-marks.ts). */
+const MAX_MARKS = 600;
 
 const TICKS_MS = [10, 100, 1000, 10_000, 60_000, 600_000, 3_600_000, 6 * 3_600_000, 86_400_000];
 const TICK_LABEL: Record<number, string> = {
@@ -68,12 +72,15 @@ export function RunsChart({
         const duration = r.durationMs ?? Math.max(0, t1 - start);
         return { run: r, start, duration: Math.max(duration, 10) };
       });
-    const maxDuration = Math.max(1000, ...points.map((p) => p.duration));
+    const all = points.length;
+    const drawn = pickMarks(points, MAX_MARKS);
+    let maxDuration = 1000;
+    for (const p of points) maxDuration = Math.max(maxDuration, p.duration);
     const lo = Math.log10(10);
     // The top of the scale is the first tick above the longest run, so it is labelled.
     const top = TICKS_MS.find((t) => t >= maxDuration * 1.05) ?? maxDuration * 1.2;
     const hi = Math.log10(top);
-    return { t0, t1, points, lo, hi, maxDuration };
+    return { t0, t1, points: drawn, all, lo, hi, maxDuration };
   }, [stats]);
 
   const counts = stats?.runs;
@@ -102,7 +109,9 @@ export function RunsChart({
         title="Runs in the last 24 hours"
         description={
           counts
-            ? `${counts.total} in total${stats?.recentRunsTruncated ? `; the chart shows the newest ${stats.recentRuns.length}` : ""}`
+            ? `${counts.total} in total${stats?.recentRunsTruncated ? `; the chart shows the newest ${stats.recentRuns.length}` : ""}${
+                model && model.points.length < model.all ? `; ${model.points.length} marks drawn, every run that did not succeed among them` : ""
+              }`
             : undefined
         }
         actions={

@@ -1,8 +1,9 @@
 // Runs: the event's executions, newest first, paged, with a status filter in the URL; live
 // (every 5 s) only while some shown row is queued or running.
 import { useInfiniteQuery } from "@tanstack/react-query";
+import { useRunSelection } from "@/pages/runs/useRunSelection";
 import { History, SearchX, X } from "lucide-react";
-import { useEffect, useMemo, useState } from "react";
+import { useMemo } from "react";
 import { useSearchParams } from "react-router";
 import type { EventDetail } from "@/api/events";
 import { listEventExecutions } from "@/api/events";
@@ -56,23 +57,7 @@ export function RunsTab({ event, canCancel }: { event: EventDetail; canCancel: b
 
   // j/k move a visible selection (the row's link takes the focus), as on the runs page; Enter
   // on a focused link opens it.
-  const [selected, setSelected] = useState(-1);
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.ctrlKey || e.metaKey || e.altKey || (e.key !== "j" && e.key !== "k")) return;
-      const t = e.target as HTMLElement | null;
-      if (t && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName))) return;
-      if (document.querySelector("[role=alertdialog],[role=dialog]")) return;
-      e.preventDefault();
-      const next = Math.max(0, Math.min(runs.length - 1, selected + (e.key === "j" ? 1 : -1)));
-      setSelected(next);
-      const links = Array.from(document.querySelectorAll<HTMLElement>("[data-run-link]")).filter((el) => el.offsetParent !== null);
-      links[next]?.focus();
-      links[next]?.scrollIntoView({ block: "nearest" });
-    };
-    document.addEventListener("keydown", onKey);
-    return () => document.removeEventListener("keydown", onKey);
-  }, [runs, selected]);
+  const [selected, setSelected] = useRunSelection(runs);
 
   const rowProps = { runs, names, selected, onSelect: setSelected, canCancel, onCancel: cancel.ask, now };
 

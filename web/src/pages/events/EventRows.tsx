@@ -1,5 +1,6 @@
 import { Link } from "react-router";
 import type { CroniumEvent } from "@/api/types";
+import { useMediaQuery, useVirtualRows, WIDE_QUERY } from "@/components/ui/virtual-rows";
 import { EventStatusBadge } from "@/components/ui/status";
 import { RelativeTime } from "@/components/ui/time";
 import { describeSchedule } from "@/lib/schedule";
@@ -54,12 +55,44 @@ function NextRun({ event, now }: { event: CroniumEvent; now: number }) {
   return <RelativeTime iso={event.schedule?.nextRunAt} now={now} zone={event.schedule?.timezone} />;
 }
 
-export function EventTable({ events, canAct, now }: { events: CroniumEvent[]; canAct: boolean; now: number }) {
+interface RowsProps {
+  events: CroniumEvent[];
+  canAct: boolean;
+  now: number;
+}
+
+const eventKey = (e: CroniumEvent) => e.id;
+
+/** The rows' table, rendered at 640 px and wider (EventCards below); long lists are virtualised. */
+export function EventTable(props: RowsProps) {
+  return useMediaQuery(WIDE_QUERY) ? <Table {...props} /> : null;
+}
+
+/** Below 640 px the rows become cards. */
+export function EventCards(props: RowsProps) {
+  return useMediaQuery(WIDE_QUERY) ? null : <Cards {...props} />;
+}
+
+/** Stands in for the rows not rendered above or below the rendered ones. */
+function SpacerRow({ height }: { height: number }) {
+  if (height <= 0) return null;
   return (
-    <table className="w-full table-fixed border-collapse text-sm">
+    <tr aria-hidden="true" data-spacer className="border-0">
+      <td colSpan={7} className="border-0 p-0" style={{ height }} />
+    </tr>
+  );
+}
+
+function Table({ events, canAct, now }: RowsProps) {
+  const rows = useVirtualRows(events, eventKey, { estimate: 53 });
+  return (
+    <table className="w-full table-fixed border-collapse text-sm" aria-rowcount={rows.virtual ? events.length + 1 : undefined}>
       <caption className="sr-only">Events</caption>
       <thead>
-        <tr className="border-b border-border text-left text-xs font-medium text-muted-foreground">
+        <tr
+          aria-rowindex={rows.virtual ? 1 : undefined}
+          className="border-b border-border text-left text-xs font-medium text-muted-foreground"
+        >
           <th scope="col" className="px-4 py-2 font-medium">Name</th>
           <th scope="col" className="w-24 px-2 py-2 font-medium">Type</th>
           <th scope="col" className="w-28 px-2 py-2 font-medium">Status</th>
@@ -71,49 +104,73 @@ export function EventTable({ events, canAct, now }: { events: CroniumEvent[]; ca
           </th>
         </tr>
       </thead>
-      <tbody className="divide-y divide-border">
-        {events.map((e) => (
-          <tr key={e.id} className="align-middle hover:bg-accent/40">
-            <td className="px-4 py-2"><NameCell event={e} /></td>
-            <td className="px-2 py-2"><EventTypeLabel type={e.type} /></td>
-            <td className="px-2 py-2"><EventStatusBadge status={e.status} /></td>
-            <td className="px-2 py-2"><ScheduleCell event={e} /></td>
-            <td className="hidden px-2 py-2 md:table-cell"><NextRun event={e} now={now} /></td>
-            <td className="hidden px-2 py-2 md:table-cell">
-              <RelativeTime iso={e.lastRunAt} now={now} />
-              <Counts event={e} />
-            </td>
-            <td className="px-4 py-2">{canAct ? <EventActions event={e} /> : null}</td>
-          </tr>
-        ))}
+      <tbody ref={rows.listRef} className="divide-y divide-border">
+        <SpacerRow height={rows.before} />
+        {rows.indexes.map((i) => {
+          const e = events[i]!;
+          return (
+            <tr
+              key={e.id}
+              ref={rows.rowRef}
+              data-index={i}
+              aria-rowindex={rows.virtual ? i + 2 : undefined}
+              className="align-middle hover:bg-accent/40"
+            >
+              <td className="px-4 py-2"><NameCell event={e} /></td>
+              <td className="px-2 py-2"><EventTypeLabel type={e.type} /></td>
+              <td className="px-2 py-2"><EventStatusBadge status={e.status} /></td>
+              <td className="px-2 py-2"><ScheduleCell event={e} /></td>
+              <td className="hidden px-2 py-2 md:table-cell"><NextRun event={e} now={now} /></td>
+              <td className="hidden px-2 py-2 md:table-cell">
+                <RelativeTime iso={e.lastRunAt} now={now} />
+                <Counts event={e} />
+              </td>
+              <td className="px-4 py-2">{canAct ? <EventActions event={e} /> : null}</td>
+            </tr>
+          );
+        })}
+        <SpacerRow height={rows.after} />
       </tbody>
     </table>
   );
 }
 
-/** Below 640 px the rows become cards. */
-export function EventCards({ events, canAct, now }: { events: CroniumEvent[]; canAct: boolean; now: number }) {
+function Cards({ events, canAct, now }: RowsProps) {
+  const rows = useVirtualRows(events, eventKey, { estimate: 190 });
   return (
-    <ul className="divide-y divide-border">
-      {events.map((e) => (
-        <li key={e.id} className="space-y-2 px-3 py-3">
-          <div className="flex items-start justify-between gap-2">
-            <NameCell event={e} />
-            <EventStatusBadge status={e.status} />
-          </div>
-          <dl className="grid grid-cols-2 gap-x-3 gap-y-1 text-xs">
-            <dt className="text-muted-foreground">Type</dt>
-            <dd><EventTypeLabel type={e.type} /></dd>
-            <dt className="text-muted-foreground">Schedule</dt>
-            <dd className="min-w-0"><ScheduleCell event={e} /></dd>
-            <dt className="text-muted-foreground">Next run</dt>
-            <dd><NextRun event={e} now={now} /></dd>
-            <dt className="text-muted-foreground">Last run</dt>
-            <dd><RelativeTime iso={e.lastRunAt} now={now} /></dd>
-          </dl>
-          {canAct ? <EventActions event={e} /> : null}
-        </li>
-      ))}
+    <ul ref={rows.listRef} className="divide-y divide-border">
+      {rows.before > 0 ? <li aria-hidden="true" data-spacer className="border-0" style={{ height: rows.before }} /> : null}
+      {rows.indexes.map((i) => {
+        const e = events[i]!;
+        return (
+          <li
+            key={e.id}
+            ref={rows.rowRef}
+            data-index={i}
+            data-list-row
+            aria-setsize={rows.virtual ? events.length : undefined}
+            aria-posinset={rows.virtual ? i + 1 : undefined}
+            className="space-y-2 px-3 py-3"
+          >
+            <div className="flex items-start justify-between gap-2">
+              <NameCell event={e} />
+              <EventStatusBadge status={e.status} />
+            </div>
+            <dl className="grid grid-cols-2 gap-x-3 gap-y-1 text-xs">
+              <dt className="text-muted-foreground">Type</dt>
+              <dd><EventTypeLabel type={e.type} /></dd>
+              <dt className="text-muted-foreground">Schedule</dt>
+              <dd className="min-w-0"><ScheduleCell event={e} /></dd>
+              <dt className="text-muted-foreground">Next run</dt>
+              <dd><NextRun event={e} now={now} /></dd>
+              <dt className="text-muted-foreground">Last run</dt>
+              <dd><RelativeTime iso={e.lastRunAt} now={now} /></dd>
+            </dl>
+            {canAct ? <EventActions event={e} /> : null}
+          </li>
+        );
+      })}
+      {rows.after > 0 ? <li aria-hidden="true" data-spacer className="border-0" style={{ height: rows.after }} /> : null}
     </ul>
   );
 }

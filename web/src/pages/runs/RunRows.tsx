@@ -1,10 +1,11 @@
 import { Square } from "lucide-react";
-import type { MouseEvent } from "react";
+import { type MouseEvent, useEffect } from "react";
 import { Link, useNavigate } from "react-router";
 import type { ExecutionDetail } from "@/api/types";
 import { Button } from "@/components/ui/button";
 import { RunStatusBadge } from "@/components/ui/status";
 import { Elapsed, RelativeTime } from "@/components/ui/time";
+import { useMediaQuery, type VirtualRows, useVirtualRows, WIDE_QUERY } from "@/components/ui/virtual-rows";
 import { formatAbsolute, formatDuration } from "@/lib/time";
 import { cn } from "@/lib/utils";
 import { isLive } from "./filters";
@@ -14,7 +15,9 @@ import type { CancelTarget } from "./useCancelRun";
 interface RowsProps {
   runs: ExecutionDetail[];
   names: Map<string, string>;
+  /** The selected row's index in `runs` (-1: none). A new selection is scrolled in and focused. */
   selected: number;
+  /** Called with a row's index when its link takes the focus. */
   onSelect: (index: number) => void;
   canCancel: boolean;
   onCancel: (t: CancelTarget) => void;
@@ -57,13 +60,52 @@ function useRowOpen() {
   };
 }
 
-export function RunTable({ runs, names, selected, onSelect, canCancel, onCancel, now }: RowsProps) {
-  const open = useRowOpen();
+const runKey = (x: ExecutionDetail) => x.id;
+
+/**
+ * The page's j/k keep `selected` (an index into all loaded runs); the rows bring it into view,
+ * rendering it first when the list is virtualised, and focus its link.
+ */
+function useSelectedInView(rows: VirtualRows, selected: number) {
+  const { focusRow } = rows;
+  // Only a new selection moves the focus (not new rows, nor a re-render).
+  useEffect(() => {
+    if (selected >= 0) focusRow(selected);
+  }, [selected]);
+}
+
+/** The rows' table, rendered at 640 px and wider (RunCards below); long lists are virtualised. */
+export function RunTable(props: RowsProps) {
+  return useMediaQuery(WIDE_QUERY) ? <Table {...props} /> : null;
+}
+
+/** Below 640 px the rows become cards. */
+export function RunCards(props: RowsProps) {
+  return useMediaQuery(WIDE_QUERY) ? null : <Cards {...props} />;
+}
+
+/** Stands in for the rows not rendered above or below the rendered ones. */
+function SpacerRow({ height }: { height: number }) {
+  if (height <= 0) return null;
   return (
-    <table className="w-full table-fixed border-collapse text-sm">
+    <tr aria-hidden="true" data-spacer className="border-0">
+      <td colSpan={7} className="border-0 p-0" style={{ height }} />
+    </tr>
+  );
+}
+
+function Table({ runs, names, selected, onSelect, canCancel, onCancel, now }: RowsProps) {
+  const open = useRowOpen();
+  const rows = useVirtualRows(runs, runKey, { estimate: 53 });
+  useSelectedInView(rows, selected);
+  return (
+    <table className="w-full table-fixed border-collapse text-sm" aria-rowcount={rows.virtual ? runs.length + 1 : undefined}>
       <caption className="sr-only">Runs, newest first. Keys: j and k move, Enter opens.</caption>
       <thead>
-        <tr className="border-b border-border text-left text-xs font-medium text-muted-foreground">
+        <tr
+          aria-rowindex={rows.virtual ? 1 : undefined}
+          className="border-b border-border text-left text-xs font-medium text-muted-foreground"
+        >
           <th scope="col" className="w-32 px-4 py-2 font-medium">Status</th>
           <th scope="col" className="px-2 py-2 font-medium">Event</th>
           <th scope="col" className="w-24 px-2 py-2 font-medium">Trigger</th>
@@ -75,12 +117,17 @@ export function RunTable({ runs, names, selected, onSelect, canCancel, onCancel,
           </th>
         </tr>
       </thead>
-      <tbody className="divide-y divide-border">
-        {runs.map((x, i) => {
+      <tbody ref={rows.listRef} className="divide-y divide-border">
+        <SpacerRow height={rows.before} />
+        {rows.indexes.map((i) => {
+          const x = runs[i]!;
           const name = eventLabel(x, names);
           return (
             <tr
               key={x.id}
+              ref={rows.rowRef}
+              data-index={i}
+              aria-rowindex={rows.virtual ? i + 2 : undefined}
               data-selected={i === selected || undefined}
               onClick={(e) => open(e, x.id)}
               className={cn(
@@ -91,7 +138,6 @@ export function RunTable({ runs, names, selected, onSelect, canCancel, onCancel,
               <td className="px-4 py-2">
                 <Link
                   to={`/runs/${x.id}`}
-                  data-run-link
                   onFocus={() => onSelect(i)}
                   className="rounded-md focus-visible:outline-2 focus-visible:outline-offset-1"
                   aria-label={`Run ${x.id} of ${name}: ${x.status.toLowerCase().replace("_", " ")}`}
@@ -126,26 +172,33 @@ export function RunTable({ runs, names, selected, onSelect, canCancel, onCancel,
             </tr>
           );
         })}
+        <SpacerRow height={rows.after} />
       </tbody>
     </table>
   );
 }
 
-/** Below 640 px the rows become cards. */
-export function RunCards({ runs, names, selected, onSelect, canCancel, onCancel, now }: RowsProps) {
+function Cards({ runs, names, selected, onSelect, canCancel, onCancel, now }: RowsProps) {
+  const rows = useVirtualRows(runs, runKey, { estimate: 90 });
+  useSelectedInView(rows, selected);
   return (
-    <ul className="divide-y divide-border">
-      {runs.map((x, i) => {
+    <ul ref={rows.listRef} className="divide-y divide-border">
+      {rows.before > 0 ? <li aria-hidden="true" data-spacer className="border-0" style={{ height: rows.before }} /> : null}
+      {rows.indexes.map((i) => {
+        const x = runs[i]!;
         const name = eventLabel(x, names);
         return (
-          <li key={x.id} className={cn("space-y-1.5 px-3 py-3", i === selected && "bg-accent/60")}>
+          <li
+            key={x.id}
+            ref={rows.rowRef}
+            data-index={i}
+            data-list-row
+            aria-setsize={rows.virtual ? runs.length : undefined}
+            aria-posinset={rows.virtual ? i + 1 : undefined}
+            className={cn("space-y-1.5 px-3 py-3", i === selected && "bg-accent/60")}
+          >
             <div className="flex items-start justify-between gap-2">
-              <Link
-                to={`/runs/${x.id}`}
-                data-run-link
-                onFocus={() => onSelect(i)}
-                className="min-w-0 flex-1"
-              >
+              <Link to={`/runs/${x.id}`} onFocus={() => onSelect(i)} className="min-w-0 flex-1">
                 <span className="block truncate font-medium">{name}</span>
                 <span className="block truncate font-mono text-xs text-muted-foreground">{x.id}</span>
               </Link>
@@ -169,6 +222,7 @@ export function RunCards({ runs, names, selected, onSelect, canCancel, onCancel,
           </li>
         );
       })}
+      {rows.after > 0 ? <li aria-hidden="true" data-spacer className="border-0" style={{ height: rows.after }} /> : null}
     </ul>
   );
 }
