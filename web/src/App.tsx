@@ -5,7 +5,8 @@ import { Toaster } from "sonner";
 import { ApiError, loginPath, setUnauthorizedHandler } from "./api/client";
 import { AppShell } from "./components/layout/AppShell";
 import { PageLoading } from "./components/ui/spinner";
-import { RequireAuth } from "./lib/auth";
+import { ME_KEY, RequireAuth } from "./lib/auth";
+import { fetchMe } from "./api/endpoints";
 import { useThemeChoice } from "./components/layout/ThemeSwitch";
 import { resolveTheme } from "./lib/theme";
 
@@ -119,6 +120,15 @@ setUnauthorizedHandler((next) => {
   if (window.location.pathname === "/login") return;
   void router.navigate(loginPath(next), { replace: true }).then(() => queryClient.clear());
 });
+
+// The session check starts now, beside the first page's chunk, not after React's first render
+// (RequireAuth then finds it under way). Not on the pages a signed-out person opens.
+if (typeof window !== "undefined") {
+  const first = pageFor(window.location.pathname);
+  if (first !== "login" && first !== "invite") {
+    void queryClient.prefetchQuery({ queryKey: ME_KEY, queryFn: () => fetchMe(), staleTime: 60_000 });
+  }
+}
 
 export function App() {
   const theme = useThemeChoice();
