@@ -45,7 +45,7 @@ export interface AuditFilter {
   targetId: string;
 }
 
-export function listAudit(filter: AuditFilter, cursor: string | null, signal?: AbortSignal) {
+export function listAudit(filter: Partial<AuditFilter>, cursor: string | null, signal?: AbortSignal) {
   return api<Page<AuditEntry>>(`${V1}/audit`, { query: { ...filter, cursor, limit: 50 }, signal });
 }
 

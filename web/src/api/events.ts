@@ -1,5 +1,6 @@
 // The calls and shapes of one event's page: the event itself, its runs, ledger, next runs,
 // webhooks and audit trail.
+import { listAudit } from "./admin";
 import { api } from "./client";
 import type { CroniumEvent, EventStatus, ExecutionDetail, Page, RunStarted } from "./types";
 
@@ -131,22 +132,7 @@ export function deleteWebhook(id: string) {
   return api<void>(`${V1}/webhooks/${encodeURIComponent(id)}`, { method: "DELETE" });
 }
 
-export interface EventAuditEntry {
-  id: string;
-  at: string;
-  actor: { type: string; id: string; name: string };
-  source: string;
-  action: string;
-  targetType: string;
-  targetId: string;
-  outcome: string;
-  details: Record<string, unknown>;
-}
-
-/** GET /audit filtered by the event (admins only; entries whose target is the event). */
+/** The audit entries about one event (the audit log's own call, filtered to it). */
 export function listEventAudit(id: string, cursor: string | null, signal?: AbortSignal) {
-  return api<Page<EventAuditEntry>>(`${V1}/audit`, {
-    query: { targetType: "event", targetId: id, cursor, limit: 50 },
-    signal,
-  });
+  return listAudit({ targetType: "event", targetId: id }, cursor, signal);
 }

@@ -1,18 +1,18 @@
 import { ScrollText, Server, ShieldOff, Users } from "lucide-react";
-import { Link, Navigate, useNavigate, useParams } from "react-router";
+import { Link } from "react-router";
 import { Button } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/page-header";
-import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
+import { RoutedTabs } from "@/components/ui/routed-tabs";
 import { useMe } from "@/lib/auth";
 import { AuditTab } from "./admin/AuditTab";
 import { SystemTab } from "./admin/SystemTab";
 import { UsersTab } from "./admin/UsersTab";
 
 const TABS = [
-  { value: "users", label: "Users", icon: Users },
-  { value: "audit", label: "Audit log", icon: ScrollText },
-  { value: "system", label: "System", icon: Server },
-] as const;
+  { value: "users", label: "Users", icon: Users, content: <UsersTab /> },
+  { value: "audit", label: "Audit log", icon: ScrollText, content: <AuditTab /> },
+  { value: "system", label: "System", icon: Server, content: <SystemTab /> },
+];
 
 function Forbidden() {
   return (
@@ -34,33 +34,11 @@ function Forbidden() {
 
 export default function AdminPage() {
   const me = useMe();
-  const { tab } = useParams();
-  const navigate = useNavigate();
   if (me.role !== "ADMIN" || me.scope !== "admin") return <Forbidden />;
-  if (!tab || !TABS.some((t) => t.value === tab)) return <Navigate to="/admin/users" replace />;
-
   return (
     <>
       <PageHeader title="Administration" description="Who may use Cronium, what they did, and the servers it runs on." />
-      <Tabs value={tab} onValueChange={(v) => void navigate(`/admin/${v}`)}>
-        <TabsList aria-label="Administration sections">
-          {TABS.map((t) => (
-            <TabsTrigger key={t.value} value={t.value}>
-              <t.icon aria-hidden="true" />
-              {t.label}
-            </TabsTrigger>
-          ))}
-        </TabsList>
-        <TabsContent value="users" className="focus-visible:outline-none">
-          <UsersTab />
-        </TabsContent>
-        <TabsContent value="audit" className="focus-visible:outline-none">
-          <AuditTab />
-        </TabsContent>
-        <TabsContent value="system" className="focus-visible:outline-none">
-          <SystemTab />
-        </TabsContent>
-      </Tabs>
+      <RoutedTabs base="/admin" label="Administration sections" tabs={TABS} />
     </>
   );
 }

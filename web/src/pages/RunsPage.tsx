@@ -9,12 +9,12 @@ import { Card } from "@/components/ui/card";
 import { Input, Select } from "@/components/ui/input";
 import { PageHeader } from "@/components/ui/page-header";
 import { Spinner } from "@/components/ui/spinner";
-import { RUN_STATUS } from "@/components/ui/status";
 import { EmptyState, ErrorState } from "@/components/ui/states";
 import { useNow } from "@/components/ui/time";
 import { canWrite, useMe } from "@/lib/auth";
-import { fetchRunsPage, hasRunFilters, isLive, RUN_STATUSES, type RunFilters, readRunFilters, STATUS_GROUPS } from "./runs/filters";
+import { fetchRunsPage, hasRunFilters, isLive, type RunFilters, readRunFilters } from "./runs/filters";
 import { RunCards, RunTable } from "./runs/RunRows";
+import { RunStatusSelect } from "./runs/RunStatusSelect";
 import { useCancelRun } from "./runs/useCancelRun";
 import { ListFooter } from "@/components/ui/list-footer";
 import { liveInterval } from "@/components/ui/virtual-rows";
@@ -93,27 +93,7 @@ export default function RunsPage() {
         }
       />
       <div role="search" aria-label="Filter runs" className="mb-3 flex flex-wrap items-end gap-2">
-        <div className="flex flex-col gap-1">
-          <label htmlFor="run-status" className="text-xs font-medium text-muted-foreground">
-            Status
-          </label>
-          <Select id="run-status" className="w-auto" value={filters.status} onChange={(e) => onChange({ status: e.target.value })}>
-            <option value="">All statuses</option>
-            {STATUS_GROUPS.map((g) => (
-              <option key={g.value} value={g.value}>
-                {g.label}
-              </option>
-            ))}
-            {RUN_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {RUN_STATUS[s].label}
-              </option>
-            ))}
-            {filters.status && !RUN_STATUSES.includes(filters.status as never) && !STATUS_GROUPS.some((g) => g.value === filters.status) ? (
-              <option value={filters.status}>{filters.status.toLowerCase().replaceAll(",", ", ")}</option>
-            ) : null}
-          </Select>
-        </div>
+        <RunStatusSelect id="run-status" value={filters.status} onChange={(status) => onChange({ status })} />
         <div className="flex min-w-0 flex-col gap-1">
           <label htmlFor="run-event" className="text-xs font-medium text-muted-foreground">
             Event

@@ -3,7 +3,8 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { CircleCheck, CircleX, ScrollText } from "lucide-react";
 import { Link } from "react-router";
-import { type EventAuditEntry, listEventAudit } from "@/api/events";
+import type { AuditEntry } from "@/api/admin";
+import { listEventAudit } from "@/api/events";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { ListFooter } from "@/components/ui/list-footer";
@@ -22,7 +23,7 @@ function Outcome({ outcome }: { outcome: string }) {
 }
 
 /** A few words on what changed, from the entry's details. */
-export function auditSummary(e: Pick<EventAuditEntry, "action" | "details">): string {
+export function auditSummary(e: Pick<AuditEntry, "action" | "details">): string {
   const d = e.details ?? {};
   if (e.action === "event.update" && typeof d.status === "string") return `status ${String(d.status).toLowerCase()}`;
   if (e.action === "schedule.set" && typeof d.kind === "string") {

@@ -2,6 +2,7 @@
 // (every 5 s) only while some shown row is queued or running.
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useRunSelection } from "@/pages/runs/useRunSelection";
+import { RunStatusSelect } from "@/pages/runs/RunStatusSelect";
 import { History, SearchX, X } from "lucide-react";
 import { useMemo } from "react";
 import { useSearchParams } from "react-router";
@@ -10,13 +11,11 @@ import { listEventExecutions } from "@/api/events";
 import type { RunStatus } from "@/api/types";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
-import { Select } from "@/components/ui/input";
 import { ListFooter } from "@/components/ui/list-footer";
 import { Spinner } from "@/components/ui/spinner";
-import { RUN_STATUS } from "@/components/ui/status";
 import { EmptyState, ErrorState } from "@/components/ui/states";
 import { useNow } from "@/components/ui/time";
-import { isLive, RUN_STATUSES, STATUS_GROUPS } from "../runs/filters";
+import { isLive, RUN_STATUSES } from "../runs/filters";
 import { RunCards, RunTable } from "../runs/RunRows";
 import { useCancelRun } from "../runs/useCancelRun";
 
@@ -64,27 +63,7 @@ export function RunsTab({ event, canCancel }: { event: EventDetail; canCancel: b
   return (
     <>
       <div role="search" aria-label="Filter runs" className="mb-3 flex flex-wrap items-end gap-2">
-        <div className="flex flex-col gap-1">
-          <label htmlFor="event-run-status" className="text-xs font-medium text-muted-foreground">
-            Status
-          </label>
-          <Select id="event-run-status" className="w-auto" value={status} onChange={(e) => setStatus(e.target.value)}>
-            <option value="">All statuses</option>
-            {STATUS_GROUPS.map((g) => (
-              <option key={g.value} value={g.value}>
-                {g.label}
-              </option>
-            ))}
-            {RUN_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {RUN_STATUS[s].label}
-              </option>
-            ))}
-            {status && !RUN_STATUSES.includes(status as RunStatus) && !STATUS_GROUPS.some((g) => g.value === status) ? (
-              <option value={status}>{status.toLowerCase().replaceAll(",", ", ")}</option>
-            ) : null}
-          </Select>
-        </div>
+        <RunStatusSelect id="event-run-status" value={status} onChange={setStatus} />
         {status ? (
           <Button variant="ghost" onClick={() => setStatus("")}>
             <X aria-hidden="true" /> Clear

@@ -1,5 +1,6 @@
 import { Link } from "react-router";
 import type { CroniumEvent } from "@/api/types";
+import { SpacerItem, SpacerRow } from "@/components/ui/spacers";
 import { useMediaQuery, useVirtualRows, WIDE_QUERY } from "@/components/ui/virtual-rows";
 import { EventStatusBadge } from "@/components/ui/status";
 import { RelativeTime } from "@/components/ui/time";
@@ -73,16 +74,6 @@ export function EventCards(props: RowsProps) {
   return useMediaQuery(WIDE_QUERY) ? null : <Cards {...props} />;
 }
 
-/** Stands in for the rows not rendered above or below the rendered ones. */
-function SpacerRow({ height }: { height: number }) {
-  if (height <= 0) return null;
-  return (
-    <tr aria-hidden="true" data-spacer className="border-0">
-      <td colSpan={7} className="border-0 p-0" style={{ height }} />
-    </tr>
-  );
-}
-
 function Table({ events, canAct, now }: RowsProps) {
   const rows = useVirtualRows(events, eventKey, { estimate: 53 });
   return (
@@ -105,7 +96,7 @@ function Table({ events, canAct, now }: RowsProps) {
         </tr>
       </thead>
       <tbody ref={rows.listRef} className="divide-y divide-border">
-        <SpacerRow height={rows.before} />
+        <SpacerRow height={rows.before} columns={7} />
         {rows.indexes.map((i) => {
           const e = events[i]!;
           return (
@@ -129,7 +120,7 @@ function Table({ events, canAct, now }: RowsProps) {
             </tr>
           );
         })}
-        <SpacerRow height={rows.after} />
+        <SpacerRow height={rows.after} columns={7} />
       </tbody>
     </table>
   );
@@ -139,7 +130,7 @@ function Cards({ events, canAct, now }: RowsProps) {
   const rows = useVirtualRows(events, eventKey, { estimate: 190 });
   return (
     <ul ref={rows.listRef} className="divide-y divide-border">
-      {rows.before > 0 ? <li aria-hidden="true" data-spacer className="border-0" style={{ height: rows.before }} /> : null}
+      <SpacerItem height={rows.before} />
       {rows.indexes.map((i) => {
         const e = events[i]!;
         return (
@@ -170,7 +161,7 @@ function Cards({ events, canAct, now }: RowsProps) {
           </li>
         );
       })}
-      {rows.after > 0 ? <li aria-hidden="true" data-spacer className="border-0" style={{ height: rows.after }} /> : null}
+      <SpacerItem height={rows.after} />
     </ul>
   );
 }

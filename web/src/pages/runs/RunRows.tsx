@@ -5,6 +5,7 @@ import type { ExecutionDetail } from "@/api/types";
 import { Button } from "@/components/ui/button";
 import { RunStatusBadge } from "@/components/ui/status";
 import { Elapsed, RelativeTime } from "@/components/ui/time";
+import { SpacerItem, SpacerRow } from "@/components/ui/spacers";
 import { useMediaQuery, type VirtualRows, useVirtualRows, WIDE_QUERY } from "@/components/ui/virtual-rows";
 import { formatAbsolute, formatDuration } from "@/lib/time";
 import { cn } from "@/lib/utils";
@@ -84,16 +85,6 @@ export function RunCards(props: RowsProps) {
   return useMediaQuery(WIDE_QUERY) ? null : <Cards {...props} />;
 }
 
-/** Stands in for the rows not rendered above or below the rendered ones. */
-function SpacerRow({ height }: { height: number }) {
-  if (height <= 0) return null;
-  return (
-    <tr aria-hidden="true" data-spacer className="border-0">
-      <td colSpan={7} className="border-0 p-0" style={{ height }} />
-    </tr>
-  );
-}
-
 function Table({ runs, names, selected, onSelect, canCancel, onCancel, now }: RowsProps) {
   const open = useRowOpen();
   const rows = useVirtualRows(runs, runKey, { estimate: 53 });
@@ -118,7 +109,7 @@ function Table({ runs, names, selected, onSelect, canCancel, onCancel, now }: Ro
         </tr>
       </thead>
       <tbody ref={rows.listRef} className="divide-y divide-border">
-        <SpacerRow height={rows.before} />
+        <SpacerRow height={rows.before} columns={7} />
         {rows.indexes.map((i) => {
           const x = runs[i]!;
           const name = eventLabel(x, names);
@@ -172,7 +163,7 @@ function Table({ runs, names, selected, onSelect, canCancel, onCancel, now }: Ro
             </tr>
           );
         })}
-        <SpacerRow height={rows.after} />
+        <SpacerRow height={rows.after} columns={7} />
       </tbody>
     </table>
   );
@@ -183,7 +174,7 @@ function Cards({ runs, names, selected, onSelect, canCancel, onCancel, now }: Ro
   useSelectedInView(rows, selected);
   return (
     <ul ref={rows.listRef} className="divide-y divide-border">
-      {rows.before > 0 ? <li aria-hidden="true" data-spacer className="border-0" style={{ height: rows.before }} /> : null}
+      <SpacerItem height={rows.before} />
       {rows.indexes.map((i) => {
         const x = runs[i]!;
         const name = eventLabel(x, names);
@@ -222,7 +213,7 @@ function Cards({ runs, names, selected, onSelect, canCancel, onCancel, now }: Ro
           </li>
         );
       })}
-      {rows.after > 0 ? <li aria-hidden="true" data-spacer className="border-0" style={{ height: rows.after }} /> : null}
+      <SpacerItem height={rows.after} />
     </ul>
   );
 }
